@@ -1,0 +1,145 @@
+//! Stable error codes shared by the server's JSON errors, the app's IPC
+//! errors and the UI. Clients match on the code, never on the text; each
+//! code has a localized message in `locales/`.
+
+use serde::{Deserialize, Serialize};
+
+/// A stable, machine-readable error code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// The request was malformed (bad JSON, missing or invalid fields).
+    BadRequest,
+    /// Tenant, user name or password is wrong.
+    InvalidCredentials,
+    /// No bearer token was sent.
+    Unauthorized,
+    /// The token expired or was revoked: log in again.
+    SessionExpired,
+    /// The caller's role does not allow this.
+    Forbidden,
+    /// Nothing there (or not in the caller's tenant).
+    NotFound,
+    /// The thing already exists.
+    Conflict,
+    /// The request body is larger than the server accepts.
+    PayloadTooLarge,
+    /// The server failed; nothing the caller can fix.
+    Internal,
+    /// App side: the server could not be reached.
+    ServerUnreachable,
+    /// App side: the server URL is not a valid http(s) URL.
+    InvalidServerUrl,
+    /// App side: the OS keychain could not be used.
+    KeychainUnavailable,
+    /// App side: the local store failed.
+    LocalStore,
+    /// App side: the server answered something the app does not understand.
+    UnexpectedResponse,
+}
+
+impl ErrorCode {
+    pub const ALL: [ErrorCode; 14] = [
+        ErrorCode::BadRequest,
+        ErrorCode::InvalidCredentials,
+        ErrorCode::Unauthorized,
+        ErrorCode::SessionExpired,
+        ErrorCode::Forbidden,
+        ErrorCode::NotFound,
+        ErrorCode::Conflict,
+        ErrorCode::PayloadTooLarge,
+        ErrorCode::Internal,
+        ErrorCode::ServerUnreachable,
+        ErrorCode::InvalidServerUrl,
+        ErrorCode::KeychainUnavailable,
+        ErrorCode::LocalStore,
+        ErrorCode::UnexpectedResponse,
+    ];
+
+    /// The HTTP status the server answers with for this code.
+    pub fn http_status(self) -> u16 {
+        match self {
+            ErrorCode::BadRequest | ErrorCode::InvalidServerUrl => 400,
+            ErrorCode::InvalidCredentials | ErrorCode::Unauthorized | ErrorCode::SessionExpired => {
+                401
+            }
+            ErrorCode::Forbidden => 403,
+            ErrorCode::NotFound => 404,
+            ErrorCode::Conflict => 409,
+            ErrorCode::PayloadTooLarge => 413,
+            ErrorCode::ServerUnreachable => 503,
+            ErrorCode::Internal
+            | ErrorCode::KeychainUnavailable
+            | ErrorCode::LocalStore
+            | ErrorCode::UnexpectedResponse => 500,
+        }
+    }
+
+    /// The Fluent key of the localized message.
+    pub fn message_key(self) -> &'static str {
+        match self {
+            ErrorCode::BadRequest => "error-bad-request",
+            ErrorCode::InvalidCredentials => "error-invalid-credentials",
+            ErrorCode::Unauthorized => "error-unauthorized",
+            ErrorCode::SessionExpired => "error-session-expired",
+            ErrorCode::Forbidden => "error-forbidden",
+            ErrorCode::NotFound => "error-not-found",
+            ErrorCode::Conflict => "error-conflict",
+            ErrorCode::PayloadTooLarge => "error-payload-too-large",
+            ErrorCode::Internal => "error-internal",
+            ErrorCode::ServerUnreachable => "error-server-unreachable",
+            ErrorCode::InvalidServerUrl => "error-invalid-server-url",
+            ErrorCode::KeychainUnavailable => "error-keychain-unavailable",
+            ErrorCode::LocalStore => "error-local-store",
+            ErrorCode::UnexpectedResponse => "error-unexpected-response",
+        }
+    }
+
+    /// The wire form, e.g. `invalid_credentials`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::BadRequest => "bad_request",
+            ErrorCode::InvalidCredentials => "invalid_credentials",
+            ErrorCode::Unauthorized => "unauthorized",
+            ErrorCode::SessionExpired => "session_expired",
+            ErrorCode::Forbidden => "forbidden",
+            ErrorCode::NotFound => "not_found",
+            ErrorCode::Conflict => "conflict",
+            ErrorCode::PayloadTooLarge => "payload_too_large",
+            ErrorCode::Internal => "internal",
+            ErrorCode::ServerUnreachable => "server_unreachable",
+            ErrorCode::InvalidServerUrl => "invalid_server_url",
+            ErrorCode::KeychainUnavailable => "keychain_unavailable",
+            ErrorCode::LocalStore => "local_store",
+            ErrorCode::UnexpectedResponse => "unexpected_response",
+        }
+    }
+}
+
+impl std::fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wire_form_matches_serde() {
+        for code in ErrorCode::ALL {
+            let json = serde_json::to_string(&code).unwrap();
+            assert_eq!(json, format!("\"{}\"", code.as_str()));
+        }
+    }
+
+    #[test]
+    fn every_code_has_a_distinct_message_key() {
+        let mut keys: Vec<_> = ErrorCode::ALL.iter().map(|c| c.message_key()).collect();
+        keys.sort_unstable();
+        keys.dedup();
+        assert_eq!(keys.len(), ErrorCode::ALL.len());
+    }
+}

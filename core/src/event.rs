@@ -1,0 +1,49 @@
+//! The WebSocket protocol of `GET /api/ws`: typed events from the server and
+//! messages from the client, JSON with a `type` tag.
+
+use serde::{Deserialize, Serialize};
+
+/// What the server sends on the WebSocket.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ServerEvent {
+    /// First message after the upgrade: the connection is authenticated.
+    Hello {
+        user_id: i64,
+        /// Seconds between heartbeats; the client may consider the link dead
+        /// after two missed ones.
+        heartbeat_secs: u64,
+        server_time: i64,
+    },
+    /// Periodic liveness signal with a sequence number.
+    Heartbeat { seq: u64, server_time: i64 },
+    /// The answer to [`ClientMessage::Ping`].
+    Pong { nonce: u64 },
+    /// The session behind this connection was revoked (logout elsewhere or
+    /// expiry); the server closes the connection after sending it.
+    SessionRevoked,
+}
+
+/// What the client sends on the WebSocket.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ClientMessage {
+    /// Round-trip check; the server answers [`ServerEvent::Pong`].
+    Ping { nonce: u64 },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn events_are_tagged_json() {
+        let json = serde_json::to_value(ServerEvent::Heartbeat { seq: 3, server_time: 10 }).unwrap();
+        assert_eq!(json, serde_json::json!({"type": "heartbeat", "seq": 3, "server_time": 10}));
+        let msg: ClientMessage = serde_json::from_str(r#"{"type":"ping","nonce":7}"#).unwrap();
+        assert_eq!(msg, ClientMessage::Ping { nonce: 7 });
+        assert!(serde_json::from_str::<ClientMessage>(r#"{"type":"shout"}"#).is_err());
+    }
+}

@@ -1,0 +1,17 @@
+//! Fieldesk's domain: types and pure rules shared by the server, the app
+//! shell and the UI.
+//!
+//! Invariant: no IO. This crate has no tokio, rusqlite, axum, tauri or
+//! web-sys dependency and builds for `wasm32-unknown-unknown`
+//! (`cargo xtask test` checks both).
+
+pub mod api;
+pub mod error_code;
+pub mod event;
+pub mod i18n;
+pub mod locale;
+pub mod role;
+
+pub use error_code::ErrorCode;
+pub use locale::Locale;
+pub use role::Role;

@@ -1,0 +1,87 @@
+//! Roles a user holds within one tenant, and what each may do.
+
+use serde::{Deserialize, Serialize};
+
+/// A user's role in their tenant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// Configures the tenant: users, layouts, mailboxes, dispatch rules.
+    Admin,
+    /// Leads agents and engineers: layouts, routing, dispatch.
+    Supervisor,
+    /// Customer-service agent at the workbench.
+    Agent,
+    /// Field engineer working on work orders.
+    Engineer,
+}
+
+impl Role {
+    pub const ALL: [Role; 4] = [Role::Admin, Role::Supervisor, Role::Agent, Role::Engineer];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::Supervisor => "supervisor",
+            Role::Agent => "agent",
+            Role::Engineer => "engineer",
+        }
+    }
+
+    /// The Fluent key of the role's display name.
+    pub fn message_key(self) -> &'static str {
+        match self {
+            Role::Admin => "role-admin",
+            Role::Supervisor => "role-supervisor",
+            Role::Agent => "role-agent",
+            Role::Engineer => "role-engineer",
+        }
+    }
+
+    /// May see and manage the tenant's users.
+    pub fn manages_users(self) -> bool {
+        matches!(self, Role::Admin | Role::Supervisor)
+    }
+}
+
+impl std::str::FromStr for Role {
+    type Err = UnknownRole;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Role::ALL
+            .into_iter()
+            .find(|r| r.as_str() == s)
+            .ok_or_else(|| UnknownRole(s.to_owned()))
+    }
+}
+
+impl std::fmt::Display for Role {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[error("unknown role {0:?} (expected admin, supervisor, agent or engineer)")]
+pub struct UnknownRole(pub String);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_every_role_and_rejects_others() {
+        for role in Role::ALL {
+            assert_eq!(role.as_str().parse::<Role>(), Ok(role));
+        }
+        assert!("root".parse::<Role>().is_err());
+        assert!("Admin".parse::<Role>().is_err());
+    }
+
+    #[test]
+    fn only_admins_and_supervisors_manage_users() {
+        let managers: Vec<Role> = Role::ALL.into_iter().filter(|r| r.manages_users()).collect();
+        assert_eq!(managers, [Role::Admin, Role::Supervisor]);
+    }
+}
