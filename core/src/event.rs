@@ -23,6 +23,12 @@ pub enum ServerEvent {
     /// The session behind this connection was revoked (logout elsewhere or
     /// expiry); the server closes the connection after sending it.
     SessionRevoked,
+    /// The client sent something the server could not use; the connection
+    /// stays open.
+    Error {
+        code: crate::ErrorCode,
+        message: String,
+    },
 }
 
 /// What the client sends on the WebSocket.

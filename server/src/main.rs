@@ -1,1 +1,210 @@
-fn main(){}
+//! `fieldesk-server`: serve the API, and manage tenants and users in the
+//! same data dir.
+
+use std::io::{BufRead, IsTerminal, Write};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use clap::{Parser, Subcommand};
+use fieldesk_core::Role;
+use fieldesk_server::auth::hash_password;
+use fieldesk_server::state::Settings;
+use fieldesk_server::store::sqlite::SqliteStore;
+use fieldesk_server::store::{NewUser, Store};
+use fieldesk_server::{demo, serve};
+
+#[derive(Parser)]
+#[command(name = "fieldesk-server", version, about = "The Fieldesk server")]
+struct Cli {
+    /// Where the SQLite database lives.
+    #[arg(long, global = true, env = "FIELDESK_DATA_DIR", default_value = "fieldesk-data")]
+    data_dir: PathBuf,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the REST and WebSocket API.
+    Serve {
+        #[arg(long, env = "FIELDESK_LISTEN", default_value = "127.0.0.1:8080")]
+        listen: SocketAddr,
+        /// Create the demo tenant (and print its passwords) on first start.
+        #[arg(long)]
+        demo: bool,
+        /// Seconds between WebSocket heartbeats.
+        #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u64).range(1..=3600))]
+        heartbeat_secs: u64,
+        /// How long a login lasts, in seconds (default 30 days).
+        #[arg(long, default_value_t = 30 * 24 * 3600, value_parser = clap::value_parser!(u64).range(1..))]
+        token_ttl_secs: u64,
+    },
+    /// Manage tenants.
+    #[command(subcommand)]
+    Tenant(TenantCommand),
+    /// Manage users (passwords are read from standard input).
+    #[command(subcommand)]
+    User(UserCommand),
+}
+
+#[derive(Subcommand)]
+enum TenantCommand {
+    /// Add a tenant.
+    Add {
+        /// Short id used at login: lowercase letters, digits and '-'.
+        slug: String,
+        name: String,
+        /// The workbench title; defaults to the name.
+        #[arg(long)]
+        workbench_name: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Add a user; the password is read from standard input.
+    Add {
+        #[arg(long)]
+        tenant: String,
+        #[arg(long)]
+        username: String,
+        #[arg(long)]
+        role: Role,
+        /// Defaults to the user name.
+        #[arg(long)]
+        display_name: Option<String>,
+    },
+    /// Set a user's password (read from standard input); ends their sessions.
+    Passwd {
+        #[arg(long)]
+        tenant: String,
+        #[arg(long)]
+        username: String,
+    },
+}
+
+const MIN_PASSWORD: usize = 8;
+
+fn read_password() -> anyhow::Result<String> {
+    if std::io::stdin().is_terminal() {
+        eprint!("Password (min. {MIN_PASSWORD} characters): ");
+        std::io::stderr().flush()?;
+    }
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line)?;
+    let password = line.trim_end_matches(['\r', '\n']).to_owned();
+    if password.chars().count() < MIN_PASSWORD {
+        bail!("the password must have at least {MIN_PASSWORD} characters");
+    }
+    Ok(password)
+}
+
+fn valid_slug(slug: &str) -> bool {
+    (1..=64).contains(&slug.len())
+        && slug.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+}
+
+fn valid_username(name: &str) -> bool {
+    (1..=64).contains(&name.chars().count()) && !name.chars().any(char::is_whitespace)
+}
+
+async fn tenant_id(store: &SqliteStore, slug: &str) -> anyhow::Result<i64> {
+    Ok(store.tenant_by_slug(slug).await?.with_context(|| format!("no tenant {slug:?}"))?.id)
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "fieldesk_server=info,tower_http=warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let store = SqliteStore::open(&cli.data_dir)
+        .with_context(|| format!("opening the data dir {}", cli.data_dir.display()))?;
+    match cli.command {
+        Command::Serve { listen, demo, heartbeat_secs, token_ttl_secs } => {
+            if demo {
+                print_demo_accounts(&demo::seed(&store).await?);
+            }
+            let listener = tokio::net::TcpListener::bind(listen)
+                .await
+                .with_context(|| format!("binding {listen}"))?;
+            println!("Fieldesk server listening on http://{}", listener.local_addr()?);
+            println!("Data dir: {}", cli.data_dir.display());
+            std::io::stdout().flush()?;
+            let settings = Settings {
+                heartbeat: Duration::from_secs(heartbeat_secs),
+                token_ttl: Duration::from_secs(token_ttl_secs),
+                ..Settings::default()
+            };
+            serve(listener, Arc::new(store), settings, shutdown_signal()).await?;
+        }
+        Command::Tenant(TenantCommand::Add { slug, name, workbench_name }) => {
+            if !valid_slug(&slug) {
+                bail!("invalid slug {slug:?}: use 1-64 lowercase letters, digits and '-'");
+            }
+            let workbench = workbench_name.unwrap_or_else(|| name.clone());
+            let tenant = store.create_tenant(&slug, &name, &workbench).await?;
+            println!("Added tenant {} ({})", tenant.slug, tenant.name);
+        }
+        Command::User(UserCommand::Add { tenant, username, role, display_name }) => {
+            if !valid_username(&username) {
+                bail!("invalid user name {username:?}: 1-64 characters without spaces");
+            }
+            let tenant_id = tenant_id(&store, &tenant).await?;
+            let password = read_password()?;
+            let password_hash = tokio::task::spawn_blocking(move || hash_password(&password)).await?;
+            let display_name = display_name.unwrap_or_else(|| username.clone());
+            let user = store
+                .create_user(tenant_id, NewUser { username, display_name, role, password_hash })
+                .await?;
+            println!("Added {} {} to tenant {tenant}", user.role, user.username);
+        }
+        Command::User(UserCommand::Passwd { tenant, username }) => {
+            let tenant_id = tenant_id(&store, &tenant).await?;
+            let password = read_password()?;
+            let hash = tokio::task::spawn_blocking(move || hash_password(&password)).await?;
+            store.set_password(tenant_id, &username, &hash).await?;
+            println!("Password of {username} in tenant {tenant} changed; their sessions ended");
+        }
+    }
+    Ok(())
+}
+
+fn print_demo_accounts(accounts: &[demo::DemoAccount]) {
+    if accounts.is_empty() {
+        return;
+    }
+    println!("Created the demo tenant {:?}. Its passwords are shown only now:", demo::DEMO_TENANT);
+    for a in accounts {
+        println!("  {:<11} {:<10} {}", a.username, a.role.as_str(), a.password);
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+    tracing::info!("shutting down");
+}

@@ -1,0 +1,130 @@
+//! Passwords (argon2id) and bearer tokens (random, stored as SHA-256), and
+//! the [`Caller`] extractor that authenticates every protected route.
+
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::Argon2;
+use axum::extract::FromRequestParts;
+use axum::http::header::AUTHORIZATION;
+use axum::http::request::Parts;
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use fieldesk_core::{ErrorCode, Role};
+use sha2::{Digest, Sha256};
+
+use crate::clock::now;
+use crate::error::ApiError;
+use crate::state::AppState;
+use crate::store::User;
+
+fn random_bytes<const N: usize>() -> [u8; N] {
+    let mut buf = [0u8; N];
+    getrandom::fill(&mut buf).expect("the OS random source is available");
+    buf
+}
+
+/// Hashes a password with argon2id and a random salt (CPU-heavy: call it
+/// from a blocking task).
+pub fn hash_password(password: &str) -> String {
+    let salt = SaltString::encode_b64(&random_bytes::<16>()).expect("16 bytes is a valid salt");
+    Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .expect("argon2 hashes any password")
+        .to_string()
+}
+
+/// Checks a password against a stored hash (CPU-heavy: blocking task).
+pub fn verify_password(password: &str, hash: &str) -> bool {
+    PasswordHash::new(hash)
+        .map(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
+        .unwrap_or(false)
+}
+
+/// A new random password for generated accounts (demo users).
+pub fn generate_password() -> String {
+    URL_SAFE_NO_PAD.encode(random_bytes::<12>())
+}
+
+/// A new opaque bearer token and the hash under which it is stored.
+pub fn new_token() -> (String, String) {
+    let token = URL_SAFE_NO_PAD.encode(random_bytes::<32>());
+    let hash = token_hash(&token);
+    (token, hash)
+}
+
+pub fn token_hash(token: &str) -> String {
+    format!("{:x}", Sha256::digest(token.as_bytes()))
+}
+
+/// The authenticated caller of a request: a live session's user.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub user: User,
+    pub token_hash: String,
+}
+
+impl Caller {
+    pub fn tenant_id(&self) -> i64 {
+        self.user.tenant_id
+    }
+
+    /// Fails with `forbidden` unless the caller's role passes `allowed`.
+    pub fn require(&self, allowed: impl Fn(Role) -> bool) -> Result<(), ApiError> {
+        if allowed(self.user.role) {
+            Ok(())
+        } else {
+            Err(ApiError::new(ErrorCode::Forbidden))
+        }
+    }
+}
+
+fn bearer(parts: &Parts) -> Option<&str> {
+    let value = parts.headers.get(AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    (scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty()).then(|| token.trim())
+}
+
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let token = bearer(parts).ok_or(ApiError::new(ErrorCode::Unauthorized))?;
+        let hash = token_hash(token);
+        let expired = || ApiError::new(ErrorCode::SessionExpired);
+        let session = state.store.session(&hash).await?.ok_or_else(expired)?;
+        if session.revoked || session.expires_at <= now() {
+            return Err(expired());
+        }
+        let user = state
+            .store
+            .user(session.tenant_id, session.user_id)
+            .await?
+            .ok_or_else(expired)?;
+        Ok(Caller { user, token_hash: hash })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_verify_only_against_their_hash() {
+        let hash = hash_password("correct horse");
+        assert!(hash.starts_with("$argon2id$"));
+        assert!(verify_password("correct horse", &hash));
+        assert!(!verify_password("wrong horse", &hash));
+        assert!(!verify_password("correct horse", "not a hash"));
+        assert_ne!(hash, hash_password("correct horse"), "salts differ");
+    }
+
+    #[test]
+    fn tokens_are_random_and_hashed() {
+        let (a, ha) = new_token();
+        let (b, _) = new_token();
+        assert_ne!(a, b);
+        assert_eq!(a.len(), 43);
+        assert_eq!(ha, token_hash(&a));
+        assert_eq!(ha.len(), 64);
+        assert!(!ha.contains(&a));
+    }
+}

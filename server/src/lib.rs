@@ -1,0 +1,52 @@
+//! The Fieldesk server: axum REST + WebSocket over a [`store::Store`]
+//! (embedded SQLite by default).
+//!
+//! Request flow: `routes` (handlers, OpenAPI) → `auth::Caller` (bearer
+//! token → session → user, tenant-scoped) → `store` → JSON; errors become
+//! localized `{code, message}` in `error::localize_errors`. Live events go
+//! through `hub` to the sockets in `ws`.
+
+pub mod auth;
+pub mod clock;
+pub mod demo;
+pub mod error;
+pub mod hub;
+pub mod routes;
+pub mod state;
+pub mod store;
+pub mod ws;
+
+use std::future::Future;
+use std::sync::Arc;
+
+use fieldesk_core::i18n::Catalog;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+
+use crate::hub::Hub;
+use crate::state::{AppState, Settings};
+use crate::store::Store;
+
+/// Serves the API on `listener` until `shutdown` completes; open
+/// WebSockets are closed then.
+pub async fn serve(
+    listener: TcpListener,
+    store: Arc<dyn Store>,
+    settings: Settings,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let state = AppState {
+        store,
+        hub: Hub::default(),
+        catalog: Arc::new(Catalog::new()),
+        settings: Arc::new(settings),
+        shutdown: stop_rx,
+    };
+    axum::serve(listener, routes::router(state))
+        .with_graceful_shutdown(async move {
+            shutdown.await;
+            let _ = stop_tx.send(true);
+        })
+        .await
+}

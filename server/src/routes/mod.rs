@@ -1,0 +1,78 @@
+//! The `/api` router and its OpenAPI document.
+
+mod auth;
+mod health;
+mod users;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{get, post};
+use fieldesk_core::ErrorCode;
+use tower_http::trace::TraceLayer;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+use crate::error::{ApiError, localize_errors};
+use crate::state::AppState;
+use crate::ws;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Fieldesk API", description = "Fieldesk server REST and WebSocket API."),
+    paths(
+        health::health,
+        auth::login,
+        auth::logout,
+        users::me,
+        users::list,
+        users::get_one,
+        ws::connect,
+        openapi_json,
+    ),
+    components(schemas(fieldesk_core::event::ServerEvent, fieldesk_core::event::ClientMessage)),
+    modifiers(&BearerAuth),
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+/// The OpenAPI 3.1 document of this server, generated from the code.
+#[utoipa::path(get, path = "/api/openapi.json", tag = "meta",
+    responses((status = 200, description = "OpenAPI document", content_type = "application/json")))]
+async fn openapi_json() -> axum::Json<utoipa::openapi::OpenApi> {
+    axum::Json(ApiDoc::openapi())
+}
+
+async fn not_found() -> ApiError {
+    ApiError::new(ErrorCode::NotFound)
+}
+
+pub fn router(state: AppState) -> Router {
+    let api = Router::new()
+        .route("/health", get(health::health))
+        .route("/openapi.json", get(openapi_json))
+        .route("/auth/login", post(auth::login))
+        .route("/auth/logout", post(auth::logout))
+        .route("/me", get(users::me))
+        .route("/users", get(users::list))
+        .route("/users/{id}", get(users::get_one))
+        .route("/ws", get(ws::connect))
+        .fallback(not_found);
+    Router::new()
+        .nest("/api", api)
+        .fallback(not_found)
+        .layer(DefaultBodyLimit::max(state.settings.body_limit))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), localize_errors))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}

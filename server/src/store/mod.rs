@@ -1,0 +1,84 @@
+//! Storage behind a trait: SQLite ([`sqlite::SqliteStore`]) by default, so a
+//! PostgreSQL implementation can be added without touching the handlers.
+//! Every method that reads or writes tenant data takes the tenant id.
+
+pub mod sqlite;
+
+use async_trait::async_trait;
+use fieldesk_core::{Locale, Role};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("already exists: {0}")]
+    Conflict(String),
+    #[error("not found: {0}")]
+    NotFound(String),
+    #[error("database error: {0}")]
+    Database(String),
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tenant {
+    pub id: i64,
+    pub slug: String,
+    pub name: String,
+    pub workbench_name: String,
+    pub default_locale: Locale,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct User {
+    pub id: i64,
+    pub tenant_id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub role: Role,
+}
+
+/// A user with the password hash, for login only.
+#[derive(Debug, Clone)]
+pub struct Credentials {
+    pub user: User,
+    pub password_hash: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    pub username: String,
+    pub display_name: String,
+    pub role: Role,
+    pub password_hash: String,
+}
+
+/// A login session; only the SHA-256 of its bearer token is stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Session {
+    pub token_hash: String,
+    pub tenant_id: i64,
+    pub user_id: i64,
+    pub created_at: i64,
+    pub expires_at: i64,
+    pub revoked: bool,
+}
+
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    async fn create_tenant(&self, slug: &str, name: &str, workbench_name: &str)
+    -> StoreResult<Tenant>;
+    async fn tenant_by_slug(&self, slug: &str) -> StoreResult<Option<Tenant>>;
+    async fn tenant(&self, tenant_id: i64) -> StoreResult<Option<Tenant>>;
+
+    async fn create_user(&self, tenant_id: i64, user: NewUser) -> StoreResult<User>;
+    async fn set_password(&self, tenant_id: i64, username: &str, hash: &str) -> StoreResult<()>;
+    async fn credentials(&self, tenant_id: i64, username: &str)
+    -> StoreResult<Option<Credentials>>;
+    async fn user(&self, tenant_id: i64, user_id: i64) -> StoreResult<Option<User>>;
+    async fn users(&self, tenant_id: i64) -> StoreResult<Vec<User>>;
+
+    async fn create_session(&self, session: Session) -> StoreResult<()>;
+    async fn session(&self, token_hash: &str) -> StoreResult<Option<Session>>;
+    /// Revokes a session; revoking twice is not an error (logout is idempotent).
+    async fn revoke_session(&self, tenant_id: i64, token_hash: &str) -> StoreResult<()>;
+}

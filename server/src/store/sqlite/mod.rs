@@ -1,0 +1,428 @@
+//! The embedded SQLite store: one writer connection and a few readers (WAL),
+//! used from async code through [`SqliteStore::run`] on the blocking pool.
+
+use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+
+use async_trait::async_trait;
+use fieldesk_core::Locale;
+use rusqlite::{Connection, OptionalExtension, Row, params};
+
+use super::{Credentials, NewUser, Session, Store, StoreError, StoreResult, Tenant, User};
+use crate::clock::now;
+
+/// Versioned migrations; `PRAGMA user_version` records how many ran.
+const MIGRATIONS: &[&str] = &[include_str!("0001_init.sql")];
+const READERS: usize = 4;
+
+pub struct SqliteStore {
+    writer: Arc<Mutex<Connection>>,
+    readers: Arc<Vec<Mutex<Connection>>>,
+    next_reader: AtomicUsize,
+}
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> Self {
+        match e {
+            rusqlite::Error::SqliteFailure(f, ref msg)
+                if f.code == rusqlite::ErrorCode::ConstraintViolation =>
+            {
+                StoreError::Conflict(msg.clone().unwrap_or_else(|| e.to_string()))
+            }
+            other => StoreError::Database(other.to_string()),
+        }
+    }
+}
+
+fn open(path: &Path) -> StoreResult<Connection> {
+    let conn = Connection::open(path)?;
+    conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    conn.pragma_update(None, "synchronous", "NORMAL")?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    Ok(conn)
+}
+
+fn migrate(conn: &mut Connection) -> StoreResult<()> {
+    let applied: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+    let applied = usize::try_from(applied).unwrap_or(0);
+    if applied > MIGRATIONS.len() {
+        return Err(StoreError::Database(format!(
+            "schema version {applied} is newer than this fieldesk-server knows ({})",
+            MIGRATIONS.len()
+        )));
+    }
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(applied) {
+        let tx = conn.transaction()?;
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", i as i64 + 1)?;
+        tx.commit()?;
+        tracing::info!(version = i + 1, "applied migration");
+    }
+    Ok(())
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) `fieldesk.sqlite3` in `data_dir` and
+    /// applies pending migrations.
+    pub fn open(data_dir: &Path) -> StoreResult<Self> {
+        std::fs::create_dir_all(data_dir)
+            .map_err(|e| StoreError::Database(format!("{}: {e}", data_dir.display())))?;
+        let path = data_dir.join("fieldesk.sqlite3");
+        let mut writer = open(&path)?;
+        migrate(&mut writer)?;
+        let readers = (0..READERS)
+            .map(|_| open(&path).map(Mutex::new))
+            .collect::<StoreResult<Vec<_>>>()?;
+        Ok(SqliteStore {
+            writer: Arc::new(Mutex::new(writer)),
+            readers: Arc::new(readers),
+            next_reader: AtomicUsize::new(0),
+        })
+    }
+
+    /// Runs `f` with the writer connection on the blocking pool.
+    async fn write<T, F>(&self, f: F) -> StoreResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Connection) -> StoreResult<T> + Send + 'static,
+    {
+        let writer = self.writer.clone();
+        Self::run(move || f(&mut writer.lock().unwrap_or_else(|p| p.into_inner()))).await
+    }
+
+    /// Runs `f` with one of the reader connections on the blocking pool.
+    async fn read<T, F>(&self, f: F) -> StoreResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> StoreResult<T> + Send + 'static,
+    {
+        let readers = self.readers.clone();
+        let i = self.next_reader.fetch_add(1, Ordering::Relaxed) % readers.len();
+        Self::run(move || f(&readers[i].lock().unwrap_or_else(|p| p.into_inner()))).await
+    }
+
+    /// The one bridge from async code to rusqlite.
+    async fn run<T, F>(f: F) -> StoreResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce() -> StoreResult<T> + Send + 'static,
+    {
+        tokio::task::spawn_blocking(f)
+            .await
+            .map_err(|e| StoreError::Database(format!("blocking task failed: {e}")))?
+    }
+}
+
+const TENANT_COLUMNS: &str = "id, slug, name, workbench_name, default_locale";
+const USER_COLUMNS: &str = "id, tenant_id, username, display_name, role";
+
+fn tenant_from_row(row: &Row<'_>) -> rusqlite::Result<Tenant> {
+    let locale: String = row.get(4)?;
+    Ok(Tenant {
+        id: row.get(0)?,
+        slug: row.get(1)?,
+        name: row.get(2)?,
+        workbench_name: row.get(3)?,
+        default_locale: Locale::negotiate(&locale),
+    })
+}
+
+fn user_from_row(row: &Row<'_>) -> rusqlite::Result<User> {
+    let role: String = row.get(4)?;
+    Ok(User {
+        id: row.get(0)?,
+        tenant_id: row.get(1)?,
+        username: row.get(2)?,
+        display_name: row.get(3)?,
+        role: role.parse().map_err(|e| {
+            rusqlite::Error::FromSqlConversionFailure(4, rusqlite::types::Type::Text, Box::new(e))
+        })?,
+    })
+}
+
+fn session_from_row(row: &Row<'_>) -> rusqlite::Result<Session> {
+    let revoked_at: Option<i64> = row.get(5)?;
+    Ok(Session {
+        token_hash: row.get(0)?,
+        tenant_id: row.get(1)?,
+        user_id: row.get(2)?,
+        created_at: row.get(3)?,
+        expires_at: row.get(4)?,
+        revoked: revoked_at.is_some(),
+    })
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    async fn create_tenant(
+        &self,
+        slug: &str,
+        name: &str,
+        workbench_name: &str,
+    ) -> StoreResult<Tenant> {
+        let (slug, name, workbench_name) = (slug.to_owned(), name.to_owned(), workbench_name.to_owned());
+        self.write(move |conn| {
+            conn.execute(
+                "INSERT INTO tenants (slug, name, workbench_name, created_at) VALUES (?1, ?2, ?3, ?4)",
+                params![slug, name, workbench_name, now()],
+            )
+            .map_err(|e| match StoreError::from(e) {
+                StoreError::Conflict(_) => StoreError::Conflict(format!("tenant {slug}")),
+                other => other,
+            })?;
+            let id = conn.last_insert_rowid();
+            Ok(conn.query_row(
+                &format!("SELECT {TENANT_COLUMNS} FROM tenants WHERE id = ?1"),
+                [id],
+                tenant_from_row,
+            )?)
+        })
+        .await
+    }
+
+    async fn tenant_by_slug(&self, slug: &str) -> StoreResult<Option<Tenant>> {
+        let slug = slug.to_owned();
+        self.read(move |conn| {
+            Ok(conn
+                .query_row(
+                    &format!("SELECT {TENANT_COLUMNS} FROM tenants WHERE slug = ?1"),
+                    [slug],
+                    tenant_from_row,
+                )
+                .optional()?)
+        })
+        .await
+    }
+
+    async fn tenant(&self, tenant_id: i64) -> StoreResult<Option<Tenant>> {
+        self.read(move |conn| {
+            Ok(conn
+                .query_row(
+                    &format!("SELECT {TENANT_COLUMNS} FROM tenants WHERE id = ?1"),
+                    [tenant_id],
+                    tenant_from_row,
+                )
+                .optional()?)
+        })
+        .await
+    }
+
+    async fn create_user(&self, tenant_id: i64, user: NewUser) -> StoreResult<User> {
+        self.write(move |conn| {
+            conn.execute(
+                "INSERT INTO users (tenant_id, username, display_name, role, password_hash, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![
+                    tenant_id,
+                    user.username,
+                    user.display_name,
+                    user.role.as_str(),
+                    user.password_hash,
+                    now()
+                ],
+            )
+            .map_err(|e| match StoreError::from(e) {
+                StoreError::Conflict(_) => StoreError::Conflict(format!("user {}", user.username)),
+                other => other,
+            })?;
+            let id = conn.last_insert_rowid();
+            Ok(conn.query_row(
+                &format!("SELECT {USER_COLUMNS} FROM users WHERE id = ?1"),
+                [id],
+                user_from_row,
+            )?)
+        })
+        .await
+    }
+
+    async fn set_password(&self, tenant_id: i64, username: &str, hash: &str) -> StoreResult<()> {
+        let (username, hash) = (username.to_owned(), hash.to_owned());
+        self.write(move |conn| {
+            let tx = conn.transaction()?;
+            let changed = tx.execute(
+                "UPDATE users SET password_hash = ?3 WHERE tenant_id = ?1 AND username = ?2",
+                params![tenant_id, username, hash],
+            )?;
+            if changed == 0 {
+                return Err(StoreError::NotFound(format!("user {username}")));
+            }
+            // A new password ends every session of that user.
+            tx.execute(
+                "UPDATE sessions SET revoked_at = ?3 WHERE tenant_id = ?1 AND revoked_at IS NULL
+                 AND user_id = (SELECT id FROM users WHERE tenant_id = ?1 AND username = ?2)",
+                params![tenant_id, username, now()],
+            )?;
+            tx.commit()?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn credentials(
+        &self,
+        tenant_id: i64,
+        username: &str,
+    ) -> StoreResult<Option<Credentials>> {
+        let username = username.to_owned();
+        self.read(move |conn| {
+            Ok(conn
+                .query_row(
+                    &format!(
+                        "SELECT {USER_COLUMNS}, password_hash FROM users
+                         WHERE tenant_id = ?1 AND username = ?2"
+                    ),
+                    params![tenant_id, username],
+                    |row| {
+                        Ok(Credentials {
+                            user: user_from_row(row)?,
+                            password_hash: row.get(5)?,
+                        })
+                    },
+                )
+                .optional()?)
+        })
+        .await
+    }
+
+    async fn user(&self, tenant_id: i64, user_id: i64) -> StoreResult<Option<User>> {
+        self.read(move |conn| {
+            Ok(conn
+                .query_row(
+                    &format!("SELECT {USER_COLUMNS} FROM users WHERE tenant_id = ?1 AND id = ?2"),
+                    params![tenant_id, user_id],
+                    user_from_row,
+                )
+                .optional()?)
+        })
+        .await
+    }
+
+    async fn users(&self, tenant_id: i64) -> StoreResult<Vec<User>> {
+        self.read(move |conn| {
+            let mut stmt = conn.prepare(&format!(
+                "SELECT {USER_COLUMNS} FROM users WHERE tenant_id = ?1 ORDER BY username"
+            ))?;
+            let users = stmt
+                .query_map([tenant_id], user_from_row)?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            Ok(users)
+        })
+        .await
+    }
+
+    async fn create_session(&self, s: Session) -> StoreResult<()> {
+        self.write(move |conn| {
+            conn.execute(
+                "INSERT INTO sessions (token_hash, tenant_id, user_id, created_at, expires_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![s.token_hash, s.tenant_id, s.user_id, s.created_at, s.expires_at],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn session(&self, token_hash: &str) -> StoreResult<Option<Session>> {
+        let token_hash = token_hash.to_owned();
+        self.read(move |conn| {
+            Ok(conn
+                .query_row(
+                    "SELECT token_hash, tenant_id, user_id, created_at, expires_at, revoked_at
+                     FROM sessions WHERE token_hash = ?1",
+                    [token_hash],
+                    session_from_row,
+                )
+                .optional()?)
+        })
+        .await
+    }
+
+    async fn revoke_session(&self, tenant_id: i64, token_hash: &str) -> StoreResult<()> {
+        let token_hash = token_hash.to_owned();
+        self.write(move |conn| {
+            conn.execute(
+                "UPDATE sessions SET revoked_at = ?3
+                 WHERE tenant_id = ?1 AND token_hash = ?2 AND revoked_at IS NULL",
+                params![tenant_id, token_hash, now()],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use fieldesk_core::Role;
+
+    fn new_user(name: &str, role: Role) -> NewUser {
+        NewUser {
+            username: name.into(),
+            display_name: name.to_uppercase(),
+            role,
+            password_hash: "h".into(),
+        }
+    }
+
+    #[tokio::test]
+    async fn users_are_scoped_to_their_tenant() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(dir.path()).unwrap();
+        let a = store.create_tenant("a", "A", "A desk").await.unwrap();
+        let b = store.create_tenant("b", "B", "B desk").await.unwrap();
+        let alice = store.create_user(a.id, new_user("alice", Role::Agent)).await.unwrap();
+        // The same user name may exist in another tenant.
+        store.create_user(b.id, new_user("alice", Role::Admin)).await.unwrap();
+        assert!(matches!(
+            store.create_user(a.id, new_user("alice", Role::Agent)).await,
+            Err(StoreError::Conflict(_))
+        ));
+        assert_eq!(store.user(a.id, alice.id).await.unwrap(), Some(alice.clone()));
+        assert_eq!(store.user(b.id, alice.id).await.unwrap(), None);
+        assert_eq!(store.users(a.id).await.unwrap(), vec![alice]);
+        assert!(matches!(
+            store.create_tenant("a", "again", "x").await,
+            Err(StoreError::Conflict(_))
+        ));
+    }
+
+    #[tokio::test]
+    async fn migrations_run_once_and_data_survives_reopen() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let store = SqliteStore::open(dir.path()).unwrap();
+            store.create_tenant("a", "A", "A desk").await.unwrap();
+        }
+        let store = SqliteStore::open(dir.path()).unwrap();
+        let tenant = store.tenant_by_slug("a").await.unwrap().unwrap();
+        assert_eq!(tenant.workbench_name, "A desk");
+        assert_eq!(tenant.default_locale, Locale::ZhCn);
+    }
+
+    #[tokio::test]
+    async fn new_password_revokes_sessions() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(dir.path()).unwrap();
+        let t = store.create_tenant("a", "A", "A").await.unwrap();
+        let u = store.create_user(t.id, new_user("bob", Role::Engineer)).await.unwrap();
+        let session = Session {
+            token_hash: "x".into(),
+            tenant_id: t.id,
+            user_id: u.id,
+            created_at: 1,
+            expires_at: i64::MAX,
+            revoked: false,
+        };
+        store.create_session(session.clone()).await.unwrap();
+        assert_eq!(store.session("x").await.unwrap(), Some(session));
+        store.set_password(t.id, "bob", "new").await.unwrap();
+        assert!(store.session("x").await.unwrap().unwrap().revoked);
+        assert!(matches!(
+            store.set_password(t.id, "nobody", "new").await,
+            Err(StoreError::NotFound(_))
+        ));
+    }
+}
