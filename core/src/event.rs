@@ -46,8 +46,15 @@ mod tests {
 
     #[test]
     fn events_are_tagged_json() {
-        let json = serde_json::to_value(ServerEvent::Heartbeat { seq: 3, server_time: 10 }).unwrap();
-        assert_eq!(json, serde_json::json!({"type": "heartbeat", "seq": 3, "server_time": 10}));
+        let json = serde_json::to_value(ServerEvent::Heartbeat {
+            seq: 3,
+            server_time: 10,
+        })
+        .unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({"type": "heartbeat", "seq": 3, "server_time": 10})
+        );
         let msg: ClientMessage = serde_json::from_str(r#"{"type":"ping","nonce":7}"#).unwrap();
         assert_eq!(msg, ClientMessage::Ping { nonce: 7 });
         assert!(serde_json::from_str::<ClientMessage>(r#"{"type":"shout"}"#).is_err());

@@ -10,15 +10,24 @@ use crate::Locale;
 pub const SOURCES: [(Locale, &str); 3] = [
     (
         Locale::ZhCn,
-        include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/../locales/zh-CN/fieldesk.ftl")),
+        include_str!(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../locales/zh-CN/fieldesk.ftl"
+        )),
     ),
     (
         Locale::ZhTw,
-        include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/../locales/zh-TW/fieldesk.ftl")),
+        include_str!(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../locales/zh-TW/fieldesk.ftl"
+        )),
     ),
     (
         Locale::En,
-        include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/../locales/en/fieldesk.ftl")),
+        include_str!(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../locales/en/fieldesk.ftl"
+        )),
     ),
 ];
 
@@ -83,7 +92,11 @@ impl Catalog {
                 let bundle = self.bundle(l);
                 let pattern = bundle.get_message(key)?.value()?;
                 let mut errors = vec![];
-                Some(bundle.format_pattern(pattern, args, &mut errors).into_owned())
+                Some(
+                    bundle
+                        .format_pattern(pattern, args, &mut errors)
+                        .into_owned(),
+                )
             })
             .unwrap_or_else(|| key.to_owned())
     }
@@ -161,6 +174,9 @@ mod tests {
 
     #[test]
     fn unknown_key_shows_the_key() {
-        assert_eq!(Catalog::new().message(Locale::En, "no-such-key"), "no-such-key");
+        assert_eq!(
+            Catalog::new().message(Locale::En, "no-such-key"),
+            "no-such-key"
+        );
     }
 }

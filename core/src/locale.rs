@@ -54,7 +54,11 @@ impl Locale {
                 let traditional = rest
                     .iter()
                     .any(|p| matches!(*p, "hant" | "tw" | "hk" | "mo"));
-                Some(if traditional { Locale::ZhTw } else { Locale::ZhCn })
+                Some(if traditional {
+                    Locale::ZhTw
+                } else {
+                    Locale::ZhCn
+                })
             }
             _ => None,
         }
@@ -122,7 +126,18 @@ mod tests {
 
     #[test]
     fn unknown_or_garbage_falls_back_to_simplified_chinese() {
-        for tag in ["", "   ", "-", "fr", "de-DE", "ja", "garbage!!", "zz-Hant", "e", "english"] {
+        for tag in [
+            "",
+            "   ",
+            "-",
+            "fr",
+            "de-DE",
+            "ja",
+            "garbage!!",
+            "zz-Hant",
+            "e",
+            "english",
+        ] {
             assert_eq!(Locale::negotiate(tag), ZhCn, "tag {tag:?}");
             assert_eq!(Locale::try_negotiate(tag), None, "tag {tag:?}");
         }
@@ -140,7 +155,10 @@ mod tests {
 
     #[test]
     fn accept_language_respects_quality_and_skips_unknown() {
-        assert_eq!(Locale::from_accept_language("fr-FR, en;q=0.8, zh-TW;q=0.9"), ZhTw);
+        assert_eq!(
+            Locale::from_accept_language("fr-FR, en;q=0.8, zh-TW;q=0.9"),
+            ZhTw
+        );
         assert_eq!(Locale::from_accept_language("en-US,en;q=0.9"), En);
         assert_eq!(Locale::from_accept_language("de, fr;q=0.5"), ZhCn);
         assert_eq!(Locale::from_accept_language("en;q=0, zh-HK"), ZhTw);

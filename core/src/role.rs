@@ -81,7 +81,10 @@ mod tests {
 
     #[test]
     fn only_admins_and_supervisors_manage_users() {
-        let managers: Vec<Role> = Role::ALL.into_iter().filter(|r| r.manages_users()).collect();
+        let managers: Vec<Role> = Role::ALL
+            .into_iter()
+            .filter(|r| r.manages_users())
+            .collect();
         assert_eq!(managers, [Role::Admin, Role::Supervisor]);
     }
 }

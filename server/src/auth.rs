@@ -1,8 +1,8 @@
 //! Passwords (argon2id) and bearer tokens (random, stored as SHA-256), and
 //! the [`Caller`] extractor that authenticates every protected route.
 
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use axum::extract::FromRequestParts;
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
@@ -35,7 +35,11 @@ pub fn hash_password(password: &str) -> String {
 /// Checks a password against a stored hash (CPU-heavy: blocking task).
 pub fn verify_password(password: &str, hash: &str) -> bool {
     PasswordHash::new(hash)
-        .map(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
+        .map(|parsed| {
+            Argon2::default()
+                .verify_password(password.as_bytes(), &parsed)
+                .is_ok()
+        })
         .unwrap_or(false)
 }
 
@@ -99,7 +103,10 @@ impl FromRequestParts<AppState> for Caller {
             .user(session.tenant_id, session.user_id)
             .await?
             .ok_or_else(expired)?;
-        Ok(Caller { user, token_hash: hash })
+        Ok(Caller {
+            user,
+            token_hash: hash,
+        })
     }
 }
 

@@ -53,7 +53,11 @@ pub async fn seed(store: &dyn Store) -> StoreResult<Vec<DemoAccount>> {
                 },
             )
             .await?;
-        created.push(DemoAccount { username, role, password });
+        created.push(DemoAccount {
+            username,
+            role,
+            password,
+        });
     }
     Ok(created)
 }

@@ -43,8 +43,8 @@ impl From<StoreError> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let status =
-            StatusCode::from_u16(self.code.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let status = StatusCode::from_u16(self.code.http_status())
+            .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let mut res = status.into_response();
         res.extensions_mut().insert(self.code);
         res
@@ -95,7 +95,8 @@ pub async fn localize_errors(
     let message = catalog.message(locale, code.message_key());
     let mut out = (status, Json(ErrorBody { code, message })).into_response();
     if let Some(allow) = res.headers().get(axum::http::header::ALLOW) {
-        out.headers_mut().insert(axum::http::header::ALLOW, allow.clone());
+        out.headers_mut()
+            .insert(axum::http::header::ALLOW, allow.clone());
     }
     out
 }

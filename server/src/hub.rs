@@ -64,7 +64,11 @@ mod tests {
 
     #[test]
     fn envelopes_never_cross_tenants() {
-        let env = |audience| Envelope { tenant_id: 1, audience, event: ServerEvent::SessionRevoked };
+        let env = |audience| Envelope {
+            tenant_id: 1,
+            audience,
+            event: ServerEvent::SessionRevoked,
+        };
         assert!(env(Audience::Tenant).is_for(1, 5, "h"));
         assert!(!env(Audience::Tenant).is_for(2, 5, "h"));
         assert!(env(Audience::User(5)).is_for(1, 5, "h"));

@@ -20,7 +20,12 @@ use fieldesk_server::{demo, serve};
 #[command(name = "fieldesk-server", version, about = "The Fieldesk server")]
 struct Cli {
     /// Where the SQLite database lives.
-    #[arg(long, global = true, env = "FIELDESK_DATA_DIR", default_value = "fieldesk-data")]
+    #[arg(
+        long,
+        global = true,
+        env = "FIELDESK_DATA_DIR",
+        default_value = "fieldesk-data"
+    )]
     data_dir: PathBuf,
     #[command(subcommand)]
     command: Command,
@@ -104,7 +109,9 @@ fn read_password() -> anyhow::Result<String> {
 
 fn valid_slug(slug: &str) -> bool {
     (1..=64).contains(&slug.len())
-        && slug.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && slug
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
 }
 
 fn valid_username(name: &str) -> bool {
@@ -112,7 +119,11 @@ fn valid_username(name: &str) -> bool {
 }
 
 async fn tenant_id(store: &SqliteStore, slug: &str) -> anyhow::Result<i64> {
-    Ok(store.tenant_by_slug(slug).await?.with_context(|| format!("no tenant {slug:?}"))?.id)
+    Ok(store
+        .tenant_by_slug(slug)
+        .await?
+        .with_context(|| format!("no tenant {slug:?}"))?
+        .id)
 }
 
 #[tokio::main]
@@ -128,14 +139,22 @@ async fn main() -> anyhow::Result<()> {
     let store = SqliteStore::open(&cli.data_dir)
         .with_context(|| format!("opening the data dir {}", cli.data_dir.display()))?;
     match cli.command {
-        Command::Serve { listen, demo, heartbeat_secs, token_ttl_secs } => {
+        Command::Serve {
+            listen,
+            demo,
+            heartbeat_secs,
+            token_ttl_secs,
+        } => {
             if demo {
                 print_demo_accounts(&demo::seed(&store).await?);
             }
             let listener = tokio::net::TcpListener::bind(listen)
                 .await
                 .with_context(|| format!("binding {listen}"))?;
-            println!("Fieldesk server listening on http://{}", listener.local_addr()?);
+            println!(
+                "Fieldesk server listening on http://{}",
+                listener.local_addr()?
+            );
             println!("Data dir: {}", cli.data_dir.display());
             std::io::stdout().flush()?;
             let settings = Settings {
@@ -145,7 +164,11 @@ async fn main() -> anyhow::Result<()> {
             };
             serve(listener, Arc::new(store), settings, shutdown_signal()).await?;
         }
-        Command::Tenant(TenantCommand::Add { slug, name, workbench_name }) => {
+        Command::Tenant(TenantCommand::Add {
+            slug,
+            name,
+            workbench_name,
+        }) => {
             if !valid_slug(&slug) {
                 bail!("invalid slug {slug:?}: use 1-64 lowercase letters, digits and '-'");
             }
@@ -153,16 +176,30 @@ async fn main() -> anyhow::Result<()> {
             let tenant = store.create_tenant(&slug, &name, &workbench).await?;
             println!("Added tenant {} ({})", tenant.slug, tenant.name);
         }
-        Command::User(UserCommand::Add { tenant, username, role, display_name }) => {
+        Command::User(UserCommand::Add {
+            tenant,
+            username,
+            role,
+            display_name,
+        }) => {
             if !valid_username(&username) {
                 bail!("invalid user name {username:?}: 1-64 characters without spaces");
             }
             let tenant_id = tenant_id(&store, &tenant).await?;
             let password = read_password()?;
-            let password_hash = tokio::task::spawn_blocking(move || hash_password(&password)).await?;
+            let password_hash =
+                tokio::task::spawn_blocking(move || hash_password(&password)).await?;
             let display_name = display_name.unwrap_or_else(|| username.clone());
             let user = store
-                .create_user(tenant_id, NewUser { username, display_name, role, password_hash })
+                .create_user(
+                    tenant_id,
+                    NewUser {
+                        username,
+                        display_name,
+                        role,
+                        password_hash,
+                    },
+                )
                 .await?;
             println!("Added {} {} to tenant {tenant}", user.role, user.username);
         }
@@ -181,9 +218,17 @@ fn print_demo_accounts(accounts: &[demo::DemoAccount]) {
     if accounts.is_empty() {
         return;
     }
-    println!("Created the demo tenant {:?}. Its passwords are shown only now:", demo::DEMO_TENANT);
+    println!(
+        "Created the demo tenant {:?}. Its passwords are shown only now:",
+        demo::DEMO_TENANT
+    );
     for a in accounts {
-        println!("  {:<11} {:<10} {}", a.username, a.role.as_str(), a.password);
+        println!(
+            "  {:<11} {:<10} {}",
+            a.username,
+            a.role.as_str(),
+            a.password
+        );
     }
 }
 

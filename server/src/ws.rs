@@ -35,7 +35,11 @@ pub async fn connect(
 }
 
 fn text(event: &ServerEvent) -> Message {
-    Message::Text(serde_json::to_string(event).expect("events serialize").into())
+    Message::Text(
+        serde_json::to_string(event)
+            .expect("events serialize")
+            .into(),
+    )
 }
 
 async fn run(mut socket: WebSocket, state: AppState, caller: Caller, locale: Locale) {
@@ -120,4 +124,3 @@ async fn session_alive(state: &AppState, caller: &Caller) -> bool {
         Err(_) => true,
     }
 }
-

@@ -33,7 +33,10 @@ pub async fn login(
     Json(req): Json<LoginRequest>,
 ) -> Result<Json<LoginResponse>, ApiError> {
     let fields = [&req.tenant, &req.username, &req.password];
-    if fields.iter().any(|f| f.trim().is_empty() || f.len() > MAX_FIELD) {
+    if fields
+        .iter()
+        .any(|f| f.trim().is_empty() || f.len() > MAX_FIELD)
+    {
         return Err(ApiError::new(ErrorCode::BadRequest));
     }
     let invalid = ApiError::new(ErrorCode::InvalidCredentials);
@@ -88,7 +91,10 @@ static DUMMY_HASH: LazyLock<String> = LazyLock::new(|| hash_password(&generate_p
 #[utoipa::path(post, path = "/api/auth/logout", tag = "auth", security(("bearer" = [])),
     responses((status = 204), (status = 401, body = ErrorBody)))]
 pub async fn logout(State(state): State<AppState>, caller: Caller) -> Result<StatusCode, ApiError> {
-    state.store.revoke_session(caller.tenant_id(), &caller.token_hash).await?;
+    state
+        .store
+        .revoke_session(caller.tenant_id(), &caller.token_hash)
+        .await?;
     state.hub.publish(Envelope {
         tenant_id: caller.tenant_id(),
         audience: Audience::Session(caller.token_hash),

@@ -72,7 +72,10 @@ pub fn router(state: AppState) -> Router {
         .nest("/api", api)
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(state.settings.body_limit))
-        .layer(axum::middleware::from_fn_with_state(state.clone(), localize_errors))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            localize_errors,
+        ))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

@@ -65,8 +65,12 @@ pub struct Session {
 
 #[async_trait]
 pub trait Store: Send + Sync + 'static {
-    async fn create_tenant(&self, slug: &str, name: &str, workbench_name: &str)
-    -> StoreResult<Tenant>;
+    async fn create_tenant(
+        &self,
+        slug: &str,
+        name: &str,
+        workbench_name: &str,
+    ) -> StoreResult<Tenant>;
     async fn tenant_by_slug(&self, slug: &str) -> StoreResult<Option<Tenant>>;
     async fn tenant(&self, tenant_id: i64) -> StoreResult<Option<Tenant>>;
 

@@ -162,7 +162,8 @@ impl Store for SqliteStore {
         name: &str,
         workbench_name: &str,
     ) -> StoreResult<Tenant> {
-        let (slug, name, workbench_name) = (slug.to_owned(), name.to_owned(), workbench_name.to_owned());
+        let (slug, name, workbench_name) =
+            (slug.to_owned(), name.to_owned(), workbench_name.to_owned());
         self.write(move |conn| {
             conn.execute(
                 "INSERT INTO tenants (slug, name, workbench_name, created_at) VALUES (?1, ?2, ?3, ?4)",
@@ -317,7 +318,13 @@ impl Store for SqliteStore {
             conn.execute(
                 "INSERT INTO sessions (token_hash, tenant_id, user_id, created_at, expires_at)
                  VALUES (?1, ?2, ?3, ?4, ?5)",
-                params![s.token_hash, s.tenant_id, s.user_id, s.created_at, s.expires_at],
+                params![
+                    s.token_hash,
+                    s.tenant_id,
+                    s.user_id,
+                    s.created_at,
+                    s.expires_at
+                ],
             )?;
             Ok(())
         })
@@ -373,14 +380,25 @@ mod tests {
         let store = SqliteStore::open(dir.path()).unwrap();
         let a = store.create_tenant("a", "A", "A desk").await.unwrap();
         let b = store.create_tenant("b", "B", "B desk").await.unwrap();
-        let alice = store.create_user(a.id, new_user("alice", Role::Agent)).await.unwrap();
+        let alice = store
+            .create_user(a.id, new_user("alice", Role::Agent))
+            .await
+            .unwrap();
         // The same user name may exist in another tenant.
-        store.create_user(b.id, new_user("alice", Role::Admin)).await.unwrap();
+        store
+            .create_user(b.id, new_user("alice", Role::Admin))
+            .await
+            .unwrap();
         assert!(matches!(
-            store.create_user(a.id, new_user("alice", Role::Agent)).await,
+            store
+                .create_user(a.id, new_user("alice", Role::Agent))
+                .await,
             Err(StoreError::Conflict(_))
         ));
-        assert_eq!(store.user(a.id, alice.id).await.unwrap(), Some(alice.clone()));
+        assert_eq!(
+            store.user(a.id, alice.id).await.unwrap(),
+            Some(alice.clone())
+        );
         assert_eq!(store.user(b.id, alice.id).await.unwrap(), None);
         assert_eq!(store.users(a.id).await.unwrap(), vec![alice]);
         assert!(matches!(
@@ -407,7 +425,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = SqliteStore::open(dir.path()).unwrap();
         let t = store.create_tenant("a", "A", "A").await.unwrap();
-        let u = store.create_user(t.id, new_user("bob", Role::Engineer)).await.unwrap();
+        let u = store
+            .create_user(t.id, new_user("bob", Role::Engineer))
+            .await
+            .unwrap();
         let session = Session {
             token_hash: "x".into(),
             tenant_id: t.id,

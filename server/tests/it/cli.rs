@@ -1,0 +1,174 @@
+use crate::common::{PASSWORD, TestServer, cli, cli_ok, expect_error};
+
+#[tokio::test]
+async fn demo_tenant_is_created_once_with_printed_passwords() {
+    let server = TestServer::start_with(&["--demo"], false).await;
+    let head = server.stdout_head.join("\n");
+    let accounts: Vec<(String, String, String)> = server
+        .stdout_head
+        .iter()
+        .filter_map(|l| {
+            let f: Vec<&str> = l.split_whitespace().collect();
+            (f.len() == 3).then(|| (f[0].to_owned(), f[1].to_owned(), f[2].to_owned()))
+        })
+        .collect();
+    let roles: Vec<&str> = accounts.iter().map(|a| a.1.as_str()).collect();
+    assert_eq!(
+        roles,
+        [
+            "admin",
+            "supervisor",
+            "agent",
+            "agent",
+            "engineer",
+            "engineer"
+        ],
+        "{head}"
+    );
+    let (user, _, password) = &accounts[2];
+    let res = server.login_raw("demo", user, password).await;
+    assert_eq!(res.status(), 200);
+    assert_ne!(
+        accounts[0].2, accounts[1].2,
+        "passwords are generated per user"
+    );
+
+    let dir = server.stop();
+    let again = TestServer::serve(dir, &["--demo"]);
+    assert!(
+        !again.stdout_head.iter().any(|l| l.contains("passwords")),
+        "second start prints no passwords"
+    );
+    assert_eq!(again.login_raw("demo", user, password).await.status(), 200);
+}
+
+#[tokio::test]
+async fn data_survives_a_restart() {
+    let server = TestServer::start().await;
+    let token = server.login("acme", "alice").await.token;
+    let dir = server.stop();
+    let server = TestServer::serve(dir, &[]);
+    assert_eq!(
+        server.get("/api/me", &token).await.status(),
+        200,
+        "sessions persist"
+    );
+}
+
+#[tokio::test]
+async fn passwd_changes_the_password_and_ends_sessions() {
+    let server = TestServer::start().await;
+    let token = server.login("acme", "alice").await.token;
+    cli_ok(
+        server.dir.path(),
+        &["user", "passwd", "--tenant", "acme", "--username", "alice"],
+        "another-password\n",
+    );
+    expect_error(server.get("/api/me", &token).await, 401, "session_expired").await;
+    expect_error(
+        server.login_raw("acme", "alice", PASSWORD).await,
+        401,
+        "invalid_credentials",
+    )
+    .await;
+    assert_eq!(
+        server
+            .login_raw("acme", "alice", "another-password")
+            .await
+            .status(),
+        200
+    );
+}
+
+#[test]
+fn operator_commands_reject_bad_input_clearly() {
+    let dir = tempfile::tempdir().unwrap();
+    let dir = dir.path();
+    cli_ok(dir, &["tenant", "add", "acme", "Acme"], "");
+    let cases: [(&[&str], &str, &str); 6] = [
+        (&["tenant", "add", "acme", "Again"], "", "already exists"),
+        (&["tenant", "add", "Bad Slug", "X"], "", "invalid slug"),
+        (
+            &[
+                "user",
+                "add",
+                "--tenant",
+                "acme",
+                "--username",
+                "bob",
+                "--role",
+                "agent",
+            ],
+            "short\n",
+            "at least 8",
+        ),
+        (
+            &[
+                "user",
+                "add",
+                "--tenant",
+                "nope",
+                "--username",
+                "bob",
+                "--role",
+                "agent",
+            ],
+            "longenough\n",
+            "no tenant",
+        ),
+        (
+            &[
+                "user",
+                "add",
+                "--tenant",
+                "acme",
+                "--username",
+                "bob",
+                "--role",
+                "root",
+            ],
+            "longenough\n",
+            "unknown role",
+        ),
+        (
+            &["user", "passwd", "--tenant", "acme", "--username", "ghost"],
+            "longenough\n",
+            "not found",
+        ),
+    ];
+    for (args, stdin, expected) in cases {
+        let out = cli(dir, args, stdin);
+        assert!(!out.status.success(), "{args:?} should fail");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains(expected), "{args:?}: {stderr}");
+    }
+    cli_ok(
+        dir,
+        &[
+            "user",
+            "add",
+            "--tenant",
+            "acme",
+            "--username",
+            "bob",
+            "--role",
+            "agent",
+        ],
+        "longenough\n",
+    );
+    let dup = cli(
+        dir,
+        &[
+            "user",
+            "add",
+            "--tenant",
+            "acme",
+            "--username",
+            "bob",
+            "--role",
+            "agent",
+        ],
+        "longenough\n",
+    );
+    assert!(String::from_utf8_lossy(&dup.stderr).contains("already exists"));
+}

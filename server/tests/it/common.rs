@@ -1,0 +1,197 @@
+//! A real `fieldesk-server` process on 127.0.0.1 with a temporary SQLite
+//! data dir, and small HTTP helpers.
+
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Child, Command, Output, Stdio};
+
+use fieldesk_core::api::{ErrorBody, LoginResponse};
+use serde_json::{Value, json};
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_fieldesk-server");
+pub const PASSWORD: &str = "s3cret-pass";
+
+pub struct TestServer {
+    pub dir: tempfile::TempDir,
+    child: Option<Child>,
+    pub base: String,
+    pub stdout_head: Vec<String>,
+    pub http: reqwest::Client,
+}
+
+/// Runs the operator CLI against `dir`, feeding `stdin`.
+pub fn cli(dir: &std::path::Path, args: &[&str], stdin: &str) -> Output {
+    let mut child = Command::new(BIN)
+        .arg("--data-dir")
+        .arg(dir)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("fieldesk-server runs");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+pub fn cli_ok(dir: &std::path::Path, args: &[&str], stdin: &str) -> String {
+    let out = cli(dir, args, stdin);
+    assert!(
+        out.status.success(),
+        "{args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// Two tenants, `acme` and `globex`, with users of every role in `acme`
+/// and an admin in `globex`; all with [`PASSWORD`].
+pub fn seed(dir: &std::path::Path) {
+    cli_ok(
+        dir,
+        &[
+            "tenant",
+            "add",
+            "acme",
+            "Acme Corp",
+            "--workbench-name",
+            "Acme Service Desk",
+        ],
+        "",
+    );
+    cli_ok(dir, &["tenant", "add", "globex", "Globex"], "");
+    for (tenant, user, role) in [
+        ("acme", "ada", "admin"),
+        ("acme", "sam", "supervisor"),
+        ("acme", "alice", "agent"),
+        ("acme", "eve", "engineer"),
+        ("globex", "gina", "admin"),
+    ] {
+        cli_ok(
+            dir,
+            &[
+                "user",
+                "add",
+                "--tenant",
+                tenant,
+                "--username",
+                user,
+                "--role",
+                role,
+            ],
+            &format!("{PASSWORD}\n"),
+        );
+    }
+}
+
+impl TestServer {
+    /// Seeds a fresh data dir and serves it with a 1 s heartbeat.
+    pub async fn start() -> Self {
+        Self::start_with(&[], true).await
+    }
+
+    pub async fn start_with(extra: &[&str], seeded: bool) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        if seeded {
+            seed(dir.path());
+        }
+        Self::serve(dir, extra)
+    }
+
+    /// Serves an existing data dir on a free port.
+    pub fn serve(dir: tempfile::TempDir, extra: &[&str]) -> Self {
+        let mut child = Command::new(BIN)
+            .arg("--data-dir")
+            .arg(dir.path())
+            .args(["serve", "--listen", "127.0.0.1:0", "--heartbeat-secs", "1"])
+            .args(extra)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("fieldesk-server starts");
+        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        let mut stdout_head = vec![];
+        let base = loop {
+            let line = lines.next().expect("server printed its address").unwrap();
+            if let Some(addr) = line.strip_prefix("Fieldesk server listening on ") {
+                break addr.to_owned();
+            }
+            stdout_head.push(line);
+        };
+        // Keep draining stdout so the server never blocks on a full pipe.
+        std::thread::spawn(move || for _ in lines {});
+        TestServer {
+            dir,
+            child: Some(child),
+            base,
+            stdout_head,
+            http: reqwest::Client::new(),
+        }
+    }
+
+    /// Stops the server and gives back its data dir.
+    pub fn stop(mut self) -> tempfile::TempDir {
+        self.kill();
+        let dir = tempfile::tempdir().unwrap();
+        std::mem::replace(&mut self.dir, dir)
+    }
+
+    fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    pub fn ws_url(&self) -> String {
+        format!("{}/api/ws", self.base.replacen("http://", "ws://", 1))
+    }
+
+    pub async fn login_raw(&self, tenant: &str, user: &str, password: &str) -> reqwest::Response {
+        self.http
+            .post(self.url("/api/auth/login"))
+            .json(&json!({"tenant": tenant, "username": user, "password": password}))
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn login(&self, tenant: &str, user: &str) -> LoginResponse {
+        let res = self.login_raw(tenant, user, PASSWORD).await;
+        assert_eq!(res.status(), 200, "login {tenant}/{user}");
+        res.json().await.unwrap()
+    }
+
+    pub async fn get(&self, path: &str, token: &str) -> reqwest::Response {
+        self.http
+            .get(self.url(path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap()
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// Asserts an error answer's status and code, and returns its message.
+pub async fn expect_error(res: reqwest::Response, status: u16, code: &str) -> String {
+    assert_eq!(res.status(), status);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["code"], code, "body {body}");
+    let parsed: ErrorBody = serde_json::from_value(body).unwrap();
+    assert!(!parsed.message.is_empty());
+    parsed.message
+}
