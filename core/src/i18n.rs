@@ -2,7 +2,8 @@
 //! that the server, the app and the UI all speak from the same source.
 
 use fluent_bundle::concurrent::FluentBundle;
-use fluent_bundle::{FluentArgs, FluentResource};
+pub use fluent_bundle::FluentArgs;
+use fluent_bundle::FluentResource;
 
 use crate::Locale;
 

@@ -1,1 +1,43 @@
+//! The Fieldesk app shell (Tauri 2). Owns everything that touches the
+//! device: the local SQLite store, the OS keychain, the REST client and the
+//! live WebSocket link. The Leptos UI in `ui/` talks to it only through the
+//! commands in [`commands`] and the events in [`live`].
 
+pub mod commands;
+pub mod error;
+pub mod keychain;
+pub mod live;
+pub mod local_store;
+pub mod server_client;
+pub mod session;
+pub mod state;
+
+use tauri::Manager;
+
+#[cfg_attr(mobile, tauri::mobile_entry_point)]
+pub fn run() {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "fieldesk_app_lib=info".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    tauri::Builder::default()
+        .setup(|app| {
+            let dir = state::data_dir(|| app.path().app_data_dir().ok());
+            tracing::info!(data_dir = %dir.display(), "opening the local store");
+            app.manage(state::Shell::open(&dir)?);
+            Ok(())
+        })
+        .invoke_handler(tauri::generate_handler![
+            commands::app_settings,
+            commands::set_locale,
+            commands::login,
+            commands::restore_session,
+            commands::logout,
+            commands::connection_state,
+        ])
+        .run(tauri::generate_context!())
+        .expect("the Fieldesk app runs");
+}

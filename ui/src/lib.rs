@@ -1,1 +1,16 @@
+//! The Fieldesk UI: a Leptos CSR app in the Tauri webview. It reaches the
+//! device and the server only through the shell, via [`api`].
 
+pub mod api;
+pub mod app;
+pub mod i18n;
+pub mod language_select;
+pub mod login;
+pub mod workbench;
+
+use wasm_bindgen::prelude::wasm_bindgen;
+
+#[wasm_bindgen(start)]
+pub fn start() {
+    leptos::mount::mount_to_body(app::App);
+}

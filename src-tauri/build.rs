@@ -1,0 +1,14 @@
+fn main() {
+    // Declaring the app's commands makes Tauri generate one permission per
+    // command; capabilities/ then allow exactly those (deny by default).
+    let manifest = tauri_build::AppManifest::new().commands(&[
+        "app_settings",
+        "set_locale",
+        "login",
+        "restore_session",
+        "logout",
+        "connection_state",
+    ]);
+    tauri_build::try_build(tauri_build::Attributes::new().app_manifest(manifest))
+        .expect("tauri build script");
+}

@@ -1,0 +1,133 @@
+//! The live link: the event WebSocket to the server, kept open with
+//! reconnects and backoff. It drives the connection indicator (the
+//! `connection` event) and ends the session on `session_revoked`.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use fieldesk_core::event::ServerEvent;
+use futures_util::StreamExt;
+use reqwest::Url;
+use serde::Serialize;
+use tauri::async_runtime::JoinHandle;
+use tauri::{AppHandle, Emitter};
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::{self, Message};
+
+/// The event the UI listens to for the indicator.
+pub const CONNECTION_EVENT: &str = "connection";
+/// The event telling the UI that the server ended the session.
+pub const SESSION_ENDED_EVENT: &str = "session-ended";
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ConnectionState {
+    #[default]
+    Offline,
+    Connecting,
+    Online,
+}
+
+#[derive(Default)]
+pub struct LiveLink {
+    task: Mutex<Option<JoinHandle<()>>>,
+    state: Arc<Mutex<ConnectionState>>,
+}
+
+fn set_state(app: &AppHandle, shared: &Mutex<ConnectionState>, state: ConnectionState) {
+    let mut current = shared.lock().unwrap_or_else(|p| p.into_inner());
+    if *current != state {
+        *current = state;
+        let _ = app.emit(CONNECTION_EVENT, state);
+    }
+}
+
+/// How a connection attempt ended.
+enum Outcome {
+    /// Dropped or failed: try again.
+    Retry,
+    /// The server ended the session: stop for good.
+    SessionEnded,
+}
+
+impl LiveLink {
+    pub fn state(&self) -> ConnectionState {
+        *self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// (Re)starts the link for a session.
+    pub fn start(&self, app: AppHandle, ws_url: Url, token: String) {
+        self.stop(&app);
+        let shared = self.state.clone();
+        let handle = tauri::async_runtime::spawn(async move {
+            let mut backoff = Duration::from_millis(500);
+            loop {
+                set_state(&app, &shared, ConnectionState::Connecting);
+                match run_once(&app, &shared, &ws_url, &token).await {
+                    Outcome::SessionEnded => {
+                        set_state(&app, &shared, ConnectionState::Offline);
+                        let _ = app.emit(SESSION_ENDED_EVENT, ());
+                        return;
+                    }
+                    Outcome::Retry => {
+                        set_state(&app, &shared, ConnectionState::Offline);
+                        tokio::time::sleep(backoff).await;
+                        backoff = (backoff * 2).min(Duration::from_secs(10));
+                    }
+                }
+            }
+        });
+        *self.task.lock().unwrap_or_else(|p| p.into_inner()) = Some(handle);
+    }
+
+    pub fn stop(&self, app: &AppHandle) {
+        if let Some(task) = self.task.lock().unwrap_or_else(|p| p.into_inner()).take() {
+            task.abort();
+        }
+        set_state(app, &self.state, ConnectionState::Offline);
+    }
+}
+
+async fn run_once(
+    app: &AppHandle,
+    shared: &Mutex<ConnectionState>,
+    ws_url: &Url,
+    token: &str,
+) -> Outcome {
+    let Ok(mut request) = ws_url.as_str().into_client_request() else {
+        return Outcome::Retry;
+    };
+    let Ok(auth) = format!("Bearer {token}").parse() else {
+        return Outcome::SessionEnded;
+    };
+    request.headers_mut().insert("authorization", auth);
+    let connect = tokio_tungstenite::connect_async(request);
+    let mut socket = match tokio::time::timeout(Duration::from_secs(10), connect).await {
+        Ok(Ok((socket, _))) => socket,
+        Ok(Err(tungstenite::Error::Http(res))) if res.status() == 401 => {
+            return Outcome::SessionEnded;
+        }
+        _ => return Outcome::Retry,
+    };
+    // Until the server says how often it beats, allow a generous silence.
+    let mut silence = Duration::from_secs(60);
+    loop {
+        let next = match tokio::time::timeout(silence, socket.next()).await {
+            Ok(Some(Ok(message))) => message,
+            // Silent for three heartbeats, closed or broken: reconnect.
+            _ => return Outcome::Retry,
+        };
+        let Message::Text(text) = next else {
+            continue;
+        };
+        match serde_json::from_str::<ServerEvent>(&text) {
+            Ok(ServerEvent::Hello { heartbeat_secs, .. }) => {
+                silence = Duration::from_secs(heartbeat_secs.max(1) * 3);
+                set_state(app, shared, ConnectionState::Online);
+            }
+            Ok(ServerEvent::SessionRevoked) => return Outcome::SessionEnded,
+            Ok(_) => {}
+            Err(e) => tracing::warn!(%e, "unknown server event"),
+        }
+    }
+}

@@ -1,0 +1,99 @@
+//! The typed transport to the Tauri shell: one function per command,
+//! returning core DTOs or an [`IpcError`] with a stable code. Nothing else
+//! in the UI knows about `invoke` or event plumbing.
+
+mod tauri;
+
+use fieldesk_core::api::Me;
+use fieldesk_core::{ErrorCode, Locale};
+use serde::{Deserialize, Serialize};
+
+pub use tauri::listen;
+
+/// An error from the shell: match on `code`, show the localized message.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct IpcError {
+    pub code: ErrorCode,
+    #[serde(default)]
+    pub message: String,
+}
+
+pub type IpcResult<T> = Result<T, IpcError>;
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct AppSettings {
+    pub locale: Locale,
+    pub server_url: String,
+    pub tenant: String,
+    pub username: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ConnectionState {
+    Offline,
+    Connecting,
+    Online,
+}
+
+impl ConnectionState {
+    /// The value of the indicator's `data-state`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ConnectionState::Offline => "offline",
+            ConnectionState::Connecting => "connecting",
+            ConnectionState::Online => "online",
+        }
+    }
+
+    pub fn message_key(self) -> &'static str {
+        match self {
+            ConnectionState::Offline => "connection-offline",
+            ConnectionState::Connecting => "connection-connecting",
+            ConnectionState::Online => "connection-online",
+        }
+    }
+}
+
+/// Shell events the UI listens to.
+pub const CONNECTION_EVENT: &str = "connection";
+pub const SESSION_ENDED_EVENT: &str = "session-ended";
+
+#[derive(Serialize)]
+struct NoArgs {}
+
+pub async fn app_settings() -> IpcResult<AppSettings> {
+    tauri::invoke("app_settings", &NoArgs {}).await
+}
+
+pub async fn set_locale(locale: Locale) -> IpcResult<()> {
+    #[derive(Serialize)]
+    struct Args {
+        locale: Locale,
+    }
+    tauri::invoke("set_locale", &Args { locale }).await
+}
+
+pub async fn login(server_url: &str, tenant: &str, username: &str, password: &str) -> IpcResult<Me> {
+    #[derive(Serialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Args<'a> {
+        server_url: &'a str,
+        tenant: &'a str,
+        username: &'a str,
+        password: &'a str,
+    }
+    tauri::invoke("login", &Args { server_url, tenant, username, password }).await
+}
+
+pub async fn restore_session() -> IpcResult<Option<Me>> {
+    tauri::invoke("restore_session", &NoArgs {}).await
+}
+
+pub async fn logout() -> IpcResult<()> {
+    tauri::invoke("logout", &NoArgs {}).await
+}
+
+pub async fn connection_state() -> IpcResult<ConnectionState> {
+    tauri::invoke("connection_state", &NoArgs {}).await
+}

@@ -1,0 +1,73 @@
+//! The workbench shell: header with the tenant's workbench name, the user,
+//! the live connection indicator, the language and logout.
+
+use fieldesk_core::api::Me;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+use crate::api::{self, ConnectionState};
+use crate::app::Screen;
+use crate::i18n::{tr, use_i18n};
+use crate::language_select::LanguageSelect;
+
+#[component]
+pub fn Workbench(screen: RwSignal<Screen>, me: Me) -> impl IntoView {
+    let i18n = use_i18n();
+    let connection = RwSignal::new(ConnectionState::Connecting);
+    api::listen(api::CONNECTION_EVENT, move |state: ConnectionState| connection.set(state));
+    spawn_local(async move {
+        if let Ok(state) = api::connection_state().await {
+            connection.set(state);
+        }
+    });
+    let logging_out = RwSignal::new(false);
+    let logout = move |_| {
+        logging_out.set(true);
+        spawn_local(async move {
+            if let Err(e) = api::logout().await {
+                web_sys::console::error_1(&format!("logout: {e:?}").into());
+            }
+            screen.set(Screen::SignedOut(None));
+        });
+    };
+    let role_key = me.role.message_key();
+    let display_name = me.display_name.clone();
+    let welcome_name = me.display_name.clone();
+
+    view! {
+        <div class="workbench">
+            <header class="topbar">
+                <div class="brand"><span class="brand-mark">"F"</span></div>
+                <h1 data-testid="workbench-title">{me.tenant.workbench_name.clone()}</h1>
+                <div class="spacer"></div>
+                <span
+                    class="connection"
+                    data-testid="connection-status"
+                    data-state=move || connection.get().as_str()
+                >
+                    <span class="dot"></span>
+                    {move || i18n.t(connection.get().message_key())}
+                </span>
+                <LanguageSelect />
+                <span class="user">
+                    <span class="user-name" data-testid="user-name">{display_name}</span>
+                    <span class="user-role" data-testid="user-role">{tr(role_key)}</span>
+                </span>
+                <button class="secondary" data-testid="logout" on:click=logout disabled=move || logging_out.get()>
+                    {tr("logout")}
+                </button>
+            </header>
+            <main class="workbench-main">
+                <section class="panel welcome">
+                    <h2 data-testid="welcome">
+                        {move || i18n.t_with("workbench-welcome", "name", welcome_name.clone())}
+                    </h2>
+                    <p>{tr("workbench-ready")}</p>
+                    <p class="muted">
+                        {move || i18n.t_with("workbench-signed-in-as", "role", i18n.t(role_key))}
+                    </p>
+                </section>
+            </main>
+        </div>
+    }
+}
