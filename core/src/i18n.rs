@@ -1,9 +1,9 @@
 //! Localized messages from the Fluent files in `locales/`, compiled in so
 //! that the server, the app and the UI all speak from the same source.
 
-use fluent_bundle::concurrent::FluentBundle;
 pub use fluent_bundle::FluentArgs;
 use fluent_bundle::FluentResource;
+use fluent_bundle::concurrent::FluentBundle;
 
 use crate::Locale;
 

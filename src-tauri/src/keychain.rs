@@ -20,7 +20,9 @@ impl TokenVault {
         let canonical = std::fs::canonicalize(data_dir).unwrap_or_else(|_| data_dir.to_owned());
         let digest = Sha256::digest(canonical.to_string_lossy().as_bytes());
         let id: String = digest.iter().take(8).map(|b| format!("{b:02x}")).collect();
-        TokenVault { account: format!("session-{id}") }
+        TokenVault {
+            account: format!("session-{id}"),
+        }
     }
 
     fn entry(&self) -> AppResult<keyring::Entry> {

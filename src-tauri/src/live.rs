@@ -10,7 +10,9 @@ use futures_util::StreamExt;
 use reqwest::Url;
 use serde::Serialize;
 use tauri::async_runtime::JoinHandle;
-use tauri::{AppHandle, Emitter};
+use tauri::{AppHandle, Emitter, Manager};
+
+use crate::state::Shell;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::{self, Message};
 
@@ -66,6 +68,12 @@ impl LiveLink {
                 match run_once(&app, &shared, &ws_url, &token).await {
                     Outcome::SessionEnded => {
                         set_state(&app, &shared, ConnectionState::Offline);
+                        // The token is dead: drop it before telling the UI.
+                        if let Some(shell) = app.try_state::<Shell>() {
+                            if let Err(e) = crate::session::forget(&shell).await {
+                                tracing::error!(%e, "dropping the ended session");
+                            }
+                        }
                         let _ = app.emit(SESSION_ENDED_EVENT, ());
                         return;
                     }

@@ -45,13 +45,17 @@ impl LocalStore {
             tx.pragma_update(None, "user_version", i as i64 + 1)?;
             tx.commit()?;
         }
-        Ok(LocalStore { conn: Mutex::new(conn) })
+        Ok(LocalStore {
+            conn: Mutex::new(conn),
+        })
     }
 
     fn get(&self, key: &str) -> AppResult<Option<String>> {
         let conn = self.conn.lock().unwrap_or_else(|p| p.into_inner());
         Ok(conn
-            .query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| r.get(0))
+            .query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| {
+                r.get(0)
+            })
             .optional()?)
     }
 
@@ -73,7 +77,10 @@ impl LocalStore {
 
     /// The UI language; Simplified Chinese until the user picks another.
     pub fn locale(&self) -> AppResult<Locale> {
-        Ok(self.get("locale")?.map(|t| Locale::negotiate(&t)).unwrap_or_default())
+        Ok(self
+            .get("locale")?
+            .map(|t| Locale::negotiate(&t))
+            .unwrap_or_default())
     }
 
     pub fn set_locale(&self, locale: Locale) -> AppResult<()> {
@@ -82,19 +89,30 @@ impl LocalStore {
 
     /// What the login form was last filled with (server, tenant, user).
     pub fn last_login(&self) -> AppResult<LastLogin> {
-        Ok(self.get("last_login")?.and_then(|j| serde_json::from_str(&j).ok()).unwrap_or_default())
+        Ok(self
+            .get("last_login")?
+            .and_then(|j| serde_json::from_str(&j).ok())
+            .unwrap_or_default())
     }
 
     pub fn set_last_login(&self, last: &LastLogin) -> AppResult<()> {
-        self.set("last_login", &serde_json::to_string(last).expect("serializes"))
+        self.set(
+            "last_login",
+            &serde_json::to_string(last).expect("serializes"),
+        )
     }
 
     pub fn session(&self) -> AppResult<Option<StoredSession>> {
-        Ok(self.get("session")?.and_then(|j| serde_json::from_str(&j).ok()))
+        Ok(self
+            .get("session")?
+            .and_then(|j| serde_json::from_str(&j).ok()))
     }
 
     pub fn set_session(&self, session: &StoredSession) -> AppResult<()> {
-        self.set("session", &serde_json::to_string(session).expect("serializes"))
+        self.set(
+            "session",
+            &serde_json::to_string(session).expect("serializes"),
+        )
     }
 
     pub fn clear_session(&self) -> AppResult<()> {

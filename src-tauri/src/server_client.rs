@@ -45,7 +45,11 @@ pub fn parse_server_url(input: &str) -> AppResult<Url> {
 /// The event WebSocket's URL for a server URL.
 pub fn ws_url(server: &Url) -> Url {
     let mut url = server.join("api/ws").expect("relative path joins");
-    let scheme = if server.scheme() == "https" { "wss" } else { "ws" };
+    let scheme = if server.scheme() == "https" {
+        "wss"
+    } else {
+        "ws"
+    };
     url.set_scheme(scheme).expect("ws schemes are valid here");
     url
 }
@@ -65,29 +69,57 @@ async fn decode<T: DeserializeOwned>(res: Response) -> AppResult<T> {
     let status = res.status();
     match res.json::<ErrorBody>().await {
         Ok(body) => Err(AppError::new(body.code, body.message)),
-        Err(_) => Err(AppError::new(ErrorCode::UnexpectedResponse, format!("HTTP {status}"))),
+        Err(_) => Err(AppError::new(
+            ErrorCode::UnexpectedResponse,
+            format!("HTTP {status}"),
+        )),
     }
 }
 
 impl ServerClient {
     pub async fn login(&self, server: &Url, req: &LoginRequest) -> AppResult<LoginResponse> {
         let url = server.join("api/auth/login").expect("joins");
-        decode(self.http.post(url).json(req).send().await.map_err(transport_error)?).await
+        decode(
+            self.http
+                .post(url)
+                .json(req)
+                .send()
+                .await
+                .map_err(transport_error)?,
+        )
+        .await
     }
 
     pub async fn me(&self, server: &Url, token: &str) -> AppResult<Me> {
         let url = server.join("api/me").expect("joins");
-        decode(self.http.get(url).bearer_auth(token).send().await.map_err(transport_error)?).await
+        decode(
+            self.http
+                .get(url)
+                .bearer_auth(token)
+                .send()
+                .await
+                .map_err(transport_error)?,
+        )
+        .await
     }
 
     /// Ends the session on the server; an already-ended one is fine.
     pub async fn logout(&self, server: &Url, token: &str) -> AppResult<()> {
         let url = server.join("api/auth/logout").expect("joins");
-        let res = self.http.post(url).bearer_auth(token).send().await.map_err(transport_error)?;
+        let res = self
+            .http
+            .post(url)
+            .bearer_auth(token)
+            .send()
+            .await
+            .map_err(transport_error)?;
         if res.status().is_success() || res.status() == reqwest::StatusCode::UNAUTHORIZED {
             Ok(())
         } else {
-            Err(AppError::new(ErrorCode::UnexpectedResponse, format!("HTTP {}", res.status())))
+            Err(AppError::new(
+                ErrorCode::UnexpectedResponse,
+                format!("HTTP {}", res.status()),
+            ))
         }
     }
 }
@@ -102,7 +134,10 @@ mod tests {
         assert_eq!(url.as_str(), "http://127.0.0.1:8080/");
         assert_eq!(ws_url(&url).as_str(), "ws://127.0.0.1:8080/api/ws");
         let prefixed = parse_server_url("https://example.com/fieldesk?x=1").unwrap();
-        assert_eq!(ws_url(&prefixed).as_str(), "wss://example.com/fieldesk/api/ws");
+        assert_eq!(
+            ws_url(&prefixed).as_str(),
+            "wss://example.com/fieldesk/api/ws"
+        );
         assert_eq!(
             prefixed.join("api/me").unwrap().as_str(),
             "https://example.com/fieldesk/api/me"

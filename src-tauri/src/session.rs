@@ -50,7 +50,9 @@ pub async fn login(
         server_url: server.to_string(),
         me: response.me.clone(),
     })?;
-    shell.live.start(app.clone(), ws_url(&server), response.token);
+    shell
+        .live
+        .start(app.clone(), ws_url(&server), response.token);
     Ok(response.me)
 }
 
@@ -69,7 +71,10 @@ pub async fn restore(app: &AppHandle, shell: &Shell) -> AppResult<Option<Me>> {
     let server = parse_server_url(&stored.server_url)?;
     let me = match shell.client.me(&server, &token).await {
         Ok(me) => {
-            shell.store.set_session(&StoredSession { server_url: stored.server_url, me: me.clone() })?;
+            shell.store.set_session(&StoredSession {
+                server_url: stored.server_url,
+                me: me.clone(),
+            })?;
             me
         }
         Err(e) if e.code == ErrorCode::ServerUnreachable => stored.me,

@@ -1,1 +1,9 @@
+//! Harnesses on real parts, shared by the server's integration tests and
+//! the end-to-end suite:
+//! - [`server::TestServer`]: the real `fieldesk-server` binary on
+//!   127.0.0.1 with a temporary SQLite data dir;
+//! - [`app::AppDriver`] / [`app::AppWindow`]: the real app window through
+//!   tauri-driver + WebKitWebDriver, with find/action/check helpers.
 
+pub mod app;
+pub mod server;

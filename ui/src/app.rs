@@ -46,7 +46,9 @@ pub fn App() -> impl IntoView {
     });
 
     move || match screen.get() {
-        Screen::Loading => view! { <div class="loading" data-testid="loading">{tr("loading")}</div> }.into_any(),
+        Screen::Loading => {
+            view! { <div class="loading" data-testid="loading">{tr("loading")}</div> }.into_any()
+        }
         Screen::SignedOut(notice) => view! { <LoginScreen screen settings notice /> }.into_any(),
         Screen::SignedIn(me) => view! { <Workbench screen me /> }.into_any(),
     }

@@ -25,7 +25,8 @@ impl I18n {
         let locale = self.locale.get();
         let mut args = fieldesk_core::i18n::FluentArgs::new();
         args.set(name, value);
-        self.catalog.with_value(|c| c.message_args(locale, key, Some(&args)))
+        self.catalog
+            .with_value(|c| c.message_args(locale, key, Some(&args)))
     }
 }
 

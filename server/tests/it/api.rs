@@ -1,10 +1,11 @@
 use serde_json::Value;
 
-use crate::common::{PASSWORD, TestServer, expect_error};
+use crate::bin;
+use fieldesk_testkit::server::{PASSWORD, TestServer, expect_error};
 
 #[tokio::test]
 async fn health_and_openapi_describe_the_api() {
-    let server = TestServer::start().await;
+    let server = TestServer::start(bin());
     let health: Value = server
         .http
         .get(server.url("/api/health"))
@@ -42,7 +43,7 @@ async fn health_and_openapi_describe_the_api() {
 
 #[tokio::test]
 async fn login_returns_a_token_that_identifies_the_user() {
-    let server = TestServer::start().await;
+    let server = TestServer::start(bin());
     let login = server.login("acme", "alice").await;
     assert_eq!(login.me.username, "alice");
     assert_eq!(login.me.tenant.workbench_name, "Acme Service Desk");
@@ -59,7 +60,7 @@ async fn login_returns_a_token_that_identifies_the_user() {
 
 #[tokio::test]
 async fn wrong_password_unknown_user_and_unknown_tenant_look_the_same() {
-    let server = TestServer::start().await;
+    let server = TestServer::start(bin());
     for (tenant, user, password) in [
         ("acme", "alice", "wrong-password"),
         ("acme", "nobody", PASSWORD),
@@ -74,7 +75,7 @@ async fn wrong_password_unknown_user_and_unknown_tenant_look_the_same() {
 
 #[tokio::test]
 async fn errors_are_localized_by_accept_language() {
-    let server = TestServer::start().await;
+    let server = TestServer::start(bin());
     let mut messages = vec![];
     for lang in ["en-US,en;q=0.9", "zh-TW", "zh-CN", "fr"] {
         let res = server
@@ -98,7 +99,7 @@ async fn errors_are_localized_by_accept_language() {
 
 #[tokio::test]
 async fn malformed_and_oversize_requests_get_json_errors() {
-    let server = TestServer::start().await;
+    let server = TestServer::start(bin());
     let post = |body: String, content_type: &'static str| {
         server
             .http
@@ -164,7 +165,7 @@ async fn malformed_and_oversize_requests_get_json_errors() {
 
 #[tokio::test]
 async fn routes_check_the_callers_role() {
-    let server = TestServer::start().await;
+    let server = TestServer::start(bin());
     for (user, allowed) in [
         ("ada", true),
         ("sam", true),
@@ -189,7 +190,7 @@ async fn routes_check_the_callers_role() {
 
 #[tokio::test]
 async fn another_tenants_data_is_not_found() {
-    let server = TestServer::start().await;
+    let server = TestServer::start(bin());
     let acme = server.login("acme", "ada").await;
     let globex = server.login("globex", "gina").await;
     let own = server
@@ -208,7 +209,7 @@ async fn another_tenants_data_is_not_found() {
 
 #[tokio::test]
 async fn missing_garbage_and_revoked_tokens_are_rejected() {
-    let server = TestServer::start().await;
+    let server = TestServer::start(bin());
     let res = server.http.get(server.url("/api/me")).send().await.unwrap();
     expect_error(res, 401, "unauthorized").await;
     expect_error(
@@ -237,7 +238,7 @@ async fn missing_garbage_and_revoked_tokens_are_rejected() {
 
 #[tokio::test]
 async fn tokens_expire() {
-    let server = TestServer::start_with(&["--token-ttl-secs", "1"], true).await;
+    let server = TestServer::start_with(bin(), &["--token-ttl-secs", "1"], true);
     let token = server.login("acme", "alice").await.token;
     assert_eq!(server.get("/api/me", &token).await.status(), 200);
     tokio::time::sleep(std::time::Duration::from_millis(2100)).await;

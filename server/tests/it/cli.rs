@@ -1,8 +1,9 @@
-use crate::common::{PASSWORD, TestServer, cli, cli_ok, expect_error};
+use crate::bin;
+use fieldesk_testkit::server::{PASSWORD, TestServer, cli, cli_ok, expect_error};
 
 #[tokio::test]
 async fn demo_tenant_is_created_once_with_printed_passwords() {
-    let server = TestServer::start_with(&["--demo"], false).await;
+    let server = TestServer::start_with(bin(), &["--demo"], false);
     let head = server.stdout_head.join("\n");
     let accounts: Vec<(String, String, String)> = server
         .stdout_head
@@ -34,7 +35,7 @@ async fn demo_tenant_is_created_once_with_printed_passwords() {
     );
 
     let dir = server.stop();
-    let again = TestServer::serve(dir, &["--demo"]);
+    let again = TestServer::serve(bin(), dir, "127.0.0.1:0", &["--demo"]);
     assert!(
         !again.stdout_head.iter().any(|l| l.contains("passwords")),
         "second start prints no passwords"
@@ -44,10 +45,10 @@ async fn demo_tenant_is_created_once_with_printed_passwords() {
 
 #[tokio::test]
 async fn data_survives_a_restart() {
-    let server = TestServer::start().await;
+    let server = TestServer::start(bin());
     let token = server.login("acme", "alice").await.token;
     let dir = server.stop();
-    let server = TestServer::serve(dir, &[]);
+    let server = TestServer::serve(bin(), dir, "127.0.0.1:0", &[]);
     assert_eq!(
         server.get("/api/me", &token).await.status(),
         200,
@@ -57,9 +58,10 @@ async fn data_survives_a_restart() {
 
 #[tokio::test]
 async fn passwd_changes_the_password_and_ends_sessions() {
-    let server = TestServer::start().await;
+    let server = TestServer::start(bin());
     let token = server.login("acme", "alice").await.token;
     cli_ok(
+        bin(),
         server.dir.path(),
         &["user", "passwd", "--tenant", "acme", "--username", "alice"],
         "another-password\n",
@@ -84,7 +86,7 @@ async fn passwd_changes_the_password_and_ends_sessions() {
 fn operator_commands_reject_bad_input_clearly() {
     let dir = tempfile::tempdir().unwrap();
     let dir = dir.path();
-    cli_ok(dir, &["tenant", "add", "acme", "Acme"], "");
+    cli_ok(bin(), dir, &["tenant", "add", "acme", "Acme"], "");
     let cases: [(&[&str], &str, &str); 6] = [
         (&["tenant", "add", "acme", "Again"], "", "already exists"),
         (&["tenant", "add", "Bad Slug", "X"], "", "invalid slug"),
@@ -137,12 +139,13 @@ fn operator_commands_reject_bad_input_clearly() {
         ),
     ];
     for (args, stdin, expected) in cases {
-        let out = cli(dir, args, stdin);
+        let out = cli(bin(), dir, args, stdin);
         assert!(!out.status.success(), "{args:?} should fail");
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(stderr.contains(expected), "{args:?}: {stderr}");
     }
     cli_ok(
+        bin(),
         dir,
         &[
             "user",
@@ -157,6 +160,7 @@ fn operator_commands_reject_bad_input_clearly() {
         "longenough\n",
     );
     let dup = cli(
+        bin(),
         dir,
         &[
             "user",

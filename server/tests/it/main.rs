@@ -3,5 +3,9 @@
 
 mod api;
 mod cli;
-mod common;
 mod ws;
+
+/// The server binary under test.
+fn bin() -> &'static std::path::Path {
+    std::path::Path::new(env!("CARGO_BIN_EXE_fieldesk-server"))
+}

@@ -6,7 +6,8 @@ use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::{self, Message};
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
-use crate::common::TestServer;
+use crate::bin;
+use fieldesk_testkit::server::TestServer;
 
 type Socket = WebSocketStream<MaybeTlsStream<tokio::net::TcpStream>>;
 
@@ -38,7 +39,7 @@ async fn next_event(socket: &mut Socket) -> Option<ServerEvent> {
 
 #[tokio::test]
 async fn websocket_rejects_missing_and_bad_tokens() {
-    let server = TestServer::start().await;
+    let server = TestServer::start(bin());
     for token in [None, Some("forged")] {
         match connect(&server, token).await {
             Err(tungstenite::Error::Http(res)) => assert_eq!(res.status(), 401),
@@ -52,7 +53,7 @@ async fn websocket_rejects_missing_and_bad_tokens() {
 
 #[tokio::test]
 async fn websocket_says_hello_beats_and_answers_pings() {
-    let server = TestServer::start().await;
+    let server = TestServer::start(bin());
     let login = server.login("acme", "alice").await;
     let mut socket = connect(&server, Some(&login.token)).await.unwrap();
     match next_event(&mut socket).await {
@@ -96,7 +97,7 @@ async fn websocket_says_hello_beats_and_answers_pings() {
 
 #[tokio::test]
 async fn logout_ends_that_sessions_websocket_only() {
-    let server = TestServer::start().await;
+    let server = TestServer::start(bin());
     let a = server.login("acme", "alice").await.token;
     let b = server.login("acme", "alice").await.token;
     let mut socket_a = connect(&server, Some(&a)).await.unwrap();
@@ -137,7 +138,7 @@ async fn logout_ends_that_sessions_websocket_only() {
 
 #[tokio::test]
 async fn expired_session_closes_the_websocket() {
-    let server = TestServer::start_with(&["--token-ttl-secs", "2"], true).await;
+    let server = TestServer::start_with(bin(), &["--token-ttl-secs", "2"], true);
     let token = server.login("acme", "alice").await.token;
     let mut socket = connect(&server, Some(&token)).await.unwrap();
     let mut saw_revoked = false;

@@ -74,7 +74,12 @@ pub async fn set_locale(locale: Locale) -> IpcResult<()> {
     tauri::invoke("set_locale", &Args { locale }).await
 }
 
-pub async fn login(server_url: &str, tenant: &str, username: &str, password: &str) -> IpcResult<Me> {
+pub async fn login(
+    server_url: &str,
+    tenant: &str,
+    username: &str,
+    password: &str,
+) -> IpcResult<Me> {
     #[derive(Serialize)]
     #[serde(rename_all = "camelCase")]
     struct Args<'a> {
@@ -83,7 +88,16 @@ pub async fn login(server_url: &str, tenant: &str, username: &str, password: &st
         username: &'a str,
         password: &'a str,
     }
-    tauri::invoke("login", &Args { server_url, tenant, username, password }).await
+    tauri::invoke(
+        "login",
+        &Args {
+            server_url,
+            tenant,
+            username,
+            password,
+        },
+    )
+    .await
 }
 
 pub async fn restore_session() -> IpcResult<Option<Me>> {

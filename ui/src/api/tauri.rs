@@ -24,17 +24,25 @@ fn to_js<T: Serialize>(value: &T) -> JsValue {
 }
 
 fn unexpected(detail: String) -> IpcError {
-    IpcError { code: ErrorCode::UnexpectedResponse, message: detail }
+    IpcError {
+        code: ErrorCode::UnexpectedResponse,
+        message: detail,
+    }
 }
 
 /// Calls a shell command and decodes its answer or its `{code, message}`.
 pub async fn invoke<A: Serialize, T: DeserializeOwned>(cmd: &str, args: &A) -> IpcResult<T> {
     match tauri_invoke(cmd, to_js(args)).await {
         Ok(value) => serde_wasm_bindgen::from_value(value).map_err(|e| unexpected(e.to_string())),
-        Err(error) => Err(serde_wasm_bindgen::from_value(error.clone()).unwrap_or_else(|_| {
-            // Not one of ours (e.g. a permission denial): keep its text.
-            IpcError { code: ErrorCode::Internal, message: format!("{error:?}") }
-        })),
+        Err(error) => Err(
+            serde_wasm_bindgen::from_value(error.clone()).unwrap_or_else(|_| {
+                // Not one of ours (e.g. a permission denial): keep its text.
+                IpcError {
+                    code: ErrorCode::Internal,
+                    message: format!("{error:?}"),
+                }
+            }),
+        ),
     }
 }
 
@@ -60,7 +68,11 @@ pub fn listen<T: DeserializeOwned + 'static>(event: &'static str, handler: impl 
         target: Target,
         handler: f64,
     }
-    let args = Args { event, target: Target { kind: "Any" }, handler: id };
+    let args = Args {
+        event,
+        target: Target { kind: "Any" },
+        handler: id,
+    };
     wasm_bindgen_futures::spawn_local(async move {
         if let Err(e) = invoke::<_, serde::de::IgnoredAny>("plugin:event|listen", &args).await {
             web_sys::console::error_1(&format!("cannot listen to {event}: {e:?}").into());

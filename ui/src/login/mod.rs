@@ -25,9 +25,24 @@ pub fn LoginScreen(
     notice: Option<ErrorCode>,
 ) -> impl IntoView {
     let initial = settings.get_untracked();
-    let server_url = RwSignal::new(initial.as_ref().map(|s| s.server_url.clone()).unwrap_or_default());
-    let tenant = RwSignal::new(initial.as_ref().map(|s| s.tenant.clone()).unwrap_or_default());
-    let username = RwSignal::new(initial.as_ref().map(|s| s.username.clone()).unwrap_or_default());
+    let server_url = RwSignal::new(
+        initial
+            .as_ref()
+            .map(|s| s.server_url.clone())
+            .unwrap_or_default(),
+    );
+    let tenant = RwSignal::new(
+        initial
+            .as_ref()
+            .map(|s| s.tenant.clone())
+            .unwrap_or_default(),
+    );
+    let username = RwSignal::new(
+        initial
+            .as_ref()
+            .map(|s| s.username.clone())
+            .unwrap_or_default(),
+    );
     let password = RwSignal::new(String::new());
     let error = RwSignal::new(notice.map(error_key));
     let busy = RwSignal::new(false);
@@ -57,7 +72,10 @@ pub fn LoginScreen(
         });
     };
 
-    let field = move |testid: &'static str, label: &'static str, kind: &'static str, value: RwSignal<String>| {
+    let field = move |testid: &'static str,
+                      label: &'static str,
+                      kind: &'static str,
+                      value: RwSignal<String>| {
         view! {
             <label class="field">
                 <span>{tr(label)}</span>

@@ -14,7 +14,9 @@ use crate::language_select::LanguageSelect;
 pub fn Workbench(screen: RwSignal<Screen>, me: Me) -> impl IntoView {
     let i18n = use_i18n();
     let connection = RwSignal::new(ConnectionState::Connecting);
-    api::listen(api::CONNECTION_EVENT, move |state: ConnectionState| connection.set(state));
+    api::listen(api::CONNECTION_EVENT, move |state: ConnectionState| {
+        connection.set(state)
+    });
     spawn_local(async move {
         if let Ok(state) = api::connection_state().await {
             connection.set(state);

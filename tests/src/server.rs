@@ -1,16 +1,20 @@
 //! A real `fieldesk-server` process on 127.0.0.1 with a temporary SQLite
 //! data dir, and small HTTP helpers.
+//!
+//! The binary's path comes from the caller: `env!("CARGO_BIN_EXE_fieldesk-server")`
+//! in the server's tests, `FIELDESK_E2E_SERVER` in the end-to-end suite.
 
 use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 
 use fieldesk_core::api::{ErrorBody, LoginResponse};
 use serde_json::{Value, json};
 
-pub const BIN: &str = env!("CARGO_BIN_EXE_fieldesk-server");
 pub const PASSWORD: &str = "s3cret-pass";
 
 pub struct TestServer {
+    bin: PathBuf,
     pub dir: tempfile::TempDir,
     child: Option<Child>,
     pub base: String,
@@ -19,8 +23,8 @@ pub struct TestServer {
 }
 
 /// Runs the operator CLI against `dir`, feeding `stdin`.
-pub fn cli(dir: &std::path::Path, args: &[&str], stdin: &str) -> Output {
-    let mut child = Command::new(BIN)
+pub fn cli(bin: &Path, dir: &Path, args: &[&str], stdin: &str) -> Output {
+    let mut child = Command::new(bin)
         .arg("--data-dir")
         .arg(dir)
         .args(args)
@@ -38,8 +42,8 @@ pub fn cli(dir: &std::path::Path, args: &[&str], stdin: &str) -> Output {
     child.wait_with_output().unwrap()
 }
 
-pub fn cli_ok(dir: &std::path::Path, args: &[&str], stdin: &str) -> String {
-    let out = cli(dir, args, stdin);
+pub fn cli_ok(bin: &Path, dir: &Path, args: &[&str], stdin: &str) -> String {
+    let out = cli(bin, dir, args, stdin);
     assert!(
         out.status.success(),
         "{args:?} failed: {}",
@@ -49,21 +53,19 @@ pub fn cli_ok(dir: &std::path::Path, args: &[&str], stdin: &str) -> String {
 }
 
 /// Two tenants, `acme` and `globex`, with users of every role in `acme`
-/// and an admin in `globex`; all with [`PASSWORD`].
-pub fn seed(dir: &std::path::Path) {
-    cli_ok(
-        dir,
-        &[
-            "tenant",
-            "add",
-            "acme",
-            "Acme Corp",
-            "--workbench-name",
-            "Acme Service Desk",
-        ],
-        "",
-    );
-    cli_ok(dir, &["tenant", "add", "globex", "Globex"], "");
+/// and an admin in `globex`; all with [`PASSWORD`]. Display names are
+/// "Alice Agent", "Ada Admin" and so on.
+pub fn seed(bin: &Path, dir: &Path) {
+    let acme = [
+        "tenant",
+        "add",
+        "acme",
+        "Acme Corp",
+        "--workbench-name",
+        "Acme Service Desk",
+    ];
+    cli_ok(bin, dir, &acme, "");
+    cli_ok(bin, dir, &["tenant", "add", "globex", "Globex"], "");
     for (tenant, user, role) in [
         ("acme", "ada", "admin"),
         ("acme", "sam", "supervisor"),
@@ -71,43 +73,51 @@ pub fn seed(dir: &std::path::Path) {
         ("acme", "eve", "engineer"),
         ("globex", "gina", "admin"),
     ] {
-        cli_ok(
-            dir,
-            &[
-                "user",
-                "add",
-                "--tenant",
-                tenant,
-                "--username",
-                user,
-                "--role",
-                role,
-            ],
-            &format!("{PASSWORD}\n"),
-        );
+        let display = format!("{} {}", capitalize(user), capitalize(role));
+        let args = [
+            "user",
+            "add",
+            "--tenant",
+            tenant,
+            "--username",
+            user,
+            "--role",
+            role,
+            "--display-name",
+            &display,
+        ];
+        cli_ok(bin, dir, &args, &format!("{PASSWORD}\n"));
     }
+}
+
+fn capitalize(s: &str) -> String {
+    let mut chars = s.chars();
+    chars
+        .next()
+        .map(|c| c.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
 }
 
 impl TestServer {
     /// Seeds a fresh data dir and serves it with a 1 s heartbeat.
-    pub async fn start() -> Self {
-        Self::start_with(&[], true).await
+    pub fn start(bin: &Path) -> Self {
+        Self::start_with(bin, &[], true)
     }
 
-    pub async fn start_with(extra: &[&str], seeded: bool) -> Self {
+    pub fn start_with(bin: &Path, extra: &[&str], seeded: bool) -> Self {
         let dir = tempfile::tempdir().unwrap();
         if seeded {
-            seed(dir.path());
+            seed(bin, dir.path());
         }
-        Self::serve(dir, extra)
+        Self::serve(bin, dir, "127.0.0.1:0", extra)
     }
 
-    /// Serves an existing data dir on a free port.
-    pub fn serve(dir: tempfile::TempDir, extra: &[&str]) -> Self {
-        let mut child = Command::new(BIN)
+    /// Serves an existing data dir on `listen` (port 0: a free one).
+    pub fn serve(bin: &Path, dir: tempfile::TempDir, listen: &str, extra: &[&str]) -> Self {
+        let mut child = Command::new(bin)
             .arg("--data-dir")
             .arg(dir.path())
-            .args(["serve", "--listen", "127.0.0.1:0", "--heartbeat-secs", "1"])
+            .args(["serve", "--listen", listen, "--heartbeat-secs", "1"])
             .args(extra)
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
@@ -125,12 +135,23 @@ impl TestServer {
         // Keep draining stdout so the server never blocks on a full pipe.
         std::thread::spawn(move || for _ in lines {});
         TestServer {
+            bin: bin.to_owned(),
             dir,
             child: Some(child),
             base,
             stdout_head,
             http: reqwest::Client::new(),
         }
+    }
+
+    /// The `host:port` the server listens on.
+    pub fn addr(&self) -> &str {
+        self.base.trim_start_matches("http://")
+    }
+
+    /// Runs the operator CLI on this server's data dir.
+    pub fn cli(&self, args: &[&str], stdin: &str) -> Output {
+        cli(&self.bin, self.dir.path(), args, stdin)
     }
 
     /// Stops the server and gives back its data dir.

@@ -1,0 +1,104 @@
+//! The end-to-end suite: the real app window (tauri-driver +
+//! WebKitWebDriver) against a real server on 127.0.0.1.
+//!
+//! Needs a display, a session bus with an unlocked keychain, and the built
+//! binaries: `cargo xtask e2e` (part of `cargo xtask test`) provides them
+//! and sets `FIELDESK_E2E_APP` and `FIELDESK_E2E_SERVER`. Run alone
+//! without those, it says so and runs nothing.
+
+mod scenarios;
+
+use std::future::Future;
+use std::path::PathBuf;
+use std::pin::Pin;
+use std::time::{Duration, Instant};
+
+use fieldesk_testkit::app::{AppDriver, AppWindow};
+use fieldesk_testkit::server::TestServer;
+
+/// What every scenario gets: where the binaries are, where to put logs and
+/// screenshots.
+#[derive(Clone)]
+pub struct Ctx {
+    pub name: &'static str,
+    pub app: PathBuf,
+    pub server_bin: PathBuf,
+    pub artifacts: PathBuf,
+}
+
+impl Ctx {
+    /// A seeded server (see `fieldesk_testkit::server::seed`).
+    pub fn server(&self) -> TestServer {
+        TestServer::start(&self.server_bin)
+    }
+
+    /// A tauri-driver with a fresh app profile.
+    pub async fn driver(&self) -> AppDriver {
+        let log = self.artifacts.join(format!("{}.driver.log", self.name));
+        AppDriver::start(&self.app, &[], &log).await
+    }
+
+    /// Keeps a screenshot in the artifacts folder.
+    pub async fn shot(&self, window: &AppWindow, label: &str) {
+        window
+            .screenshot(&self.artifacts.join(format!("{}-{label}.png", self.name)))
+            .await;
+    }
+}
+
+type Run = fn(Ctx) -> Pin<Box<dyn Future<Output = ()> + Send>>;
+
+fn main() {
+    let (Some(app), Some(server_bin)) = (
+        std::env::var_os("FIELDESK_E2E_APP"),
+        std::env::var_os("FIELDESK_E2E_SERVER"),
+    ) else {
+        println!("e2e: not run here: use `cargo xtask e2e` (part of `cargo xtask test`)");
+        return;
+    };
+    let filter = std::env::args().skip(1).find(|a| !a.starts_with('-'));
+    let artifacts = PathBuf::from(
+        std::env::var_os("FIELDESK_E2E_ARTIFACTS").unwrap_or_else(|| {
+            concat!(env!("CARGO_MANIFEST_DIR"), "/../target/e2e-artifacts").into()
+        }),
+    );
+    std::fs::create_dir_all(&artifacts).unwrap();
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let (mut passed, mut failed) = (0, 0);
+    for (name, run) in scenarios::ALL {
+        if filter.as_deref().is_some_and(|f| !name.contains(f)) {
+            continue;
+        }
+        let ctx = Ctx {
+            name,
+            app: PathBuf::from(&app),
+            server_bin: PathBuf::from(&server_bin),
+            artifacts: artifacts.clone(),
+        };
+        let started = Instant::now();
+        let outcome = runtime.block_on(async {
+            let task = tokio::spawn(run(ctx));
+            tokio::time::timeout(Duration::from_secs(180), task).await
+        });
+        let secs = started.elapsed().as_secs_f32();
+        match outcome {
+            Ok(Ok(())) => {
+                passed += 1;
+                println!("test {name} ... ok ({secs:.1} s)");
+            }
+            Ok(Err(e)) => {
+                failed += 1;
+                println!("test {name} ... FAILED ({secs:.1} s): {e}");
+            }
+            Err(_) => {
+                failed += 1;
+                println!("test {name} ... FAILED: timed out after {secs:.0} s");
+            }
+        }
+    }
+    println!("e2e: {passed} passed, {failed} failed");
+    if failed > 0 {
+        println!("logs and screenshots: {}", artifacts.display());
+        std::process::exit(1);
+    }
+}

@@ -1,0 +1,27 @@
+//! The scenarios, as a person at the app would see them.
+
+mod keychain;
+mod language;
+mod login;
+mod session;
+
+use crate::Run;
+
+macro_rules! scenarios {
+    ($($module:ident :: $name:ident),* $(,)?) => {
+        pub const ALL: &[(&str, Run)] = &[
+            $((stringify!($name), |ctx| Box::pin($module::$name(ctx)))),*
+        ];
+    };
+}
+
+scenarios![
+    keychain::keychain_keeps_tokens_per_profile,
+    login::login_shows_the_workbench,
+    login::wrong_password_shows_a_localized_error,
+    login::unreachable_server_and_bad_input_show_localized_errors,
+    language::language_switch_changes_texts_and_persists,
+    session::restart_keeps_the_session_and_logout_ends_it,
+    session::connection_indicator_follows_the_server,
+    session::revoked_session_returns_to_login,
+];

@@ -1,0 +1,265 @@
+//! The real app window, driven through tauri-driver + WebKitWebDriver.
+//!
+//! [`AppDriver`] runs one tauri-driver for one app profile (its data dir is
+//! passed as `FIELDESK_APP_DATA_DIR`); [`AppWindow`] is one app session with
+//! small find/action/check helpers keyed by `data-testid`.
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use fantoccini::elements::Element;
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::json;
+
+/// How long a check waits for the UI before failing.
+pub const PATIENCE: Duration = Duration::from_secs(15);
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// A tauri-driver process for one app profile.
+pub struct AppDriver {
+    child: Child,
+    port: u16,
+    app: PathBuf,
+    log: PathBuf,
+    pub data_dir: tempfile::TempDir,
+}
+
+impl AppDriver {
+    /// Starts tauri-driver for `app` with a fresh profile data dir and the
+    /// given extra environment (e.g. `FIELDESK_SERVER_URL`).
+    pub async fn start(app: &Path, env: &[(&str, &str)], log: &Path) -> Self {
+        let data_dir = tempfile::tempdir().unwrap();
+        let port = free_port();
+        let native_port = free_port();
+        let log_file = std::fs::File::create(log).unwrap();
+        let child = Command::new("tauri-driver")
+            .args([
+                "--port",
+                &port.to_string(),
+                "--native-port",
+                &native_port.to_string(),
+            ])
+            .env("FIELDESK_APP_DATA_DIR", data_dir.path())
+            .envs(env.iter().copied())
+            .stdout(log_file.try_clone().unwrap())
+            .stderr(log_file)
+            .spawn()
+            .expect("tauri-driver is installed (cargo xtask setup)");
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(Instant::now() < deadline, "tauri-driver did not start");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        AppDriver {
+            child,
+            port,
+            app: app.to_owned(),
+            log: log.to_owned(),
+            data_dir,
+        }
+    }
+
+    /// Launches the app window (a new WebDriver session).
+    pub async fn open(&self) -> AppWindow {
+        let mut caps = serde_json::Map::new();
+        caps.insert("browserName".into(), json!("wry"));
+        caps.insert("tauri:options".into(), json!({ "application": self.app }));
+        let client = ClientBuilder::rustls()
+            .expect("rustls")
+            .capabilities(caps)
+            .connect(&format!("http://127.0.0.1:{}", self.port))
+            .await
+            .expect("the app launches under tauri-driver");
+        AppWindow {
+            client,
+            failure_prefix: self.log.with_extension("failure"),
+        }
+    }
+}
+
+impl Drop for AppDriver {
+    fn drop(&mut self) {
+        // SIGTERM, never SIGKILL: tauri-driver then stops WebKitWebDriver too.
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .stderr(Stdio::null())
+            .status();
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// One running app window.
+pub struct AppWindow {
+    pub client: Client,
+    /// Where a failed check leaves a screenshot and the page source.
+    failure_prefix: PathBuf,
+}
+
+fn by_testid(testid: &str) -> String {
+    format!("[data-testid=\"{testid}\"]")
+}
+
+impl AppWindow {
+    /// Closes the window (ends the app process).
+    pub async fn close(self) {
+        let _ = self.client.close().await;
+    }
+
+    /// Fails the scenario, leaving a screenshot and the page's HTML.
+    pub async fn fail(&self, message: String) -> ! {
+        self.screenshot(&self.failure_prefix.with_extension("png"))
+            .await;
+        if let Ok(html) = self.client.source().await {
+            let _ = std::fs::write(self.failure_prefix.with_extension("html"), html);
+        }
+        panic!("{message}");
+    }
+
+    /// Waits for the element with `data-testid` and returns it.
+    pub async fn find(&self, testid: &str) -> Element {
+        match self
+            .client
+            .wait()
+            .at_most(PATIENCE)
+            .for_element(Locator::Css(&by_testid(testid)))
+            .await
+        {
+            Ok(element) => element,
+            Err(e) => {
+                self.fail(format!("no element [data-testid={testid}]: {e}"))
+                    .await
+            }
+        }
+    }
+
+    /// Whether an element with `data-testid` is on the page now.
+    pub async fn exists(&self, testid: &str) -> bool {
+        self.client
+            .find(Locator::Css(&by_testid(testid)))
+            .await
+            .is_ok()
+    }
+
+    /// Replaces the text of an input.
+    pub async fn fill(&self, testid: &str, text: &str) {
+        let input = self.find(testid).await;
+        input.clear().await.unwrap();
+        if !text.is_empty() {
+            input.send_keys(text).await.unwrap();
+        }
+    }
+
+    pub async fn click(&self, testid: &str) {
+        self.find(testid).await.click().await.unwrap();
+    }
+
+    pub async fn select(&self, testid: &str, value: &str) {
+        self.find(testid)
+            .await
+            .select_by_value(value)
+            .await
+            .unwrap();
+    }
+
+    pub async fn text(&self, testid: &str) -> String {
+        self.find(testid).await.text().await.unwrap()
+    }
+
+    /// Waits until `check` holds for the element's text; returns the text.
+    pub async fn wait_text(&self, testid: &str, check: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + PATIENCE;
+        loop {
+            let text = match self.client.find(Locator::Css(&by_testid(testid))).await {
+                Ok(el) => el.text().await.unwrap_or_default(),
+                Err(_) => String::new(),
+            };
+            if check(&text) {
+                return text;
+            }
+            if Instant::now() > deadline {
+                self.fail(format!("[data-testid={testid}] text stayed {text:?}"))
+                    .await;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Waits until the element's text is exactly `expected`.
+    pub async fn expect_text(&self, testid: &str, expected: &str) {
+        self.wait_text(testid, |t| t == expected).await;
+    }
+
+    /// Waits until the element's attribute is `expected`.
+    pub async fn expect_attr(&self, testid: &str, attr: &str, expected: &str) {
+        let deadline = Instant::now() + PATIENCE;
+        loop {
+            let value = match self.client.find(Locator::Css(&by_testid(testid))).await {
+                Ok(el) => el.attr(attr).await.ok().flatten(),
+                Err(_) => None,
+            };
+            if value.as_deref() == Some(expected) {
+                return;
+            }
+            if Instant::now() > deadline {
+                let msg = format!(
+                    "[data-testid={testid}] {attr} stayed {value:?}, expected {expected:?}"
+                );
+                self.fail(msg).await;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Waits until `<html lang>` is `expected`.
+    pub async fn expect_lang(&self, expected: &str) {
+        let deadline = Instant::now() + PATIENCE;
+        loop {
+            let lang = self
+                .client
+                .execute("return document.documentElement.lang;", vec![])
+                .await
+                .unwrap();
+            if lang == expected {
+                return;
+            }
+            if Instant::now() > deadline {
+                self.fail(format!("<html lang> stayed {lang}, expected {expected}"))
+                    .await;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Fills and submits the login form.
+    pub async fn log_in(&self, server_url: &str, tenant: &str, username: &str, password: &str) {
+        self.fill("login-server", server_url).await;
+        self.fill("login-tenant", tenant).await;
+        self.fill("login-username", username).await;
+        self.fill("login-password", password).await;
+        self.click("login-submit").await;
+    }
+
+    /// Saves a screenshot (for failures and for people to look at).
+    pub async fn screenshot(&self, path: &Path) {
+        if let Ok(png) = self.client.screenshot().await {
+            let _ = std::fs::write(path, png);
+        }
+    }
+}
