@@ -69,10 +69,10 @@ impl LiveLink {
                     Outcome::SessionEnded => {
                         set_state(&app, &shared, ConnectionState::Offline);
                         // The token is dead: drop it before telling the UI.
-                        if let Some(shell) = app.try_state::<Shell>() {
-                            if let Err(e) = crate::session::forget(&shell).await {
-                                tracing::error!(%e, "dropping the ended session");
-                            }
+                        if let Some(shell) = app.try_state::<Shell>()
+                            && let Err(e) = crate::session::forget(&shell).await
+                        {
+                            tracing::error!(%e, "dropping the ended session");
                         }
                         let _ = app.emit(SESSION_ENDED_EVENT, ());
                         return;

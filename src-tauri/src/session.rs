@@ -95,12 +95,11 @@ pub async fn logout(app: &AppHandle, shell: &Shell) -> AppResult<()> {
     let vault = shell.vault.clone();
     let token = blocking(move || vault.load()).await?;
     forget(shell).await?;
-    if let (Some(stored), Some(token)) = (stored, token) {
-        if let Ok(server) = parse_server_url(&stored.server_url) {
-            if let Err(e) = shell.client.logout(&server, &token).await {
-                tracing::warn!(%e, "server logout failed; the local session is gone anyway");
-            }
-        }
+    if let (Some(stored), Some(token)) = (stored, token)
+        && let Ok(server) = parse_server_url(&stored.server_url)
+        && let Err(e) = shell.client.logout(&server, &token).await
+    {
+        tracing::warn!(%e, "server logout failed; the local session is gone anyway");
     }
     Ok(())
 }

@@ -1,0 +1,230 @@
+//! `cargo xtask test`: every check CI runs, in order, failing fast.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use anyhow::{Context, bail};
+use fieldesk_core::Locale;
+use fieldesk_core::i18n::message_ids;
+
+use crate::shell::{self, cargo, step};
+use crate::{setup, ui};
+
+pub fn test() -> anyhow::Result<()> {
+    let started = std::time::Instant::now();
+    setup::setup()?;
+    step("format");
+    cargo(&["fmt", "--all", "--check"])?;
+    step("translations");
+    translations()?;
+    ui::build()?;
+    step("clippy (host)");
+    cargo(&[
+        "clippy",
+        "--workspace",
+        "--all-targets",
+        "--",
+        "-D",
+        "warnings",
+    ])?;
+    step("clippy (ui on wasm32)");
+    cargo(&[
+        "clippy",
+        "-p",
+        "fieldesk-ui",
+        "--target",
+        "wasm32-unknown-unknown",
+        "--",
+        "-D",
+        "warnings",
+    ])?;
+    step("core builds for wasm32");
+    cargo(&[
+        "build",
+        "-p",
+        "fieldesk-core",
+        "--target",
+        "wasm32-unknown-unknown",
+    ])?;
+    step("boundaries");
+    boundaries()?;
+    step("unit and integration tests");
+    cargo(&["test", "--workspace"])?;
+    e2e(&[])?;
+    println!(
+        "\nall checks passed in {:.0} s",
+        started.elapsed().as_secs_f32()
+    );
+    Ok(())
+}
+
+/// Builds the app and the server and runs the WebDriver suite inside a
+/// private session bus (with an unlocked gnome-keyring for the tokens) and
+/// a virtual display.
+pub fn e2e(filter: &[String]) -> anyhow::Result<()> {
+    step("end-to-end (tauri-driver + WebKitWebDriver under Xvfb)");
+    cargo(&["build", "-p", "fieldesk-app", "-p", "fieldesk-server"])?;
+    cargo(&[
+        "test",
+        "-p",
+        "fieldesk-testkit",
+        "--test",
+        "e2e",
+        "--no-run",
+    ])?;
+    let target = shell::root().join("target/debug");
+    let script = format!(
+        "echo -n fieldesk | gnome-keyring-daemon --unlock --components=secrets >/dev/null && \
+         exec xvfb-run -a --server-args='-screen 0 1280x800x24' \"{cargo}\" test -q -p fieldesk-testkit --test e2e -- {filter}",
+        cargo = env!("CARGO"),
+        filter = filter.join(" "),
+    );
+    shell::run(
+        Command::new("dbus-run-session")
+            .args(["--", "sh", "-c", &script])
+            .env("FIELDESK_E2E_APP", target.join("fieldesk-app"))
+            .env("FIELDESK_E2E_SERVER", target.join("fieldesk-server"))
+            .env("NO_AT_BRIDGE", "1"),
+    )
+}
+
+/// `fieldesk-core` stays pure: none of these may be among its dependencies.
+const FORBIDDEN_IN_CORE: &[&str] = &[
+    "tokio", "rusqlite", "axum", "tauri", "web-sys", "reqwest", "hyper", "mio", "keyring",
+];
+
+fn boundaries() -> anyhow::Result<()> {
+    for features in [&[][..], &["--all-features"][..]] {
+        let mut args = vec![
+            "tree",
+            "-p",
+            "fieldesk-core",
+            "-e",
+            "normal",
+            "--prefix",
+            "none",
+        ];
+        args.extend_from_slice(features);
+        let out = Command::new(env!("CARGO")).args(&args).output()?;
+        if !out.status.success() {
+            bail!(
+                "cargo tree failed: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        let tree = String::from_utf8(out.stdout)?;
+        let found: BTreeSet<&str> = tree
+            .lines()
+            .filter_map(|l| l.split_whitespace().next())
+            .filter(|name| FORBIDDEN_IN_CORE.contains(name))
+            .collect();
+        if !found.is_empty() {
+            bail!("fieldesk-core {features:?} depends on {found:?}: core must stay free of IO");
+        }
+    }
+    println!("fieldesk-core depends on none of {FORBIDDEN_IN_CORE:?}");
+    Ok(())
+}
+
+/// Every locale has the same files and keys, and every key the code uses
+/// exists. Code refers to keys through `tr("…")`, `.t("…")`,
+/// `.t_with("…", …)`, `.message(…, "…")` or as `=> "…"` match arms of the
+/// `message_key` functions (`error-…`, `role-…`, `connection-…`, `language-…`),
+/// and the login form's `Some("login-…")`.
+fn translations() -> anyhow::Result<()> {
+    let mut keys_by_locale = vec![];
+    for locale in Locale::ALL {
+        let dir = Path::new("locales").join(locale.tag());
+        let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+            .with_context(|| format!("reading {}", dir.display()))?
+            .map(|e| e.map(|e| e.path()))
+            .collect::<Result<_, _>>()?;
+        files.retain(|f| f.extension().is_some_and(|e| e == "ftl"));
+        files.sort();
+        let mut keys = BTreeSet::new();
+        for file in &files {
+            let source = std::fs::read_to_string(file)?;
+            for id in message_ids(&source) {
+                if !keys.insert(id.clone()) {
+                    bail!("{}: key {id} defined twice", file.display());
+                }
+            }
+        }
+        let names: Vec<_> = files
+            .iter()
+            .map(|f| f.file_name().unwrap().to_owned())
+            .collect();
+        keys_by_locale.push((locale, names, keys));
+    }
+    let (first, first_files, first_keys) = &keys_by_locale[0];
+    let mut problems = vec![];
+    for (locale, files, keys) in &keys_by_locale[1..] {
+        if files != first_files {
+            problems.push(format!(
+                "{locale} has files {files:?}, {first} has {first_files:?}"
+            ));
+        }
+        for missing in first_keys.difference(keys) {
+            problems.push(format!("{locale} lacks {missing} (defined in {first})"));
+        }
+        for extra in keys.difference(first_keys) {
+            problems.push(format!("{first} lacks {extra} (defined in {locale})"));
+        }
+    }
+    let used = used_keys()?;
+    for (key, place) in &used {
+        if !first_keys.contains(key) {
+            problems.push(format!("{place} uses {key}, which no locale defines"));
+        }
+    }
+    if !problems.is_empty() {
+        bail!("translation check failed:\n  {}", problems.join("\n  "));
+    }
+    println!(
+        "{} keys in each of {} locales; {} key uses in code all defined",
+        first_keys.len(),
+        keys_by_locale.len(),
+        used.len()
+    );
+    Ok(())
+}
+
+fn used_keys() -> anyhow::Result<Vec<(String, String)>> {
+    let patterns = [
+        r#"(?:\btr|\.t|\.t_with|\.message|\.message_args)\(\s*(?:[A-Za-z_][\w.]*,\s*)?"([^"]+)""#,
+        r#"=>\s*"((?:error|role|connection|language)-[^"]+)""#,
+        r#"Some\("(login-[^"]+)"\)"#,
+    ]
+    .map(|p| regex::Regex::new(p).expect("valid pattern"));
+    let mut used = vec![];
+    for dir in ["core/src", "server/src", "src-tauri/src", "ui/src"] {
+        for file in rust_files(Path::new(dir))? {
+            let source = std::fs::read_to_string(&file)?;
+            for (n, line) in source.lines().enumerate() {
+                if line.trim_start().starts_with("//") {
+                    continue;
+                }
+                for re in &patterns {
+                    for cap in re.captures_iter(line) {
+                        used.push((cap[1].to_owned(), format!("{}:{}", file.display(), n + 1)));
+                    }
+                }
+            }
+        }
+    }
+    Ok(used)
+}
+
+fn rust_files(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
+    let mut files = vec![];
+    for entry in std::fs::read_dir(dir)? {
+        let path = entry?.path();
+        if path.is_dir() {
+            files.extend(rust_files(&path)?);
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            files.push(path);
+        }
+    }
+    Ok(files)
+}

@@ -1,0 +1,39 @@
+//! `cargo xtask`: the project's automation, in Rust.
+//!
+//! - `run`   set up what is missing, build, start the demo server, open the app
+//! - `test`  everything CI runs (`.ci/run` calls exactly this)
+//! - `e2e`   only the WebDriver end-to-end suite
+//! - `ui`    build the wasm UI into `ui/dist`
+//! - `setup` install system packages and tools
+
+mod checks;
+mod run;
+mod setup;
+mod shell;
+mod ui;
+
+use anyhow::bail;
+
+const USAGE: &str = "usage: cargo xtask <run|test|e2e|ui|setup>
+  run    set up what is missing, build, start the server with demo data, open the app
+  test   fmt, clippy, all tests, wasm builds, boundary and translation checks, e2e
+  e2e    build the app and run the WebDriver end-to-end suite (args filter scenarios)
+  ui     build the wasm UI into ui/dist
+  setup  install missing system packages (as root) and tools";
+
+fn main() -> anyhow::Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    std::env::set_current_dir(shell::root())?;
+    match args.first().map(String::as_str) {
+        Some("run") => run::run(),
+        Some("test") => checks::test(),
+        Some("e2e") => {
+            setup::setup()?;
+            ui::build()?;
+            checks::e2e(&args[1..])
+        }
+        Some("ui") => ui::build(),
+        Some("setup") => setup::setup(),
+        _ => bail!("{USAGE}"),
+    }
+}
