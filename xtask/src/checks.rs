@@ -74,6 +74,13 @@ pub fn e2e(filter: &[String]) -> anyhow::Result<()> {
         "--no-run",
     ])?;
     let target = shell::root().join("target/debug");
+    // A private, empty keyring dir: the suite never meets a keyring left
+    // locked by another password (or a person's own).
+    let keyring_home = shell::root().join("target/e2e-keyring");
+    if keyring_home.exists() {
+        std::fs::remove_dir_all(&keyring_home)?;
+    }
+    std::fs::create_dir_all(&keyring_home)?;
     let script = format!(
         "echo -n fieldesk | gnome-keyring-daemon --unlock --components=secrets >/dev/null && \
          exec xvfb-run -a --server-args='-screen 0 1280x800x24' \"{cargo}\" test -q -p fieldesk-testkit --test e2e -- {filter}",
@@ -85,6 +92,7 @@ pub fn e2e(filter: &[String]) -> anyhow::Result<()> {
             .args(["--", "sh", "-c", &script])
             .env("FIELDESK_E2E_APP", target.join("fieldesk-app"))
             .env("FIELDESK_E2E_SERVER", target.join("fieldesk-server"))
+            .env("XDG_DATA_HOME", &keyring_home)
             .env("NO_AT_BRIDGE", "1"),
     )
 }
