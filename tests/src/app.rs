@@ -54,10 +54,16 @@ impl AppDriver {
             .stderr(log_file)
             .spawn()
             .expect("tauri-driver is installed (cargo xtask setup)");
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(Instant::now() < deadline, "tauri-driver did not start");
-            tokio::time::sleep(Duration::from_millis(100)).await;
+        // Both tauri-driver and the WebKitWebDriver it starts must listen.
+        let deadline = Instant::now() + Duration::from_secs(30);
+        for p in [port, native_port] {
+            while std::net::TcpStream::connect(("127.0.0.1", p)).is_err() {
+                assert!(
+                    Instant::now() < deadline,
+                    "tauri-driver did not start (port {p})"
+                );
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
         }
         AppDriver {
             child,
@@ -73,12 +79,22 @@ impl AppDriver {
         let mut caps = serde_json::Map::new();
         caps.insert("browserName".into(), json!("wry"));
         caps.insert("tauri:options".into(), json!({ "application": self.app }));
-        let client = ClientBuilder::rustls()
-            .expect("rustls")
-            .capabilities(caps)
-            .connect(&format!("http://127.0.0.1:{}", self.port))
-            .await
-            .expect("the app launches under tauri-driver");
+        let url = format!("http://127.0.0.1:{}", self.port);
+        // The very first launch on a fresh machine (font caches, WebKit
+        // start-up) can drop the new-session request: try again, boundedly.
+        let mut attempt = 1;
+        let client = loop {
+            let mut builder = ClientBuilder::rustls().expect("rustls");
+            match builder.capabilities(caps.clone()).connect(&url).await {
+                Ok(client) => break client,
+                Err(e) if attempt < 3 => {
+                    eprintln!("new session attempt {attempt} failed: {e}; retrying");
+                    attempt += 1;
+                    tokio::time::sleep(Duration::from_secs(2)).await;
+                }
+                Err(e) => panic!("the app does not launch under tauri-driver: {e}"),
+            }
+        };
         AppWindow {
             client,
             failure_prefix: self.log.with_extension("failure"),

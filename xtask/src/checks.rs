@@ -64,15 +64,9 @@ pub fn test() -> anyhow::Result<()> {
 /// a virtual display.
 pub fn e2e(filter: &[String]) -> anyhow::Result<()> {
     step("end-to-end (tauri-driver + WebKitWebDriver under Xvfb)");
-    cargo(&["build", "-p", "fieldesk-app", "-p", "fieldesk-server"])?;
-    cargo(&[
-        "test",
-        "-p",
-        "fieldesk-testkit",
-        "--test",
-        "e2e",
-        "--no-run",
-    ])?;
+    // The same package set and targets as `cargo test --workspace`, so the
+    // features unify the same way and nothing is built twice.
+    cargo(&["build", "--workspace", "--all-targets"])?;
     let target = shell::root().join("target/debug");
     // A private, empty keyring dir: the suite never meets a keyring left
     // locked by another password (or a person's own).

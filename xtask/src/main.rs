@@ -3,9 +3,11 @@
 //! - `run`   set up what is missing, build, start the demo server, open the app
 //! - `test`  everything CI runs (`.ci/run` calls exactly this)
 //! - `e2e`   only the WebDriver end-to-end suite
+//! - `bench` load the real server on loopback and print figures (docs/BENCH.md)
 //! - `ui`    build the wasm UI into `ui/dist`
 //! - `setup` install system packages and tools
 
+mod bench;
 mod checks;
 mod run;
 mod setup;
@@ -14,10 +16,11 @@ mod ui;
 
 use anyhow::bail;
 
-const USAGE: &str = "usage: cargo xtask <run|test|e2e|ui|setup>
+const USAGE: &str = "usage: cargo xtask <run|test|e2e|bench|ui|setup>
   run    set up what is missing, build, start the server with demo data, open the app
   test   fmt, clippy, all tests, wasm builds, boundary and translation checks, e2e
   e2e    build the app and run the WebDriver end-to-end suite (args filter scenarios)
+  bench  build in release and load the real server on 127.0.0.1; prints figures
   ui     build the wasm UI into ui/dist
   setup  install missing system packages (as root) and tools";
 
@@ -32,6 +35,7 @@ fn main() -> anyhow::Result<()> {
             ui::build()?;
             checks::e2e(&args[1..])
         }
+        Some("bench") => bench::bench(),
         Some("ui") => ui::build(),
         Some("setup") => setup::setup(),
         _ => bail!("{USAGE}"),

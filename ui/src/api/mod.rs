@@ -111,3 +111,33 @@ pub async fn logout() -> IpcResult<()> {
 pub async fn connection_state() -> IpcResult<ConnectionState> {
     tauri::invoke("connection_state", &NoArgs {}).await
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn connection_states_match_the_shells_json_and_have_messages() {
+        for (json, state, attr) in [
+            ("\"online\"", ConnectionState::Online, "online"),
+            ("\"offline\"", ConnectionState::Offline, "offline"),
+            ("\"connecting\"", ConnectionState::Connecting, "connecting"),
+        ] {
+            let parsed: ConnectionState = serde_json::from_str(json).unwrap();
+            assert_eq!(parsed, state);
+            assert_eq!(parsed.as_str(), attr);
+            let catalog = fieldesk_core::i18n::Catalog::new();
+            for locale in Locale::ALL {
+                assert!(catalog.has(locale, state.message_key()), "{locale} {attr}");
+            }
+        }
+    }
+
+    #[test]
+    fn shell_errors_decode_by_code() {
+        let e: IpcError =
+            serde_json::from_str(r#"{"code":"server_unreachable","message":"x"}"#).unwrap();
+        assert_eq!(e.code, ErrorCode::ServerUnreachable);
+        assert!(serde_json::from_str::<IpcError>(r#"{"code":"nonsense"}"#).is_err());
+    }
+}

@@ -112,3 +112,21 @@ pub fn LoginScreen(
         </main>
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_rejected_form_explains_which_fields_are_needed() {
+        assert_eq!(error_key(ErrorCode::BadRequest), "login-missing-fields");
+        assert_eq!(
+            error_key(ErrorCode::InvalidCredentials),
+            "error-invalid-credentials"
+        );
+        assert_eq!(
+            error_key(ErrorCode::ServerUnreachable),
+            "error-server-unreachable"
+        );
+    }
+}

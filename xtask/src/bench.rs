@@ -1,0 +1,23 @@
+//! `cargo xtask bench`: release builds, then the load driver against the
+//! real server on loopback. Record the figures in docs/BENCH.md.
+
+use std::process::Command;
+
+use crate::shell::{self, cargo, root, step};
+
+pub fn bench() -> anyhow::Result<()> {
+    step("bench: release build");
+    cargo(&[
+        "build",
+        "--release",
+        "-p",
+        "fieldesk-server",
+        "-p",
+        "fieldesk-testkit",
+        "--bin",
+        "fieldesk-load",
+    ])?;
+    step("bench: server load (loopback)");
+    let release = root().join("target/release");
+    shell::run(Command::new(release.join("fieldesk-load")).arg(release.join("fieldesk-server")))
+}
