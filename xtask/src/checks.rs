@@ -75,10 +75,11 @@ pub fn e2e(filter: &[String]) -> anyhow::Result<()> {
         std::fs::remove_dir_all(&keyring_home)?;
     }
     std::fs::create_dir_all(&keyring_home)?;
+    let e2e_binary = e2e_executable()?;
     let script = format!(
         "echo -n fieldesk | gnome-keyring-daemon --unlock --components=secrets >/dev/null && \
-         exec xvfb-run -a --server-args='-screen 0 1280x800x24' \"{cargo}\" test -q -p fieldesk-testkit --test e2e -- {filter}",
-        cargo = env!("CARGO"),
+         exec xvfb-run -a --server-args='-screen 0 1280x800x24' \"{binary}\" {filter}",
+        binary = e2e_binary.display(),
         filter = filter.join(" "),
     );
     shell::run(
@@ -89,6 +90,30 @@ pub fn e2e(filter: &[String]) -> anyhow::Result<()> {
             .env("XDG_DATA_HOME", &keyring_home)
             .env("NO_AT_BRIDGE", "1"),
     )
+}
+
+/// The e2e test binary as `cargo test --workspace` builds it (asking with
+/// any other package selection would unify features differently and
+/// rebuild half the workspace).
+fn e2e_executable() -> anyhow::Result<PathBuf> {
+    let out = Command::new(env!("CARGO"))
+        .args(["test", "--workspace", "--no-run", "--message-format=json"])
+        .stderr(std::process::Stdio::inherit())
+        .output()?;
+    if !out.status.success() {
+        bail!("cargo test --no-run failed");
+    }
+    for line in String::from_utf8(out.stdout)?.lines() {
+        let Ok(message) = serde_json::from_str::<serde_json::Value>(line) else {
+            continue;
+        };
+        if message["target"]["name"] == "e2e"
+            && let Some(exe) = message["executable"].as_str()
+        {
+            return Ok(PathBuf::from(exe));
+        }
+    }
+    bail!("cargo did not report the e2e test binary")
 }
 
 /// `fieldesk-core` stays pure: none of these may be among its dependencies.
