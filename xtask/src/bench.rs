@@ -7,11 +7,10 @@ use crate::shell::{self, cargo, root, step};
 
 pub fn bench() -> anyhow::Result<()> {
     step("bench: release build");
+    cargo(&["build", "--release", "-p", "fieldesk-server"])?;
     cargo(&[
         "build",
         "--release",
-        "-p",
-        "fieldesk-server",
         "-p",
         "fieldesk-testkit",
         "--bin",
