@@ -46,6 +46,13 @@ impl Ctx {
     }
 }
 
+/// The token the app keeps in the OS keychain for this driver's profile.
+pub fn stored_token(driver: &AppDriver) -> Option<String> {
+    fieldesk_app_lib::keychain::TokenVault::for_profile(driver.data_dir.path())
+        .load()
+        .expect("the keychain answers")
+}
+
 type Run = fn(Ctx) -> Pin<Box<dyn Future<Output = ()> + Send>>;
 
 fn main() {

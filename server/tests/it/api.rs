@@ -6,25 +6,9 @@ use fieldesk_testkit::server::{PASSWORD, TestServer, expect_error};
 #[tokio::test]
 async fn health_and_openapi_describe_the_api() {
     let server = TestServer::start(bin());
-    let health: Value = server
-        .http
-        .get(server.url("/api/health"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let health: Value = server.get_json("/api/health").await;
     assert_eq!(health["status"], "ok");
-    let doc: Value = server
-        .http
-        .get(server.url("/api/openapi.json"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let doc: Value = server.get_json("/api/openapi.json").await;
     assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
     for path in [
         "/api/auth/login",

@@ -144,35 +144,17 @@ fn operator_commands_reject_bad_input_clearly() {
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(stderr.contains(expected), "{args:?}: {stderr}");
     }
-    cli_ok(
-        bin(),
-        dir,
-        &[
-            "user",
-            "add",
-            "--tenant",
-            "acme",
-            "--username",
-            "bob",
-            "--role",
-            "agent",
-        ],
-        "longenough\n",
-    );
-    let dup = cli(
-        bin(),
-        dir,
-        &[
-            "user",
-            "add",
-            "--tenant",
-            "acme",
-            "--username",
-            "bob",
-            "--role",
-            "agent",
-        ],
-        "longenough\n",
-    );
+    let add_bob = [
+        "user",
+        "add",
+        "--tenant",
+        "acme",
+        "--username",
+        "bob",
+        "--role",
+        "agent",
+    ];
+    cli_ok(bin(), dir, &add_bob, "longenough\n");
+    let dup = cli(bin(), dir, &add_bob, "longenough\n");
     assert!(String::from_utf8_lossy(&dup.stderr).contains("already exists"));
 }

@@ -1,7 +1,6 @@
-use fieldesk_app_lib::keychain::TokenVault;
 use fieldesk_testkit::server::PASSWORD;
 
-use crate::Ctx;
+use crate::{Ctx, stored_token};
 
 pub async fn login_shows_the_workbench(ctx: Ctx) {
     let server = ctx.server();
@@ -22,10 +21,7 @@ pub async fn login_shows_the_workbench(ctx: Ctx) {
     ctx.shot(&app, "workbench").await;
 
     // The token is in the keychain, and in no file of the profile.
-    let token = TokenVault::for_profile(driver.data_dir.path())
-        .load()
-        .unwrap();
-    let token = token.expect("token saved in the keychain");
+    let token = stored_token(&driver).expect("token saved in the keychain");
     let me = server.get("/api/me", &token).await;
     assert_eq!(me.status(), 200, "the keychain holds the live token");
     for entry in std::fs::read_dir(driver.data_dir.path()).unwrap() {

@@ -1,7 +1,6 @@
-use fieldesk_app_lib::keychain::TokenVault;
 use fieldesk_testkit::server::{PASSWORD, TestServer};
 
-use crate::Ctx;
+use crate::{Ctx, stored_token};
 
 pub async fn restart_keeps_the_session_and_logout_ends_it(ctx: Ctx) {
     let server = ctx.server();
@@ -10,10 +9,7 @@ pub async fn restart_keeps_the_session_and_logout_ends_it(ctx: Ctx) {
     app.log_in(&server.base, "acme", "alice", PASSWORD).await;
     app.expect_text("workbench-title", "Acme Service Desk")
         .await;
-    let token = TokenVault::for_profile(driver.data_dir.path())
-        .load()
-        .unwrap()
-        .unwrap();
+    let token = stored_token(&driver).expect("token saved in the keychain");
     app.close().await;
 
     let app = driver.open().await;
@@ -30,12 +26,7 @@ pub async fn restart_keeps_the_session_and_logout_ends_it(ctx: Ctx) {
     app.click("logout").await;
     app.expect_text("login-submit", "登录").await;
     assert!(!app.exists("workbench-title").await);
-    assert_eq!(
-        TokenVault::for_profile(driver.data_dir.path())
-            .load()
-            .unwrap(),
-        None
-    );
+    assert_eq!(stored_token(&driver), None);
     assert_eq!(
         server.get("/api/me", &token).await.status(),
         401,
@@ -104,11 +95,6 @@ pub async fn revoked_session_returns_to_login(ctx: Ctx) {
     app.expect_text("login-error", "会话已失效，请重新登录。")
         .await;
     assert!(!app.exists("workbench-title").await);
-    assert_eq!(
-        TokenVault::for_profile(driver.data_dir.path())
-            .load()
-            .unwrap(),
-        None
-    );
+    assert_eq!(stored_token(&driver), None);
     app.close().await;
 }
