@@ -8,6 +8,7 @@
 pub mod api;
 pub mod error_code;
 pub mod event;
+pub mod handoff;
 pub mod i18n;
 pub mod locale;
 pub mod role;
