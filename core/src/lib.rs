@@ -6,6 +6,7 @@
 //! (`cargo xtask test` checks both).
 
 pub mod api;
+pub mod business_hours;
 pub mod error_code;
 pub mod event;
 pub mod handoff;
