@@ -87,23 +87,20 @@ fn operator_commands_reject_bad_input_clearly() {
     let dir = tempfile::tempdir().unwrap();
     let dir = dir.path();
     cli_ok(bin(), dir, &["tenant", "add", "acme", "Acme"], "");
+    let add_bob = [
+        "user",
+        "add",
+        "--tenant",
+        "acme",
+        "--username",
+        "bob",
+        "--role",
+        "agent",
+    ];
     let cases: [(&[&str], &str, &str); 6] = [
         (&["tenant", "add", "acme", "Again"], "", "already exists"),
         (&["tenant", "add", "Bad Slug", "X"], "", "invalid slug"),
-        (
-            &[
-                "user",
-                "add",
-                "--tenant",
-                "acme",
-                "--username",
-                "bob",
-                "--role",
-                "agent",
-            ],
-            "short\n",
-            "at least 8",
-        ),
+        (&add_bob, "short\n", "at least 8"),
         (
             &[
                 "user",
@@ -144,16 +141,6 @@ fn operator_commands_reject_bad_input_clearly() {
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(stderr.contains(expected), "{args:?}: {stderr}");
     }
-    let add_bob = [
-        "user",
-        "add",
-        "--tenant",
-        "acme",
-        "--username",
-        "bob",
-        "--role",
-        "agent",
-    ];
     cli_ok(bin(), dir, &add_bob, "longenough\n");
     let dup = cli(bin(), dir, &add_bob, "longenough\n");
     assert!(String::from_utf8_lossy(&dup.stderr).contains("already exists"));

@@ -35,6 +35,14 @@ impl From<rusqlite::Error> for StoreError {
     }
 }
 
+/// Maps a constraint violation to a conflict that names what already exists.
+fn conflict_names(what: impl FnOnce() -> String) -> impl FnOnce(rusqlite::Error) -> StoreError {
+    move |e| match StoreError::from(e) {
+        StoreError::Conflict(_) => StoreError::Conflict(what()),
+        other => other,
+    }
+}
+
 fn open(path: &Path) -> StoreResult<Connection> {
     let conn = Connection::open(path)?;
     conn.busy_timeout(std::time::Duration::from_secs(5))?;
@@ -169,10 +177,7 @@ impl Store for SqliteStore {
                 "INSERT INTO tenants (slug, name, workbench_name, created_at) VALUES (?1, ?2, ?3, ?4)",
                 params![slug, name, workbench_name, now()],
             )
-            .map_err(|e| match StoreError::from(e) {
-                StoreError::Conflict(_) => StoreError::Conflict(format!("tenant {slug}")),
-                other => other,
-            })?;
+            .map_err(conflict_names(|| format!("tenant {slug}")))?;
             let id = conn.last_insert_rowid();
             Ok(conn.query_row(
                 &format!("SELECT {TENANT_COLUMNS} FROM tenants WHERE id = ?1"),
@@ -224,10 +229,7 @@ impl Store for SqliteStore {
                     now()
                 ],
             )
-            .map_err(|e| match StoreError::from(e) {
-                StoreError::Conflict(_) => StoreError::Conflict(format!("user {}", user.username)),
-                other => other,
-            })?;
+            .map_err(conflict_names(|| format!("user {}", user.username)))?;
             let id = conn.last_insert_rowid();
             Ok(conn.query_row(
                 &format!("SELECT {USER_COLUMNS} FROM users WHERE id = ?1"),
