@@ -37,10 +37,22 @@ pub enum ErrorCode {
     LocalStore,
     /// App side: the server answered something the app does not understand.
     UnexpectedResponse,
+    /// No tenant by that name (visitor chat).
+    UnknownTenant,
+    /// The language is not one the tenant offers.
+    InvalidLanguage,
+    /// The visitor token is unknown or forged.
+    InvalidVisitorToken,
+    /// The conversation has ended; start a new one.
+    ConversationClosed,
+    /// Too many requests in a short time.
+    RateLimited,
+    /// A chat message is longer than the limit.
+    MessageTooLong,
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 14] = [
+    pub const ALL: [ErrorCode; 20] = [
         ErrorCode::BadRequest,
         ErrorCode::InvalidCredentials,
         ErrorCode::Unauthorized,
@@ -55,6 +67,12 @@ impl ErrorCode {
         ErrorCode::KeychainUnavailable,
         ErrorCode::LocalStore,
         ErrorCode::UnexpectedResponse,
+        ErrorCode::UnknownTenant,
+        ErrorCode::InvalidLanguage,
+        ErrorCode::InvalidVisitorToken,
+        ErrorCode::ConversationClosed,
+        ErrorCode::RateLimited,
+        ErrorCode::MessageTooLong,
     ];
 
     /// The HTTP status the server answers with for this code.
@@ -65,9 +83,12 @@ impl ErrorCode {
                 401
             }
             ErrorCode::Forbidden => 403,
-            ErrorCode::NotFound => 404,
-            ErrorCode::Conflict => 409,
-            ErrorCode::PayloadTooLarge => 413,
+            ErrorCode::NotFound | ErrorCode::UnknownTenant => 404,
+            ErrorCode::Conflict | ErrorCode::ConversationClosed => 409,
+            ErrorCode::PayloadTooLarge | ErrorCode::MessageTooLong => 413,
+            ErrorCode::InvalidLanguage => 400,
+            ErrorCode::InvalidVisitorToken => 401,
+            ErrorCode::RateLimited => 429,
             ErrorCode::ServerUnreachable => 503,
             ErrorCode::Internal
             | ErrorCode::KeychainUnavailable
@@ -93,6 +114,12 @@ impl ErrorCode {
             ErrorCode::KeychainUnavailable => "error-keychain-unavailable",
             ErrorCode::LocalStore => "error-local-store",
             ErrorCode::UnexpectedResponse => "error-unexpected-response",
+            ErrorCode::UnknownTenant => "error-unknown-tenant",
+            ErrorCode::InvalidLanguage => "error-invalid-language",
+            ErrorCode::InvalidVisitorToken => "error-invalid-visitor-token",
+            ErrorCode::ConversationClosed => "error-conversation-closed",
+            ErrorCode::RateLimited => "error-rate-limited",
+            ErrorCode::MessageTooLong => "error-message-too-long",
         }
     }
 
@@ -113,6 +140,12 @@ impl ErrorCode {
             ErrorCode::KeychainUnavailable => "keychain_unavailable",
             ErrorCode::LocalStore => "local_store",
             ErrorCode::UnexpectedResponse => "unexpected_response",
+            ErrorCode::UnknownTenant => "unknown_tenant",
+            ErrorCode::InvalidLanguage => "invalid_language",
+            ErrorCode::InvalidVisitorToken => "invalid_visitor_token",
+            ErrorCode::ConversationClosed => "conversation_closed",
+            ErrorCode::RateLimited => "rate_limited",
+            ErrorCode::MessageTooLong => "message_too_long",
         }
     }
 }

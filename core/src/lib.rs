@@ -7,10 +7,12 @@
 
 pub mod api;
 pub mod business_hours;
+pub mod chat;
 pub mod error_code;
 pub mod event;
 pub mod handoff;
 pub mod i18n;
+pub mod knowledge;
 pub mod locale;
 pub mod role;
 

@@ -1,0 +1,436 @@
+//! Online service (线上客服): conversations between a visitor, the AI agent
+//! and human agents. Types shared by the server, the visitor chat window
+//! (`portal/`) and the agent workbench, and the visitor WebSocket protocol.
+//!
+//! Every message a client sends carries a client message id; the server
+//! stores it with a unique key, so a retried or duplicated send yields the
+//! same message, never a second one. Message ids grow monotonically, so a
+//! reconnecting client asks for what came after the last id it saw.
+
+use serde::{Deserialize, Serialize};
+
+use crate::handoff::HandoffState;
+use crate::{ErrorCode, Locale};
+
+#[cfg(feature = "openapi")]
+use utoipa::ToSchema;
+
+/// The longest chat message accepted, in characters.
+pub const MAX_MESSAGE_CHARS: usize = 4000;
+/// The longest client message id accepted, in bytes.
+pub const MAX_CLIENT_ID_BYTES: usize = 64;
+
+/// Who wrote a message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Author {
+    Visitor,
+    /// The AI agent (智能客服).
+    Bot,
+    Agent {
+        user_id: i64,
+        name: String,
+    },
+    /// A notice from the service itself (queue, handoff, hours, survey).
+    System,
+}
+
+/// An article an AI answer was drawn from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct Reference {
+    pub article_id: i64,
+    pub title: String,
+}
+
+/// What a system message is about, so clients can style or act on it
+/// (the text itself is already in the conversation's language).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum Notice {
+    Queued,
+    Assigned,
+    Transferred,
+    OutOfHours,
+    NoAnswer,
+    MessageLeft,
+    Ended,
+    Survey,
+    SurveyThanks,
+    AgentLeft,
+}
+
+/// One message of a conversation, as stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct ChatMessage {
+    /// Grows monotonically across the server; clients resume after it.
+    pub id: i64,
+    pub conversation_id: i64,
+    /// The sender's id for this message (visitor or agent), if any.
+    pub client_id: Option<String>,
+    pub author: Author,
+    /// Plain text; clients render it as text, never as HTML.
+    pub body: String,
+    /// The language the message was written or generated in.
+    pub locale: Locale,
+    /// AI answers carry the articles they quote.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub references: Vec<Reference>,
+    /// Written by the AI agent; clients show the "AI-generated" label.
+    #[serde(default)]
+    pub ai_generated: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notice: Option<Notice>,
+    pub created_at: i64,
+}
+
+/// Where a message is on its way to the other side.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum Delivery {
+    Sent,
+    Delivered,
+    Read,
+}
+
+impl Delivery {
+    /// The state of message `id` given how far the other side has received
+    /// and read.
+    pub fn of(id: i64, delivered_up_to: i64, read_up_to: i64) -> Delivery {
+        if id <= read_up_to {
+            Delivery::Read
+        } else if id <= delivered_up_to {
+            Delivery::Delivered
+        } else {
+            Delivery::Sent
+        }
+    }
+}
+
+/// Where a queued visitor stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct QueuePlace {
+    /// 1 for the next to be served.
+    pub position: u32,
+    /// Estimated wait in seconds.
+    pub estimated_wait_secs: u32,
+}
+
+/// Estimated wait: conversations ahead (and this one) share the agents
+/// online, each taking the average handling time.
+pub fn estimated_wait_secs(position: u32, agents_online: u32, avg_handle_secs: u32) -> u32 {
+    let agents = agents_online.max(1);
+    position.div_ceil(agents).saturating_mul(avg_handle_secs)
+}
+
+/// A validated chat message text: trimmed, non-empty, within the limit.
+pub fn validate_text(text: &str) -> Result<&str, ErrorCode> {
+    let text = text.trim();
+    if text.is_empty() {
+        Err(ErrorCode::BadRequest)
+    } else if text.chars().count() > MAX_MESSAGE_CHARS {
+        Err(ErrorCode::MessageTooLong)
+    } else {
+        Ok(text)
+    }
+}
+
+/// A validated client message id: 1–64 bytes of printable ASCII.
+pub fn validate_client_id(id: &str) -> Result<&str, ErrorCode> {
+    if !id.is_empty() && id.len() <= MAX_CLIENT_ID_BYTES && id.bytes().all(|b| b.is_ascii_graphic())
+    {
+        Ok(id)
+    } else {
+        Err(ErrorCode::BadRequest)
+    }
+}
+
+/// Agent availability as chosen in the workbench.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum AgentStatus {
+    Online,
+    Away,
+    #[default]
+    Offline,
+}
+
+/// Tenant-written texts of the chat window, stored per language.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum TenantText {
+    Welcome,
+    SurveyQuestion,
+    OutOfHours,
+}
+
+impl TenantText {
+    pub const ALL: [TenantText; 3] = [
+        TenantText::Welcome,
+        TenantText::SurveyQuestion,
+        TenantText::OutOfHours,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TenantText::Welcome => "welcome",
+            TenantText::SurveyQuestion => "survey_question",
+            TenantText::OutOfHours => "out_of_hours",
+        }
+    }
+
+    /// The built-in text used when the tenant wrote none.
+    pub fn default_key(self) -> &'static str {
+        match self {
+            TenantText::Welcome => "chat-default-welcome",
+            TenantText::SurveyQuestion => "chat-default-survey-question",
+            TenantText::OutOfHours => "chat-default-out-of-hours",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<TenantText> {
+        TenantText::ALL.into_iter().find(|t| t.as_str() == s)
+    }
+}
+
+/// Picks a tenant text: the conversation's language, else zh-CN.
+pub fn pick_text<'a>(
+    texts: &'a [(TenantText, Locale, String)],
+    which: TenantText,
+    locale: Locale,
+) -> Option<&'a str> {
+    let find = |l: Locale| {
+        texts
+            .iter()
+            .find(|(t, tl, body)| *t == which && *tl == l && !body.trim().is_empty())
+            .map(|(_, _, body)| body.as_str())
+    };
+    find(locale).or_else(|| find(Locale::ZhCn))
+}
+
+/// The languages a tenant offers, in a stable order; never empty.
+pub fn parse_languages(list: &str) -> Vec<Locale> {
+    let offered: Vec<Locale> = Locale::ALL
+        .into_iter()
+        .filter(|l| list.split(',').any(|t| t.trim() == l.tag()))
+        .collect();
+    if offered.is_empty() {
+        vec![Locale::ZhCn]
+    } else {
+        offered
+    }
+}
+
+/// The chat window's language: the requested one if the tenant offers it,
+/// else zh-CN if offered, else the first offered.
+pub fn visitor_locale(requested: Option<&str>, offered: &[Locale]) -> Locale {
+    let wanted = requested.and_then(Locale::try_negotiate);
+    match wanted {
+        Some(l) if offered.contains(&l) => l,
+        _ if offered.contains(&Locale::ZhCn) || offered.is_empty() => Locale::ZhCn,
+        _ => offered[0],
+    }
+}
+
+/// What the visitor sends on `GET /api/visitor/{tenant}/ws`. The first
+/// message must be [`VisitorCommand::Resume`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum VisitorCommand {
+    /// Start or resume: the visitor token from an earlier visit, if any,
+    /// the last message id seen, and the wanted language.
+    Resume {
+        token: Option<String>,
+        #[serde(default)]
+        after: i64,
+        locale: Option<String>,
+    },
+    Send {
+        client_id: String,
+        text: String,
+    },
+    /// The "talk to a human" button.
+    AskForHuman,
+    SetLanguage {
+        locale: String,
+    },
+    Typing,
+    /// The visitor saw everything up to this message id.
+    Read {
+        up_to: i64,
+    },
+    LeaveMessage {
+        client_id: String,
+        name: String,
+        contact: String,
+        text: String,
+    },
+    Survey {
+        rating: u8,
+        #[serde(default)]
+        comment: String,
+    },
+    Ping {
+        nonce: u64,
+    },
+}
+
+/// Tenant-written and built-in texts of the chat window, in one language.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WindowTexts {
+    pub locale: Locale,
+    pub welcome: String,
+}
+
+/// What the server sends to the visitor.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum VisitorEvent {
+    /// The answer to `Resume`: keep `token` for the next visit.
+    Ready {
+        token: String,
+        conversation_id: i64,
+        languages: Vec<Locale>,
+        texts: WindowTexts,
+        state: HandoffState,
+        /// Messages after the `after` of `Resume`, oldest first.
+        history: Vec<ChatMessage>,
+        agent_read_up_to: i64,
+    },
+    Message(ChatMessage),
+    /// The client's message was stored (sent once, whatever the retries).
+    Ack {
+        client_id: String,
+        message_id: i64,
+    },
+    State {
+        state: HandoffState,
+        queue: Option<QueuePlace>,
+        /// The serving agent's display name.
+        agent_name: Option<String>,
+    },
+    Language {
+        texts: WindowTexts,
+    },
+    AgentTyping,
+    /// The agent read everything up to this message id.
+    Read {
+        up_to: i64,
+    },
+    /// Show the survey form (rating 1–5 and a comment).
+    SurveyRequested {
+        question: String,
+    },
+    /// A command could not be carried out; the connection stays open.
+    Error {
+        code: ErrorCode,
+        message: String,
+    },
+    Pong {
+        nonce: u64,
+    },
+}
+
+/// A conversation as the workbench lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct ConversationSummary {
+    pub id: i64,
+    pub visitor_name: String,
+    pub state: HandoffState,
+    /// The visitor's current language.
+    pub locale: Locale,
+    pub agent_id: Option<i64>,
+    pub queue: Option<QueuePlace>,
+    /// A left message to follow up (out of hours).
+    pub follow_up: bool,
+    pub last_message: Option<String>,
+    pub last_message_at: i64,
+    /// Visitor messages the serving agent has not read.
+    pub unread: u32,
+    pub created_at: i64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn delivery_follows_the_other_sides_marks() {
+        assert_eq!(Delivery::of(5, 4, 3), Delivery::Sent);
+        assert_eq!(Delivery::of(5, 5, 3), Delivery::Delivered);
+        assert_eq!(Delivery::of(5, 9, 5), Delivery::Read);
+    }
+
+    #[test]
+    fn wait_is_shared_by_online_agents() {
+        assert_eq!(estimated_wait_secs(1, 0, 300), 300);
+        assert_eq!(estimated_wait_secs(3, 2, 300), 600);
+        assert_eq!(estimated_wait_secs(4, 2, 300), 600);
+    }
+
+    #[test]
+    fn text_limits() {
+        assert_eq!(validate_text("  hi "), Ok("hi"));
+        assert_eq!(validate_text("   "), Err(ErrorCode::BadRequest));
+        let long = "字".repeat(MAX_MESSAGE_CHARS + 1);
+        assert_eq!(validate_text(&long), Err(ErrorCode::MessageTooLong));
+        assert!(validate_text(&"字".repeat(MAX_MESSAGE_CHARS)).is_ok());
+        assert!(validate_client_id("c-1").is_ok());
+        assert!(validate_client_id("").is_err());
+        assert!(validate_client_id("a b").is_err());
+        assert!(validate_client_id(&"x".repeat(65)).is_err());
+    }
+
+    #[test]
+    fn languages_and_fallbacks() {
+        assert_eq!(parse_languages("en, zh-TW"), vec![Locale::ZhTw, Locale::En]);
+        assert_eq!(parse_languages("fr"), vec![Locale::ZhCn]);
+        let offered = [Locale::ZhCn, Locale::ZhTw];
+        assert_eq!(visitor_locale(Some("zh-Hant"), &offered), Locale::ZhTw);
+        assert_eq!(visitor_locale(Some("en"), &offered), Locale::ZhCn);
+        assert_eq!(visitor_locale(None, &offered), Locale::ZhCn);
+        assert_eq!(visitor_locale(Some("xx"), &[Locale::En]), Locale::En);
+
+        let texts = vec![
+            (TenantText::Welcome, Locale::ZhCn, "欢迎".to_owned()),
+            (TenantText::Welcome, Locale::En, "Welcome".to_owned()),
+            (TenantText::OutOfHours, Locale::ZhTw, " ".to_owned()),
+        ];
+        assert_eq!(
+            pick_text(&texts, TenantText::Welcome, Locale::En),
+            Some("Welcome")
+        );
+        assert_eq!(
+            pick_text(&texts, TenantText::Welcome, Locale::ZhTw),
+            Some("欢迎")
+        );
+        assert_eq!(
+            pick_text(&texts, TenantText::OutOfHours, Locale::ZhTw),
+            None
+        );
+    }
+
+    #[test]
+    fn visitor_protocol_is_tagged_json() {
+        let cmd: VisitorCommand =
+            serde_json::from_str(r#"{"type":"send","client_id":"c1","text":"hi"}"#).unwrap();
+        assert_eq!(
+            cmd,
+            VisitorCommand::Send {
+                client_id: "c1".into(),
+                text: "hi".into()
+            }
+        );
+        let resume: VisitorCommand =
+            serde_json::from_str(r#"{"type":"resume","token":null,"locale":"en"}"#).unwrap();
+        assert!(matches!(resume, VisitorCommand::Resume { after: 0, .. }));
+    }
+}
