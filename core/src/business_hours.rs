@@ -89,6 +89,26 @@ impl BusinessHours {
     }
 }
 
+impl BusinessHours {
+    /// `unix` as the tenant's wall-clock time, e.g. `2026-11-24 09:00 (UTC+08:00)`.
+    pub fn format_local(&self, unix: i64) -> String {
+        let (day, minute) = self.local(unix);
+        let d = civil_from_days(day);
+        let off = self.utc_offset_minutes;
+        let sign = if off < 0 { '-' } else { '+' };
+        format!(
+            "{:04}-{:02}-{:02} {:02}:{:02} (UTC{sign}{:02}:{:02})",
+            d.year,
+            d.month,
+            d.day,
+            minute / 60,
+            minute % 60,
+            off.abs() / 60,
+            off.abs() % 60
+        )
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -220,5 +240,18 @@ mod tests {
         };
         assert!(!closed.is_open(0));
         assert_eq!(closed.next_opening(0), None);
+    }
+
+    #[test]
+    fn local_time_is_formatted_in_the_tenants_offset() {
+        assert_eq!(
+            office().format_local(at(MONDAY, 9, 5)),
+            "2026-11-23 09:05 (UTC+08:00)"
+        );
+        let west = BusinessHours {
+            utc_offset_minutes: -150,
+            ..office()
+        };
+        assert_eq!(west.format_local(0), "1969-12-31 21:30 (UTC-02:30)");
     }
 }

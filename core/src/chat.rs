@@ -201,11 +201,11 @@ impl TenantText {
 }
 
 /// Picks a tenant text: the conversation's language, else zh-CN.
-pub fn pick_text<'a>(
-    texts: &'a [(TenantText, Locale, String)],
+pub fn pick_text(
+    texts: &[(TenantText, Locale, String)],
     which: TenantText,
     locale: Locale,
-) -> Option<&'a str> {
+) -> Option<&str> {
     let find = |l: Locale| {
         texts
             .iter()
@@ -355,7 +355,80 @@ pub struct ConversationSummary {
     pub last_message_at: i64,
     /// Visitor messages the serving agent has not read.
     pub unread: u32,
+    /// How far the visitor has received and read the agent's messages.
+    pub visitor_delivered_up_to: i64,
+    pub visitor_read_up_to: i64,
     pub created_at: i64,
+}
+
+/// `PUT /api/chat/status`: the caller's availability and capacity.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct AgentStatusBody {
+    pub status: AgentStatus,
+    /// Concurrent conversations (0–50); unchanged when absent.
+    #[serde(default)]
+    pub capacity: Option<u32>,
+}
+
+/// `POST /api/chat/conversations/{id}/messages`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct SendBody {
+    /// The sender's id for this message; a retry with the same id stores
+    /// nothing new.
+    pub client_id: String,
+    pub text: String,
+}
+
+/// `POST /api/chat/conversations/{id}/transfer`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct TransferBody {
+    pub to_agent: i64,
+    #[serde(default)]
+    pub note: String,
+}
+
+/// `POST /api/chat/conversations/{id}/read`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct ReadBody {
+    pub up_to: i64,
+}
+
+/// A stored satisfaction survey.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct SurveyBody {
+    /// The agent who served.
+    pub agent_id: Option<i64>,
+    /// 1–5.
+    pub rating: u8,
+    pub comment: String,
+}
+
+/// One tenant-written text in one language.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct TenantTextEntry {
+    pub key: TenantText,
+    pub locale: Locale,
+    pub body: String,
+}
+
+/// `GET`/`PUT /api/chat/settings` (admins): the chat window's languages,
+/// business hours and texts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct ChatSettingsBody {
+    /// A non-empty subset of zh-CN, zh-TW, en.
+    pub languages: Vec<Locale>,
+    /// `null`: humans can be reached at any time.
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
+    pub business_hours: Option<crate::business_hours::BusinessHours>,
+    pub avg_handle_secs: u32,
+    pub texts: Vec<TenantTextEntry>,
 }
 
 #[cfg(test)]

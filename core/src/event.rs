@@ -3,6 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::chat::{ChatMessage, ConversationSummary};
+
 /// What the server sends on the WebSocket.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -29,6 +31,25 @@ pub enum ServerEvent {
         code: crate::ErrorCode,
         message: String,
     },
+    /// A conversation was created or changed (queue, assignment, language,
+    /// end); sent to everyone who serves chat in the tenant.
+    ConversationChanged { conversation: ConversationSummary },
+    /// A new message in a conversation.
+    ChatMessage { message: ChatMessage },
+    /// The visitor is typing.
+    VisitorTyping { conversation_id: i64 },
+    /// How far the visitor has received and read (message ids).
+    VisitorMarks {
+        conversation_id: i64,
+        delivered_up_to: i64,
+        read_up_to: i64,
+    },
+    /// A conversation was transferred to the receiving agent, with a note.
+    Transferred {
+        conversation_id: i64,
+        from_agent: String,
+        note: String,
+    },
 }
 
 /// What the client sends on the WebSocket.
@@ -38,6 +59,8 @@ pub enum ServerEvent {
 pub enum ClientMessage {
     /// Round-trip check; the server answers [`ServerEvent::Pong`].
     Ping { nonce: u64 },
+    /// The agent is typing in a conversation they serve.
+    Typing { conversation_id: i64 },
 }
 
 #[cfg(test)]

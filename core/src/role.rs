@@ -39,6 +39,16 @@ impl Role {
         }
     }
 
+    /// Works the online service: serves conversations, sees the queue.
+    pub fn serves_chat(self) -> bool {
+        matches!(self, Role::Admin | Role::Supervisor | Role::Agent)
+    }
+
+    /// Sees every conversation of the tenant, not only their own.
+    pub fn oversees_chat(self) -> bool {
+        matches!(self, Role::Admin | Role::Supervisor)
+    }
+
     /// May see and manage the tenant's users.
     pub fn manages_users(self) -> bool {
         matches!(self, Role::Admin | Role::Supervisor)

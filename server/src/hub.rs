@@ -3,6 +3,8 @@
 
 use std::sync::Arc;
 
+use fieldesk_core::Role;
+use fieldesk_core::chat::VisitorEvent;
 use fieldesk_core::event::ServerEvent;
 use tokio::sync::broadcast;
 
@@ -10,6 +12,8 @@ use tokio::sync::broadcast;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Audience {
     Tenant,
+    /// Everyone who serves chat ([`Role::serves_chat`]).
+    Staff,
     User(i64),
     /// One login session, by token hash.
     Session(String),
@@ -23,27 +27,38 @@ pub struct Envelope {
 }
 
 impl Envelope {
-    /// Whether a connection of `user_id` on session `token_hash` in
-    /// `tenant_id` should receive this.
-    pub fn is_for(&self, tenant_id: i64, user_id: i64, token_hash: &str) -> bool {
+    /// Whether a connection of `user_id` (with `role`) on session
+    /// `token_hash` in `tenant_id` should receive this.
+    pub fn is_for(&self, tenant_id: i64, user_id: i64, role: Role, token_hash: &str) -> bool {
         self.tenant_id == tenant_id
             && match &self.audience {
                 Audience::Tenant => true,
+                Audience::Staff => role.serves_chat(),
                 Audience::User(id) => *id == user_id,
                 Audience::Session(hash) => hash == token_hash,
             }
     }
 }
 
+/// An event for the visitor(s) of one conversation.
+#[derive(Debug, Clone)]
+pub struct VisitorEnvelope {
+    pub tenant_id: i64,
+    pub conversation_id: i64,
+    pub event: VisitorEvent,
+}
+
 #[derive(Clone)]
 pub struct Hub {
     tx: broadcast::Sender<Arc<Envelope>>,
+    visitors: broadcast::Sender<Arc<VisitorEnvelope>>,
 }
 
 impl Default for Hub {
     fn default() -> Self {
-        let (tx, _) = broadcast::channel(1024);
-        Hub { tx }
+        let (tx, _) = broadcast::channel(4096);
+        let (visitors, _) = broadcast::channel(4096);
+        Hub { tx, visitors }
     }
 }
 
@@ -55,6 +70,18 @@ impl Hub {
 
     pub fn subscribe(&self) -> broadcast::Receiver<Arc<Envelope>> {
         self.tx.subscribe()
+    }
+
+    pub fn publish_visitor(&self, tenant_id: i64, conversation_id: i64, event: VisitorEvent) {
+        let _ = self.visitors.send(Arc::new(VisitorEnvelope {
+            tenant_id,
+            conversation_id,
+            event,
+        }));
+    }
+
+    pub fn subscribe_visitors(&self) -> broadcast::Receiver<Arc<VisitorEnvelope>> {
+        self.visitors.subscribe()
     }
 }
 
@@ -69,12 +96,16 @@ mod tests {
             audience,
             event: ServerEvent::SessionRevoked,
         };
-        assert!(env(Audience::Tenant).is_for(1, 5, "h"));
-        assert!(!env(Audience::Tenant).is_for(2, 5, "h"));
-        assert!(env(Audience::User(5)).is_for(1, 5, "h"));
-        assert!(!env(Audience::User(5)).is_for(1, 6, "h"));
-        assert!(!env(Audience::User(5)).is_for(2, 5, "h"));
-        assert!(env(Audience::Session("h".into())).is_for(1, 5, "h"));
-        assert!(!env(Audience::Session("h".into())).is_for(1, 5, "other"));
+        let a = Role::Agent;
+        assert!(env(Audience::Tenant).is_for(1, 5, a, "h"));
+        assert!(!env(Audience::Tenant).is_for(2, 5, a, "h"));
+        assert!(env(Audience::User(5)).is_for(1, 5, a, "h"));
+        assert!(!env(Audience::User(5)).is_for(1, 6, a, "h"));
+        assert!(!env(Audience::User(5)).is_for(2, 5, a, "h"));
+        assert!(env(Audience::Session("h".into())).is_for(1, 5, a, "h"));
+        assert!(!env(Audience::Session("h".into())).is_for(1, 5, a, "other"));
+        assert!(env(Audience::Staff).is_for(1, 5, a, "h"));
+        assert!(!env(Audience::Staff).is_for(1, 5, Role::Engineer, "h"));
+        assert!(!env(Audience::Staff).is_for(2, 5, a, "h"));
     }
 }

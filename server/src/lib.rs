@@ -7,6 +7,7 @@
 //! through `hub` to the sockets in `ws`.
 
 pub mod auth;
+pub mod chat;
 pub mod clock;
 pub mod demo;
 pub mod error;
@@ -14,6 +15,7 @@ pub mod hub;
 pub mod routes;
 pub mod state;
 pub mod store;
+pub mod visitor_ws;
 pub mod ws;
 
 use std::future::Future;
@@ -23,6 +25,7 @@ use fieldesk_core::i18n::Catalog;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
+use crate::chat::ChatService;
 use crate::hub::Hub;
 use crate::state::{AppState, Settings};
 use crate::store::Store;
@@ -36,10 +39,20 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let (stop_tx, stop_rx) = watch::channel(false);
+    let hub = Hub::default();
+    let catalog = Arc::new(Catalog::new());
+    let chat = Arc::new(ChatService::new(
+        store.clone(),
+        hub.clone(),
+        catalog.clone(),
+        settings.visitor_burst,
+        settings.visitor_per_sec,
+    ));
     let state = AppState {
         store,
-        hub: Hub::default(),
-        catalog: Arc::new(Catalog::new()),
+        hub,
+        catalog,
+        chat,
         settings: Arc::new(settings),
         shutdown: stop_rx,
     };

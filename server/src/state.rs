@@ -8,6 +8,7 @@ use axum::extract::FromRef;
 use fieldesk_core::i18n::Catalog;
 use tokio::sync::watch;
 
+use crate::chat::ChatService;
 use crate::hub::Hub;
 use crate::store::Store;
 
@@ -20,6 +21,10 @@ pub struct Settings {
     pub token_ttl: Duration,
     /// The largest request body accepted, in bytes.
     pub body_limit: usize,
+    /// Chat messages a visitor may send at once…
+    pub visitor_burst: u32,
+    /// …and per second after that.
+    pub visitor_per_sec: f64,
 }
 
 impl Default for Settings {
@@ -28,6 +33,8 @@ impl Default for Settings {
             heartbeat: Duration::from_secs(20),
             token_ttl: Duration::from_secs(30 * 24 * 3600),
             body_limit: 64 * 1024,
+            visitor_burst: 10,
+            visitor_per_sec: 1.0,
         }
     }
 }
@@ -37,6 +44,7 @@ pub struct AppState {
     pub store: Arc<dyn Store>,
     pub hub: Hub,
     pub catalog: Arc<Catalog>,
+    pub chat: Arc<ChatService>,
     pub settings: Arc<Settings>,
     /// Turns true when the server shuts down, so long-lived connections end.
     pub shutdown: watch::Receiver<bool>,

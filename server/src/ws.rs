@@ -54,6 +54,15 @@ async fn run(mut socket: WebSocket, state: AppState, caller: Caller, locale: Loc
     if socket.send(text(&hello)).await.is_err() {
         return;
     }
+    let serves_chat = caller.user.role.serves_chat();
+    if serves_chat {
+        state
+            .chat
+            .presence
+            .connected(caller.tenant_id(), caller.user.id);
+        // An online agent coming back may take queued conversations.
+        let _ = state.chat.agent_changed(caller.tenant_id()).await;
+    }
     let mut ticker = tokio::time::interval_at(tokio::time::Instant::now() + heartbeat, heartbeat);
     let mut seq = 0u64;
     let mut last_heard = Instant::now();
@@ -82,13 +91,18 @@ async fn run(mut socket: WebSocket, state: AppState, caller: Caller, locale: Loc
                 match message {
                     Message::Text(body) => {
                         let reply = match serde_json::from_str::<ClientMessage>(&body) {
-                            Ok(ClientMessage::Ping { nonce }) => ServerEvent::Pong { nonce },
-                            Err(_) => ServerEvent::Error {
-                                code: ErrorCode::BadRequest,
-                                message: state.catalog.message(locale, ErrorCode::BadRequest.message_key()),
-                            },
+                            Ok(ClientMessage::Ping { nonce }) => Some(ServerEvent::Pong { nonce }),
+                            Ok(ClientMessage::Typing { conversation_id }) => {
+                                match state.chat.agent_typing(&caller.user, conversation_id).await {
+                                    Ok(()) => None,
+                                    Err(e) => Some(error_event(&state, locale, e.code)),
+                                }
+                            }
+                            Err(_) => Some(error_event(&state, locale, ErrorCode::BadRequest)),
                         };
-                        if socket.send(text(&reply)).await.is_err() {
+                        if let Some(reply) = reply
+                            && socket.send(text(&reply)).await.is_err()
+                        {
                             break;
                         }
                     }
@@ -97,7 +111,7 @@ async fn run(mut socket: WebSocket, state: AppState, caller: Caller, locale: Loc
                 }
             }
             envelope = events.recv() => match envelope {
-                Ok(envelope) if envelope.is_for(caller.tenant_id(), caller.user.id, &caller.token_hash) => {
+                Ok(envelope) if envelope.is_for(caller.tenant_id(), caller.user.id, caller.user.role, &caller.token_hash) => {
                     if socket.send(text(&envelope.event)).await.is_err()
                         || envelope.event == ServerEvent::SessionRevoked
                     {
@@ -114,6 +128,20 @@ async fn run(mut socket: WebSocket, state: AppState, caller: Caller, locale: Loc
         }
     }
     let _ = socket.send(Message::Close(None)).await;
+    if serves_chat {
+        state
+            .chat
+            .presence
+            .disconnected(caller.tenant_id(), caller.user.id);
+        let _ = state.chat.agent_changed(caller.tenant_id()).await;
+    }
+}
+
+fn error_event(state: &AppState, locale: Locale, code: ErrorCode) -> ServerEvent {
+    ServerEvent::Error {
+        code,
+        message: state.catalog.message(locale, code.message_key()),
+    }
 }
 
 async fn session_alive(state: &AppState, caller: &Caller) -> bool {

@@ -2,8 +2,11 @@
 //! the end-to-end suite:
 //! - [`server::TestServer`]: the real `fieldesk-server` binary on
 //!   127.0.0.1 with a temporary SQLite data dir;
+//! - [`chat::Visitor`] / [`chat::StaffEvents`]: chat clients over real
+//!   WebSockets;
 //! - [`app::AppDriver`] / [`app::AppWindow`]: the real app window through
 //!   tauri-driver + WebKitWebDriver, with find/action/check helpers.
 
 pub mod app;
+pub mod chat;
 pub mod server;

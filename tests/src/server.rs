@@ -198,6 +198,38 @@ impl TestServer {
         res.json().await.unwrap()
     }
 
+    /// The visitor chat WebSocket of a tenant.
+    pub fn visitor_ws_url(&self, tenant: &str) -> String {
+        format!(
+            "{}/api/visitor/{tenant}/ws",
+            self.base.replacen("http://", "ws://", 1)
+        )
+    }
+
+    /// An authenticated request with a JSON body (`method` e.g. "POST").
+    pub async fn send_json(
+        &self,
+        method: &str,
+        path: &str,
+        token: &str,
+        body: &Value,
+    ) -> reqwest::Response {
+        self.http
+            .request(method.parse().unwrap(), self.url(path))
+            .bearer_auth(token)
+            .json(body)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// An authenticated POST with a JSON body that must succeed.
+    pub async fn post_ok(&self, path: &str, token: &str, body: &Value) -> reqwest::Response {
+        let res = self.send_json("POST", path, token, body).await;
+        assert!(res.status().is_success(), "POST {path}: {}", res.status());
+        res
+    }
+
     pub async fn get(&self, path: &str, token: &str) -> reqwest::Response {
         self.http
             .get(self.url(path))

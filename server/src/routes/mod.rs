@@ -1,12 +1,14 @@
 //! The `/api` router and its OpenAPI document.
 
 mod auth;
+mod chat;
 mod health;
+mod knowledge;
 mod users;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use fieldesk_core::ErrorCode;
 use tower_http::trace::TraceLayer;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -14,7 +16,7 @@ use utoipa::{Modify, OpenApi};
 
 use crate::error::{ApiError, localize_errors};
 use crate::state::AppState;
-use crate::ws;
+use crate::{visitor_ws, ws};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -27,6 +29,23 @@ use crate::ws;
         users::list,
         users::get_one,
         ws::connect,
+        chat::get_status,
+        chat::set_status,
+        chat::list,
+        chat::history,
+        chat::send,
+        chat::accept,
+        chat::transfer,
+        chat::end,
+        chat::read,
+        chat::survey,
+        chat::get_settings,
+        chat::put_settings,
+        knowledge::list,
+        knowledge::create,
+        knowledge::update,
+        knowledge::delete,
+        visitor_ws::connect,
         openapi_json,
     ),
     components(schemas(fieldesk_core::event::ServerEvent, fieldesk_core::event::ClientMessage)),
@@ -67,6 +86,30 @@ pub fn router(state: AppState) -> Router {
         .route("/users", get(users::list))
         .route("/users/{id}", get(users::get_one))
         .route("/ws", get(ws::connect))
+        .route("/chat/status", get(chat::get_status).put(chat::set_status))
+        .route("/chat/conversations", get(chat::list))
+        .route(
+            "/chat/conversations/{id}/messages",
+            get(chat::history).post(chat::send),
+        )
+        .route("/chat/conversations/{id}/accept", post(chat::accept))
+        .route("/chat/conversations/{id}/transfer", post(chat::transfer))
+        .route("/chat/conversations/{id}/end", post(chat::end))
+        .route("/chat/conversations/{id}/read", post(chat::read))
+        .route("/chat/conversations/{id}/survey", get(chat::survey))
+        .route(
+            "/chat/settings",
+            get(chat::get_settings).put(chat::put_settings),
+        )
+        .route(
+            "/knowledge/articles",
+            get(knowledge::list).post(knowledge::create),
+        )
+        .route(
+            "/knowledge/articles/{id}",
+            put(knowledge::update).delete(knowledge::delete),
+        )
+        .route("/visitor/{tenant}/ws", get(visitor_ws::connect))
         .fallback(not_found);
     Router::new()
         .nest("/api", api)

@@ -2,6 +2,7 @@
 //! PostgreSQL implementation can be added without touching the handlers.
 //! Every method that reads or writes tenant data takes the tenant id.
 
+pub mod chat;
 pub mod sqlite;
 
 use async_trait::async_trait;
@@ -64,7 +65,7 @@ pub struct Session {
 }
 
 #[async_trait]
-pub trait Store: Send + Sync + 'static {
+pub trait Store: chat::ChatStore + Send + Sync + 'static {
     async fn create_tenant(
         &self,
         slug: &str,

@@ -2,6 +2,7 @@
 //! SQLite file, driven over HTTP and WebSocket.
 
 mod api;
+mod chat;
 mod cli;
 mod ws;
 

@@ -1,6 +1,8 @@
 //! The embedded SQLite store: one writer connection and a few readers (WAL),
 //! used from async code through [`SqliteStore::run`] on the blocking pool.
 
+mod chat;
+
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -13,7 +15,7 @@ use super::{Credentials, NewUser, Session, Store, StoreError, StoreResult, Tenan
 use crate::clock::now;
 
 /// Versioned migrations; `PRAGMA user_version` records how many ran.
-const MIGRATIONS: &[&str] = &[include_str!("0001_init.sql")];
+const MIGRATIONS: &[&str] = &[include_str!("0001_init.sql"), include_str!("0002_chat.sql")];
 const READERS: usize = 4;
 
 pub struct SqliteStore {

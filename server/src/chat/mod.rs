@@ -1,0 +1,443 @@
+//! The online service engine: carries out the handoff decisions of
+//! [`fieldesk_core::handoff`] (queue, assignment, hours, survey), stores
+//! messages idempotently, answers with the AI agent, and tells both sides
+//! through the hub. Handlers (`routes::chat`, `visitor_ws`) call it; it
+//! holds no per-request state.
+//!
+//! Changes to who serves a conversation are serialized per tenant, so two
+//! agents never get the same conversation and nobody is queued twice.
+
+mod agent;
+mod bot;
+pub mod presence;
+mod visitor;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use fieldesk_core::chat::{
+    ChatMessage, ConversationSummary, Notice, QueuePlace, VisitorEvent, estimated_wait_secs,
+};
+use fieldesk_core::event::ServerEvent;
+use fieldesk_core::handoff::{Availability, Effect, HandoffError, HandoffEvent, HandoffState};
+use fieldesk_core::i18n::{Catalog, FluentArgs};
+use fieldesk_core::{ErrorCode, Locale};
+
+use self::presence::{Presence, RateLimiter};
+pub use self::visitor::VisitorSession;
+use crate::clock::now;
+use crate::error::ApiError;
+use crate::hub::{Audience, Envelope, Hub};
+use crate::store::Store;
+use crate::store::chat::{
+    ChatSettings, Conversation, ConversationPatch, ConversationRow, NewMessage,
+};
+
+pub type ChatResult<T> = Result<T, ApiError>;
+
+fn fail<T>(code: ErrorCode) -> ChatResult<T> {
+    Err(ApiError::new(code))
+}
+
+pub struct ChatService {
+    store: Arc<dyn Store>,
+    hub: Hub,
+    catalog: Arc<Catalog>,
+    pub presence: Presence,
+    limiter: RateLimiter,
+    locks: Mutex<HashMap<i64, Arc<tokio::sync::Mutex<()>>>>,
+}
+
+impl ChatService {
+    pub fn new(
+        store: Arc<dyn Store>,
+        hub: Hub,
+        catalog: Arc<Catalog>,
+        visitor_burst: u32,
+        visitor_per_sec: f64,
+    ) -> Self {
+        ChatService {
+            store,
+            hub,
+            catalog,
+            presence: Presence::default(),
+            limiter: RateLimiter::new(visitor_burst, visitor_per_sec),
+            locks: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Serializes changes of who serves conversations in one tenant.
+    async fn lock(&self, tenant_id: i64) -> tokio::sync::OwnedMutexGuard<()> {
+        let lock = self
+            .locks
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .entry(tenant_id)
+            .or_default()
+            .clone();
+        lock.lock_owned().await
+    }
+
+    fn text(&self, locale: Locale, key: &str, args: &[(&str, String)]) -> String {
+        if args.is_empty() {
+            return self.catalog.message(locale, key);
+        }
+        let mut fluent = FluentArgs::new();
+        for (name, value) in args {
+            fluent.set(*name, value.clone());
+        }
+        self.catalog.message_args(locale, key, Some(&fluent))
+    }
+
+    fn to_staff(&self, tenant_id: i64, event: ServerEvent) {
+        self.hub.publish(Envelope {
+            tenant_id,
+            audience: Audience::Staff,
+            event,
+        });
+    }
+
+    fn to_visitor(&self, tenant_id: i64, conversation_id: i64, event: VisitorEvent) {
+        self.hub.publish_visitor(tenant_id, conversation_id, event);
+    }
+
+    /// Sends new messages to the staff and the visitor.
+    fn deliver(&self, tenant_id: i64, messages: &[ChatMessage]) {
+        for m in messages {
+            self.to_staff(tenant_id, ServerEvent::ChatMessage { message: m.clone() });
+            self.to_visitor(
+                tenant_id,
+                m.conversation_id,
+                VisitorEvent::Message(m.clone()),
+            );
+        }
+    }
+
+    async fn queue_place(
+        &self,
+        tenant_id: i64,
+        conversation_id: i64,
+        settings: &ChatSettings,
+    ) -> ChatResult<Option<QueuePlace>> {
+        let queue = self.store.queue(tenant_id).await?;
+        Ok(queue
+            .iter()
+            .position(|c| c.id == conversation_id)
+            .map(|i| self.place(i as u32 + 1, tenant_id, settings)))
+    }
+
+    fn place(&self, position: u32, tenant_id: i64, settings: &ChatSettings) -> QueuePlace {
+        let agents = self.presence.online(tenant_id).len() as u32;
+        QueuePlace {
+            position,
+            estimated_wait_secs: estimated_wait_secs(position, agents, settings.avg_handle_secs),
+        }
+    }
+
+    fn summary(&self, row: ConversationRow, queue: Option<QueuePlace>) -> ConversationSummary {
+        let c = row.conversation;
+        ConversationSummary {
+            id: c.id,
+            visitor_name: c.contact_name.unwrap_or(c.visitor_name),
+            state: c.state,
+            locale: c.locale,
+            agent_id: c.agent_id,
+            queue,
+            follow_up: c.follow_up,
+            last_message: row.last_message,
+            last_message_at: row.last_message_at,
+            unread: row.unread,
+            visitor_delivered_up_to: c.visitor_delivered_up_to,
+            visitor_read_up_to: c.visitor_read_up_to,
+            created_at: c.created_at,
+        }
+    }
+
+    /// Conversations for the workbench, with queue places.
+    pub async fn list(
+        &self,
+        tenant_id: i64,
+        filter: crate::store::chat::ConversationFilter,
+    ) -> ChatResult<Vec<ConversationSummary>> {
+        let settings = self.store.chat_settings(tenant_id).await?;
+        let queue = self.store.queue(tenant_id).await?;
+        let rows = self.store.conversations(tenant_id, filter).await?;
+        Ok(rows
+            .into_iter()
+            .map(|row| {
+                let place = queue
+                    .iter()
+                    .position(|c| c.id == row.conversation.id)
+                    .map(|i| self.place(i as u32 + 1, tenant_id, &settings));
+                self.summary(row, place)
+            })
+            .collect())
+    }
+
+    /// Tells the staff that a conversation changed.
+    async fn announce(&self, tenant_id: i64, conversation_id: i64) -> ChatResult<()> {
+        let settings = self.store.chat_settings(tenant_id).await?;
+        let place = self
+            .queue_place(tenant_id, conversation_id, &settings)
+            .await?;
+        if let Some(row) = self
+            .store
+            .conversation_row(tenant_id, conversation_id)
+            .await?
+        {
+            let conversation = self.summary(row, place);
+            self.to_staff(tenant_id, ServerEvent::ConversationChanged { conversation });
+        }
+        Ok(())
+    }
+
+    /// Tells every queued visitor their (new) place.
+    async fn publish_queue(&self, tenant_id: i64, settings: &ChatSettings) -> ChatResult<()> {
+        for (i, c) in self.store.queue(tenant_id).await?.iter().enumerate() {
+            let place = self.place(i as u32 + 1, tenant_id, settings);
+            self.to_visitor(
+                tenant_id,
+                c.id,
+                VisitorEvent::State {
+                    state: c.state,
+                    queue: Some(place),
+                    agent_name: None,
+                },
+            );
+        }
+        Ok(())
+    }
+
+    async fn agent_name(&self, tenant_id: i64, agent_id: i64) -> ChatResult<String> {
+        Ok(self
+            .store
+            .user(tenant_id, agent_id)
+            .await?
+            .map(|u| u.display_name)
+            .unwrap_or_default())
+    }
+
+    /// The agent to assign now: online, under capacity, least loaded, then
+    /// the one who got a conversation longest ago (round-robin).
+    async fn free_agent(&self, tenant_id: i64) -> ChatResult<Option<i64>> {
+        let online = self.presence.online(tenant_id);
+        if online.is_empty() {
+            return Ok(None);
+        }
+        let counts = self.store.active_counts(tenant_id).await?;
+        let mut best: Option<(u32, i64, i64)> = None;
+        for agent in online {
+            let load = counts
+                .iter()
+                .find(|(a, _)| *a == agent)
+                .map_or(0, |(_, n)| *n);
+            let (capacity, last_assigned) = self.store.agent_chat(tenant_id, agent).await?;
+            if load >= capacity {
+                continue;
+            }
+            let key = (load, last_assigned, agent);
+            if best.is_none_or(|b| key < b) {
+                best = Some(key);
+            }
+        }
+        Ok(best.map(|(_, _, agent)| agent))
+    }
+
+    async fn availability(
+        &self,
+        tenant_id: i64,
+        settings: &ChatSettings,
+    ) -> ChatResult<Availability> {
+        let within_business_hours = settings
+            .business_hours
+            .as_ref()
+            .is_none_or(|h| h.is_open(now()));
+        let free_agent = if within_business_hours {
+            self.free_agent(tenant_id).await?
+        } else {
+            None
+        };
+        Ok(Availability {
+            within_business_hours,
+            free_agent,
+        })
+    }
+
+    /// Applies a handoff event to a conversation and carries out its
+    /// effects: state, queue, system messages in the visitor's language,
+    /// survey, and live notices. Call with the tenant lock held.
+    async fn handoff(
+        &self,
+        conversation: &Conversation,
+        event: HandoffEvent,
+        settings: &ChatSettings,
+    ) -> ChatResult<Conversation> {
+        let tenant_id = conversation.tenant_id;
+        let locale = conversation.locale;
+        let (next, effects) = match conversation.state.apply(event) {
+            Ok(next) => next,
+            Err(HandoffError::Closed) => return fail(ErrorCode::ConversationClosed),
+            Err(HandoffError::AlreadyHuman) => return Ok(conversation.clone()),
+        };
+        let mut patch = ConversationPatch {
+            state: Some(next),
+            ..Default::default()
+        };
+        let mut messages = Vec::new();
+        let mut survey = None;
+        let queue = self.store.queue(tenant_id).await?;
+        for effect in effects {
+            match effect {
+                Effect::AssignedTo { agent_id } => {
+                    let agent = self.agent_name(tenant_id, agent_id).await?;
+                    let (notice, key) = if matches!(conversation.state, HandoffState::Human { .. })
+                    {
+                        (Notice::Transferred, "chat-transferred")
+                    } else {
+                        (Notice::Assigned, "chat-assigned")
+                    };
+                    let body = self.text(locale, key, &[("agent", agent)]);
+                    messages.push(NewMessage::system(notice, locale, body));
+                    self.store.mark_assigned(tenant_id, agent_id, now()).await?;
+                }
+                Effect::Enqueue => {
+                    let back_to_front = matches!(event, HandoffEvent::AgentLeft);
+                    let (at, position) = if back_to_front {
+                        (
+                            conversation
+                                .created_at
+                                .min(queue.first().and_then(|c| c.queued_at).unwrap_or(i64::MAX))
+                                - 1,
+                            1,
+                        )
+                    } else {
+                        (now(), queue.len() as u32 + 1)
+                    };
+                    patch.queued_at = Some(Some(at));
+                    let place = self.place(position, tenant_id, settings);
+                    let (notice, body) = if back_to_front {
+                        (Notice::AgentLeft, self.text(locale, "chat-agent-left", &[]))
+                    } else {
+                        (
+                            Notice::Queued,
+                            self.queue_text(locale, "chat-queued", place),
+                        )
+                    };
+                    messages.push(NewMessage::system(notice, locale, body));
+                }
+                Effect::TellQueuePosition => {
+                    let position = queue
+                        .iter()
+                        .position(|c| c.id == conversation.id)
+                        .map_or(queue.len() as u32, |i| i as u32 + 1);
+                    let place = self.place(position, tenant_id, settings);
+                    let body = self.queue_text(locale, "chat-queue-position", place);
+                    messages.push(NewMessage::system(Notice::Queued, locale, body));
+                }
+                Effect::OutOfHours => {
+                    messages.push(NewMessage::system(
+                        Notice::OutOfHours,
+                        locale,
+                        self.out_of_hours_text(locale, settings),
+                    ));
+                }
+                Effect::Dequeue => patch.queued_at = Some(None),
+                Effect::SendSurvey { .. } => {
+                    let question = fieldesk_core::chat::pick_text(
+                        &settings.texts,
+                        fieldesk_core::chat::TenantText::SurveyQuestion,
+                        locale,
+                    )
+                    .map(str::to_owned)
+                    .unwrap_or_else(|| self.text(locale, "chat-default-survey-question", &[]));
+                    messages.push(NewMessage::system(
+                        Notice::Ended,
+                        locale,
+                        self.text(locale, "chat-ended", &[]),
+                    ));
+                    messages.push(NewMessage::system(Notice::Survey, locale, question.clone()));
+                    survey = Some(question);
+                }
+            }
+        }
+        let (after, stored) = self
+            .store
+            .update_conversation(tenant_id, conversation.id, patch, messages)
+            .await?;
+        self.deliver(tenant_id, &stored);
+        let queue_place = self.queue_place(tenant_id, after.id, settings).await?;
+        let agent_name = match after.state {
+            HandoffState::Human { agent_id } => Some(self.agent_name(tenant_id, agent_id).await?),
+            _ => None,
+        };
+        self.to_visitor(
+            tenant_id,
+            after.id,
+            VisitorEvent::State {
+                state: after.state,
+                queue: queue_place,
+                agent_name,
+            },
+        );
+        if let Some(question) = survey {
+            self.to_visitor(
+                tenant_id,
+                after.id,
+                VisitorEvent::SurveyRequested { question },
+            );
+        }
+        self.announce(tenant_id, after.id).await?;
+        if after.queued_at != conversation.queued_at {
+            self.publish_queue(tenant_id, settings).await?;
+        }
+        Ok(after)
+    }
+
+    fn queue_text(&self, locale: Locale, key: &str, place: QueuePlace) -> String {
+        let minutes = place.estimated_wait_secs.div_ceil(60).max(1);
+        self.text(
+            locale,
+            key,
+            &[
+                ("position", place.position.to_string()),
+                ("minutes", minutes.to_string()),
+            ],
+        )
+    }
+
+    fn out_of_hours_text(&self, locale: Locale, settings: &ChatSettings) -> String {
+        use fieldesk_core::chat::{TenantText, pick_text};
+        let notice = pick_text(&settings.texts, TenantText::OutOfHours, locale)
+            .map(str::to_owned)
+            .unwrap_or_else(|| self.text(locale, "chat-default-out-of-hours", &[]));
+        let resumes = settings.business_hours.as_ref().and_then(|h| {
+            h.next_opening(now())
+                .map(|at| self.text(locale, "chat-resumes-at", &[("time", h.format_local(at))]))
+        });
+        let tail = resumes.unwrap_or_else(|| self.text(locale, "chat-no-schedule", &[]));
+        format!("{notice} {tail}")
+    }
+
+    /// Assigns queued conversations, oldest first, while agents are free.
+    async fn drain_queue(&self, tenant_id: i64) -> ChatResult<()> {
+        let settings = self.store.chat_settings(tenant_id).await?;
+        loop {
+            let queue = self.store.queue(tenant_id).await?;
+            let Some(first) = queue.first() else {
+                return Ok(());
+            };
+            let Some(agent_id) = self.free_agent(tenant_id).await? else {
+                return Ok(());
+            };
+            self.handoff(first, HandoffEvent::AgentAssigned { agent_id }, &settings)
+                .await?;
+        }
+    }
+
+    async fn conversation(&self, tenant_id: i64, id: i64) -> ChatResult<Conversation> {
+        self.store
+            .conversation(tenant_id, id)
+            .await?
+            .ok_or(ApiError::new(ErrorCode::NotFound))
+    }
+}

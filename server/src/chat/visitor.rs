@@ -1,0 +1,333 @@
+//! What a visitor does in the chat window.
+
+use fieldesk_core::chat::{
+    Author, ChatMessage, Notice, TenantText, VisitorEvent, WindowTexts, pick_text,
+    validate_client_id, validate_text, visitor_locale,
+};
+use fieldesk_core::event::ServerEvent;
+use fieldesk_core::handoff::{HandoffEvent, HandoffState, asks_for_human};
+use fieldesk_core::{ErrorCode, Locale};
+
+use super::{ChatResult, ChatService, fail};
+use crate::auth::{new_token, token_hash};
+use crate::hub::{Audience, Envelope};
+use crate::store::chat::{ChatSettings, Conversation, ConversationPatch, NewMessage, Visitor};
+
+/// A visitor's live connection: who, and which conversation.
+#[derive(Debug, Clone)]
+pub struct VisitorSession {
+    pub tenant_id: i64,
+    pub visitor: Visitor,
+    pub conversation_id: i64,
+}
+
+const MAX_CONTACT_CHARS: usize = 200;
+const MAX_COMMENT_CHARS: usize = 1000;
+const HISTORY_LIMIT: u32 = 500;
+
+impl ChatService {
+    fn window_texts(&self, settings: &ChatSettings, locale: Locale) -> WindowTexts {
+        let welcome = pick_text(&settings.texts, TenantText::Welcome, locale)
+            .map(str::to_owned)
+            .unwrap_or_else(|| self.text(locale, TenantText::Welcome.default_key(), &[]));
+        WindowTexts { locale, welcome }
+    }
+
+    /// Starts or resumes a visit. An unknown `token` is refused (forged or
+    /// from another tenant); none creates a new visitor.
+    pub async fn resume(
+        &self,
+        tenant_slug: &str,
+        token: Option<&str>,
+        after: i64,
+        requested_locale: Option<&str>,
+    ) -> ChatResult<(VisitorSession, VisitorEvent)> {
+        let tenant = self
+            .store
+            .tenant_by_slug(tenant_slug)
+            .await?
+            .ok_or(super::ApiError::new(ErrorCode::UnknownTenant))?;
+        let settings = self.store.chat_settings(tenant.id).await?;
+        let (token, visitor) = match token {
+            Some(token) => {
+                let visitor = self
+                    .store
+                    .visitor_by_token(tenant.id, &token_hash(token))
+                    .await?
+                    .ok_or(super::ApiError::new(ErrorCode::InvalidVisitorToken))?;
+                (token.to_owned(), visitor)
+            }
+            None => {
+                let (token, hash) = new_token();
+                (token, self.store.create_visitor(tenant.id, &hash).await?)
+            }
+        };
+        let locale = visitor_locale(requested_locale, &settings.languages);
+        let mut conversation = match self.store.open_conversation(tenant.id, visitor.id).await? {
+            Some(c) => c,
+            None => {
+                let c = self
+                    .store
+                    .create_conversation(tenant.id, visitor.id, locale)
+                    .await?;
+                self.announce(tenant.id, c.id).await?;
+                c
+            }
+        };
+        if requested_locale.is_some() && conversation.locale != locale {
+            conversation = self.switch_language(&conversation, locale).await?;
+        }
+        let history = self
+            .store
+            .messages(tenant.id, conversation.id, after, HISTORY_LIMIT)
+            .await?;
+        let ready = VisitorEvent::Ready {
+            token,
+            conversation_id: conversation.id,
+            languages: settings.languages.clone(),
+            texts: self.window_texts(&settings, conversation.locale),
+            state: conversation.state,
+            history,
+            agent_read_up_to: conversation.agent_read_up_to,
+        };
+        Ok((
+            VisitorSession {
+                tenant_id: tenant.id,
+                visitor,
+                conversation_id: conversation.id,
+            },
+            ready,
+        ))
+    }
+
+    async fn switch_language(
+        &self,
+        conversation: &Conversation,
+        locale: Locale,
+    ) -> ChatResult<Conversation> {
+        let patch = ConversationPatch {
+            locale: Some(locale),
+            ..Default::default()
+        };
+        let (after, _) = self
+            .store
+            .update_conversation(conversation.tenant_id, conversation.id, patch, vec![])
+            .await?;
+        self.announce(after.tenant_id, after.id).await?;
+        Ok(after)
+    }
+
+    /// The visitor picks another language: everything after is in it.
+    pub async fn set_language(&self, s: &VisitorSession, requested: &str) -> ChatResult<()> {
+        let settings = self.store.chat_settings(s.tenant_id).await?;
+        let locale = Locale::try_negotiate(requested)
+            .filter(|l| settings.languages.contains(l))
+            .ok_or(super::ApiError::new(ErrorCode::InvalidLanguage))?;
+        let conversation = self.conversation(s.tenant_id, s.conversation_id).await?;
+        self.switch_language(&conversation, locale).await?;
+        let texts = self.window_texts(&settings, locale);
+        self.to_visitor(
+            s.tenant_id,
+            s.conversation_id,
+            VisitorEvent::Language { texts },
+        );
+        Ok(())
+    }
+
+    /// Validates and stores a visitor message once per client id; a new
+    /// one is delivered. Returns the conversation as it was before.
+    async fn store_visitor_message(
+        &self,
+        s: &VisitorSession,
+        client_id: &str,
+        text: &str,
+    ) -> ChatResult<(Conversation, ChatMessage, bool)> {
+        let client_id = validate_client_id(client_id)?;
+        let text = validate_text(text)?;
+        if !self.limiter.allow(s.tenant_id, s.visitor.id) {
+            return fail(ErrorCode::RateLimited);
+        }
+        let conversation = self.conversation(s.tenant_id, s.conversation_id).await?;
+        if conversation.state == HandoffState::Closed {
+            return fail(ErrorCode::ConversationClosed);
+        }
+        let message = NewMessage {
+            client_id: Some(client_id.to_owned()),
+            author: Author::Visitor,
+            body: text.to_owned(),
+            locale: conversation.locale,
+            references: vec![],
+            ai_generated: false,
+            notice: None,
+        };
+        let (stored, new) = self
+            .store
+            .add_message(s.tenant_id, s.conversation_id, message)
+            .await?;
+        if new {
+            self.deliver(s.tenant_id, std::slice::from_ref(&stored));
+            self.announce(s.tenant_id, s.conversation_id).await?;
+        }
+        Ok((conversation, stored, new))
+    }
+
+    /// Stores a visitor message once per client id; a new one is answered
+    /// by the AI agent unless a human serves the conversation.
+    pub async fn visitor_send(
+        &self,
+        s: &VisitorSession,
+        client_id: &str,
+        text: &str,
+    ) -> ChatResult<ChatMessage> {
+        let (conversation, stored, new) = self.store_visitor_message(s, client_id, text).await?;
+        if new && conversation.state.bot_answers() {
+            if asks_for_human(&stored.body) {
+                self.ask_for_human(s).await?;
+            } else {
+                self.bot_reply(&conversation, &stored).await?;
+            }
+        }
+        Ok(stored)
+    }
+
+    /// The visitor asks for a human (button or phrase).
+    pub async fn ask_for_human(&self, s: &VisitorSession) -> ChatResult<()> {
+        let _guard = self.lock(s.tenant_id).await;
+        let settings = self.store.chat_settings(s.tenant_id).await?;
+        let conversation = self.conversation(s.tenant_id, s.conversation_id).await?;
+        let availability = self.availability(s.tenant_id, &settings).await?;
+        self.handoff(
+            &conversation,
+            HandoffEvent::VisitorAsksForHuman(availability),
+            &settings,
+        )
+        .await?;
+        Ok(())
+    }
+
+    pub fn visitor_typing(&self, s: &VisitorSession) {
+        self.to_staff(
+            s.tenant_id,
+            ServerEvent::VisitorTyping {
+                conversation_id: s.conversation_id,
+            },
+        );
+    }
+
+    /// The visitor's window received (`read: false`) or showed messages up
+    /// to `up_to`.
+    pub async fn visitor_marks(
+        &self,
+        s: &VisitorSession,
+        up_to: i64,
+        read: bool,
+    ) -> ChatResult<()> {
+        let patch = ConversationPatch {
+            visitor_delivered_up_to: Some(up_to),
+            visitor_read_up_to: read.then_some(up_to),
+            ..Default::default()
+        };
+        let (c, _) = self
+            .store
+            .update_conversation(s.tenant_id, s.conversation_id, patch, vec![])
+            .await?;
+        if let Some(agent_id) = c.agent_id {
+            self.hub.publish(Envelope {
+                tenant_id: s.tenant_id,
+                audience: Audience::User(agent_id),
+                event: ServerEvent::VisitorMarks {
+                    conversation_id: c.id,
+                    delivered_up_to: c.visitor_delivered_up_to,
+                    read_up_to: c.visitor_read_up_to,
+                },
+            });
+        }
+        Ok(())
+    }
+
+    /// Out of hours (or any time): name, contact and text, kept as a
+    /// conversation to follow up.
+    pub async fn leave_message(
+        &self,
+        s: &VisitorSession,
+        client_id: &str,
+        name: &str,
+        contact: &str,
+        text: &str,
+    ) -> ChatResult<()> {
+        let (name, contact) = (name.trim(), contact.trim());
+        if name.is_empty()
+            || contact.is_empty()
+            || name.chars().count() > MAX_CONTACT_CHARS
+            || contact.chars().count() > MAX_CONTACT_CHARS
+        {
+            return fail(ErrorCode::BadRequest);
+        }
+        let (conversation, _, new) = self.store_visitor_message(s, client_id, text).await?;
+        if !new {
+            // A retry of the same form: already saved and thanked.
+            return Ok(());
+        }
+        let locale = conversation.locale;
+        let thanks = self.text(
+            locale,
+            "chat-message-left",
+            &[("name", name.to_owned()), ("contact", contact.to_owned())],
+        );
+        let patch = ConversationPatch {
+            left_message: Some((name.to_owned(), contact.to_owned())),
+            ..Default::default()
+        };
+        let (_, messages) = self
+            .store
+            .update_conversation(
+                s.tenant_id,
+                s.conversation_id,
+                patch,
+                vec![NewMessage::system(Notice::MessageLeft, locale, thanks)],
+            )
+            .await?;
+        self.deliver(s.tenant_id, &messages);
+        self.announce(s.tenant_id, s.conversation_id).await
+    }
+
+    /// The satisfaction survey after a human served; stored once with the
+    /// agent who served.
+    pub async fn survey(&self, s: &VisitorSession, rating: u8, comment: &str) -> ChatResult<()> {
+        if !(1..=5).contains(&rating) || comment.chars().count() > MAX_COMMENT_CHARS {
+            return fail(ErrorCode::BadRequest);
+        }
+        let conversation = self.conversation(s.tenant_id, s.conversation_id).await?;
+        if conversation.state != HandoffState::Closed || conversation.agent_id.is_none() {
+            return fail(ErrorCode::BadRequest);
+        }
+        let new = self
+            .store
+            .save_survey(
+                s.tenant_id,
+                conversation.id,
+                conversation.agent_id,
+                rating,
+                comment.trim(),
+            )
+            .await?;
+        if new {
+            let thanks = self.text(conversation.locale, "chat-survey-thanks", &[]);
+            let (_, messages) = self
+                .store
+                .update_conversation(
+                    s.tenant_id,
+                    conversation.id,
+                    ConversationPatch::default(),
+                    vec![NewMessage::system(
+                        Notice::SurveyThanks,
+                        conversation.locale,
+                        thanks,
+                    )],
+                )
+                .await?;
+            self.deliver(s.tenant_id, &messages);
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,231 @@
+//! Storage of the online service: chat settings and texts, visitors,
+//! conversations, messages (idempotent by client id), surveys, agents'
+//! capacity, and knowledge articles with their search index.
+
+use async_trait::async_trait;
+use fieldesk_core::Locale;
+use fieldesk_core::business_hours::BusinessHours;
+use fieldesk_core::chat::{Author, ChatMessage, Notice, Reference, TenantText};
+use fieldesk_core::handoff::HandoffState;
+use fieldesk_core::knowledge::{Article, ArticleInput};
+
+use super::StoreResult;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChatSettings {
+    /// Never empty.
+    pub languages: Vec<Locale>,
+    /// `None`: humans can always be reached.
+    pub business_hours: Option<BusinessHours>,
+    /// Average handling time, for the estimated wait.
+    pub avg_handle_secs: u32,
+    pub texts: Vec<(TenantText, Locale, String)>,
+}
+
+impl Default for ChatSettings {
+    fn default() -> Self {
+        ChatSettings {
+            languages: Locale::ALL.to_vec(),
+            business_hours: None,
+            avg_handle_secs: 300,
+            texts: Vec::new(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Visitor {
+    pub id: i64,
+    pub tenant_id: i64,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Conversation {
+    pub id: i64,
+    pub tenant_id: i64,
+    pub visitor_id: i64,
+    pub visitor_name: String,
+    pub state: HandoffState,
+    /// The agent serving, or who served a closed conversation.
+    pub agent_id: Option<i64>,
+    pub locale: Locale,
+    pub queued_at: Option<i64>,
+    pub follow_up: bool,
+    pub contact_name: Option<String>,
+    pub contact: Option<String>,
+    pub visitor_read_up_to: i64,
+    pub visitor_delivered_up_to: i64,
+    pub agent_read_up_to: i64,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// A conversation with what the workbench lists with it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConversationRow {
+    pub conversation: Conversation,
+    pub last_message: Option<String>,
+    pub last_message_at: i64,
+    /// Visitor messages after `agent_read_up_to`.
+    pub unread: u32,
+}
+
+/// Which conversations to list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConversationFilter {
+    /// Served by this agent now.
+    AgentActive(i64),
+    Queued,
+    FollowUp,
+    /// Everything not closed, and closed ones of the last day.
+    All,
+}
+
+/// A message to store.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewMessage {
+    pub client_id: Option<String>,
+    pub author: Author,
+    pub body: String,
+    pub locale: Locale,
+    pub references: Vec<Reference>,
+    pub ai_generated: bool,
+    pub notice: Option<Notice>,
+}
+
+impl NewMessage {
+    pub fn system(notice: Notice, locale: Locale, body: String) -> Self {
+        NewMessage {
+            client_id: None,
+            author: Author::System,
+            body,
+            locale,
+            references: Vec::new(),
+            ai_generated: false,
+            notice: Some(notice),
+        }
+    }
+}
+
+/// Changes to a conversation, written with its messages in one transaction.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ConversationPatch {
+    pub state: Option<HandoffState>,
+    /// `Some(None)` takes it out of the queue.
+    pub queued_at: Option<Option<i64>>,
+    pub locale: Option<Locale>,
+    /// A left message: name and contact, flagged for follow-up.
+    pub left_message: Option<(String, String)>,
+    pub visitor_read_up_to: Option<i64>,
+    pub visitor_delivered_up_to: Option<i64>,
+    pub agent_read_up_to: Option<i64>,
+}
+
+#[async_trait]
+pub trait ChatStore: Send + Sync + 'static {
+    async fn chat_settings(&self, tenant_id: i64) -> StoreResult<ChatSettings>;
+    async fn set_chat_settings(&self, tenant_id: i64, settings: ChatSettings) -> StoreResult<()>;
+
+    async fn create_visitor(&self, tenant_id: i64, token_hash: &str) -> StoreResult<Visitor>;
+    async fn visitor_by_token(
+        &self,
+        tenant_id: i64,
+        token_hash: &str,
+    ) -> StoreResult<Option<Visitor>>;
+
+    /// The visitor's conversation that is not closed, if any.
+    async fn open_conversation(
+        &self,
+        tenant_id: i64,
+        visitor_id: i64,
+    ) -> StoreResult<Option<Conversation>>;
+    async fn create_conversation(
+        &self,
+        tenant_id: i64,
+        visitor_id: i64,
+        locale: Locale,
+    ) -> StoreResult<Conversation>;
+    async fn conversation(&self, tenant_id: i64, id: i64) -> StoreResult<Option<Conversation>>;
+    async fn conversations(
+        &self,
+        tenant_id: i64,
+        filter: ConversationFilter,
+    ) -> StoreResult<Vec<ConversationRow>>;
+    async fn conversation_row(
+        &self,
+        tenant_id: i64,
+        id: i64,
+    ) -> StoreResult<Option<ConversationRow>>;
+    /// Queued conversations, first to serve first.
+    async fn queue(&self, tenant_id: i64) -> StoreResult<Vec<Conversation>>;
+    /// How many conversations each agent serves now.
+    async fn active_counts(&self, tenant_id: i64) -> StoreResult<Vec<(i64, u32)>>;
+
+    /// Stores a message; a message with the same author kind and client id
+    /// in the conversation is returned instead (`false`: not new).
+    async fn add_message(
+        &self,
+        tenant_id: i64,
+        conversation_id: i64,
+        message: NewMessage,
+    ) -> StoreResult<(ChatMessage, bool)>;
+    /// Applies `patch` and appends `messages` in one transaction.
+    async fn update_conversation(
+        &self,
+        tenant_id: i64,
+        id: i64,
+        patch: ConversationPatch,
+        messages: Vec<NewMessage>,
+    ) -> StoreResult<(Conversation, Vec<ChatMessage>)>;
+    /// Messages after `after`, oldest first, at most `limit`.
+    async fn messages(
+        &self,
+        tenant_id: i64,
+        conversation_id: i64,
+        after: i64,
+        limit: u32,
+    ) -> StoreResult<Vec<ChatMessage>>;
+
+    /// Stores the survey once; `false` if it was already stored.
+    async fn save_survey(
+        &self,
+        tenant_id: i64,
+        conversation_id: i64,
+        agent_id: Option<i64>,
+        rating: u8,
+        comment: &str,
+    ) -> StoreResult<bool>;
+    async fn survey(
+        &self,
+        tenant_id: i64,
+        conversation_id: i64,
+    ) -> StoreResult<Option<(Option<i64>, u8, String)>>;
+
+    /// (capacity, last assigned at) of an agent.
+    async fn agent_chat(&self, tenant_id: i64, user_id: i64) -> StoreResult<(u32, i64)>;
+    async fn set_agent_capacity(
+        &self,
+        tenant_id: i64,
+        user_id: i64,
+        capacity: u32,
+    ) -> StoreResult<()>;
+    async fn mark_assigned(&self, tenant_id: i64, user_id: i64, at: i64) -> StoreResult<()>;
+
+    async fn create_article(&self, tenant_id: i64, input: ArticleInput) -> StoreResult<Article>;
+    async fn update_article(
+        &self,
+        tenant_id: i64,
+        id: i64,
+        input: ArticleInput,
+    ) -> StoreResult<Article>;
+    async fn delete_article(&self, tenant_id: i64, id: i64) -> StoreResult<()>;
+    async fn articles(&self, tenant_id: i64) -> StoreResult<Vec<Article>>;
+    /// Articles matching an FTS5 expression, best first.
+    async fn search_articles(
+        &self,
+        tenant_id: i64,
+        fts_query: &str,
+        limit: u32,
+    ) -> StoreResult<Vec<Article>>;
+}

@@ -1,0 +1,737 @@
+//! [`ChatStore`] on SQLite (tables from `0002_chat.sql`).
+
+use async_trait::async_trait;
+use fieldesk_core::Locale;
+use fieldesk_core::chat::{Author, ChatMessage, Notice, TenantText, parse_languages};
+use fieldesk_core::handoff::HandoffState;
+use fieldesk_core::knowledge::{Article, ArticleInput, index_text};
+use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
+
+use super::SqliteStore;
+use crate::clock::now;
+use crate::store::chat::{
+    ChatSettings, ChatStore, Conversation, ConversationFilter, ConversationPatch, ConversationRow,
+    NewMessage, Visitor,
+};
+use crate::store::{StoreError, StoreResult};
+
+const CONVERSATION_COLUMNS: &str = "c.id, c.tenant_id, c.visitor_id, v.name, c.state, c.agent_id,
+    c.locale, c.queued_at, c.follow_up, c.contact_name, c.contact, c.visitor_read_up_to,
+    c.visitor_delivered_up_to, c.agent_read_up_to, c.created_at, c.updated_at";
+const CONVERSATION_FROM: &str = "conversations c JOIN visitors v ON v.id = c.visitor_id";
+const MESSAGE_COLUMNS: &str = "id, conversation_id, client_id, author_kind, author_id,
+    author_name, body, locale, refs, ai, notice, created_at";
+const ARTICLE_COLUMNS: &str = "id, space, title, body, locale, tags, updated_at";
+
+fn conversion(i: usize, e: impl std::error::Error + Send + Sync + 'static) -> rusqlite::Error {
+    rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, Box::new(e))
+}
+
+fn state_name(state: HandoffState) -> &'static str {
+    match state {
+        HandoffState::Bot => "bot",
+        HandoffState::Queued => "queued",
+        HandoffState::Human { .. } => "human",
+        HandoffState::Closed => "closed",
+    }
+}
+
+fn conversation_from_row(row: &Row<'_>) -> rusqlite::Result<Conversation> {
+    let state: String = row.get(4)?;
+    let agent_id: Option<i64> = row.get(5)?;
+    let state = match (state.as_str(), agent_id) {
+        ("bot", _) => HandoffState::Bot,
+        ("queued", _) => HandoffState::Queued,
+        ("human", Some(agent_id)) => HandoffState::Human { agent_id },
+        _ => HandoffState::Closed,
+    };
+    let locale: String = row.get(6)?;
+    Ok(Conversation {
+        id: row.get(0)?,
+        tenant_id: row.get(1)?,
+        visitor_id: row.get(2)?,
+        visitor_name: row.get(3)?,
+        state,
+        agent_id,
+        locale: Locale::negotiate(&locale),
+        queued_at: row.get(7)?,
+        follow_up: row.get(8)?,
+        contact_name: row.get(9)?,
+        contact: row.get(10)?,
+        visitor_read_up_to: row.get(11)?,
+        visitor_delivered_up_to: row.get(12)?,
+        agent_read_up_to: row.get(13)?,
+        created_at: row.get(14)?,
+        updated_at: row.get(15)?,
+    })
+}
+
+fn notice_name(notice: Notice) -> String {
+    serde_json::to_value(notice)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
+}
+
+fn message_from_row(row: &Row<'_>) -> rusqlite::Result<ChatMessage> {
+    let kind: String = row.get(3)?;
+    let author = match kind.as_str() {
+        "visitor" => Author::Visitor,
+        "bot" => Author::Bot,
+        "agent" => Author::Agent {
+            user_id: row.get::<_, Option<i64>>(4)?.unwrap_or_default(),
+            name: row.get::<_, Option<String>>(5)?.unwrap_or_default(),
+        },
+        _ => Author::System,
+    };
+    let locale: String = row.get(7)?;
+    let refs: String = row.get(8)?;
+    let notice: Option<String> = row.get(10)?;
+    Ok(ChatMessage {
+        id: row.get(0)?,
+        conversation_id: row.get(1)?,
+        client_id: row.get(2)?,
+        author,
+        body: row.get(6)?,
+        locale: Locale::negotiate(&locale),
+        references: serde_json::from_str(&refs).map_err(|e| conversion(8, e))?,
+        ai_generated: row.get(9)?,
+        notice: notice.and_then(|n| serde_json::from_value(serde_json::Value::String(n)).ok()),
+        created_at: row.get(11)?,
+    })
+}
+
+fn article_from_row(row: &Row<'_>) -> rusqlite::Result<Article> {
+    let locale: String = row.get(4)?;
+    let tags: String = row.get(5)?;
+    Ok(Article {
+        id: row.get(0)?,
+        space: row.get(1)?,
+        title: row.get(2)?,
+        body: row.get(3)?,
+        locale: Locale::negotiate(&locale),
+        tags: serde_json::from_str(&tags).map_err(|e| conversion(5, e))?,
+        updated_at: row.get(6)?,
+    })
+}
+
+fn load_conversation(conn: &Connection, tenant_id: i64, id: i64) -> StoreResult<Conversation> {
+    conn.query_row(
+        &format!(
+            "SELECT {CONVERSATION_COLUMNS} FROM {CONVERSATION_FROM} WHERE c.tenant_id = ?1 AND c.id = ?2"
+        ),
+        params![tenant_id, id],
+        conversation_from_row,
+    )
+    .optional()?
+    .ok_or_else(|| StoreError::NotFound(format!("conversation {id}")))
+}
+
+/// Inserts `m`, or returns the message already stored under its client id.
+fn insert_message(
+    tx: &Transaction<'_>,
+    tenant_id: i64,
+    conversation_id: i64,
+    m: NewMessage,
+) -> StoreResult<(ChatMessage, bool)> {
+    let (kind, author_id, author_name) = match &m.author {
+        Author::Visitor => ("visitor", None, None),
+        Author::Bot => ("bot", None, None),
+        Author::Agent { user_id, name } => ("agent", Some(*user_id), Some(name.clone())),
+        Author::System => ("system", None, None),
+    };
+    if let Some(client_id) = &m.client_id {
+        let existing = tx
+            .query_row(
+                &format!(
+                    "SELECT {MESSAGE_COLUMNS} FROM messages
+                     WHERE conversation_id = ?1 AND author_kind = ?2 AND client_id = ?3"
+                ),
+                params![conversation_id, kind, client_id],
+                message_from_row,
+            )
+            .optional()?;
+        if let Some(existing) = existing {
+            return Ok((existing, false));
+        }
+    }
+    let refs = serde_json::to_string(&m.references).expect("references serialize");
+    tx.execute(
+        "INSERT INTO messages (tenant_id, conversation_id, client_id, author_kind, author_id,
+            author_name, body, locale, refs, ai, notice, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+        params![
+            tenant_id,
+            conversation_id,
+            m.client_id,
+            kind,
+            author_id,
+            author_name,
+            m.body,
+            m.locale.tag(),
+            refs,
+            m.ai_generated,
+            m.notice.map(notice_name),
+            now()
+        ],
+    )?;
+    let id = tx.last_insert_rowid();
+    tx.execute(
+        "UPDATE conversations SET updated_at = ?2 WHERE id = ?1",
+        params![conversation_id, now()],
+    )?;
+    let stored = tx.query_row(
+        &format!("SELECT {MESSAGE_COLUMNS} FROM messages WHERE id = ?1"),
+        [id],
+        message_from_row,
+    )?;
+    Ok((stored, true))
+}
+
+/// Conversations matching `condition` (on `?2` = `arg`), newest activity first.
+fn conversation_rows(
+    conn: &Connection,
+    tenant_id: i64,
+    condition: &str,
+    arg: i64,
+) -> StoreResult<Vec<ConversationRow>> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {CONVERSATION_COLUMNS},
+            (SELECT body FROM messages m WHERE m.conversation_id = c.id ORDER BY m.id DESC LIMIT 1),
+            (SELECT created_at FROM messages m WHERE m.conversation_id = c.id ORDER BY m.id DESC LIMIT 1),
+            (SELECT COUNT(*) FROM messages m WHERE m.conversation_id = c.id
+                AND m.author_kind = 'visitor' AND m.id > c.agent_read_up_to)
+         FROM {CONVERSATION_FROM}
+         WHERE c.tenant_id = ?1 AND {condition}
+         ORDER BY c.updated_at DESC, c.id DESC LIMIT 500"
+    ))?;
+    let rows = stmt
+        .query_map(params![tenant_id, arg], |r| {
+            let conversation = conversation_from_row(r)?;
+            Ok(ConversationRow {
+                last_message_at: r
+                    .get::<_, Option<i64>>(17)?
+                    .unwrap_or(conversation.created_at),
+                conversation,
+                last_message: r.get(16)?,
+                unread: r.get(18)?,
+            })
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(rows)
+}
+
+fn index_article(tx: &Transaction<'_>, id: i64, input: &ArticleInput) -> StoreResult<()> {
+    tx.execute("DELETE FROM knowledge_fts WHERE rowid = ?1", [id])?;
+    tx.execute(
+        "INSERT INTO knowledge_fts (rowid, terms) VALUES (?1, ?2)",
+        params![id, index_text(&input.title, &input.body, &input.tags)],
+    )?;
+    Ok(())
+}
+
+fn load_article(conn: &Connection, tenant_id: i64, id: i64) -> StoreResult<Article> {
+    conn.query_row(
+        &format!(
+            "SELECT {ARTICLE_COLUMNS} FROM knowledge_articles WHERE tenant_id = ?1 AND id = ?2"
+        ),
+        params![tenant_id, id],
+        article_from_row,
+    )
+    .optional()?
+    .ok_or_else(|| StoreError::NotFound(format!("article {id}")))
+}
+
+#[async_trait]
+impl ChatStore for SqliteStore {
+    async fn chat_settings(&self, tenant_id: i64) -> StoreResult<ChatSettings> {
+        self.read(move |conn| {
+            let mut settings = ChatSettings::default();
+            let row = conn
+                .query_row(
+                    "SELECT languages, business_hours, avg_handle_secs FROM chat_settings WHERE tenant_id = ?1",
+                    [tenant_id],
+                    |r| Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?, r.get::<_, u32>(2)?)),
+                )
+                .optional()?;
+            if let Some((languages, hours, avg)) = row {
+                settings.languages = parse_languages(&languages);
+                settings.business_hours = match hours {
+                    Some(json) => Some(
+                        serde_json::from_str(&json)
+                            .map_err(|e| StoreError::Database(format!("business hours: {e}")))?,
+                    ),
+                    None => None,
+                };
+                settings.avg_handle_secs = avg;
+            }
+            let mut stmt = conn
+                .prepare("SELECT key, locale, body FROM tenant_texts WHERE tenant_id = ?1 ORDER BY key, locale")?;
+            let rows = stmt.query_map([tenant_id], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?))
+            })?;
+            for row in rows {
+                let (key, locale, body) = row?;
+                if let (Some(text), Some(locale)) = (TenantText::parse(&key), Locale::try_negotiate(&locale)) {
+                    settings.texts.push((text, locale, body));
+                }
+            }
+            Ok(settings)
+        })
+        .await
+    }
+
+    async fn set_chat_settings(&self, tenant_id: i64, s: ChatSettings) -> StoreResult<()> {
+        self.write(move |conn| {
+            let tx = conn.transaction()?;
+            let languages: Vec<&str> = s.languages.iter().map(|l| l.tag()).collect();
+            let hours = s
+                .business_hours
+                .as_ref()
+                .map(|h| serde_json::to_string(h).expect("business hours serialize"));
+            tx.execute(
+                "INSERT INTO chat_settings (tenant_id, languages, business_hours, avg_handle_secs)
+                 VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (tenant_id) DO UPDATE SET languages = ?2, business_hours = ?3, avg_handle_secs = ?4",
+                params![tenant_id, languages.join(","), hours, s.avg_handle_secs],
+            )?;
+            tx.execute("DELETE FROM tenant_texts WHERE tenant_id = ?1", [tenant_id])?;
+            for (text, locale, body) in &s.texts {
+                tx.execute(
+                    "INSERT OR REPLACE INTO tenant_texts (tenant_id, key, locale, body) VALUES (?1, ?2, ?3, ?4)",
+                    params![tenant_id, text.as_str(), locale.tag(), body],
+                )?;
+            }
+            tx.commit()?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn create_visitor(&self, tenant_id: i64, token_hash: &str) -> StoreResult<Visitor> {
+        let token_hash = token_hash.to_owned();
+        self.write(move |conn| {
+            let tx = conn.transaction()?;
+            tx.execute(
+                "INSERT INTO visitors (tenant_id, token_hash, name, created_at) VALUES (?1, ?2, '', ?3)",
+                params![tenant_id, token_hash, now()],
+            )?;
+            let id = tx.last_insert_rowid();
+            // A short, stable name agents can tell apart.
+            let name = format!("#{id}");
+            tx.execute("UPDATE visitors SET name = ?2 WHERE id = ?1", params![id, name])?;
+            tx.commit()?;
+            Ok(Visitor { id, tenant_id, name })
+        })
+        .await
+    }
+
+    async fn visitor_by_token(
+        &self,
+        tenant_id: i64,
+        token_hash: &str,
+    ) -> StoreResult<Option<Visitor>> {
+        let token_hash = token_hash.to_owned();
+        self.read(move |conn| {
+            Ok(conn
+                .query_row(
+                    "SELECT id, tenant_id, name FROM visitors WHERE tenant_id = ?1 AND token_hash = ?2",
+                    params![tenant_id, token_hash],
+                    |r| Ok(Visitor { id: r.get(0)?, tenant_id: r.get(1)?, name: r.get(2)? }),
+                )
+                .optional()?)
+        })
+        .await
+    }
+
+    async fn open_conversation(
+        &self,
+        tenant_id: i64,
+        visitor_id: i64,
+    ) -> StoreResult<Option<Conversation>> {
+        self.read(move |conn| {
+            Ok(conn
+                .query_row(
+                    &format!(
+                        "SELECT {CONVERSATION_COLUMNS} FROM {CONVERSATION_FROM}
+                         WHERE c.tenant_id = ?1 AND c.visitor_id = ?2 AND c.state <> 'closed'
+                         ORDER BY c.id DESC LIMIT 1"
+                    ),
+                    params![tenant_id, visitor_id],
+                    conversation_from_row,
+                )
+                .optional()?)
+        })
+        .await
+    }
+
+    async fn create_conversation(
+        &self,
+        tenant_id: i64,
+        visitor_id: i64,
+        locale: Locale,
+    ) -> StoreResult<Conversation> {
+        self.write(move |conn| {
+            let t = now();
+            conn.execute(
+                "INSERT INTO conversations (tenant_id, visitor_id, state, locale, created_at, updated_at)
+                 VALUES (?1, ?2, 'bot', ?3, ?4, ?4)",
+                params![tenant_id, visitor_id, locale.tag(), t],
+            )?;
+            load_conversation(conn, tenant_id, conn.last_insert_rowid())
+        })
+        .await
+    }
+
+    async fn conversation(&self, tenant_id: i64, id: i64) -> StoreResult<Option<Conversation>> {
+        self.read(move |conn| match load_conversation(conn, tenant_id, id) {
+            Ok(c) => Ok(Some(c)),
+            Err(StoreError::NotFound(_)) => Ok(None),
+            Err(e) => Err(e),
+        })
+        .await
+    }
+
+    async fn conversations(
+        &self,
+        tenant_id: i64,
+        filter: ConversationFilter,
+    ) -> StoreResult<Vec<ConversationRow>> {
+        let (condition, arg) = match filter {
+            ConversationFilter::AgentActive(agent) => {
+                ("c.state = 'human' AND c.agent_id = ?2", agent)
+            }
+            ConversationFilter::Queued => ("c.state = 'queued' AND ?2 = ?2", 0),
+            ConversationFilter::FollowUp => ("c.follow_up = 1 AND ?2 = ?2", 0),
+            ConversationFilter::All => {
+                ("(c.state <> 'closed' OR c.updated_at > ?2)", now() - 86_400)
+            }
+        };
+        self.read(move |conn| conversation_rows(conn, tenant_id, condition, arg))
+            .await
+    }
+
+    async fn conversation_row(
+        &self,
+        tenant_id: i64,
+        id: i64,
+    ) -> StoreResult<Option<ConversationRow>> {
+        self.read(move |conn| Ok(conversation_rows(conn, tenant_id, "c.id = ?2", id)?.pop()))
+            .await
+    }
+
+    async fn queue(&self, tenant_id: i64) -> StoreResult<Vec<Conversation>> {
+        self.read(move |conn| {
+            let mut stmt = conn.prepare(&format!(
+                "SELECT {CONVERSATION_COLUMNS} FROM {CONVERSATION_FROM}
+                 WHERE c.tenant_id = ?1 AND c.state = 'queued' ORDER BY c.queued_at, c.id"
+            ))?;
+            let rows = stmt
+                .query_map([tenant_id], conversation_from_row)?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            Ok(rows)
+        })
+        .await
+    }
+
+    async fn active_counts(&self, tenant_id: i64) -> StoreResult<Vec<(i64, u32)>> {
+        self.read(move |conn| {
+            let mut stmt = conn.prepare(
+                "SELECT agent_id, COUNT(*) FROM conversations
+                 WHERE tenant_id = ?1 AND state = 'human' GROUP BY agent_id",
+            )?;
+            let rows = stmt
+                .query_map([tenant_id], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            Ok(rows)
+        })
+        .await
+    }
+
+    async fn add_message(
+        &self,
+        tenant_id: i64,
+        conversation_id: i64,
+        message: NewMessage,
+    ) -> StoreResult<(ChatMessage, bool)> {
+        self.write(move |conn| {
+            let tx = conn.transaction()?;
+            load_conversation(&tx, tenant_id, conversation_id)?;
+            let out = insert_message(&tx, tenant_id, conversation_id, message)?;
+            tx.commit()?;
+            Ok(out)
+        })
+        .await
+    }
+
+    async fn update_conversation(
+        &self,
+        tenant_id: i64,
+        id: i64,
+        patch: ConversationPatch,
+        messages: Vec<NewMessage>,
+    ) -> StoreResult<(Conversation, Vec<ChatMessage>)> {
+        self.write(move |conn| {
+            let tx = conn.transaction()?;
+            let before = load_conversation(&tx, tenant_id, id)?;
+            if let Some(state) = patch.state {
+                let agent = match state {
+                    HandoffState::Human { agent_id } => Some(agent_id),
+                    HandoffState::Closed => before.agent_id,
+                    HandoffState::Bot | HandoffState::Queued => None,
+                };
+                tx.execute(
+                    "UPDATE conversations SET state = ?2, agent_id = ?3 WHERE id = ?1",
+                    params![id, state_name(state), agent],
+                )?;
+            }
+            if let Some(queued_at) = patch.queued_at {
+                tx.execute("UPDATE conversations SET queued_at = ?2 WHERE id = ?1", params![id, queued_at])?;
+            }
+            if let Some(locale) = patch.locale {
+                tx.execute("UPDATE conversations SET locale = ?2 WHERE id = ?1", params![id, locale.tag()])?;
+            }
+            if let Some((name, contact)) = &patch.left_message {
+                tx.execute(
+                    "UPDATE conversations SET follow_up = 1, contact_name = ?2, contact = ?3 WHERE id = ?1",
+                    params![id, name, contact],
+                )?;
+            }
+            // Read and delivery marks only move forward.
+            for (column, value) in [
+                ("visitor_read_up_to", patch.visitor_read_up_to),
+                ("visitor_delivered_up_to", patch.visitor_delivered_up_to),
+                ("agent_read_up_to", patch.agent_read_up_to),
+            ] {
+                if let Some(v) = value {
+                    tx.execute(
+                        &format!("UPDATE conversations SET {column} = MAX({column}, ?2) WHERE id = ?1"),
+                        params![id, v],
+                    )?;
+                }
+            }
+            tx.execute("UPDATE conversations SET updated_at = ?2 WHERE id = ?1", params![id, now()])?;
+            let mut stored = Vec::with_capacity(messages.len());
+            for m in messages {
+                stored.push(insert_message(&tx, tenant_id, id, m)?.0);
+            }
+            let after = load_conversation(&tx, tenant_id, id)?;
+            tx.commit()?;
+            Ok((after, stored))
+        })
+        .await
+    }
+
+    async fn messages(
+        &self,
+        tenant_id: i64,
+        conversation_id: i64,
+        after: i64,
+        limit: u32,
+    ) -> StoreResult<Vec<ChatMessage>> {
+        self.read(move |conn| {
+            let mut stmt = conn.prepare(&format!(
+                "SELECT {MESSAGE_COLUMNS} FROM messages
+                 WHERE tenant_id = ?1 AND conversation_id = ?2 AND id > ?3 ORDER BY id LIMIT ?4"
+            ))?;
+            let rows = stmt
+                .query_map(
+                    params![tenant_id, conversation_id, after, limit],
+                    message_from_row,
+                )?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            Ok(rows)
+        })
+        .await
+    }
+
+    async fn save_survey(
+        &self,
+        tenant_id: i64,
+        conversation_id: i64,
+        agent_id: Option<i64>,
+        rating: u8,
+        comment: &str,
+    ) -> StoreResult<bool> {
+        let comment = comment.to_owned();
+        self.write(move |conn| {
+            let changed = conn.execute(
+                "INSERT OR IGNORE INTO surveys (conversation_id, tenant_id, agent_id, rating, comment, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![conversation_id, tenant_id, agent_id, rating, comment, now()],
+            )?;
+            Ok(changed == 1)
+        })
+        .await
+    }
+
+    async fn survey(
+        &self,
+        tenant_id: i64,
+        conversation_id: i64,
+    ) -> StoreResult<Option<(Option<i64>, u8, String)>> {
+        self.read(move |conn| {
+            Ok(conn
+                .query_row(
+                    "SELECT agent_id, rating, comment FROM surveys WHERE tenant_id = ?1 AND conversation_id = ?2",
+                    params![tenant_id, conversation_id],
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                )
+                .optional()?)
+        })
+        .await
+    }
+
+    async fn agent_chat(&self, tenant_id: i64, user_id: i64) -> StoreResult<(u32, i64)> {
+        self.read(move |conn| {
+            Ok(conn
+                .query_row(
+                    "SELECT capacity, last_assigned_at FROM agent_chat WHERE tenant_id = ?1 AND user_id = ?2",
+                    params![tenant_id, user_id],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .optional()?
+                .unwrap_or((5, 0)))
+        })
+        .await
+    }
+
+    async fn set_agent_capacity(
+        &self,
+        tenant_id: i64,
+        user_id: i64,
+        capacity: u32,
+    ) -> StoreResult<()> {
+        self.write(move |conn| {
+            conn.execute(
+                "INSERT INTO agent_chat (tenant_id, user_id, capacity) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (user_id) DO UPDATE SET capacity = ?3",
+                params![tenant_id, user_id, capacity],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn mark_assigned(&self, tenant_id: i64, user_id: i64, at: i64) -> StoreResult<()> {
+        self.write(move |conn| {
+            conn.execute(
+                "INSERT INTO agent_chat (tenant_id, user_id, last_assigned_at) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (user_id) DO UPDATE SET last_assigned_at = ?3",
+                params![tenant_id, user_id, at],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn create_article(&self, tenant_id: i64, input: ArticleInput) -> StoreResult<Article> {
+        self.write(move |conn| {
+            let tx = conn.transaction()?;
+            tx.execute(
+                "INSERT INTO knowledge_articles (tenant_id, space, title, body, locale, tags, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                params![
+                    tenant_id,
+                    input.space,
+                    input.title,
+                    input.body,
+                    input.locale.tag(),
+                    serde_json::to_string(&input.tags).expect("tags serialize"),
+                    now()
+                ],
+            )?;
+            let id = tx.last_insert_rowid();
+            index_article(&tx, id, &input)?;
+            let article = load_article(&tx, tenant_id, id)?;
+            tx.commit()?;
+            Ok(article)
+        })
+        .await
+    }
+
+    async fn update_article(
+        &self,
+        tenant_id: i64,
+        id: i64,
+        input: ArticleInput,
+    ) -> StoreResult<Article> {
+        self.write(move |conn| {
+            let tx = conn.transaction()?;
+            let changed = tx.execute(
+                "UPDATE knowledge_articles SET space = ?3, title = ?4, body = ?5, locale = ?6, tags = ?7,
+                    updated_at = ?8 WHERE tenant_id = ?1 AND id = ?2",
+                params![
+                    tenant_id,
+                    id,
+                    input.space,
+                    input.title,
+                    input.body,
+                    input.locale.tag(),
+                    serde_json::to_string(&input.tags).expect("tags serialize"),
+                    now()
+                ],
+            )?;
+            if changed == 0 {
+                return Err(StoreError::NotFound(format!("article {id}")));
+            }
+            index_article(&tx, id, &input)?;
+            let article = load_article(&tx, tenant_id, id)?;
+            tx.commit()?;
+            Ok(article)
+        })
+        .await
+    }
+
+    async fn delete_article(&self, tenant_id: i64, id: i64) -> StoreResult<()> {
+        self.write(move |conn| {
+            let tx = conn.transaction()?;
+            let changed = tx.execute(
+                "DELETE FROM knowledge_articles WHERE tenant_id = ?1 AND id = ?2",
+                params![tenant_id, id],
+            )?;
+            if changed == 0 {
+                return Err(StoreError::NotFound(format!("article {id}")));
+            }
+            tx.execute("DELETE FROM knowledge_fts WHERE rowid = ?1", [id])?;
+            tx.commit()?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn articles(&self, tenant_id: i64) -> StoreResult<Vec<Article>> {
+        self.read(move |conn| {
+            let mut stmt = conn.prepare(&format!(
+                "SELECT {ARTICLE_COLUMNS} FROM knowledge_articles WHERE tenant_id = ?1 ORDER BY space, title"
+            ))?;
+            let rows = stmt
+                .query_map([tenant_id], article_from_row)?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            Ok(rows)
+        })
+        .await
+    }
+
+    async fn search_articles(
+        &self,
+        tenant_id: i64,
+        fts_query: &str,
+        limit: u32,
+    ) -> StoreResult<Vec<Article>> {
+        let fts_query = fts_query.to_owned();
+        self.read(move |conn| {
+            let mut stmt = conn.prepare(
+                "SELECT a.id, a.space, a.title, a.body, a.locale, a.tags, a.updated_at
+                 FROM knowledge_fts f JOIN knowledge_articles a ON a.id = f.rowid
+                 WHERE knowledge_fts MATCH ?2 AND a.tenant_id = ?1
+                 ORDER BY bm25(knowledge_fts) LIMIT ?3",
+            )?;
+            let rows = stmt
+                .query_map(params![tenant_id, fts_query, limit], article_from_row)?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            Ok(rows)
+        })
+        .await
+    }
+}

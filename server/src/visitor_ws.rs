@@ -1,0 +1,229 @@
+//! `GET /api/visitor/{tenant}/ws`: the visitor's chat connection. No login:
+//! the first message is `resume` with the visitor token from an earlier
+//! visit (or none for a new visitor). Then [`VisitorCommand`]s in,
+//! [`VisitorEvent`]s out; errors are events in the visitor's language and
+//! never close the connection, except a refused `resume`.
+
+use std::time::Duration;
+
+use axum::extract::ws::rejection::WebSocketUpgradeRejection;
+use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
+use axum::extract::{Path, State};
+use axum::http::HeaderMap;
+use axum::response::Response;
+use fieldesk_core::chat::{Author, VisitorCommand, VisitorEvent};
+use fieldesk_core::{ErrorCode, Locale};
+use tokio::sync::broadcast::error::RecvError;
+
+use crate::chat::{ChatResult, VisitorSession};
+use crate::error::{ApiError, request_locale};
+use crate::state::AppState;
+
+/// How long a new connection may take to send `resume`.
+const RESUME_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Upgrades to a visitor chat connection (JSON `VisitorCommand` / `VisitorEvent`).
+#[utoipa::path(get, path = "/api/visitor/{tenant}/ws", tag = "visitor",
+    params(("tenant" = String, Path, description = "the tenant's slug")),
+    responses(
+        (status = 101, description = "switching to the visitor chat protocol"),
+        (status = 404, body = fieldesk_core::api::ErrorBody, description = "unknown tenant"),
+    ))]
+pub async fn connect(
+    State(state): State<AppState>,
+    Path(tenant): Path<String>,
+    headers: HeaderMap,
+    upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
+) -> Result<Response, ApiError> {
+    // The tenant first, so a wrong snippet says so even to a plain GET.
+    if state.store.tenant_by_slug(&tenant).await?.is_none() {
+        return Err(ApiError::new(ErrorCode::UnknownTenant));
+    }
+    let upgrade = upgrade.map_err(|_| ApiError::new(ErrorCode::BadRequest))?;
+    let locale = request_locale(&headers);
+    Ok(upgrade
+        .max_message_size(64 * 1024)
+        .on_upgrade(move |socket| run(socket, state, tenant, locale)))
+}
+
+fn frame(event: &VisitorEvent) -> Message {
+    Message::Text(
+        serde_json::to_string(event)
+            .expect("events serialize")
+            .into(),
+    )
+}
+
+fn error_event(state: &AppState, locale: Locale, code: ErrorCode) -> VisitorEvent {
+    VisitorEvent::Error {
+        code,
+        message: state.catalog.message(locale, code.message_key()),
+    }
+}
+
+/// Waits for `resume` and answers it; `None` ends the connection.
+async fn resume(
+    socket: &mut WebSocket,
+    state: &AppState,
+    tenant: &str,
+    locale: Locale,
+) -> Option<(VisitorSession, Locale)> {
+    loop {
+        let message = tokio::time::timeout(RESUME_TIMEOUT, socket.recv())
+            .await
+            .ok()??
+            .ok()?;
+        let Message::Text(body) = message else {
+            continue;
+        };
+        let Ok(VisitorCommand::Resume {
+            token,
+            after,
+            locale: wanted,
+        }) = serde_json::from_str(&body)
+        else {
+            let _ = socket
+                .send(frame(&error_event(state, locale, ErrorCode::BadRequest)))
+                .await;
+            continue;
+        };
+        match state
+            .chat
+            .resume(tenant, token.as_deref(), after, wanted.as_deref())
+            .await
+        {
+            Ok((session, ready)) => {
+                let locale = match &ready {
+                    VisitorEvent::Ready { texts, .. } => texts.locale,
+                    _ => locale,
+                };
+                socket.send(frame(&ready)).await.ok()?;
+                return Some((session, locale));
+            }
+            Err(e) => {
+                let _ = socket
+                    .send(frame(&error_event(state, locale, e.code)))
+                    .await;
+                return None;
+            }
+        }
+    }
+}
+
+async fn run(mut socket: WebSocket, state: AppState, tenant: String, locale: Locale) {
+    let mut events = state.hub.subscribe_visitors();
+    let Some((session, mut locale)) = resume(&mut socket, &state, &tenant, locale).await else {
+        let _ = socket.send(Message::Close(None)).await;
+        return;
+    };
+    let heartbeat = state.settings.heartbeat;
+    let mut ticker = tokio::time::interval_at(tokio::time::Instant::now() + heartbeat, heartbeat);
+    let mut shutdown = state.shutdown.clone();
+    let mut last_heard = tokio::time::Instant::now();
+    loop {
+        tokio::select! {
+            _ = ticker.tick() => {
+                if last_heard.elapsed() > heartbeat * 3
+                    || socket.send(Message::Ping(Vec::new().into())).await.is_err()
+                {
+                    break;
+                }
+            }
+            incoming = socket.recv() => {
+                let Some(Ok(message)) = incoming else { break };
+                last_heard = tokio::time::Instant::now();
+                let reply = match message {
+                    Message::Text(body) => match serde_json::from_str::<VisitorCommand>(&body) {
+                        Ok(command) => match handle(&state, &session, command).await {
+                            Ok(reply) => reply,
+                            Err(e) => Some(error_event(&state, locale, e.code)),
+                        },
+                        Err(_) => Some(error_event(&state, locale, ErrorCode::BadRequest)),
+                    },
+                    Message::Close(_) => break,
+                    _ => None,
+                };
+                if let Some(reply) = reply
+                    && socket.send(frame(&reply)).await.is_err()
+                {
+                    break;
+                }
+            }
+            envelope = events.recv() => match envelope {
+                Ok(envelope) if envelope.tenant_id == session.tenant_id
+                    && envelope.conversation_id == session.conversation_id =>
+                {
+                    if let VisitorEvent::Language { texts } = &envelope.event {
+                        locale = texts.locale;
+                    }
+                    if socket.send(frame(&envelope.event)).await.is_err() {
+                        break;
+                    }
+                    if let VisitorEvent::Message(m) = &envelope.event
+                        && matches!(m.author, Author::Agent { .. })
+                    {
+                        let _ = state.chat.visitor_marks(&session, m.id, false).await;
+                    }
+                }
+                Ok(_) => {}
+                Err(RecvError::Lagged(missed)) => {
+                    tracing::warn!(missed, "visitor socket lagged; the client resumes from its last id");
+                    break;
+                }
+                Err(RecvError::Closed) => break,
+            },
+            _ = shutdown.changed() => break,
+        }
+    }
+    let _ = socket.send(Message::Close(None)).await;
+}
+
+/// Carries out one command; the answer to send back, if any.
+async fn handle(
+    state: &AppState,
+    session: &VisitorSession,
+    command: VisitorCommand,
+) -> ChatResult<Option<VisitorEvent>> {
+    let chat = &state.chat;
+    Ok(match command {
+        VisitorCommand::Resume { .. } => return Err(ApiError::new(ErrorCode::BadRequest)),
+        VisitorCommand::Send { client_id, text } => {
+            let stored = chat.visitor_send(session, &client_id, &text).await?;
+            Some(VisitorEvent::Ack {
+                client_id,
+                message_id: stored.id,
+            })
+        }
+        VisitorCommand::AskForHuman => {
+            chat.ask_for_human(session).await?;
+            None
+        }
+        VisitorCommand::SetLanguage { locale } => {
+            chat.set_language(session, &locale).await?;
+            None
+        }
+        VisitorCommand::Typing => {
+            chat.visitor_typing(session);
+            None
+        }
+        VisitorCommand::Read { up_to } => {
+            chat.visitor_marks(session, up_to, true).await?;
+            None
+        }
+        VisitorCommand::LeaveMessage {
+            client_id,
+            name,
+            contact,
+            text,
+        } => {
+            chat.leave_message(session, &client_id, &name, &contact, &text)
+                .await?;
+            None
+        }
+        VisitorCommand::Survey { rating, comment } => {
+            chat.survey(session, rating, &comment).await?;
+            None
+        }
+        VisitorCommand::Ping { nonce } => Some(VisitorEvent::Pong { nonce }),
+    })
+}

@@ -1,0 +1,655 @@
+//! Online service over real WebSockets: visitors in the chat window
+//! protocol, agents over REST + their event stream.
+
+use fieldesk_core::chat::{Author, ChatMessage, Notice, VisitorCommand, VisitorEvent};
+use fieldesk_core::event::{ClientMessage, ServerEvent};
+use fieldesk_core::handoff::HandoffState;
+use fieldesk_core::i18n::Catalog;
+use fieldesk_core::{ErrorCode, Locale};
+use fieldesk_testkit::chat::{StaffEvents, Visitor};
+use fieldesk_testkit::server::{TestServer, expect_error};
+use serde_json::{Value, json};
+
+use crate::bin;
+
+async fn visitor(server: &TestServer, locale: Option<&str>) -> Visitor {
+    Visitor::connect(&server.visitor_ws_url("acme"), None, 0, locale)
+        .await
+        .expect("visitor connects")
+        .0
+}
+
+fn is_notice(m: &ChatMessage, notice: Notice) -> bool {
+    m.notice == Some(notice) && m.author == Author::System
+}
+
+/// An agent who is online with the workbench open.
+async fn online_agent(server: &TestServer, user: &str) -> (String, StaffEvents) {
+    online_with_capacity(server, user, 5).await
+}
+
+async fn online_with_capacity(
+    server: &TestServer,
+    user: &str,
+    capacity: u32,
+) -> (String, StaffEvents) {
+    let token = server.login("acme", user).await.token;
+    let events = StaffEvents::connect(&server.ws_url(), &token).await;
+    let body = json!({"status": "online", "capacity": capacity});
+    let res = server
+        .send_json("PUT", "/api/chat/status", &token, &body)
+        .await;
+    assert_eq!(res.status(), 200);
+    (token, events)
+}
+
+async fn list(server: &TestServer, token: &str, tab: &str) -> Vec<Value> {
+    let res = server
+        .get(&format!("/api/chat/conversations?tab={tab}"), token)
+        .await;
+    assert_eq!(res.status(), 200);
+    res.json::<Vec<Value>>().await.unwrap()
+}
+
+fn error_code(event: &VisitorEvent) -> Option<ErrorCode> {
+    match event {
+        VisitorEvent::Error { code, .. } => Some(*code),
+        _ => None,
+    }
+}
+
+#[tokio::test]
+async fn a_zh_tw_visitor_gets_every_system_message_in_zh_tw() {
+    let server = TestServer::start(bin());
+    let zh_tw = |key: &str| Catalog::new().message(Locale::ZhTw, key);
+    let (mut v, ready) =
+        Visitor::connect(&server.visitor_ws_url("acme"), None, 0, Some("zh-Hant-TW"))
+            .await
+            .unwrap();
+    let VisitorEvent::Ready {
+        texts, languages, ..
+    } = ready
+    else {
+        unreachable!()
+    };
+    assert_eq!(texts.locale, Locale::ZhTw);
+    assert_eq!(texts.welcome, zh_tw("chat-default-welcome"));
+    assert_eq!(languages, Locale::ALL.to_vec());
+
+    v.say("q1", "明天會下雨嗎").await;
+    let answer = v
+        .wait_message("AI answer", |m| m.author == Author::Bot)
+        .await;
+    assert!(answer.ai_generated);
+    assert_eq!(answer.locale, Locale::ZhTw);
+    assert_eq!(answer.body, zh_tw("chat-no-answer"));
+
+    v.say("q2", "轉人工").await;
+    let queued = v
+        .wait_message("queued", |m| is_notice(m, Notice::Queued))
+        .await;
+    assert!(queued.body.contains("排在第 1 位"), "{}", queued.body);
+    assert!(
+        queued.body.contains("智慧客服"),
+        "Traditional wording: {}",
+        queued.body
+    );
+
+    let (agent, _events) = online_agent(&server, "alice").await;
+    let assigned = v
+        .wait_message("assigned", |m| is_notice(m, Notice::Assigned))
+        .await;
+    assert_eq!(assigned.body, "Alice Agent 正在為您服務。");
+
+    server
+        .post_ok(
+            &format!("/api/chat/conversations/{}/end", v.conversation_id),
+            &agent,
+            &json!({}),
+        )
+        .await;
+    let ended = v
+        .wait_message("ended", |m| is_notice(m, Notice::Ended))
+        .await;
+    assert_eq!(ended.body, zh_tw("chat-ended"));
+    let survey = v
+        .wait_for("survey", |e| {
+            matches!(e, VisitorEvent::SurveyRequested { .. })
+        })
+        .await;
+    assert_eq!(
+        survey,
+        VisitorEvent::SurveyRequested {
+            question: zh_tw("chat-default-survey-question")
+        }
+    );
+    v.send(&VisitorCommand::Survey {
+        rating: 5,
+        comment: "很好".into(),
+    })
+    .await;
+    let thanks = v
+        .wait_message("thanks", |m| is_notice(m, Notice::SurveyThanks))
+        .await;
+    assert_eq!(thanks.body, zh_tw("chat-survey-thanks"));
+    let stored: Value = server
+        .get(
+            &format!("/api/chat/conversations/{}/survey", v.conversation_id),
+            &agent,
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let alice = server.login("acme", "alice").await.me.user_id;
+    assert_eq!(
+        stored,
+        json!({"agent_id": alice, "rating": 5, "comment": "很好"})
+    );
+
+    // Writing again to the ended conversation is refused, in zh-TW.
+    v.say("q3", "還在嗎").await;
+    let refused = v.wait_for("error", |e| error_code(e).is_some()).await;
+    assert_eq!(
+        refused,
+        VisitorEvent::Error {
+            code: ErrorCode::ConversationClosed,
+            message: zh_tw("error-conversation-closed")
+        }
+    );
+}
+
+#[tokio::test]
+async fn a_queued_visitor_keeps_ai_answers_and_asking_again_keeps_the_place() {
+    let server = TestServer::start(bin());
+    let admin = server.login("acme", "ada").await.token;
+    server
+        .post_ok(
+            "/api/knowledge/articles",
+            &admin,
+            &json!({"space": "help", "title": "Printer jams", "locale": "en",
+                "body": "Before anything else, switch the printer off.\n\nIf the X200 printer jams, open the front cover and pull the paper out slowly.",
+                "tags": ["printer"]}),
+        )
+        .await;
+
+    let mut first = visitor(&server, Some("en")).await;
+    let mut second = visitor(&server, Some("en")).await;
+    first.send(&VisitorCommand::AskForHuman).await;
+    let place = first
+        .wait_message("queued", |m| is_notice(m, Notice::Queued))
+        .await;
+    assert!(
+        place.body.contains("number 1 in the queue"),
+        "{}",
+        place.body
+    );
+    second.say("h", "agent please").await;
+    let place = second
+        .wait_message("queued", |m| is_notice(m, Notice::Queued))
+        .await;
+    assert!(
+        place.body.contains("number 2 in the queue"),
+        "{}",
+        place.body
+    );
+
+    // Asking again answers with the same place and adds no queue entry.
+    first.say("again", "talk to a human").await;
+    let again = first
+        .wait_message("position", |m| is_notice(m, Notice::Queued))
+        .await;
+    assert!(
+        again.body.contains("number 1 in the queue"),
+        "{}",
+        again.body
+    );
+    let supervisor = server.login("acme", "sam").await.token;
+    assert_eq!(list(&server, &supervisor, "queued").await.len(), 2);
+
+    // The AI agent keeps answering while queued, with its references.
+    first.say("q", "my X200 printer jams").await;
+    let answer = first
+        .wait_message("AI answer", |m| m.author == Author::Bot)
+        .await;
+    assert!(answer.ai_generated);
+    assert!(
+        answer.body.contains("open the front cover"),
+        "{}",
+        answer.body
+    );
+    assert_eq!(answer.references.len(), 1);
+    assert_eq!(answer.references[0].title, "Printer jams");
+
+    // An agent with room for one comes online: the oldest queued
+    // conversation is theirs, the second visitor moves up to 1.
+    let (agent, mut events) = online_with_capacity(&server, "alice", 1).await;
+    let assigned = first
+        .wait_message("assigned", |m| is_notice(m, Notice::Assigned))
+        .await;
+    assert_eq!(assigned.body, "Alice Agent is now serving you.");
+    let conversation_id = first.conversation_id;
+    events
+        .wait_for("assignment", |e| {
+            matches!(e, ServerEvent::ConversationChanged { conversation }
+                if conversation.id == conversation_id && matches!(conversation.state, HandoffState::Human { .. }))
+        })
+        .await;
+    second
+        .wait_for(
+            "new place",
+            |e| matches!(e, VisitorEvent::State { queue: Some(q), .. } if q.position == 1),
+        )
+        .await;
+    let mine = list(&server, &agent, "mine").await;
+    assert_eq!(mine.len(), 1);
+    assert_eq!(mine[0]["id"], conversation_id);
+
+    // The agent sees the visitor's language and the AI transcript before handoff.
+    assert_eq!(mine[0]["locale"], "en");
+    let history: Vec<ChatMessage> = server
+        .get(
+            &format!("/api/chat/conversations/{conversation_id}/messages"),
+            &agent,
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        history
+            .iter()
+            .any(|m| m.author == Author::Bot && m.ai_generated)
+    );
+
+    // The human answers now, not the AI agent.
+    first.say("q2", "thanks, it works").await;
+    server
+        .post_ok(
+            &format!("/api/chat/conversations/{conversation_id}/messages"),
+            &agent,
+            &json!({"client_id": "a1", "text": "Glad to help!"}),
+        )
+        .await;
+    let reply = first
+        .wait_message("agent reply", |m| matches!(m.author, Author::Agent { .. }))
+        .await;
+    assert_eq!(reply.body, "Glad to help!");
+    let after: Vec<ChatMessage> = server
+        .get(
+            &format!(
+                "/api/chat/conversations/{conversation_id}/messages?after={}",
+                answer.id
+            ),
+            &agent,
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(after.iter().all(|m| m.author != Author::Bot), "{after:#?}");
+
+    // Ending frees the agent: the second visitor is served next.
+    server
+        .post_ok(
+            &format!("/api/chat/conversations/{conversation_id}/end"),
+            &agent,
+            &json!({}),
+        )
+        .await;
+    second
+        .wait_message("assigned", |m| is_notice(m, Notice::Assigned))
+        .await;
+}
+
+#[tokio::test]
+async fn retries_and_reconnects_never_duplicate_or_lose_messages() {
+    let server = TestServer::start(bin());
+    let (agent, _events) = online_agent(&server, "alice").await;
+    let mut v = visitor(&server, Some("en")).await;
+    v.send(&VisitorCommand::AskForHuman).await;
+    v.wait_message("assigned", |m| is_notice(m, Notice::Assigned))
+        .await;
+
+    v.say("c1", "first").await;
+    v.say("c1", "first").await;
+    let acks: Vec<i64> = {
+        let mut ids = vec![];
+        while ids.len() < 2 {
+            if let VisitorEvent::Ack { message_id, .. } = v
+                .wait_for("ack", |e| matches!(e, VisitorEvent::Ack { .. }))
+                .await
+            {
+                ids.push(message_id);
+            }
+        }
+        ids
+    };
+    assert_eq!(acks[0], acks[1], "a duplicate send is the same message");
+    let token = v.token.clone();
+    let conversation_id = v.conversation_id;
+    v.close().await;
+
+    // While the visitor is away, the agent replies (and retries the reply).
+    let path = format!("/api/chat/conversations/{conversation_id}/messages");
+    let body = json!({"client_id": "a-1", "text": "Are you there?"});
+    let one: ChatMessage = server
+        .post_ok(&path, &agent, &body)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let two: ChatMessage = server
+        .post_ok(&path, &agent, &body)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(one.id, two.id);
+
+    // Reconnecting resumes after the last seen id: the reply is there once.
+    let (mut v, ready) =
+        Visitor::connect(&server.visitor_ws_url("acme"), Some(&token), acks[0], None)
+            .await
+            .unwrap();
+    let VisitorEvent::Ready {
+        history,
+        conversation_id: resumed,
+        ..
+    } = ready
+    else {
+        unreachable!()
+    };
+    assert_eq!(resumed, conversation_id);
+    assert_eq!(
+        history.iter().map(|m| m.body.as_str()).collect::<Vec<_>>(),
+        vec!["Are you there?"]
+    );
+    v.say("c1", "first").await;
+    v.say("c2", "second").await;
+    v.wait_for(
+        "ack c2",
+        |e| matches!(e, VisitorEvent::Ack { client_id, .. } if client_id == "c2"),
+    )
+    .await;
+    let all: Vec<ChatMessage> = server.get(&path, &agent).await.json().await.unwrap();
+    let bodies: Vec<&str> = all
+        .iter()
+        .filter(|m| m.author == Author::Visitor)
+        .map(|m| m.body.as_str())
+        .collect();
+    assert_eq!(bodies, vec!["first", "second"]);
+    assert_eq!(all.iter().filter(|m| m.body == "Are you there?").count(), 1);
+}
+
+#[tokio::test]
+async fn bad_visitor_input_gets_localized_errors_and_the_server_keeps_serving() {
+    let server = TestServer::start(bin());
+    // Unknown tenant: refused before the upgrade, localized.
+    let res = reqwest::Client::new()
+        .get(server.url("/api/visitor/nobody/ws"))
+        .header("accept-language", "en")
+        .send()
+        .await
+        .unwrap();
+    let message = expect_error(res, 404, "unknown_tenant").await;
+    assert!(message.contains("unknown tenant"), "{message}");
+    let refused = Visitor::connect(&server.visitor_ws_url("nobody"), None, 0, None).await;
+    assert_eq!(refused.err().as_deref(), Some("http 404 Not Found"));
+    // A forged visitor token is refused.
+    let refused = Visitor::connect(&server.visitor_ws_url("acme"), Some("forged"), 0, None).await;
+    assert_eq!(refused.err().as_deref(), Some("invalid_visitor_token"));
+
+    let mut v = visitor(&server, Some("en")).await;
+    let catalog = Catalog::new();
+    let expect = async |v: &mut Visitor, code: ErrorCode| {
+        let e = v.wait_for("error", |e| error_code(e).is_some()).await;
+        assert_eq!(
+            e,
+            VisitorEvent::Error {
+                code,
+                message: catalog.message(Locale::En, code.message_key())
+            }
+        );
+    };
+    v.send_raw("{not json").await;
+    expect(&mut v, ErrorCode::BadRequest).await;
+    v.send(&VisitorCommand::SetLanguage {
+        locale: "fr".into(),
+    })
+    .await;
+    expect(&mut v, ErrorCode::InvalidLanguage).await;
+    v.say("long", &"字".repeat(4001)).await;
+    expect(&mut v, ErrorCode::MessageTooLong).await;
+    v.say("bad id with spaces", "hi").await;
+    expect(&mut v, ErrorCode::BadRequest).await;
+
+    // A flood: past the burst, messages are refused, and nothing accepted is lost.
+    for i in 0..15 {
+        v.say(&format!("f{i}"), &format!("flood {i}")).await;
+    }
+    expect(&mut v, ErrorCode::RateLimited).await;
+    v.send(&VisitorCommand::Ping { nonce: 9 }).await;
+    v.wait_for("pong", |e| *e == VisitorEvent::Pong { nonce: 9 })
+        .await;
+    let accepted = v
+        .seen
+        .iter()
+        .filter(|e| matches!(e, VisitorEvent::Ack { .. }))
+        .count();
+    assert!(
+        (9..=11).contains(&accepted),
+        "about the burst of 10 accepted, got {accepted}"
+    );
+    let supervisor = server.login("acme", "sam").await.token;
+    let stored: Vec<ChatMessage> = server
+        .get(
+            &format!("/api/chat/conversations/{}/messages", v.conversation_id),
+            &supervisor,
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        stored
+            .iter()
+            .filter(|m| m.author == Author::Visitor)
+            .count(),
+        accepted
+    );
+
+    // Everyone else is still served.
+    let mut other = visitor(&server, Some("zh-CN")).await;
+    other.say("x", "你好").await;
+    other
+        .wait_message("AI answer", |m| m.author == Author::Bot)
+        .await;
+}
+
+#[tokio::test]
+async fn out_of_hours_visitors_hear_when_service_resumes_and_can_leave_a_message() {
+    let server = TestServer::start(bin());
+    let admin = server.login("acme", "ada").await.token;
+    // Open one minute a day, ten hours from now (UTC): closed now.
+    let minute_now = (std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+        / 60
+        % 1440) as u16;
+    let start = (minute_now + 600) % 1440;
+    let day = json!([{"start": start, "end": start + 1}]);
+    let settings = json!({
+        "languages": ["zh-CN", "en"],
+        "business_hours": {"utc_offset_minutes": 0, "weekly": [day, day, day, day, day, day, day], "holidays": []},
+        "avg_handle_secs": 300,
+        "texts": [{"key": "out_of_hours", "locale": "en", "body": "We are closed."},
+                  {"key": "welcome", "locale": "zh-CN", "body": "欢迎光临 Acme"}]
+    });
+    let res = server
+        .send_json("PUT", "/api/chat/settings", &admin, &settings)
+        .await;
+    assert_eq!(res.status(), 200);
+    let (_agent, _events) = online_agent(&server, "alice").await;
+
+    // zh-TW is not offered any more: the window falls back to zh-CN.
+    let (_, ready) = Visitor::connect(&server.visitor_ws_url("acme"), None, 0, Some("zh-TW"))
+        .await
+        .unwrap();
+    let VisitorEvent::Ready {
+        texts, languages, ..
+    } = ready
+    else {
+        unreachable!()
+    };
+    assert_eq!(
+        (texts.locale, texts.welcome.as_str()),
+        (Locale::ZhCn, "欢迎光临 Acme")
+    );
+    assert_eq!(languages, vec![Locale::ZhCn, Locale::En]);
+
+    let mut v = visitor(&server, Some("en")).await;
+    v.send(&VisitorCommand::AskForHuman).await;
+    let notice = v
+        .wait_message("out of hours", |m| is_notice(m, Notice::OutOfHours))
+        .await;
+    let hhmm = format!("{:02}:{:02} (UTC+00:00)", start / 60, start % 60);
+    assert!(
+        notice
+            .body
+            .starts_with("We are closed. Service resumes at "),
+        "{}",
+        notice.body
+    );
+    assert!(
+        notice.body.contains(&hhmm),
+        "{} should name {hhmm}",
+        notice.body
+    );
+    // Still the AI agent answers.
+    v.say("q", "hello?").await;
+    v.wait_message("AI answer", |m| m.author == Author::Bot)
+        .await;
+
+    let leave = VisitorCommand::LeaveMessage {
+        client_id: "lm1".into(),
+        name: "Wang".into(),
+        contact: "wang@example.com".into(),
+        text: "Please call me about my order.".into(),
+    };
+    v.send(&leave).await;
+    v.send(&leave).await;
+    let thanks = v
+        .wait_message("thanks", |m| is_notice(m, Notice::MessageLeft))
+        .await;
+    assert!(thanks.body.contains("wang@example.com"), "{}", thanks.body);
+    v.send(&VisitorCommand::Ping { nonce: 1 }).await;
+    v.wait_for("pong", |e| matches!(e, VisitorEvent::Pong { .. }))
+        .await;
+    let left = v
+        .seen
+        .iter()
+        .filter(|e| matches!(e, VisitorEvent::Message(m) if is_notice(m, Notice::MessageLeft)))
+        .count();
+    assert_eq!(left, 1, "a retried form is saved and thanked once");
+
+    let supervisor = server.login("acme", "sam").await.token;
+    let follow_up = list(&server, &supervisor, "follow_up").await;
+    assert_eq!(follow_up.len(), 1);
+    assert_eq!(follow_up[0]["visitor_name"], "Wang");
+    assert_eq!(follow_up[0]["last_message"], thanks.body);
+}
+
+#[tokio::test]
+async fn transfer_offline_and_roles() {
+    let server = TestServer::start(bin());
+    let (alice, _alice_events) = online_agent(&server, "alice").await;
+    let sam = server.login("acme", "sam").await;
+    let mut sam_events = StaffEvents::connect(&server.ws_url(), &sam.token).await;
+    let mut v = visitor(&server, Some("en")).await;
+    v.send(&VisitorCommand::AskForHuman).await;
+    v.wait_message("assigned", |m| is_notice(m, Notice::Assigned))
+        .await;
+    let id = v.conversation_id;
+
+    // Engineers do not serve chat; other agents cannot reply to it.
+    let eve = server.login("acme", "eve").await.token;
+    expect_error(
+        server.get("/api/chat/conversations", &eve).await,
+        403,
+        "forbidden",
+    )
+    .await;
+    let res = server
+        .send_json(
+            "POST",
+            &format!("/api/chat/conversations/{id}/messages"),
+            &sam.token,
+            &json!({"client_id": "s1", "text": "hi"}),
+        )
+        .await;
+    expect_error(res, 403, "forbidden").await;
+    // Another tenant does not see it.
+    let gina = server.login("globex", "gina").await.token;
+    expect_error(
+        server
+            .get(&format!("/api/chat/conversations/{id}/messages"), &gina)
+            .await,
+        404,
+        "not_found",
+    )
+    .await;
+
+    // Typing reaches the visitor.
+    let mut alice_ws = StaffEvents::connect(&server.ws_url(), &alice).await;
+    alice_ws
+        .send(&ClientMessage::Typing {
+            conversation_id: id,
+        })
+        .await;
+    v.wait_for("typing", |e| *e == VisitorEvent::AgentTyping)
+        .await;
+
+    server
+        .post_ok(
+            &format!("/api/chat/conversations/{id}/transfer"),
+            &alice,
+            &json!({"to_agent": sam.me.user_id, "note": "VIP customer"}),
+        )
+        .await;
+    let moved = v
+        .wait_message("transferred", |m| is_notice(m, Notice::Transferred))
+        .await;
+    assert_eq!(moved.body, "You have been transferred to Sam Supervisor.");
+    let note = sam_events
+        .wait_for("transfer note", |e| {
+            matches!(e, ServerEvent::Transferred { .. })
+        })
+        .await;
+    assert_eq!(
+        note,
+        ServerEvent::Transferred {
+            conversation_id: id,
+            from_agent: "Alice Agent".into(),
+            note: "VIP customer".into()
+        }
+    );
+
+    // Sam goes offline: the visitor is back at the front of the queue.
+    server
+        .send_json(
+            "PUT",
+            "/api/chat/status",
+            &sam.token,
+            &json!({"status": "offline"}),
+        )
+        .await;
+    v.wait_message("back in queue", |m| is_notice(m, Notice::AgentLeft))
+        .await;
+    // Alice is online and has room: she gets it again at once.
+    let back = v
+        .wait_message("assigned", |m| is_notice(m, Notice::Assigned))
+        .await;
+    assert_eq!(back.body, "Alice Agent is now serving you.");
+}
