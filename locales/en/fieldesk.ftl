@@ -75,3 +75,24 @@ chat-survey-thanks = Thank you for your feedback!
 chat-agent-left = Your agent had to leave; you are back at the front of the queue.
 chat-ai-label = AI-generated
 chat-references = References
+
+## Visitor chat window
+portal-title = Online service
+portal-connecting = Connecting…
+portal-input-placeholder = Type your question…
+portal-send = Send
+portal-ask-human = Talk to a human
+portal-queue = You are number { $position } in the queue (about { $minutes } min)
+portal-served-by = { $agent } is serving you
+portal-agent-typing = The agent is typing…
+portal-you = You
+portal-ai-assistant = AI assistant
+portal-read = Read
+portal-new-conversation = Start a new conversation
+portal-leave-title = Leave a message
+portal-leave-name = Your name
+portal-leave-contact = Phone or email
+portal-leave-text = Message
+portal-leave-submit = Send message
+portal-survey-comment = Comment (optional)
+portal-survey-submit = Submit

@@ -74,3 +74,24 @@ chat-survey-thanks = 感谢您的评价！
 chat-agent-left = 客服人员暂时离开，您已回到队列最前面。
 chat-ai-label = AI 生成
 chat-references = 参考资料
+
+## 访客咨询窗口
+portal-title = 在线客服
+portal-connecting = 正在连接…
+portal-input-placeholder = 请输入您的问题…
+portal-send = 发送
+portal-ask-human = 转人工
+portal-queue = 您目前排在第 { $position } 位（约 { $minutes } 分钟）
+portal-served-by = { $agent } 正在为您服务
+portal-agent-typing = 客服正在输入…
+portal-you = 我
+portal-ai-assistant = 智能客服
+portal-read = 已读
+portal-new-conversation = 开始新的会话
+portal-leave-title = 留言
+portal-leave-name = 您的姓名
+portal-leave-contact = 电话或邮箱
+portal-leave-text = 留言内容
+portal-leave-submit = 提交留言
+portal-survey-comment = 评价内容（选填）
+portal-survey-submit = 提交

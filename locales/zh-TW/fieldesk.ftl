@@ -74,3 +74,24 @@ chat-survey-thanks = 感謝您的評價！
 chat-agent-left = 客服人員暫時離開，您已回到佇列最前面。
 chat-ai-label = AI 生成
 chat-references = 參考資料
+
+## 訪客諮詢視窗
+portal-title = 線上客服
+portal-connecting = 正在連線…
+portal-input-placeholder = 請輸入您的問題…
+portal-send = 傳送
+portal-ask-human = 轉人工
+portal-queue = 您目前排在第 { $position } 位（約 { $minutes } 分鐘）
+portal-served-by = { $agent } 正在為您服務
+portal-agent-typing = 客服正在輸入…
+portal-you = 我
+portal-ai-assistant = 智慧客服
+portal-read = 已讀
+portal-new-conversation = 開始新的對話
+portal-leave-title = 留言
+portal-leave-name = 您的姓名
+portal-leave-contact = 電話或電子郵件
+portal-leave-text = 留言內容
+portal-leave-submit = 送出留言
+portal-survey-comment = 評價內容（選填）
+portal-survey-submit = 送出

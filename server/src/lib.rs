@@ -12,6 +12,7 @@ pub mod clock;
 pub mod demo;
 pub mod error;
 pub mod hub;
+pub mod portal;
 pub mod routes;
 pub mod state;
 pub mod store;

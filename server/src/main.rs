@@ -46,6 +46,15 @@ enum Command {
         /// How long a login lasts, in seconds (default 30 days).
         #[arg(long, default_value_t = 30 * 24 * 3600, value_parser = clap::value_parser!(u64).range(1..))]
         token_ttl_secs: u64,
+        /// The built visitor chat window (`cargo xtask ui` makes it).
+        #[arg(long, env = "FIELDESK_PORTAL_DIR", default_value = "portal/dist")]
+        portal_dir: PathBuf,
+        /// Chat messages one visitor may send in a burst…
+        #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..))]
+        visitor_burst: u32,
+        /// …and per second after it.
+        #[arg(long, default_value_t = 1.0)]
+        visitor_per_sec: f64,
     },
     /// Manage tenants.
     #[command(subcommand)]
@@ -144,6 +153,9 @@ async fn main() -> anyhow::Result<()> {
             demo,
             heartbeat_secs,
             token_ttl_secs,
+            portal_dir,
+            visitor_burst,
+            visitor_per_sec,
         } => {
             if demo {
                 print_demo_accounts(&demo::seed(&store).await?);
@@ -160,6 +172,9 @@ async fn main() -> anyhow::Result<()> {
             let settings = Settings {
                 heartbeat: Duration::from_secs(heartbeat_secs),
                 token_ttl: Duration::from_secs(token_ttl_secs),
+                portal_dir,
+                visitor_burst,
+                visitor_per_sec,
                 ..Settings::default()
             };
             serve(listener, Arc::new(store), settings, shutdown_signal()).await?;

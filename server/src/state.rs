@@ -1,6 +1,7 @@
 //! Shared state of the running server, passed to handlers through axum's
 //! `State` (never global).
 
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -25,6 +26,8 @@ pub struct Settings {
     pub visitor_burst: u32,
     /// …and per second after that.
     pub visitor_per_sec: f64,
+    /// The built chat window (`portal/dist`).
+    pub portal_dir: PathBuf,
 }
 
 impl Default for Settings {
@@ -35,6 +38,7 @@ impl Default for Settings {
             body_limit: 64 * 1024,
             visitor_burst: 10,
             visitor_per_sec: 1.0,
+            portal_dir: PathBuf::from("portal/dist"),
         }
     }
 }

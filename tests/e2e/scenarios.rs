@@ -1,5 +1,6 @@
 //! The scenarios, as a person at the app would see them.
 
+mod chat_window;
 mod keychain;
 mod language;
 mod login;
@@ -16,6 +17,7 @@ macro_rules! scenarios {
 }
 
 scenarios![
+    chat_window::visitor_window_switches_language_and_the_ai_answers,
     keychain::keychain_keeps_tokens_per_profile,
     login::login_shows_the_workbench,
     login::wrong_password_shows_a_localized_error,

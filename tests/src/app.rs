@@ -16,7 +16,7 @@ use serde_json::json;
 /// How long a check waits for the UI before failing.
 pub const PATIENCE: Duration = Duration::from_secs(15);
 
-fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -95,10 +95,7 @@ impl AppDriver {
                 Err(e) => panic!("the app does not launch under tauri-driver: {e}"),
             }
         };
-        AppWindow {
-            client,
-            failure_prefix: self.log.with_extension("failure"),
-        }
+        AppWindow::new(client, self.log.with_extension("failure"))
     }
 }
 
@@ -133,6 +130,14 @@ fn by_testid(testid: &str) -> String {
 }
 
 impl AppWindow {
+    /// Wraps a WebDriver session; failures leave `<failure_prefix>.png/.html`.
+    pub fn new(client: Client, failure_prefix: PathBuf) -> Self {
+        AppWindow {
+            client,
+            failure_prefix,
+        }
+    }
+
     /// Closes the window (ends the app process).
     pub async fn close(self) {
         let _ = self.client.close().await;

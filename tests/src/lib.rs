@@ -4,9 +4,11 @@
 //!   127.0.0.1 with a temporary SQLite data dir;
 //! - [`chat::Visitor`] / [`chat::StaffEvents`]: chat clients over real
 //!   WebSockets;
+//! - [`browser::Browser`]: headless Chromium for the visitor chat window;
 //! - [`app::AppDriver`] / [`app::AppWindow`]: the real app window through
 //!   tauri-driver + WebKitWebDriver, with find/action/check helpers.
 
 pub mod app;
+pub mod browser;
 pub mod chat;
 pub mod server;

@@ -118,6 +118,8 @@ impl TestServer {
             .arg("--data-dir")
             .arg(dir.path())
             .args(["serve", "--listen", listen, "--heartbeat-secs", "1"])
+            .arg("--portal-dir")
+            .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("../portal/dist"))
             .args(extra)
             .stdout(Stdio::piped())
             .stderr(Stdio::null())

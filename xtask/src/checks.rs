@@ -28,11 +28,13 @@ pub fn test() -> anyhow::Result<()> {
         "-D",
         "warnings",
     ])?;
-    step("clippy (ui on wasm32)");
+    step("clippy (ui and chat window on wasm32)");
     cargo(&[
         "clippy",
         "-p",
         "fieldesk-ui",
+        "-p",
+        "fieldesk-portal",
         "--target",
         "wasm32-unknown-unknown",
         "--",

@@ -4,7 +4,7 @@
 //! - `test`  everything CI runs (`.ci/run` calls exactly this)
 //! - `e2e`   only the WebDriver end-to-end suite
 //! - `bench` load the real server on loopback and print figures (docs/BENCH.md)
-//! - `ui`    build the wasm UI into `ui/dist`
+//! - `ui`    build the wasm UI and the chat window into `ui/dist`, `portal/dist`
 //! - `setup` install system packages and tools
 
 mod bench;
@@ -21,7 +21,7 @@ const USAGE: &str = "usage: cargo xtask <run|test|e2e|bench|ui|setup>
   test   fmt, clippy, all tests, wasm builds, boundary and translation checks, e2e
   e2e    build the app and run the WebDriver end-to-end suite (args filter scenarios)
   bench  build in release and load the real server on 127.0.0.1; prints figures
-  ui     build the wasm UI into ui/dist
+  ui     build the wasm UI and the visitor chat window (ui/dist, portal/dist)
   setup  install missing system packages (as root) and tools";
 
 fn main() -> anyhow::Result<()> {

@@ -26,6 +26,8 @@ pub const PACKAGES: &[&str] = &[
     "dbus-x11",
     "gnome-keyring",
     "fonts-wqy-microhei",
+    "chromium",
+    "chromium-driver",
 ];
 
 const TAURI_DRIVER_VERSION: &str = "2.1.0";

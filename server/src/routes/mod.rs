@@ -16,7 +16,7 @@ use utoipa::{Modify, OpenApi};
 
 use crate::error::{ApiError, localize_errors};
 use crate::state::AppState;
-use crate::{visitor_ws, ws};
+use crate::{portal, visitor_ws, ws};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -111,8 +111,13 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/visitor/{tenant}/ws", get(visitor_ws::connect))
         .fallback(not_found);
+    let chat_window = Router::new()
+        .route("/embed.js", get(portal::embed))
+        .route("/assets/{name}", get(portal::asset))
+        .route("/{tenant}", get(portal::page));
     Router::new()
         .nest("/api", api)
+        .nest("/chat", chat_window)
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(state.settings.body_limit))
         .layer(axum::middleware::from_fn_with_state(

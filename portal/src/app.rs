@@ -1,0 +1,449 @@
+//! The chat window: header with the language selector (top right), the
+//! welcome message, the conversation, and the forms the conversation
+//! asks for (leave a message, satisfaction survey).
+
+use std::rc::Rc;
+
+use fieldesk_core::Locale;
+use fieldesk_core::chat::{Author, ChatMessage, Notice, QueuePlace, VisitorCommand, VisitorEvent};
+use fieldesk_core::handoff::HandoffState;
+use leptos::prelude::*;
+
+use crate::connection::{self, Target};
+use crate::i18n::I18n;
+use crate::text::{Segment, segments};
+
+/// Everything the window shows, as signals.
+#[derive(Clone, Copy)]
+struct Chat {
+    messages: RwSignal<Vec<ChatMessage>>,
+    languages: RwSignal<Vec<Locale>>,
+    welcome: RwSignal<String>,
+    state: RwSignal<HandoffState>,
+    queue: RwSignal<Option<QueuePlace>>,
+    agent_name: RwSignal<Option<String>>,
+    agent_typing: RwSignal<bool>,
+    agent_read_up_to: RwSignal<i64>,
+    survey: RwSignal<Option<String>>,
+    error: RwSignal<Option<String>>,
+    online: RwSignal<bool>,
+    /// Sent but not yet acknowledged: resent after a reconnect.
+    pending: RwSignal<Vec<(String, String)>>,
+}
+
+fn storage() -> Option<web_sys::Storage> {
+    web_sys::window()?.local_storage().ok()?
+}
+
+fn stored(key: &str) -> Option<String> {
+    storage()?.get_item(key).ok()?
+}
+
+fn store(key: &str, value: &str) {
+    if let Some(s) = storage() {
+        let _ = s.set_item(key, value);
+    }
+}
+
+/// The tenant from `/chat/{tenant}` and the `lang` query parameter.
+fn location() -> (String, Option<String>, String) {
+    let loc = web_sys::window().expect("a window").location();
+    let path = loc.pathname().unwrap_or_default();
+    let tenant = path
+        .trim_end_matches('/')
+        .rsplit('/')
+        .next()
+        .unwrap_or_default()
+        .to_owned();
+    let lang = web_sys::UrlSearchParams::new_with_str(&loc.search().unwrap_or_default())
+        .ok()
+        .and_then(|p| p.get("lang"));
+    let scheme = if loc.protocol().unwrap_or_default() == "https:" {
+        "wss"
+    } else {
+        "ws"
+    };
+    let url = format!(
+        "{scheme}://{}/api/visitor/{tenant}/ws",
+        loc.host().unwrap_or_default()
+    );
+    (tenant, lang, url)
+}
+
+fn client_id() -> String {
+    format!(
+        "v{}-{}",
+        js_sys::Date::now() as u64,
+        (js_sys::Math::random() * 1e9) as u64
+    )
+}
+
+impl Chat {
+    fn new() -> Self {
+        Chat {
+            messages: RwSignal::new(vec![]),
+            languages: RwSignal::new(vec![]),
+            welcome: RwSignal::new(String::new()),
+            state: RwSignal::new(HandoffState::Bot),
+            queue: RwSignal::new(None),
+            agent_name: RwSignal::new(None),
+            agent_typing: RwSignal::new(false),
+            agent_read_up_to: RwSignal::new(0),
+            survey: RwSignal::new(None),
+            error: RwSignal::new(None),
+            online: RwSignal::new(false),
+            pending: RwSignal::new(vec![]),
+        }
+    }
+
+    fn add(&self, m: ChatMessage) {
+        self.messages.update(|all| {
+            if !all.iter().any(|x| x.id == m.id) {
+                let at = all.partition_point(|x| x.id < m.id);
+                all.insert(at, m);
+            }
+        });
+    }
+
+    fn apply(&self, event: VisitorEvent, i18n: I18n, token_key: &str, lang_key: &str) {
+        match event {
+            VisitorEvent::Ready {
+                token,
+                languages,
+                texts,
+                state,
+                history,
+                agent_read_up_to,
+                ..
+            } => {
+                store(token_key, &token);
+                store(lang_key, texts.locale.tag());
+                i18n.locale.set(texts.locale);
+                self.languages.set(languages);
+                self.welcome.set(texts.welcome);
+                self.state.set(state);
+                self.agent_read_up_to.set(agent_read_up_to);
+                self.error.set(None);
+                for m in history {
+                    self.add(m);
+                }
+                for (client_id, text) in self.pending.get_untracked() {
+                    connection::send(&VisitorCommand::Send { client_id, text });
+                }
+            }
+            VisitorEvent::Message(m) => {
+                if matches!(m.author, Author::Agent { .. }) {
+                    self.agent_typing.set(false);
+                }
+                self.add(m);
+            }
+            VisitorEvent::Ack { client_id, .. } => {
+                self.pending
+                    .update(|p| p.retain(|(id, _)| *id != client_id));
+            }
+            VisitorEvent::State {
+                state,
+                queue,
+                agent_name,
+            } => {
+                self.state.set(state);
+                self.queue.set(queue);
+                self.agent_name.set(agent_name);
+            }
+            VisitorEvent::Language { texts } => {
+                store(lang_key, texts.locale.tag());
+                i18n.locale.set(texts.locale);
+                self.welcome.set(texts.welcome);
+            }
+            VisitorEvent::AgentTyping => self.agent_typing.set(true),
+            VisitorEvent::Read { up_to } => self.agent_read_up_to.set(up_to),
+            VisitorEvent::SurveyRequested { question } => self.survey.set(Some(question)),
+            VisitorEvent::Error { message, .. } => self.error.set(Some(message)),
+            VisitorEvent::Pong { .. } => {}
+        }
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    let i18n = I18n::new();
+    let chat = Chat::new();
+    let (tenant, lang, url) = location();
+    let token_key = format!("fieldesk.visitor.{tenant}");
+    let lang_key = format!("fieldesk.visitor.{tenant}.lang");
+    let target = Target {
+        url,
+        resume: {
+            let (token_key, lang_key) = (token_key.clone(), lang_key.clone());
+            // The visitor's own choice wins; the site's `lang` sets the first one.
+            let first = lang.clone();
+            Rc::new(move || VisitorCommand::Resume {
+                token: stored(&token_key),
+                after: 0,
+                locale: stored(&lang_key).or_else(|| first.clone()),
+            })
+        },
+        on_event: {
+            let (token_key, lang_key) = (token_key.clone(), lang_key.clone());
+            Rc::new(move |e| chat.apply(e, i18n, &token_key, &lang_key))
+        },
+        on_open_change: Rc::new(move |open| chat.online.set(open)),
+    };
+    connection::connect(target.clone(), 0);
+    let restart = StoredValue::new_local(target);
+
+    let t = move |key: &'static str| move || i18n.t(key);
+    view! {
+        <div class="chat">
+            <header class="chat-header">
+                <h1>{t("portal-title")}</h1>
+                <span class="status" data-testid="connection" data-online=move || chat.online.get().to_string()>
+                    {move || if chat.online.get() { String::new() } else { i18n.t("portal-connecting") }}
+                </span>
+                <LanguageSelect chat i18n />
+            </header>
+            <main class="messages" data-testid="messages">
+                <div class="bubble system welcome" data-testid="welcome">{move || chat.welcome.get()}</div>
+                <For each=move || chat.messages.get() key=|m| m.id let:m>
+                    <Message m chat i18n />
+                </For>
+                <Show when=move || chat.agent_typing.get()>
+                    <div class="typing" data-testid="agent-typing">{t("portal-agent-typing")}</div>
+                </Show>
+            </main>
+            <StatusLine chat i18n />
+            <Show when=move || chat.error.get().is_some()>
+                <div class="error" role="alert" data-testid="error">{move || chat.error.get().unwrap_or_default()}</div>
+            </Show>
+            <Show when=move || chat.survey.get().is_some()>
+                <Survey chat i18n />
+            </Show>
+            <Show when=move || chat.state.get() == HandoffState::Closed || chat.survey.get().is_some()>
+                <button class="secondary" data-testid="new-conversation"
+                    on:click=move |_| {
+                        chat.messages.set(vec![]);
+                        chat.survey.set(None);
+                        chat.state.set(HandoffState::Bot);
+                        restart.with_value(|t| connection::restart(t.clone()));
+                    }>
+                    {t("portal-new-conversation")}
+                </button>
+            </Show>
+            <Show when=move || chat.messages.get().iter().any(|m| m.notice == Some(Notice::OutOfHours))
+                && !chat.messages.get().iter().any(|m| m.notice == Some(Notice::MessageLeft))>
+                <LeaveMessage i18n />
+            </Show>
+            <Composer chat i18n />
+        </div>
+    }
+}
+
+#[component]
+fn LanguageSelect(chat: Chat, i18n: I18n) -> impl IntoView {
+    view! {
+        <select
+            class="language"
+            data-testid="language-select"
+            aria-label=move || i18n.t("language-label")
+            prop:value=move || i18n.locale.get().tag()
+            on:change=move |ev| {
+                connection::send(&VisitorCommand::SetLanguage { locale: event_target_value(&ev) });
+            }
+        >
+            {move || {
+                chat.languages
+                    .get()
+                    .into_iter()
+                    .map(|l| {
+                        let key = match l {
+                            Locale::ZhCn => "language-zh-CN",
+                            Locale::ZhTw => "language-zh-TW",
+                            Locale::En => "language-en",
+                        };
+                        view! {
+                            <option value=l.tag() selected=move || i18n.locale.get() == l>
+                                {move || i18n.t(key)}
+                            </option>
+                        }
+                    })
+                    .collect_view()
+            }}
+        </select>
+    }
+}
+
+#[component]
+fn Message(m: ChatMessage, chat: Chat, i18n: I18n) -> impl IntoView {
+    let class = match &m.author {
+        Author::Visitor => "bubble visitor",
+        Author::Bot => "bubble bot",
+        Author::Agent { .. } => "bubble agent",
+        Author::System => "bubble system",
+    };
+    let who = match &m.author {
+        Author::Visitor => Some(i18n.t("portal-you")),
+        Author::Bot => Some(i18n.t("portal-ai-assistant")),
+        Author::Agent { name, .. } => Some(name.clone()),
+        Author::System => None,
+    };
+    let body: Vec<_> = segments(&m.body)
+        .into_iter()
+        .map(|s| match s {
+            Segment::Text(t) => t.to_owned().into_any(),
+            Segment::Link(href) => {
+                let (href, label) = (href.to_owned(), href.to_owned());
+                view! { <a href=href target="_blank" rel="noopener noreferrer nofollow">{label}</a> }
+                    .into_any()
+            }
+        })
+        .collect();
+    let ai = m.ai_generated;
+    let references = m.references.clone();
+    let mine = m.author == Author::Visitor;
+    let id = m.id;
+    let offers_human = m.notice == Some(Notice::NoAnswer);
+    view! {
+        <div class=class data-testid="message" data-author=format!("{:?}", m.author).to_lowercase()>
+            {who.map(|w| view! { <div class="who">{w}</div> })}
+            <div class="body">{body}</div>
+            <Show when=move || ai>
+                <div class="ai-label" data-testid="ai-label">{move || i18n.t("chat-ai-label")}</div>
+            </Show>
+            {(!references.is_empty()).then(|| view! {
+                <div class="references" data-testid="references">
+                    <span>{move || i18n.t("chat-references")}</span>
+                    <ul>{references.iter().map(|r| view! { <li>{r.title.clone()}</li> }).collect_view()}</ul>
+                </div>
+            })}
+            <Show when=move || offers_human && chat.state.get() == HandoffState::Bot>
+                <button class="secondary" on:click=move |_| { connection::send(&VisitorCommand::AskForHuman); }>
+                    {move || i18n.t("portal-ask-human")}
+                </button>
+            </Show>
+            <Show when={move || mine && chat.agent_read_up_to.get() >= id}>
+                <div class="read">{move || i18n.t("portal-read")}</div>
+            </Show>
+        </div>
+    }
+}
+
+#[component]
+fn StatusLine(chat: Chat, i18n: I18n) -> impl IntoView {
+    let line = move || match (chat.state.get(), chat.queue.get(), chat.agent_name.get()) {
+        (HandoffState::Queued, Some(q), _) => i18n.t_with(
+            "portal-queue",
+            &[
+                ("position", q.position.to_string()),
+                (
+                    "minutes",
+                    q.estimated_wait_secs.div_ceil(60).max(1).to_string(),
+                ),
+            ],
+        ),
+        (HandoffState::Human { .. }, _, Some(agent)) => {
+            i18n.t_with("portal-served-by", &[("agent", agent)])
+        }
+        _ => String::new(),
+    };
+    view! { <div class="status-line" data-testid="status-line">{line}</div> }
+}
+
+#[component]
+fn Survey(chat: Chat, i18n: I18n) -> impl IntoView {
+    let rating = RwSignal::new(0u8);
+    let comment = RwSignal::new(String::new());
+    let sent = RwSignal::new(false);
+    view! {
+        <form class="survey" data-testid="survey" on:submit=move |ev| {
+            ev.prevent_default();
+            if rating.get_untracked() > 0 {
+                connection::send(&VisitorCommand::Survey { rating: rating.get_untracked(), comment: comment.get_untracked() });
+                sent.set(true);
+            }
+        }>
+            <p>{move || chat.survey.get().unwrap_or_default()}</p>
+            <div class="stars">
+                {(1..=5u8).map(|n| view! {
+                    <button type="button" class:chosen={move || rating.get() >= n}
+                        data-testid=format!("rating-{n}")
+                        on:click=move |_| rating.set(n)>{n.to_string()}</button>
+                }).collect_view()}
+            </div>
+            <input placeholder=move || i18n.t("portal-survey-comment") prop:value=move || comment.get()
+                on:input=move |ev| comment.set(event_target_value(&ev)) />
+            <button type="submit" data-testid="survey-submit" disabled=move || sent.get() || rating.get() == 0>
+                {move || i18n.t("portal-survey-submit")}
+            </button>
+        </form>
+    }
+}
+
+#[component]
+fn LeaveMessage(i18n: I18n) -> impl IntoView {
+    let name = RwSignal::new(String::new());
+    let contact = RwSignal::new(String::new());
+    let text = RwSignal::new(String::new());
+    let id = StoredValue::new(client_id());
+    let field = move |label: &'static str, value: RwSignal<String>, testid: &'static str| {
+        view! {
+            <label>
+                <span>{move || i18n.t(label)}</span>
+                <input data-testid=testid prop:value=move || value.get()
+                    on:input=move |ev| value.set(event_target_value(&ev)) />
+            </label>
+        }
+    };
+    view! {
+        <form class="leave-message" data-testid="leave-message" on:submit=move |ev| {
+            ev.prevent_default();
+            connection::send(&VisitorCommand::LeaveMessage {
+                client_id: id.get_value(),
+                name: name.get_untracked(),
+                contact: contact.get_untracked(),
+                text: text.get_untracked(),
+            });
+        }>
+            <h2>{move || i18n.t("portal-leave-title")}</h2>
+            {field("portal-leave-name", name, "leave-name")}
+            {field("portal-leave-contact", contact, "leave-contact")}
+            {field("portal-leave-text", text, "leave-text")}
+            <button type="submit" data-testid="leave-submit">{move || i18n.t("portal-leave-submit")}</button>
+        </form>
+    }
+}
+
+#[component]
+fn Composer(chat: Chat, i18n: I18n) -> impl IntoView {
+    let draft = RwSignal::new(String::new());
+    let submit = move || {
+        let text = draft.get_untracked().trim().to_owned();
+        if text.is_empty() {
+            return;
+        }
+        let id = client_id();
+        chat.pending.update(|p| p.push((id.clone(), text.clone())));
+        connection::send(&VisitorCommand::Send {
+            client_id: id,
+            text,
+        });
+        draft.set(String::new());
+    };
+    view! {
+        <form class="composer" on:submit=move |ev| { ev.prevent_default(); submit(); }>
+            <input data-testid="chat-input" maxlength="4000"
+                placeholder=move || i18n.t("portal-input-placeholder")
+                prop:value=move || draft.get()
+                on:input=move |ev| {
+                    draft.set(event_target_value(&ev));
+                    connection::send(&VisitorCommand::Typing);
+                } />
+            <button type="submit" data-testid="chat-send">{move || i18n.t("portal-send")}</button>
+            <Show when=move || chat.state.get() == HandoffState::Bot>
+                <button type="button" class="secondary" data-testid="ask-human"
+                    on:click=move |_| { connection::send(&VisitorCommand::AskForHuman); }>
+                    {move || i18n.t("portal-ask-human")}
+                </button>
+            </Show>
+        </form>
+    }
+}
