@@ -45,6 +45,7 @@ pub fn run() -> anyhow::Result<()> {
         );
     }
     println!("Sign in with server http://{LISTEN}, tenant demo, and a user and password above.");
+    println!("The visitor chat window: http://{LISTEN}/chat/demo (add ?lang=en or ?lang=zh-TW).");
 
     let has_display = ["DISPLAY", "WAYLAND_DISPLAY"]
         .iter()
