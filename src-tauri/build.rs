@@ -8,6 +8,17 @@ fn main() {
         "restore_session",
         "logout",
         "connection_state",
+        "chat_status",
+        "chat_set_status",
+        "chat_conversations",
+        "chat_messages",
+        "chat_agents",
+        "chat_send",
+        "chat_accept",
+        "chat_end",
+        "chat_transfer",
+        "chat_read",
+        "chat_typing",
     ]);
     tauri_build::try_build(tauri_build::Attributes::new().app_manifest(manifest))
         .expect("tauri build script");

@@ -371,6 +371,15 @@ pub struct AgentStatusBody {
     pub capacity: Option<u32>,
 }
 
+/// `GET /api/chat/agents`: who a conversation can be transferred to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct ChatAgent {
+    pub user_id: i64,
+    pub display_name: String,
+    pub status: AgentStatus,
+}
+
 /// `POST /api/chat/conversations/{id}/messages`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]

@@ -1,11 +1,16 @@
 //! The IPC surface: thin `#[tauri::command]`s over the use cases in
-//! [`crate::session`]. Errors cross as `{code, message}`.
+//! [`crate::session`] and [`crate::chat`]. Errors cross as `{code, message}`.
 
 use fieldesk_core::Locale;
 use fieldesk_core::api::Me;
+use fieldesk_core::chat::{
+    AgentStatus, AgentStatusBody, ChatAgent, ChatMessage, ConversationSummary,
+};
+use fieldesk_core::event::ClientMessage;
 use serde::Serialize;
 use tauri::{AppHandle, State};
 
+use crate::chat;
 use crate::error::AppResult;
 use crate::live::ConnectionState;
 use crate::session;
@@ -70,4 +75,83 @@ pub async fn logout(app: AppHandle, shell: State<'_, Shell>) -> AppResult<()> {
 #[tauri::command]
 pub async fn connection_state(shell: State<'_, Shell>) -> AppResult<ConnectionState> {
     Ok(shell.live.state())
+}
+
+// Chat workbench (see `crate::chat`).
+
+#[tauri::command]
+pub async fn chat_status(shell: State<'_, Shell>) -> AppResult<AgentStatusBody> {
+    chat::status(&shell).await
+}
+
+#[tauri::command]
+pub async fn chat_set_status(
+    shell: State<'_, Shell>,
+    status: AgentStatus,
+    capacity: Option<u32>,
+) -> AppResult<AgentStatusBody> {
+    chat::set_status(&shell, status, capacity).await
+}
+
+#[tauri::command]
+pub async fn chat_conversations(
+    shell: State<'_, Shell>,
+    tab: String,
+) -> AppResult<Vec<ConversationSummary>> {
+    chat::conversations(&shell, &tab).await
+}
+
+#[tauri::command]
+pub async fn chat_messages(
+    shell: State<'_, Shell>,
+    conversation_id: i64,
+    after: i64,
+) -> AppResult<Vec<ChatMessage>> {
+    chat::messages(&shell, conversation_id, after).await
+}
+
+#[tauri::command]
+pub async fn chat_agents(shell: State<'_, Shell>) -> AppResult<Vec<ChatAgent>> {
+    chat::agents(&shell).await
+}
+
+#[tauri::command]
+pub async fn chat_send(
+    shell: State<'_, Shell>,
+    conversation_id: i64,
+    client_id: String,
+    text: String,
+) -> AppResult<ChatMessage> {
+    chat::send(&shell, conversation_id, client_id, text).await
+}
+
+#[tauri::command]
+pub async fn chat_accept(shell: State<'_, Shell>, conversation_id: i64) -> AppResult<()> {
+    chat::act(&shell, conversation_id, "accept").await
+}
+
+#[tauri::command]
+pub async fn chat_end(shell: State<'_, Shell>, conversation_id: i64) -> AppResult<()> {
+    chat::act(&shell, conversation_id, "end").await
+}
+
+#[tauri::command]
+pub async fn chat_transfer(
+    shell: State<'_, Shell>,
+    conversation_id: i64,
+    to_agent: i64,
+    note: String,
+) -> AppResult<()> {
+    chat::transfer(&shell, conversation_id, to_agent, note).await
+}
+
+#[tauri::command]
+pub async fn chat_read(shell: State<'_, Shell>, conversation_id: i64, up_to: i64) -> AppResult<()> {
+    chat::read(&shell, conversation_id, up_to).await
+}
+
+#[tauri::command]
+pub async fn chat_typing(shell: State<'_, Shell>, conversation_id: i64) -> AppResult<()> {
+    shell.live.send(ClientMessage::Typing { conversation_id });
+    Ok(())
 }

@@ -3,6 +3,7 @@
 //! live WebSocket link. The Leptos UI in `ui/` talks to it only through the
 //! commands in [`commands`] and the events in [`live`].
 
+pub mod chat;
 pub mod commands;
 pub mod error;
 pub mod keychain;
@@ -37,6 +38,17 @@ pub fn run() {
             commands::restore_session,
             commands::logout,
             commands::connection_state,
+            commands::chat_status,
+            commands::chat_set_status,
+            commands::chat_conversations,
+            commands::chat_messages,
+            commands::chat_agents,
+            commands::chat_send,
+            commands::chat_accept,
+            commands::chat_end,
+            commands::chat_transfer,
+            commands::chat_read,
+            commands::chat_typing,
         ])
         .run(tauri::generate_context!())
         .expect("the Fieldesk app runs");

@@ -5,12 +5,13 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use fieldesk_core::event::ServerEvent;
-use futures_util::StreamExt;
+use fieldesk_core::event::{ClientMessage, ServerEvent};
+use futures_util::{SinkExt, StreamExt};
 use reqwest::Url;
 use serde::Serialize;
 use tauri::async_runtime::JoinHandle;
 use tauri::{AppHandle, Emitter, Manager};
+use tokio::sync::mpsc;
 
 use crate::state::Shell;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
@@ -20,6 +21,9 @@ use tokio_tungstenite::tungstenite::{self, Message};
 pub const CONNECTION_EVENT: &str = "connection";
 /// The event telling the UI that the server ended the session.
 pub const SESSION_ENDED_EVENT: &str = "session-ended";
+/// Chat events from the server (conversation changes, messages, typing,
+/// read marks, transfers), passed to the UI as they are.
+pub const CHAT_EVENT: &str = "chat";
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -34,6 +38,8 @@ pub enum ConnectionState {
 pub struct LiveLink {
     task: Mutex<Option<JoinHandle<()>>>,
     state: Arc<Mutex<ConnectionState>>,
+    /// Messages for the server (typing); dropped while offline.
+    outgoing: Mutex<Option<mpsc::UnboundedSender<ClientMessage>>>,
 }
 
 fn set_state(app: &AppHandle, shared: &Mutex<ConnectionState>, state: ConnectionState) {
@@ -57,15 +63,25 @@ impl LiveLink {
         *self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 
+    /// Sends a message to the server if the link is up (best effort: only
+    /// for signals like typing that are worthless later).
+    pub fn send(&self, message: ClientMessage) {
+        if let Some(tx) = &*self.outgoing.lock().unwrap_or_else(|p| p.into_inner()) {
+            let _ = tx.send(message);
+        }
+    }
+
     /// (Re)starts the link for a session.
     pub fn start(&self, app: AppHandle, ws_url: Url, token: String) {
         self.stop(&app);
         let shared = self.state.clone();
+        let (tx, mut rx) = mpsc::unbounded_channel();
+        *self.outgoing.lock().unwrap_or_else(|p| p.into_inner()) = Some(tx);
         let handle = tauri::async_runtime::spawn(async move {
             let mut backoff = Duration::from_millis(500);
             loop {
                 set_state(&app, &shared, ConnectionState::Connecting);
-                match run_once(&app, &shared, &ws_url, &token).await {
+                match run_once(&app, &shared, &ws_url, &token, &mut rx).await {
                     Outcome::SessionEnded => {
                         set_state(&app, &shared, ConnectionState::Offline);
                         // The token is dead: drop it before telling the UI.
@@ -89,6 +105,10 @@ impl LiveLink {
     }
 
     pub fn stop(&self, app: &AppHandle) {
+        self.outgoing
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take();
         if let Some(task) = self.task.lock().unwrap_or_else(|p| p.into_inner()).take() {
             task.abort();
         }
@@ -101,6 +121,7 @@ async fn run_once(
     shared: &Mutex<ConnectionState>,
     ws_url: &Url,
     token: &str,
+    outgoing: &mut mpsc::UnboundedReceiver<ClientMessage>,
 ) -> Outcome {
     let Ok(mut request) = ws_url.as_str().into_client_request() else {
         return Outcome::Retry;
@@ -119,11 +140,22 @@ async fn run_once(
     };
     // Until the server says how often it beats, allow a generous silence.
     let mut silence = Duration::from_secs(60);
+    // Nothing queued while offline is worth sending now.
+    while outgoing.try_recv().is_ok() {}
     loop {
-        let next = match tokio::time::timeout(silence, socket.next()).await {
-            Ok(Some(Ok(message))) => message,
-            // Silent for three heartbeats, closed or broken: reconnect.
-            _ => return Outcome::Retry,
+        let next = tokio::select! {
+            next = tokio::time::timeout(silence, socket.next()) => match next {
+                Ok(Some(Ok(message))) => message,
+                // Silent for three heartbeats, closed or broken: reconnect.
+                _ => return Outcome::Retry,
+            },
+            Some(message) = outgoing.recv() => {
+                let text = serde_json::to_string(&message).expect("messages serialize");
+                if socket.send(Message::Text(text.into())).await.is_err() {
+                    return Outcome::Retry;
+                }
+                continue;
+            }
         };
         let Message::Text(text) = next else {
             continue;
@@ -134,6 +166,15 @@ async fn run_once(
                 set_state(app, shared, ConnectionState::Online);
             }
             Ok(ServerEvent::SessionRevoked) => return Outcome::SessionEnded,
+            Ok(
+                event @ (ServerEvent::ConversationChanged { .. }
+                | ServerEvent::ChatMessage { .. }
+                | ServerEvent::VisitorTyping { .. }
+                | ServerEvent::VisitorMarks { .. }
+                | ServerEvent::Transferred { .. }),
+            ) => {
+                let _ = app.emit(CHAT_EVENT, event);
+            }
             Ok(_) => {}
             Err(e) => tracing::warn!(%e, "unknown server event"),
         }

@@ -103,6 +103,46 @@ impl ServerClient {
         .await
     }
 
+    /// An authenticated request to `path` (relative to the server URL)
+    /// with an optional JSON body, decoding a JSON answer.
+    pub async fn call<B: serde::Serialize, T: DeserializeOwned>(
+        &self,
+        method: reqwest::Method,
+        server: &Url,
+        token: &str,
+        path: &str,
+        body: Option<&B>,
+    ) -> AppResult<T> {
+        let url = server.join(path).expect("joins");
+        let mut request = self.http.request(method, url).bearer_auth(token);
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        decode(request.send().await.map_err(transport_error)?).await
+    }
+
+    /// Like [`ServerClient::call`] for answers without a body (204).
+    pub async fn call_no_content<B: serde::Serialize>(
+        &self,
+        method: reqwest::Method,
+        server: &Url,
+        token: &str,
+        path: &str,
+        body: Option<&B>,
+    ) -> AppResult<()> {
+        let url = server.join(path).expect("joins");
+        let mut request = self.http.request(method, url).bearer_auth(token);
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        let res = request.send().await.map_err(transport_error)?;
+        if res.status().is_success() {
+            Ok(())
+        } else {
+            decode::<serde::de::IgnoredAny>(res).await.map(|_| ())
+        }
+    }
+
     /// Ends the session on the server; an already-ended one is fine.
     pub async fn logout(&self, server: &Url, token: &str) -> AppResult<()> {
         let url = server.join("api/auth/logout").expect("joins");

@@ -104,6 +104,15 @@ pub async fn logout(app: &AppHandle, shell: &Shell) -> AppResult<()> {
     Ok(())
 }
 
+/// The signed-in session's server and token, for calls to the server.
+pub async fn current(shell: &Shell) -> AppResult<(reqwest::Url, String)> {
+    let expired = || AppError::new(ErrorCode::SessionExpired, "no session");
+    let stored = shell.store.session()?.ok_or_else(expired)?;
+    let vault = shell.vault.clone();
+    let token = blocking(move || vault.load()).await?.ok_or_else(expired)?;
+    Ok((parse_server_url(&stored.server_url)?, token))
+}
+
 /// Drops the local session: keychain entry and stored user.
 pub async fn forget(shell: &Shell) -> AppResult<()> {
     let vault = shell.vault.clone();

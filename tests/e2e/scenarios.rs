@@ -1,5 +1,6 @@
 //! The scenarios, as a person at the app would see them.
 
+mod chat_desk;
 mod chat_window;
 mod keychain;
 mod language;
@@ -17,6 +18,7 @@ macro_rules! scenarios {
 }
 
 scenarios![
+    chat_desk::agent_accepts_replies_and_ends_with_a_survey,
     chat_window::visitor_window_switches_language_and_the_ai_answers,
     keychain::keychain_keeps_tokens_per_profile,
     login::login_shows_the_workbench,

@@ -20,6 +20,17 @@ impl I18n {
         self.catalog.with_value(|c| c.message(locale, key))
     }
 
+    /// The message `key` with named arguments (reactive).
+    pub fn t_args(&self, key: &str, args: &[(&'static str, String)]) -> String {
+        let locale = self.locale.get();
+        let mut fluent = fieldesk_core::i18n::FluentArgs::new();
+        for (name, value) in args {
+            fluent.set(*name, value.clone());
+        }
+        self.catalog
+            .with_value(|c| c.message_args(locale, key, Some(&fluent)))
+    }
+
     /// The message `key` with one named argument (reactive).
     pub fn t_with(&self, key: &str, name: &'static str, value: String) -> String {
         let locale = self.locale.get();

@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod app;
+pub mod chat;
 pub mod i18n;
 pub mod language_select;
 pub mod login;

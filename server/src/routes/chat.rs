@@ -7,8 +7,8 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use fieldesk_core::api::ErrorBody;
 use fieldesk_core::chat::{
-    AgentStatusBody, ChatMessage, ChatSettingsBody, ConversationSummary, ReadBody, SendBody,
-    SurveyBody, TenantTextEntry, TransferBody,
+    AgentStatusBody, ChatAgent, ChatMessage, ChatSettingsBody, ConversationSummary, ReadBody,
+    SendBody, SurveyBody, TenantTextEntry, TransferBody,
 };
 use fieldesk_core::{ErrorCode, Role};
 use serde::Deserialize;
@@ -59,6 +59,28 @@ pub async fn get_status(
             .status(caller.tenant_id(), caller.user.id),
         capacity: Some(capacity),
     }))
+}
+
+/// Everyone in the tenant who serves chat, with their status (for transfers).
+#[utoipa::path(get, path = "/api/chat/agents", tag = "chat", security(("bearer" = [])),
+    responses((status = 200, body = Vec<ChatAgent>), (status = 403, body = ErrorBody)))]
+pub async fn agents(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<Json<Vec<ChatAgent>>, ApiError> {
+    serves_chat(&caller)?;
+    let users = state.store.users(caller.tenant_id()).await?;
+    Ok(Json(
+        users
+            .into_iter()
+            .filter(|u| u.role.serves_chat())
+            .map(|u| ChatAgent {
+                status: state.chat.presence.status(u.tenant_id, u.id),
+                user_id: u.id,
+                display_name: u.display_name,
+            })
+            .collect(),
+    ))
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]

@@ -31,6 +31,7 @@ use crate::{portal, visitor_ws, ws};
         ws::connect,
         chat::get_status,
         chat::set_status,
+        chat::agents,
         chat::list,
         chat::history,
         chat::send,
@@ -87,6 +88,7 @@ pub fn router(state: AppState) -> Router {
         .route("/users/{id}", get(users::get_one))
         .route("/ws", get(ws::connect))
         .route("/chat/status", get(chat::get_status).put(chat::set_status))
+        .route("/chat/agents", get(chat::agents))
         .route("/chat/conversations", get(chat::list))
         .route(
             "/chat/conversations/{id}/messages",

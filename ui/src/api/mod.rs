@@ -2,6 +2,7 @@
 //! returning core DTOs or an [`IpcError`] with a stable code. Nothing else
 //! in the UI knows about `invoke` or event plumbing.
 
+pub mod chat;
 mod tauri;
 
 use fieldesk_core::api::Me;

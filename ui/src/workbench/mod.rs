@@ -7,6 +7,7 @@ use leptos::task::spawn_local;
 
 use crate::api::{self, ConnectionState};
 use crate::app::Screen;
+use crate::chat::ChatDesk;
 use crate::i18n::{tr, use_i18n};
 use crate::language_select::LanguageSelect;
 
@@ -33,6 +34,9 @@ pub fn Workbench(screen: RwSignal<Screen>, me: Me) -> impl IntoView {
         });
     };
     let role_key = me.role.message_key();
+    let role = me.role;
+    let serves_chat = role.serves_chat();
+    let me_id = me.user_id;
     let display_name = me.display_name.clone();
     let welcome_name = me.display_name.clone();
 
@@ -60,7 +64,8 @@ pub fn Workbench(screen: RwSignal<Screen>, me: Me) -> impl IntoView {
                 </button>
             </header>
             <main class="workbench-main">
-                <section class="panel welcome">
+                {serves_chat.then(|| view! { <ChatDesk me=me_id role=role /> })}
+                <section class="panel welcome" class:compact=serves_chat>
                     <h2 data-testid="welcome">
                         {move || i18n.t_with("workbench-welcome", "name", welcome_name.clone())}
                     </h2>

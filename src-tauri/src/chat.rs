@@ -1,0 +1,141 @@
+//! Use cases of the agent's chat workbench: thin calls to the server's
+//! `/api/chat` with the session's token. Replies keep their client message
+//! id across retries, so a flaky network never sends one twice.
+
+use std::time::Duration;
+
+use fieldesk_core::ErrorCode;
+use fieldesk_core::chat::{
+    AgentStatus, AgentStatusBody, ChatAgent, ChatMessage, ConversationSummary, ReadBody, SendBody,
+    TransferBody,
+};
+use reqwest::Method;
+
+use crate::error::{AppError, AppResult};
+use crate::session::current;
+use crate::state::Shell;
+
+/// Tries for a reply before the UI shows it as failed (it can retry with
+/// the same id).
+const SEND_ATTEMPTS: u32 = 3;
+
+const NO_BODY: Option<&()> = None;
+
+pub async fn status(shell: &Shell) -> AppResult<AgentStatusBody> {
+    let (server, token) = current(shell).await?;
+    shell
+        .client
+        .call(Method::GET, &server, &token, "api/chat/status", NO_BODY)
+        .await
+}
+
+pub async fn set_status(
+    shell: &Shell,
+    status: AgentStatus,
+    capacity: Option<u32>,
+) -> AppResult<AgentStatusBody> {
+    let (server, token) = current(shell).await?;
+    let body = AgentStatusBody { status, capacity };
+    shell
+        .client
+        .call(Method::PUT, &server, &token, "api/chat/status", Some(&body))
+        .await
+}
+
+pub async fn conversations(shell: &Shell, tab: &str) -> AppResult<Vec<ConversationSummary>> {
+    let (server, token) = current(shell).await?;
+    if !matches!(tab, "mine" | "queued" | "follow_up" | "all") {
+        return Err(AppError::new(ErrorCode::BadRequest, format!("tab {tab}")));
+    }
+    let path = format!("api/chat/conversations?tab={tab}");
+    shell
+        .client
+        .call(Method::GET, &server, &token, &path, NO_BODY)
+        .await
+}
+
+pub async fn messages(
+    shell: &Shell,
+    conversation_id: i64,
+    after: i64,
+) -> AppResult<Vec<ChatMessage>> {
+    let (server, token) = current(shell).await?;
+    let path = format!("api/chat/conversations/{conversation_id}/messages?after={after}");
+    shell
+        .client
+        .call(Method::GET, &server, &token, &path, NO_BODY)
+        .await
+}
+
+pub async fn agents(shell: &Shell) -> AppResult<Vec<ChatAgent>> {
+    let (server, token) = current(shell).await?;
+    shell
+        .client
+        .call(Method::GET, &server, &token, "api/chat/agents", NO_BODY)
+        .await
+}
+
+pub async fn send(
+    shell: &Shell,
+    conversation_id: i64,
+    client_id: String,
+    text: String,
+) -> AppResult<ChatMessage> {
+    let (server, token) = current(shell).await?;
+    let path = format!("api/chat/conversations/{conversation_id}/messages");
+    let body = SendBody { client_id, text };
+    let mut attempt = 1;
+    loop {
+        match shell
+            .client
+            .call(Method::POST, &server, &token, &path, Some(&body))
+            .await
+        {
+            Err(e) if e.code == ErrorCode::ServerUnreachable && attempt < SEND_ATTEMPTS => {
+                tokio::time::sleep(Duration::from_millis(500 * u64::from(attempt))).await;
+                attempt += 1;
+            }
+            other => return other,
+        }
+    }
+}
+
+/// `accept`, `end`: actions on a conversation without a body.
+pub async fn act(shell: &Shell, conversation_id: i64, action: &str) -> AppResult<()> {
+    let (server, token) = current(shell).await?;
+    let path = format!("api/chat/conversations/{conversation_id}/{action}");
+    shell
+        .client
+        .call_no_content(Method::POST, &server, &token, &path, NO_BODY)
+        .await
+}
+
+pub async fn transfer(
+    shell: &Shell,
+    conversation_id: i64,
+    to_agent: i64,
+    note: String,
+) -> AppResult<()> {
+    let (server, token) = current(shell).await?;
+    let path = format!("api/chat/conversations/{conversation_id}/transfer");
+    let body = TransferBody { to_agent, note };
+    shell
+        .client
+        .call_no_content(Method::POST, &server, &token, &path, Some(&body))
+        .await
+}
+
+pub async fn read(shell: &Shell, conversation_id: i64, up_to: i64) -> AppResult<()> {
+    let (server, token) = current(shell).await?;
+    let path = format!("api/chat/conversations/{conversation_id}/read");
+    shell
+        .client
+        .call_no_content(
+            Method::POST,
+            &server,
+            &token,
+            &path,
+            Some(&ReadBody { up_to }),
+        )
+        .await
+}

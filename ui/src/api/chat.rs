@@ -1,0 +1,125 @@
+//! The chat workbench's commands (see `src-tauri/src/chat.rs`).
+
+use fieldesk_core::chat::{
+    AgentStatus, AgentStatusBody, ChatAgent, ChatMessage, ConversationSummary,
+};
+use serde::Serialize;
+
+use super::{IpcResult, NoArgs, tauri::invoke};
+
+/// Chat events from the shell: `fieldesk_core::event::ServerEvent`s.
+pub const CHAT_EVENT: &str = "chat";
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Conversation {
+    conversation_id: i64,
+}
+
+pub async fn status() -> IpcResult<AgentStatusBody> {
+    invoke("chat_status", &NoArgs {}).await
+}
+
+pub async fn set_status(status: AgentStatus) -> IpcResult<AgentStatusBody> {
+    #[derive(Serialize)]
+    struct Args {
+        status: AgentStatus,
+    }
+    invoke("chat_set_status", &Args { status }).await
+}
+
+pub async fn conversations(tab: &str) -> IpcResult<Vec<ConversationSummary>> {
+    #[derive(Serialize)]
+    struct Args<'a> {
+        tab: &'a str,
+    }
+    invoke("chat_conversations", &Args { tab }).await
+}
+
+pub async fn messages(conversation_id: i64, after: i64) -> IpcResult<Vec<ChatMessage>> {
+    #[derive(Serialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Args {
+        conversation_id: i64,
+        after: i64,
+    }
+    invoke(
+        "chat_messages",
+        &Args {
+            conversation_id,
+            after,
+        },
+    )
+    .await
+}
+
+pub async fn agents() -> IpcResult<Vec<ChatAgent>> {
+    invoke("chat_agents", &NoArgs {}).await
+}
+
+pub async fn send(conversation_id: i64, client_id: &str, text: &str) -> IpcResult<ChatMessage> {
+    #[derive(Serialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Args<'a> {
+        conversation_id: i64,
+        client_id: &'a str,
+        text: &'a str,
+    }
+    invoke(
+        "chat_send",
+        &Args {
+            conversation_id,
+            client_id,
+            text,
+        },
+    )
+    .await
+}
+
+pub async fn accept(conversation_id: i64) -> IpcResult<()> {
+    invoke("chat_accept", &Conversation { conversation_id }).await
+}
+
+pub async fn end(conversation_id: i64) -> IpcResult<()> {
+    invoke("chat_end", &Conversation { conversation_id }).await
+}
+
+pub async fn transfer(conversation_id: i64, to_agent: i64, note: &str) -> IpcResult<()> {
+    #[derive(Serialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Args<'a> {
+        conversation_id: i64,
+        to_agent: i64,
+        note: &'a str,
+    }
+    invoke(
+        "chat_transfer",
+        &Args {
+            conversation_id,
+            to_agent,
+            note,
+        },
+    )
+    .await
+}
+
+pub async fn read(conversation_id: i64, up_to: i64) -> IpcResult<()> {
+    #[derive(Serialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Args {
+        conversation_id: i64,
+        up_to: i64,
+    }
+    invoke(
+        "chat_read",
+        &Args {
+            conversation_id,
+            up_to,
+        },
+    )
+    .await
+}
+
+pub async fn typing(conversation_id: i64) -> IpcResult<()> {
+    invoke("chat_typing", &Conversation { conversation_id }).await
+}

@@ -1,0 +1,325 @@
+//! The agent's chat desk: status, conversation tabs with unread counts,
+//! and the chat view (history with the AI transcript, the visitor's
+//! language, typing, delivery state, reply, accept, transfer, end). Live
+//! through the shell's `chat` events; reloads after a reconnect.
+
+mod view;
+
+use std::collections::HashMap;
+
+use fieldesk_core::chat::{AgentStatus, Author, ChatAgent, ChatMessage, ConversationSummary};
+use fieldesk_core::event::ServerEvent;
+use fieldesk_core::{ErrorCode, Role};
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+use crate::api::{self, ConnectionState, chat};
+use crate::i18n::{I18n, tr, use_i18n};
+
+pub use view::ChatView;
+
+/// The desk's state, shared by its components.
+#[derive(Clone, Copy)]
+pub struct Desk {
+    pub tab: RwSignal<&'static str>,
+    pub list: RwSignal<Vec<ConversationSummary>>,
+    pub counts: RwSignal<(usize, usize)>,
+    pub known: RwSignal<HashMap<i64, ConversationSummary>>,
+    pub selected: RwSignal<Option<i64>>,
+    pub messages: RwSignal<Vec<ChatMessage>>,
+    pub typing: RwSignal<Option<i64>>,
+    pub status: RwSignal<AgentStatus>,
+    pub agents: RwSignal<Vec<ChatAgent>>,
+    pub notice: RwSignal<Option<String>>,
+    pub error: RwSignal<Option<ErrorCode>>,
+    pub me: i64,
+    pub i18n: I18n,
+}
+
+impl Desk {
+    /// Reloads the current tab and the counts.
+    pub fn refresh(self) {
+        spawn_local(async move {
+            let tab = self.tab.get_untracked();
+            match chat::conversations(tab).await {
+                Ok(list) => {
+                    self.known.update(|k| {
+                        for c in &list {
+                            k.insert(c.id, c.clone());
+                        }
+                    });
+                    self.list.set(list);
+                }
+                Err(e) => self.error.set(Some(e.code)),
+            }
+            let mine = chat::conversations("mine")
+                .await
+                .map(|l| l.len())
+                .unwrap_or(0);
+            let queued = chat::conversations("queued")
+                .await
+                .map(|l| l.len())
+                .unwrap_or(0);
+            self.counts.set((mine, queued));
+        });
+    }
+
+    /// Loads the selected conversation's messages after the last one held.
+    pub fn load_messages(self) {
+        let Some(id) = self.selected.get_untracked() else {
+            return;
+        };
+        let after = self
+            .messages
+            .with_untracked(|m| m.last().map_or(0, |m| m.id));
+        spawn_local(async move {
+            match chat::messages(id, after).await {
+                Ok(new) if self.selected.get_untracked() == Some(id) => {
+                    for m in new {
+                        self.add(m);
+                    }
+                    self.mark_read();
+                }
+                Ok(_) => {}
+                Err(e) => self.error.set(Some(e.code)),
+            }
+        });
+    }
+
+    pub fn add(self, m: ChatMessage) {
+        self.messages.update(|all| {
+            if !all.iter().any(|x| x.id == m.id) {
+                let at = all.partition_point(|x| x.id < m.id);
+                all.insert(at, m);
+            }
+        });
+    }
+
+    /// Tells the visitor we read their messages (when serving them).
+    pub fn mark_read(self) {
+        let Some(id) = self.selected.get_untracked() else {
+            return;
+        };
+        let serving = self.known.with_untracked(|k| {
+            k.get(&id)
+                .is_some_and(|c| c.agent_id == Some(self.me) && c.unread > 0)
+        });
+        let last = self.messages.with_untracked(|m| {
+            m.iter()
+                .filter(|m| m.author == Author::Visitor)
+                .map(|m| m.id)
+                .max()
+        });
+        if let (true, Some(up_to)) = (serving, last) {
+            spawn_local(async move {
+                let _ = chat::read(id, up_to).await;
+            });
+        }
+    }
+
+    pub fn select(self, id: i64) {
+        self.selected.set(Some(id));
+        self.messages.set(vec![]);
+        self.error.set(None);
+        self.load_messages();
+    }
+
+    fn on_event(self, event: ServerEvent) {
+        match event {
+            ServerEvent::ConversationChanged { conversation } => {
+                let id = conversation.id;
+                self.known.update(|k| {
+                    k.insert(id, conversation);
+                });
+                self.refresh();
+                if self.selected.get_untracked() == Some(id) {
+                    self.mark_read();
+                }
+            }
+            ServerEvent::ChatMessage { message } => {
+                if self.selected.get_untracked() == Some(message.conversation_id) {
+                    if message.author == Author::Visitor {
+                        self.typing.set(None);
+                    }
+                    self.add(message);
+                }
+            }
+            ServerEvent::VisitorTyping { conversation_id } => {
+                self.typing.set(Some(conversation_id));
+                set_timeout(
+                    move || {
+                        if self.typing.get_untracked() == Some(conversation_id) {
+                            self.typing.set(None);
+                        }
+                    },
+                    std::time::Duration::from_secs(4),
+                );
+            }
+            ServerEvent::VisitorMarks {
+                conversation_id,
+                delivered_up_to,
+                read_up_to,
+            } => self.known.update(|k| {
+                if let Some(c) = k.get_mut(&conversation_id) {
+                    c.visitor_delivered_up_to = c.visitor_delivered_up_to.max(delivered_up_to);
+                    c.visitor_read_up_to = c.visitor_read_up_to.max(read_up_to);
+                }
+            }),
+            ServerEvent::Transferred {
+                from_agent, note, ..
+            } => {
+                let text = self
+                    .i18n
+                    .t_args("desk-transferred", &[("agent", from_agent), ("note", note)]);
+                self.notice.set(Some(text));
+                self.refresh();
+            }
+            _ => {}
+        }
+    }
+}
+
+const TABS: [(&str, &str); 4] = [
+    ("mine", "desk-tab-mine"),
+    ("queued", "desk-tab-queued"),
+    ("follow_up", "desk-tab-follow-up"),
+    ("all", "desk-tab-all"),
+];
+
+const STATUSES: [(AgentStatus, &str, &str); 3] = [
+    (AgentStatus::Online, "online", "desk-status-online"),
+    (AgentStatus::Away, "away", "desk-status-away"),
+    (AgentStatus::Offline, "offline", "desk-status-offline"),
+];
+
+#[component]
+pub fn ChatDesk(me: i64, role: Role) -> impl IntoView {
+    let i18n = use_i18n();
+    let desk = Desk {
+        tab: RwSignal::new("mine"),
+        list: RwSignal::new(vec![]),
+        counts: RwSignal::new((0, 0)),
+        known: RwSignal::new(HashMap::new()),
+        selected: RwSignal::new(None),
+        messages: RwSignal::new(vec![]),
+        typing: RwSignal::new(None),
+        status: RwSignal::new(AgentStatus::Offline),
+        agents: RwSignal::new(vec![]),
+        notice: RwSignal::new(None),
+        error: RwSignal::new(None),
+        me,
+        i18n,
+    };
+    api::listen(chat::CHAT_EVENT, move |event: ServerEvent| {
+        desk.on_event(event)
+    });
+    // After a reconnect: whatever happened meanwhile.
+    api::listen(api::CONNECTION_EVENT, move |state: ConnectionState| {
+        if state == ConnectionState::Online {
+            desk.refresh();
+            desk.load_messages();
+        }
+    });
+    spawn_local(async move {
+        if let Ok(s) = chat::status().await {
+            desk.status.set(s.status);
+        }
+        if let Ok(agents) = chat::agents().await {
+            desk.agents.set(agents);
+        }
+    });
+    desk.refresh();
+
+    let set_status = move |ev| {
+        let value = event_target_value(&ev);
+        let Some((status, _, _)) = STATUSES.iter().find(|(_, v, _)| *v == value) else {
+            return;
+        };
+        let status = *status;
+        spawn_local(async move {
+            match chat::set_status(status).await {
+                Ok(s) => desk.status.set(s.status),
+                Err(e) => desk.error.set(Some(e.code)),
+            }
+        });
+    };
+    let tabs = TABS
+        .into_iter()
+        .filter(|(tab, _)| *tab != "all" || role.oversees_chat())
+        .map(|(tab, key)| {
+            let count = move || match tab {
+                "mine" => desk.counts.get().0.to_string(),
+                "queued" => desk.counts.get().1.to_string(),
+                _ => String::new(),
+            };
+            view! {
+                <button class="tab" class:active=move || desk.tab.get() == tab
+                    data-testid=format!("tab-{tab}")
+                    on:click=move |_| { desk.tab.set(tab); desk.refresh(); }>
+                    {tr(key)}" "<span class="count">{count}</span>
+                </button>
+            }
+        })
+        .collect_view();
+
+    view! {
+        <section class="desk" data-testid="chat-desk">
+            <aside class="desk-list">
+                <label class="desk-status">
+                    <span>{tr("desk-status-label")}</span>
+                    <select data-testid="agent-status" on:change=set_status
+                        prop:value=move || STATUSES.iter().find(|(s, _, _)| *s == desk.status.get()).map_or("offline", |(_, v, _)| *v)>
+                        {STATUSES.into_iter().map(|(status, value, key)| view! {
+                            <option value=value selected=move || desk.status.get() == status>{tr(key)}</option>
+                        }).collect_view()}
+                    </select>
+                </label>
+                <nav class="tabs">{tabs}</nav>
+                <ul class="conversations">
+                    <For each=move || desk.list.get() key=|c| (c.id, c.last_message_at, c.unread, c.state) let:c>
+                        <ConversationItem c desk />
+                    </For>
+                </ul>
+                <Show when=move || desk.list.get().is_empty()>
+                    <p class="muted" data-testid="no-conversations">{tr("desk-no-conversations")}</p>
+                </Show>
+            </aside>
+            <Show when=move || desk.notice.get().is_some()>
+                <div class="notice" data-testid="desk-notice">{move || desk.notice.get().unwrap_or_default()}</div>
+            </Show>
+            <Show when=move || desk.error.get().is_some()>
+                <div class="error" role="alert" data-testid="desk-error">
+                    {move || desk.error.get().map(|c| i18n.t(c.message_key())).unwrap_or_default()}
+                </div>
+            </Show>
+            <ChatView desk />
+        </section>
+    }
+}
+
+#[component]
+fn ConversationItem(c: ConversationSummary, desk: Desk) -> impl IntoView {
+    let id = c.id;
+    let language_key = language_key(c.locale);
+    let unread = c.unread;
+    view! {
+        <li>
+            <button class="conversation" class:selected=move || desk.selected.get() == Some(id)
+                data-testid="conversation" data-id=id.to_string()
+                on:click=move |_| desk.select(id)>
+                <span class="name">{c.visitor_name.clone()}</span>
+                <span class="lang">{tr(language_key)}</span>
+                {(unread > 0).then(|| view! { <span class="unread" data-testid="unread">{unread.to_string()}</span> })}
+                <span class="last">{c.last_message.clone().unwrap_or_default()}</span>
+            </button>
+        </li>
+    }
+}
+
+pub fn language_key(locale: fieldesk_core::Locale) -> &'static str {
+    match locale {
+        fieldesk_core::Locale::ZhCn => "language-zh-CN",
+        fieldesk_core::Locale::ZhTw => "language-zh-TW",
+        fieldesk_core::Locale::En => "language-en",
+    }
+}

@@ -1,0 +1,240 @@
+//! One conversation: header (visitor, language, state), messages with
+//! the AI transcript, typing, delivery state, and the actions.
+
+use fieldesk_core::chat::{Author, ChatMessage, Delivery};
+use fieldesk_core::handoff::HandoffState;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+use super::{Desk, language_key};
+use crate::api::chat;
+use crate::i18n::tr;
+
+fn new_client_id() -> String {
+    format!(
+        "a{}-{}",
+        js_sys::Date::now() as u64,
+        (js_sys::Math::random() * 1e9) as u64
+    )
+}
+
+/// Links in chat text become anchors; everything else stays text.
+fn linkified(text: &str) -> Vec<AnyView> {
+    let mut out = Vec::new();
+    for (i, word) in text.split(' ').enumerate() {
+        if i > 0 {
+            out.push(" ".into_any());
+        }
+        if (word.starts_with("https://") || word.starts_with("http://")) && word.len() > 8 {
+            let href = word.to_owned();
+            let label = word.to_owned();
+            out.push(
+                view! { <a href=href target="_blank" rel="noopener noreferrer nofollow">{label}</a> }
+                    .into_any(),
+            );
+        } else {
+            out.push(word.to_owned().into_any());
+        }
+    }
+    out
+}
+
+#[component]
+pub fn ChatView(desk: Desk) -> impl IntoView {
+    let i18n = desk.i18n;
+    let summary = move || {
+        let id = desk.selected.get()?;
+        desk.known.with(|k| k.get(&id).cloned())
+    };
+    let serving =
+        move || summary().is_some_and(|c| c.state == (HandoffState::Human { agent_id: desk.me }));
+    let draft = RwSignal::new(String::new());
+    // Replies not yet confirmed: (client id, text, failed).
+    let pending = RwSignal::new(Vec::<(String, String, bool)>::new());
+    let transfer_to = RwSignal::new(String::new());
+    let transfer_note = RwSignal::new(String::new());
+
+    let send_reply = move |client_id: String, text: String| {
+        let Some(id) = desk.selected.get_untracked() else {
+            return;
+        };
+        pending.update(|p| {
+            p.retain(|(c, _, _)| *c != client_id);
+            p.push((client_id.clone(), text.clone(), false));
+        });
+        spawn_local(async move {
+            match chat::send(id, &client_id, &text).await {
+                Ok(m) => {
+                    pending.update(|p| p.retain(|(c, _, _)| *c != client_id));
+                    desk.add(m);
+                }
+                Err(e) => {
+                    pending.update(|p| {
+                        for x in p.iter_mut().filter(|x| x.0 == client_id) {
+                            x.2 = true;
+                        }
+                    });
+                    desk.error.set(Some(e.code));
+                }
+            }
+        });
+    };
+    let action = move |what: &'static str| {
+        let Some(id) = desk.selected.get_untracked() else {
+            return;
+        };
+        spawn_local(async move {
+            let result = match what {
+                "accept" => chat::accept(id).await,
+                _ => chat::end(id).await,
+            };
+            match result {
+                Ok(()) => {
+                    desk.error.set(None);
+                    desk.refresh();
+                    desk.load_messages();
+                }
+                Err(e) => desk.error.set(Some(e.code)),
+            }
+        });
+    };
+    let transfer = move |_| {
+        let (Some(id), Ok(to)) = (
+            desk.selected.get_untracked(),
+            transfer_to.get_untracked().parse::<i64>(),
+        ) else {
+            return;
+        };
+        let note = transfer_note.get_untracked();
+        spawn_local(async move {
+            match chat::transfer(id, to, &note).await {
+                Ok(()) => {
+                    transfer_note.set(String::new());
+                    desk.refresh();
+                }
+                Err(e) => desk.error.set(Some(e.code)),
+            }
+        });
+    };
+
+    let message_view = move |m: ChatMessage| {
+        let (class, who) = match &m.author {
+            Author::Visitor => ("msg visitor", i18n.t("desk-visitor")),
+            Author::Bot => ("msg bot", i18n.t("portal-ai-assistant")),
+            Author::Agent { name, .. } => ("msg agent", name.clone()),
+            Author::System => ("msg system", String::new()),
+        };
+        let mine = matches!(m.author, Author::Agent { user_id, .. } if user_id == desk.me);
+        let id = m.id;
+        let delivery = move || {
+            let c = summary()?;
+            let key = match Delivery::of(id, c.visitor_delivered_up_to, c.visitor_read_up_to) {
+                Delivery::Sent => "desk-delivery-sent",
+                Delivery::Delivered => "desk-delivery-delivered",
+                Delivery::Read => "desk-delivery-read",
+            };
+            Some(i18n.t(key))
+        };
+        let author = match &m.author {
+            Author::Visitor => "visitor",
+            Author::Bot => "bot",
+            Author::Agent { .. } => "agent",
+            Author::System => "system",
+        };
+        let ai = m.ai_generated;
+        let references: Vec<String> = m.references.iter().map(|r| r.title.clone()).collect();
+        view! {
+            <div class=class data-testid="chat-message" data-author=author>
+                {(!who.is_empty()).then(|| view! { <div class="who">{who}</div> })}
+                <div class="body">{linkified(&m.body)}</div>
+                {ai.then(|| view! { <span class="ai-label">{tr("chat-ai-label")}</span> })}
+                {(!references.is_empty()).then(|| view! {
+                    <div class="references">{tr("chat-references")}": "{references.join(" · ")}</div>
+                })}
+                {mine.then(|| view! { <div class="delivery" data-testid="delivery">{delivery}</div> })}
+            </div>
+        }
+    };
+
+    view! {
+        <section class="chat-view">
+            <Show when=move || summary().is_some()
+                fallback=move || view! { <p class="muted placeholder">{tr("desk-pick-conversation")}</p> }>
+                <header class="chat-head">
+                    <h2 data-testid="chat-visitor">{move || summary().map(|c| c.visitor_name).unwrap_or_default()}</h2>
+                    <span class="badge" data-testid="visitor-language">
+                        {move || summary().map(|c| i18n.t(language_key(c.locale))).unwrap_or_default()}
+                    </span>
+                    <span class="badge" data-testid="chat-state">
+                        {move || summary().map(|c| i18n.t(match c.state {
+                            HandoffState::Bot => "desk-state-bot",
+                            HandoffState::Queued => "desk-state-queued",
+                            HandoffState::Human { .. } => "desk-state-human",
+                            HandoffState::Closed => "desk-state-closed",
+                        })).unwrap_or_default()}
+                    </span>
+                    <div class="spacer"></div>
+                    <Show when=move || summary().is_some_and(|c| matches!(c.state, HandoffState::Queued | HandoffState::Bot))>
+                        <button data-testid="accept" on:click=move |_| action("accept")>{tr("desk-accept")}</button>
+                    </Show>
+                    <Show when=serving>
+                        <button class="secondary" data-testid="end" on:click=move |_| action("end")>{tr("desk-end")}</button>
+                    </Show>
+                </header>
+                <div class="chat-messages" data-testid="chat-messages">
+                    <For each=move || desk.messages.get() key=|m| m.id let:m>
+                        {message_view(m)}
+                    </For>
+                    <For each=move || pending.get() key=|p| (p.0.clone(), p.2) let:p>
+                        <div class="msg agent pending" data-testid="pending">
+                            <div class="body">{p.1.clone()}</div>
+                            <div class="delivery">
+                                {if p.2 { tr("desk-failed")() } else { tr("desk-sending")() }}
+                                {p.2.then(|| {
+                                    let (id, text) = (p.0.clone(), p.1.clone());
+                                    view! { <button class="link" on:click=move |_| send_reply(id.clone(), text.clone())>{tr("desk-retry")}</button> }
+                                })}
+                            </div>
+                        </div>
+                    </For>
+                </div>
+                <Show when=move || desk.typing.get().is_some() && desk.typing.get() == desk.selected.get()>
+                    <div class="typing" data-testid="visitor-typing">{tr("desk-visitor-typing")}</div>
+                </Show>
+                <Show when=serving>
+                    <form class="reply" on:submit=move |ev| {
+                        ev.prevent_default();
+                        let text = draft.get_untracked().trim().to_owned();
+                        if !text.is_empty() {
+                            draft.set(String::new());
+                            send_reply(new_client_id(), text);
+                        }
+                    }>
+                        <input data-testid="reply-input" maxlength="4000"
+                            placeholder=move || i18n.t("desk-reply-placeholder")
+                            prop:value=move || draft.get()
+                            on:input=move |ev| {
+                                draft.set(event_target_value(&ev));
+                                if let Some(id) = desk.selected.get_untracked() {
+                                    spawn_local(async move { let _ = chat::typing(id).await; });
+                                }
+                            } />
+                        <button type="submit" data-testid="reply-send">{tr("desk-send")}</button>
+                    </form>
+                    <div class="transfer">
+                        <select data-testid="transfer-to" on:change=move |ev| transfer_to.set(event_target_value(&ev))>
+                            <option value="">{tr("desk-transfer-to")}</option>
+                            {move || desk.agents.get().into_iter().filter(|a| a.user_id != desk.me).map(|a| view! {
+                                <option value=a.user_id.to_string()>{a.display_name}</option>
+                            }).collect_view()}
+                        </select>
+                        <input data-testid="transfer-note" placeholder=move || i18n.t("desk-transfer-note")
+                            prop:value=move || transfer_note.get()
+                            on:input=move |ev| transfer_note.set(event_target_value(&ev)) />
+                        <button class="secondary" data-testid="transfer" on:click=transfer>{tr("desk-transfer")}</button>
+                    </div>
+                </Show>
+            </Show>
+        </section>
+    }
+}
