@@ -5,7 +5,8 @@ use std::process::Command;
 
 use crate::shell::{self, cargo, root, step};
 
-pub fn bench() -> anyhow::Result<()> {
+/// `cargo xtask bench [chat]`: the API scenarios, or the chat scenario.
+pub fn bench(args: &[String]) -> anyhow::Result<()> {
     step("bench: release build");
     cargo(&["build", "--release", "-p", "fieldesk-server"])?;
     cargo(&[
@@ -16,7 +17,12 @@ pub fn bench() -> anyhow::Result<()> {
         "--bin",
         "fieldesk-load",
     ])?;
-    step("bench: server load (loopback)");
+    let scenario = args.first().map_or("api", String::as_str);
+    step(&format!("bench: {scenario} load (loopback)"));
     let release = root().join("target/release");
-    shell::run(Command::new(release.join("fieldesk-load")).arg(release.join("fieldesk-server")))
+    shell::run(
+        Command::new(release.join("fieldesk-load"))
+            .arg(release.join("fieldesk-server"))
+            .arg(scenario),
+    )
 }

@@ -21,6 +21,7 @@ const USAGE: &str = "usage: cargo xtask <run|test|e2e|bench|ui|setup>
   test   fmt, clippy, all tests, wasm builds, boundary and translation checks, e2e
   e2e    build the app and run the WebDriver end-to-end suite (args filter scenarios)
   bench  build in release and load the real server on 127.0.0.1; prints figures
+         (`bench chat`: concurrent conversations vs a bare WebSocket relay)
   ui     build the wasm UI and the visitor chat window (ui/dist, portal/dist)
   setup  install missing system packages (as root) and tools";
 
@@ -35,7 +36,7 @@ fn main() -> anyhow::Result<()> {
             ui::build()?;
             checks::e2e(&args[1..])
         }
-        Some("bench") => bench::bench(),
+        Some("bench") => bench::bench(&args[1..]),
         Some("ui") => ui::build(),
         Some("setup") => setup::setup(),
         _ => bail!("{USAGE}"),

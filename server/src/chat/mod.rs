@@ -176,18 +176,23 @@ impl ChatService {
 
     /// Tells the staff that a conversation changed.
     async fn announce(&self, tenant_id: i64, conversation_id: i64) -> ChatResult<()> {
-        let settings = self.store.chat_settings(tenant_id).await?;
-        let place = self
-            .queue_place(tenant_id, conversation_id, &settings)
-            .await?;
-        if let Some(row) = self
+        let Some(row) = self
             .store
             .conversation_row(tenant_id, conversation_id)
             .await?
-        {
-            let conversation = self.summary(row, place);
-            self.to_staff(tenant_id, ServerEvent::ConversationChanged { conversation });
-        }
+        else {
+            return Ok(());
+        };
+        // Only a queued conversation has a place to compute.
+        let place = if row.conversation.state == HandoffState::Queued {
+            let settings = self.store.chat_settings(tenant_id).await?;
+            self.queue_place(tenant_id, conversation_id, &settings)
+                .await?
+        } else {
+            None
+        };
+        let conversation = self.summary(row, place);
+        self.to_staff(tenant_id, ServerEvent::ConversationChanged { conversation });
         Ok(())
     }
 

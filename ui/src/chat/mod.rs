@@ -136,13 +136,13 @@ impl Desk {
                     self.mark_read();
                 }
             }
-            ServerEvent::ChatMessage { message } => {
-                if self.selected.get_untracked() == Some(message.conversation_id) {
-                    if message.author == Author::Visitor {
-                        self.typing.set(None);
-                    }
-                    self.add(message);
+            ServerEvent::ChatMessage { message }
+                if self.selected.get_untracked() == Some(message.conversation_id) =>
+            {
+                if message.author == Author::Visitor {
+                    self.typing.set(None);
                 }
+                self.add(message);
             }
             ServerEvent::VisitorTyping { conversation_id } => {
                 self.typing.set(Some(conversation_id));

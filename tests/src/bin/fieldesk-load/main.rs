@@ -2,6 +2,11 @@
 //! given as the first argument) on 127.0.0.1 with a temporary SQLite file,
 //! drives it over HTTP and WebSocket with a bounded number of requests, and
 //! prints latency and throughput. Traffic goes to loopback only.
+//!
+//! `fieldesk-load <server> [api|chat]`: the API scenarios (default) or the
+//! chat scenario (see [`chat`]).
+
+mod chat;
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -15,12 +20,12 @@ const LOGINS: usize = 30;
 const WS_CONNECTS: usize = 300;
 const BAD_REQUESTS: usize = 5_000;
 
-fn percentile(sorted: &[Duration], p: f64) -> f64 {
+pub(crate) fn percentile(sorted: &[Duration], p: f64) -> f64 {
     let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
     sorted[i].as_secs_f64() * 1000.0
 }
 
-fn report(name: &str, mut samples: Vec<Duration>, wall: Duration) {
+pub(crate) fn report(name: &str, mut samples: Vec<Duration>, wall: Duration) {
     samples.sort();
     println!(
         "{name:<28} {:>7} req  {:>9.0} req/s  p50 {:>7.2} ms  p95 {:>7.2} ms  p99 {:>7.2} ms",
@@ -68,6 +73,10 @@ async fn main() {
             .nth(1)
             .expect("usage: fieldesk-load <fieldesk-server binary>"),
     );
+    if std::env::args().nth(2).as_deref() == Some("chat") {
+        chat::run(&bin).await;
+        return;
+    }
     let server = TestServer::start(&bin);
     println!(
         "server: {} (fresh SQLite data dir), {CLIENTS} concurrent clients",
