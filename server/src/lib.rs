@@ -49,6 +49,22 @@ pub async fn serve(
         settings.visitor_burst,
         settings.visitor_per_sec,
     ));
+    let hours_check = settings.hours_check;
+    let sweeper = chat.clone();
+    let mut sweeper_stop = stop_rx.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(hours_check);
+        loop {
+            tokio::select! {
+                _ = tick.tick() => {
+                    if let Err(e) = sweeper.close_queues_out_of_hours().await {
+                        tracing::error!(%e, "closing queues out of hours");
+                    }
+                }
+                _ = sweeper_stop.changed() => return,
+            }
+        }
+    });
     let state = AppState {
         store,
         hub,

@@ -55,6 +55,9 @@ enum Command {
         /// …and per second after it.
         #[arg(long, default_value_t = 1.0)]
         visitor_per_sec: f64,
+        /// How often queued conversations are checked against business hours.
+        #[arg(long, default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..))]
+        hours_check_secs: u64,
     },
     /// Manage tenants.
     #[command(subcommand)]
@@ -156,6 +159,7 @@ async fn main() -> anyhow::Result<()> {
             portal_dir,
             visitor_burst,
             visitor_per_sec,
+            hours_check_secs,
         } => {
             if demo {
                 print_demo_accounts(&demo::seed(&store).await?);
@@ -175,6 +179,7 @@ async fn main() -> anyhow::Result<()> {
                 portal_dir,
                 visitor_burst,
                 visitor_per_sec,
+                hours_check: Duration::from_secs(hours_check_secs),
                 ..Settings::default()
             };
             serve(listener, Arc::new(store), settings, shutdown_signal()).await?;

@@ -28,6 +28,8 @@ pub struct Settings {
     pub visitor_per_sec: f64,
     /// The built chat window (`portal/dist`).
     pub portal_dir: PathBuf,
+    /// How often queues are checked against business hours.
+    pub hours_check: Duration,
 }
 
 impl Default for Settings {
@@ -39,6 +41,7 @@ impl Default for Settings {
             visitor_burst: 10,
             visitor_per_sec: 1.0,
             portal_dir: PathBuf::from("portal/dist"),
+            hours_check: Duration::from_secs(60),
         }
     }
 }

@@ -439,6 +439,28 @@ impl ChatService {
         }
     }
 
+    /// When business hours end, queued visitors leave the queue and hear
+    /// when service resumes (the AI agent keeps answering). Run
+    /// periodically.
+    pub async fn close_queues_out_of_hours(&self) -> ChatResult<()> {
+        for tenant_id in self.store.tenants_with_queue().await? {
+            let settings = self.store.chat_settings(tenant_id).await?;
+            let open = settings
+                .business_hours
+                .as_ref()
+                .is_none_or(|h| h.is_open(now()));
+            if open {
+                continue;
+            }
+            let _guard = self.lock(tenant_id).await;
+            for c in self.store.queue(tenant_id).await? {
+                self.handoff(&c, HandoffEvent::BusinessHoursEnded, &settings)
+                    .await?;
+            }
+        }
+        Ok(())
+    }
+
     async fn conversation(&self, tenant_id: i64, id: i64) -> ChatResult<Conversation> {
         self.store
             .conversation(tenant_id, id)

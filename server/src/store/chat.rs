@@ -159,6 +159,8 @@ pub trait ChatStore: Send + Sync + 'static {
     ) -> StoreResult<Option<ConversationRow>>;
     /// Queued conversations, first to serve first.
     async fn queue(&self, tenant_id: i64) -> StoreResult<Vec<Conversation>>;
+    /// Tenants that have queued conversations.
+    async fn tenants_with_queue(&self) -> StoreResult<Vec<i64>>;
     /// How many conversations each agent serves now.
     async fn active_counts(&self, tenant_id: i64) -> StoreResult<Vec<(i64, u32)>>;
 

@@ -467,11 +467,8 @@ async fn bad_visitor_input_gets_localized_errors_and_the_server_keeps_serving() 
         .await;
 }
 
-#[tokio::test]
-async fn out_of_hours_visitors_hear_when_service_resumes_and_can_leave_a_message() {
-    let server = TestServer::start(bin());
-    let admin = server.login("acme", "ada").await.token;
-    // Open one minute a day, ten hours from now (UTC): closed now.
+/// Settings that are closed now: open one minute a day, ten hours from now (UTC).
+fn closed_now(texts: Value) -> (Value, u16) {
     let minute_now = (std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
@@ -484,9 +481,56 @@ async fn out_of_hours_visitors_hear_when_service_resumes_and_can_leave_a_message
         "languages": ["zh-CN", "en"],
         "business_hours": {"utc_offset_minutes": 0, "weekly": [day, day, day, day, day, day, day], "holidays": []},
         "avg_handle_secs": 300,
-        "texts": [{"key": "out_of_hours", "locale": "en", "body": "We are closed."},
-                  {"key": "welcome", "locale": "zh-CN", "body": "欢迎光临 Acme"}]
+        "texts": texts,
     });
+    (settings, start)
+}
+
+#[tokio::test]
+async fn queued_visitors_leave_the_queue_when_business_hours_end() {
+    let server = TestServer::start_with(bin(), &["--hours-check-secs", "1"], true);
+    let mut v = visitor(&server, Some("en")).await;
+    v.send(&VisitorCommand::AskForHuman).await;
+    v.wait_message("queued", |m| is_notice(m, Notice::Queued))
+        .await;
+
+    let admin = server.login("acme", "ada").await.token;
+    let (settings, _) = closed_now(json!([]));
+    let res = server
+        .send_json("PUT", "/api/chat/settings", &admin, &settings)
+        .await;
+    assert_eq!(res.status(), 200);
+    let notice = v
+        .wait_message("out of hours", |m| is_notice(m, Notice::OutOfHours))
+        .await;
+    assert!(
+        notice.body.contains("Service resumes at"),
+        "{}",
+        notice.body
+    );
+    v.wait_for("back to the AI agent", |e| {
+        matches!(
+            e,
+            VisitorEvent::State {
+                state: HandoffState::Bot,
+                queue: None,
+                ..
+            }
+        )
+    })
+    .await;
+    let supervisor = server.login("acme", "sam").await.token;
+    assert!(list(&server, &supervisor, "queued").await.is_empty());
+}
+
+#[tokio::test]
+async fn out_of_hours_visitors_hear_when_service_resumes_and_can_leave_a_message() {
+    let server = TestServer::start(bin());
+    let admin = server.login("acme", "ada").await.token;
+    let (settings, start) = closed_now(json!([
+        {"key": "out_of_hours", "locale": "en", "body": "We are closed."},
+        {"key": "welcome", "locale": "zh-CN", "body": "欢迎光临 Acme"}
+    ]));
     let res = server
         .send_json("PUT", "/api/chat/settings", &admin, &settings)
         .await;

@@ -434,6 +434,18 @@ impl ChatStore for SqliteStore {
         .await
     }
 
+    async fn tenants_with_queue(&self) -> StoreResult<Vec<i64>> {
+        self.read(move |conn| {
+            let mut stmt = conn
+                .prepare("SELECT DISTINCT tenant_id FROM conversations WHERE state = 'queued'")?;
+            let rows = stmt
+                .query_map([], |r| r.get(0))?
+                .collect::<rusqlite::Result<Vec<i64>>>()?;
+            Ok(rows)
+        })
+        .await
+    }
+
     async fn active_counts(&self, tenant_id: i64) -> StoreResult<Vec<(i64, u32)>> {
         self.read(move |conn| {
             let mut stmt = conn.prepare(
