@@ -19,6 +19,11 @@ fn main() {
         "chat_transfer",
         "chat_read",
         "chat_typing",
+        "chat_settings",
+        "chat_save_settings",
+        "knowledge_articles",
+        "knowledge_save",
+        "knowledge_delete",
     ]);
     tauri_build::try_build(tauri_build::Attributes::new().app_manifest(manifest))
         .expect("tauri build script");

@@ -6,9 +6,10 @@ use std::time::Duration;
 
 use fieldesk_core::ErrorCode;
 use fieldesk_core::chat::{
-    AgentStatus, AgentStatusBody, ChatAgent, ChatMessage, ConversationSummary, ReadBody, SendBody,
-    TransferBody,
+    AgentStatus, AgentStatusBody, ChatAgent, ChatMessage, ChatSettingsBody, ConversationSummary,
+    ReadBody, SendBody, TransferBody,
 };
+use fieldesk_core::knowledge::{Article, ArticleInput};
 use reqwest::Method;
 
 use crate::error::{AppError, AppResult};
@@ -137,5 +138,69 @@ pub async fn read(shell: &Shell, conversation_id: i64, up_to: i64) -> AppResult<
             &path,
             Some(&ReadBody { up_to }),
         )
+        .await
+}
+
+pub async fn settings(shell: &Shell) -> AppResult<ChatSettingsBody> {
+    let (server, token) = current(shell).await?;
+    shell
+        .client
+        .call(Method::GET, &server, &token, "api/chat/settings", NO_BODY)
+        .await
+}
+
+pub async fn save_settings(
+    shell: &Shell,
+    settings: ChatSettingsBody,
+) -> AppResult<ChatSettingsBody> {
+    let (server, token) = current(shell).await?;
+    shell
+        .client
+        .call(
+            Method::PUT,
+            &server,
+            &token,
+            "api/chat/settings",
+            Some(&settings),
+        )
+        .await
+}
+
+pub async fn articles(shell: &Shell) -> AppResult<Vec<Article>> {
+    let (server, token) = current(shell).await?;
+    shell
+        .client
+        .call(
+            Method::GET,
+            &server,
+            &token,
+            "api/knowledge/articles",
+            NO_BODY,
+        )
+        .await
+}
+
+pub async fn save_article(
+    shell: &Shell,
+    id: Option<i64>,
+    article: ArticleInput,
+) -> AppResult<Article> {
+    let (server, token) = current(shell).await?;
+    let (method, path) = match id {
+        Some(id) => (Method::PUT, format!("api/knowledge/articles/{id}")),
+        None => (Method::POST, "api/knowledge/articles".to_owned()),
+    };
+    shell
+        .client
+        .call(method, &server, &token, &path, Some(&article))
+        .await
+}
+
+pub async fn delete_article(shell: &Shell, id: i64) -> AppResult<()> {
+    let (server, token) = current(shell).await?;
+    let path = format!("api/knowledge/articles/{id}");
+    shell
+        .client
+        .call_no_content(Method::DELETE, &server, &token, &path, NO_BODY)
         .await
 }

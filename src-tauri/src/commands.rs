@@ -4,9 +4,10 @@
 use fieldesk_core::Locale;
 use fieldesk_core::api::Me;
 use fieldesk_core::chat::{
-    AgentStatus, AgentStatusBody, ChatAgent, ChatMessage, ConversationSummary,
+    AgentStatus, AgentStatusBody, ChatAgent, ChatMessage, ChatSettingsBody, ConversationSummary,
 };
 use fieldesk_core::event::ClientMessage;
+use fieldesk_core::knowledge::{Article, ArticleInput};
 use serde::Serialize;
 use tauri::{AppHandle, State};
 
@@ -154,4 +155,36 @@ pub async fn chat_read(shell: State<'_, Shell>, conversation_id: i64, up_to: i64
 pub async fn chat_typing(shell: State<'_, Shell>, conversation_id: i64) -> AppResult<()> {
     shell.live.send(ClientMessage::Typing { conversation_id });
     Ok(())
+}
+
+#[tauri::command]
+pub async fn chat_settings(shell: State<'_, Shell>) -> AppResult<ChatSettingsBody> {
+    chat::settings(&shell).await
+}
+
+#[tauri::command]
+pub async fn chat_save_settings(
+    shell: State<'_, Shell>,
+    settings: ChatSettingsBody,
+) -> AppResult<ChatSettingsBody> {
+    chat::save_settings(&shell, settings).await
+}
+
+#[tauri::command]
+pub async fn knowledge_articles(shell: State<'_, Shell>) -> AppResult<Vec<Article>> {
+    chat::articles(&shell).await
+}
+
+#[tauri::command]
+pub async fn knowledge_save(
+    shell: State<'_, Shell>,
+    id: Option<i64>,
+    article: ArticleInput,
+) -> AppResult<Article> {
+    chat::save_article(&shell, id, article).await
+}
+
+#[tauri::command]
+pub async fn knowledge_delete(shell: State<'_, Shell>, id: i64) -> AppResult<()> {
+    chat::delete_article(&shell, id).await
 }

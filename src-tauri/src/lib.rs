@@ -49,6 +49,11 @@ pub fn run() {
             commands::chat_transfer,
             commands::chat_read,
             commands::chat_typing,
+            commands::chat_settings,
+            commands::chat_save_settings,
+            commands::knowledge_articles,
+            commands::knowledge_save,
+            commands::knowledge_delete,
         ])
         .run(tauri::generate_context!())
         .expect("the Fieldesk app runs");

@@ -1,5 +1,6 @@
 //! The scenarios, as a person at the app would see them.
 
+mod chat_admin;
 mod chat_desk;
 mod chat_window;
 mod keychain;
@@ -18,6 +19,7 @@ macro_rules! scenarios {
 }
 
 scenarios![
+    chat_admin::admin_edits_texts_and_knowledge_that_visitors_see,
     chat_desk::agent_accepts_replies_and_ends_with_a_survey,
     chat_window::visitor_window_switches_language_and_the_ai_answers,
     keychain::keychain_keeps_tokens_per_profile,

@@ -160,7 +160,9 @@ fn boundaries() -> anyhow::Result<()> {
 /// exists. Code refers to keys through `tr("…")`, `.t("…")`,
 /// `.t_with("…", …)`, `.message(…, "…")` or as `=> "…"` match arms of the
 /// `message_key` functions (`error-…`, `role-…`, `connection-…`, `language-…`),
-/// and the login form's `Some("login-…")`.
+/// the login form's `Some("login-…")`, and any string literal that looks
+/// like a key of the online service or the admin pages (`chat-…`, `desk-…`,
+/// `admin-…`, `view-…`, `portal-…`).
 fn translations() -> anyhow::Result<()> {
     let mut keys_by_locale = vec![];
     for locale in Locale::ALL {
@@ -221,13 +223,21 @@ fn translations() -> anyhow::Result<()> {
 
 fn used_keys() -> anyhow::Result<Vec<(String, String)>> {
     let patterns = [
-        r#"(?:\btr|\.t|\.t_with|\.message|\.message_args)\(\s*(?:[A-Za-z_][\w.]*,\s*)?"([^"]+)""#,
+        r#"(?:\btr|\bt|\.t|\.t_with|\.t_args|\.message|\.message_args)\(\s*(?:[A-Za-z_][\w.]*,\s*)?"([^"]+)""#,
         r#"=>\s*"((?:error|role|connection|language)-[^"]+)""#,
         r#"Some\("(login-[^"]+)"\)"#,
+        // Keys of the online service and the admin pages, wherever they appear.
+        r#"(?:^|,|=>|\[|\()\s*"((?:chat|desk|admin|view|portal)-[a-z0-9-]+)""#,
     ]
     .map(|p| regex::Regex::new(p).expect("valid pattern"));
     let mut used = vec![];
-    for dir in ["core/src", "server/src", "src-tauri/src", "ui/src"] {
+    for dir in [
+        "core/src",
+        "server/src",
+        "src-tauri/src",
+        "ui/src",
+        "portal/src",
+    ] {
         for file in rust_files(Path::new(dir))? {
             let source = std::fs::read_to_string(&file)?;
             for (n, line) in source.lines().enumerate() {

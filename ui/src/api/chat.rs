@@ -1,8 +1,9 @@
 //! The chat workbench's commands (see `src-tauri/src/chat.rs`).
 
 use fieldesk_core::chat::{
-    AgentStatus, AgentStatusBody, ChatAgent, ChatMessage, ConversationSummary,
+    AgentStatus, AgentStatusBody, ChatAgent, ChatMessage, ChatSettingsBody, ConversationSummary,
 };
+use fieldesk_core::knowledge::{Article, ArticleInput};
 use serde::Serialize;
 
 use super::{IpcResult, NoArgs, tauri::invoke};
@@ -122,4 +123,38 @@ pub async fn read(conversation_id: i64, up_to: i64) -> IpcResult<()> {
 
 pub async fn typing(conversation_id: i64) -> IpcResult<()> {
     invoke("chat_typing", &Conversation { conversation_id }).await
+}
+
+pub async fn settings() -> IpcResult<ChatSettingsBody> {
+    invoke("chat_settings", &NoArgs {}).await
+}
+
+pub async fn save_settings(settings: &ChatSettingsBody) -> IpcResult<ChatSettingsBody> {
+    #[derive(Serialize)]
+    struct Args<'a> {
+        settings: &'a ChatSettingsBody,
+    }
+    invoke("chat_save_settings", &Args { settings }).await
+}
+
+pub async fn articles() -> IpcResult<Vec<Article>> {
+    invoke("knowledge_articles", &NoArgs {}).await
+}
+
+/// Creates (`id` none) or replaces an article.
+pub async fn save_article(id: Option<i64>, article: &ArticleInput) -> IpcResult<Article> {
+    #[derive(Serialize)]
+    struct Args<'a> {
+        id: Option<i64>,
+        article: &'a ArticleInput,
+    }
+    invoke("knowledge_save", &Args { id, article }).await
+}
+
+pub async fn delete_article(id: i64) -> IpcResult<()> {
+    #[derive(Serialize)]
+    struct Args {
+        id: i64,
+    }
+    invoke("knowledge_delete", &Args { id }).await
 }

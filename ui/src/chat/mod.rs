@@ -3,6 +3,7 @@
 //! language, typing, delivery state, reply, accept, transfer, end). Live
 //! through the shell's `chat` events; reloads after a reconnect.
 
+mod admin;
 mod view;
 
 use std::collections::HashMap;
@@ -16,6 +17,7 @@ use leptos::task::spawn_local;
 use crate::api::{self, ConnectionState, chat};
 use crate::i18n::{I18n, tr, use_i18n};
 
+pub use admin::{ChatSettingsPanel, KnowledgePanel};
 pub use view::ChatView;
 
 /// The desk's state, shared by its components.

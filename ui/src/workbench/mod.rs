@@ -7,7 +7,15 @@ use leptos::task::spawn_local;
 
 use crate::api::{self, ConnectionState};
 use crate::app::Screen;
-use crate::chat::ChatDesk;
+use crate::chat::{ChatDesk, ChatSettingsPanel, KnowledgePanel};
+use fieldesk_core::Role;
+
+/// The workbench's pages for supervisors and admins.
+const VIEWS: [(&str, &str); 3] = [
+    ("desk", "view-desk"),
+    ("chat-settings", "view-chat-settings"),
+    ("knowledge", "view-knowledge"),
+];
 use crate::i18n::{tr, use_i18n};
 use crate::language_select::LanguageSelect;
 
@@ -37,6 +45,7 @@ pub fn Workbench(screen: RwSignal<Screen>, me: Me) -> impl IntoView {
     let role = me.role;
     let serves_chat = role.serves_chat();
     let me_id = me.user_id;
+    let page = RwSignal::new("desk");
     let display_name = me.display_name.clone();
     let welcome_name = me.display_name.clone();
 
@@ -64,7 +73,20 @@ pub fn Workbench(screen: RwSignal<Screen>, me: Me) -> impl IntoView {
                 </button>
             </header>
             <main class="workbench-main">
-                {serves_chat.then(|| view! { <ChatDesk me=me_id role=role /> })}
+                {(role.oversees_chat()).then(|| view! {
+                    <nav class="views">
+                        {VIEWS.into_iter().filter(|(v, _)| *v != "chat-settings" || role == Role::Admin).map(|(v, key)| view! {
+                            <button class="tab" class:active=move || page.get() == v
+                                data-testid=format!("view-{v}") on:click=move |_| page.set(v)>{tr(key)}</button>
+                        }).collect_view()}
+                    </nav>
+                })}
+                {move || match page.get() {
+                    "chat-settings" => view! { <ChatSettingsPanel /> }.into_any(),
+                    "knowledge" => view! { <KnowledgePanel /> }.into_any(),
+                    _ if serves_chat => view! { <ChatDesk me=me_id role=role /> }.into_any(),
+                    _ => ().into_any(),
+                }}
                 <section class="panel welcome" class:compact=serves_chat>
                     <h2 data-testid="welcome">
                         {move || i18n.t_with("workbench-welcome", "name", welcome_name.clone())}
