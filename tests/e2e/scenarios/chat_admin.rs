@@ -14,7 +14,7 @@ pub async fn admin_edits_texts_and_knowledge_that_visitors_see(ctx: Ctx) {
     app.select("language-select", "en").await;
 
     // Chat settings: English welcome, no Traditional Chinese.
-    app.click("view-chat-settings").await;
+    app.click("view-settings").await;
     app.find("chat-settings").await;
     app.fill("text-welcome-en", "Hi from Acme! How can we help?")
         .await;

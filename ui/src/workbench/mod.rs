@@ -13,7 +13,7 @@ use fieldesk_core::Role;
 /// The workbench's pages for supervisors and admins.
 const VIEWS: [(&str, &str); 3] = [
     ("desk", "view-desk"),
-    ("chat-settings", "view-chat-settings"),
+    ("settings", "view-chat-settings"),
     ("knowledge", "view-knowledge"),
 ];
 use crate::i18n::{tr, use_i18n};
@@ -75,14 +75,14 @@ pub fn Workbench(screen: RwSignal<Screen>, me: Me) -> impl IntoView {
             <main class="workbench-main">
                 {(role.oversees_chat()).then(|| view! {
                     <nav class="views">
-                        {VIEWS.into_iter().filter(|(v, _)| *v != "chat-settings" || role == Role::Admin).map(|(v, key)| view! {
+                        {VIEWS.into_iter().filter(|(v, _)| *v != "settings" || role == Role::Admin).map(|(v, key)| view! {
                             <button class="tab" class:active=move || page.get() == v
                                 data-testid=format!("view-{v}") on:click=move |_| page.set(v)>{tr(key)}</button>
                         }).collect_view()}
                     </nav>
                 })}
                 {move || match page.get() {
-                    "chat-settings" => view! { <ChatSettingsPanel /> }.into_any(),
+                    "settings" => view! { <ChatSettingsPanel /> }.into_any(),
                     "knowledge" => view! { <KnowledgePanel /> }.into_any(),
                     _ if serves_chat => view! { <ChatDesk me=me_id role=role /> }.into_any(),
                     _ => ().into_any(),
