@@ -284,6 +284,55 @@ mod tests {
         }
     }
 
+    /// Property test over random long sequences (deterministic xorshift,
+    /// 20 000 runs of 40 events; the failing seed is printed): one queue
+    /// entry at most, the AI agent answers in every state without a human,
+    /// a survey only right after a human served.
+    #[test]
+    fn invariants_hold_for_random_long_sequences() {
+        let events = all_events();
+        let mut seed: u64 = 0x9E37_79B9_7F4A_7C15;
+        for run in 0..20_000 {
+            let start_seed = seed;
+            let mut state = Bot;
+            let mut entries = 0i32;
+            let mut surveys = 0;
+            for _ in 0..40 {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                let event = events[(seed % events.len() as u64) as usize];
+                let Ok((to, effects)) = state.apply(event) else {
+                    continue;
+                };
+                for effect in &effects {
+                    match effect {
+                        Effect::Enqueue => entries += 1,
+                        Effect::Dequeue => entries -= 1,
+                        Effect::SendSurvey { .. } => {
+                            assert!(matches!(state, Human { .. }), "run {run} seed {start_seed}");
+                            surveys += 1;
+                        }
+                        _ => {}
+                    }
+                }
+                assert!(
+                    (0..=1).contains(&entries),
+                    "run {run} seed {start_seed}: {entries} entries"
+                );
+                assert_eq!(entries == 1, to == Queued, "run {run} seed {start_seed}");
+                assert!(surveys <= 1, "run {run} seed {start_seed}");
+                if !matches!(to, Human { .. } | Closed) {
+                    assert!(
+                        to.bot_answers(),
+                        "run {run} seed {start_seed}: {to:?} is silent"
+                    );
+                }
+                state = to;
+            }
+        }
+    }
+
     #[test]
     fn recognizes_requests_for_a_human_in_three_languages() {
         for text in [

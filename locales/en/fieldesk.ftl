@@ -101,6 +101,7 @@ portal-survey-submit = Submit
 desk-status-label = Status
 desk-status-online = Online
 desk-status-away = Away
+desk-capacity = Concurrent chats
 desk-status-offline = Offline
 desk-tab-mine = Mine
 desk-tab-queued = Queued

@@ -100,6 +100,7 @@ portal-survey-submit = 提交
 desk-status-label = 状态
 desk-status-online = 在线
 desk-status-away = 离开
+desk-capacity = 同时接待数
 desk-status-offline = 离线
 desk-tab-mine = 我的
 desk-tab-queued = 排队中

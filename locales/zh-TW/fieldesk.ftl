@@ -100,6 +100,7 @@ portal-survey-submit = 送出
 desk-status-label = 狀態
 desk-status-online = 上線
 desk-status-away = 離開
+desk-capacity = 同時接待數
 desk-status-offline = 離線
 desk-tab-mine = 我的
 desk-tab-queued = 排隊中

@@ -75,5 +75,17 @@ pub async fn agent_accepts_replies_and_ends_with_a_survey(ctx: Ctx) {
         }
     );
     app.expect_text("chat-state", "Ended").await;
+
+    // Going online: the next visitor who asks is assigned at once.
+    app.select("agent-status", "online").await;
+    let (mut second, _) = Visitor::connect(&server.visitor_ws_url("acme"), None, 0, Some("zh-CN"))
+        .await
+        .unwrap();
+    second.say("h", "转人工").await;
+    let assigned = second
+        .wait_message("assigned", |m| m.notice == Some(Notice::Assigned))
+        .await;
+    assert_eq!(assigned.body, "Alice Agent 正在为您服务。");
+    app.expect_text("tab-mine", "Mine 1").await;
     app.close().await;
 }

@@ -21,12 +21,14 @@ pub async fn status() -> IpcResult<AgentStatusBody> {
     invoke("chat_status", &NoArgs {}).await
 }
 
-pub async fn set_status(status: AgentStatus) -> IpcResult<AgentStatusBody> {
+/// Sets the availability, and the capacity when given.
+pub async fn set_status(status: AgentStatus, capacity: Option<u32>) -> IpcResult<AgentStatusBody> {
     #[derive(Serialize)]
     struct Args {
         status: AgentStatus,
+        capacity: Option<u32>,
     }
-    invoke("chat_set_status", &Args { status }).await
+    invoke("chat_set_status", &Args { status, capacity }).await
 }
 
 pub async fn conversations(tab: &str) -> IpcResult<Vec<ConversationSummary>> {

@@ -31,6 +31,7 @@ pub struct Desk {
     pub messages: RwSignal<Vec<ChatMessage>>,
     pub typing: RwSignal<Option<i64>>,
     pub status: RwSignal<AgentStatus>,
+    pub capacity: RwSignal<u32>,
     pub agents: RwSignal<Vec<ChatAgent>>,
     pub notice: RwSignal<Option<String>>,
     pub error: RwSignal<Option<ErrorCode>>,
@@ -206,6 +207,7 @@ pub fn ChatDesk(me: i64, role: Role) -> impl IntoView {
         messages: RwSignal::new(vec![]),
         typing: RwSignal::new(None),
         status: RwSignal::new(AgentStatus::Offline),
+        capacity: RwSignal::new(0),
         agents: RwSignal::new(vec![]),
         notice: RwSignal::new(None),
         error: RwSignal::new(None),
@@ -225,6 +227,7 @@ pub fn ChatDesk(me: i64, role: Role) -> impl IntoView {
     spawn_local(async move {
         if let Ok(s) = chat::status().await {
             desk.status.set(s.status);
+            desk.capacity.set(s.capacity.unwrap_or_default());
         }
         if let Ok(agents) = chat::agents().await {
             desk.agents.set(agents);
@@ -239,8 +242,23 @@ pub fn ChatDesk(me: i64, role: Role) -> impl IntoView {
         };
         let status = *status;
         spawn_local(async move {
-            match chat::set_status(status).await {
+            match chat::set_status(status, None).await {
                 Ok(s) => desk.status.set(s.status),
+                Err(e) => desk.error.set(Some(e.code)),
+            }
+        });
+    };
+    let set_capacity = move |ev| {
+        let Ok(capacity) = event_target_value(&ev).trim().parse::<u32>() else {
+            desk.error.set(Some(ErrorCode::BadRequest));
+            return;
+        };
+        spawn_local(async move {
+            match chat::set_status(desk.status.get_untracked(), Some(capacity)).await {
+                Ok(s) => {
+                    desk.error.set(None);
+                    desk.capacity.set(s.capacity.unwrap_or(capacity));
+                }
                 Err(e) => desk.error.set(Some(e.code)),
             }
         });
@@ -275,6 +293,11 @@ pub fn ChatDesk(me: i64, role: Role) -> impl IntoView {
                             <option value=value selected=move || desk.status.get() == status>{tr(key)}</option>
                         }).collect_view()}
                     </select>
+                </label>
+                <label class="desk-status">
+                    <span>{tr("desk-capacity")}</span>
+                    <input type="number" min="0" max="50" data-testid="agent-capacity"
+                        prop:value=move || desk.capacity.get().to_string() on:change=set_capacity />
                 </label>
                 <nav class="tabs">{tabs}</nav>
                 <ul class="conversations">
