@@ -426,6 +426,21 @@ pub struct TenantTextEntry {
     pub body: String,
 }
 
+/// An OpenAI-compatible endpoint that phrases the AI agent's answers from
+/// the retrieved passages. The key is never sent back: `GET` answers an
+/// empty `api_key` and `api_key_set`; `PUT` with an empty key keeps it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct LlmSettings {
+    /// e.g. `https://api.example.com/v1` (`/chat/completions` is appended).
+    pub base_url: String,
+    pub model: String,
+    #[serde(default)]
+    pub api_key: String,
+    #[serde(default)]
+    pub api_key_set: bool,
+}
+
 /// `GET`/`PUT /api/chat/settings` (admins): the chat window's languages,
 /// business hours and texts.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -438,6 +453,9 @@ pub struct ChatSettingsBody {
     pub business_hours: Option<crate::business_hours::BusinessHours>,
     pub avg_handle_secs: u32,
     pub texts: Vec<TenantTextEntry>,
+    /// `null`: the AI agent answers by retrieval alone (the default).
+    #[serde(default)]
+    pub llm: Option<LlmSettings>,
 }
 
 #[cfg(test)]

@@ -1,16 +1,68 @@
 //! The AI agent (智能客服): answers from the tenant's knowledge spaces by
 //! retrieval, quoting the best passages with their articles as references.
+//! With a tenant's LLM endpoint configured, the model phrases the answer
+//! from the same passages (never from nothing: no passages, no LLM call).
 
+use fieldesk_core::Locale;
 use fieldesk_core::chat::{Author, ChatMessage, Notice, Reference};
-use fieldesk_core::knowledge::{answer, match_query};
+use fieldesk_core::knowledge::{Quote, answer, match_query};
 
 use super::{ChatResult, ChatService};
-use crate::store::chat::{Conversation, NewMessage};
+use crate::store::chat::{Conversation, LlmConfig, NewMessage};
 
 /// Candidate articles fetched from the index per question.
 const CANDIDATES: u32 = 8;
 
+#[derive(Debug, thiserror::Error)]
+pub enum LlmError {
+    #[error("request failed: {0}")]
+    Http(#[from] reqwest::Error),
+    #[error("the answer had no text")]
+    Empty,
+}
+
 impl ChatService {
+    /// Asks the tenant's OpenAI-compatible endpoint to answer `question`
+    /// from `quotes` only, in `locale`.
+    async fn phrase(
+        &self,
+        llm: &LlmConfig,
+        locale: Locale,
+        question: &str,
+        quotes: &[Quote],
+    ) -> Result<String, LlmError> {
+        let passages: Vec<String> = quotes
+            .iter()
+            .map(|q| format!("[{}] {}", q.title, q.passage))
+            .collect();
+        let instructions = self.text(locale, "chat-llm-instructions", &[]);
+        let body = serde_json::json!({
+            "model": llm.model,
+            "temperature": 0.2,
+            "messages": [
+                {"role": "system", "content": format!("{instructions}\n\n{}", passages.join("\n\n"))},
+                {"role": "user", "content": question},
+            ],
+        });
+        let mut request = self
+            .http
+            .post(format!("{}/chat/completions", llm.base_url))
+            .json(&body);
+        if !llm.api_key.is_empty() {
+            request = request.bearer_auth(&llm.api_key);
+        }
+        let answer: serde_json::Value = request.send().await?.error_for_status()?.json().await?;
+        let text = answer["choices"][0]["message"]["content"]
+            .as_str()
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .ok_or(LlmError::Empty)?;
+        Ok(text
+            .chars()
+            .take(fieldesk_core::chat::MAX_MESSAGE_CHARS)
+            .collect())
+    }
+
     /// Answers `question` in the conversation's language. The reply's
     /// client id is derived from the question's id, so a question is
     /// answered once however often it is retried.
@@ -32,6 +84,7 @@ impl ChatService {
         // Articles in the visitor's language first; the index order otherwise.
         candidates.sort_by_key(|a| a.locale != locale);
         let quotes = answer(&question.body, &candidates);
+        let settings = self.store.chat_settings(tenant_id).await?;
         let (body, references, notice) = if quotes.is_empty() {
             (
                 self.text(locale, "chat-no-answer", &[]),
@@ -51,6 +104,18 @@ impl ChatService {
                     });
                 }
             }
+            // An LLM may phrase the answer from the same passages; any
+            // failure keeps the retrieval answer.
+            let body = match &settings.llm {
+                Some(llm) => match self.phrase(llm, locale, &question.body, &quotes).await {
+                    Ok(phrased) => phrased,
+                    Err(e) => {
+                        tracing::warn!(%e, "LLM backend failed; answering from retrieval");
+                        body
+                    }
+                },
+                None => body,
+            };
             (body, references, None)
         };
         let reply = NewMessage {

@@ -46,6 +46,8 @@ pub struct ChatService {
     pub presence: Presence,
     limiter: RateLimiter,
     locks: Mutex<HashMap<i64, Arc<tokio::sync::Mutex<()>>>>,
+    /// For tenants' LLM endpoints.
+    http: reqwest::Client,
 }
 
 impl ChatService {
@@ -63,6 +65,10 @@ impl ChatService {
             presence: Presence::default(),
             limiter: RateLimiter::new(visitor_burst, visitor_per_sec),
             locks: Mutex::new(HashMap::new()),
+            http: reqwest::Client::builder()
+                .timeout(std::time::Duration::from_secs(15))
+                .build()
+                .expect("the HTTP client builds"),
         }
     }
 

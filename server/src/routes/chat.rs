@@ -7,8 +7,8 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use fieldesk_core::api::ErrorBody;
 use fieldesk_core::chat::{
-    AgentStatusBody, ChatAgent, ChatMessage, ChatSettingsBody, ConversationSummary, ReadBody,
-    SendBody, SurveyBody, TenantTextEntry, TransferBody,
+    AgentStatusBody, ChatAgent, ChatMessage, ChatSettingsBody, ConversationSummary, LlmSettings,
+    ReadBody, SendBody, SurveyBody, TenantTextEntry, TransferBody,
 };
 use fieldesk_core::{ErrorCode, Role};
 use serde::Deserialize;
@@ -16,7 +16,7 @@ use serde::Deserialize;
 use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::store::chat::{ChatSettings, ConversationFilter};
+use crate::store::chat::{ChatSettings, ConversationFilter, LlmConfig};
 
 fn serves_chat(caller: &Caller) -> Result<(), ApiError> {
     caller.require(Role::serves_chat)
@@ -242,6 +242,13 @@ fn settings_body(s: ChatSettings) -> ChatSettingsBody {
             .into_iter()
             .map(|(key, locale, body)| TenantTextEntry { key, locale, body })
             .collect(),
+        // The key never leaves the server.
+        llm: s.llm.map(|l| LlmSettings {
+            base_url: l.base_url,
+            model: l.model,
+            api_key: String::new(),
+            api_key_set: !l.api_key.is_empty(),
+        }),
     }
 }
 
@@ -287,6 +294,35 @@ pub async fn put_settings(
     {
         return Err(bad());
     }
+    let llm = match body.llm {
+        None => None,
+        Some(l) => {
+            let url_ok = (l.base_url.starts_with("http://") || l.base_url.starts_with("https://"))
+                && l.base_url.len() <= 500
+                && !l.base_url.contains(char::is_whitespace);
+            if !url_ok || l.model.trim().is_empty() || l.model.len() > 200 || l.api_key.len() > 500
+            {
+                return Err(bad());
+            }
+            // An empty key keeps the stored one.
+            let api_key = if l.api_key.is_empty() {
+                state
+                    .store
+                    .chat_settings(caller.tenant_id())
+                    .await?
+                    .llm
+                    .map(|old| old.api_key)
+                    .unwrap_or_default()
+            } else {
+                l.api_key
+            };
+            Some(LlmConfig {
+                base_url: l.base_url.trim_end_matches('/').to_owned(),
+                model: l.model.trim().to_owned(),
+                api_key,
+            })
+        }
+    };
     let mut languages = body.languages;
     languages.sort_by_key(|l| fieldesk_core::Locale::ALL.iter().position(|x| x == l));
     languages.dedup();
@@ -300,6 +336,7 @@ pub async fn put_settings(
             .filter(|t| !t.body.trim().is_empty())
             .map(|t| (t.key, t.locale, t.body.trim().to_owned()))
             .collect(),
+        llm,
     };
     state
         .store

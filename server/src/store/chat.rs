@@ -20,6 +20,15 @@ pub struct ChatSettings {
     /// Average handling time, for the estimated wait.
     pub avg_handle_secs: u32,
     pub texts: Vec<(TenantText, Locale, String)>,
+    pub llm: Option<LlmConfig>,
+}
+
+/// The tenant's LLM endpoint, with its key (server side only).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct LlmConfig {
+    pub base_url: String,
+    pub model: String,
+    pub api_key: String,
 }
 
 impl Default for ChatSettings {
@@ -29,6 +38,7 @@ impl Default for ChatSettings {
             business_hours: None,
             avg_handle_secs: 300,
             texts: Vec::new(),
+            llm: None,
         }
     }
 }

@@ -697,3 +697,123 @@ async fn transfer_offline_and_roles() {
         .await;
     assert_eq!(back.body, "Alice Agent is now serving you.");
 }
+
+/// What the fake LLM endpoint saw: (authorization header, request body).
+type Seen = std::sync::Arc<std::sync::Mutex<Vec<(String, Value)>>>;
+
+/// A fake OpenAI-compatible endpoint on loopback: answers "Phrased: …"
+/// or, when `fail` is set, 500.
+async fn fake_llm(fail: std::sync::Arc<std::sync::atomic::AtomicBool>) -> (String, Seen) {
+    use axum::extract::State;
+    use axum::http::{HeaderMap, StatusCode};
+    let seen: Seen = Default::default();
+    let handler = async |State((seen, fail)): State<(
+        Seen,
+        std::sync::Arc<std::sync::atomic::AtomicBool>,
+    )>,
+                         headers: HeaderMap,
+                         axum::Json(body): axum::Json<Value>| {
+        let auth = headers
+            .get("authorization")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
+        seen.lock().unwrap().push((auth, body));
+        if fail.load(std::sync::atomic::Ordering::SeqCst) {
+            return Err(StatusCode::INTERNAL_SERVER_ERROR);
+        }
+        Ok(axum::Json(json!({
+            "choices": [{"message": {"role": "assistant", "content": " Phrased: open the front cover. "}}]
+        })))
+    };
+    let app = axum::Router::new()
+        .route("/v1/chat/completions", axum::routing::post(handler))
+        .with_state((seen.clone(), fail));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (format!("http://{addr}/v1"), seen)
+}
+
+#[tokio::test]
+async fn an_llm_endpoint_phrases_answers_from_the_passages_and_failures_fall_back() {
+    let fail = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let (base_url, seen) = fake_llm(fail.clone()).await;
+    let server = TestServer::start(bin());
+    let admin = server.login("acme", "ada").await.token;
+    server
+        .post_ok(
+            "/api/knowledge/articles",
+            &admin,
+            &json!({"space": "help", "title": "Printer jams", "locale": "en",
+                "body": "If the X200 printer jams, open the front cover and pull the paper out slowly."}),
+        )
+        .await;
+    let settings = json!({
+        "languages": ["zh-CN", "zh-TW", "en"], "business_hours": null, "avg_handle_secs": 300, "texts": [],
+        "llm": {"base_url": base_url, "model": "tiny-model", "api_key": "sk-test"}
+    });
+    let res = server
+        .send_json("PUT", "/api/chat/settings", &admin, &settings)
+        .await;
+    assert_eq!(res.status(), 200);
+    // The key is kept but never sent back; saving without it keeps it.
+    let shown: Value = res.json().await.unwrap();
+    assert_eq!(shown["llm"]["api_key"], "");
+    assert_eq!(shown["llm"]["api_key_set"], true);
+    let mut keep = settings.clone();
+    keep["llm"]["api_key"] = json!("");
+    let res = server
+        .send_json("PUT", "/api/chat/settings", &admin, &keep)
+        .await;
+    assert_eq!(res.status(), 200);
+    let mut bad = settings.clone();
+    bad["llm"]["base_url"] = json!("file:///etc/passwd");
+    let res = server
+        .send_json("PUT", "/api/chat/settings", &admin, &bad)
+        .await;
+    expect_error(res, 400, "bad_request").await;
+
+    let mut v = visitor(&server, Some("en")).await;
+    v.say("q1", "my X200 printer jams").await;
+    let answer = v
+        .wait_message("AI answer", |m| m.author == Author::Bot)
+        .await;
+    assert_eq!(answer.body, "Phrased: open the front cover.");
+    assert!(answer.ai_generated);
+    assert_eq!(answer.references[0].title, "Printer jams");
+    {
+        let seen = seen.lock().unwrap();
+        assert_eq!(seen.len(), 1);
+        let (auth, body) = &seen[0];
+        assert_eq!(auth, "Bearer sk-test");
+        assert_eq!(body["model"], "tiny-model");
+        let system = body["messages"][0]["content"].as_str().unwrap();
+        assert!(system.contains("in English"), "{system}");
+        assert!(system.contains("open the front cover"), "{system}");
+        assert_eq!(body["messages"][1]["content"], "my X200 printer jams");
+    }
+
+    // Nothing retrieved: no LLM call, the honest "no answer".
+    v.say("q2", "weather tomorrow").await;
+    let none = v
+        .wait_message("no answer", |m| {
+            m.author == Author::Bot && m.notice == Some(Notice::NoAnswer)
+        })
+        .await;
+    assert!(none.references.is_empty());
+    assert_eq!(seen.lock().unwrap().len(), 1);
+
+    // The endpoint fails: the retrieval answer is given instead.
+    fail.store(true, std::sync::atomic::Ordering::SeqCst);
+    v.say("q3", "printer jams again").await;
+    let fallback = v
+        .wait_message("fallback", |m| m.author == Author::Bot && m.id > none.id)
+        .await;
+    assert!(
+        fallback.body.starts_with("Here is what I found:"),
+        "{}",
+        fallback.body
+    );
+    assert!(fallback.body.contains("open the front cover"));
+}

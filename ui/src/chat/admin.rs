@@ -4,7 +4,7 @@
 
 use fieldesk_core::Locale;
 use fieldesk_core::business_hours::{BusinessHours, Interval, LocalDate};
-use fieldesk_core::chat::{ChatSettingsBody, TenantText, TenantTextEntry};
+use fieldesk_core::chat::{ChatSettingsBody, LlmSettings, TenantText, TenantTextEntry};
 use fieldesk_core::knowledge::{Article, ArticleInput};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -75,6 +75,11 @@ pub fn ChatSettingsPanel() -> impl IntoView {
     });
     let holidays = RwSignal::new(String::new());
     let avg = RwSignal::new(300u32);
+    let llm_on = RwSignal::new(false);
+    let llm_url = RwSignal::new(String::new());
+    let llm_model = RwSignal::new(String::new());
+    let llm_key = RwSignal::new(String::new());
+    let llm_key_set = RwSignal::new(false);
     let status = RwSignal::new(None::<Result<(), String>>);
 
     spawn_local(async move {
@@ -82,6 +87,12 @@ pub fn ChatSettingsPanel() -> impl IntoView {
             Ok(s) => {
                 languages.set(s.languages);
                 avg.set(s.avg_handle_secs);
+                if let Some(l) = s.llm {
+                    llm_on.set(true);
+                    llm_url.set(l.base_url);
+                    llm_model.set(l.model);
+                    llm_key_set.set(l.api_key_set);
+                }
                 texts.with_value(|all| {
                     for entry in s.texts {
                         if let Some((_, _, sig)) = all
@@ -166,6 +177,12 @@ pub fn ChatSettingsPanel() -> impl IntoView {
             languages: languages.get_untracked(),
             business_hours,
             avg_handle_secs: avg.get_untracked(),
+            llm: llm_on.get_untracked().then(|| LlmSettings {
+                base_url: llm_url.get_untracked().trim().to_owned(),
+                model: llm_model.get_untracked().trim().to_owned(),
+                api_key: llm_key.get_untracked(),
+                api_key_set: false,
+            }),
             texts: texts.with_value(|all| {
                 all.iter()
                     .map(|(key, locale, sig)| TenantTextEntry {
@@ -181,6 +198,8 @@ pub fn ChatSettingsPanel() -> impl IntoView {
             status.set(Some(match chat::save_settings(&body).await {
                 Ok(saved) => {
                     languages.set(saved.languages);
+                    llm_key.set(String::new());
+                    llm_key_set.set(saved.llm.is_some_and(|l| l.api_key_set));
                     Ok(())
                 }
                 Err(e) => Err(i18n.t(e.code.message_key())),
@@ -261,6 +280,33 @@ pub fn ChatSettingsPanel() -> impl IntoView {
                         <input data-testid="hours-holidays" placeholder="2026-10-01, 2026-10-02"
                             prop:value=move || holidays.get()
                             on:input=move |ev| holidays.set(event_target_value(&ev)) />
+                    </label>
+                </Show>
+            </fieldset>
+            <fieldset>
+                <legend>{tr("admin-llm")}</legend>
+                <p class="muted">{tr("admin-llm-hint")}</p>
+                <label class="check">
+                    <input type="checkbox" data-testid="llm-on" prop:checked=move || llm_on.get()
+                        on:change=move |ev| llm_on.set(event_target_checked(&ev)) />
+                    {tr("admin-llm-on")}
+                </label>
+                <Show when=move || llm_on.get()>
+                    <label>
+                        <span>{tr("admin-llm-url")}</span>
+                        <input data-testid="llm-url" placeholder="https://api.example.com/v1"
+                            prop:value=move || llm_url.get() on:input=move |ev| llm_url.set(event_target_value(&ev)) />
+                    </label>
+                    <label>
+                        <span>{tr("admin-llm-model")}</span>
+                        <input data-testid="llm-model" prop:value=move || llm_model.get()
+                            on:input=move |ev| llm_model.set(event_target_value(&ev)) />
+                    </label>
+                    <label>
+                        <span>{tr("admin-llm-key")}</span>
+                        <input type="password" data-testid="llm-key" autocomplete="off"
+                            placeholder=move || if llm_key_set.get() { i18n.t("admin-llm-key-kept") } else { String::new() }
+                            prop:value=move || llm_key.get() on:input=move |ev| llm_key.set(event_target_value(&ev)) />
                     </label>
                 </Show>
             </fieldset>

@@ -249,12 +249,19 @@ impl ChatStore for SqliteStore {
             let mut settings = ChatSettings::default();
             let row = conn
                 .query_row(
-                    "SELECT languages, business_hours, avg_handle_secs FROM chat_settings WHERE tenant_id = ?1",
+                    "SELECT languages, business_hours, avg_handle_secs, llm FROM chat_settings WHERE tenant_id = ?1",
                     [tenant_id],
-                    |r| Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?, r.get::<_, u32>(2)?)),
+                    |r| Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?, r.get::<_, u32>(2)?, r.get::<_, Option<String>>(3)?)),
                 )
                 .optional()?;
-            if let Some((languages, hours, avg)) = row {
+            if let Some((languages, hours, avg, llm)) = row {
+                settings.llm = match llm {
+                    Some(json) => Some(
+                        serde_json::from_str(&json)
+                            .map_err(|e| StoreError::Database(format!("llm settings: {e}")))?,
+                    ),
+                    None => None,
+                };
                 settings.languages = parse_languages(&languages);
                 settings.business_hours = match hours {
                     Some(json) => Some(
@@ -289,11 +296,16 @@ impl ChatStore for SqliteStore {
                 .business_hours
                 .as_ref()
                 .map(|h| serde_json::to_string(h).expect("business hours serialize"));
+            let llm = s
+                .llm
+                .as_ref()
+                .map(|l| serde_json::to_string(l).expect("llm settings serialize"));
             tx.execute(
-                "INSERT INTO chat_settings (tenant_id, languages, business_hours, avg_handle_secs)
-                 VALUES (?1, ?2, ?3, ?4)
-                 ON CONFLICT (tenant_id) DO UPDATE SET languages = ?2, business_hours = ?3, avg_handle_secs = ?4",
-                params![tenant_id, languages.join(","), hours, s.avg_handle_secs],
+                "INSERT INTO chat_settings (tenant_id, languages, business_hours, avg_handle_secs, llm)
+                 VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT (tenant_id) DO UPDATE SET languages = ?2, business_hours = ?3,
+                    avg_handle_secs = ?4, llm = ?5",
+                params![tenant_id, languages.join(","), hours, s.avg_handle_secs, llm],
             )?;
             tx.execute("DELETE FROM tenant_texts WHERE tenant_id = ?1", [tenant_id])?;
             for (text, locale, body) in &s.texts {

@@ -15,7 +15,11 @@ use super::{Credentials, NewUser, Session, Store, StoreError, StoreResult, Tenan
 use crate::clock::now;
 
 /// Versioned migrations; `PRAGMA user_version` records how many ran.
-const MIGRATIONS: &[&str] = &[include_str!("0001_init.sql"), include_str!("0002_chat.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("0001_init.sql"),
+    include_str!("0002_chat.sql"),
+    include_str!("0003_llm.sql"),
+];
 const READERS: usize = 4;
 
 pub struct SqliteStore {
