@@ -24,6 +24,9 @@ fn main() {
         "knowledge_articles",
         "knowledge_save",
         "knowledge_delete",
+        "groups",
+        "group_save",
+        "group_delete",
     ]);
     tauri_build::try_build(tauri_build::Attributes::new().app_manifest(manifest))
         .expect("tauri build script");

@@ -394,7 +394,12 @@ pub struct SendBody {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 pub struct TransferBody {
-    pub to_agent: i64,
+    /// Exactly one of `to_agent` and `to_group`.
+    #[serde(default)]
+    pub to_agent: Option<i64>,
+    /// A service group: a free member takes it, or it waits for one.
+    #[serde(default)]
+    pub to_group: Option<i64>,
     #[serde(default)]
     pub note: String,
 }

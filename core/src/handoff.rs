@@ -39,6 +39,9 @@ pub enum HandoffEvent {
     AgentAssigned { agent_id: i64 },
     /// The serving agent went offline or away without ending it.
     AgentLeft,
+    /// The serving agent handed the conversation to a group: a free member
+    /// takes it now, or it waits in the queue for one.
+    TransferredToGroup { free_member: Option<i64> },
     /// Business hours ended while waiting.
     BusinessHoursEnded,
     /// The agent or the visitor ended the conversation.
@@ -105,6 +108,17 @@ impl HandoffState {
             }
             // The visitor keeps their turn: back to the front of the queue.
             (Human { .. }, AgentLeft) => (Queued, vec![Effect::Enqueue]),
+            (
+                Human { .. },
+                TransferredToGroup {
+                    free_member: Some(agent_id),
+                },
+            ) => (Human { agent_id }, vec![Effect::AssignedTo { agent_id }]),
+            (Human { .. }, TransferredToGroup { free_member: None }) => {
+                (Queued, vec![Effect::Enqueue])
+            }
+            // Only a served conversation is transferred.
+            (Bot | Queued, TransferredToGroup { .. }) => (self, vec![]),
             (Bot | Queued, AgentLeft) => (self, vec![]),
             (Queued, BusinessHoursEnded) => (Bot, vec![Effect::Dequeue, Effect::OutOfHours]),
             (Bot | Human { .. }, BusinessHoursEnded) => (self, vec![]),
@@ -218,6 +232,27 @@ mod tests {
     }
 
     #[test]
+    fn a_transfer_to_a_group_goes_to_a_free_member_or_the_queue() {
+        assert_eq!(
+            Human { agent_id: 4 }.apply(TransferredToGroup {
+                free_member: Some(9)
+            }),
+            Ok((
+                Human { agent_id: 9 },
+                vec![Effect::AssignedTo { agent_id: 9 }]
+            ))
+        );
+        assert_eq!(
+            Human { agent_id: 4 }.apply(TransferredToGroup { free_member: None }),
+            Ok((Queued, vec![Effect::Enqueue]))
+        );
+        assert_eq!(
+            Bot.apply(TransferredToGroup { free_member: None }),
+            Ok((Bot, vec![]))
+        );
+    }
+
+    #[test]
     fn an_agent_leaving_requeues_the_visitor() {
         assert_eq!(
             Human { agent_id: 4 }.apply(AgentLeft),
@@ -233,6 +268,10 @@ mod tests {
             AgentAssigned { agent_id: 1 },
             AgentAssigned { agent_id: 2 },
             AgentLeft,
+            TransferredToGroup {
+                free_member: Some(5),
+            },
+            TransferredToGroup { free_member: None },
             BusinessHoursEnded,
             Ended,
         ]

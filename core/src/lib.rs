@@ -10,6 +10,7 @@ pub mod business_hours;
 pub mod chat;
 pub mod error_code;
 pub mod event;
+pub mod group;
 pub mod handoff;
 pub mod i18n;
 pub mod knowledge;

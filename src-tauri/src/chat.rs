@@ -9,6 +9,7 @@ use fieldesk_core::chat::{
     AgentStatus, AgentStatusBody, ChatAgent, ChatMessage, ChatSettingsBody, ConversationSummary,
     ReadBody, SendBody, TransferBody,
 };
+use fieldesk_core::group::{ServiceGroup, ServiceGroupInput};
 use fieldesk_core::knowledge::{Article, ArticleInput};
 use reqwest::Method;
 
@@ -111,15 +112,21 @@ pub async fn act(shell: &Shell, conversation_id: i64, action: &str) -> AppResult
         .await
 }
 
+/// To an agent or to a service group (exactly one).
 pub async fn transfer(
     shell: &Shell,
     conversation_id: i64,
-    to_agent: i64,
+    to_agent: Option<i64>,
+    to_group: Option<i64>,
     note: String,
 ) -> AppResult<()> {
     let (server, token) = current(shell).await?;
     let path = format!("api/chat/conversations/{conversation_id}/transfer");
-    let body = TransferBody { to_agent, note };
+    let body = TransferBody {
+        to_agent,
+        to_group,
+        note,
+    };
     shell
         .client
         .call_no_content(Method::POST, &server, &token, &path, Some(&body))
@@ -199,6 +206,39 @@ pub async fn save_article(
 pub async fn delete_article(shell: &Shell, id: i64) -> AppResult<()> {
     let (server, token) = current(shell).await?;
     let path = format!("api/knowledge/articles/{id}");
+    shell
+        .client
+        .call_no_content(Method::DELETE, &server, &token, &path, NO_BODY)
+        .await
+}
+
+pub async fn groups(shell: &Shell) -> AppResult<Vec<ServiceGroup>> {
+    let (server, token) = current(shell).await?;
+    shell
+        .client
+        .call(Method::GET, &server, &token, "api/groups", NO_BODY)
+        .await
+}
+
+pub async fn save_group(
+    shell: &Shell,
+    id: Option<i64>,
+    group: ServiceGroupInput,
+) -> AppResult<ServiceGroup> {
+    let (server, token) = current(shell).await?;
+    let (method, path) = match id {
+        Some(id) => (Method::PUT, format!("api/groups/{id}")),
+        None => (Method::POST, "api/groups".to_owned()),
+    };
+    shell
+        .client
+        .call(method, &server, &token, &path, Some(&group))
+        .await
+}
+
+pub async fn delete_group(shell: &Shell, id: i64) -> AppResult<()> {
+    let (server, token) = current(shell).await?;
+    let path = format!("api/groups/{id}");
     shell
         .client
         .call_no_content(Method::DELETE, &server, &token, &path, NO_BODY)

@@ -7,6 +7,7 @@ use fieldesk_core::chat::{
     AgentStatus, AgentStatusBody, ChatAgent, ChatMessage, ChatSettingsBody, ConversationSummary,
 };
 use fieldesk_core::event::ClientMessage;
+use fieldesk_core::group::{ServiceGroup, ServiceGroupInput};
 use fieldesk_core::knowledge::{Article, ArticleInput};
 use serde::Serialize;
 use tauri::{AppHandle, State};
@@ -140,10 +141,11 @@ pub async fn chat_end(shell: State<'_, Shell>, conversation_id: i64) -> AppResul
 pub async fn chat_transfer(
     shell: State<'_, Shell>,
     conversation_id: i64,
-    to_agent: i64,
+    to_agent: Option<i64>,
+    to_group: Option<i64>,
     note: String,
 ) -> AppResult<()> {
-    chat::transfer(&shell, conversation_id, to_agent, note).await
+    chat::transfer(&shell, conversation_id, to_agent, to_group, note).await
 }
 
 #[tauri::command]
@@ -187,4 +189,23 @@ pub async fn knowledge_save(
 #[tauri::command]
 pub async fn knowledge_delete(shell: State<'_, Shell>, id: i64) -> AppResult<()> {
     chat::delete_article(&shell, id).await
+}
+
+#[tauri::command]
+pub async fn groups(shell: State<'_, Shell>) -> AppResult<Vec<ServiceGroup>> {
+    chat::groups(&shell).await
+}
+
+#[tauri::command]
+pub async fn group_save(
+    shell: State<'_, Shell>,
+    id: Option<i64>,
+    group: ServiceGroupInput,
+) -> AppResult<ServiceGroup> {
+    chat::save_group(&shell, id, group).await
+}
+
+#[tauri::command]
+pub async fn group_delete(shell: State<'_, Shell>, id: i64) -> AppResult<()> {
+    chat::delete_group(&shell, id).await
 }

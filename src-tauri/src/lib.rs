@@ -54,6 +54,9 @@ pub fn run() {
             commands::knowledge_articles,
             commands::knowledge_save,
             commands::knowledge_delete,
+            commands::groups,
+            commands::group_save,
+            commands::group_delete,
         ])
         .run(tauri::generate_context!())
         .expect("the Fieldesk app runs");

@@ -2,7 +2,7 @@
 //! end, read marks.
 
 use fieldesk_core::chat::{
-    AgentStatus, Author, ChatMessage, VisitorEvent, validate_client_id, validate_text,
+    AgentStatus, Author, ChatMessage, Notice, VisitorEvent, validate_client_id, validate_text,
 };
 use fieldesk_core::event::ServerEvent;
 use fieldesk_core::handoff::{HandoffEvent, HandoffState};
@@ -133,6 +133,82 @@ impl ChatService {
                 note: note.trim().to_owned(),
             },
         });
+        Ok(())
+    }
+
+    /// Hands a served conversation to a service group: a free member gets
+    /// it now, or it waits in the queue for the first member who is free.
+    pub async fn transfer_to_group(
+        &self,
+        agent: &User,
+        conversation_id: i64,
+        group_id: i64,
+        note: &str,
+    ) -> ChatResult<()> {
+        if note.chars().count() > 1000 {
+            return fail(ErrorCode::BadRequest);
+        }
+        let tenant_id = agent.tenant_id;
+        let group = self
+            .store
+            .groups(tenant_id)
+            .await?
+            .into_iter()
+            .find(|g| g.id == group_id)
+            .ok_or(super::ApiError::new(ErrorCode::NotFound))?;
+        let _guard = self.lock(tenant_id).await;
+        let settings = self.store.chat_settings(tenant_id).await?;
+        let c = self.conversation(tenant_id, conversation_id).await?;
+        if c.state == HandoffState::Closed {
+            return fail(ErrorCode::ConversationClosed);
+        }
+        if !Self::may_serve(agent, &c) {
+            return fail(ErrorCode::Forbidden);
+        }
+        let others: Vec<i64> = group
+            .member_ids
+            .iter()
+            .copied()
+            .filter(|m| *m != agent.id)
+            .collect();
+        let free_member = self.free_agent(tenant_id, Some(&others)).await?;
+        let notice = self.text(
+            c.locale,
+            "chat-transferred-group",
+            &[("group", group.name.clone())],
+        );
+        let patch = ConversationPatch {
+            group_id: Some(Some(group.id)),
+            ..Default::default()
+        };
+        let (c, messages) = self
+            .store
+            .update_conversation(
+                tenant_id,
+                conversation_id,
+                patch,
+                vec![NewMessage::system(Notice::Transferred, c.locale, notice)],
+            )
+            .await?;
+        self.deliver(tenant_id, &messages);
+        self.handoff(
+            &c,
+            HandoffEvent::TransferredToGroup { free_member },
+            &settings,
+        )
+        .await?;
+        let to = free_member.map_or(others, |m| vec![m]);
+        for member in to {
+            self.hub.publish(Envelope {
+                tenant_id,
+                audience: Audience::User(member),
+                event: ServerEvent::Transferred {
+                    conversation_id,
+                    from_agent: agent.display_name.clone(),
+                    note: note.trim().to_owned(),
+                },
+            });
+        }
         Ok(())
     }
 

@@ -230,8 +230,12 @@ impl ChatService {
 
     /// The agent to assign now: online, under capacity, least loaded, then
     /// the one who got a conversation longest ago (round-robin).
-    async fn free_agent(&self, tenant_id: i64) -> ChatResult<Option<i64>> {
-        let online = self.presence.online(tenant_id);
+    /// Among `among` when given (a group's members).
+    async fn free_agent(&self, tenant_id: i64, among: Option<&[i64]>) -> ChatResult<Option<i64>> {
+        let mut online = self.presence.online(tenant_id);
+        if let Some(members) = among {
+            online.retain(|a| members.contains(a));
+        }
         if online.is_empty() {
             return Ok(None);
         }
@@ -264,7 +268,7 @@ impl ChatService {
             .as_ref()
             .is_none_or(|h| h.is_open(now()));
         let free_agent = if within_business_hours {
-            self.free_agent(tenant_id).await?
+            self.free_agent(tenant_id, None).await?
         } else {
             None
         };
@@ -430,18 +434,27 @@ impl ChatService {
     }
 
     /// Assigns queued conversations, oldest first, while agents are free.
+    /// A conversation waiting for a group is taken only by its members.
     async fn drain_queue(&self, tenant_id: i64) -> ChatResult<()> {
         let settings = self.store.chat_settings(tenant_id).await?;
-        loop {
+        'pass: loop {
             let queue = self.store.queue(tenant_id).await?;
-            let Some(first) = queue.first() else {
+            if queue.is_empty() {
                 return Ok(());
-            };
-            let Some(agent_id) = self.free_agent(tenant_id).await? else {
-                return Ok(());
-            };
-            self.handoff(first, HandoffEvent::AgentAssigned { agent_id }, &settings)
-                .await?;
+            }
+            let groups = self.store.groups(tenant_id).await?;
+            for c in &queue {
+                let members = c
+                    .group_id
+                    .and_then(|g| groups.iter().find(|x| x.id == g))
+                    .map(|g| g.member_ids.as_slice());
+                if let Some(agent_id) = self.free_agent(tenant_id, members).await? {
+                    self.handoff(c, HandoffEvent::AgentAssigned { agent_id }, &settings)
+                        .await?;
+                    continue 'pass;
+                }
+            }
+            return Ok(());
         }
     }
 

@@ -166,7 +166,7 @@ pub async fn accept(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// Hands a conversation to another agent, with a note for them.
+/// Hands a conversation to another agent or to a service group, with a note.
 #[utoipa::path(post, path = "/api/chat/conversations/{id}/transfer", tag = "chat",
     security(("bearer" = [])), params(("id" = i64, Path)), request_body = TransferBody,
     responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
@@ -176,10 +176,21 @@ pub async fn transfer(
     Path(id): Path<i64>,
     Json(body): Json<TransferBody>,
 ) -> Result<StatusCode, ApiError> {
-    state
-        .chat
-        .transfer(&caller.user, id, body.to_agent, &body.note)
-        .await?;
+    match (body.to_agent, body.to_group) {
+        (Some(agent), None) => {
+            state
+                .chat
+                .transfer(&caller.user, id, agent, &body.note)
+                .await?
+        }
+        (None, Some(group)) => {
+            state
+                .chat
+                .transfer_to_group(&caller.user, id, group, &body.note)
+                .await?
+        }
+        _ => return Err(ApiError::new(ErrorCode::BadRequest)),
+    }
     Ok(StatusCode::NO_CONTENT)
 }
 

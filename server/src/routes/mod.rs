@@ -2,6 +2,7 @@
 
 mod auth;
 mod chat;
+mod groups;
 mod health;
 mod knowledge;
 mod users;
@@ -42,6 +43,10 @@ use crate::{portal, visitor_ws, ws};
         chat::survey,
         chat::get_settings,
         chat::put_settings,
+        groups::list,
+        groups::create,
+        groups::update,
+        groups::delete,
         knowledge::list,
         knowledge::create,
         knowledge::update,
@@ -103,6 +108,8 @@ pub fn router(state: AppState) -> Router {
             "/chat/settings",
             get(chat::get_settings).put(chat::put_settings),
         )
+        .route("/groups", get(groups::list).post(groups::create))
+        .route("/groups/{id}", put(groups::update).delete(groups::delete))
         .route(
             "/knowledge/articles",
             get(knowledge::list).post(knowledge::create),

@@ -6,6 +6,7 @@ use async_trait::async_trait;
 use fieldesk_core::Locale;
 use fieldesk_core::business_hours::BusinessHours;
 use fieldesk_core::chat::{Author, ChatMessage, Notice, Reference, TenantText};
+use fieldesk_core::group::{ServiceGroup, ServiceGroupInput};
 use fieldesk_core::handoff::HandoffState;
 use fieldesk_core::knowledge::{Article, ArticleInput};
 
@@ -61,6 +62,9 @@ pub struct Conversation {
     pub agent_id: Option<i64>,
     pub locale: Locale,
     pub queued_at: Option<i64>,
+    /// The service group it was transferred to, if any: only its members
+    /// take it from the queue.
+    pub group_id: Option<i64>,
     pub follow_up: bool,
     pub contact_name: Option<String>,
     pub contact: Option<String>,
@@ -124,6 +128,8 @@ pub struct ConversationPatch {
     pub state: Option<HandoffState>,
     /// `Some(None)` takes it out of the queue.
     pub queued_at: Option<Option<i64>>,
+    /// `Some(None)`: no group any more.
+    pub group_id: Option<Option<i64>>,
     pub locale: Option<Locale>,
     /// A left message: name and contact, flagged for follow-up.
     pub left_message: Option<(String, String)>,
@@ -223,6 +229,16 @@ pub trait ChatStore: Send + Sync + 'static {
         capacity: u32,
     ) -> StoreResult<()>;
     async fn mark_assigned(&self, tenant_id: i64, user_id: i64, at: i64) -> StoreResult<()>;
+
+    async fn groups(&self, tenant_id: i64) -> StoreResult<Vec<ServiceGroup>>;
+    /// Creates (`id` none) or replaces a group; a taken name is a conflict.
+    async fn save_group(
+        &self,
+        tenant_id: i64,
+        id: Option<i64>,
+        input: ServiceGroupInput,
+    ) -> StoreResult<ServiceGroup>;
+    async fn delete_group(&self, tenant_id: i64, id: i64) -> StoreResult<()>;
 
     async fn create_article(&self, tenant_id: i64, input: ArticleInput) -> StoreResult<Article>;
     async fn update_article(

@@ -817,3 +817,124 @@ async fn an_llm_endpoint_phrases_answers_from_the_passages_and_failures_fall_bac
     );
     assert!(fallback.body.contains("open the front cover"));
 }
+
+#[tokio::test]
+async fn transfer_to_a_group_waits_for_a_free_member() {
+    let server = TestServer::start(bin());
+    let admin = server.login("acme", "ada").await.token;
+    let sam = server.login("acme", "sam").await;
+    let gina = server.login("globex", "gina").await.me.user_id;
+    let group = json!({"name": "Printers", "member_ids": [sam.me.user_id]});
+    let created: Value = server
+        .post_ok("/api/groups", &admin, &group)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let group_id = created["id"].as_i64().unwrap();
+    assert_eq!(created["member_ids"], json!([sam.me.user_id]));
+    // A taken name, a member of another tenant, an agent managing groups: refused.
+    expect_error(
+        server
+            .send_json("POST", "/api/groups", &admin, &group)
+            .await,
+        409,
+        "conflict",
+    )
+    .await;
+    let foreign = json!({"name": "Mixed", "member_ids": [gina]});
+    expect_error(
+        server
+            .send_json("POST", "/api/groups", &admin, &foreign)
+            .await,
+        400,
+        "bad_request",
+    )
+    .await;
+    let (alice, _alice_events) = online_agent(&server, "alice").await;
+    let other = json!({"name": "Other"});
+    expect_error(
+        server
+            .send_json("POST", "/api/groups", &alice, &other)
+            .await,
+        403,
+        "forbidden",
+    )
+    .await;
+    let listed: Vec<Value> = server
+        .get("/api/groups", &alice)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(listed.len(), 1);
+
+    let mut v = visitor(&server, Some("en")).await;
+    v.send(&VisitorCommand::AskForHuman).await;
+    v.wait_message("assigned", |m| is_notice(m, Notice::Assigned))
+        .await;
+    let id = v.conversation_id;
+
+    // No member is online: the visitor waits for the group, not for Alice.
+    let body = json!({"to_group": group_id, "note": "paper jam, model X200"});
+    server
+        .post_ok(
+            &format!("/api/chat/conversations/{id}/transfer"),
+            &alice,
+            &body,
+        )
+        .await;
+    let moved = v
+        .wait_message("transferred", |m| is_notice(m, Notice::Transferred))
+        .await;
+    assert_eq!(
+        moved.body,
+        "You have been transferred to the Printers team."
+    );
+    v.wait_message("queued", |m| is_notice(m, Notice::Queued))
+        .await;
+    let queued = list(&server, &alice, "queued").await;
+    assert_eq!(queued.len(), 1, "Alice is free but not a member");
+
+    // Sam, a member, comes online and takes it.
+    let mut sam_events = StaffEvents::connect(&server.ws_url(), &sam.token).await;
+    server
+        .send_json(
+            "PUT",
+            "/api/chat/status",
+            &sam.token,
+            &json!({"status": "online"}),
+        )
+        .await;
+    let assigned = v
+        .wait_message("assigned to Sam", |m| is_notice(m, Notice::Assigned))
+        .await;
+    assert_eq!(assigned.body, "Sam Supervisor is now serving you.");
+    sam_events
+        .wait_for("assignment", |e| {
+            matches!(e, ServerEvent::ConversationChanged { conversation }
+                if conversation.id == id && conversation.agent_id == Some(sam.me.user_id))
+        })
+        .await;
+
+    // Neither of both given, or both: refused.
+    let both = json!({"to_group": group_id, "to_agent": sam.me.user_id});
+    let res = server
+        .send_json(
+            "POST",
+            &format!("/api/chat/conversations/{id}/transfer"),
+            &sam.token,
+            &both,
+        )
+        .await;
+    expect_error(res, 400, "bad_request").await;
+    let res = server
+        .send_json(
+            "DELETE",
+            &format!("/api/groups/{group_id}"),
+            &admin,
+            &json!({}),
+        )
+        .await;
+    assert_eq!(res.status(), 204);
+}

@@ -69,5 +69,22 @@ pub async fn admin_edits_texts_and_knowledge_that_visitors_see(ctx: Ctx) {
         .await;
     assert!(answer.body.contains("two-year warranty"), "{}", answer.body);
     assert_eq!(answer.references[0].title, "Warranty");
+
+    // Service groups: one with Sam and Alice, listed with their names.
+    let sam = server.login("acme", "sam").await.me.user_id;
+    let alice = server.login("acme", "alice").await.me.user_id;
+    app.click("view-groups").await;
+    app.fill("group-name", "Printers").await;
+    app.click(&format!("member-{sam}")).await;
+    app.click(&format!("member-{alice}")).await;
+    app.click("group-save").await;
+    app.wait_text("group", |t| {
+        t.contains("Printers") && t.contains("Sam Supervisor") && t.contains("Alice Agent")
+    })
+    .await;
+    // The same name again is refused, localized.
+    app.fill("group-name", "Printers").await;
+    app.click("group-save").await;
+    app.expect_text("group-error", "That already exists.").await;
     app.close().await;
 }

@@ -3,6 +3,7 @@
 use fieldesk_core::chat::{
     AgentStatus, AgentStatusBody, ChatAgent, ChatMessage, ChatSettingsBody, ConversationSummary,
 };
+use fieldesk_core::group::{ServiceGroup, ServiceGroupInput};
 use fieldesk_core::knowledge::{Article, ArticleInput};
 use serde::Serialize;
 
@@ -87,12 +88,19 @@ pub async fn end(conversation_id: i64) -> IpcResult<()> {
     invoke("chat_end", &Conversation { conversation_id }).await
 }
 
-pub async fn transfer(conversation_id: i64, to_agent: i64, note: &str) -> IpcResult<()> {
+/// To an agent or to a service group (exactly one).
+pub async fn transfer(
+    conversation_id: i64,
+    to_agent: Option<i64>,
+    to_group: Option<i64>,
+    note: &str,
+) -> IpcResult<()> {
     #[derive(Serialize)]
     #[serde(rename_all = "camelCase")]
     struct Args<'a> {
         conversation_id: i64,
-        to_agent: i64,
+        to_agent: Option<i64>,
+        to_group: Option<i64>,
         note: &'a str,
     }
     invoke(
@@ -100,6 +108,7 @@ pub async fn transfer(conversation_id: i64, to_agent: i64, note: &str) -> IpcRes
         &Args {
             conversation_id,
             to_agent,
+            to_group,
             note,
         },
     )
@@ -159,4 +168,26 @@ pub async fn delete_article(id: i64) -> IpcResult<()> {
         id: i64,
     }
     invoke("knowledge_delete", &Args { id }).await
+}
+
+pub async fn groups() -> IpcResult<Vec<ServiceGroup>> {
+    invoke("groups", &NoArgs {}).await
+}
+
+/// Creates (`id` none) or replaces a service group.
+pub async fn save_group(id: Option<i64>, group: &ServiceGroupInput) -> IpcResult<ServiceGroup> {
+    #[derive(Serialize)]
+    struct Args<'a> {
+        id: Option<i64>,
+        group: &'a ServiceGroupInput,
+    }
+    invoke("group_save", &Args { id, group }).await
+}
+
+pub async fn delete_group(id: i64) -> IpcResult<()> {
+    #[derive(Serialize)]
+    struct Args {
+        id: i64,
+    }
+    invoke("group_delete", &Args { id }).await
 }

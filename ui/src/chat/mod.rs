@@ -10,6 +10,7 @@ use std::collections::HashMap;
 
 use fieldesk_core::chat::{AgentStatus, Author, ChatAgent, ChatMessage, ConversationSummary};
 use fieldesk_core::event::ServerEvent;
+use fieldesk_core::group::ServiceGroup;
 use fieldesk_core::{ErrorCode, Role};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -17,7 +18,7 @@ use leptos::task::spawn_local;
 use crate::api::{self, ConnectionState, chat};
 use crate::i18n::{I18n, tr, use_i18n};
 
-pub use admin::{ChatSettingsPanel, KnowledgePanel};
+pub use admin::{ChatSettingsPanel, GroupsPanel, KnowledgePanel};
 pub use view::ChatView;
 
 /// The desk's state, shared by its components.
@@ -33,6 +34,7 @@ pub struct Desk {
     pub status: RwSignal<AgentStatus>,
     pub capacity: RwSignal<u32>,
     pub agents: RwSignal<Vec<ChatAgent>>,
+    pub groups: RwSignal<Vec<ServiceGroup>>,
     pub notice: RwSignal<Option<String>>,
     pub error: RwSignal<Option<ErrorCode>>,
     pub me: i64,
@@ -209,6 +211,7 @@ pub fn ChatDesk(me: i64, role: Role) -> impl IntoView {
         status: RwSignal::new(AgentStatus::Offline),
         capacity: RwSignal::new(0),
         agents: RwSignal::new(vec![]),
+        groups: RwSignal::new(vec![]),
         notice: RwSignal::new(None),
         error: RwSignal::new(None),
         me,
@@ -231,6 +234,9 @@ pub fn ChatDesk(me: i64, role: Role) -> impl IntoView {
         }
         if let Ok(agents) = chat::agents().await {
             desk.agents.set(agents);
+        }
+        if let Ok(groups) = chat::groups().await {
+            desk.groups.set(groups);
         }
     });
     desk.refresh();

@@ -99,15 +99,19 @@ pub fn ChatView(desk: Desk) -> impl IntoView {
         });
     };
     let transfer = move |_| {
-        let (Some(id), Ok(to)) = (
-            desk.selected.get_untracked(),
-            transfer_to.get_untracked().parse::<i64>(),
-        ) else {
+        let Some(id) = desk.selected.get_untracked() else {
             return;
+        };
+        // "agent:ID" or "group:ID".
+        let target = transfer_to.get_untracked();
+        let (to_agent, to_group) = match target.split_once(':') {
+            Some(("agent", n)) => (n.parse().ok(), None),
+            Some(("group", n)) => (None, n.parse().ok()),
+            _ => return,
         };
         let note = transfer_note.get_untracked();
         spawn_local(async move {
-            match chat::transfer(id, to, &note).await {
+            match chat::transfer(id, to_agent, to_group, &note).await {
                 Ok(()) => {
                     transfer_note.set(String::new());
                     desk.refresh();
@@ -224,9 +228,16 @@ pub fn ChatView(desk: Desk) -> impl IntoView {
                     <div class="transfer">
                         <select data-testid="transfer-to" on:change=move |ev| transfer_to.set(event_target_value(&ev))>
                             <option value="">{tr("desk-transfer-to")}</option>
-                            {move || desk.agents.get().into_iter().filter(|a| a.user_id != desk.me).map(|a| view! {
-                                <option value=a.user_id.to_string()>{a.display_name}</option>
-                            }).collect_view()}
+                            <optgroup label=move || i18n.t("desk-agents")>
+                                {move || desk.agents.get().into_iter().filter(|a| a.user_id != desk.me).map(|a| view! {
+                                    <option value=format!("agent:{}", a.user_id)>{a.display_name}</option>
+                                }).collect_view()}
+                            </optgroup>
+                            <optgroup label=move || i18n.t("desk-groups")>
+                                {move || desk.groups.get().into_iter().map(|g| view! {
+                                    <option value=format!("group:{}", g.id)>{g.name}</option>
+                                }).collect_view()}
+                            </optgroup>
                         </select>
                         <input data-testid="transfer-note" placeholder=move || i18n.t("desk-transfer-note")
                             prop:value=move || transfer_note.get()

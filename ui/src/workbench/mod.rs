@@ -7,14 +7,15 @@ use leptos::task::spawn_local;
 
 use crate::api::{self, ConnectionState};
 use crate::app::Screen;
-use crate::chat::{ChatDesk, ChatSettingsPanel, KnowledgePanel};
+use crate::chat::{ChatDesk, ChatSettingsPanel, GroupsPanel, KnowledgePanel};
 use fieldesk_core::Role;
 
 /// The workbench's pages for supervisors and admins.
-const VIEWS: [(&str, &str); 3] = [
+const VIEWS: [(&str, &str); 4] = [
     ("desk", "view-desk"),
     ("settings", "view-chat-settings"),
     ("knowledge", "view-knowledge"),
+    ("groups", "view-groups"),
 ];
 use crate::i18n::{tr, use_i18n};
 use crate::language_select::LanguageSelect;
@@ -75,7 +76,7 @@ pub fn Workbench(screen: RwSignal<Screen>, me: Me) -> impl IntoView {
             <main class="workbench-main">
                 {(role.oversees_chat()).then(|| view! {
                     <nav class="views">
-                        {VIEWS.into_iter().filter(|(v, _)| *v != "settings" || role == Role::Admin).map(|(v, key)| view! {
+                        {VIEWS.into_iter().filter(|(v, _)| !matches!(*v, "settings" | "groups") || role == Role::Admin).map(|(v, key)| view! {
                             <button class="tab" class:active=move || page.get() == v
                                 data-testid=format!("view-{v}") on:click=move |_| page.set(v)>{tr(key)}</button>
                         }).collect_view()}
@@ -84,6 +85,7 @@ pub fn Workbench(screen: RwSignal<Screen>, me: Me) -> impl IntoView {
                 {move || match page.get() {
                     "settings" => view! { <ChatSettingsPanel /> }.into_any(),
                     "knowledge" => view! { <KnowledgePanel /> }.into_any(),
+                    "groups" => view! { <GroupsPanel /> }.into_any(),
                     _ if serves_chat => view! { <ChatDesk me=me_id role=role /> }.into_any(),
                     _ => ().into_any(),
                 }}

@@ -3,11 +3,12 @@
 use async_trait::async_trait;
 use fieldesk_core::Locale;
 use fieldesk_core::chat::{Author, ChatMessage, Notice, TenantText, parse_languages};
+use fieldesk_core::group::{ServiceGroup, ServiceGroupInput};
 use fieldesk_core::handoff::HandoffState;
 use fieldesk_core::knowledge::{Article, ArticleInput, index_text};
 use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
 
-use super::SqliteStore;
+use super::{SqliteStore, conflict_names};
 use crate::clock::now;
 use crate::store::chat::{
     ChatSettings, ChatStore, Conversation, ConversationFilter, ConversationPatch, ConversationRow,
@@ -17,7 +18,7 @@ use crate::store::{StoreError, StoreResult};
 
 const CONVERSATION_COLUMNS: &str = "c.id, c.tenant_id, c.visitor_id, v.name, c.state, c.agent_id,
     c.locale, c.queued_at, c.follow_up, c.contact_name, c.contact, c.visitor_read_up_to,
-    c.visitor_delivered_up_to, c.agent_read_up_to, c.created_at, c.updated_at";
+    c.visitor_delivered_up_to, c.agent_read_up_to, c.created_at, c.updated_at, c.group_id";
 const CONVERSATION_FROM: &str = "conversations c JOIN visitors v ON v.id = c.visitor_id";
 const MESSAGE_COLUMNS: &str = "id, conversation_id, client_id, author_kind, author_id,
     author_name, body, locale, refs, ai, notice, created_at";
@@ -63,6 +64,7 @@ fn conversation_from_row(row: &Row<'_>) -> rusqlite::Result<Conversation> {
         agent_read_up_to: row.get(13)?,
         created_at: row.get(14)?,
         updated_at: row.get(15)?,
+        group_id: row.get(16)?,
     })
 }
 
@@ -210,15 +212,51 @@ fn conversation_rows(
             let conversation = conversation_from_row(r)?;
             Ok(ConversationRow {
                 last_message_at: r
-                    .get::<_, Option<i64>>(17)?
+                    .get::<_, Option<i64>>(18)?
                     .unwrap_or(conversation.created_at),
                 conversation,
-                last_message: r.get(16)?,
-                unread: r.get(18)?,
+                last_message: r.get(17)?,
+                unread: r.get(19)?,
             })
         })?
         .collect::<rusqlite::Result<Vec<_>>>()?;
     Ok(rows)
+}
+
+/// The tenant's groups (or one), by name, with their members.
+fn load_groups(
+    conn: &Connection,
+    tenant_id: i64,
+    only: Option<i64>,
+) -> StoreResult<Vec<ServiceGroup>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT g.id, g.name, m.user_id FROM service_groups g
+         LEFT JOIN service_group_members m ON m.group_id = g.id
+         WHERE g.tenant_id = ?1 AND (?2 IS NULL OR g.id = ?2)
+         ORDER BY g.name, g.id, m.user_id",
+    )?;
+    let rows = stmt.query_map(params![tenant_id, only], |r| {
+        Ok((
+            r.get::<_, i64>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, Option<i64>>(2)?,
+        ))
+    })?;
+    let mut groups: Vec<ServiceGroup> = Vec::new();
+    for row in rows {
+        let (id, name, member) = row?;
+        if groups.last().is_none_or(|g| g.id != id) {
+            groups.push(ServiceGroup {
+                id,
+                name,
+                member_ids: vec![],
+            });
+        }
+        if let (Some(member), Some(group)) = (member, groups.last_mut()) {
+            group.member_ids.push(member);
+        }
+    }
+    Ok(groups)
 }
 
 fn index_article(tx: &Transaction<'_>, id: i64, input: &ArticleInput) -> StoreResult<()> {
@@ -512,6 +550,9 @@ impl ChatStore for SqliteStore {
             if let Some(queued_at) = patch.queued_at {
                 tx.execute("UPDATE conversations SET queued_at = ?2 WHERE id = ?1", params![id, queued_at])?;
             }
+            if let Some(group_id) = patch.group_id {
+                tx.execute("UPDATE conversations SET group_id = ?2 WHERE id = ?1", params![id, group_id])?;
+            }
             if let Some(locale) = patch.locale {
                 tx.execute("UPDATE conversations SET locale = ?2 WHERE id = ?1", params![id, locale.tag()])?;
             }
@@ -644,6 +685,75 @@ impl ChatStore for SqliteStore {
                  ON CONFLICT (user_id) DO UPDATE SET last_assigned_at = ?3",
                 params![tenant_id, user_id, at],
             )?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn groups(&self, tenant_id: i64) -> StoreResult<Vec<ServiceGroup>> {
+        self.read(move |conn| load_groups(conn, tenant_id, None))
+            .await
+    }
+
+    async fn save_group(
+        &self,
+        tenant_id: i64,
+        id: Option<i64>,
+        input: ServiceGroupInput,
+    ) -> StoreResult<ServiceGroup> {
+        self.write(move |conn| {
+            let tx = conn.transaction()?;
+            let name = input.name.clone();
+            let id = match id {
+                Some(id) => {
+                    let changed = tx
+                        .execute(
+                            "UPDATE service_groups SET name = ?3 WHERE tenant_id = ?1 AND id = ?2",
+                            params![tenant_id, id, input.name],
+                        )
+                        .map_err(conflict_names(|| format!("group {name}")))?;
+                    if changed == 0 {
+                        return Err(StoreError::NotFound(format!("group {id}")));
+                    }
+                    tx.execute(
+                        "DELETE FROM service_group_members WHERE group_id = ?1",
+                        [id],
+                    )?;
+                    id
+                }
+                None => {
+                    tx.execute(
+                        "INSERT INTO service_groups (tenant_id, name) VALUES (?1, ?2)",
+                        params![tenant_id, input.name],
+                    )
+                    .map_err(conflict_names(|| format!("group {name}")))?;
+                    tx.last_insert_rowid()
+                }
+            };
+            for member in &input.member_ids {
+                tx.execute(
+                    "INSERT INTO service_group_members (group_id, user_id) VALUES (?1, ?2)",
+                    params![id, member],
+                )?;
+            }
+            let group = load_groups(&tx, tenant_id, Some(id))?
+                .pop()
+                .ok_or_else(|| StoreError::NotFound(format!("group {id}")))?;
+            tx.commit()?;
+            Ok(group)
+        })
+        .await
+    }
+
+    async fn delete_group(&self, tenant_id: i64, id: i64) -> StoreResult<()> {
+        self.write(move |conn| {
+            let changed = conn.execute(
+                "DELETE FROM service_groups WHERE tenant_id = ?1 AND id = ?2",
+                params![tenant_id, id],
+            )?;
+            if changed == 0 {
+                return Err(StoreError::NotFound(format!("group {id}")));
+            }
             Ok(())
         })
         .await

@@ -19,6 +19,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("0001_init.sql"),
     include_str!("0002_chat.sql"),
     include_str!("0003_llm.sql"),
+    include_str!("0004_groups.sql"),
 ];
 const READERS: usize = 4;
 
