@@ -20,6 +20,15 @@ pub enum Locale {
 }
 
 impl Locale {
+    /// The Fluent key of the language's own name (`简体中文`, `English`…).
+    pub fn name_key(self) -> &'static str {
+        match self {
+            Locale::ZhCn => "language-zh-CN",
+            Locale::ZhTw => "language-zh-TW",
+            Locale::En => "language-en",
+        }
+    }
+
     /// Every supported locale, default first.
     pub const ALL: [Locale; 3] = [Locale::ZhCn, Locale::ZhTw, Locale::En];
 

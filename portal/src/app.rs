@@ -255,11 +255,7 @@ fn LanguageSelect(chat: Chat, i18n: I18n) -> impl IntoView {
                     .get()
                     .into_iter()
                     .map(|l| {
-                        let key = match l {
-                            Locale::ZhCn => "language-zh-CN",
-                            Locale::ZhTw => "language-zh-TW",
-                            Locale::En => "language-en",
-                        };
+                        let key = l.name_key();
                         view! {
                             <option value=l.tag() selected=move || i18n.locale.get() == l>
                                 {move || i18n.t(key)}

@@ -103,8 +103,25 @@ impl ServerClient {
         .await
     }
 
-    /// An authenticated request to `path` (relative to the server URL)
-    /// with an optional JSON body, decoding a JSON answer.
+    /// Sends an authenticated request to `path` (relative to the server
+    /// URL) with an optional JSON body.
+    async fn send<B: serde::Serialize>(
+        &self,
+        method: reqwest::Method,
+        server: &Url,
+        token: &str,
+        path: &str,
+        body: Option<&B>,
+    ) -> AppResult<Response> {
+        let url = server.join(path).expect("joins");
+        let mut request = self.http.request(method, url).bearer_auth(token);
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        request.send().await.map_err(transport_error)
+    }
+
+    /// An authenticated call that answers JSON.
     pub async fn call<B: serde::Serialize, T: DeserializeOwned>(
         &self,
         method: reqwest::Method,
@@ -113,12 +130,7 @@ impl ServerClient {
         path: &str,
         body: Option<&B>,
     ) -> AppResult<T> {
-        let url = server.join(path).expect("joins");
-        let mut request = self.http.request(method, url).bearer_auth(token);
-        if let Some(body) = body {
-            request = request.json(body);
-        }
-        decode(request.send().await.map_err(transport_error)?).await
+        decode(self.send(method, server, token, path, body).await?).await
     }
 
     /// Like [`ServerClient::call`] for answers without a body (204).
@@ -130,12 +142,7 @@ impl ServerClient {
         path: &str,
         body: Option<&B>,
     ) -> AppResult<()> {
-        let url = server.join(path).expect("joins");
-        let mut request = self.http.request(method, url).bearer_auth(token);
-        if let Some(body) = body {
-            request = request.json(body);
-        }
-        let res = request.send().await.map_err(transport_error)?;
+        let res = self.send(method, server, token, path, body).await?;
         if res.status().is_success() {
             Ok(())
         } else {

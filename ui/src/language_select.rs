@@ -31,11 +31,7 @@ pub fn LanguageSelect() -> impl IntoView {
                 {Locale::ALL
                     .into_iter()
                     .map(|l| {
-                        let key = match l {
-                            Locale::ZhCn => "language-zh-CN",
-                            Locale::ZhTw => "language-zh-TW",
-                            Locale::En => "language-en",
-                        };
+                        let key = l.name_key();
                         view! {
                             <option value=l.tag() selected=move || i18n.locale.get() == l>
                                 {tr(key)}

@@ -11,7 +11,6 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use crate::api::chat;
-use crate::chat::language_key;
 use crate::i18n::{tr, use_i18n};
 
 const TEXTS: [(TenantText, &str); 3] = [
@@ -225,7 +224,7 @@ pub fn ChatSettingsPanel() -> impl IntoView {
                                     ls.sort_by_key(|x| Locale::ALL.iter().position(|y| y == x));
                                 });
                             } />
-                        {tr(language_key(l))}
+                        {tr(l.name_key())}
                     </label>
                 }).collect_view()}
             </fieldset>
@@ -235,7 +234,7 @@ pub fn ChatSettingsPanel() -> impl IntoView {
                 {texts.with_value(|all| all.iter().map(|(key, locale, sig)| {
                     let sig = *sig;
                     let label = TEXTS.iter().find(|(t, _)| t == key).map(|(_, k)| *k).unwrap_or_default();
-                    let lang = language_key(*locale);
+                    let lang = locale.name_key();
                     view! {
                         <label class="text">
                             <span>{tr(label)}" · "{tr(lang)}</span>
@@ -390,7 +389,7 @@ pub fn KnowledgePanel() -> impl IntoView {
                                     tags.set(article.tags.join(", "));
                                     body.set(article.body.clone());
                                 }>{a.title.clone()}</button>
-                                <span class="muted">{a.space.clone()}" · "{tr(language_key(a.locale))}</span>
+                                <span class="muted">{a.space.clone()}" · "{tr(a.locale.name_key())}</span>
                                 <button class="link" data-testid="kb-delete" on:click=move |_| {
                                     spawn_local(async move {
                                         match chat::delete_article(id).await {
@@ -411,7 +410,7 @@ pub fn KnowledgePanel() -> impl IntoView {
                     prop:value=move || space.get() on:input=move |ev| space.set(event_target_value(&ev)) />
                 <select data-testid="kb-locale" on:change=move |ev| locale.set(Locale::negotiate(&event_target_value(&ev)))>
                     {Locale::ALL.into_iter().map(|l| view! {
-                        <option value=l.tag() selected=move || locale.get() == l>{tr(language_key(l))}</option>
+                        <option value=l.tag() selected=move || locale.get() == l>{tr(l.name_key())}</option>
                     }).collect_view()}
                 </select>
                 <input data-testid="kb-tags" placeholder=move || i18n.t("admin-kb-tags")

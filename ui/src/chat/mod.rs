@@ -331,7 +331,6 @@ pub fn ChatDesk(me: i64, role: Role) -> impl IntoView {
 #[component]
 fn ConversationItem(c: ConversationSummary, desk: Desk) -> impl IntoView {
     let id = c.id;
-    let language_key = language_key(c.locale);
     let unread = c.unread;
     view! {
         <li>
@@ -339,18 +338,10 @@ fn ConversationItem(c: ConversationSummary, desk: Desk) -> impl IntoView {
                 data-testid="conversation" data-id=id.to_string()
                 on:click=move |_| desk.select(id)>
                 <span class="name">{c.visitor_name.clone()}</span>
-                <span class="lang">{tr(language_key)}</span>
+                <span class="lang">{tr(c.locale.name_key())}</span>
                 {(unread > 0).then(|| view! { <span class="unread" data-testid="unread">{unread.to_string()}</span> })}
                 <span class="last">{c.last_message.clone().unwrap_or_default()}</span>
             </button>
         </li>
-    }
-}
-
-pub fn language_key(locale: fieldesk_core::Locale) -> &'static str {
-    match locale {
-        fieldesk_core::Locale::ZhCn => "language-zh-CN",
-        fieldesk_core::Locale::ZhTw => "language-zh-TW",
-        fieldesk_core::Locale::En => "language-en",
     }
 }

@@ -6,7 +6,7 @@ use fieldesk_core::handoff::HandoffState;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use super::{Desk, language_key};
+use super::Desk;
 use crate::api::chat;
 use crate::i18n::tr;
 
@@ -167,7 +167,7 @@ pub fn ChatView(desk: Desk) -> impl IntoView {
                 <header class="chat-head">
                     <h2 data-testid="chat-visitor">{move || summary().map(|c| c.visitor_name).unwrap_or_default()}</h2>
                     <span class="badge" data-testid="visitor-language">
-                        {move || summary().map(|c| i18n.t(language_key(c.locale))).unwrap_or_default()}
+                        {move || summary().map(|c| i18n.t(c.locale.name_key())).unwrap_or_default()}
                     </span>
                     <span class="badge" data-testid="chat-state">
                         {move || summary().map(|c| i18n.t(match c.state {
