@@ -6,7 +6,7 @@
 use axum::extract::{Path, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
-use fieldesk_core::ErrorCode;
+use fieldesk_core::{ErrorCode, Locale};
 
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -58,8 +58,27 @@ pub async fn page(
 }
 
 /// The embed snippet: `<script src=".../chat/embed.js" data-tenant="acme" data-lang="en" async>`.
+/// Its button label comes from `locales/`, in every language.
 pub async fn embed(State(state): State<AppState>) -> Result<Response, ApiError> {
-    file(&state, "embed.js", "text/javascript; charset=utf-8").await
+    let res = file(&state, "embed.js", "text/javascript; charset=utf-8").await?;
+    let (parts, body) = res.into_parts();
+    let bytes = axum::body::to_bytes(body, usize::MAX)
+        .await
+        .map_err(|_| ApiError::new(ErrorCode::Internal))?;
+    let labels: serde_json::Map<String, serde_json::Value> = Locale::ALL
+        .iter()
+        .map(|l| {
+            (
+                l.tag().to_owned(),
+                state.catalog.message(*l, "portal-title").into(),
+            )
+        })
+        .collect();
+    let script = String::from_utf8_lossy(&bytes).replace(
+        "__FIELDESK_LABELS__",
+        &serde_json::Value::Object(labels).to_string(),
+    );
+    Ok(Response::from_parts(parts, script.into()))
 }
 
 pub async fn asset(

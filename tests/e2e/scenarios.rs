@@ -22,6 +22,7 @@ scenarios![
     chat_admin::admin_edits_texts_and_knowledge_that_visitors_see,
     chat_desk::agent_accepts_replies_and_ends_with_a_survey,
     chat_window::visitor_window_switches_language_and_the_ai_answers,
+    chat_window::the_snippet_embeds_the_window_in_another_site,
     keychain::keychain_keeps_tokens_per_profile,
     login::login_shows_the_workbench,
     login::wrong_password_shows_a_localized_error,

@@ -45,3 +45,68 @@ pub async fn visitor_window_switches_language_and_the_ai_answers(ctx: Ctx) {
     ctx.shot(&page, "resumed").await;
     page.close().await;
 }
+
+/// A third-party page on another origin that embeds the chat window with
+/// the one-line snippet.
+async fn third_party_site(server_base: &str) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let page = format!(
+        "<!doctype html><html lang=\"de\"><head><title>Some shop</title></head><body>\
+         <h1>Some shop</h1>\
+         <script src=\"{server_base}/chat/embed.js\" data-tenant=\"acme\" data-lang=\"en\" async></script>\
+         </body></html>"
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        while let Ok((mut stream, _)) = listener.accept().await {
+            let page = page.clone();
+            tokio::spawn(async move {
+                let mut request = [0u8; 4096];
+                let _ = stream.read(&mut request).await;
+                let response = format!(
+                    "HTTP/1.1 200 OK\r\ncontent-type: text/html; charset=utf-8\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{page}",
+                    page.len()
+                );
+                let _ = stream.write_all(response.as_bytes()).await;
+            });
+        }
+    });
+    format!("http://{addr}/")
+}
+
+pub async fn the_snippet_embeds_the_window_in_another_site(ctx: Ctx) {
+    let server = ctx.server();
+    let site = third_party_site(&server.base).await;
+    let browser =
+        Browser::start(&ctx.artifacts.join(format!("{}.chromedriver.log", ctx.name))).await;
+    let page = browser.open(&site).await;
+    let button = page
+        .client
+        .wait()
+        .at_most(fieldesk_testkit::app::PATIENCE)
+        .for_element(fantoccini::Locator::Css("[data-fieldesk=button]"))
+        .await
+        .expect("the snippet adds a chat button");
+    assert_eq!(
+        button.attr("aria-label").await.unwrap().as_deref(),
+        Some("Online service")
+    );
+    button.click().await.unwrap();
+    let frame = page
+        .client
+        .find(fantoccini::Locator::Css("iframe[data-fieldesk=window]"))
+        .await
+        .expect("the snippet adds the window");
+    assert!(frame.is_displayed().await.unwrap(), "the button opens it");
+    frame.enter_frame().await.unwrap();
+    page.expect_text(
+        "welcome",
+        &Catalog::new().message(Locale::En, "chat-default-welcome"),
+    )
+    .await;
+    page.expect_attr("connection", "data-online", "true").await;
+    page.client.enter_parent_frame().await.unwrap();
+    ctx.shot(&page, "embedded").await;
+    page.close().await;
+}
