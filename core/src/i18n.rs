@@ -144,7 +144,7 @@ mod tests {
     }
 
     #[test]
-    fn every_error_code_and_role_has_a_message() {
+    fn every_error_code_role_and_status_has_a_message() {
         let catalog = Catalog::new();
         for locale in Locale::ALL {
             for code in ErrorCode::ALL {
@@ -152,6 +152,12 @@ mod tests {
             }
             for role in Role::ALL {
                 assert!(catalog.has(locale, role.message_key()), "{locale}: {role}");
+            }
+            for status in crate::work_order::WorkOrderStatus::ALL {
+                assert!(
+                    catalog.has(locale, status.message_key()),
+                    "{locale}: {status:?}"
+                );
             }
         }
     }

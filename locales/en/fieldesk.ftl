@@ -177,3 +177,13 @@ admin-kb-title = Title
 admin-kb-space = Knowledge space
 admin-kb-tags = Tags, comma-separated
 admin-kb-body = Article text (blank lines separate passages)
+
+## Work orders
+work-order-status-new = New
+work-order-status-assigned = Assigned
+work-order-status-accepted = Accepted
+work-order-status-on-the-way = On the way
+work-order-status-in-progress = In progress
+work-order-status-completed = Completed
+work-order-status-closed = Closed
+work-order-status-cancelled = Cancelled

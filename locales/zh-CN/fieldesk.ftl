@@ -176,3 +176,13 @@ admin-kb-title = 标题
 admin-kb-space = 知识空间
 admin-kb-tags = 标签（用逗号分隔）
 admin-kb-body = 正文（空行分隔段落）
+
+## 工单
+work-order-status-new = 新建
+work-order-status-assigned = 已指派
+work-order-status-accepted = 已接单
+work-order-status-on-the-way = 在途中
+work-order-status-in-progress = 处理中
+work-order-status-completed = 已完成
+work-order-status-closed = 已关闭
+work-order-status-cancelled = 已取消

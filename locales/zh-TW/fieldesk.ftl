@@ -176,3 +176,13 @@ admin-kb-title = 標題
 admin-kb-space = 知識空間
 admin-kb-tags = 標籤（以逗號分隔）
 admin-kb-body = 內文（空行分隔段落）
+
+## 工單
+work-order-status-new = 新建
+work-order-status-assigned = 已指派
+work-order-status-accepted = 已接單
+work-order-status-on-the-way = 在途中
+work-order-status-in-progress = 處理中
+work-order-status-completed = 已完成
+work-order-status-closed = 已關閉
+work-order-status-cancelled = 已取消

@@ -5,8 +5,12 @@ use std::process::Command;
 
 use crate::shell::{self, cargo, root, step};
 
-/// `cargo xtask bench [chat]`: the API scenarios, or the chat scenario.
+/// `cargo xtask bench [chat|scan]`: the API scenarios, the chat scenario,
+/// or barcode decoding.
 pub fn bench(args: &[String]) -> anyhow::Result<()> {
+    if args.first().map(String::as_str) == Some("scan") {
+        return scan();
+    }
     step("bench: release build");
     cargo(&["build", "--release", "-p", "fieldesk-server"])?;
     cargo(&[
@@ -25,4 +29,26 @@ pub fn bench(args: &[String]) -> anyhow::Result<()> {
             .arg(release.join("fieldesk-server"))
             .arg(scenario),
     )
+}
+
+/// `cargo xtask bench scan`: decode the zxing-cpp sample photos
+/// (`../shared/bench-data/zxing-samples`) and synthetic camera frames.
+fn scan() -> anyhow::Result<()> {
+    step("bench: release build (scan)");
+    cargo(&[
+        "build",
+        "--release",
+        "-p",
+        "fieldesk-scan",
+        "--bin",
+        "fieldesk-scan-bench",
+    ])?;
+    let samples = root().join("../shared/bench-data/zxing-samples");
+    anyhow::ensure!(
+        samples.is_dir(),
+        "the sample photos are expected at {}",
+        samples.display()
+    );
+    step("bench: scan");
+    shell::run(Command::new(root().join("target/release/fieldesk-scan-bench")).arg(samples))
 }

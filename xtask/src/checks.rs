@@ -224,7 +224,7 @@ fn translations() -> anyhow::Result<()> {
 fn used_keys() -> anyhow::Result<Vec<(String, String)>> {
     let patterns = [
         r#"(?:\btr|\bt|\.t|\.t_with|\.t_args|\.message|\.message_args)\(\s*(?:[A-Za-z_][\w.]*,\s*)?"([^"]+)""#,
-        r#"=>\s*"((?:error|role|connection|language)-[^"]+)""#,
+        r#"=>\s*"((?:error|role|connection|language|work-order)-[^"]+)""#,
         r#"Some\("(login-[^"]+)"\)"#,
         // Keys of the online service and the admin pages, wherever they appear.
         r#"(?:^|,|=>|\[|\()\s*"((?:chat|desk|admin|view|portal)-[a-z0-9-]+)""#,

@@ -21,7 +21,8 @@ const USAGE: &str = "usage: cargo xtask <run|test|e2e|bench|ui|setup>
   test   fmt, clippy, all tests, wasm builds, boundary and translation checks, e2e
   e2e    build the app and run the WebDriver end-to-end suite (args filter scenarios)
   bench  build in release and load the real server on 127.0.0.1; prints figures
-         (`bench chat`: concurrent conversations vs a bare WebSocket relay)
+         (`bench chat`: concurrent conversations vs a bare WebSocket relay;
+          `bench scan`: barcode photos and camera frames)
   ui     build the wasm UI and the visitor chat window (ui/dist, portal/dist)
   setup  install missing system packages (as root) and tools";
 

@@ -1,0 +1,246 @@
+//! Work orders (工单): the status lifecycle, validated the same way on the
+//! server and in the engineer's app (offline), so an illegal step is
+//! refused before it is ever queued for sync.
+//!
+//! ```text
+//! new ─assign─▶ assigned ─accept─▶ accepted ─depart─▶ on_the_way ─start─▶ in_progress ─complete─▶ completed ─close─▶ closed
+//!  ▲              │  ▲ reassign        │ start ───────────────────────────▲        ▲                 │ reopen          │ reopen
+//!  └──decline─────┘  └─────────────────┘                                  └────────┴─────────────────┴─────────────────┘
+//! any open status ─cancel─▶ cancelled ─reopen─▶ new
+//! ```
+
+use serde::{Deserialize, Serialize};
+
+#[cfg(feature = "openapi")]
+use utoipa::ToSchema;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum WorkOrderStatus {
+    New,
+    Assigned,
+    Accepted,
+    OnTheWay,
+    InProgress,
+    Completed,
+    Closed,
+    Cancelled,
+}
+
+/// What someone does to a work order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum WorkOrderAction {
+    /// A dispatcher assigns (or reassigns) engineers.
+    Assign,
+    /// The assigned engineer takes it.
+    Accept,
+    /// The assigned engineer gives it back before starting.
+    Decline,
+    /// The engineer sets off to the site.
+    Depart,
+    /// Work starts on site.
+    Start,
+    /// The engineer finishes; every required step must be done.
+    Complete,
+    /// A supervisor confirms and closes.
+    Close,
+    /// A supervisor reopens a finished or cancelled order.
+    Reopen,
+    /// A supervisor cancels an open order.
+    Cancel,
+}
+
+/// Who acts, as far as the lifecycle cares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Actor {
+    /// Admin or supervisor (dispatcher).
+    Dispatcher,
+    /// An engineer assigned to this work order.
+    AssignedEngineer,
+    /// Anyone else (an engineer not assigned to it, an agent…).
+    Other,
+}
+
+/// Why a transition was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum LifecycleError {
+    #[error("{action:?} is not possible from {from:?}")]
+    IllegalTransition {
+        from: WorkOrderStatus,
+        action: WorkOrderAction,
+    },
+    #[error("{action:?} is not allowed for this user")]
+    NotAllowed { action: WorkOrderAction },
+    #[error("required steps are not done")]
+    StepsMissing,
+}
+
+impl WorkOrderStatus {
+    pub const ALL: [WorkOrderStatus; 8] = [
+        WorkOrderStatus::New,
+        WorkOrderStatus::Assigned,
+        WorkOrderStatus::Accepted,
+        WorkOrderStatus::OnTheWay,
+        WorkOrderStatus::InProgress,
+        WorkOrderStatus::Completed,
+        WorkOrderStatus::Closed,
+        WorkOrderStatus::Cancelled,
+    ];
+
+    /// Not yet finished, closed or cancelled.
+    pub fn is_open(self) -> bool {
+        !matches!(
+            self,
+            WorkOrderStatus::Completed | WorkOrderStatus::Closed | WorkOrderStatus::Cancelled
+        )
+    }
+
+    /// The Fluent key of the status name.
+    pub fn message_key(self) -> &'static str {
+        match self {
+            WorkOrderStatus::New => "work-order-status-new",
+            WorkOrderStatus::Assigned => "work-order-status-assigned",
+            WorkOrderStatus::Accepted => "work-order-status-accepted",
+            WorkOrderStatus::OnTheWay => "work-order-status-on-the-way",
+            WorkOrderStatus::InProgress => "work-order-status-in-progress",
+            WorkOrderStatus::Completed => "work-order-status-completed",
+            WorkOrderStatus::Closed => "work-order-status-closed",
+            WorkOrderStatus::Cancelled => "work-order-status-cancelled",
+        }
+    }
+
+    /// The status after `action` by `actor`; `steps_done` tells whether
+    /// every required step of every device has a result (for `Complete`).
+    pub fn apply(
+        self,
+        action: WorkOrderAction,
+        actor: Actor,
+        steps_done: bool,
+    ) -> Result<WorkOrderStatus, LifecycleError> {
+        use WorkOrderAction::*;
+        use WorkOrderStatus::*;
+        let by_dispatcher = matches!(action, Assign | Close | Reopen | Cancel);
+        let allowed = match actor {
+            Actor::Dispatcher => true,
+            Actor::AssignedEngineer => !by_dispatcher,
+            Actor::Other => false,
+        };
+        if !allowed {
+            return Err(LifecycleError::NotAllowed { action });
+        }
+        let next = match (self, action) {
+            (New | Assigned | Accepted, Assign) => Assigned,
+            (Assigned, Accept) => Accepted,
+            (Assigned | Accepted, Decline) => New,
+            (Accepted, Depart) => OnTheWay,
+            (Accepted | OnTheWay, Start) => InProgress,
+            (InProgress, Complete) if !steps_done => return Err(LifecycleError::StepsMissing),
+            (InProgress, Complete) => Completed,
+            (Completed, Close) => Closed,
+            (Completed | Closed, Reopen) => InProgress,
+            (Cancelled, Reopen) => New,
+            (from, Cancel) if from.is_open() => Cancelled,
+            (from, action) => return Err(LifecycleError::IllegalTransition { from, action }),
+        };
+        Ok(next)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::WorkOrderAction::*;
+    use super::WorkOrderStatus::*;
+    use super::*;
+
+    const ACTIONS: [WorkOrderAction; 9] = [
+        Assign, Accept, Decline, Depart, Start, Complete, Close, Reopen, Cancel,
+    ];
+
+    #[test]
+    fn the_usual_day_of_a_work_order() {
+        let d = Actor::Dispatcher;
+        let e = Actor::AssignedEngineer;
+        let mut s = New;
+        for (action, actor, expected) in [
+            (Assign, d, Assigned),
+            (Accept, e, Accepted),
+            (Depart, e, OnTheWay),
+            (Start, e, InProgress),
+            (Complete, e, Completed),
+            (Close, d, Closed),
+        ] {
+            s = s.apply(action, actor, true).unwrap();
+            assert_eq!(s, expected);
+        }
+    }
+
+    #[test]
+    fn engineers_cannot_dispatch_and_others_cannot_act() {
+        assert_eq!(
+            Completed.apply(Close, Actor::AssignedEngineer, true),
+            Err(LifecycleError::NotAllowed { action: Close })
+        );
+        assert_eq!(
+            Assigned.apply(Accept, Actor::Other, true),
+            Err(LifecycleError::NotAllowed { action: Accept })
+        );
+        assert_eq!(
+            InProgress.apply(Complete, Actor::AssignedEngineer, false),
+            Err(LifecycleError::StepsMissing)
+        );
+        assert_eq!(
+            Closed.apply(Start, Actor::AssignedEngineer, true),
+            Err(LifecycleError::IllegalTransition {
+                from: Closed,
+                action: Start
+            })
+        );
+    }
+
+    #[test]
+    fn cancel_and_reopen_rules() {
+        let d = Actor::Dispatcher;
+        for s in [New, Assigned, Accepted, OnTheWay, InProgress] {
+            assert_eq!(s.apply(Cancel, d, true), Ok(Cancelled));
+        }
+        for s in [Completed, Closed, Cancelled] {
+            assert!(s.apply(Cancel, d, true).is_err(), "{s:?}");
+        }
+        assert_eq!(Cancelled.apply(Reopen, d, true), Ok(New));
+        assert_eq!(Closed.apply(Reopen, d, true), Ok(InProgress));
+        assert!(InProgress.apply(Reopen, d, true).is_err());
+    }
+
+    /// From every status and for every action and actor, the answer is
+    /// either a status or a typed error; closed and cancelled orders only
+    /// move again when a dispatcher reopens them; every status is
+    /// reachable from `new`.
+    #[test]
+    fn the_lifecycle_is_total_and_connected() {
+        let actors = [Actor::Dispatcher, Actor::AssignedEngineer, Actor::Other];
+        let mut reached = vec![New];
+        let mut frontier = vec![New];
+        while let Some(s) = frontier.pop() {
+            for action in ACTIONS {
+                for actor in actors {
+                    if let Ok(next) = s.apply(action, actor, true) {
+                        if matches!(s, Closed | Cancelled) {
+                            assert_eq!((action, actor), (Reopen, Actor::Dispatcher));
+                        }
+                        assert_ne!(actor, Actor::Other);
+                        if !reached.contains(&next) {
+                            reached.push(next);
+                            frontier.push(next);
+                        }
+                    }
+                }
+            }
+        }
+        for s in WorkOrderStatus::ALL {
+            assert!(reached.contains(&s), "{s:?} is unreachable");
+        }
+    }
+}
