@@ -16,6 +16,7 @@ pub mod i18n;
 pub mod knowledge;
 pub mod locale;
 pub mod role;
+pub mod sync;
 pub mod work_order;
 
 pub use error_code::ErrorCode;
