@@ -8,6 +8,7 @@
 pub mod api;
 pub mod business_hours;
 pub mod chat;
+pub mod device;
 pub mod error_code;
 pub mod event;
 pub mod group;

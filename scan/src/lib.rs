@@ -188,7 +188,7 @@ pub fn decode_file_bytes(bytes: &[u8], budget: Duration) -> (Result<Decoded, Sca
     (result, started.elapsed())
 }
 
-/// A QR code for `text` (labels), `size` pixels square with a quiet zone.
+/// A code of `format` for `text`, about `width` × `height` pixels with a quiet zone.
 pub fn encode(
     text: &str,
     format: CodeFormat,
@@ -201,6 +201,29 @@ pub fn encode(
         .map_err(|e| ScanError::UnreadableImage(e.to_string()))?;
     let image: DynamicImage = (&matrix).into();
     Ok(image.to_luma8())
+}
+
+/// One label cell on a sheet, in pixels (a QR code with its margin).
+pub const LABEL_CELL: u32 = 300;
+
+/// A printable sheet of QR labels, `columns` per row, in the order given
+/// (A4 at 150 dpi holds 4 × 5). Each cell is [`LABEL_CELL`] pixels square.
+pub fn label_sheet(texts: &[String], columns: u32) -> Result<GrayImage, ScanError> {
+    let columns = columns.max(1);
+    let rows = (texts.len() as u32).div_ceil(columns).max(1);
+    let mut sheet =
+        GrayImage::from_pixel(columns * LABEL_CELL, rows * LABEL_CELL, image::Luma([255]));
+    for (i, text) in texts.iter().enumerate() {
+        let code = encode(text, CodeFormat::QrCode, LABEL_CELL - 40, LABEL_CELL - 40)?;
+        let (col, row) = (i as u32 % columns, i as u32 / columns);
+        image::imageops::overlay(
+            &mut sheet,
+            &code,
+            i64::from(col * LABEL_CELL + 20),
+            i64::from(row * LABEL_CELL + 20),
+        );
+    }
+    Ok(sheet)
 }
 
 #[cfg(test)]

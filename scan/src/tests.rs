@@ -197,3 +197,19 @@ fn files_are_loaded_with_limits() {
         })
     );
 }
+
+#[test]
+fn every_label_on_a_sheet_reads_back() {
+    let texts: Vec<String> = (1..=7).map(|i| format!("SN-2026-{i:04}")).collect();
+    let sheet = label_sheet(&texts, 4).unwrap();
+    assert_eq!(sheet.dimensions(), (4 * LABEL_CELL, 2 * LABEL_CELL));
+    for (i, text) in texts.iter().enumerate() {
+        let (x, y) = ((i as u32 % 4) * LABEL_CELL, (i as u32 / 4) * LABEL_CELL);
+        let cell = image::imageops::crop_imm(&sheet, x, y, LABEL_CELL, LABEL_CELL).to_image();
+        assert_eq!(
+            decode_gray(&cell).map(|d| d.text),
+            Ok(text.clone()),
+            "label {i}"
+        );
+    }
+}

@@ -44,3 +44,21 @@ fn prints_one_json_line_per_file() {
             .contains("cannot be read")
     );
 }
+
+#[test]
+fn a_label_sheet_decodes_with_the_decoder() {
+    let dir = tempfile::tempdir().unwrap();
+    let sheet = dir.path().join("labels.png");
+    let made = Command::new(env!("CARGO_BIN_EXE_fieldesk-labels"))
+        .arg(&sheet)
+        .arg("XG-1024")
+        .output()
+        .unwrap();
+    assert!(made.status.success(), "{made:?}");
+    let out = Command::new(env!("CARGO_BIN_EXE_fieldesk-decode"))
+        .arg(&sheet)
+        .output()
+        .unwrap();
+    let line: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(line["text"], "XG-1024");
+}
