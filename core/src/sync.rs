@@ -165,52 +165,120 @@ impl Ledger {
 
     fn decide(&mut self, op: &Operation) -> Outcome {
         let seq = self.last_seq() + 1;
-        let work_order = match op {
+        let work_order = op.work_order();
+        let current = match op {
+            Operation::StepResult { device, step, .. } => self
+                .steps
+                .get(&(work_order, *device, *step))
+                .map(|(s, v)| (*s, v.clone())),
+            _ => None,
+        };
+        let decision = decide(
+            op,
+            self.status(work_order),
+            Actor::AssignedEngineer,
+            current,
+            true,
+        );
+        match &decision {
+            Decision::SetStatus(next) => {
+                self.statuses.insert(work_order, *next);
+            }
+            Decision::SetStep { replaced, .. } => {
+                if let Operation::StepResult {
+                    device,
+                    step,
+                    value,
+                    ..
+                } = op
+                {
+                    let key = (work_order, *device, *step);
+                    self.steps.insert(key, (seq, value.clone()));
+                    if let Some(previous) = replaced {
+                        self.history.push((key, previous.clone()));
+                    }
+                }
+            }
+            Decision::Append | Decision::Reject(_) => {}
+        }
+        decision.outcome(seq)
+    }
+}
+
+impl Operation {
+    pub fn work_order(&self) -> i64 {
+        match self {
             Operation::Transition { work_order, .. }
             | Operation::StepResult { work_order, .. }
             | Operation::Note { work_order, .. } => *work_order,
-        };
-        let Some(status) = self.status(work_order) else {
-            return Outcome::Rejected {
-                reason: RejectReason::UnknownWorkOrder,
-            };
-        };
-        match op {
-            Operation::Transition { action, .. } => {
-                match status.apply(*action, Actor::AssignedEngineer, true) {
-                    Ok(next) => {
-                        self.statuses.insert(work_order, next);
-                        Outcome::Applied { seq }
-                    }
-                    Err(e) => Outcome::Rejected { reason: e.into() },
-                }
-            }
-            Operation::StepResult {
-                device,
-                step,
-                value,
-                base_seq,
-                ..
-            } => {
-                let key = (work_order, *device, *step);
-                let previous = self.steps.insert(key, (seq, value.clone()));
-                match previous {
-                    Some((prev_seq, prev)) if prev_seq > *base_seq => {
-                        self.history.push((key, prev.clone()));
-                        Outcome::AppliedOver {
-                            seq,
-                            previous: prev,
-                        }
-                    }
-                    Some((_, prev)) => {
-                        self.history.push((key, prev));
-                        Outcome::Applied { seq }
-                    }
-                    None => Outcome::Applied { seq },
-                }
-            }
-            Operation::Note { .. } => Outcome::Applied { seq },
         }
+    }
+}
+
+/// What applying an operation changes; the caller writes it and answers
+/// [`Decision::outcome`].
+#[derive(Debug, Clone, PartialEq)]
+pub enum Decision {
+    SetStatus(WorkOrderStatus),
+    SetStep {
+        /// The value replaced (kept in history), if any…
+        replaced: Option<serde_json::Value>,
+        /// …and whether its writer had not seen it.
+        unseen: bool,
+    },
+    Append,
+    Reject(RejectReason),
+}
+
+impl Decision {
+    /// The answer to the client, with `seq` for what was applied.
+    pub fn outcome(&self, seq: u64) -> Outcome {
+        match self {
+            Decision::Reject(reason) => Outcome::Rejected { reason: *reason },
+            Decision::SetStep {
+                replaced: Some(previous),
+                unseen: true,
+            } => Outcome::AppliedOver {
+                seq,
+                previous: previous.clone(),
+            },
+            _ => Outcome::Applied { seq },
+        }
+    }
+}
+
+/// The decision for `op` given the work order's status (`None`: unknown to
+/// this user), who acts, the step's current value with its seq, and
+/// whether every required step has a result (for completing).
+pub fn decide(
+    op: &Operation,
+    status: Option<WorkOrderStatus>,
+    actor: Actor,
+    current_step: Option<(u64, serde_json::Value)>,
+    steps_done: bool,
+) -> Decision {
+    let Some(status) = status else {
+        return Decision::Reject(RejectReason::UnknownWorkOrder);
+    };
+    if actor == Actor::Other {
+        return Decision::Reject(RejectReason::NotAllowed);
+    }
+    match op {
+        Operation::Transition { action, .. } => match status.apply(*action, actor, steps_done) {
+            Ok(next) => Decision::SetStatus(next),
+            Err(e) => Decision::Reject(e.into()),
+        },
+        Operation::StepResult { base_seq, .. } => match current_step {
+            Some((seq, previous)) => Decision::SetStep {
+                replaced: Some(previous),
+                unseen: seq > *base_seq,
+            },
+            None => Decision::SetStep {
+                replaced: None,
+                unseen: false,
+            },
+        },
+        Operation::Note { .. } => Decision::Append,
     }
 }
 
