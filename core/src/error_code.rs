@@ -49,10 +49,12 @@ pub enum ErrorCode {
     RateLimited,
     /// A chat message is longer than the limit.
     MessageTooLong,
+    /// The work order's status does not allow that action now.
+    IllegalTransition,
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 20] = [
+    pub const ALL: [ErrorCode; 21] = [
         ErrorCode::BadRequest,
         ErrorCode::InvalidCredentials,
         ErrorCode::Unauthorized,
@@ -73,6 +75,7 @@ impl ErrorCode {
         ErrorCode::ConversationClosed,
         ErrorCode::RateLimited,
         ErrorCode::MessageTooLong,
+        ErrorCode::IllegalTransition,
     ];
 
     /// The HTTP status the server answers with for this code.
@@ -84,7 +87,9 @@ impl ErrorCode {
             }
             ErrorCode::Forbidden => 403,
             ErrorCode::NotFound | ErrorCode::UnknownTenant => 404,
-            ErrorCode::Conflict | ErrorCode::ConversationClosed => 409,
+            ErrorCode::Conflict | ErrorCode::ConversationClosed | ErrorCode::IllegalTransition => {
+                409
+            }
             ErrorCode::PayloadTooLarge | ErrorCode::MessageTooLong => 413,
             ErrorCode::InvalidLanguage => 400,
             ErrorCode::InvalidVisitorToken => 401,
@@ -120,6 +125,7 @@ impl ErrorCode {
             ErrorCode::ConversationClosed => "error-conversation-closed",
             ErrorCode::RateLimited => "error-rate-limited",
             ErrorCode::MessageTooLong => "error-message-too-long",
+            ErrorCode::IllegalTransition => "error-illegal-transition",
         }
     }
 
@@ -146,6 +152,7 @@ impl ErrorCode {
             ErrorCode::ConversationClosed => "conversation_closed",
             ErrorCode::RateLimited => "rate_limited",
             ErrorCode::MessageTooLong => "message_too_long",
+            ErrorCode::IllegalTransition => "illegal_transition",
         }
     }
 }

@@ -44,6 +44,8 @@ pub enum ServerEvent {
         delivered_up_to: i64,
         read_up_to: i64,
     },
+    /// There are field-service changes to pull (`GET /api/sync/pull`).
+    SyncAvailable { cursor: u64 },
     /// A conversation was transferred to the receiving agent, with a note.
     Transferred {
         conversation_id: i64,

@@ -350,6 +350,34 @@ impl Replica {
     }
 }
 
+/// The most operations one push may carry.
+pub const MAX_PUSH: usize = 500;
+
+/// `POST /api/sync/push`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PushBody {
+    pub ops: Vec<Envelope>,
+}
+
+/// One answer of a push, in the order of the pushed operations.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PushAnswer {
+    pub op_id: OpId,
+    #[serde(flatten)]
+    pub outcome: Outcome,
+}
+
+/// `GET /api/sync/pull?after=CURSOR`: the caller's changes after the
+/// cursor (at most a page; pull again until `more` is false) and the
+/// current status of each of their work orders.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PullAnswer {
+    pub cursor: u64,
+    pub changes: Vec<Change>,
+    pub statuses: Vec<(i64, WorkOrderStatus)>,
+    pub more: bool,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -149,6 +149,91 @@ impl WorkOrderStatus {
     }
 }
 
+/// How urgent a work order is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum Priority {
+    Low,
+    Normal,
+    High,
+    Urgent,
+}
+
+/// `POST /api/work-orders` (dispatchers): a new work order with the
+/// devices at its site.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct WorkOrderInput {
+    pub number: String,
+    pub customer: String,
+    pub contact: String,
+    /// The service address.
+    pub address: String,
+    pub order_type: String,
+    pub priority: Priority,
+    /// Each device's field values (`serial_number`, `asset_code`, `model`,
+    /// `custom.*`).
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<Object>))]
+    pub devices: Vec<serde_json::Map<String, serde_json::Value>>,
+}
+
+impl WorkOrderInput {
+    /// Every text present and short enough, at most 200 devices.
+    pub fn is_valid(&self) -> bool {
+        let short = |s: &str, max: usize| !s.trim().is_empty() && s.chars().count() <= max;
+        short(&self.number, 64)
+            && short(&self.customer, 200)
+            && short(&self.contact, 200)
+            && short(&self.address, 500)
+            && short(&self.order_type, 64)
+            && self.devices.len() <= 200
+    }
+}
+
+/// A step's current result.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct StepValue {
+    pub device: i64,
+    pub step: i64,
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    pub value: serde_json::Value,
+    pub seq: u64,
+}
+
+/// A work order as its engineers and dispatchers see it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct WorkOrderView {
+    pub id: i64,
+    pub number: String,
+    pub customer: String,
+    pub contact: String,
+    pub address: String,
+    pub order_type: String,
+    pub priority: Priority,
+    pub status: WorkOrderStatus,
+    pub assignees: Vec<i64>,
+    pub devices: Vec<crate::device::Device>,
+    pub steps: Vec<StepValue>,
+    /// Values replaced by later writes (kept, shown to the engineer).
+    pub replaced: Vec<StepValue>,
+    pub updated_at: i64,
+}
+
+/// `POST /api/work-orders/{id}/dispatch` (dispatchers): assign engineers,
+/// close, reopen or cancel.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct DispatchBody {
+    pub action: WorkOrderAction,
+    /// For `assign`: the engineers (the first leads).
+    #[serde(default)]
+    pub engineers: Vec<i64>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::WorkOrderAction::*;

@@ -55,6 +55,7 @@ error-invalid-language = That language is not offered here.
 error-invalid-visitor-token = This chat link is not valid. Reload the page to start again.
 error-conversation-closed = This conversation has ended.
 error-rate-limited = You are sending too fast. Wait a moment and try again.
+error-illegal-transition = The work order's status does not allow that now.
 error-message-too-long = The message is too long (at most 4000 characters).
 
 ## Online service: system messages in the visitor's language

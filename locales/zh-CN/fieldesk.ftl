@@ -54,6 +54,7 @@ error-invalid-language = 此处不提供该语言。
 error-invalid-visitor-token = 此咨询链接无效，请刷新页面重新开始。
 error-conversation-closed = 该会话已结束。
 error-rate-limited = 发送太快了，请稍后再试。
+error-illegal-transition = 工单当前状态不允许此操作。
 error-message-too-long = 消息太长（最多 4000 个字符）。
 
 ## 线上客服：以访客语言发送的系统消息

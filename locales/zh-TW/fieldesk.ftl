@@ -54,6 +54,7 @@ error-invalid-language = 此處不提供該語言。
 error-invalid-visitor-token = 此諮詢連結無效，請重新整理頁面重新開始。
 error-conversation-closed = 此對話已結束。
 error-rate-limited = 傳送太快了，請稍後再試。
+error-illegal-transition = 工單目前狀態不允許此操作。
 error-message-too-long = 訊息太長（最多 4000 個字元）。
 
 ## 線上客服：以訪客語言傳送的系統訊息

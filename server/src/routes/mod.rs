@@ -5,7 +5,9 @@ mod chat;
 mod groups;
 mod health;
 mod knowledge;
+mod sync;
 mod users;
+pub(crate) mod work_orders;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -51,6 +53,12 @@ use crate::{portal, visitor_ws, ws};
         knowledge::create,
         knowledge::update,
         knowledge::delete,
+        work_orders::create,
+        work_orders::list,
+        work_orders::get_one,
+        work_orders::dispatch,
+        sync::push,
+        sync::pull,
         visitor_ws::connect,
         openapi_json,
     ),
@@ -118,6 +126,14 @@ pub fn router(state: AppState) -> Router {
             "/knowledge/articles/{id}",
             put(knowledge::update).delete(knowledge::delete),
         )
+        .route(
+            "/work-orders",
+            get(work_orders::list).post(work_orders::create),
+        )
+        .route("/work-orders/{id}", get(work_orders::get_one))
+        .route("/work-orders/{id}/dispatch", post(work_orders::dispatch))
+        .route("/sync/push", post(sync::push))
+        .route("/sync/pull", get(sync::pull))
         .route("/visitor/{tenant}/ws", get(visitor_ws::connect))
         .fallback(not_found);
     let chat_window = Router::new()

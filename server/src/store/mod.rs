@@ -3,6 +3,7 @@
 //! Every method that reads or writes tenant data takes the tenant id.
 
 pub mod chat;
+pub mod field;
 pub mod sqlite;
 
 use async_trait::async_trait;
@@ -65,7 +66,7 @@ pub struct Session {
 }
 
 #[async_trait]
-pub trait Store: chat::ChatStore + Send + Sync + 'static {
+pub trait Store: chat::ChatStore + field::FieldStore + Send + Sync + 'static {
     async fn create_tenant(
         &self,
         slug: &str,

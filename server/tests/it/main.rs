@@ -4,6 +4,7 @@
 mod api;
 mod chat;
 mod cli;
+mod field;
 mod ws;
 
 /// The server binary under test.

@@ -2,6 +2,7 @@
 //! used from async code through [`SqliteStore::run`] on the blocking pool.
 
 mod chat;
+mod field;
 
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -20,6 +21,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("0002_chat.sql"),
     include_str!("0003_llm.sql"),
     include_str!("0004_groups.sql"),
+    include_str!("0005_work_orders.sql"),
 ];
 const READERS: usize = 4;
 

@@ -1,0 +1,54 @@
+//! Storage of field service: work orders with their devices and
+//! engineers, step results with history, and the sync log where each
+//! client operation is applied once (decisions from `core::sync`).
+
+use async_trait::async_trait;
+use fieldesk_core::sync::{Change, Envelope, Outcome};
+use fieldesk_core::work_order::{WorkOrderInput, WorkOrderStatus, WorkOrderView};
+
+use super::StoreResult;
+
+/// Who pushes an operation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Pusher {
+    pub user_id: i64,
+    /// Admins and supervisors act as dispatchers on any work order.
+    pub dispatcher: bool,
+}
+
+#[async_trait]
+pub trait FieldStore: Send + Sync + 'static {
+    async fn create_work_order(
+        &self,
+        tenant_id: i64,
+        input: WorkOrderInput,
+    ) -> StoreResult<WorkOrderView>;
+    async fn work_order(&self, tenant_id: i64, id: i64) -> StoreResult<Option<WorkOrderView>>;
+    /// All of the tenant's (`None`) or one engineer's work orders.
+    async fn work_orders(
+        &self,
+        tenant_id: i64,
+        assignee: Option<i64>,
+    ) -> StoreResult<Vec<WorkOrderView>>;
+    async fn set_assignees(&self, tenant_id: i64, id: i64, engineers: &[i64]) -> StoreResult<()>;
+    /// Applies `envelope` once: a known op id answers its first outcome.
+    async fn apply_op(
+        &self,
+        tenant_id: i64,
+        pusher: Pusher,
+        envelope: Envelope,
+    ) -> StoreResult<Outcome>;
+    /// Changes after `cursor` on work orders the user may see, at most `limit`.
+    async fn changes_after(
+        &self,
+        tenant_id: i64,
+        assignee: Option<i64>,
+        cursor: u64,
+        limit: u32,
+    ) -> StoreResult<Vec<Change>>;
+    async fn statuses(
+        &self,
+        tenant_id: i64,
+        assignee: Option<i64>,
+    ) -> StoreResult<Vec<(i64, WorkOrderStatus)>>;
+}

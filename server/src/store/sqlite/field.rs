@@ -1,0 +1,371 @@
+//! [`FieldStore`] on SQLite (tables from `0005_work_orders.sql`).
+
+use async_trait::async_trait;
+use fieldesk_core::device::Device;
+use fieldesk_core::sync::{Change, Decision, Envelope, Operation, Outcome, decide};
+use fieldesk_core::work_order::{
+    Actor, Priority, StepValue, WorkOrderInput, WorkOrderStatus, WorkOrderView,
+};
+use rusqlite::{Connection, OptionalExtension, params};
+
+use super::{SqliteStore, conflict_names};
+use crate::clock::now;
+use crate::store::field::{FieldStore, Pusher};
+use crate::store::{StoreError, StoreResult};
+
+fn to_json<T: serde::Serialize>(value: &T) -> String {
+    serde_json::to_string(value).expect("serializes")
+}
+
+fn from_json<T: serde::de::DeserializeOwned>(text: &str) -> StoreResult<T> {
+    serde_json::from_str(text).map_err(|e| StoreError::Database(format!("stored JSON: {e}")))
+}
+
+/// A status or priority as its serde name.
+fn name<T: serde::Serialize>(value: &T) -> String {
+    serde_json::to_value(value)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
+}
+
+fn parse<T: serde::de::DeserializeOwned>(text: String) -> StoreResult<T> {
+    serde_json::from_value(serde_json::Value::String(text))
+        .map_err(|e| StoreError::Database(format!("stored name: {e}")))
+}
+
+fn load(conn: &Connection, tenant_id: i64, id: i64) -> StoreResult<Option<WorkOrderView>> {
+    let row = conn
+        .query_row(
+            "SELECT number, customer, contact, address, order_type, priority, status, updated_at
+             FROM work_orders WHERE tenant_id = ?1 AND id = ?2",
+            params![tenant_id, id],
+            |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, String>(3)?,
+                    r.get::<_, String>(4)?,
+                    r.get::<_, String>(5)?,
+                    r.get::<_, String>(6)?,
+                    r.get::<_, i64>(7)?,
+                ))
+            },
+        )
+        .optional()?;
+    let Some((number, customer, contact, address, order_type, priority, status, updated_at)) = row
+    else {
+        return Ok(None);
+    };
+    let mut stmt = conn.prepare_cached(
+        "SELECT user_id FROM work_order_assignees WHERE work_order_id = ?1 ORDER BY rowid",
+    )?;
+    let assignees = stmt
+        .query_map([id], |r| r.get(0))?
+        .collect::<rusqlite::Result<Vec<i64>>>()?;
+    let mut stmt =
+        conn.prepare_cached("SELECT id, fields FROM devices WHERE work_order_id = ?1 ORDER BY id")?;
+    let devices = stmt
+        .query_map([id], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))?
+        .collect::<rusqlite::Result<Vec<_>>>()?
+        .into_iter()
+        .map(|(id, fields)| {
+            Ok(Device {
+                id,
+                fields: from_json(&fields)?,
+            })
+        })
+        .collect::<StoreResult<Vec<_>>>()?;
+    let mut stmt = conn.prepare_cached(
+        "SELECT device_id, step_id, value, seq FROM step_results WHERE work_order_id = ?1
+         ORDER BY device_id, step_id",
+    )?;
+    let steps = step_values(&mut stmt, id)?;
+    let mut stmt = conn.prepare_cached(
+        "SELECT device_id, step_id, value, replaced_by_seq FROM step_history WHERE work_order_id = ?1
+         ORDER BY id",
+    )?;
+    let replaced = step_values(&mut stmt, id)?;
+    Ok(Some(WorkOrderView {
+        id,
+        number,
+        customer,
+        contact,
+        address,
+        order_type,
+        priority: parse::<Priority>(priority)?,
+        status: parse::<WorkOrderStatus>(status)?,
+        assignees,
+        devices,
+        steps,
+        replaced,
+        updated_at,
+    }))
+}
+
+fn step_values(stmt: &mut rusqlite::CachedStatement<'_>, id: i64) -> StoreResult<Vec<StepValue>> {
+    stmt.query_map([id], |r| {
+        Ok((
+            r.get::<_, i64>(0)?,
+            r.get::<_, i64>(1)?,
+            r.get::<_, String>(2)?,
+            r.get::<_, i64>(3)?,
+        ))
+    })?
+    .collect::<rusqlite::Result<Vec<_>>>()?
+    .into_iter()
+    .map(|(device, step, value, seq)| {
+        Ok(StepValue {
+            device,
+            step,
+            value: from_json(&value)?,
+            seq: seq as u64,
+        })
+    })
+    .collect()
+}
+
+/// The work-order ids a user may see: all (`None`) or their assignments.
+fn visible_ids(conn: &Connection, tenant_id: i64, assignee: Option<i64>) -> StoreResult<Vec<i64>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT w.id FROM work_orders w WHERE w.tenant_id = ?1 AND (?2 IS NULL OR EXISTS
+           (SELECT 1 FROM work_order_assignees a WHERE a.work_order_id = w.id AND a.user_id = ?2))
+         ORDER BY w.id",
+    )?;
+    let ids = stmt
+        .query_map(params![tenant_id, assignee], |r| r.get(0))?
+        .collect::<rusqlite::Result<Vec<i64>>>()?;
+    Ok(ids)
+}
+
+#[async_trait]
+impl FieldStore for SqliteStore {
+    async fn create_work_order(
+        &self,
+        tenant_id: i64,
+        input: WorkOrderInput,
+    ) -> StoreResult<WorkOrderView> {
+        self.write(move |conn| {
+            let tx = conn.transaction()?;
+            let t = now();
+            let number = input.number.trim().to_owned();
+            tx.execute(
+                "INSERT INTO work_orders (tenant_id, number, customer, contact, address, order_type,
+                    priority, status, created_at, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9)",
+                params![
+                    tenant_id,
+                    number,
+                    input.customer.trim(),
+                    input.contact.trim(),
+                    input.address.trim(),
+                    input.order_type.trim(),
+                    name(&input.priority),
+                    name(&WorkOrderStatus::New),
+                    t
+                ],
+            )
+            .map_err(conflict_names(|| format!("work order {number}")))?;
+            let id = tx.last_insert_rowid();
+            for fields in &input.devices {
+                tx.execute(
+                    "INSERT INTO devices (tenant_id, work_order_id, fields) VALUES (?1, ?2, ?3)",
+                    params![tenant_id, id, to_json(fields)],
+                )?;
+            }
+            let view = load(&tx, tenant_id, id)?.expect("just inserted");
+            tx.commit()?;
+            Ok(view)
+        })
+        .await
+    }
+
+    async fn work_order(&self, tenant_id: i64, id: i64) -> StoreResult<Option<WorkOrderView>> {
+        self.read(move |conn| load(conn, tenant_id, id)).await
+    }
+
+    async fn work_orders(
+        &self,
+        tenant_id: i64,
+        assignee: Option<i64>,
+    ) -> StoreResult<Vec<WorkOrderView>> {
+        self.read(move |conn| {
+            visible_ids(conn, tenant_id, assignee)?
+                .into_iter()
+                .filter_map(|id| load(conn, tenant_id, id).transpose())
+                .collect()
+        })
+        .await
+    }
+
+    async fn set_assignees(&self, tenant_id: i64, id: i64, engineers: &[i64]) -> StoreResult<()> {
+        let engineers = engineers.to_vec();
+        self.write(move |conn| {
+            let tx = conn.transaction()?;
+            if load(&tx, tenant_id, id)?.is_none() {
+                return Err(StoreError::NotFound(format!("work order {id}")));
+            }
+            tx.execute("DELETE FROM work_order_assignees WHERE work_order_id = ?1", [id])?;
+            for user in &engineers {
+                tx.execute(
+                    "INSERT OR IGNORE INTO work_order_assignees (work_order_id, user_id) VALUES (?1, ?2)",
+                    params![id, user],
+                )?;
+            }
+            tx.commit()?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn apply_op(
+        &self,
+        tenant_id: i64,
+        pusher: Pusher,
+        envelope: Envelope,
+    ) -> StoreResult<Outcome> {
+        self.write(move |conn| {
+            let tx = conn.transaction()?;
+            let known: Option<String> = tx
+                .query_row(
+                    "SELECT outcome FROM sync_ops WHERE tenant_id = ?1 AND op_id = ?2",
+                    params![tenant_id, envelope.op_id],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            if let Some(outcome) = known {
+                return from_json(&outcome);
+            }
+            let work_order = envelope.op.work_order();
+            let status: Option<String> = tx
+                .query_row(
+                    "SELECT status FROM work_orders WHERE tenant_id = ?1 AND id = ?2",
+                    params![tenant_id, work_order],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            let status = status.map(parse::<WorkOrderStatus>).transpose()?;
+            let assigned: bool = tx.query_row(
+                "SELECT EXISTS (SELECT 1 FROM work_order_assignees WHERE work_order_id = ?1 AND user_id = ?2)",
+                params![work_order, pusher.user_id],
+                |r| r.get(0),
+            )?;
+            let actor = if pusher.dispatcher {
+                Actor::Dispatcher
+            } else if assigned {
+                Actor::AssignedEngineer
+            } else {
+                Actor::Other
+            };
+            // Someone who may not see the work order learns nothing of it.
+            let status = status.filter(|_| actor != Actor::Other);
+            let current = match &envelope.op {
+                Operation::StepResult { device, step, .. } => tx
+                    .query_row(
+                        "SELECT seq, value FROM step_results
+                         WHERE work_order_id = ?1 AND device_id = ?2 AND step_id = ?3",
+                        params![work_order, device, step],
+                        |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)),
+                    )
+                    .optional()?
+                    .map(|(seq, v)| Ok::<_, StoreError>((seq as u64, from_json(&v)?)))
+                    .transpose()?,
+                _ => None,
+            };
+            // No standard-operation templates yet: no required steps.
+            let decision = decide(&envelope.op, status, actor, current, true);
+            let outcome = if let Decision::Reject(_) = decision {
+                decision.outcome(0)
+            } else {
+                tx.execute(
+                    "INSERT INTO sync_changes (tenant_id, work_order_id, op_id, user_id, op, at)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                    params![tenant_id, work_order, envelope.op_id, pusher.user_id, to_json(&envelope.op), now()],
+                )?;
+                let seq = tx.last_insert_rowid();
+                match (&decision, &envelope.op) {
+                    (Decision::SetStatus(next), _) => {
+                        tx.execute(
+                            "UPDATE work_orders SET status = ?2, updated_at = ?3 WHERE id = ?1",
+                            params![work_order, name(next), now()],
+                        )?;
+                    }
+                    (Decision::SetStep { replaced, .. }, Operation::StepResult { device, step, value, .. }) => {
+                        if let Some(previous) = replaced {
+                            tx.execute(
+                                "INSERT INTO step_history (work_order_id, device_id, step_id, value, replaced_by_seq)
+                                 VALUES (?1, ?2, ?3, ?4, ?5)",
+                                params![work_order, device, step, to_json(previous), seq],
+                            )?;
+                        }
+                        tx.execute(
+                            "INSERT INTO step_results (work_order_id, device_id, step_id, value, seq)
+                             VALUES (?1, ?2, ?3, ?4, ?5)
+                             ON CONFLICT (work_order_id, device_id, step_id) DO UPDATE SET value = ?4, seq = ?5",
+                            params![work_order, device, step, to_json(value), seq],
+                        )?;
+                        tx.execute(
+                            "UPDATE work_orders SET updated_at = ?2 WHERE id = ?1",
+                            params![work_order, now()],
+                        )?;
+                    }
+                    _ => {}
+                }
+                decision.outcome(seq as u64)
+            };
+            tx.execute(
+                "INSERT INTO sync_ops (tenant_id, op_id, user_id, outcome) VALUES (?1, ?2, ?3, ?4)",
+                params![tenant_id, envelope.op_id, pusher.user_id, to_json(&outcome)],
+            )?;
+            tx.commit()?;
+            Ok(outcome)
+        })
+        .await
+    }
+
+    async fn changes_after(
+        &self,
+        tenant_id: i64,
+        assignee: Option<i64>,
+        cursor: u64,
+        limit: u32,
+    ) -> StoreResult<Vec<Change>> {
+        self.read(move |conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT c.seq, c.op_id, c.op FROM sync_changes c
+                 WHERE c.tenant_id = ?1 AND c.seq > ?3 AND (?2 IS NULL OR EXISTS
+                   (SELECT 1 FROM work_order_assignees a WHERE a.work_order_id = c.work_order_id AND a.user_id = ?2))
+                 ORDER BY c.seq LIMIT ?4",
+            )?;
+            let rows = stmt
+                .query_map(params![tenant_id, assignee, cursor as i64, limit], |r| {
+                    Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?))
+                })?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            rows.into_iter()
+                .map(|(seq, op_id, op)| Ok(Change { seq: seq as u64, op_id, op: from_json(&op)? }))
+                .collect()
+        })
+        .await
+    }
+
+    async fn statuses(
+        &self,
+        tenant_id: i64,
+        assignee: Option<i64>,
+    ) -> StoreResult<Vec<(i64, WorkOrderStatus)>> {
+        self.read(move |conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT w.id, w.status FROM work_orders w WHERE w.tenant_id = ?1 AND (?2 IS NULL OR EXISTS
+                   (SELECT 1 FROM work_order_assignees a WHERE a.work_order_id = w.id AND a.user_id = ?2))
+                 ORDER BY w.id",
+            )?;
+            let rows = stmt
+                .query_map(params![tenant_id, assignee], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            rows.into_iter().map(|(id, s)| Ok((id, parse(s)?))).collect()
+        })
+        .await
+    }
+}

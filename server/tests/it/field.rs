@@ -1,0 +1,269 @@
+//! Field service over the real server: work orders, dispatch, and the
+//! offline sync protocol (push once, pull after a cursor, conflicts kept).
+
+use fieldesk_core::event::ServerEvent;
+use fieldesk_core::sync::{Outcome, PullAnswer, PushAnswer, RejectReason};
+use fieldesk_core::work_order::{WorkOrderStatus, WorkOrderView};
+use fieldesk_testkit::chat::StaffEvents;
+use fieldesk_testkit::server::{TestServer, expect_error};
+use serde_json::{Value, json};
+
+use crate::bin;
+
+async fn new_order(server: &TestServer, token: &str, number: &str) -> WorkOrderView {
+    let body = json!({
+        "number": number, "customer": "Acme Hospital", "contact": "Li 138-0000-0000",
+        "address": "深圳市南山区科技园 1 号", "order_type": "maintenance", "priority": "high",
+        "devices": [{"serial_number": "SN-1", "model": "X200"}, {"serial_number": "SN-2", "model": "X200"}]
+    });
+    server
+        .post_ok("/api/work-orders", token, &body)
+        .await
+        .json()
+        .await
+        .unwrap()
+}
+
+async fn push(server: &TestServer, token: &str, ops: Value) -> Vec<PushAnswer> {
+    server
+        .post_ok("/api/sync/push", token, &json!({ "ops": ops }))
+        .await
+        .json()
+        .await
+        .unwrap()
+}
+
+async fn pull(server: &TestServer, token: &str, after: u64) -> PullAnswer {
+    let res = server
+        .get(&format!("/api/sync/pull?after={after}"), token)
+        .await;
+    assert_eq!(res.status(), 200);
+    res.json().await.unwrap()
+}
+
+fn transition(op_id: &str, work_order: i64, action: &str) -> Value {
+    json!({"op_id": op_id, "op": {"kind": "transition", "work_order": work_order, "action": action}})
+}
+
+fn step(op_id: &str, work_order: i64, device: i64, value: Value, base_seq: u64) -> Value {
+    json!({"op_id": op_id, "op": {"kind": "step_result", "work_order": work_order,
+        "device": device, "step": 1, "value": value, "base_seq": base_seq}})
+}
+
+#[tokio::test]
+async fn engineers_sync_their_work_exactly_once_and_conflicts_are_kept() {
+    let server = TestServer::start(bin());
+    let sam = server.login("acme", "sam").await.token;
+    let eve = server.login("acme", "eve").await;
+    let order = new_order(&server, &sam, "WO-0001").await;
+    assert_eq!(order.status, WorkOrderStatus::New);
+    assert_eq!(order.devices.len(), 2);
+    let (id, d1) = (order.id, order.devices[0].id);
+
+    // Not assigned yet: Eve does not see it, and cannot act on it.
+    let res = server
+        .get(&format!("/api/work-orders/{id}"), &eve.token)
+        .await;
+    expect_error(res, 404, "not_found").await;
+    let answers = push(
+        &server,
+        &eve.token,
+        json!([transition("e-0", id, "accept")]),
+    )
+    .await;
+    assert_eq!(
+        answers[0].outcome,
+        Outcome::Rejected {
+            reason: RejectReason::UnknownWorkOrder
+        }
+    );
+
+    // Assigning tells Eve's app to pull.
+    let mut events = StaffEvents::connect(&server.ws_url(), &eve.token).await;
+    let body = json!({"action": "assign", "engineers": [eve.me.user_id]});
+    let assigned: WorkOrderView = server
+        .post_ok(&format!("/api/work-orders/{id}/dispatch"), &sam, &body)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (assigned.status, assigned.assignees.clone()),
+        (WorkOrderStatus::Assigned, vec![eve.me.user_id])
+    );
+    events
+        .wait_for("sync available", |e| {
+            matches!(e, ServerEvent::SyncAvailable { .. })
+        })
+        .await;
+    let first = pull(&server, &eve.token, 0).await;
+    assert_eq!(first.statuses, vec![(id, WorkOrderStatus::Assigned)]);
+
+    // Offline work, pushed twice (the answer was lost the first time).
+    let batch = json!([
+        transition("e-1", id, "accept"),
+        transition("e-2", id, "start"),
+        step("e-3", id, d1, json!({"checked": true}), 0),
+        transition("e-4", id, "close"),
+    ]);
+    let once = push(&server, &eve.token, batch.clone()).await;
+    let twice = push(&server, &eve.token, batch).await;
+    assert_eq!(once, twice, "a retry gets the same answers");
+    assert!(matches!(once[0].outcome, Outcome::Applied { .. }));
+    assert!(matches!(once[2].outcome, Outcome::Applied { .. }));
+    assert_eq!(
+        once[3].outcome,
+        Outcome::Rejected {
+            reason: RejectReason::NotAllowed
+        },
+        "engineers do not close"
+    );
+    let view: WorkOrderView = server
+        .get(&format!("/api/work-orders/{id}"), &eve.token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(view.status, WorkOrderStatus::InProgress);
+    assert_eq!(view.steps.len(), 1);
+    let pulled = pull(&server, &eve.token, first.cursor).await;
+    assert_eq!(pulled.changes.len(), 3, "accept, start, step: once each");
+
+    // Two devices edit the same step: the last wins, the other is kept.
+    let seen = view.steps[0].seq;
+    let a = push(
+        &server,
+        &eve.token,
+        json!([step("tablet-1", id, d1, json!(21.5), seen)]),
+    )
+    .await;
+    assert!(matches!(a[0].outcome, Outcome::Applied { .. }));
+    let b = push(
+        &server,
+        &eve.token,
+        json!([step("phone-1", id, d1, json!(22.0), seen)]),
+    )
+    .await;
+    assert!(
+        matches!(&b[0].outcome, Outcome::AppliedOver { previous, .. } if *previous == json!(21.5)),
+        "{b:?}"
+    );
+    let view: WorkOrderView = server
+        .get(&format!("/api/work-orders/{id}"), &sam)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(view.steps[0].value, json!(22.0));
+    let replaced: Vec<&Value> = view.replaced.iter().map(|r| &r.value).collect();
+    assert_eq!(replaced, vec![&json!({"checked": true}), &json!(21.5)]);
+
+    // An illegal dispatch is a localized 409; a legal one goes through.
+    let res = server
+        .send_json(
+            "POST",
+            &format!("/api/work-orders/{id}/dispatch"),
+            &sam,
+            &json!({"action": "close"}),
+        )
+        .await;
+    expect_error(res, 409, "illegal_transition").await;
+    push(
+        &server,
+        &eve.token,
+        json!([transition("e-5", id, "complete")]),
+    )
+    .await;
+    let closed: WorkOrderView = server
+        .post_ok(
+            &format!("/api/work-orders/{id}/dispatch"),
+            &sam,
+            &json!({"action": "close"}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(closed.status, WorkOrderStatus::Closed);
+}
+
+#[tokio::test]
+async fn work_orders_are_scoped_and_validated() {
+    let server = TestServer::start(bin());
+    let sam = server.login("acme", "sam").await.token;
+    let eve = server.login("acme", "eve").await.token;
+    let alice = server.login("acme", "alice").await.token;
+    let gina = server.login("globex", "gina").await.token;
+    let order = new_order(&server, &sam, "WO-0002").await;
+    // A taken number, empty fields, engineers creating orders, agents reading them.
+    let dup = json!({"number": "WO-0002", "customer": "x", "contact": "x", "address": "x",
+        "order_type": "x", "priority": "low"});
+    expect_error(
+        server
+            .send_json("POST", "/api/work-orders", &sam, &dup)
+            .await,
+        409,
+        "conflict",
+    )
+    .await;
+    let mut empty = dup.clone();
+    empty["number"] = json!(" ");
+    expect_error(
+        server
+            .send_json("POST", "/api/work-orders", &sam, &empty)
+            .await,
+        400,
+        "bad_request",
+    )
+    .await;
+    expect_error(
+        server
+            .send_json("POST", "/api/work-orders", &eve, &dup)
+            .await,
+        403,
+        "forbidden",
+    )
+    .await;
+    expect_error(
+        server.get("/api/work-orders", &alice).await,
+        403,
+        "forbidden",
+    )
+    .await;
+    // Another tenant sees nothing of it.
+    expect_error(
+        server
+            .get(&format!("/api/work-orders/{}", order.id), &gina)
+            .await,
+        404,
+        "not_found",
+    )
+    .await;
+    let mine: Vec<Value> = server
+        .get("/api/work-orders", &eve)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(mine.is_empty());
+    // Only engineers can be assigned; bad op ids are refused.
+    let alice_id = server.login("acme", "alice").await.me.user_id;
+    let res = server
+        .send_json(
+            "POST",
+            &format!("/api/work-orders/{}/dispatch", order.id),
+            &sam,
+            &json!({"action": "assign", "engineers": [alice_id]}),
+        )
+        .await;
+    expect_error(res, 400, "bad_request").await;
+    let res = server
+        .send_json(
+            "POST",
+            "/api/sync/push",
+            &eve,
+            &json!({"ops": [transition("bad id", order.id, "accept")]}),
+        )
+        .await;
+    expect_error(res, 400, "bad_request").await;
+}
