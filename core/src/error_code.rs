@@ -51,10 +51,12 @@ pub enum ErrorCode {
     MessageTooLong,
     /// The work order's status does not allow that action now.
     IllegalTransition,
+    /// Only single-line text and number device fields can be matched by a scan.
+    ScanFieldNotMatchable,
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 21] = [
+    pub const ALL: [ErrorCode; 22] = [
         ErrorCode::BadRequest,
         ErrorCode::InvalidCredentials,
         ErrorCode::Unauthorized,
@@ -76,6 +78,7 @@ impl ErrorCode {
         ErrorCode::RateLimited,
         ErrorCode::MessageTooLong,
         ErrorCode::IllegalTransition,
+        ErrorCode::ScanFieldNotMatchable,
     ];
 
     /// The HTTP status the server answers with for this code.
@@ -91,7 +94,7 @@ impl ErrorCode {
                 409
             }
             ErrorCode::PayloadTooLarge | ErrorCode::MessageTooLong => 413,
-            ErrorCode::InvalidLanguage => 400,
+            ErrorCode::InvalidLanguage | ErrorCode::ScanFieldNotMatchable => 400,
             ErrorCode::InvalidVisitorToken => 401,
             ErrorCode::RateLimited => 429,
             ErrorCode::ServerUnreachable => 503,
@@ -126,6 +129,7 @@ impl ErrorCode {
             ErrorCode::RateLimited => "error-rate-limited",
             ErrorCode::MessageTooLong => "error-message-too-long",
             ErrorCode::IllegalTransition => "error-illegal-transition",
+            ErrorCode::ScanFieldNotMatchable => "error-scan-field-not-matchable",
         }
     }
 
@@ -153,6 +157,7 @@ impl ErrorCode {
             ErrorCode::RateLimited => "rate_limited",
             ErrorCode::MessageTooLong => "message_too_long",
             ErrorCode::IllegalTransition => "illegal_transition",
+            ErrorCode::ScanFieldNotMatchable => "scan_field_not_matchable",
         }
     }
 }

@@ -17,6 +17,7 @@ pub mod i18n;
 pub mod knowledge;
 pub mod locale;
 pub mod role;
+pub mod standard_operation;
 pub mod sync;
 pub mod work_order;
 

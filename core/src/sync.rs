@@ -80,6 +80,14 @@ pub enum RejectReason {
     NotAllowed,
     StepsMissing,
     UnknownWorkOrder,
+    /// The device is not at this work order's site.
+    UnknownDevice,
+    /// The step is not in the work order's standard operation.
+    UnknownStep,
+    /// The value does not fit the step (kind, choice).
+    InvalidValue,
+    /// A number outside the step's range.
+    OutOfRange,
 }
 
 impl From<LifecycleError> for RejectReason {

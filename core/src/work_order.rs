@@ -172,6 +172,9 @@ pub struct WorkOrderInput {
     pub address: String,
     pub order_type: String,
     pub priority: Priority,
+    /// The standard operation run on every device, if any.
+    #[serde(default)]
+    pub template_id: Option<i64>,
     /// Each device's field values (`serial_number`, `asset_code`, `model`,
     /// `custom.*`).
     #[serde(default)]
@@ -216,6 +219,7 @@ pub struct WorkOrderView {
     pub priority: Priority,
     pub status: WorkOrderStatus,
     pub assignees: Vec<i64>,
+    pub template: Option<crate::standard_operation::Template>,
     pub devices: Vec<crate::device::Device>,
     pub steps: Vec<StepValue>,
     /// Values replaced by later writes (kept, shown to the engineer).

@@ -56,6 +56,7 @@ error-invalid-visitor-token = This chat link is not valid. Reload the page to st
 error-conversation-closed = This conversation has ended.
 error-rate-limited = You are sending too fast. Wait a moment and try again.
 error-illegal-transition = The work order's status does not allow that now.
+error-scan-field-not-matchable = Only single-line text and number device fields can be matched by a scan.
 error-message-too-long = The message is too long (at most 4000 characters).
 
 ## Online service: system messages in the visitor's language

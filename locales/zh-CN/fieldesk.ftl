@@ -55,6 +55,7 @@ error-invalid-visitor-token = 此咨询链接无效，请刷新页面重新开�
 error-conversation-closed = 该会话已结束。
 error-rate-limited = 发送太快了，请稍后再试。
 error-illegal-transition = 工单当前状态不允许此操作。
+error-scan-field-not-matchable = 只有单行文本和数字类型的设备字段可用于扫码匹配。
 error-message-too-long = 消息太长（最多 4000 个字符）。
 
 ## 线上客服：以访客语言发送的系统消息

@@ -55,6 +55,7 @@ error-invalid-visitor-token = 此諮詢連結無效，請重新整理頁面重�
 error-conversation-closed = 此對話已結束。
 error-rate-limited = 傳送太快了，請稍後再試。
 error-illegal-transition = 工單目前狀態不允許此操作。
+error-scan-field-not-matchable = 只有單行文字和數字類型的設備欄位可用於掃碼比對。
 error-message-too-long = 訊息太長（最多 4000 個字元）。
 
 ## 線上客服：以訪客語言傳送的系統訊息

@@ -6,6 +6,7 @@ mod groups;
 mod health;
 mod knowledge;
 mod sync;
+mod templates;
 mod users;
 pub(crate) mod work_orders;
 
@@ -57,6 +58,11 @@ use crate::{portal, visitor_ws, ws};
         work_orders::list,
         work_orders::get_one,
         work_orders::dispatch,
+        templates::device_fields,
+        templates::set_device_fields,
+        templates::list,
+        templates::create,
+        templates::update,
         sync::push,
         sync::pull,
         visitor_ws::connect,
@@ -132,6 +138,12 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/work-orders/{id}", get(work_orders::get_one))
         .route("/work-orders/{id}/dispatch", post(work_orders::dispatch))
+        .route(
+            "/device-fields",
+            get(templates::device_fields).put(templates::set_device_fields),
+        )
+        .route("/templates", get(templates::list).post(templates::create))
+        .route("/templates/{id}", put(templates::update))
         .route("/sync/push", post(sync::push))
         .route("/sync/pull", get(sync::pull))
         .route("/visitor/{tenant}/ws", get(visitor_ws::connect))

@@ -3,6 +3,8 @@
 //! client operation is applied once (decisions from `core::sync`).
 
 use async_trait::async_trait;
+use fieldesk_core::device::FieldDef;
+use fieldesk_core::standard_operation::{Template, TemplateInput};
 use fieldesk_core::sync::{Change, Envelope, Outcome};
 use fieldesk_core::work_order::{WorkOrderInput, WorkOrderStatus, WorkOrderView};
 
@@ -46,6 +48,18 @@ pub trait FieldStore: Send + Sync + 'static {
         cursor: u64,
         limit: u32,
     ) -> StoreResult<Vec<Change>>;
+    /// The built-in device fields followed by the tenant's custom ones.
+    async fn device_fields(&self, tenant_id: i64) -> StoreResult<Vec<FieldDef>>;
+    /// Replaces the tenant's custom device fields.
+    async fn set_device_fields(&self, tenant_id: i64, custom: Vec<FieldDef>) -> StoreResult<()>;
+    async fn templates(&self, tenant_id: i64) -> StoreResult<Vec<Template>>;
+    /// Creates (`id` none) or replaces a template; a taken name is a conflict.
+    async fn save_template(
+        &self,
+        tenant_id: i64,
+        id: Option<i64>,
+        input: TemplateInput,
+    ) -> StoreResult<Template>;
     async fn statuses(
         &self,
         tenant_id: i64,

@@ -267,3 +267,138 @@ async fn work_orders_are_scoped_and_validated() {
         .await;
     expect_error(res, 400, "bad_request").await;
 }
+
+#[tokio::test]
+async fn templates_check_scan_fields_and_step_results() {
+    let server = TestServer::start(bin());
+    let ada = server.login("acme", "ada").await.token;
+    let sam = server.login("acme", "sam").await.token;
+    let eve = server.login("acme", "eve").await;
+    let fields = json!([
+        {"key": "custom.unit_no", "field_type": {"type": "number"}},
+        {"key": "custom.notes", "field_type": {"type": "multi_line_text"}}
+    ]);
+    let res = server
+        .send_json("PUT", "/api/device-fields", &ada, &fields)
+        .await;
+    assert_eq!(res.status(), 200);
+    let listed: Vec<Value> = res.json().await.unwrap();
+    assert_eq!(listed.len(), 5, "3 built-in + 2 custom");
+
+    let steps = json!([
+        {"id": 1, "title": "Power off", "kind": {"kind": "check"}},
+        {"id": 2, "title": "Outlet temperature", "kind": {"kind": "number", "unit": "°C", "min": 4.0, "max": 12.0}},
+        {"id": 3, "title": "Remarks", "kind": {"kind": "text"}, "required": false}
+    ]);
+    let bad = json!({"name": "Chiller check", "steps": steps, "scan_field": "custom.notes"});
+    let res = server.send_json("POST", "/api/templates", &ada, &bad).await;
+    let message = expect_error(res, 400, "scan_field_not_matchable").await;
+    // No Accept-Language: the default, Simplified Chinese.
+    assert!(message.contains("单行文本"), "{message}");
+    let good = json!({"name": "Chiller check", "steps": steps, "scan_field": "custom.unit_no"});
+    let template: Value = server
+        .post_ok("/api/templates", &ada, &good)
+        .await
+        .json()
+        .await
+        .unwrap();
+    expect_error(
+        server
+            .send_json("POST", "/api/templates", &ada, &good)
+            .await,
+        409,
+        "conflict",
+    )
+    .await;
+    expect_error(
+        server
+            .send_json("POST", "/api/templates", &sam, &good)
+            .await,
+        403,
+        "forbidden",
+    )
+    .await;
+
+    let mut body = json!({
+        "number": "WO-0100", "customer": "Acme Hospital", "contact": "Li", "address": "Nanshan",
+        "order_type": "maintenance", "priority": "normal", "template_id": 999,
+        "devices": [{"serial_number": "SN-1", "custom.unit_no": 1}, {"serial_number": "SN-2", "custom.unit_no": 2}]
+    });
+    expect_error(
+        server
+            .send_json("POST", "/api/work-orders", &sam, &body)
+            .await,
+        404,
+        "not_found",
+    )
+    .await;
+    body["template_id"] = template["id"].clone();
+    let order: WorkOrderView = server
+        .post_ok("/api/work-orders", &sam, &body)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(order.template.as_ref().unwrap().steps.len(), 3);
+    let (id, d1, d2) = (order.id, order.devices[0].id, order.devices[1].id);
+    let assign = json!({"action": "assign", "engineers": [eve.me.user_id]});
+    server
+        .post_ok(&format!("/api/work-orders/{id}/dispatch"), &sam, &assign)
+        .await;
+    push(
+        &server,
+        &eve.token,
+        json!([
+            transition("t-1", id, "accept"),
+            transition("t-2", id, "start")
+        ]),
+    )
+    .await;
+
+    let step_op = |op_id: &str, device: i64, step_id: i64, value: Value| {
+        json!({"op_id": op_id, "op": {"kind": "step_result", "work_order": id, "device": device,
+            "step": step_id, "value": value, "base_seq": 0}})
+    };
+    let answers = push(
+        &server,
+        &eve.token,
+        json!([
+            step_op("s-1", d1, 9, json!(true)),
+            step_op("s-2", d1, 2, json!(30)),
+            step_op("s-3", d1, 1, json!("yes")),
+            step_op("s-4", 424242, 1, json!(true)),
+            step_op("s-5", d1, 1, json!(true)),
+            step_op("s-6", d1, 2, json!(7.5)),
+            transition("s-7", id, "complete"),
+        ]),
+    )
+    .await;
+    let reasons: Vec<_> = answers.iter().map(|a| a.outcome.clone()).collect();
+    let rejected = |reason| Outcome::Rejected { reason };
+    assert_eq!(reasons[0], rejected(RejectReason::UnknownStep));
+    assert_eq!(reasons[1], rejected(RejectReason::OutOfRange));
+    assert_eq!(reasons[2], rejected(RejectReason::InvalidValue));
+    assert_eq!(reasons[3], rejected(RejectReason::UnknownDevice));
+    assert!(matches!(reasons[4], Outcome::Applied { .. }));
+    assert!(matches!(reasons[5], Outcome::Applied { .. }));
+    assert_eq!(
+        reasons[6],
+        rejected(RejectReason::StepsMissing),
+        "device 2 is not done"
+    );
+
+    let answers = push(
+        &server,
+        &eve.token,
+        json!([
+            step_op("s-8", d2, 1, json!(true)),
+            step_op("s-9", d2, 2, json!(11)),
+            transition("s-10", id, "complete"),
+        ]),
+    )
+    .await;
+    assert!(
+        matches!(answers[2].outcome, Outcome::Applied { .. }),
+        "{answers:?}"
+    );
+}

@@ -1,10 +1,13 @@
 //! [`FieldStore`] on SQLite (tables from `0005_work_orders.sql`).
 
 use async_trait::async_trait;
-use fieldesk_core::device::Device;
-use fieldesk_core::sync::{Change, Decision, Envelope, Operation, Outcome, decide};
+use fieldesk_core::device::{Device, FieldDef};
+use fieldesk_core::standard_operation::{
+    StepValueError, Template, TemplateInput, builtin_fields, check_value, steps_done,
+};
+use fieldesk_core::sync::{Change, Decision, Envelope, Operation, Outcome, RejectReason, decide};
 use fieldesk_core::work_order::{
-    Actor, Priority, StepValue, WorkOrderInput, WorkOrderStatus, WorkOrderView,
+    Actor, Priority, StepValue, WorkOrderAction, WorkOrderInput, WorkOrderStatus, WorkOrderView,
 };
 use rusqlite::{Connection, OptionalExtension, params};
 
@@ -37,7 +40,8 @@ fn parse<T: serde::de::DeserializeOwned>(text: String) -> StoreResult<T> {
 fn load(conn: &Connection, tenant_id: i64, id: i64) -> StoreResult<Option<WorkOrderView>> {
     let row = conn
         .query_row(
-            "SELECT number, customer, contact, address, order_type, priority, status, updated_at
+            "SELECT number, customer, contact, address, order_type, priority, status, updated_at,
+                template_id
              FROM work_orders WHERE tenant_id = ?1 AND id = ?2",
             params![tenant_id, id],
             |r| {
@@ -50,14 +54,29 @@ fn load(conn: &Connection, tenant_id: i64, id: i64) -> StoreResult<Option<WorkOr
                     r.get::<_, String>(5)?,
                     r.get::<_, String>(6)?,
                     r.get::<_, i64>(7)?,
+                    r.get::<_, Option<i64>>(8)?,
                 ))
             },
         )
         .optional()?;
-    let Some((number, customer, contact, address, order_type, priority, status, updated_at)) = row
+    let Some((
+        number,
+        customer,
+        contact,
+        address,
+        order_type,
+        priority,
+        status,
+        updated_at,
+        template,
+    )) = row
     else {
         return Ok(None);
     };
+    let template = template
+        .map(|t| load_template(conn, tenant_id, t))
+        .transpose()?
+        .flatten();
     let mut stmt = conn.prepare_cached(
         "SELECT user_id FROM work_order_assignees WHERE work_order_id = ?1 ORDER BY rowid",
     )?;
@@ -97,11 +116,85 @@ fn load(conn: &Connection, tenant_id: i64, id: i64) -> StoreResult<Option<WorkOr
         priority: parse::<Priority>(priority)?,
         status: parse::<WorkOrderStatus>(status)?,
         assignees,
+        template,
         devices,
         steps,
         replaced,
         updated_at,
     }))
+}
+
+fn load_template(conn: &Connection, tenant_id: i64, id: i64) -> StoreResult<Option<Template>> {
+    let row = conn
+        .query_row(
+            "SELECT name, steps, scan_field FROM templates WHERE tenant_id = ?1 AND id = ?2",
+            params![tenant_id, id],
+            |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, Option<String>>(2)?,
+                ))
+            },
+        )
+        .optional()?;
+    row.map(|(name, steps, scan_field)| {
+        Ok(Template {
+            id,
+            name,
+            steps: from_json(&steps)?,
+            scan_field,
+        })
+    })
+    .transpose()
+}
+
+/// Refuses a step result the work order's devices and template do not allow.
+fn check_step(
+    conn: &Connection,
+    tenant_id: i64,
+    op: &Operation,
+) -> StoreResult<Option<RejectReason>> {
+    let Operation::StepResult {
+        work_order,
+        device,
+        step,
+        value,
+        ..
+    } = op
+    else {
+        return Ok(None);
+    };
+    let Some(view) = load(conn, tenant_id, *work_order)? else {
+        return Ok(None); // decided as unknown
+    };
+    if !view.devices.iter().any(|d| d.id == *device) {
+        return Ok(Some(RejectReason::UnknownDevice));
+    }
+    let Some(template) = view.template else {
+        return Ok(None);
+    };
+    let Some(step) = template.steps.iter().find(|s| s.id == *step) else {
+        return Ok(Some(RejectReason::UnknownStep));
+    };
+    Ok(match check_value(&step.kind, value) {
+        Ok(()) => None,
+        Err(StepValueError::OutOfRange) => Some(RejectReason::OutOfRange),
+        Err(StepValueError::Invalid) => Some(RejectReason::InvalidValue),
+    })
+}
+
+/// Whether every required step has a result on every device.
+fn all_steps_done(conn: &Connection, tenant_id: i64, work_order: i64) -> StoreResult<bool> {
+    let Some(view) = load(conn, tenant_id, work_order)? else {
+        return Ok(true);
+    };
+    let Some(template) = &view.template else {
+        return Ok(true);
+    };
+    let devices: Vec<i64> = view.devices.iter().map(|d| d.id).collect();
+    let results: Vec<(i64, i64)> = view.steps.iter().map(|s| (s.device, s.step)).collect();
+    Ok(steps_done(template, &devices, &results))
 }
 
 fn step_values(stmt: &mut rusqlite::CachedStatement<'_>, id: i64) -> StoreResult<Vec<StepValue>> {
@@ -150,10 +243,15 @@ impl FieldStore for SqliteStore {
             let tx = conn.transaction()?;
             let t = now();
             let number = input.number.trim().to_owned();
+            if let Some(template) = input.template_id
+                && load_template(&tx, tenant_id, template)?.is_none()
+            {
+                return Err(StoreError::NotFound(format!("template {template}")));
+            }
             tx.execute(
                 "INSERT INTO work_orders (tenant_id, number, customer, contact, address, order_type,
-                    priority, status, created_at, updated_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9)",
+                    priority, status, created_at, updated_at, template_id)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?10)",
                 params![
                     tenant_id,
                     number,
@@ -163,7 +261,8 @@ impl FieldStore for SqliteStore {
                     input.order_type.trim(),
                     name(&input.priority),
                     name(&WorkOrderStatus::New),
-                    t
+                    t,
+                    input.template_id
                 ],
             )
             .map_err(conflict_names(|| format!("work order {number}")))?;
@@ -273,8 +372,20 @@ impl FieldStore for SqliteStore {
                     .transpose()?,
                 _ => None,
             };
-            // No standard-operation templates yet: no required steps.
-            let decision = decide(&envelope.op, status, actor, current, true);
+            let rejected = if status.is_some() {
+                check_step(&tx, tenant_id, &envelope.op)?
+            } else {
+                None
+            };
+            let completing = matches!(
+                envelope.op,
+                Operation::Transition { action: WorkOrderAction::Complete, .. }
+            );
+            let steps_done = !completing || all_steps_done(&tx, tenant_id, work_order)?;
+            let decision = match rejected {
+                Some(reason) => Decision::Reject(reason),
+                None => decide(&envelope.op, status, actor, current, steps_done),
+            };
             let outcome = if let Decision::Reject(_) = decision {
                 decision.outcome(0)
             } else {
@@ -346,6 +457,99 @@ impl FieldStore for SqliteStore {
             rows.into_iter()
                 .map(|(seq, op_id, op)| Ok(Change { seq: seq as u64, op_id, op: from_json(&op)? }))
                 .collect()
+        })
+        .await
+    }
+
+    async fn device_fields(&self, tenant_id: i64) -> StoreResult<Vec<FieldDef>> {
+        self.read(move |conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT key, field_type FROM device_fields WHERE tenant_id = ?1 ORDER BY position",
+            )?;
+            let rows = stmt
+                .query_map([tenant_id], |r| {
+                    Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+                })?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            let mut fields = builtin_fields();
+            for (key, field_type) in rows {
+                fields.push(FieldDef {
+                    key,
+                    field_type: from_json(&field_type)?,
+                });
+            }
+            Ok(fields)
+        })
+        .await
+    }
+
+    async fn set_device_fields(&self, tenant_id: i64, custom: Vec<FieldDef>) -> StoreResult<()> {
+        self.write(move |conn| {
+            let tx = conn.transaction()?;
+            tx.execute("DELETE FROM device_fields WHERE tenant_id = ?1", [tenant_id])?;
+            for (i, field) in custom.iter().enumerate() {
+                tx.execute(
+                    "INSERT INTO device_fields (tenant_id, key, field_type, position) VALUES (?1, ?2, ?3, ?4)",
+                    params![tenant_id, field.key, to_json(&field.field_type), i as i64],
+                )
+                .map_err(conflict_names(|| format!("device field {}", field.key)))?;
+            }
+            tx.commit()?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn templates(&self, tenant_id: i64) -> StoreResult<Vec<Template>> {
+        self.read(move |conn| {
+            let mut stmt =
+                conn.prepare_cached("SELECT id FROM templates WHERE tenant_id = ?1 ORDER BY name")?;
+            let ids = stmt
+                .query_map([tenant_id], |r| r.get(0))?
+                .collect::<rusqlite::Result<Vec<i64>>>()?;
+            ids.into_iter()
+                .filter_map(|id| load_template(conn, tenant_id, id).transpose())
+                .collect()
+        })
+        .await
+    }
+
+    async fn save_template(
+        &self,
+        tenant_id: i64,
+        id: Option<i64>,
+        input: TemplateInput,
+    ) -> StoreResult<Template> {
+        self.write(move |conn| {
+            let tx = conn.transaction()?;
+            let name = input.name.trim().to_owned();
+            let steps = to_json(&input.steps);
+            let id = match id {
+                Some(id) => {
+                    let changed = tx
+                        .execute(
+                            "UPDATE templates SET name = ?3, steps = ?4, scan_field = ?5
+                             WHERE tenant_id = ?1 AND id = ?2",
+                            params![tenant_id, id, name, steps, input.scan_field],
+                        )
+                        .map_err(conflict_names(|| format!("template {name}")))?;
+                    if changed == 0 {
+                        return Err(StoreError::NotFound(format!("template {id}")));
+                    }
+                    id
+                }
+                None => {
+                    tx.execute(
+                        "INSERT INTO templates (tenant_id, name, steps, scan_field) VALUES (?1, ?2, ?3, ?4)",
+                        params![tenant_id, name, steps, input.scan_field],
+                    )
+                    .map_err(conflict_names(|| format!("template {name}")))?;
+                    tx.last_insert_rowid()
+                }
+            };
+            let template = load_template(&tx, tenant_id, id)?.expect("just saved");
+            tx.commit()?;
+            Ok(template)
         })
         .await
     }

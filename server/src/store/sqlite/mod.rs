@@ -22,6 +22,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("0003_llm.sql"),
     include_str!("0004_groups.sql"),
     include_str!("0005_work_orders.sql"),
+    include_str!("0006_templates.sql"),
 ];
 const READERS: usize = 4;
 
