@@ -402,3 +402,201 @@ async fn templates_check_scan_fields_and_step_results() {
         "{answers:?}"
     );
 }
+
+/// Pushes a batch; `None` when the answer never arrives (server gone).
+async fn try_push(
+    http: &reqwest::Client,
+    base: &str,
+    token: &str,
+    ops: &[Value],
+) -> Option<Vec<PushAnswer>> {
+    let res = http
+        .post(format!("{base}/api/sync/push"))
+        .bearer_auth(token)
+        .json(&json!({ "ops": ops }))
+        .send()
+        .await
+        .ok()?;
+    if !res.status().is_success() {
+        return None;
+    }
+    res.json().await.ok()
+}
+
+/// Randomized rounds against the real server: two devices of one engineer
+/// record work offline and push it in batches that are sometimes sent
+/// twice, lose their answer, or are cut by the server being killed in the
+/// middle; the server restarts on the same SQLite file. In the end every
+/// operation was applied exactly once or rejected with a reason, and both
+/// devices agree with the server.
+#[tokio::test]
+async fn randomized_offline_rounds_with_server_kills_converge() {
+    use fieldesk_core::sync::{Envelope, Operation, Replica};
+    use std::collections::HashMap;
+
+    let mut server = TestServer::start(bin());
+    let sam = server.login("acme", "sam").await.token;
+    let eve = server.login("acme", "eve").await;
+    let mut orders = vec![];
+    for n in 0..2 {
+        let order = new_order(&server, &sam, &format!("WO-R{n}")).await;
+        let assign = json!({"action": "assign", "engineers": [eve.me.user_id]});
+        server
+            .post_ok(
+                &format!("/api/work-orders/{}/dispatch", order.id),
+                &sam,
+                &assign,
+            )
+            .await;
+        orders.push((order.id, order.devices[0].id, order.devices[1].id));
+    }
+    let addr = server.addr().to_owned();
+    let http = reqwest::Client::new();
+    let mut replicas = [Replica::default(), Replica::default()];
+    let mut rng: u64 = 0x2545_F491_4F6C_DD1D;
+    let mut below = |n: u64| {
+        rng ^= rng << 13;
+        rng ^= rng >> 7;
+        rng ^= rng << 17;
+        rng % n
+    };
+    let actions = ["accept", "depart", "start", "decline", "complete"];
+    let mut issued = 0usize;
+    let mut kills = 0;
+    for round in 0..80 {
+        let r = below(2) as usize;
+        match below(6) {
+            0..=2 => {
+                let (wo, d1, d2) = orders[below(2) as usize];
+                let op = if below(3) == 0 {
+                    Operation::Transition {
+                        work_order: wo,
+                        action: serde_json::from_value(json!(actions[below(5) as usize])).unwrap(),
+                    }
+                } else {
+                    let device = if below(2) == 0 { d1 } else { d2 };
+                    let base_seq = replicas[r].seen((wo, device, 1));
+                    Operation::StepResult {
+                        work_order: wo,
+                        device,
+                        step: 1,
+                        value: json!(below(100)),
+                        base_seq,
+                    }
+                };
+                replicas[r].record(format!("dev{r}-{round}"), op);
+                issued += 1;
+            }
+            3 | 4 => {
+                let batch: Vec<Value> = replicas[r]
+                    .batch(1 + below(5) as usize)
+                    .iter()
+                    .map(|e| serde_json::to_value(e).unwrap())
+                    .collect();
+                if below(4) == 0 {
+                    // The server is killed while the batch is on its way.
+                    let (http2, base, token, ops) = (
+                        http.clone(),
+                        server.base.clone(),
+                        eve.token.clone(),
+                        batch.clone(),
+                    );
+                    let pushing =
+                        tokio::spawn(async move { try_push(&http2, &base, &token, &ops).await });
+                    tokio::time::sleep(std::time::Duration::from_millis(below(5))).await;
+                    let dir = server.stop();
+                    kills += 1;
+                    let answers = pushing.await.unwrap();
+                    server = TestServer::serve(bin(), dir, &addr, &[]);
+                    if let Some(answers) = answers {
+                        let outcomes: Vec<_> =
+                            answers.into_iter().map(|a| (a.op_id, a.outcome)).collect();
+                        replicas[r].acknowledge(&outcomes);
+                    }
+                } else if let Some(answers) =
+                    try_push(&http, &server.base, &eve.token, &batch).await
+                {
+                    if below(3) == 0 {
+                        // Sent twice: the second answer must be the same.
+                        let again = try_push(&http, &server.base, &eve.token, &batch)
+                            .await
+                            .unwrap();
+                        assert_eq!(again, answers);
+                    }
+                    if below(4) != 0 {
+                        let outcomes: Vec<_> =
+                            answers.into_iter().map(|a| (a.op_id, a.outcome)).collect();
+                        replicas[r].acknowledge(&outcomes);
+                    }
+                }
+            }
+            _ => {
+                let answer = pull(&server, &eve.token, replicas[r].cursor).await;
+                let statuses: HashMap<_, _> = answer.statuses.into_iter().collect();
+                replicas[r].pull(&answer.changes, &statuses);
+            }
+        }
+    }
+    assert!(kills > 0, "the rounds killed the server at least once");
+    // Everyone syncs to the end.
+    for replica in &mut replicas {
+        while !replica.outbox.is_empty() {
+            let batch: Vec<Envelope> = replica.batch(10);
+            let ops: Vec<Value> = batch
+                .iter()
+                .map(|e| serde_json::to_value(e).unwrap())
+                .collect();
+            let answers = try_push(&http, &server.base, &eve.token, &ops)
+                .await
+                .unwrap();
+            let outcomes: Vec<_> = answers.into_iter().map(|a| (a.op_id, a.outcome)).collect();
+            replica.acknowledge(&outcomes);
+        }
+    }
+    let everything = pull(&server, &sam, 0).await;
+    let engineer_ops: Vec<&String> = everything
+        .changes
+        .iter()
+        .map(|c| &c.op_id)
+        .filter(|id| id.starts_with("dev"))
+        .collect();
+    let mut distinct = engineer_ops.clone();
+    distinct.sort();
+    distinct.dedup();
+    assert_eq!(
+        distinct.len(),
+        engineer_ops.len(),
+        "no operation applied twice"
+    );
+    let rejected: usize = replicas.iter().map(|r| r.rejected.len()).sum();
+    assert_eq!(
+        engineer_ops.len() + rejected,
+        issued,
+        "every operation applied once or rejected"
+    );
+    for replica in &mut replicas {
+        let answer = pull(&server, &eve.token, replica.cursor).await;
+        let statuses: HashMap<_, _> = answer.statuses.into_iter().collect();
+        replica.pull(&answer.changes, &statuses);
+    }
+    for (wo, _, _) in &orders {
+        let view: WorkOrderView = server
+            .get(&format!("/api/work-orders/{wo}"), &sam)
+            .await
+            .json()
+            .await
+            .unwrap();
+        for s in &view.steps {
+            for replica in &replicas {
+                assert_eq!(
+                    replica.steps.get(&(*wo, s.device, s.step)),
+                    Some(&(s.seq, s.value.clone())),
+                    "device and server agree"
+                );
+            }
+        }
+        for replica in &replicas {
+            assert_eq!(replica.statuses.get(wo), Some(&view.status));
+        }
+    }
+}
