@@ -27,6 +27,18 @@ fn main() {
         "groups",
         "group_save",
         "group_delete",
+        "field_orders",
+        "field_order",
+        "field_act",
+        "field_sync_state",
+        "field_sync_now",
+        "field_dismiss_issue",
+        "field_scan",
+        "templates",
+        "template_save",
+        "device_fields",
+        "work_orders_all",
+        "field_labels",
     ]);
     tauri_build::try_build(tauri_build::Attributes::new().app_manifest(manifest))
         .expect("tauri build script");

@@ -53,10 +53,22 @@ pub enum ErrorCode {
     IllegalTransition,
     /// Only single-line text and number device fields can be matched by a scan.
     ScanFieldNotMatchable,
+    /// Every required step on every device needs a result before completing.
+    StepsMissing,
+    /// A step result does not fit the step (kind, choices).
+    InvalidStepValue,
+    /// A measured number is outside the step's allowed range.
+    ValueOutOfRange,
+    /// No barcode or QR code could be read from the image.
+    NoCodeFound,
+    /// The code holds binary data; only text codes identify devices.
+    ScanNotText,
+    /// The file is not an image that can be read (PNG or JPEG).
+    UnreadableImage,
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 22] = [
+    pub const ALL: [ErrorCode; 28] = [
         ErrorCode::BadRequest,
         ErrorCode::InvalidCredentials,
         ErrorCode::Unauthorized,
@@ -79,6 +91,12 @@ impl ErrorCode {
         ErrorCode::MessageTooLong,
         ErrorCode::IllegalTransition,
         ErrorCode::ScanFieldNotMatchable,
+        ErrorCode::StepsMissing,
+        ErrorCode::InvalidStepValue,
+        ErrorCode::ValueOutOfRange,
+        ErrorCode::NoCodeFound,
+        ErrorCode::ScanNotText,
+        ErrorCode::UnreadableImage,
     ];
 
     /// The HTTP status the server answers with for this code.
@@ -94,7 +112,12 @@ impl ErrorCode {
                 409
             }
             ErrorCode::PayloadTooLarge | ErrorCode::MessageTooLong => 413,
-            ErrorCode::InvalidLanguage | ErrorCode::ScanFieldNotMatchable => 400,
+            ErrorCode::InvalidLanguage
+            | ErrorCode::ScanFieldNotMatchable
+            | ErrorCode::InvalidStepValue
+            | ErrorCode::ValueOutOfRange => 400,
+            ErrorCode::StepsMissing => 409,
+            ErrorCode::NoCodeFound | ErrorCode::ScanNotText | ErrorCode::UnreadableImage => 422,
             ErrorCode::InvalidVisitorToken => 401,
             ErrorCode::RateLimited => 429,
             ErrorCode::ServerUnreachable => 503,
@@ -130,6 +153,12 @@ impl ErrorCode {
             ErrorCode::MessageTooLong => "error-message-too-long",
             ErrorCode::IllegalTransition => "error-illegal-transition",
             ErrorCode::ScanFieldNotMatchable => "error-scan-field-not-matchable",
+            ErrorCode::StepsMissing => "error-steps-missing",
+            ErrorCode::InvalidStepValue => "error-invalid-step-value",
+            ErrorCode::ValueOutOfRange => "error-value-out-of-range",
+            ErrorCode::NoCodeFound => "error-no-code-found",
+            ErrorCode::ScanNotText => "error-scan-not-text",
+            ErrorCode::UnreadableImage => "error-unreadable-image",
         }
     }
 
@@ -158,6 +187,12 @@ impl ErrorCode {
             ErrorCode::MessageTooLong => "message_too_long",
             ErrorCode::IllegalTransition => "illegal_transition",
             ErrorCode::ScanFieldNotMatchable => "scan_field_not_matchable",
+            ErrorCode::StepsMissing => "steps_missing",
+            ErrorCode::InvalidStepValue => "invalid_step_value",
+            ErrorCode::ValueOutOfRange => "value_out_of_range",
+            ErrorCode::NoCodeFound => "no_code_found",
+            ErrorCode::ScanNotText => "scan_not_text",
+            ErrorCode::UnreadableImage => "unreadable_image",
         }
     }
 }

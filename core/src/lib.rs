@@ -16,6 +16,7 @@ pub mod handoff;
 pub mod i18n;
 pub mod knowledge;
 pub mod locale;
+pub mod offline;
 pub mod role;
 pub mod standard_operation;
 pub mod sync;

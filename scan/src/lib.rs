@@ -226,5 +226,15 @@ pub fn label_sheet(texts: &[String], columns: u32) -> Result<GrayImage, ScanErro
     Ok(sheet)
 }
 
+/// [`label_sheet`] as PNG bytes.
+pub fn label_sheet_png(texts: &[String], columns: u32) -> Result<Vec<u8>, ScanError> {
+    let sheet = label_sheet(texts, columns)?;
+    let mut png = Vec::new();
+    sheet
+        .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
+        .map_err(|e| ScanError::UnreadableImage(e.to_string()))?;
+    Ok(png)
+}
+
 #[cfg(test)]
 mod tests;

@@ -1,19 +1,25 @@
 //! The IPC surface: thin `#[tauri::command]`s over the use cases in
-//! [`crate::session`] and [`crate::chat`]. Errors cross as `{code, message}`.
+//! [`crate::session`], [`crate::chat`] and [`crate::field`]. Errors cross as `{code, message}`.
 
 use fieldesk_core::Locale;
 use fieldesk_core::api::Me;
 use fieldesk_core::chat::{
     AgentStatus, AgentStatusBody, ChatAgent, ChatMessage, ChatSettingsBody, ConversationSummary,
 };
+use fieldesk_core::device::FieldDef;
 use fieldesk_core::event::ClientMessage;
 use fieldesk_core::group::{ServiceGroup, ServiceGroupInput};
 use fieldesk_core::knowledge::{Article, ArticleInput};
+use fieldesk_core::offline::{LocalWorkOrder, ScanMatch, SyncState};
+use fieldesk_core::standard_operation::{Template, TemplateInput};
+use fieldesk_core::sync::Operation;
+use fieldesk_core::work_order::WorkOrderView;
 use serde::Serialize;
-use tauri::{AppHandle, State};
+use tauri::{AppHandle, Manager, State};
 
 use crate::chat;
 use crate::error::AppResult;
+use crate::field::{self, admin::LabelSheet};
 use crate::live::ConnectionState;
 use crate::session;
 use crate::state::{SERVER_URL_ENV, Shell, TENANT_ENV};
@@ -208,4 +214,95 @@ pub async fn group_save(
 #[tauri::command]
 pub async fn group_delete(shell: State<'_, Shell>, id: i64) -> AppResult<()> {
     chat::delete_group(&shell, id).await
+}
+
+// Field work, offline first (see `crate::field`).
+
+#[tauri::command]
+pub async fn field_orders(shell: State<'_, Shell>) -> AppResult<Vec<LocalWorkOrder>> {
+    field::orders(&shell)
+}
+
+#[tauri::command]
+pub async fn field_order(shell: State<'_, Shell>, id: i64) -> AppResult<LocalWorkOrder> {
+    field::order(&shell, id)
+}
+
+#[tauri::command]
+pub async fn field_act(
+    app: AppHandle,
+    shell: State<'_, Shell>,
+    op: Operation,
+) -> AppResult<LocalWorkOrder> {
+    let order = field::act(&shell, op)?;
+    field::engine::announce(&app, &shell);
+    Ok(order)
+}
+
+#[tauri::command]
+pub async fn field_sync_state(shell: State<'_, Shell>) -> AppResult<SyncState> {
+    shell.sync.state(&shell)
+}
+
+#[tauri::command]
+pub async fn field_sync_now(shell: State<'_, Shell>) -> AppResult<()> {
+    shell.sync.nudge();
+    Ok(())
+}
+
+#[tauri::command]
+pub async fn field_dismiss_issue(
+    app: AppHandle,
+    shell: State<'_, Shell>,
+    op_id: String,
+) -> AppResult<()> {
+    shell.store.dismiss_issue(&op_id)?;
+    field::engine::announce(&app, &shell);
+    Ok(())
+}
+
+#[tauri::command]
+pub async fn field_scan(
+    shell: State<'_, Shell>,
+    work_order: i64,
+    image: String,
+) -> AppResult<ScanMatch> {
+    field::scan(&shell, work_order, &image).await
+}
+
+#[tauri::command]
+pub async fn templates(shell: State<'_, Shell>) -> AppResult<Vec<Template>> {
+    field::admin::templates(&shell).await
+}
+
+#[tauri::command]
+pub async fn template_save(
+    shell: State<'_, Shell>,
+    id: Option<i64>,
+    template: TemplateInput,
+) -> AppResult<Template> {
+    field::admin::save_template(&shell, id, template).await
+}
+
+#[tauri::command]
+pub async fn device_fields(shell: State<'_, Shell>) -> AppResult<Vec<FieldDef>> {
+    field::admin::device_fields(&shell).await
+}
+
+#[tauri::command]
+pub async fn work_orders_all(shell: State<'_, Shell>) -> AppResult<Vec<WorkOrderView>> {
+    field::admin::work_orders(&shell).await
+}
+
+#[tauri::command]
+pub async fn field_labels(
+    app: AppHandle,
+    shell: State<'_, Shell>,
+    work_order: i64,
+) -> AppResult<LabelSheet> {
+    let dir = app
+        .path()
+        .download_dir()
+        .unwrap_or_else(|_| crate::state::data_dir(|| None).join("labels"));
+    field::admin::labels(&shell, work_order, dir).await
 }

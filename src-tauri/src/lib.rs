@@ -6,6 +6,7 @@
 pub mod chat;
 pub mod commands;
 pub mod error;
+pub mod field;
 pub mod keychain;
 pub mod live;
 pub mod local_store;
@@ -29,6 +30,7 @@ pub fn run() {
             let dir = state::data_dir(|| app.path().app_data_dir().ok());
             tracing::info!(data_dir = %dir.display(), "opening the local store");
             app.manage(state::Shell::open(&dir)?);
+            field::engine::SyncEngine::spawn(app.handle().clone());
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![
@@ -57,6 +59,18 @@ pub fn run() {
             commands::groups,
             commands::group_save,
             commands::group_delete,
+            commands::field_orders,
+            commands::field_order,
+            commands::field_act,
+            commands::field_sync_state,
+            commands::field_sync_now,
+            commands::field_dismiss_issue,
+            commands::field_scan,
+            commands::templates,
+            commands::template_save,
+            commands::device_fields,
+            commands::work_orders_all,
+            commands::field_labels,
         ])
         .run(tauri::generate_context!())
         .expect("the Fieldesk app runs");

@@ -1,6 +1,7 @@
 //! The live link: the event WebSocket to the server, kept open with
 //! reconnects and backoff. It drives the connection indicator (the
-//! `connection` event) and ends the session on `session_revoked`.
+//! `connection` event), ends the session on `session_revoked`, and nudges
+//! the field sync engine when it connects and on `sync_available`.
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -116,6 +117,12 @@ impl LiveLink {
     }
 }
 
+fn nudge_sync(app: &AppHandle) {
+    if let Some(shell) = app.try_state::<Shell>() {
+        shell.sync.nudge();
+    }
+}
+
 async fn run_once(
     app: &AppHandle,
     shared: &Mutex<ConnectionState>,
@@ -164,7 +171,10 @@ async fn run_once(
             Ok(ServerEvent::Hello { heartbeat_secs, .. }) => {
                 silence = Duration::from_secs(heartbeat_secs.max(1) * 3);
                 set_state(app, shared, ConnectionState::Online);
+                // Back online: push what was done offline, pull what changed.
+                nudge_sync(app);
             }
+            Ok(ServerEvent::SyncAvailable { .. }) => nudge_sync(app),
             Ok(ServerEvent::SessionRevoked) => return Outcome::SessionEnded,
             Ok(
                 event @ (ServerEvent::ConversationChanged { .. }

@@ -1,5 +1,6 @@
-//! The app's local SQLite store (one file per profile data dir): settings
-//! and the signed-in session's non-secret part. The token itself lives in
+//! The app's local SQLite store (one file per profile data dir): settings,
+//! the signed-in session's non-secret part, and the engineer's offline
+//! field data (tables and queries in [`crate::field::store`]). The token itself lives in
 //! the OS keychain ([`crate::keychain`]).
 
 use std::path::Path;
@@ -12,10 +13,13 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::AppResult;
 
-const MIGRATIONS: &[&str] = &["CREATE TABLE settings (
+const MIGRATIONS: &[&str] = &[
+    "CREATE TABLE settings (
     key   TEXT PRIMARY KEY,
     value TEXT NOT NULL
-);"];
+);",
+    crate::field::store::MIGRATION,
+];
 
 /// The signed-in session, minus the token.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -50,7 +54,16 @@ impl LocalStore {
         })
     }
 
-    fn get(&self, key: &str) -> AppResult<Option<String>> {
+    /// Runs `f` on the connection (one at a time).
+    pub(crate) fn with<T>(
+        &self,
+        f: impl FnOnce(&mut Connection) -> rusqlite::Result<T>,
+    ) -> AppResult<T> {
+        let mut conn = self.conn.lock().unwrap_or_else(|p| p.into_inner());
+        Ok(f(&mut conn)?)
+    }
+
+    pub(crate) fn get(&self, key: &str) -> AppResult<Option<String>> {
         let conn = self.conn.lock().unwrap_or_else(|p| p.into_inner());
         Ok(conn
             .query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| {
@@ -59,7 +72,7 @@ impl LocalStore {
             .optional()?)
     }
 
-    fn set(&self, key: &str, value: &str) -> AppResult<()> {
+    pub(crate) fn set(&self, key: &str, value: &str) -> AppResult<()> {
         let conn = self.conn.lock().unwrap_or_else(|p| p.into_inner());
         conn.execute(
             "INSERT INTO settings (key, value) VALUES (?1, ?2)

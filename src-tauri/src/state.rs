@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::error::AppResult;
+use crate::field::engine::SyncEngine;
 use crate::keychain::TokenVault;
 use crate::live::LiveLink;
 use crate::local_store::LocalStore;
@@ -22,6 +23,7 @@ pub struct Shell {
     pub vault: Arc<TokenVault>,
     pub client: ServerClient,
     pub live: LiveLink,
+    pub sync: SyncEngine,
 }
 
 impl Shell {
@@ -32,6 +34,7 @@ impl Shell {
             vault: Arc::new(TokenVault::for_profile(data_dir)),
             client: ServerClient::default(),
             live: LiveLink::default(),
+            sync: SyncEngine::default(),
         })
     }
 }

@@ -3,6 +3,7 @@
 mod chat_admin;
 mod chat_desk;
 mod chat_window;
+mod field;
 mod keychain;
 mod language;
 mod login;
@@ -23,6 +24,7 @@ scenarios![
     chat_desk::agent_accepts_replies_and_ends_with_a_survey,
     chat_window::visitor_window_switches_language_and_the_ai_answers,
     chat_window::the_snippet_embeds_the_window_in_another_site,
+    field::engineer_works_offline_and_the_server_gets_exactly_that,
     keychain::keychain_keeps_tokens_per_profile,
     login::login_shows_the_workbench,
     login::wrong_password_shows_a_localized_error,

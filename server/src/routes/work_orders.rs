@@ -34,13 +34,7 @@ pub async fn notify(state: &AppState, tenant_id: i64, work_order: i64) {
     let Ok(Some(view)) = state.store.work_order(tenant_id, work_order).await else {
         return;
     };
-    let cursor = state
-        .store
-        .changes_after(tenant_id, None, 0, u32::MAX)
-        .await
-        .ok()
-        .and_then(|c| c.last().map(|c| c.seq))
-        .unwrap_or(0);
+    let cursor = state.store.last_change(tenant_id).await.unwrap_or(0);
     for user in view.assignees {
         state.hub.publish(HubEnvelope {
             tenant_id,

@@ -48,6 +48,8 @@ pub trait FieldStore: Send + Sync + 'static {
         cursor: u64,
         limit: u32,
     ) -> StoreResult<Vec<Change>>;
+    /// The tenant's newest change seq (0: none).
+    async fn last_change(&self, tenant_id: i64) -> StoreResult<u64>;
     /// The built-in device fields followed by the tenant's custom ones.
     async fn device_fields(&self, tenant_id: i64) -> StoreResult<Vec<FieldDef>>;
     /// Replaces the tenant's custom device fields.

@@ -8,14 +8,16 @@ use leptos::task::spawn_local;
 use crate::api::{self, ConnectionState};
 use crate::app::Screen;
 use crate::chat::{ChatDesk, ChatSettingsPanel, GroupsPanel, KnowledgePanel};
+use crate::field::{FieldAdminPanel, FieldDeskView};
 use fieldesk_core::Role;
 
 /// The workbench's pages for supervisors and admins.
-const VIEWS: [(&str, &str); 4] = [
+const VIEWS: [(&str, &str); 5] = [
     ("desk", "view-desk"),
     ("settings", "view-chat-settings"),
     ("knowledge", "view-knowledge"),
     ("groups", "view-groups"),
+    ("field", "view-field"),
 ];
 use crate::i18n::{tr, use_i18n};
 use crate::language_select::LanguageSelect;
@@ -76,7 +78,7 @@ pub fn Workbench(screen: RwSignal<Screen>, me: Me) -> impl IntoView {
             <main class="workbench-main">
                 {(role.oversees_chat()).then(|| view! {
                     <nav class="views">
-                        {VIEWS.into_iter().filter(|(v, _)| !matches!(*v, "settings" | "groups") || role == Role::Admin).map(|(v, key)| view! {
+                        {VIEWS.into_iter().filter(|(v, _)| !matches!(*v, "settings" | "groups" | "field") || role == Role::Admin).map(|(v, key)| view! {
                             <button class="tab" class:active=move || page.get() == v
                                 data-testid=format!("view-{v}") on:click=move |_| page.set(v)>{tr(key)}</button>
                         }).collect_view()}
@@ -86,10 +88,12 @@ pub fn Workbench(screen: RwSignal<Screen>, me: Me) -> impl IntoView {
                     "settings" => view! { <ChatSettingsPanel /> }.into_any(),
                     "knowledge" => view! { <KnowledgePanel /> }.into_any(),
                     "groups" => view! { <GroupsPanel /> }.into_any(),
+                    "field" => view! { <FieldAdminPanel /> }.into_any(),
                     _ if serves_chat => view! { <ChatDesk me=me_id role=role /> }.into_any(),
+                    _ if role == Role::Engineer => view! { <FieldDeskView /> }.into_any(),
                     _ => ().into_any(),
                 }}
-                <section class="panel welcome" class:compact=serves_chat>
+                <section class="panel welcome" class:compact=serves_chat || role == Role::Engineer>
                     <h2 data-testid="welcome">
                         {move || i18n.t_with("workbench-welcome", "name", welcome_name.clone())}
                     </h2>

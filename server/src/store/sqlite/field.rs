@@ -2,9 +2,7 @@
 
 use async_trait::async_trait;
 use fieldesk_core::device::{Device, FieldDef};
-use fieldesk_core::standard_operation::{
-    StepValueError, Template, TemplateInput, builtin_fields, check_value, steps_done,
-};
+use fieldesk_core::standard_operation::{Template, TemplateInput, builtin_fields};
 use fieldesk_core::sync::{Change, Decision, Envelope, Operation, Outcome, RejectReason, decide};
 use fieldesk_core::work_order::{
     Actor, Priority, StepValue, WorkOrderAction, WorkOrderInput, WorkOrderStatus, WorkOrderView,
@@ -155,46 +153,12 @@ fn check_step(
     tenant_id: i64,
     op: &Operation,
 ) -> StoreResult<Option<RejectReason>> {
-    let Operation::StepResult {
-        work_order,
-        device,
-        step,
-        value,
-        ..
-    } = op
-    else {
-        return Ok(None);
-    };
-    let Some(view) = load(conn, tenant_id, *work_order)? else {
-        return Ok(None); // decided as unknown
-    };
-    if !view.devices.iter().any(|d| d.id == *device) {
-        return Ok(Some(RejectReason::UnknownDevice));
-    }
-    let Some(template) = view.template else {
-        return Ok(None);
-    };
-    let Some(step) = template.steps.iter().find(|s| s.id == *step) else {
-        return Ok(Some(RejectReason::UnknownStep));
-    };
-    Ok(match check_value(&step.kind, value) {
-        Ok(()) => None,
-        Err(StepValueError::OutOfRange) => Some(RejectReason::OutOfRange),
-        Err(StepValueError::Invalid) => Some(RejectReason::InvalidValue),
-    })
+    Ok(load(conn, tenant_id, op.work_order())?.and_then(|view| view.check_step(op)))
 }
 
 /// Whether every required step has a result on every device.
 fn all_steps_done(conn: &Connection, tenant_id: i64, work_order: i64) -> StoreResult<bool> {
-    let Some(view) = load(conn, tenant_id, work_order)? else {
-        return Ok(true);
-    };
-    let Some(template) = &view.template else {
-        return Ok(true);
-    };
-    let devices: Vec<i64> = view.devices.iter().map(|d| d.id).collect();
-    let results: Vec<(i64, i64)> = view.steps.iter().map(|s| (s.device, s.step)).collect();
-    Ok(steps_done(template, &devices, &results))
+    Ok(load(conn, tenant_id, work_order)?.is_none_or(|view| view.steps_done()))
 }
 
 fn step_values(stmt: &mut rusqlite::CachedStatement<'_>, id: i64) -> StoreResult<Vec<StepValue>> {
@@ -457,6 +421,18 @@ impl FieldStore for SqliteStore {
             rows.into_iter()
                 .map(|(seq, op_id, op)| Ok(Change { seq: seq as u64, op_id, op: from_json(&op)? }))
                 .collect()
+        })
+        .await
+    }
+
+    async fn last_change(&self, tenant_id: i64) -> StoreResult<u64> {
+        self.read(move |conn| {
+            let seq: Option<i64> = conn.query_row(
+                "SELECT MAX(seq) FROM sync_changes WHERE tenant_id = ?1",
+                [tenant_id],
+                |r| r.get(0),
+            )?;
+            Ok(seq.unwrap_or(0) as u64)
         })
         .await
     }

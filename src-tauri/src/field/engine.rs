@@ -1,0 +1,155 @@
+//! The sync engine: one background task per app that pushes the outbox in
+//! batches, pulls changes after the cursor and refreshes the engineer's
+//! work orders. It runs when nudged (a local action, "sync now", the live
+//! link coming up, the server's `sync_available`) and every half minute.
+//! Every cycle is safe to cut at any point: pushes are idempotent by op
+//! id, answers are filed in one transaction, the cursor moves with the
+//! changes it covers.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use fieldesk_core::device::FieldDef;
+use fieldesk_core::offline::SyncState;
+use fieldesk_core::sync::{MAX_PUSH, PullAnswer, PushAnswer, PushBody};
+use fieldesk_core::work_order::WorkOrderView;
+use fieldesk_core::{ErrorCode, Role};
+use reqwest::Method;
+use tauri::{AppHandle, Emitter, Manager};
+use tokio::sync::Notify;
+
+use crate::error::AppResult;
+use crate::session::current;
+use crate::state::Shell;
+
+/// The event telling the UI that field data or the sync state changed;
+/// the payload is the [`SyncState`].
+pub const FIELD_EVENT: &str = "field";
+
+/// How often the engine syncs without being asked.
+const PERIOD: Duration = Duration::from_secs(30);
+
+#[derive(Default)]
+pub struct SyncEngine {
+    nudge: Arc<Notify>,
+    status: Mutex<Runtime>,
+}
+
+#[derive(Default, Clone)]
+struct Runtime {
+    syncing: bool,
+    last_error: Option<ErrorCode>,
+}
+
+const NO_BODY: Option<&()> = None;
+
+impl SyncEngine {
+    /// Asks for a sync soon (coalesced with one already asked for).
+    pub fn nudge(&self) {
+        self.nudge.notify_one();
+    }
+
+    /// Starts the engine's task; call once at app start.
+    pub fn spawn(app: AppHandle) {
+        tauri::async_runtime::spawn(async move {
+            loop {
+                let shell = app.state::<Shell>();
+                let nudge = shell.sync.nudge.clone();
+                cycle(&app, &shell).await;
+                let _ = tokio::time::timeout(PERIOD, nudge.notified()).await;
+            }
+        });
+    }
+
+    fn set(&self, f: impl FnOnce(&mut Runtime)) {
+        f(&mut self.status.lock().unwrap_or_else(|p| p.into_inner()));
+    }
+
+    /// What the sync bar shows now.
+    pub fn state(&self, shell: &Shell) -> AppResult<SyncState> {
+        let runtime = self
+            .status
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
+        let user = shell.store.session()?.map(|s| s.me.user_id);
+        Ok(SyncState {
+            pending: match user {
+                Some(user) => shell.store.pending_count(user)?,
+                None => 0,
+            },
+            last_sync: shell.store.last_sync()?,
+            syncing: runtime.syncing,
+            last_error: runtime.last_error,
+            issues: shell.store.issues()?,
+        })
+    }
+}
+
+/// Tells the UI the current sync state (and that data may have changed).
+pub fn announce(app: &AppHandle, shell: &Shell) {
+    match shell.sync.state(shell) {
+        Ok(state) => {
+            let _ = app.emit(FIELD_EVENT, state);
+        }
+        Err(e) => tracing::error!(%e, "reading the sync state"),
+    }
+}
+
+async fn cycle(app: &AppHandle, shell: &Shell) {
+    let Ok(Some(session)) = shell.store.session() else {
+        return;
+    };
+    if session.me.role != Role::Engineer {
+        return;
+    }
+    shell.sync.set(|r| r.syncing = true);
+    announce(app, shell);
+    let result = sync_once(shell, session.me.user_id).await;
+    if let Err(e) = &result {
+        tracing::info!(%e, "sync did not finish; it resumes on the next attempt");
+    }
+    shell.sync.set(|r| {
+        r.syncing = false;
+        r.last_error = result.err().map(|e| e.code);
+    });
+    announce(app, shell);
+}
+
+/// One full sync: push everything pending, pull every change, refresh.
+pub async fn sync_once(shell: &Shell, user_id: i64) -> AppResult<()> {
+    shell.store.claim_field_data(user_id)?;
+    let (server, token) = current(shell).await?;
+    let client = &shell.client;
+    loop {
+        let batch = shell.store.pending(user_id, MAX_PUSH as u32)?;
+        if batch.is_empty() {
+            break;
+        }
+        let body = PushBody { ops: batch };
+        let answers: Vec<PushAnswer> = client
+            .call(Method::POST, &server, &token, "api/sync/push", Some(&body))
+            .await?;
+        shell.store.acknowledge(&answers)?;
+    }
+    loop {
+        let path = format!("api/sync/pull?after={}", shell.store.cursor()?);
+        let page: PullAnswer = client
+            .call(Method::GET, &server, &token, &path, NO_BODY)
+            .await?;
+        shell.store.add_changes(&page.changes, page.cursor)?;
+        if !page.more {
+            break;
+        }
+    }
+    let orders: Vec<WorkOrderView> = client
+        .call(Method::GET, &server, &token, "api/work-orders", NO_BODY)
+        .await?;
+    let fields: Vec<FieldDef> = client
+        .call(Method::GET, &server, &token, "api/device-fields", NO_BODY)
+        .await?;
+    shell.store.set_device_fields(&fields)?;
+    shell.store.save_orders(user_id, &orders)?;
+    shell.store.set_last_sync(super::store::now())?;
+    Ok(())
+}

@@ -1,0 +1,150 @@
+//! The engineer's field work, offline first: every action is checked with
+//! the core rules against what the app shows, written to the local store
+//! and the outbox in one step, and synced by the [`engine`] in the
+//! background. The UI never waits for the network.
+//!
+//! Scanning: the UI hands over an image (a camera frame or a picked file)
+//! as a data URL; it is decoded off the UI thread within a time budget by
+//! `fieldesk-scan` and matched against the work order's devices.
+
+pub mod admin;
+pub mod engine;
+pub mod store;
+
+use base64::Engine as _;
+use fieldesk_core::ErrorCode;
+use fieldesk_core::offline::{LocalWorkOrder, ScanMatch, apply_local, overlay};
+use fieldesk_core::sync::{Envelope, Operation};
+use fieldesk_scan::ScanError;
+
+use crate::error::{AppError, AppResult};
+use crate::state::Shell;
+
+fn me(shell: &Shell) -> AppResult<i64> {
+    shell
+        .store
+        .session()?
+        .map(|s| s.me.user_id)
+        .ok_or_else(|| AppError::new(ErrorCode::SessionExpired, "no session"))
+}
+
+/// The engineer's work orders as shown: the server's with local work laid over.
+pub fn orders(shell: &Shell) -> AppResult<Vec<LocalWorkOrder>> {
+    let user = me(shell)?;
+    let unconfirmed = shell.store.unconfirmed(user)?;
+    shell
+        .store
+        .orders()?
+        .into_iter()
+        .map(|order| {
+            let notes = shell.store.notes(order.id)?;
+            Ok(overlay(order, &notes, &unconfirmed))
+        })
+        .collect()
+}
+
+/// One work order as shown.
+pub fn order(shell: &Shell, id: i64) -> AppResult<LocalWorkOrder> {
+    let user = me(shell)?;
+    let order = shell
+        .store
+        .order(id)?
+        .ok_or_else(|| AppError::new(ErrorCode::NotFound, format!("work order {id}")))?;
+    let notes = shell.store.notes(id)?;
+    Ok(overlay(order, &notes, &shell.store.unconfirmed(user)?))
+}
+
+/// A fresh client operation id: random, so two devices never collide.
+fn new_op_id() -> String {
+    let mut bytes = [0u8; 16];
+    getrandom::fill(&mut bytes).expect("the OS gives random bytes");
+    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    format!("op-{hex}")
+}
+
+/// Records an engineer's action: refused at once if the rules say no (the
+/// localized reason), else queued and shown; the sync follows on its own.
+pub fn act(shell: &Shell, mut op: Operation) -> AppResult<LocalWorkOrder> {
+    let user = me(shell)?;
+    let shown = order(shell, op.work_order())?;
+    if let Operation::StepResult {
+        device,
+        step,
+        base_seq,
+        ..
+    } = &mut op
+    {
+        // The value this engineer saw on the server (for the conflict policy).
+        *base_seq = shell
+            .store
+            .order(shown.order.id)?
+            .map_or(0, |server| server.seen(*device, *step));
+    }
+    let mut check = shown.order.clone();
+    apply_local(&mut check, &op)
+        .map_err(|reason| AppError::new(reason.error_code(), format!("{reason:?}")))?;
+    shell.store.enqueue(
+        user,
+        &Envelope {
+            op_id: new_op_id(),
+            op,
+        },
+    )?;
+    shell.sync.nudge();
+    order(shell, shown.order.id)
+}
+
+/// Most bytes an image handed over for scanning may have.
+const MAX_IMAGE_BYTES: usize = fieldesk_scan::MAX_FILE_BYTES;
+
+/// Decodes an image (data URL) and finds the work order's devices it names.
+pub async fn scan(shell: &Shell, work_order: i64, data_url: &str) -> AppResult<ScanMatch> {
+    let shown = order(shell, work_order)?;
+    let base64 = data_url
+        .split_once(";base64,")
+        .map_or(data_url, |(_, data)| data);
+    if base64.len() > MAX_IMAGE_BYTES / 3 * 4 + 4 {
+        return Err(AppError::new(ErrorCode::PayloadTooLarge, "image"));
+    }
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(base64.trim())
+        .map_err(|e| AppError::new(ErrorCode::UnreadableImage, e.to_string()))?;
+    let (result, took) = tauri::async_runtime::spawn_blocking(move || {
+        fieldesk_scan::decode_file_bytes(&bytes, fieldesk_scan::DEFAULT_BUDGET)
+    })
+    .await
+    .map_err(|e| AppError::new(ErrorCode::Internal, e.to_string()))?;
+    let decoded = result.map_err(|e| {
+        let code = match e {
+            ScanError::NotFound | ScanError::TimedOut(_) => ErrorCode::NoCodeFound,
+            ScanError::BinaryPayload => ErrorCode::ScanNotText,
+            ScanError::UnreadableImage(_) => ErrorCode::UnreadableImage,
+            ScanError::TooLarge => ErrorCode::PayloadTooLarge,
+        };
+        AppError::new(code, e.to_string())
+    })?;
+    tracing::info!(ms = took.as_millis() as u64, format = ?decoded.format, "scanned");
+    let fields = shell.store.device_fields()?;
+    let devices = shown
+        .order
+        .find_by_scan(&decoded.text, &fields)
+        .unwrap_or_default();
+    Ok(ScanMatch {
+        text: decoded.text,
+        format: format!("{:?}", decoded.format),
+        devices,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn op_ids_are_valid_client_ids_and_distinct() {
+        let a = new_op_id();
+        let b = new_op_id();
+        assert_ne!(a, b);
+        assert!(fieldesk_core::chat::validate_client_id(&a).is_ok());
+    }
+}

@@ -1,0 +1,189 @@
+//! The engineer's offline day: work done while the server is down, one
+//! device found by scanning its printed label, the app restarted with a
+//! full outbox, and the server holding exactly that work once it is back.
+
+use fieldesk_core::sync::{Operation, PullAnswer};
+use fieldesk_core::work_order::{WorkOrderStatus, WorkOrderView};
+use fieldesk_testkit::server::{PASSWORD, TestServer};
+use serde_json::{Value, json};
+
+use crate::Ctx;
+
+/// A template that scans serial numbers and a work order with two
+/// devices, assigned to eve. Returns the order as created.
+async fn assigned_order(server: &TestServer) -> WorkOrderView {
+    let ada = server.login("acme", "ada").await.token;
+    let eve = server.login("acme", "eve").await.me.user_id;
+    let template: Value = server
+        .post_ok(
+            "/api/templates",
+            &ada,
+            &json!({"name": "Chiller check", "scan_field": "serial_number", "steps": [
+                {"id": 1, "title": "Power off", "kind": {"kind": "check"}},
+                {"id": 2, "title": "Pressure", "kind": {"kind": "number", "unit": "bar", "min": 0.0, "max": 10.0}}
+            ]}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let order: WorkOrderView = server
+        .post_ok(
+            "/api/work-orders",
+            &ada,
+            &json!({"number": "WO-E2E-1", "customer": "Acme Mall", "contact": "Li 138",
+                "address": "深圳市南山区科技园", "order_type": "maintenance", "priority": "high",
+                "template_id": template["id"],
+                "devices": [{"serial_number": "SN-100", "model": "Chiller A"},
+                            {"serial_number": "SN-200", "model": "Chiller B"}]}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    server
+        .post_ok(
+            &format!("/api/work-orders/{}/dispatch", order.id),
+            &ada,
+            &json!({"action": "assign", "engineers": [eve]}),
+        )
+        .await;
+    order
+}
+
+pub async fn engineer_works_offline_and_the_server_gets_exactly_that(ctx: Ctx) {
+    let server = ctx.server();
+    let addr = server.addr().to_owned();
+    let order = assigned_order(&server).await;
+    let (d1, d2) = (order.devices[0].id, order.devices[1].id);
+    // The label an admin would print for the second device.
+    let label = ctx.artifacts.join("field-label-SN-200.png");
+    let png = fieldesk_scan::label_sheet_png(&["SN-200".to_owned()], 1).unwrap();
+    std::fs::write(&label, png).unwrap();
+
+    let driver = ctx.driver().await;
+    let app = driver.open().await;
+    app.log_in(&server.base, "acme", "eve", PASSWORD).await;
+    app.click("order-WO-E2E-1").await;
+    app.expect_attr("order-status", "data-status", "Assigned")
+        .await;
+    app.click("action-accept").await;
+    app.expect_attr("sync-pending", "data-count", "0").await;
+    app.wait_text("sync-last", |t| t.starts_with("上次同步"))
+        .await;
+
+    // The server goes away; the engineer carries on.
+    let dir = server.stop();
+    app.expect_attr("connection-status", "data-state", "offline")
+        .await;
+    app.click("action-start").await;
+    app.expect_attr("order-status", "data-status", "InProgress")
+        .await;
+    app.click(&format!("device-{d1}")).await;
+    app.click("step-input-1").await;
+    app.fill("step-input-2", "4.5").await;
+    app.click("step-save-2").await;
+    app.expect_text(&format!("device-progress-{d1}"), "2/2")
+        .await;
+
+    // Out of range is refused at once, in the engineer's language.
+    app.fill("step-input-2", "12").await;
+    app.click("step-save-2").await;
+    app.expect_text("field-error", "数值超出允许范围。").await;
+
+    // The second device is found by scanning its label.
+    app.find("scan-file")
+        .await
+        .send_keys(label.to_str().unwrap())
+        .await
+        .unwrap();
+    app.expect_attr("scan-result", "data-state", "found").await;
+    app.expect_attr("checklist", "data-device", &d2.to_string())
+        .await;
+    app.wait_text("scan-result", |t| t.contains("SN-200")).await;
+    app.click("step-input-1").await;
+    app.fill("step-input-2", "6").await;
+    app.click("step-save-2").await;
+    app.expect_text(&format!("device-progress-{d2}"), "2/2")
+        .await;
+    app.fill("note-input", "门禁密码 42").await;
+    app.click("note-add").await;
+    // start + 2 steps × 2 devices + note
+    app.expect_attr("sync-pending", "data-count", "6").await;
+    ctx.shot(&app, "offline-work").await;
+
+    // The app restarts, still offline: nothing is lost.
+    app.close().await;
+    let app = driver.open().await;
+    app.expect_attr("sync-pending", "data-count", "6").await;
+    app.click("order-WO-E2E-1").await;
+    app.expect_text(&format!("device-progress-{d2}"), "2/2")
+        .await;
+    app.expect_attr("order-status", "data-status", "InProgress")
+        .await;
+
+    // The server returns; the app syncs on reconnect by itself.
+    let server = TestServer::serve(&ctx.server_bin, dir, &addr, &[]);
+    app.expect_attr("connection-status", "data-state", "online")
+        .await;
+    app.expect_attr("sync-pending", "data-count", "0").await;
+    assert!(!app.exists("sync-issue").await, "no sync errors");
+    ctx.shot(&app, "synced").await;
+
+    let ada = server.login("acme", "ada").await.token;
+    let held: WorkOrderView = server
+        .get(&format!("/api/work-orders/{}", order.id), &ada)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(held.status, WorkOrderStatus::InProgress);
+    let mut steps: Vec<(i64, i64, Value)> = held
+        .steps
+        .iter()
+        .map(|s| (s.device, s.step, s.value.clone()))
+        .collect();
+    steps.sort_by_key(|(d, s, _)| (*d, *s));
+    assert_eq!(
+        steps,
+        vec![
+            (d1, 1, json!(true)),
+            (d1, 2, json!(4.5)),
+            (d2, 1, json!(true)),
+            (d2, 2, json!(6)),
+        ]
+    );
+    assert!(held.replaced.is_empty(), "nothing overwritten");
+    // Each operation reached the server exactly once.
+    let eve = server.login("acme", "eve").await.token;
+    let log: PullAnswer = server
+        .get("/api/sync/pull?after=0", &eve)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let kinds: Vec<&str> = log
+        .changes
+        .iter()
+        .map(|c| match &c.op {
+            Operation::Transition { .. } => "transition",
+            Operation::StepResult { .. } => "step",
+            Operation::Note { .. } => "note",
+        })
+        .collect();
+    // assign (dispatcher), accept, start, four steps, one note
+    assert_eq!(
+        kinds,
+        [
+            "transition",
+            "transition",
+            "transition",
+            "step",
+            "step",
+            "step",
+            "step",
+            "note"
+        ]
+    );
+    app.close().await;
+}
