@@ -71,6 +71,13 @@ fn main() {
     );
     std::fs::create_dir_all(&artifacts).unwrap();
     let runtime = tokio::runtime::Runtime::new().unwrap();
+    // A scenario gets 3 minutes; a soak (many sync rounds) a second per round more.
+    let budget = Duration::from_secs(
+        180 + std::env::var("FIELDESK_SOAK_ROUNDS")
+            .ok()
+            .and_then(|r| r.parse::<u64>().ok())
+            .unwrap_or(0),
+    );
     let (mut passed, mut failed) = (0, 0);
     for (name, run) in scenarios::ALL {
         if filter.as_deref().is_some_and(|f| !name.contains(f)) {
@@ -85,7 +92,7 @@ fn main() {
         let started = Instant::now();
         let outcome = runtime.block_on(async {
             let task = tokio::spawn(run(ctx));
-            tokio::time::timeout(Duration::from_secs(180), task).await
+            tokio::time::timeout(budget, task).await
         });
         let secs = started.elapsed().as_secs_f32();
         match outcome {

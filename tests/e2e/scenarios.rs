@@ -8,6 +8,7 @@ mod keychain;
 mod language;
 mod login;
 mod session;
+mod sync_faults;
 
 use crate::Run;
 
@@ -33,4 +34,5 @@ scenarios![
     session::restart_keeps_the_session_and_logout_ends_it,
     session::connection_indicator_follows_the_server,
     session::revoked_session_returns_to_login,
+    sync_faults::offline_sync_converges_under_faults,
 ];

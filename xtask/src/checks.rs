@@ -53,7 +53,7 @@ pub fn test() -> anyhow::Result<()> {
     boundaries()?;
     step("unit and integration tests");
     cargo(&["test", "--workspace"])?;
-    e2e(&[])?;
+    e2e(&[], &[])?;
     println!(
         "\nall checks passed in {:.0} s",
         started.elapsed().as_secs_f32()
@@ -64,7 +64,7 @@ pub fn test() -> anyhow::Result<()> {
 /// Builds the app and the server and runs the WebDriver suite inside a
 /// private session bus (with an unlocked gnome-keyring for the tokens) and
 /// a virtual display.
-pub fn e2e(filter: &[String]) -> anyhow::Result<()> {
+pub fn e2e(filter: &[String], env: &[(&str, &str)]) -> anyhow::Result<()> {
     step("end-to-end (tauri-driver + WebKitWebDriver under Xvfb)");
     // The same package set and targets as `cargo test --workspace`, so the
     // features unify the same way and nothing is built twice.
@@ -90,7 +90,8 @@ pub fn e2e(filter: &[String]) -> anyhow::Result<()> {
             .env("FIELDESK_E2E_APP", target.join("fieldesk-app"))
             .env("FIELDESK_E2E_SERVER", target.join("fieldesk-server"))
             .env("XDG_DATA_HOME", &keyring_home)
-            .env("NO_AT_BRIDGE", "1"),
+            .env("NO_AT_BRIDGE", "1")
+            .envs(env.iter().copied()),
     )
 }
 

@@ -4,6 +4,7 @@
 //! - `test`  everything CI runs (`.ci/run` calls exactly this)
 //! - `e2e`   only the WebDriver end-to-end suite
 //! - `bench` load the real server on loopback and print figures (docs/BENCH.md)
+//! - `soak`  the sync fault rounds of the e2e suite, many more of them
 //! - `ui`    build the wasm UI and the chat window into `ui/dist`, `portal/dist`
 //! - `setup` install system packages and tools
 
@@ -16,13 +17,16 @@ mod ui;
 
 use anyhow::bail;
 
-const USAGE: &str = "usage: cargo xtask <run|test|e2e|bench|ui|setup>
+const USAGE: &str = "usage: cargo xtask <run|test|e2e|bench|soak|ui|setup>
   run    set up what is missing, build, start the server with demo data, open the app
   test   fmt, clippy, all tests, wasm builds, boundary and translation checks, e2e
   e2e    build the app and run the WebDriver end-to-end suite (args filter scenarios)
   bench  build in release and load the real server on 127.0.0.1; prints figures
          (`bench chat`: concurrent conversations vs a bare WebSocket relay;
-          `bench scan`: barcode photos and camera frames)
+          `bench scan`: barcode photos and camera frames;
+          `bench sync`: the app's initial pull and outbox push vs raw SQLite)
+  soak   the app sync fault rounds (server killed mid-push, duplicate batches,
+         two devices) many times: `soak [ROUNDS]`, default 1000
   ui     build the wasm UI and the visitor chat window (ui/dist, portal/dist)
   setup  install missing system packages (as root) and tools";
 
@@ -35,9 +39,19 @@ fn main() -> anyhow::Result<()> {
         Some("e2e") => {
             setup::setup()?;
             ui::build()?;
-            checks::e2e(&args[1..])
+            checks::e2e(&args[1..], &[])
         }
         Some("bench") => bench::bench(&args[1..]),
+        Some("soak") => {
+            let rounds = args.get(1).map_or("1000", String::as_str);
+            if rounds.parse::<u32>().is_err() {
+                bail!("soak ROUNDS: a number of rounds");
+            }
+            setup::setup()?;
+            ui::build()?;
+            let filter = ["offline_sync_converges_under_faults".to_owned()];
+            checks::e2e(&filter, &[("FIELDESK_SOAK_ROUNDS", rounds)])
+        }
         Some("ui") => ui::build(),
         Some("setup") => setup::setup(),
         _ => bail!("{USAGE}"),

@@ -31,13 +31,13 @@ fn me(shell: &Shell) -> AppResult<i64> {
 /// The engineer's work orders as shown: the server's with local work laid over.
 pub fn orders(shell: &Shell) -> AppResult<Vec<LocalWorkOrder>> {
     let user = me(shell)?;
-    let unconfirmed = shell.store.unconfirmed(user)?;
     shell
         .store
         .orders()?
         .into_iter()
         .map(|order| {
             let notes = shell.store.notes(order.id)?;
+            let unconfirmed = shell.store.unconfirmed_for(user, order.id)?;
             Ok(overlay(order, &notes, &unconfirmed))
         })
         .collect()
@@ -51,7 +51,11 @@ pub fn order(shell: &Shell, id: i64) -> AppResult<LocalWorkOrder> {
         .order(id)?
         .ok_or_else(|| AppError::new(ErrorCode::NotFound, format!("work order {id}")))?;
     let notes = shell.store.notes(id)?;
-    Ok(overlay(order, &notes, &shell.store.unconfirmed(user)?))
+    Ok(overlay(
+        order,
+        &notes,
+        &shell.store.unconfirmed_for(user, id)?,
+    ))
 }
 
 /// A fresh client operation id: random, so two devices never collide.

@@ -29,11 +29,13 @@ CREATE INDEX field_changes_by_order ON field_changes (work_order, seq);
 CREATE TABLE outbox (
     n           INTEGER PRIMARY KEY AUTOINCREMENT,
     user_id     INTEGER NOT NULL,
+    work_order  INTEGER NOT NULL,
     op_id       TEXT NOT NULL UNIQUE,
     op          TEXT NOT NULL,
     state       TEXT NOT NULL DEFAULT 'pending',
     created_at  INTEGER NOT NULL
 );
+CREATE INDEX outbox_by_order ON outbox (user_id, work_order, n);
 CREATE TABLE sync_issues (
     op_id       TEXT PRIMARY KEY,
     op          TEXT NOT NULL,
@@ -170,8 +172,15 @@ impl LocalStore {
     pub fn enqueue(&self, user_id: i64, envelope: &Envelope) -> AppResult<()> {
         self.with(|conn| {
             conn.execute(
-                "INSERT INTO outbox (user_id, op_id, op, created_at) VALUES (?1, ?2, ?3, ?4)",
-                params![user_id, envelope.op_id, to_json(&envelope.op), now()],
+                "INSERT INTO outbox (user_id, work_order, op_id, op, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![
+                    user_id,
+                    envelope.op.work_order(),
+                    envelope.op_id,
+                    to_json(&envelope.op),
+                    now()
+                ],
             )
             .map(|_| ())
         })
@@ -181,6 +190,12 @@ impl LocalStore {
     /// and applied-but-not-refreshed), oldest first.
     pub fn unconfirmed(&self, user_id: i64) -> AppResult<Vec<Envelope>> {
         self.outbox(user_id, "state IN ('pending', 'acked')", u32::MAX)
+    }
+
+    /// [`LocalStore::unconfirmed`] of one work order.
+    pub fn unconfirmed_for(&self, user_id: i64, work_order: i64) -> AppResult<Vec<Envelope>> {
+        let filter = format!("work_order = {work_order} AND state IN ('pending', 'acked')");
+        self.outbox(user_id, &filter, u32::MAX)
     }
 
     /// The next operations to push, oldest first.

@@ -11,7 +11,7 @@ use crate::Ctx;
 
 /// A template that scans serial numbers and a work order with two
 /// devices, assigned to eve. Returns the order as created.
-async fn assigned_order(server: &TestServer) -> WorkOrderView {
+pub(crate) async fn assigned_order(server: &TestServer) -> WorkOrderView {
     let ada = server.login("acme", "ada").await.token;
     let eve = server.login("acme", "eve").await.me.user_id;
     let template: Value = server
