@@ -361,6 +361,25 @@ impl Replica {
 /// The most operations one push may carry.
 pub const MAX_PUSH: usize = 500;
 
+/// The largest push body the server takes (other requests: 64 KiB).
+pub const MAX_PUSH_BYTES: usize = 1024 * 1024;
+
+/// How many of `ops` (oldest first) go into the next push: at most
+/// [`MAX_PUSH`] and, serialized, within `max_bytes` — never fewer than one.
+pub fn push_batch_len(ops: &[Envelope], max_bytes: usize) -> usize {
+    // `{"ops":[` … `]}` and the commas.
+    let mut size = 10;
+    let mut n = 0;
+    for envelope in ops.iter().take(MAX_PUSH) {
+        size += serde_json::to_vec(envelope).map_or(0, |v| v.len()) + 1;
+        if size > max_bytes && n > 0 {
+            break;
+        }
+        n += 1;
+    }
+    n
+}
+
 /// `POST /api/sync/push`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PushBody {
@@ -565,5 +584,28 @@ mod tests {
                 assert_eq!(replica.statuses, ledger.statuses, "seed {seed}");
             }
         }
+    }
+
+    #[test]
+    fn push_batches_respect_the_count_and_the_byte_limit() {
+        let note = |n: usize, len: usize| Envelope {
+            op_id: format!("op-{n}"),
+            op: Operation::Note {
+                work_order: 1,
+                text: "x".repeat(len),
+            },
+        };
+        let small: Vec<Envelope> = (0..MAX_PUSH + 20).map(|n| note(n, 10)).collect();
+        assert_eq!(push_batch_len(&small, MAX_PUSH_BYTES), MAX_PUSH);
+        let big: Vec<Envelope> = (0..10).map(|n| note(n, 4000)).collect();
+        let n = push_batch_len(&big, 10_000);
+        assert_eq!(n, 2, "two 4 kB notes fit in 10 kB, three do not");
+        let body = serde_json::to_vec(&PushBody {
+            ops: big[..n].to_vec(),
+        })
+        .unwrap();
+        assert!(body.len() <= 10_000, "{}", body.len());
+        assert_eq!(push_batch_len(&big, 100), 1, "one always goes");
+        assert_eq!(push_batch_len(&[], 100), 0);
     }
 }

@@ -1,10 +1,15 @@
 //! The demo tenant that `serve --demo` creates on first start: users of
-//! every role and a few knowledge articles for the AI agent.
+//! every role, a few knowledge articles for the AI agent, and a work order
+//! with a standard operation for each field engineer.
 
 use fieldesk_core::knowledge::ArticleInput;
+use fieldesk_core::standard_operation::{Step, StepKind, TemplateInput};
+use fieldesk_core::sync::{Envelope, Operation};
+use fieldesk_core::work_order::{Priority, WorkOrderAction, WorkOrderInput};
 use fieldesk_core::{Locale, Role};
 
 use crate::auth::{generate_password, hash_password};
+use crate::store::field::Pusher;
 use crate::store::{NewUser, Store, StoreResult};
 
 pub const DEMO_TENANT: &str = "demo";
@@ -36,6 +41,7 @@ pub async fn seed(store: &dyn Store) -> StoreResult<Vec<DemoAccount>> {
         .create_tenant(DEMO_TENANT, "Demo Service Co.", "Fieldesk Demo Workbench")
         .await?;
     let mut created = vec![];
+    let (mut engineers, mut admin) = (vec![], 0);
     for (username, display_name, role) in ACCOUNTS {
         let password = generate_password();
         let hash = {
@@ -44,7 +50,7 @@ pub async fn seed(store: &dyn Store) -> StoreResult<Vec<DemoAccount>> {
                 .await
                 .expect("hashing does not panic")
         };
-        store
+        let user = store
             .create_user(
                 tenant.id,
                 NewUser {
@@ -55,6 +61,11 @@ pub async fn seed(store: &dyn Store) -> StoreResult<Vec<DemoAccount>> {
                 },
             )
             .await?;
+        match role {
+            Role::Engineer => engineers.push(user.id),
+            Role::Admin => admin = user.id,
+            _ => {}
+        }
         created.push(DemoAccount {
             username,
             role,
@@ -75,7 +86,99 @@ pub async fn seed(store: &dyn Store) -> StoreResult<Vec<DemoAccount>> {
             )
             .await?;
     }
+    seed_field_work(store, tenant.id, admin, &engineers).await?;
     Ok(created)
+}
+
+/// A standard operation that scans serial numbers and one work order with
+/// two devices for each demo engineer, assigned and ready to accept.
+async fn seed_field_work(
+    store: &dyn Store,
+    tenant_id: i64,
+    admin: i64,
+    engineers: &[i64],
+) -> StoreResult<()> {
+    let step = |id, title: &str, kind, required| Step {
+        id,
+        title: title.into(),
+        kind,
+        required,
+    };
+    let template = store
+        .save_template(
+            tenant_id,
+            None,
+            TemplateInput {
+                name: "冷水机组年检 Chiller yearly check".into(),
+                steps: vec![
+                    step(1, "断电挂牌 Power off and tag", StepKind::Check, true),
+                    step(
+                        2,
+                        "出水温度 Outlet temperature",
+                        StepKind::Number {
+                            unit: "°C".into(),
+                            min: Some(4.0),
+                            max: Some(12.0),
+                        },
+                        true,
+                    ),
+                    step(
+                        3,
+                        "冷凝器状况 Condenser",
+                        StepKind::SingleChoice {
+                            options: vec!["良好 good".into(), "需清洗 needs cleaning".into()],
+                        },
+                        true,
+                    ),
+                    step(4, "备注 Remarks", StepKind::Text, false),
+                ],
+                scan_field: Some("serial_number".into()),
+            },
+        )
+        .await?;
+    for (n, engineer) in engineers.iter().enumerate() {
+        let n = n + 1;
+        let device = |serial: String, model: &str| {
+            let mut fields = serde_json::Map::new();
+            fields.insert("serial_number".into(), serial.into());
+            fields.insert("model".into(), model.into());
+            fields
+        };
+        let order = store
+            .create_work_order(
+                tenant_id,
+                WorkOrderInput {
+                    number: format!("WO-DEMO-{n}"),
+                    customer: "海岸城购物中心 Coastal Mall".into(),
+                    contact: "刘经理 138 0000 0000".into(),
+                    address: "广东省深圳市南山区文心五路 33 号".into(),
+                    order_type: "maintenance".into(),
+                    priority: Priority::High,
+                    template_id: Some(template.id),
+                    devices: vec![
+                        device(format!("CH-{n}01"), "Chiller 30XA"),
+                        device(format!("CH-{n}02"), "Chiller 30XA"),
+                    ],
+                },
+            )
+            .await?;
+        let assign = Envelope {
+            op_id: format!("demo-assign-{n}"),
+            op: Operation::Transition {
+                work_order: order.id,
+                action: WorkOrderAction::Assign,
+            },
+        };
+        let dispatcher = Pusher {
+            user_id: admin,
+            dispatcher: true,
+        };
+        store.apply_op(tenant_id, dispatcher, assign).await?;
+        store
+            .set_assignees(tenant_id, order.id, &[*engineer])
+            .await?;
+    }
+    Ok(())
 }
 
 /// Knowledge articles the demo's AI agent answers from.

@@ -300,9 +300,13 @@ pub async fn field_labels(
     shell: State<'_, Shell>,
     work_order: i64,
 ) -> AppResult<LabelSheet> {
-    let dir = app
-        .path()
-        .download_dir()
-        .unwrap_or_else(|_| crate::state::data_dir(|| None).join("labels"));
+    // The Downloads folder; with a profile dir set (tests, several
+    // profiles), that profile's `labels/`.
+    let dir = match std::env::var_os(crate::state::DATA_DIR_ENV).filter(|v| !v.is_empty()) {
+        Some(profile) => std::path::PathBuf::from(profile).join("labels"),
+        None => app.path().download_dir().unwrap_or_else(|_| {
+            crate::state::data_dir(|| app.path().app_data_dir().ok()).join("labels")
+        }),
+    };
     field::admin::labels(&shell, work_order, dir).await
 }

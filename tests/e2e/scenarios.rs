@@ -25,6 +25,7 @@ scenarios![
     chat_desk::agent_accepts_replies_and_ends_with_a_survey,
     chat_window::visitor_window_switches_language_and_the_ai_answers,
     chat_window::the_snippet_embeds_the_window_in_another_site,
+    field::admin_designs_a_template_and_prints_labels,
     field::engineer_works_offline_and_the_server_gets_exactly_that,
     keychain::keychain_keeps_tokens_per_profile,
     login::login_shows_the_workbench,

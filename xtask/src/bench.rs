@@ -5,11 +5,13 @@ use std::process::Command;
 
 use crate::shell::{self, cargo, root, step};
 
-/// `cargo xtask bench [chat|scan]`: the API scenarios, the chat scenario,
-/// or barcode decoding.
+/// `cargo xtask bench [chat|scan|sync]`: the API scenarios, the chat
+/// scenario, barcode decoding, or the engineer app's sync.
 pub fn bench(args: &[String]) -> anyhow::Result<()> {
-    if args.first().map(String::as_str) == Some("scan") {
-        return scan();
+    match args.first().map(String::as_str) {
+        Some("scan") => return scan(),
+        Some("sync") => return sync(),
+        _ => {}
     }
     step("bench: release build");
     cargo(&["build", "--release", "-p", "fieldesk-server"])?;
@@ -51,4 +53,25 @@ fn scan() -> anyhow::Result<()> {
     );
     step("bench: scan");
     shell::run(Command::new(root().join("target/release/fieldesk-scan-bench")).arg(samples))
+}
+
+/// `cargo xtask bench sync`: the app's sync engine and local store against
+/// the real server (initial pull of 50k rows, push of 10k operations) with
+/// raw rusqlite inserts as the baseline.
+fn sync() -> anyhow::Result<()> {
+    step("bench: release build (sync)");
+    cargo(&["build", "--release", "-p", "fieldesk-server"])?;
+    cargo(&[
+        "build",
+        "--release",
+        "-p",
+        "fieldesk-app",
+        "--example",
+        "sync_bench",
+    ])?;
+    step("bench: sync (loopback)");
+    let release = root().join("target/release");
+    shell::run(
+        Command::new(release.join("examples/sync_bench")).arg(release.join("fieldesk-server")),
+    )
 }

@@ -144,7 +144,10 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/templates", get(templates::list).post(templates::create))
         .route("/templates/{id}", put(templates::update))
-        .route("/sync/push", post(sync::push))
+        .route(
+            "/sync/push",
+            post(sync::push).layer(DefaultBodyLimit::max(fieldesk_core::sync::MAX_PUSH_BYTES)),
+        )
         .route("/sync/pull", get(sync::pull))
         .route("/visitor/{tenant}/ws", get(visitor_ws::connect))
         .fallback(not_found);

@@ -600,3 +600,42 @@ async fn randomized_offline_rounds_with_server_kills_converge() {
         }
     }
 }
+
+#[tokio::test]
+async fn a_full_push_batch_fits_and_an_oversize_one_is_refused_clearly() {
+    let server = TestServer::start(bin());
+    let sam = server.login("acme", "sam").await.token;
+    let eve = server.login("acme", "eve").await;
+    let order = new_order(&server, &sam, "WO-0100").await;
+    let body = json!({"action": "assign", "engineers": [eve.me.user_id]});
+    server
+        .post_ok(
+            &format!("/api/work-orders/{}/dispatch", order.id),
+            &sam,
+            &body,
+        )
+        .await;
+    let note = |n: usize, len: usize| json!({"op_id": format!("n-{n}"), "op": {"kind": "note", "work_order": order.id, "text": "记".repeat(len)}});
+    // 500 notes of 200 characters: far over the 64 KiB of other requests.
+    let batch: Vec<Value> = (0..500).map(|n| note(n, 200)).collect();
+    let answers = push(&server, &eve.token, Value::Array(batch)).await;
+    assert_eq!(answers.len(), 500);
+    assert!(
+        answers
+            .iter()
+            .all(|a| matches!(a.outcome, Outcome::Applied { .. }))
+    );
+    // Over the push limit: a localized 413, nothing applied.
+    let huge: Vec<Value> = (500..800).map(|n| note(n, 1500)).collect();
+    let res = server
+        .send_json(
+            "POST",
+            "/api/sync/push",
+            &eve.token,
+            &json!({ "ops": huge }),
+        )
+        .await;
+    expect_error(res, 413, "payload_too_large").await;
+    let log = pull(&server, &eve.token, 0).await;
+    assert_eq!(log.changes.len(), 501, "the assignment and 500 notes");
+}

@@ -11,14 +11,18 @@ use std::time::Duration;
 
 use fieldesk_core::device::FieldDef;
 use fieldesk_core::offline::SyncState;
-use fieldesk_core::sync::{MAX_PUSH, PullAnswer, PushAnswer, PushBody};
+use fieldesk_core::sync::{
+    MAX_PUSH, MAX_PUSH_BYTES, PullAnswer, PushAnswer, PushBody, push_batch_len,
+};
 use fieldesk_core::work_order::WorkOrderView;
 use fieldesk_core::{ErrorCode, Role};
-use reqwest::Method;
+use reqwest::{Method, Url};
 use tauri::{AppHandle, Emitter, Manager};
 use tokio::sync::Notify;
 
 use crate::error::AppResult;
+use crate::local_store::LocalStore;
+use crate::server_client::ServerClient;
 use crate::session::current;
 use crate::state::Shell;
 
@@ -118,38 +122,50 @@ async fn cycle(app: &AppHandle, shell: &Shell) {
 
 /// One full sync: push everything pending, pull every change, refresh.
 pub async fn sync_once(shell: &Shell, user_id: i64) -> AppResult<()> {
-    shell.store.claim_field_data(user_id)?;
     let (server, token) = current(shell).await?;
-    let client = &shell.client;
+    sync_with(&shell.store, &shell.client, &server, &token, user_id).await
+}
+
+/// [`sync_once`] with the server and token at hand.
+pub async fn sync_with(
+    store: &LocalStore,
+    client: &ServerClient,
+    server: &Url,
+    token: &str,
+    user_id: i64,
+) -> AppResult<()> {
+    store.claim_field_data(user_id)?;
     loop {
-        let batch = shell.store.pending(user_id, MAX_PUSH as u32)?;
+        let mut batch = store.pending(user_id, MAX_PUSH as u32)?;
         if batch.is_empty() {
             break;
         }
+        // Within the server's body limit, whatever the notes weigh.
+        batch.truncate(push_batch_len(&batch, MAX_PUSH_BYTES - 4096));
         let body = PushBody { ops: batch };
         let answers: Vec<PushAnswer> = client
-            .call(Method::POST, &server, &token, "api/sync/push", Some(&body))
+            .call(Method::POST, server, token, "api/sync/push", Some(&body))
             .await?;
-        shell.store.acknowledge(&answers)?;
+        store.acknowledge(&answers)?;
     }
     loop {
-        let path = format!("api/sync/pull?after={}", shell.store.cursor()?);
+        let path = format!("api/sync/pull?after={}", store.cursor()?);
         let page: PullAnswer = client
-            .call(Method::GET, &server, &token, &path, NO_BODY)
+            .call(Method::GET, server, token, &path, NO_BODY)
             .await?;
-        shell.store.add_changes(&page.changes, page.cursor)?;
+        store.add_changes(&page.changes, page.cursor)?;
         if !page.more {
             break;
         }
     }
     let orders: Vec<WorkOrderView> = client
-        .call(Method::GET, &server, &token, "api/work-orders", NO_BODY)
+        .call(Method::GET, server, token, "api/work-orders", NO_BODY)
         .await?;
     let fields: Vec<FieldDef> = client
-        .call(Method::GET, &server, &token, "api/device-fields", NO_BODY)
+        .call(Method::GET, server, token, "api/device-fields", NO_BODY)
         .await?;
-    shell.store.set_device_fields(&fields)?;
-    shell.store.save_orders(user_id, &orders)?;
-    shell.store.set_last_sync(super::store::now())?;
+    store.set_device_fields(&fields)?;
+    store.save_orders(user_id, &orders)?;
+    store.set_last_sync(super::store::now())?;
     Ok(())
 }

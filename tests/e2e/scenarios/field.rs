@@ -2,6 +2,7 @@
 //! device found by scanning its printed label, the app restarted with a
 //! full outbox, and the server holding exactly that work once it is back.
 
+use fieldesk_core::standard_operation::{StepKind, Template};
 use fieldesk_core::sync::{Operation, PullAnswer};
 use fieldesk_core::work_order::{WorkOrderStatus, WorkOrderView};
 use fieldesk_testkit::server::{PASSWORD, TestServer};
@@ -185,5 +186,73 @@ pub async fn engineer_works_offline_and_the_server_gets_exactly_that(ctx: Ctx) {
             "note"
         ]
     );
+    app.close().await;
+}
+
+pub async fn admin_designs_a_template_and_prints_labels(ctx: Ctx) {
+    let server = ctx.server();
+    assigned_order(&server).await;
+    let driver = ctx.driver().await;
+    let app = driver.open().await;
+    app.log_in(&server.base, "acme", "ada", PASSWORD).await;
+    app.select("language-select", "en").await;
+    app.click("view-field").await;
+
+    // A template with a check and a measured range that scans serial numbers.
+    app.fill("template-name-input", "Boiler check").await;
+    app.fill("draft-title-1", "Flame looks blue").await;
+    app.click("template-add-step").await;
+    app.fill("draft-title-2", "Gas pressure").await;
+    app.select("draft-kind-2", "number").await;
+    app.fill("draft-unit-2", "kPa").await;
+    app.fill("draft-min-2", "1.5").await;
+    app.fill("draft-max-2", "3").await;
+    app.click("template-scan").await;
+    app.select("template-scan-field", "asset_code").await;
+    app.click("template-save").await;
+    app.expect_text("template-status", "Saved.").await;
+    let ada = server.login("acme", "ada").await.token;
+    let templates: Vec<Template> = server
+        .get("/api/templates", &ada)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let boiler = templates
+        .iter()
+        .find(|t| t.name == "Boiler check")
+        .expect("saved on the server");
+    assert_eq!(boiler.scan_field.as_deref(), Some("asset_code"));
+    assert_eq!(boiler.steps.len(), 2);
+    assert_eq!(boiler.steps[0].kind, StepKind::Check);
+    assert_eq!(
+        boiler.steps[1].kind,
+        StepKind::Number {
+            unit: "kPa".into(),
+            min: Some(1.5),
+            max: Some(3.0)
+        }
+    );
+    // The same name again is refused, clearly.
+    app.click("template-new").await;
+    app.fill("template-name-input", "Boiler check").await;
+    app.fill("draft-title-1", "Anything").await;
+    app.click("template-save").await;
+    app.expect_text("template-status", "That already exists.")
+        .await;
+
+    // Labels for the work order's devices, saved as a PNG that scans.
+    app.click("labels-WO-E2E-1").await;
+    app.wait_text("label-sheet", |t| t.contains("2 labels (serial_number)"))
+        .await;
+    ctx.shot(&app, "labels").await;
+    let sheet = driver
+        .data_dir
+        .path()
+        .join("labels/fieldesk-labels-WO-E2E-1.png");
+    let bytes = std::fs::read(&sheet).expect("the sheet is saved");
+    let (read, _) = fieldesk_scan::decode_file_bytes(&bytes, fieldesk_scan::DEFAULT_BUDGET);
+    let text = read.expect("a label on the sheet scans").text;
+    assert!(["SN-100", "SN-200"].contains(&text.as_str()), "{text}");
     app.close().await;
 }

@@ -209,28 +209,28 @@ fn TemplatesPanel() -> impl IntoView {
                 <ol class="steps">
                     <For each=move || steps.get() key=|d| d.id let:d>
                         <li class="step-draft" data-testid=format!("draft-step-{}", d.id)>
-                            <input data-testid="draft-title" maxlength="200" prop:value=move || d.title.get()
+                            <input data-testid=format!("draft-title-{}", d.id) maxlength="200" prop:value=move || d.title.get()
                                 placeholder=move || i18n.t("field-step-title")
                                 on:input=move |ev| d.title.set(event_target_value(&ev)) />
-                            <select data-testid="draft-kind" prop:value=move || d.kind.get()
+                            <select data-testid=format!("draft-kind-{}", d.id) prop:value=move || d.kind.get()
                                 on:change=move |ev| d.kind.set(event_target_value(&ev))>
                                 {KINDS.into_iter().map(|(k, key)| view! {
                                     <option value=k selected=move || d.kind.get() == k>{tr(key)}</option>
                                 }).collect_view()}
                             </select>
                             <Show when=move || d.kind.get() == "number">
-                                <input class="short" data-testid="draft-unit" prop:value=move || d.unit.get()
+                                <input class="short" data-testid=format!("draft-unit-{}", d.id) prop:value=move || d.unit.get()
                                     placeholder=move || i18n.t("field-step-unit")
                                     on:input=move |ev| d.unit.set(event_target_value(&ev)) />
-                                <input class="short" data-testid="draft-min" prop:value=move || d.min.get()
+                                <input class="short" data-testid=format!("draft-min-{}", d.id) prop:value=move || d.min.get()
                                     placeholder=move || i18n.t("field-step-min")
                                     on:input=move |ev| d.min.set(event_target_value(&ev)) />
-                                <input class="short" data-testid="draft-max" prop:value=move || d.max.get()
+                                <input class="short" data-testid=format!("draft-max-{}", d.id) prop:value=move || d.max.get()
                                     placeholder=move || i18n.t("field-step-max")
                                     on:input=move |ev| d.max.set(event_target_value(&ev)) />
                             </Show>
                             <Show when=move || d.kind.get().ends_with("_choice")>
-                                <input data-testid="draft-options" prop:value=move || d.options.get()
+                                <input data-testid=format!("draft-options-{}", d.id) prop:value=move || d.options.get()
                                     placeholder=move || i18n.t("field-step-options")
                                     on:input=move |ev| d.options.set(event_target_value(&ev)) />
                             </Show>
@@ -239,7 +239,7 @@ fn TemplatesPanel() -> impl IntoView {
                                     on:change=move |ev| d.required.set(event_target_checked(&ev)) />
                                 {tr("field-step-required")}
                             </label>
-                            <button type="button" class="link" data-testid="draft-remove"
+                            <button type="button" class="link" data-testid=format!("draft-remove-{}", d.id)
                                 on:click=move |_| steps.update(|s| s.retain(|x| x.id != d.id))>{tr("field-remove")}</button>
                         </li>
                     </For>
