@@ -24,6 +24,9 @@ const KINDS: [(&str, &str); 7] = [
 /// One step row of the designer.
 #[derive(Clone, Copy)]
 struct StepDraft {
+    /// Unique per row ever made (the list's key: a new form never reuses
+    /// an old row's inputs).
+    key: u64,
     id: i64,
     title: RwSignal<String>,
     kind: RwSignal<String>,
@@ -52,7 +55,9 @@ impl StepDraft {
             Some(StepKind::Signature) => ("signature", "", None, None, vec![]),
         };
         let num = |n: Option<f64>| n.map(|n| n.to_string()).unwrap_or_default();
+        static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
         StepDraft {
+            key: NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
             id,
             title: RwSignal::new(step.map(|s| s.title.clone()).unwrap_or_default()),
             kind: RwSignal::new(kind.to_owned()),
@@ -207,7 +212,7 @@ fn TemplatesPanel() -> impl IntoView {
                         on:input=move |ev| name.set(event_target_value(&ev)) />
                 </label>
                 <ol class="steps">
-                    <For each=move || steps.get() key=|d| d.id let:d>
+                    <For each=move || steps.get() key=|d| d.key let:d>
                         <li class="step-draft" data-testid=format!("draft-step-{}", d.id)>
                             <input data-testid=format!("draft-title-{}", d.id) maxlength="200" prop:value=move || d.title.get()
                                 placeholder=move || i18n.t("field-step-title")

@@ -1,0 +1,943 @@
+//! Dispatch (派单): skill checks (技能校验), auto-dispatch rules (自动派单规则)
+//! and the choice among service groups and providers, as pure functions
+//! the server calls with the tenant's data.
+//!
+//! Policy (documented and tested here):
+//! 1. An order whose service address resolved to no division and no point
+//!    is not dispatched (it stays unassigned with that reason).
+//! 2. Auto rules whose scope matches the order are tried by priority
+//!    (higher first); rules of equal priority by id (older first) — so two
+//!    conflicting rules of one priority resolve the same way every time.
+//! 3. Within a rule, a candidate of the rule's target kind is eligible when
+//!    its service region contains the address and it meets every skill
+//!    rule that applies to the order and its kind (skills at or above the
+//!    minimum level; qualifications valid on the day).
+//! 4. Among the eligible: fewest open work orders, then round-robin — the
+//!    first id after the one chosen last time in this tie, wrapping.
+//! 5. The first rule with an eligible candidate decides; every candidate
+//!    considered is explained (kept, or dropped and why).
+//!
+//! Manual assignment runs the same skill check ([`missing_for`]).
+
+use serde::{Deserialize, Serialize};
+
+use crate::business_hours::LocalDate;
+use crate::region::{ServiceAddress, ServiceRegion};
+
+/// A skill in the tenant's catalog with its ordered levels (lowest first).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SkillDef {
+    pub key: String,
+    pub name: String,
+    pub levels: Vec<String>,
+}
+
+impl SkillDef {
+    /// The rank of `level` (0 = lowest), if it is one of this skill's.
+    pub fn rank(&self, level: &str) -> Option<usize> {
+        self.levels.iter().position(|l| l == level)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HeldSkill {
+    pub skill: String,
+    pub level: String,
+}
+
+/// A provider's certificate, valid from/to (inclusive).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Qualification {
+    pub key: String,
+    pub valid_from: LocalDate,
+    pub valid_to: LocalDate,
+}
+
+impl Qualification {
+    pub fn valid_on(&self, day: LocalDate) -> bool {
+        self.valid_from <= day && day <= self.valid_to
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TargetKind {
+    ServiceGroup,
+    ServiceProvider,
+}
+
+/// A service group or provider as dispatch sees it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Candidate {
+    pub id: i64,
+    pub kind: TargetKind,
+    pub name: String,
+    pub skills: Vec<HeldSkill>,
+    pub qualifications: Vec<Qualification>,
+    pub region: ServiceRegion,
+    pub open_orders: u32,
+}
+
+/// The work-order fields a rule's scope can test.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ScopeField {
+    OrderType,
+    ProductCategory,
+    Priority,
+    Customer,
+    /// Values are division codes; "equals/in" means the address lies within.
+    Region,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Operator {
+    Equals,
+    NotEquals,
+    In,
+    NotIn,
+    Contains,
+    NotContains,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Condition {
+    pub field: ScopeField,
+    pub op: Operator,
+    pub values: Vec<String>,
+}
+
+/// What scopes are matched against.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct OrderFacts {
+    pub order_type: String,
+    pub product_category: String,
+    pub priority: String,
+    pub customer: String,
+    pub address: ServiceAddress,
+}
+
+impl Condition {
+    pub fn matches(&self, facts: &OrderFacts) -> bool {
+        let positive = match self.field {
+            ScopeField::Region => {
+                let Some(at) = facts.address.division else {
+                    // Unknown place: only "not in" conditions hold.
+                    return matches!(
+                        self.op,
+                        Operator::NotEquals | Operator::NotIn | Operator::NotContains
+                    );
+                };
+                self.values.iter().any(|v| {
+                    v.trim()
+                        .parse()
+                        .is_ok_and(|code| crate::region::division_contains(code, at))
+                })
+            }
+            field => {
+                let value = match field {
+                    ScopeField::OrderType => &facts.order_type,
+                    ScopeField::ProductCategory => &facts.product_category,
+                    ScopeField::Priority => &facts.priority,
+                    _ => &facts.customer,
+                };
+                match self.op {
+                    Operator::Contains | Operator::NotContains => {
+                        self.values.iter().any(|v| value.contains(v.as_str()))
+                    }
+                    _ => self.values.iter().any(|v| v == value),
+                }
+            }
+        };
+        match self.op {
+            Operator::Equals | Operator::In | Operator::Contains => positive,
+            Operator::NotEquals | Operator::NotIn | Operator::NotContains => !positive,
+        }
+    }
+}
+
+/// Every condition holds (an empty scope covers every order).
+pub fn scope_matches(scope: &[Condition], facts: &OrderFacts) -> bool {
+    scope.iter().all(|c| c.matches(facts))
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RequiredSkill {
+    pub skill: String,
+    pub min_level: String,
+}
+
+/// 技能校验: orders in scope need targets of this kind with these skills
+/// and valid qualifications.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SkillRule {
+    pub id: i64,
+    pub name: String,
+    pub scope: Vec<Condition>,
+    pub target: TargetKind,
+    pub skills: Vec<RequiredSkill>,
+    pub qualifications: Vec<String>,
+}
+
+/// 自动派单规则 in "dynamic match" mode: targets of this kind whose service
+/// regions contain the order's address.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AutoRule {
+    pub id: i64,
+    pub name: String,
+    pub priority: i32,
+    pub scope: Vec<Condition>,
+    pub target: TargetKind,
+}
+
+/// Why a rule cannot be saved.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RuleError {
+    #[error("a condition has no values")]
+    EmptyCondition,
+    #[error("region condition value {0} is not a division code")]
+    BadRegionCode(String),
+    #[error("unknown skill {0}")]
+    UnknownSkill(String),
+    #[error("skill {skill} has no level {level}")]
+    UnknownLevel { skill: String, level: String },
+    #[error("the rule requires nothing")]
+    NothingRequired,
+}
+
+fn check_scope(scope: &[Condition]) -> Result<(), RuleError> {
+    for c in scope {
+        if c.values.iter().all(|v| v.trim().is_empty()) {
+            return Err(RuleError::EmptyCondition);
+        }
+        if c.field == ScopeField::Region
+            && let Some(bad) = c.values.iter().find(|v| {
+                v.trim()
+                    .parse::<u32>()
+                    .map_or(true, |n| !(100_000..1_000_000).contains(&n))
+            })
+        {
+            return Err(RuleError::BadRegionCode(bad.clone()));
+        }
+    }
+    Ok(())
+}
+
+impl SkillRule {
+    pub fn validate(&self, catalog: &[SkillDef]) -> Result<(), RuleError> {
+        check_scope(&self.scope)?;
+        if self.skills.is_empty() && self.qualifications.is_empty() {
+            return Err(RuleError::NothingRequired);
+        }
+        for r in &self.skills {
+            let def = catalog
+                .iter()
+                .find(|d| d.key == r.skill)
+                .ok_or_else(|| RuleError::UnknownSkill(r.skill.clone()))?;
+            if def.rank(&r.min_level).is_none() {
+                return Err(RuleError::UnknownLevel {
+                    skill: r.skill.clone(),
+                    level: r.min_level.clone(),
+                });
+            }
+        }
+        Ok(())
+    }
+}
+
+impl AutoRule {
+    pub fn validate(&self) -> Result<(), RuleError> {
+        check_scope(&self.scope)
+    }
+}
+
+/// What a target lacks for an order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "missing", rename_all = "snake_case")]
+pub enum Missing {
+    Skill {
+        skill: String,
+        min_level: String,
+        /// The level held, if lower.
+        held: Option<String>,
+    },
+    Qualification {
+        key: String,
+        /// Held, but not valid on the day.
+        expired: bool,
+    },
+}
+
+/// What `candidate` lacks under the skill rules that apply to the order
+/// and its kind (empty: it qualifies). A skill the catalog does not know
+/// (a rule saved before the catalog changed) counts as missing.
+pub fn missing_for(
+    candidate: &Candidate,
+    facts: &OrderFacts,
+    rules: &[SkillRule],
+    catalog: &[SkillDef],
+    today: LocalDate,
+) -> Vec<Missing> {
+    let mut missing = vec![];
+    for rule in rules
+        .iter()
+        .filter(|r| r.target == candidate.kind && scope_matches(&r.scope, facts))
+    {
+        for req in &rule.skills {
+            let held = candidate.skills.iter().find(|s| s.skill == req.skill);
+            let def = catalog.iter().find(|d| d.key == req.skill);
+            let enough = match (def, held) {
+                (Some(def), Some(held)) => {
+                    match (def.rank(&held.level), def.rank(&req.min_level)) {
+                        (Some(h), Some(m)) => h >= m,
+                        _ => false,
+                    }
+                }
+                _ => false,
+            };
+            let entry = Missing::Skill {
+                skill: req.skill.clone(),
+                min_level: req.min_level.clone(),
+                held: held.map(|h| h.level.clone()),
+            };
+            if !enough && !missing.contains(&entry) {
+                missing.push(entry);
+            }
+        }
+        for key in &rule.qualifications {
+            let held: Vec<&Qualification> = candidate
+                .qualifications
+                .iter()
+                .filter(|q| &q.key == key)
+                .collect();
+            if !held.iter().any(|q| q.valid_on(today)) {
+                let entry = Missing::Qualification {
+                    key: key.clone(),
+                    expired: !held.is_empty(),
+                };
+                if !missing.contains(&entry) {
+                    missing.push(entry);
+                }
+            }
+        }
+    }
+    missing
+}
+
+/// Why a candidate was kept or dropped.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "why", rename_all = "snake_case")]
+pub enum Verdict {
+    Chosen,
+    /// Eligible, but another had fewer open orders.
+    MoreOpenOrders {
+        open: u32,
+    },
+    /// Eligible and tied, but not next in the rotation.
+    NotNextInRotation,
+    OutsideRegion,
+    Lacks {
+        missing: Vec<Missing>,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Considered {
+    pub candidate: i64,
+    pub name: String,
+    pub verdict: Verdict,
+}
+
+/// One rule's part of the explanation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RuleTrace {
+    pub rule: i64,
+    pub name: String,
+    pub considered: Vec<Considered>,
+}
+
+/// A dispatch decision with its explanation ("why this group").
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Decision {
+    pub chosen: Option<(TargetKind, i64)>,
+    /// Set when nothing was chosen before any rule ran.
+    pub unassigned_because: Option<Unassigned>,
+    pub rules: Vec<RuleTrace>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Unassigned {
+    AddressUnresolved,
+    NoRuleApplies,
+    NoEligibleTarget,
+}
+
+/// Chooses a target for an order (see the module's policy).
+/// `last_chosen` is the id chosen last time, for the rotation.
+pub fn dispatch(
+    facts: &OrderFacts,
+    auto_rules: &[AutoRule],
+    skill_rules: &[SkillRule],
+    catalog: &[SkillDef],
+    candidates: &[Candidate],
+    today: LocalDate,
+    last_chosen: Option<i64>,
+) -> Decision {
+    let mut decision = Decision {
+        chosen: None,
+        unassigned_because: None,
+        rules: vec![],
+    };
+    if facts.address.division.is_none() && facts.address.point.is_none() {
+        decision.unassigned_because = Some(Unassigned::AddressUnresolved);
+        return decision;
+    }
+    let mut rules: Vec<&AutoRule> = auto_rules
+        .iter()
+        .filter(|r| scope_matches(&r.scope, facts))
+        .collect();
+    if rules.is_empty() {
+        decision.unassigned_because = Some(Unassigned::NoRuleApplies);
+        return decision;
+    }
+    rules.sort_by_key(|r| (std::cmp::Reverse(r.priority), r.id));
+    for rule in rules {
+        let mut considered = vec![];
+        let mut eligible: Vec<&Candidate> = vec![];
+        let mut of_kind: Vec<&Candidate> = candidates
+            .iter()
+            .filter(|c| c.kind == rule.target)
+            .collect();
+        of_kind.sort_by_key(|c| c.id);
+        for c in of_kind {
+            let verdict = if !c.region.contains(&facts.address) {
+                Some(Verdict::OutsideRegion)
+            } else {
+                let missing = missing_for(c, facts, skill_rules, catalog, today);
+                (!missing.is_empty()).then_some(Verdict::Lacks { missing })
+            };
+            match verdict {
+                Some(v) => considered.push(Considered {
+                    candidate: c.id,
+                    name: c.name.clone(),
+                    verdict: v,
+                }),
+                None => eligible.push(c),
+            }
+        }
+        if let Some(least) = eligible.iter().map(|c| c.open_orders).min() {
+            let tied: Vec<i64> = eligible
+                .iter()
+                .filter(|c| c.open_orders == least)
+                .map(|c| c.id)
+                .collect();
+            let chosen = last_chosen
+                .and_then(|last| tied.iter().find(|id| **id > last).copied())
+                .unwrap_or(tied[0]);
+            for c in eligible {
+                let verdict = if c.id == chosen {
+                    Verdict::Chosen
+                } else if c.open_orders > least {
+                    Verdict::MoreOpenOrders {
+                        open: c.open_orders,
+                    }
+                } else {
+                    Verdict::NotNextInRotation
+                };
+                considered.push(Considered {
+                    candidate: c.id,
+                    name: c.name.clone(),
+                    verdict,
+                });
+            }
+            considered.sort_by_key(|c| c.candidate);
+            decision.rules.push(RuleTrace {
+                rule: rule.id,
+                name: rule.name.clone(),
+                considered,
+            });
+            decision.chosen = Some((rule.target, chosen));
+            return decision;
+        }
+        decision.rules.push(RuleTrace {
+            rule: rule.id,
+            name: rule.name.clone(),
+            considered,
+        });
+    }
+    decision.unassigned_because = Some(Unassigned::NoEligibleTarget);
+    decision
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::region::Polygon;
+
+    fn day(d: u8) -> LocalDate {
+        LocalDate {
+            year: 2026,
+            month: 12,
+            day: d,
+        }
+    }
+
+    fn catalog() -> Vec<SkillDef> {
+        vec![SkillDef {
+            key: "fitter".into(),
+            name: "钳工".into(),
+            levels: vec!["junior".into(), "intermediate".into(), "senior".into()],
+        }]
+    }
+
+    fn group(id: i64, divisions: &[u32], level: Option<&str>, open: u32) -> Candidate {
+        Candidate {
+            id,
+            kind: TargetKind::ServiceGroup,
+            name: format!("G{id}"),
+            skills: level
+                .map(|l| HeldSkill {
+                    skill: "fitter".into(),
+                    level: l.into(),
+                })
+                .into_iter()
+                .collect(),
+            qualifications: vec![],
+            region: ServiceRegion {
+                divisions: divisions.to_vec(),
+                polygons: vec![],
+            },
+            open_orders: open,
+        }
+    }
+
+    fn order_in(division: u32, order_type: &str) -> OrderFacts {
+        OrderFacts {
+            order_type: order_type.into(),
+            address: ServiceAddress {
+                division: Some(division),
+                point: None,
+            },
+            ..OrderFacts::default()
+        }
+    }
+
+    fn cond(field: ScopeField, op: Operator, values: &[&str]) -> Condition {
+        Condition {
+            field,
+            op,
+            values: values.iter().map(|v| (*v).to_owned()).collect(),
+        }
+    }
+
+    fn auto(id: i64, priority: i32, scope: Vec<Condition>) -> AutoRule {
+        AutoRule {
+            id,
+            name: format!("R{id}"),
+            priority,
+            scope,
+            target: TargetKind::ServiceGroup,
+        }
+    }
+
+    fn fitter_rule(min: &str) -> SkillRule {
+        SkillRule {
+            id: 1,
+            name: "repairs need fitters".into(),
+            scope: vec![cond(ScopeField::OrderType, Operator::Equals, &["repair"])],
+            target: TargetKind::ServiceGroup,
+            skills: vec![RequiredSkill {
+                skill: "fitter".into(),
+                min_level: min.into(),
+            }],
+            qualifications: vec![],
+        }
+    }
+
+    #[test]
+    fn levels_decide_by_rank() {
+        let facts = order_in(440305, "repair");
+        for (held, min, ok) in [
+            (Some("senior"), "intermediate", true),
+            (Some("intermediate"), "intermediate", true),
+            (Some("junior"), "intermediate", false),
+            (None, "junior", false),
+            (Some("grand master"), "junior", false),
+        ] {
+            let missing = missing_for(
+                &group(1, &[440000], held, 0),
+                &facts,
+                &[fitter_rule(min)],
+                &catalog(),
+                day(1),
+            );
+            assert_eq!(missing.is_empty(), ok, "{held:?} vs {min}");
+        }
+        // Out of the rule's scope, nothing is required.
+        let install = order_in(440305, "install");
+        assert!(
+            missing_for(
+                &group(1, &[], None, 0),
+                &install,
+                &[fitter_rule("senior")],
+                &catalog(),
+                day(1)
+            )
+            .is_empty()
+        );
+    }
+
+    #[test]
+    fn qualifications_count_on_the_day() {
+        let rule = SkillRule {
+            qualifications: vec!["pressure-vessel".into()],
+            skills: vec![],
+            target: TargetKind::ServiceProvider,
+            ..fitter_rule("junior")
+        };
+        let mut provider = group(9, &[440000], None, 0);
+        provider.kind = TargetKind::ServiceProvider;
+        provider.qualifications = vec![Qualification {
+            key: "pressure-vessel".into(),
+            valid_from: day(1),
+            valid_to: day(10),
+        }];
+        let facts = order_in(440305, "repair");
+        for (d, missing) in [
+            (day(1), vec![]),
+            (day(10), vec![]),
+            (
+                day(11),
+                vec![Missing::Qualification {
+                    key: "pressure-vessel".into(),
+                    expired: true,
+                }],
+            ),
+        ] {
+            assert_eq!(
+                missing_for(
+                    &provider,
+                    &facts,
+                    std::slice::from_ref(&rule),
+                    &catalog(),
+                    d
+                ),
+                missing
+            );
+        }
+        provider.qualifications.clear();
+        assert_eq!(
+            missing_for(&provider, &facts, &[rule], &catalog(), day(1)),
+            vec![Missing::Qualification {
+                key: "pressure-vessel".into(),
+                expired: false
+            }]
+        );
+    }
+
+    #[test]
+    fn scope_operators() {
+        let facts = OrderFacts {
+            order_type: "repair".into(),
+            product_category: "chiller".into(),
+            priority: "high".into(),
+            customer: "海岸城购物中心".into(),
+            address: ServiceAddress {
+                division: Some(440305),
+                point: None,
+            },
+        };
+        use Operator::*;
+        use ScopeField::*;
+        for (c, expected) in [
+            (cond(OrderType, Equals, &["repair"]), true),
+            (cond(OrderType, NotEquals, &["repair"]), false),
+            (cond(Priority, In, &["urgent", "high"]), true),
+            (cond(Priority, NotIn, &["urgent", "high"]), false),
+            (cond(Customer, Contains, &["购物中心"]), true),
+            (cond(Customer, NotContains, &["医院"]), true),
+            (cond(ProductCategory, Equals, &["boiler"]), false),
+            (cond(Region, In, &["440000"]), true),
+            (cond(Region, In, &["440300", "110000"]), true),
+            (cond(Region, In, &["440303"]), false),
+            (cond(Region, NotIn, &["440300"]), false),
+        ] {
+            assert_eq!(c.matches(&facts), expected, "{c:?}");
+        }
+        assert!(scope_matches(&[], &facts), "an empty scope covers all");
+    }
+
+    #[test]
+    fn rules_are_checked_before_saving() {
+        let bad_level = fitter_rule("wizard");
+        assert!(matches!(
+            bad_level.validate(&catalog()),
+            Err(RuleError::UnknownLevel { .. })
+        ));
+        let mut unknown = fitter_rule("junior");
+        unknown.skills[0].skill = "welder".into();
+        assert_eq!(
+            unknown.validate(&catalog()),
+            Err(RuleError::UnknownSkill("welder".into()))
+        );
+        let mut empty = fitter_rule("junior");
+        empty.scope = vec![cond(ScopeField::OrderType, Operator::In, &[" "])];
+        assert_eq!(empty.validate(&catalog()), Err(RuleError::EmptyCondition));
+        let mut nothing = fitter_rule("junior");
+        nothing.skills.clear();
+        assert_eq!(
+            nothing.validate(&catalog()),
+            Err(RuleError::NothingRequired)
+        );
+        let region = auto(
+            1,
+            0,
+            vec![cond(ScopeField::Region, Operator::In, &["广东"])],
+        );
+        assert_eq!(
+            region.validate(),
+            Err(RuleError::BadRegionCode("广东".into()))
+        );
+        assert!(fitter_rule("senior").validate(&catalog()).is_ok());
+    }
+
+    #[test]
+    fn dispatch_picks_by_region_skills_load_then_rotation() {
+        let candidates = vec![
+            group(1, &[440300], Some("senior"), 3),       // Shenzhen, busy
+            group(2, &[440000], Some("intermediate"), 1), // Guangdong
+            group(3, &[440305], Some("junior"), 0),       // Nanshan, too junior
+            group(4, &[110000], Some("senior"), 0),       // Beijing
+            group(5, &[440000], Some("senior"), 1),       // Guangdong
+        ];
+        let rules = [auto(1, 0, vec![])];
+        let skills = [fitter_rule("intermediate")];
+        let facts = order_in(440305, "repair");
+        let d = dispatch(
+            &facts,
+            &rules,
+            &skills,
+            &catalog(),
+            &candidates,
+            day(1),
+            None,
+        );
+        assert_eq!(d.chosen, Some((TargetKind::ServiceGroup, 2)));
+        let verdicts: Vec<(i64, Verdict)> = d.rules[0]
+            .considered
+            .iter()
+            .map(|c| (c.candidate, c.verdict.clone()))
+            .collect();
+        assert_eq!(
+            verdicts,
+            vec![
+                (1, Verdict::MoreOpenOrders { open: 3 }),
+                (2, Verdict::Chosen),
+                (
+                    3,
+                    Verdict::Lacks {
+                        missing: vec![Missing::Skill {
+                            skill: "fitter".into(),
+                            min_level: "intermediate".into(),
+                            held: Some("junior".into())
+                        }]
+                    }
+                ),
+                (4, Verdict::OutsideRegion),
+                (5, Verdict::NotNextInRotation),
+            ]
+        );
+        // Next time the tie goes round: 5, then back to 2.
+        let next = dispatch(
+            &facts,
+            &rules,
+            &skills,
+            &catalog(),
+            &candidates,
+            day(1),
+            Some(2),
+        );
+        assert_eq!(next.chosen, Some((TargetKind::ServiceGroup, 5)));
+        let again = dispatch(
+            &facts,
+            &rules,
+            &skills,
+            &catalog(),
+            &candidates,
+            day(1),
+            Some(5),
+        );
+        assert_eq!(again.chosen, Some((TargetKind::ServiceGroup, 2)));
+    }
+
+    #[test]
+    fn rule_priority_and_fallthrough() {
+        let mut polygon_group = group(7, &[], None, 5);
+        polygon_group.region.polygons.push(Polygon {
+            points: vec![(113.9, 22.5), (114.0, 22.5), (114.0, 22.6), (113.9, 22.6)],
+        });
+        let candidates = vec![group(1, &[440000], None, 0), polygon_group];
+        let facts = OrderFacts {
+            address: ServiceAddress {
+                division: Some(440305),
+                point: Some((113.95, 22.55)),
+            },
+            priority: "urgent".into(),
+            ..OrderFacts::default()
+        };
+        let urgent = cond(ScopeField::Priority, Operator::Equals, &["urgent"]);
+        // The urgent rule (higher priority) only covers the polygon team…
+        let mut only_polygon = auto(2, 10, vec![urgent.clone()]);
+        only_polygon.target = TargetKind::ServiceGroup;
+        let rules = [auto(1, 0, vec![]), only_polygon];
+        let d = dispatch(&facts, &rules, &[], &catalog(), &candidates, day(1), None);
+        assert_eq!(d.rules[0].rule, 2, "higher priority first");
+        assert_eq!(
+            d.chosen,
+            Some((TargetKind::ServiceGroup, 1)),
+            "fewest open orders"
+        );
+        // Same priority: the older rule (lower id) first, every time.
+        let tie = [auto(9, 5, vec![]), auto(3, 5, vec![])];
+        let d = dispatch(&facts, &tie, &[], &catalog(), &candidates, day(1), None);
+        assert_eq!(d.rules[0].rule, 3);
+        // No eligible target under the first rule: the next one decides.
+        let providers_first = AutoRule {
+            target: TargetKind::ServiceProvider,
+            ..auto(4, 99, vec![])
+        };
+        let d = dispatch(
+            &facts,
+            &[providers_first, auto(5, 0, vec![])],
+            &[],
+            &catalog(),
+            &candidates,
+            day(1),
+            None,
+        );
+        assert_eq!(d.rules.len(), 2);
+        assert_eq!(d.chosen.map(|c| c.1), Some(1));
+    }
+
+    #[test]
+    fn unresolved_or_uncovered_orders_stay_unassigned() {
+        let candidates = vec![group(1, &[440000], None, 0)];
+        let nowhere = OrderFacts::default();
+        let d = dispatch(
+            &nowhere,
+            &[auto(1, 0, vec![])],
+            &[],
+            &catalog(),
+            &candidates,
+            day(1),
+            None,
+        );
+        assert_eq!(d.unassigned_because, Some(Unassigned::AddressUnresolved));
+        assert_eq!(d.chosen, None);
+        let beijing = order_in(110105, "repair");
+        let d = dispatch(
+            &beijing,
+            &[auto(1, 0, vec![])],
+            &[],
+            &catalog(),
+            &candidates,
+            day(1),
+            None,
+        );
+        assert_eq!(d.unassigned_because, Some(Unassigned::NoEligibleTarget));
+        let scoped = auto(
+            1,
+            0,
+            vec![cond(ScopeField::OrderType, Operator::Equals, &["install"])],
+        );
+        let d = dispatch(
+            &beijing,
+            &[scoped],
+            &[],
+            &catalog(),
+            &candidates,
+            day(1),
+            None,
+        );
+        assert_eq!(d.unassigned_because, Some(Unassigned::NoRuleApplies));
+    }
+
+    /// Property: over random candidates, rules and orders, a chosen target
+    /// is of the deciding rule's kind, contains the address, meets every
+    /// applicable skill rule, and has the fewest open orders among those
+    /// that also would.
+    #[test]
+    fn a_chosen_candidate_satisfies_every_applicable_rule() {
+        let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = |n: u64| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed % n
+        };
+        let places = [440000, 440300, 440305, 440303, 110000, 110105, 330100];
+        let levels = ["junior", "intermediate", "senior"];
+        for _ in 0..3000 {
+            let candidates: Vec<Candidate> = (1..=6)
+                .map(|id| {
+                    let mut c = group(
+                        id,
+                        &[places[next(places.len() as u64) as usize]],
+                        (next(4) > 0).then(|| levels[next(3) as usize]),
+                        next(4) as u32,
+                    );
+                    if next(2) == 0 {
+                        c.kind = TargetKind::ServiceProvider;
+                    }
+                    c
+                })
+                .collect();
+            let kinds = [TargetKind::ServiceGroup, TargetKind::ServiceProvider];
+            let skill_rules: Vec<SkillRule> = (0..next(3))
+                .map(|i| SkillRule {
+                    id: i as i64,
+                    target: kinds[next(2) as usize],
+                    ..fitter_rule(levels[next(3) as usize])
+                })
+                .collect();
+            let auto_rules: Vec<AutoRule> = (0..1 + next(3))
+                .map(|i| AutoRule {
+                    target: kinds[next(2) as usize],
+                    ..auto(i as i64, next(3) as i32, vec![])
+                })
+                .collect();
+            let facts = order_in(
+                places[next(places.len() as u64) as usize],
+                ["repair", "install"][next(2) as usize],
+            );
+            let d = dispatch(
+                &facts,
+                &auto_rules,
+                &skill_rules,
+                &catalog(),
+                &candidates,
+                day(1),
+                None,
+            );
+            let Some((kind, id)) = d.chosen else {
+                continue;
+            };
+            let chosen = candidates.iter().find(|c| c.id == id).unwrap();
+            let qualifies = |c: &Candidate| {
+                c.kind == kind
+                    && c.region.contains(&facts.address)
+                    && missing_for(c, &facts, &skill_rules, &catalog(), day(1)).is_empty()
+            };
+            assert!(qualifies(chosen), "{d:?}");
+            assert!(
+                candidates
+                    .iter()
+                    .filter(|c| qualifies(c))
+                    .all(|c| c.open_orders >= chosen.open_orders),
+                "{d:?}"
+            );
+        }
+    }
+}
