@@ -34,6 +34,8 @@ fn main() {
         "field_sync_now",
         "field_dismiss_issue",
         "field_scan",
+        "field_attach",
+        "field_photo",
         "templates",
         "template_save",
         "device_fields",

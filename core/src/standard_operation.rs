@@ -29,7 +29,7 @@ pub enum StepKind {
     MultiChoice {
         options: Vec<String>,
     },
-    /// A photo reference (an upload id).
+    /// A photo: the id of an uploaded image (see [`photo_id`]).
     Photo,
     /// A signature image reference.
     Signature,
@@ -147,6 +147,26 @@ pub enum StepValueError {
     OutOfRange,
 }
 
+/// The largest photo or signature image, in bytes.
+pub const MAX_PHOTO_BYTES: usize = 4 * 1024 * 1024;
+
+/// A photo's id: the lowercase hex SHA-256 of its bytes (so an upload is
+/// idempotent and a step result names exactly one image).
+pub fn is_photo_id(s: &str) -> bool {
+    s.len() == 64 && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+}
+
+/// The image type of a photo's bytes (PNG or JPEG), by their signature.
+pub fn photo_type(bytes: &[u8]) -> Option<&'static str> {
+    if bytes.starts_with(&[0x89, b'P', b'N', b'G', 0x0d, 0x0a, 0x1a, 0x0a]) {
+        Some("image/png")
+    } else if bytes.starts_with(&[0xff, 0xd8, 0xff]) {
+        Some("image/jpeg")
+    } else {
+        None
+    }
+}
+
 /// Checks a result against its step.
 pub fn check_value(kind: &StepKind, value: &serde_json::Value) -> Result<(), StepValueError> {
     use serde_json::Value;
@@ -164,9 +184,7 @@ pub fn check_value(kind: &StepKind, value: &serde_json::Value) -> Result<(), Ste
         (StepKind::MultiChoice { options }, Value::Array(items)) => items
             .iter()
             .all(|i| i.as_str().is_some_and(|s| options.iter().any(|o| o == s))),
-        (StepKind::Photo | StepKind::Signature, Value::String(s)) => {
-            !s.is_empty() && s.len() <= 200
-        }
+        (StepKind::Photo | StepKind::Signature, Value::String(s)) => is_photo_id(s),
         _ => false,
     };
     if ok {
@@ -283,5 +301,24 @@ mod tests {
         assert!(!steps_done(&t, &[10, 11], &results));
         let results = vec![(10, 1), (10, 2), (11, 1), (11, 2)];
         assert!(steps_done(&t, &[10, 11], &results), "remarks are optional");
+    }
+
+    #[test]
+    fn photos_and_signatures_are_uploaded_image_ids() {
+        let id = "a".repeat(64);
+        for kind in [StepKind::Photo, StepKind::Signature] {
+            assert_eq!(check_value(&kind, &json!(id)), Ok(()));
+            for bad in [
+                json!("photo.jpg"),
+                json!("A".repeat(64)),
+                json!(""),
+                json!(true),
+            ] {
+                assert!(check_value(&kind, &bad).is_err(), "{bad}");
+            }
+        }
+        assert_eq!(photo_type(b"\x89PNG\r\n\x1a\nrest"), Some("image/png"));
+        assert_eq!(photo_type(&[0xff, 0xd8, 0xff, 0xe0]), Some("image/jpeg"));
+        assert_eq!(photo_type(b"GIF89a"), None);
     }
 }

@@ -131,6 +131,8 @@ async fn seed_field_work(
                         true,
                     ),
                     step(4, "备注 Remarks", StepKind::Text, false),
+                    step(5, "铭牌照片 Nameplate photo", StepKind::Photo, false),
+                    step(6, "客户签名 Customer signature", StepKind::Signature, false),
                 ],
                 scan_field: Some("serial_number".into()),
             },

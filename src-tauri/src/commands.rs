@@ -271,6 +271,25 @@ pub async fn field_scan(
 }
 
 #[tauri::command]
+pub async fn field_attach(
+    app: AppHandle,
+    shell: State<'_, Shell>,
+    work_order: i64,
+    device: i64,
+    step: i64,
+    image: String,
+) -> AppResult<LocalWorkOrder> {
+    let order = field::attach(&shell, work_order, device, step, &image)?;
+    field::engine::announce(&app, &shell);
+    Ok(order)
+}
+
+#[tauri::command]
+pub async fn field_photo(shell: State<'_, Shell>, id: String) -> AppResult<Option<String>> {
+    field::photo(&shell, &id)
+}
+
+#[tauri::command]
 pub async fn templates(shell: State<'_, Shell>) -> AppResult<Vec<Template>> {
     field::admin::templates(&shell).await
 }

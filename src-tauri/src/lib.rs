@@ -66,6 +66,8 @@ pub fn run() {
             commands::field_sync_now,
             commands::field_dismiss_issue,
             commands::field_scan,
+            commands::field_attach,
+            commands::field_photo,
             commands::templates,
             commands::template_save,
             commands::device_fields,

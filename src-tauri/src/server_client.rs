@@ -150,6 +150,32 @@ impl ServerClient {
         }
     }
 
+    /// Uploads raw bytes with `PUT` (photos); any 2xx is fine.
+    pub async fn put_bytes(
+        &self,
+        server: &Url,
+        token: &str,
+        path: &str,
+        content_type: &str,
+        bytes: Vec<u8>,
+    ) -> AppResult<()> {
+        let url = server.join(path).expect("joins");
+        let res = self
+            .http
+            .put(url)
+            .bearer_auth(token)
+            .header(reqwest::header::CONTENT_TYPE, content_type)
+            .body(bytes)
+            .send()
+            .await
+            .map_err(transport_error)?;
+        if res.status().is_success() {
+            Ok(())
+        } else {
+            decode::<serde::de::IgnoredAny>(res).await.map(|_| ())
+        }
+    }
+
     /// Ends the session on the server; an already-ended one is fine.
     pub async fn logout(&self, server: &Url, token: &str) -> AppResult<()> {
         let url = server.join("api/auth/logout").expect("joins");

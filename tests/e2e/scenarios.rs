@@ -26,6 +26,7 @@ scenarios![
     chat_window::visitor_window_switches_language_and_the_ai_answers,
     chat_window::the_snippet_embeds_the_window_in_another_site,
     field::admin_designs_a_template_and_prints_labels,
+    field::customer_signs_on_the_pad,
     field::engineer_works_offline_and_the_server_gets_exactly_that,
     keychain::keychain_keeps_tokens_per_profile,
     login::login_shows_the_workbench,

@@ -5,6 +5,7 @@ mod chat;
 mod groups;
 mod health;
 mod knowledge;
+mod photos;
 mod sync;
 mod templates;
 mod users;
@@ -65,6 +66,8 @@ use crate::{portal, visitor_ws, ws};
         templates::update,
         sync::push,
         sync::pull,
+        photos::put,
+        photos::get,
         visitor_ws::connect,
         openapi_json,
     ),
@@ -149,6 +152,14 @@ pub fn router(state: AppState) -> Router {
             post(sync::push).layer(DefaultBodyLimit::max(fieldesk_core::sync::MAX_PUSH_BYTES)),
         )
         .route("/sync/pull", get(sync::pull))
+        .route(
+            "/photos/{id}",
+            get(photos::get)
+                .put(photos::put)
+                .layer(DefaultBodyLimit::max(
+                    fieldesk_core::standard_operation::MAX_PHOTO_BYTES,
+                )),
+        )
         .route("/visitor/{tenant}/ws", get(visitor_ws::connect))
         .fallback(not_found);
     let chat_window = Router::new()

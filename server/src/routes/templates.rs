@@ -13,7 +13,7 @@ use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::state::AppState;
 
-fn reads_field_work(role: Role) -> bool {
+pub fn reads_field_work(role: Role) -> bool {
     matches!(role, Role::Admin | Role::Supervisor | Role::Engineer)
 }
 

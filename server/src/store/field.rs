@@ -48,6 +48,17 @@ pub trait FieldStore: Send + Sync + 'static {
         cursor: u64,
         limit: u32,
     ) -> StoreResult<Vec<Change>>;
+    /// Keeps a photo (its id is the SHA-256 of its bytes); again is a no-op.
+    async fn put_photo(
+        &self,
+        tenant_id: i64,
+        id: String,
+        content_type: &'static str,
+        bytes: Vec<u8>,
+        user_id: i64,
+    ) -> StoreResult<()>;
+    /// A photo's content type and bytes.
+    async fn photo(&self, tenant_id: i64, id: String) -> StoreResult<Option<(String, Vec<u8>)>>;
     /// The tenant's newest change seq (0: none).
     async fn last_change(&self, tenant_id: i64) -> StoreResult<u64>;
     /// The built-in device fields followed by the tenant's custom ones.

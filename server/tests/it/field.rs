@@ -639,3 +639,118 @@ async fn a_full_push_batch_fits_and_an_oversize_one_is_refused_clearly() {
     let log = pull(&server, &eve.token, 0).await;
     assert_eq!(log.changes.len(), 501, "the assignment and 500 notes");
 }
+
+#[tokio::test]
+async fn photo_steps_name_uploaded_images() {
+    use sha2::{Digest, Sha256};
+    let server = TestServer::start(bin());
+    let ada = server.login("acme", "ada").await.token;
+    let eve = server.login("acme", "eve").await;
+    let template: Value = server
+        .post_ok(
+            "/api/templates",
+            &ada,
+            &json!({"name": "Photo check", "steps": [
+                {"id": 1, "title": "Nameplate photo", "kind": {"kind": "photo"}},
+                {"id": 2, "title": "Customer signature", "kind": {"kind": "signature"}}
+            ]}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let body = json!({"number": "WO-P1", "customer": "x", "contact": "x", "address": "x",
+        "order_type": "repair", "priority": "normal", "template_id": template["id"],
+        "devices": [{"serial_number": "SN-P"}]});
+    let order: WorkOrderView = server
+        .post_ok("/api/work-orders", &ada, &body)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let assign = json!({"action": "assign", "engineers": [eve.me.user_id]});
+    server
+        .post_ok(
+            &format!("/api/work-orders/{}/dispatch", order.id),
+            &ada,
+            &assign,
+        )
+        .await;
+    let png = b"\x89PNG\r\n\x1a\n a tiny stand-in for an image".to_vec();
+    let id: String = Sha256::digest(&png)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let d = order.devices[0].id;
+
+    // Named before it is uploaded: refused, so no step points at nothing.
+    let early = push(
+        &server,
+        &eve.token,
+        json!([step("p-1", order.id, d, json!(id), 0)]),
+    )
+    .await;
+    assert_eq!(
+        early[0].outcome,
+        Outcome::Rejected {
+            reason: RejectReason::InvalidValue
+        }
+    );
+    let try_put = |id: String, bytes: Vec<u8>| {
+        let req = server
+            .http
+            .put(server.url(&format!("/api/photos/{id}")))
+            .bearer_auth(&eve.token)
+            .body(bytes);
+        async move { req.send().await }
+    };
+    let put = |id: String, bytes: Vec<u8>| {
+        let sent = try_put(id, bytes);
+        async move { sent.await.unwrap() }
+    };
+    expect_error(put("0".repeat(64), png.clone()).await, 400, "bad_request").await;
+    let gif = b"GIF89a....".to_vec();
+    let gif_id: String = Sha256::digest(&gif)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    expect_error(put(gif_id, gif).await, 422, "unreadable_image").await;
+    let big = vec![0xffu8; 5 * 1024 * 1024];
+    let big_id: String = Sha256::digest(&big)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    // Over 4 MiB: a localized 413 — or, when the server answers before
+    // the client has finished sending 5 MiB, a closed connection. Either
+    // way nothing is stored.
+    match try_put(big_id.clone(), big).await {
+        Ok(res) => {
+            expect_error(res, 413, "payload_too_large").await;
+        }
+        Err(e) => assert!(e.is_request(), "{e}"),
+    }
+    let res = server.get(&format!("/api/photos/{big_id}"), &ada).await;
+    expect_error(res, 404, "not_found").await;
+    assert_eq!(put(id.clone(), png.clone()).await.status(), 204);
+    assert_eq!(
+        put(id.clone(), png.clone()).await.status(),
+        204,
+        "again: no-op"
+    );
+
+    let later = push(
+        &server,
+        &eve.token,
+        json!([step("p-2", order.id, d, json!(id), 0)]),
+    )
+    .await;
+    assert!(matches!(later[0].outcome, Outcome::Applied { .. }));
+    let res = server.get(&format!("/api/photos/{id}"), &ada).await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["content-type"], "image/png");
+    assert_eq!(res.bytes().await.unwrap().to_vec(), png);
+    // Another tenant's admin cannot see it.
+    let gina = server.login("globex", "gina").await.token;
+    let res = server.get(&format!("/api/photos/{id}"), &gina).await;
+    expect_error(res, 404, "not_found").await;
+}

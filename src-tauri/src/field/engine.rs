@@ -135,6 +135,16 @@ pub async fn sync_with(
     user_id: i64,
 ) -> AppResult<()> {
     store.claim_field_data(user_id)?;
+    // Photos first: a step result may only name an uploaded image.
+    for id in store.photos_to_upload()? {
+        if let Some((content_type, bytes)) = store.photo(&id)? {
+            let path = format!("api/photos/{id}");
+            client
+                .put_bytes(server, token, &path, &content_type, bytes)
+                .await?;
+        }
+        store.photo_uploaded(&id)?;
+    }
     loop {
         let mut batch = store.pending(user_id, MAX_PUSH as u32)?;
         if batch.is_empty() {

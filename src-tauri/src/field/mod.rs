@@ -3,6 +3,9 @@
 //! and the outbox in one step, and synced by the [`engine`] in the
 //! background. The UI never waits for the network.
 //!
+//! Photos and signatures: the image is kept in the local store under its
+//! SHA-256 and uploaded by the engine before the step result naming it.
+//!
 //! Scanning: the UI hands over an image (a camera frame or a picked file)
 //! as a data URL; it is decoded off the UI thread within a time budget by
 //! `fieldesk-scan` and matched against the work order's devices.
@@ -14,8 +17,10 @@ pub mod store;
 use base64::Engine as _;
 use fieldesk_core::ErrorCode;
 use fieldesk_core::offline::{LocalWorkOrder, ScanMatch, apply_local, overlay};
+use fieldesk_core::standard_operation::{MAX_PHOTO_BYTES, photo_type};
 use fieldesk_core::sync::{Envelope, Operation};
 use fieldesk_scan::ScanError;
+use sha2::{Digest, Sha256};
 
 use crate::error::{AppError, AppResult};
 use crate::state::Shell;
@@ -98,21 +103,71 @@ pub fn act(shell: &Shell, mut op: Operation) -> AppResult<LocalWorkOrder> {
     order(shell, shown.order.id)
 }
 
+/// Decodes a `data:` URL (or bare base64) of at most `max` bytes.
+fn data_url_bytes(data_url: &str, max: usize) -> AppResult<Vec<u8>> {
+    let base64 = data_url
+        .split_once(";base64,")
+        .map_or(data_url, |(_, data)| data);
+    if base64.len() > max / 3 * 4 + 4 {
+        return Err(AppError::new(ErrorCode::PayloadTooLarge, "image"));
+    }
+    base64::engine::general_purpose::STANDARD
+        .decode(base64.trim())
+        .map_err(|e| AppError::new(ErrorCode::UnreadableImage, e.to_string()))
+}
+
+/// Records a photo or signature for a step: the image is kept on the
+/// device (uploaded by the next sync, before the step result) and the
+/// step's value is its id.
+pub fn attach(
+    shell: &Shell,
+    work_order: i64,
+    device: i64,
+    step: i64,
+    data_url: &str,
+) -> AppResult<LocalWorkOrder> {
+    let bytes = data_url_bytes(data_url, MAX_PHOTO_BYTES)?;
+    if bytes.len() > MAX_PHOTO_BYTES {
+        return Err(AppError::new(ErrorCode::PayloadTooLarge, "image"));
+    }
+    let content_type = photo_type(&bytes)
+        .ok_or_else(|| AppError::new(ErrorCode::UnreadableImage, "not PNG or JPEG"))?;
+    let id: String = Sha256::digest(&bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let op = Operation::StepResult {
+        work_order,
+        device,
+        step,
+        value: serde_json::Value::String(id.clone()),
+        base_seq: 0,
+    };
+    // Checked before anything is kept.
+    let mut check = order(shell, work_order)?.order;
+    apply_local(&mut check, &op)
+        .map_err(|reason| AppError::new(reason.error_code(), format!("{reason:?}")))?;
+    shell.store.put_photo(&id, content_type, &bytes)?;
+    act(shell, op)
+}
+
+/// A photo kept on this device, as a `data:` URL for the checklist.
+pub fn photo(shell: &Shell, id: &str) -> AppResult<Option<String>> {
+    Ok(shell.store.photo(id)?.map(|(content_type, bytes)| {
+        format!(
+            "data:{content_type};base64,{}",
+            base64::engine::general_purpose::STANDARD.encode(bytes)
+        )
+    }))
+}
+
 /// Most bytes an image handed over for scanning may have.
 const MAX_IMAGE_BYTES: usize = fieldesk_scan::MAX_FILE_BYTES;
 
 /// Decodes an image (data URL) and finds the work order's devices it names.
 pub async fn scan(shell: &Shell, work_order: i64, data_url: &str) -> AppResult<ScanMatch> {
     let shown = order(shell, work_order)?;
-    let base64 = data_url
-        .split_once(";base64,")
-        .map_or(data_url, |(_, data)| data);
-    if base64.len() > MAX_IMAGE_BYTES / 3 * 4 + 4 {
-        return Err(AppError::new(ErrorCode::PayloadTooLarge, "image"));
-    }
-    let bytes = base64::engine::general_purpose::STANDARD
-        .decode(base64.trim())
-        .map_err(|e| AppError::new(ErrorCode::UnreadableImage, e.to_string()))?;
+    let bytes = data_url_bytes(data_url, MAX_IMAGE_BYTES)?;
     let (result, took) = tauri::async_runtime::spawn_blocking(move || {
         fieldesk_scan::decode_file_bytes(&bytes, fieldesk_scan::DEFAULT_BUDGET)
     })

@@ -36,6 +36,14 @@ CREATE TABLE outbox (
     created_at  INTEGER NOT NULL
 );
 CREATE INDEX outbox_by_order ON outbox (user_id, work_order, n);
+-- Photos and signatures taken on this device, uploaded before the step
+-- results that name them are pushed.
+CREATE TABLE photos (
+    id            TEXT PRIMARY KEY,
+    content_type  TEXT NOT NULL,
+    bytes         BLOB NOT NULL,
+    uploaded      INTEGER NOT NULL DEFAULT 0
+);
 CREATE TABLE sync_issues (
     op_id       TEXT PRIMARY KEY,
     op          TEXT NOT NULL,
@@ -316,6 +324,44 @@ impl LocalStore {
     pub fn dismiss_issue(&self, op_id: &str) -> AppResult<()> {
         self.with(|conn| {
             conn.execute("DELETE FROM sync_issues WHERE op_id = ?1", [op_id])
+                .map(|_| ())
+        })
+    }
+
+    /// Keeps a photo taken here (its id is the SHA-256 of its bytes).
+    pub fn put_photo(&self, id: &str, content_type: &str, bytes: &[u8]) -> AppResult<()> {
+        self.with(|conn| {
+            conn.execute(
+                "INSERT OR IGNORE INTO photos (id, content_type, bytes) VALUES (?1, ?2, ?3)",
+                params![id, content_type, bytes],
+            )
+            .map(|_| ())
+        })
+    }
+
+    pub fn photo(&self, id: &str) -> AppResult<Option<(String, Vec<u8>)>> {
+        self.with(|conn| {
+            conn.query_row(
+                "SELECT content_type, bytes FROM photos WHERE id = ?1",
+                [id],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()
+        })
+    }
+
+    /// Photos not yet on the server.
+    pub fn photos_to_upload(&self) -> AppResult<Vec<String>> {
+        self.with(|conn| {
+            let mut stmt = conn.prepare_cached("SELECT id FROM photos WHERE uploaded = 0")?;
+            let rows = stmt.query_map([], |r| r.get(0))?;
+            rows.collect()
+        })
+    }
+
+    pub fn photo_uploaded(&self, id: &str) -> AppResult<()> {
+        self.with(|conn| {
+            conn.execute("UPDATE photos SET uploaded = 1 WHERE id = ?1", [id])
                 .map(|_| ())
         })
     }

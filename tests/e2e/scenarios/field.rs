@@ -21,7 +21,9 @@ pub(crate) async fn assigned_order(server: &TestServer) -> WorkOrderView {
             &ada,
             &json!({"name": "Chiller check", "scan_field": "serial_number", "steps": [
                 {"id": 1, "title": "Power off", "kind": {"kind": "check"}},
-                {"id": 2, "title": "Pressure", "kind": {"kind": "number", "unit": "bar", "min": 0.0, "max": 10.0}}
+                {"id": 2, "title": "Pressure", "kind": {"kind": "number", "unit": "bar", "min": 0.0, "max": 10.0}},
+                {"id": 3, "title": "Nameplate photo", "kind": {"kind": "photo"}, "required": false},
+                {"id": 4, "title": "Customer signature", "kind": {"kind": "signature"}, "required": false}
             ]}),
         )
         .await
@@ -86,6 +88,13 @@ pub async fn engineer_works_offline_and_the_server_gets_exactly_that(ctx: Ctx) {
     app.click("step-save-2").await;
     app.expect_text(&format!("device-progress-{d1}"), "2/2")
         .await;
+    // A photo of the nameplate (any PNG will do: the label image).
+    app.find("step-input-3")
+        .await
+        .send_keys(label.to_str().unwrap())
+        .await
+        .unwrap();
+    app.find("step-pending-3").await;
 
     // Out of range is refused at once, in the engineer's language.
     app.fill("step-input-2", "12").await;
@@ -109,14 +118,14 @@ pub async fn engineer_works_offline_and_the_server_gets_exactly_that(ctx: Ctx) {
         .await;
     app.fill("note-input", "门禁密码 42").await;
     app.click("note-add").await;
-    // start + 2 steps × 2 devices + note
-    app.expect_attr("sync-pending", "data-count", "6").await;
+    // start + 2 steps × 2 devices + photo + note
+    app.expect_attr("sync-pending", "data-count", "7").await;
     ctx.shot(&app, "offline-work").await;
 
     // The app restarts, still offline: nothing is lost.
     app.close().await;
     let app = driver.open().await;
-    app.expect_attr("sync-pending", "data-count", "6").await;
+    app.expect_attr("sync-pending", "data-count", "7").await;
     app.click("order-WO-E2E-1").await;
     app.expect_text(&format!("device-progress-{d2}"), "2/2")
         .await;
@@ -145,15 +154,29 @@ pub async fn engineer_works_offline_and_the_server_gets_exactly_that(ctx: Ctx) {
         .map(|s| (s.device, s.step, s.value.clone()))
         .collect();
     steps.sort_by_key(|(d, s, _)| (*d, *s));
+    let photo = steps
+        .iter()
+        .find(|(d, s, _)| (*d, *s) == (d1, 3))
+        .and_then(|(_, _, v)| v.as_str().map(str::to_owned))
+        .expect("the photo step has a value");
     assert_eq!(
         steps,
         vec![
             (d1, 1, json!(true)),
             (d1, 2, json!(4.5)),
+            (d1, 3, json!(photo)),
             (d2, 1, json!(true)),
             (d2, 2, json!(6)),
         ]
     );
+    // The photo itself reached the server, byte for byte.
+    let stored = server
+        .get(&format!("/api/photos/{photo}"), &ada)
+        .await
+        .bytes()
+        .await
+        .unwrap();
+    assert_eq!(stored.to_vec(), std::fs::read(&label).unwrap());
     assert!(held.replaced.is_empty(), "nothing overwritten");
     // Each operation reached the server exactly once.
     let eve = server.login("acme", "eve").await.token;
@@ -172,13 +195,14 @@ pub async fn engineer_works_offline_and_the_server_gets_exactly_that(ctx: Ctx) {
             Operation::Note { .. } => "note",
         })
         .collect();
-    // assign (dispatcher), accept, start, four steps, one note
+    // assign (dispatcher), accept, start, five steps, one note
     assert_eq!(
         kinds,
         [
             "transition",
             "transition",
             "transition",
+            "step",
             "step",
             "step",
             "step",
@@ -254,5 +278,63 @@ pub async fn admin_designs_a_template_and_prints_labels(ctx: Ctx) {
     let (read, _) = fieldesk_scan::decode_file_bytes(&bytes, fieldesk_scan::DEFAULT_BUDGET);
     let text = read.expect("a label on the sheet scans").text;
     assert!(["SN-100", "SN-200"].contains(&text.as_str()), "{text}");
+    app.close().await;
+}
+
+pub async fn customer_signs_on_the_pad(ctx: Ctx) {
+    use fantoccini::actions::{InputSource, MOUSE_BUTTON_LEFT, MouseActions, PointerAction};
+    let server = ctx.server();
+    let order = assigned_order(&server).await;
+    let d1 = order.devices[0].id;
+    let driver = ctx.driver().await;
+    let app = driver.open().await;
+    app.log_in(&server.base, "acme", "eve", PASSWORD).await;
+    app.click("order-WO-E2E-1").await;
+    app.click(&format!("device-{d1}")).await;
+    // A stroke across the pad.
+    let pad = app.find("step-input-4").await;
+    let stroke = MouseActions::new("pen".into())
+        .then(PointerAction::MoveToElement {
+            element: pad,
+            duration: None,
+            x: -80.0,
+            y: 0.0,
+        })
+        .then(PointerAction::Down {
+            button: MOUSE_BUTTON_LEFT,
+        })
+        .then(PointerAction::MoveBy {
+            duration: None,
+            x: 60.0,
+            y: 25.0,
+        })
+        .then(PointerAction::MoveBy {
+            duration: None,
+            x: 60.0,
+            y: -30.0,
+        })
+        .then(PointerAction::Up {
+            button: MOUSE_BUTTON_LEFT,
+        });
+    app.client.perform_actions(stroke).await.unwrap();
+    app.click("step-save-4").await;
+    app.expect_attr("sync-pending", "data-count", "0").await;
+    ctx.shot(&app, "signed").await;
+    let ada = server.login("acme", "ada").await.token;
+    let held: WorkOrderView = server
+        .get(&format!("/api/work-orders/{}", order.id), &ada)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let signature = held
+        .steps
+        .iter()
+        .find(|s| (s.device, s.step) == (d1, 4))
+        .and_then(|s| s.value.as_str().map(str::to_owned))
+        .expect("the signature step has a value");
+    let res = server.get(&format!("/api/photos/{signature}"), &ada).await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["content-type"], "image/png");
     app.close().await;
 }

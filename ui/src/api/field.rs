@@ -100,3 +100,39 @@ pub async fn labels(work_order: i64) -> IpcResult<LabelSheet> {
     }
     invoke("field_labels", &Args { work_order }).await
 }
+
+/// Records a photo or signature (a `data:` URL of PNG/JPEG) as a step result.
+pub async fn attach(
+    work_order: i64,
+    device: i64,
+    step: i64,
+    image: &str,
+) -> IpcResult<LocalWorkOrder> {
+    #[derive(Serialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Args<'a> {
+        work_order: i64,
+        device: i64,
+        step: i64,
+        image: &'a str,
+    }
+    invoke(
+        "field_attach",
+        &Args {
+            work_order,
+            device,
+            step,
+            image,
+        },
+    )
+    .await
+}
+
+/// A photo kept on this device, as a `data:` URL (`None`: taken elsewhere).
+pub async fn photo(id: &str) -> IpcResult<Option<String>> {
+    #[derive(Serialize)]
+    struct Args<'a> {
+        id: &'a str,
+    }
+    invoke("field_photo", &Args { id }).await
+}

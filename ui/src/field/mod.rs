@@ -4,6 +4,7 @@
 //! shell's `field` event says when to read again.
 
 mod admin;
+mod capture;
 mod order;
 mod scan;
 

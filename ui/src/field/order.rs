@@ -10,6 +10,7 @@ use leptos::prelude::*;
 use serde_json::Value;
 
 use super::FieldDesk;
+use super::capture::{PhotoInput, SignatureInput};
 use super::scan::ScanPanel;
 use crate::i18n::tr;
 
@@ -36,6 +37,10 @@ pub fn show_value(value: &Value) -> String {
     match value {
         Value::Bool(true) => "✓".into(),
         Value::Bool(false) => "✗".into(),
+        // A photo or signature: its id, shortened.
+        Value::String(s) if fieldesk_core::standard_operation::is_photo_id(s) => {
+            format!("#{}", &s[..8])
+        }
         Value::String(s) => s.clone(),
         Value::Array(items) => items.iter().map(show_value).collect::<Vec<_>>().join(", "),
         other => other.to_string(),
@@ -293,7 +298,9 @@ fn StepRow(
                 ev.prevent_default();
                 match text.get_untracked().trim().parse::<f64>() {
                     Ok(n) => send(serde_json::json!(n)),
-                    Err(_) => desk.error.set(Some(fieldesk_core::ErrorCode::InvalidStepValue)),
+                    Err(_) => desk
+                        .error
+                        .set(Some(fieldesk_core::ErrorCode::InvalidStepValue)),
                 }
             };
             view! {
@@ -371,9 +378,13 @@ fn StepRow(
             }
             .into_any()
         }
-        StepKind::Photo | StepKind::Signature => {
-            view! { <span class="muted" data-testid=input_id>{tr("field-capture-unavailable")}</span> }
-                .into_any()
+        StepKind::Photo => {
+            let current = value.as_ref().and_then(Value::as_str).map(str::to_owned);
+            view! { <PhotoInput desk work_order device step=step_id current /> }.into_any()
+        }
+        StepKind::Signature => {
+            let current = value.as_ref().and_then(Value::as_str).map(str::to_owned);
+            view! { <SignatureInput desk work_order device step=step_id current /> }.into_any()
         }
     };
     view! {

@@ -49,7 +49,7 @@ async fn try_image(desk: FieldDesk, work_order: i64, data_url: &str, said: RwSig
 }
 
 /// Reads a picked file as a `data:` URL.
-async fn read_file(file: web_sys::File) -> Option<String> {
+pub(super) async fn read_file(file: web_sys::File) -> Option<String> {
     let reader = web_sys::FileReader::new().ok()?;
     let done = js_sys::Promise::new(&mut |resolve, reject| {
         reader.set_onload(Some(&resolve));

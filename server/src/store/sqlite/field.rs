@@ -2,7 +2,7 @@
 
 use async_trait::async_trait;
 use fieldesk_core::device::{Device, FieldDef};
-use fieldesk_core::standard_operation::{Template, TemplateInput, builtin_fields};
+use fieldesk_core::standard_operation::{StepKind, Template, TemplateInput, builtin_fields};
 use fieldesk_core::sync::{Change, Decision, Envelope, Operation, Outcome, RejectReason, decide};
 use fieldesk_core::work_order::{
     Actor, Priority, StepValue, WorkOrderAction, WorkOrderInput, WorkOrderStatus, WorkOrderView,
@@ -148,12 +148,39 @@ fn load_template(conn: &Connection, tenant_id: i64, id: i64) -> StoreResult<Opti
 }
 
 /// Refuses a step result the work order's devices and template do not allow.
+/// A photo or signature must have been uploaded first.
 fn check_step(
     conn: &Connection,
     tenant_id: i64,
     op: &Operation,
 ) -> StoreResult<Option<RejectReason>> {
-    Ok(load(conn, tenant_id, op.work_order())?.and_then(|view| view.check_step(op)))
+    let Some(view) = load(conn, tenant_id, op.work_order())? else {
+        return Ok(None);
+    };
+    if let Some(reason) = view.check_step(op) {
+        return Ok(Some(reason));
+    }
+    if let Operation::StepResult {
+        step,
+        value: serde_json::Value::String(photo),
+        ..
+    } = op
+        && view.template.as_ref().is_some_and(|t| {
+            t.steps
+                .iter()
+                .any(|s| s.id == *step && matches!(s.kind, StepKind::Photo | StepKind::Signature))
+        })
+    {
+        let stored: bool = conn.query_row(
+            "SELECT EXISTS (SELECT 1 FROM photos WHERE tenant_id = ?1 AND id = ?2)",
+            params![tenant_id, photo],
+            |r| r.get(0),
+        )?;
+        if !stored {
+            return Ok(Some(RejectReason::InvalidValue));
+        }
+    }
+    Ok(None)
 }
 
 /// Whether every required step has a result on every device.
@@ -421,6 +448,38 @@ impl FieldStore for SqliteStore {
             rows.into_iter()
                 .map(|(seq, op_id, op)| Ok(Change { seq: seq as u64, op_id, op: from_json(&op)? }))
                 .collect()
+        })
+        .await
+    }
+
+    async fn put_photo(
+        &self,
+        tenant_id: i64,
+        id: String,
+        content_type: &'static str,
+        bytes: Vec<u8>,
+        user_id: i64,
+    ) -> StoreResult<()> {
+        self.write(move |conn| {
+            conn.execute(
+                "INSERT OR IGNORE INTO photos (tenant_id, id, content_type, bytes, uploaded_by, at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![tenant_id, id, content_type, bytes, user_id, now()],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn photo(&self, tenant_id: i64, id: String) -> StoreResult<Option<(String, Vec<u8>)>> {
+        self.read(move |conn| {
+            Ok(conn
+                .query_row(
+                    "SELECT content_type, bytes FROM photos WHERE tenant_id = ?1 AND id = ?2",
+                    params![tenant_id, id],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .optional()?)
         })
         .await
     }

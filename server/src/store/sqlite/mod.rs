@@ -24,6 +24,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("0005_work_orders.sql"),
     include_str!("0006_templates.sql"),
     include_str!("0007_change_index.sql"),
+    include_str!("0008_photos.sql"),
 ];
 const READERS: usize = 4;
 
