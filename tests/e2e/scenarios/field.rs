@@ -54,6 +54,16 @@ pub(crate) async fn assigned_order(server: &TestServer) -> WorkOrderView {
     order
 }
 
+/// The work order as the server holds it (read as a dispatcher).
+pub(crate) async fn held_by_server(server: &TestServer, token: &str, id: i64) -> WorkOrderView {
+    server
+        .get(&format!("/api/work-orders/{id}"), token)
+        .await
+        .json()
+        .await
+        .unwrap()
+}
+
 pub async fn engineer_works_offline_and_the_server_gets_exactly_that(ctx: Ctx) {
     let server = ctx.server();
     let addr = server.addr().to_owned();
@@ -141,12 +151,7 @@ pub async fn engineer_works_offline_and_the_server_gets_exactly_that(ctx: Ctx) {
     ctx.shot(&app, "synced").await;
 
     let ada = server.login("acme", "ada").await.token;
-    let held: WorkOrderView = server
-        .get(&format!("/api/work-orders/{}", order.id), &ada)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let held = held_by_server(&server, &ada, order.id).await;
     assert_eq!(held.status, WorkOrderStatus::InProgress);
     let mut steps: Vec<(i64, i64, Value)> = held
         .steps
@@ -321,12 +326,7 @@ pub async fn customer_signs_on_the_pad(ctx: Ctx) {
     app.expect_attr("sync-pending", "data-count", "0").await;
     ctx.shot(&app, "signed").await;
     let ada = server.login("acme", "ada").await.token;
-    let held: WorkOrderView = server
-        .get(&format!("/api/work-orders/{}", order.id), &ada)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let held = held_by_server(&server, &ada, order.id).await;
     let signature = held
         .steps
         .iter()

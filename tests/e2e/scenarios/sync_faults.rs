@@ -17,7 +17,7 @@ use fieldesk_core::work_order::{WorkOrderAction, WorkOrderView};
 use fieldesk_testkit::server::TestServer;
 use serde_json::{Value, json};
 
-use super::field::assigned_order;
+use super::field::{assigned_order, held_by_server};
 use crate::Ctx;
 
 /// Rounds per run: `FIELDESK_SOAK_ROUNDS` (the soak), else a quick dozen.
@@ -217,12 +217,7 @@ pub async fn offline_sync_converges_under_faults(ctx: Ctx) {
 
     // Server and both apps agree on every step and every note.
     let ada = server.login("acme", "ada").await.token;
-    let held: WorkOrderView = server
-        .get(&format!("/api/work-orders/{}", order.id), &ada)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let held = held_by_server(&server, &ada, order.id).await;
     let values = |v: &WorkOrderView| -> BTreeMap<(i64, i64), Value> {
         v.steps
             .iter()
