@@ -289,6 +289,8 @@ mod tests {
             order_type: "maintenance".into(),
             priority: Priority::Normal,
             status: WorkOrderStatus::Assigned,
+            division: Some(440305),
+            point: None,
             assignees: vec![3],
             template: Some(Template {
                 id: 1,

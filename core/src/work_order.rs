@@ -175,6 +175,14 @@ pub struct WorkOrderInput {
     /// The standard operation run on every device, if any.
     #[serde(default)]
     pub template_id: Option<i64>,
+    /// The address's GB/T 2260 division when picked; else it is resolved
+    /// from `address` (and stays empty when the text is ambiguous).
+    #[serde(default)]
+    pub division: Option<crate::region::DivisionCode>,
+    /// (longitude, latitude), when known.
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Vec<f64>>))]
+    pub point: Option<(f64, f64)>,
     /// Each device's field values (`serial_number`, `asset_code`, `model`,
     /// `custom.*`).
     #[serde(default)]
@@ -183,7 +191,8 @@ pub struct WorkOrderInput {
 }
 
 impl WorkOrderInput {
-    /// Every text present and short enough, at most 200 devices.
+    /// Every text present and short enough, at most 200 devices, a point
+    /// (if any) on the globe.
     pub fn is_valid(&self) -> bool {
         let short = |s: &str, max: usize| !s.trim().is_empty() && s.chars().count() <= max;
         short(&self.number, 64)
@@ -192,6 +201,9 @@ impl WorkOrderInput {
             && short(&self.address, 500)
             && short(&self.order_type, 64)
             && self.devices.len() <= 200
+            && self.point.is_none_or(|(lon, lat)| {
+                lon.is_finite() && lat.is_finite() && lon.abs() <= 180.0 && lat.abs() <= 90.0
+            })
     }
 }
 
@@ -218,6 +230,12 @@ pub struct WorkOrderView {
     pub order_type: String,
     pub priority: Priority,
     pub status: WorkOrderStatus,
+    /// The service address's division (`None`: not resolved).
+    #[serde(default)]
+    pub division: Option<crate::region::DivisionCode>,
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Vec<f64>>))]
+    pub point: Option<(f64, f64)>,
     pub assignees: Vec<i64>,
     pub template: Option<crate::standard_operation::Template>,
     pub devices: Vec<crate::device::Device>,

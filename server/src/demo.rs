@@ -157,6 +157,8 @@ async fn seed_field_work(
                     order_type: "maintenance".into(),
                     priority: Priority::High,
                     template_id: Some(template.id),
+                    division: None,
+                    point: None,
                     devices: vec![
                         device(format!("CH-{n}01"), "Chiller 30XA"),
                         device(format!("CH-{n}02"), "Chiller 30XA"),

@@ -2,6 +2,7 @@
 
 mod auth;
 mod chat;
+mod divisions;
 mod groups;
 mod health;
 mod knowledge;
@@ -68,6 +69,7 @@ use crate::{portal, visitor_ws, ws};
         sync::pull,
         photos::put,
         photos::get,
+        divisions::list,
         visitor_ws::connect,
         openapi_json,
     ),
@@ -152,6 +154,7 @@ pub fn router(state: AppState) -> Router {
             post(sync::push).layer(DefaultBodyLimit::max(fieldesk_core::sync::MAX_PUSH_BYTES)),
         )
         .route("/sync/pull", get(sync::pull))
+        .route("/divisions", get(divisions::list))
         .route(
             "/photos/{id}",
             get(photos::get)

@@ -52,11 +52,21 @@ pub async fn notify(state: &AppState, tenant_id: i64, work_order: i64) {
 pub async fn create(
     State(state): State<AppState>,
     caller: Caller,
-    Json(input): Json<WorkOrderInput>,
+    Json(mut input): Json<WorkOrderInput>,
 ) -> Result<(StatusCode, Json<WorkOrderView>), ApiError> {
     caller.require(dispatcher)?;
     if !input.is_valid() {
         return Err(ApiError::new(ErrorCode::BadRequest));
+    }
+    // A picked division must exist; otherwise the address text decides,
+    // and an ambiguous one stays unresolved (never a guess).
+    let divisions = crate::routes::divisions::table();
+    match input.division {
+        Some(code) if divisions.get(code).is_none() => {
+            return Err(ApiError::new(ErrorCode::BadRequest));
+        }
+        Some(_) => {}
+        None => input.division = divisions.resolve(&input.address),
     }
     let view = state
         .store

@@ -754,3 +754,73 @@ async fn photo_steps_name_uploaded_images() {
     let res = server.get(&format!("/api/photos/{id}"), &gina).await;
     expect_error(res, 404, "not_found").await;
 }
+
+#[tokio::test]
+async fn service_addresses_resolve_to_divisions_or_stay_unresolved() {
+    let server = TestServer::start(bin());
+    let sam = server.login("acme", "sam").await.token;
+    let create = |number: &str, address: &str, extra: Value| {
+        let mut body = json!({"number": number, "customer": "x", "contact": "x",
+            "address": address, "order_type": "repair", "priority": "normal"});
+        body.as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
+        let server = &server;
+        let sam = sam.clone();
+        async move {
+            server
+                .send_json("POST", "/api/work-orders", &sam, &body)
+                .await
+        }
+    };
+    for (number, address, extra, division) in [
+        ("D-1", "广东省深圳市南山区科技园", json!({}), Some(440305)),
+        ("D-2", "深圳南山 海岸城", json!({}), Some(440305)),
+        ("D-3", "北京市朝阳区建国路", json!({}), Some(110105)),
+        // 南山区 is in Shenzhen and in Hegang: left unresolved, not guessed.
+        ("D-4", "南山区科技园", json!({}), None),
+        // A picked division wins over the text.
+        (
+            "D-5",
+            "科技园",
+            json!({"division": 330106, "point": [120.1, 30.3]}),
+            Some(330106),
+        ),
+    ] {
+        let res = create(number, address, extra).await;
+        assert_eq!(res.status(), 201, "{number}");
+        let view: WorkOrderView = res.json().await.unwrap();
+        assert_eq!(view.division, division, "{address}");
+    }
+    let all: Vec<WorkOrderView> = server
+        .get("/api/work-orders", &sam)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let held = all.iter().find(|o| o.number == "D-5").unwrap();
+    assert_eq!(held.point, Some((120.1, 30.3)), "kept");
+    // Unknown codes and impossible points are refused.
+    for extra in [
+        json!({"division": 999_999}),
+        json!({"point": [200.0, 10.0]}),
+    ] {
+        let res = create("D-9", "x", extra).await;
+        expect_error(res, 400, "bad_request").await;
+    }
+
+    // The picker: provinces, children, search.
+    let list = |path: &'static str| {
+        let req = server.get(path, &sam);
+        async move { req.await.json::<Vec<Value>>().await.unwrap() }
+    };
+    assert_eq!(list("/api/divisions").await.len(), 34);
+    let shenzhen = list("/api/divisions?parent=440300").await;
+    assert!(
+        shenzhen
+            .iter()
+            .any(|d| d["code"] == 440305 && d["name"] == "南山区")
+    );
+    let found = list("/api/divisions?q=%E5%8D%97%E5%B1%B1").await; // 南山
+    assert!(found.len() >= 2, "{found:?}");
+}

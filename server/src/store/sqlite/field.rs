@@ -39,34 +39,34 @@ fn load(conn: &Connection, tenant_id: i64, id: i64) -> StoreResult<Option<WorkOr
     let row = conn
         .query_row(
             "SELECT number, customer, contact, address, order_type, priority, status, updated_at,
-                template_id
+                template_id, division, lon, lat
              FROM work_orders WHERE tenant_id = ?1 AND id = ?2",
             params![tenant_id, id],
             |r| {
+                let point = match (r.get::<_, Option<f64>>(10)?, r.get::<_, Option<f64>>(11)?) {
+                    (Some(lon), Some(lat)) => Some((lon, lat)),
+                    _ => None,
+                };
                 Ok((
-                    r.get::<_, String>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, String>(2)?,
-                    r.get::<_, String>(3)?,
-                    r.get::<_, String>(4)?,
-                    r.get::<_, String>(5)?,
-                    r.get::<_, String>(6)?,
-                    r.get::<_, i64>(7)?,
-                    r.get::<_, Option<i64>>(8)?,
+                    (
+                        r.get::<_, String>(0)?,
+                        r.get::<_, String>(1)?,
+                        r.get::<_, String>(2)?,
+                        r.get::<_, String>(3)?,
+                        r.get::<_, String>(4)?,
+                        r.get::<_, String>(5)?,
+                        r.get::<_, String>(6)?,
+                        r.get::<_, i64>(7)?,
+                        r.get::<_, Option<i64>>(8)?,
+                    ),
+                    (r.get::<_, Option<u32>>(9)?, point),
                 ))
             },
         )
         .optional()?;
     let Some((
-        number,
-        customer,
-        contact,
-        address,
-        order_type,
-        priority,
-        status,
-        updated_at,
-        template,
+        (number, customer, contact, address, order_type, priority, status, updated_at, template),
+        (division, point),
     )) = row
     else {
         return Ok(None);
@@ -113,6 +113,8 @@ fn load(conn: &Connection, tenant_id: i64, id: i64) -> StoreResult<Option<WorkOr
         order_type,
         priority: parse::<Priority>(priority)?,
         status: parse::<WorkOrderStatus>(status)?,
+        division,
+        point,
         assignees,
         template,
         devices,
@@ -241,8 +243,8 @@ impl FieldStore for SqliteStore {
             }
             tx.execute(
                 "INSERT INTO work_orders (tenant_id, number, customer, contact, address, order_type,
-                    priority, status, created_at, updated_at, template_id)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?10)",
+                    priority, status, created_at, updated_at, template_id, division, lon, lat)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?10, ?11, ?12, ?13)",
                 params![
                     tenant_id,
                     number,
@@ -253,7 +255,10 @@ impl FieldStore for SqliteStore {
                     name(&input.priority),
                     name(&WorkOrderStatus::New),
                     t,
-                    input.template_id
+                    input.template_id,
+                    input.division,
+                    input.point.map(|p| p.0),
+                    input.point.map(|p| p.1)
                 ],
             )
             .map_err(conflict_names(|| format!("work order {number}")))?;

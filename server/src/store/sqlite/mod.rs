@@ -25,6 +25,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("0006_templates.sql"),
     include_str!("0007_change_index.sql"),
     include_str!("0008_photos.sql"),
+    include_str!("0009_divisions.sql"),
 ];
 const READERS: usize = 4;
 
