@@ -696,17 +696,13 @@ async fn photo_steps_name_uploaded_images() {
             reason: RejectReason::InvalidValue
         }
     );
-    let try_put = |id: String, bytes: Vec<u8>| {
+    let put = |id: String, bytes: Vec<u8>| {
         let req = server
             .http
             .put(server.url(&format!("/api/photos/{id}")))
             .bearer_auth(&eve.token)
             .body(bytes);
-        async move { req.send().await }
-    };
-    let put = |id: String, bytes: Vec<u8>| {
-        let sent = try_put(id, bytes);
-        async move { sent.await.unwrap() }
+        async move { req.send().await.unwrap() }
     };
     expect_error(put("0".repeat(64), png.clone()).await, 400, "bad_request").await;
     let gif = b"GIF89a....".to_vec();
@@ -722,8 +718,19 @@ async fn photo_steps_name_uploaded_images() {
         .collect();
     // Over 4 MiB: a localized 413 — or, when the server answers before
     // the client has finished sending 5 MiB, a closed connection. Either
-    // way nothing is stored.
-    match try_put(big_id.clone(), big).await {
+    // way nothing is stored. Its own client: a connection the server cut
+    // off must not go back into the shared pool.
+    let once = reqwest::Client::builder()
+        .pool_max_idle_per_host(0)
+        .build()
+        .unwrap();
+    let oversize = once
+        .put(server.url(&format!("/api/photos/{big_id}")))
+        .bearer_auth(&eve.token)
+        .body(big)
+        .send()
+        .await;
+    match oversize {
         Ok(res) => {
             expect_error(res, 413, "payload_too_large").await;
         }
