@@ -74,12 +74,7 @@ impl LocalStore {
 
     pub(crate) fn set(&self, key: &str, value: &str) -> AppResult<()> {
         let conn = self.conn.lock().unwrap_or_else(|p| p.into_inner());
-        conn.execute(
-            "INSERT INTO settings (key, value) VALUES (?1, ?2)
-             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-            params![key, value],
-        )?;
-        Ok(())
+        Ok(put_setting(&conn, key, value)?)
     }
 
     fn delete(&self, key: &str) -> AppResult<()> {
@@ -131,6 +126,16 @@ impl LocalStore {
     pub fn clear_session(&self) -> AppResult<()> {
         self.delete("session")
     }
+}
+
+/// Sets a setting on a connection (also inside a caller's transaction).
+pub(crate) fn put_setting(conn: &Connection, key: &str, value: &str) -> rusqlite::Result<()> {
+    conn.execute(
+        "INSERT INTO settings (key, value) VALUES (?1, ?2)
+         ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        params![key, value],
+    )
+    .map(|_| ())
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

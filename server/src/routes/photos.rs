@@ -30,10 +30,7 @@ pub async fn put(
     body: Bytes,
 ) -> Result<StatusCode, ApiError> {
     caller.require(reads_field_work)?;
-    let digest: String = Sha256::digest(&body)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
+    let digest = format!("{:x}", Sha256::digest(&body));
     if !is_photo_id(&id) || digest != id {
         return Err(ApiError::new(ErrorCode::BadRequest));
     }

@@ -19,6 +19,7 @@ use fieldesk_core::ErrorCode;
 use fieldesk_core::offline::{LocalWorkOrder, ScanMatch, apply_local, overlay};
 use fieldesk_core::standard_operation::{MAX_PHOTO_BYTES, photo_type};
 use fieldesk_core::sync::{Envelope, Operation};
+use fieldesk_core::work_order::WorkOrderView;
 use fieldesk_scan::ScanError;
 use sha2::{Digest, Sha256};
 
@@ -40,27 +41,28 @@ pub fn orders(shell: &Shell) -> AppResult<Vec<LocalWorkOrder>> {
         .store
         .orders()?
         .into_iter()
-        .map(|order| {
-            let notes = shell.store.notes(order.id)?;
-            let unconfirmed = shell.store.unconfirmed_for(user, order.id)?;
-            Ok(overlay(order, &notes, &unconfirmed))
-        })
+        .map(|server| shown(shell, user, server))
         .collect()
 }
 
 /// One work order as shown.
 pub fn order(shell: &Shell, id: i64) -> AppResult<LocalWorkOrder> {
     let user = me(shell)?;
-    let order = shell
+    shown(shell, user, cached(shell, id)?)
+}
+
+/// The server's view of a work order, as last synced.
+fn cached(shell: &Shell, id: i64) -> AppResult<WorkOrderView> {
+    shell
         .store
         .order(id)?
-        .ok_or_else(|| AppError::new(ErrorCode::NotFound, format!("work order {id}")))?;
-    let notes = shell.store.notes(id)?;
-    Ok(overlay(
-        order,
-        &notes,
-        &shell.store.unconfirmed_for(user, id)?,
-    ))
+        .ok_or_else(|| AppError::new(ErrorCode::NotFound, format!("work order {id}")))
+}
+
+fn shown(shell: &Shell, user: i64, server: WorkOrderView) -> AppResult<LocalWorkOrder> {
+    let notes = shell.store.notes(server.id)?;
+    let unconfirmed = shell.store.unconfirmed_for(user, server.id)?;
+    Ok(overlay(server, &notes, &unconfirmed))
 }
 
 /// A fresh client operation id: random, so two devices never collide.
@@ -73,9 +75,21 @@ fn new_op_id() -> String {
 
 /// Records an engineer's action: refused at once if the rules say no (the
 /// localized reason), else queued and shown; the sync follows on its own.
-pub fn act(shell: &Shell, mut op: Operation) -> AppResult<LocalWorkOrder> {
+pub fn act(shell: &Shell, op: Operation) -> AppResult<LocalWorkOrder> {
+    act_then(shell, op, || Ok(()))
+}
+
+/// [`act`], running `keep` (which stores what the operation names) after
+/// the check and before the operation is queued.
+fn act_then(
+    shell: &Shell,
+    mut op: Operation,
+    keep: impl FnOnce() -> AppResult<()>,
+) -> AppResult<LocalWorkOrder> {
     let user = me(shell)?;
-    let shown = order(shell, op.work_order())?;
+    let server = cached(shell, op.work_order())?;
+    let notes = shell.store.notes(server.id)?;
+    let mut unconfirmed = shell.store.unconfirmed_for(user, server.id)?;
     if let Operation::StepResult {
         device,
         step,
@@ -84,23 +98,20 @@ pub fn act(shell: &Shell, mut op: Operation) -> AppResult<LocalWorkOrder> {
     } = &mut op
     {
         // The value this engineer saw on the server (for the conflict policy).
-        *base_seq = shell
-            .store
-            .order(shown.order.id)?
-            .map_or(0, |server| server.seen(*device, *step));
+        *base_seq = server.seen(*device, *step);
     }
-    let mut check = shown.order.clone();
+    let mut check = overlay(server.clone(), &notes, &unconfirmed).order;
     apply_local(&mut check, &op)
         .map_err(|reason| AppError::new(reason.error_code(), format!("{reason:?}")))?;
-    shell.store.enqueue(
-        user,
-        &Envelope {
-            op_id: new_op_id(),
-            op,
-        },
-    )?;
+    keep()?;
+    let envelope = Envelope {
+        op_id: new_op_id(),
+        op,
+    };
+    shell.store.enqueue(user, &envelope)?;
     shell.sync.nudge();
-    order(shell, shown.order.id)
+    unconfirmed.push(envelope);
+    Ok(overlay(server, &notes, &unconfirmed))
 }
 
 /// Decodes a `data:` URL (or bare base64) of at most `max` bytes.
@@ -132,10 +143,7 @@ pub fn attach(
     }
     let content_type = photo_type(&bytes)
         .ok_or_else(|| AppError::new(ErrorCode::UnreadableImage, "not PNG or JPEG"))?;
-    let id: String = Sha256::digest(&bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
+    let id = format!("{:x}", Sha256::digest(&bytes));
     let op = Operation::StepResult {
         work_order,
         device,
@@ -143,12 +151,9 @@ pub fn attach(
         value: serde_json::Value::String(id.clone()),
         base_seq: 0,
     };
-    // Checked before anything is kept.
-    let mut check = order(shell, work_order)?.order;
-    apply_local(&mut check, &op)
-        .map_err(|reason| AppError::new(reason.error_code(), format!("{reason:?}")))?;
-    shell.store.put_photo(&id, content_type, &bytes)?;
-    act(shell, op)
+    act_then(shell, op, || {
+        shell.store.put_photo(&id, content_type, &bytes)
+    })
 }
 
 /// A photo kept on this device, as a `data:` URL for the checklist.

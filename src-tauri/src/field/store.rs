@@ -10,7 +10,7 @@ use fieldesk_core::work_order::WorkOrderView;
 use rusqlite::{OptionalExtension, params};
 
 use crate::error::AppResult;
-use crate::local_store::LocalStore;
+use crate::local_store::{LocalStore, put_setting};
 
 /// Migration 2 of the app's store.
 pub const MIGRATION: &str = "
@@ -77,11 +77,7 @@ impl LocalStore {
                 "DELETE FROM field_orders; DELETE FROM field_changes; DELETE FROM sync_issues;
                  DELETE FROM settings WHERE key IN ('sync_cursor', 'last_sync', 'device_fields');",
             )?;
-            tx.execute(
-                "INSERT INTO settings (key, value) VALUES ('field_owner', ?1)
-                 ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                [user_id.to_string()],
-            )?;
+            put_setting(&tx, "field_owner", &user_id.to_string())?;
             tx.commit()
         })
     }
@@ -142,11 +138,7 @@ impl LocalStore {
                     ])?;
                 }
             }
-            tx.execute(
-                "INSERT INTO settings (key, value) VALUES ('sync_cursor', ?1)
-                 ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                [cursor.to_string()],
-            )?;
+            put_setting(&tx, "sync_cursor", &cursor.to_string())?;
             tx.commit()
         })
     }

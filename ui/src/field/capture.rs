@@ -15,17 +15,7 @@ use crate::i18n::tr;
 /// Sends an image for a step and shows the order as it now is.
 fn attach(desk: FieldDesk, work_order: i64, device: i64, step: i64, url: String) {
     spawn_local(async move {
-        match field::attach(work_order, device, step, &url).await {
-            Ok(updated) => {
-                desk.error.set(None);
-                desk.orders.update(|all| {
-                    if let Some(o) = all.iter_mut().find(|o| o.order.id == updated.order.id) {
-                        *o = updated;
-                    }
-                });
-            }
-            Err(e) => desk.error.set(Some(e.code)),
-        }
+        desk.show(field::attach(work_order, device, step, &url).await);
     });
 }
 

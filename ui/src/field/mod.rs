@@ -52,19 +52,23 @@ impl FieldDesk {
 
     /// Records an action; the answer is the order as now shown.
     pub fn act(self, op: Operation) {
-        spawn_local(async move {
-            match field::act(&op).await {
-                Ok(updated) => {
-                    self.error.set(None);
-                    self.orders.update(|all| {
-                        if let Some(o) = all.iter_mut().find(|o| o.order.id == updated.order.id) {
-                            *o = updated;
-                        }
-                    });
-                }
-                Err(e) => self.error.set(Some(e.code)),
+        spawn_local(async move { self.show(field::act(&op).await) });
+    }
+
+    /// Shows the shell's answer to an action: the order as now shown, or
+    /// why the action was refused.
+    pub fn show(self, answer: api::IpcResult<LocalWorkOrder>) {
+        match answer {
+            Ok(updated) => {
+                self.error.set(None);
+                self.orders.update(|all| {
+                    if let Some(o) = all.iter_mut().find(|o| o.order.id == updated.order.id) {
+                        *o = updated;
+                    }
+                });
             }
-        });
+            Err(e) => self.error.set(Some(e.code)),
+        }
     }
 }
 
