@@ -44,6 +44,13 @@ fn civil_from_days(days: i64) -> LocalDate {
     LocalDate { year, month, day }
 }
 
+impl LocalDate {
+    /// The date at `unix` (seconds) in a zone `utc_offset_minutes` from UTC.
+    pub fn at(unix: i64, utc_offset_minutes: i32) -> LocalDate {
+        civil_from_days((unix + i64::from(utc_offset_minutes) * 60).div_euclid(86_400))
+    }
+}
+
 impl BusinessHours {
     /// (local day number since the epoch, minute of that day) for a Unix time.
     fn local(&self, unix: i64) -> (i64, u16) {
@@ -150,6 +157,17 @@ mod tests {
 
     #[test]
     fn civil_dates_are_right() {
+        // 2026-11-30 16:30 UTC is already 1 December in China.
+        let unix = 1_796_056_200;
+        assert_eq!(LocalDate::at(unix, 0).day, 30);
+        assert_eq!(
+            LocalDate::at(unix, 480),
+            LocalDate {
+                year: 2026,
+                month: 12,
+                day: 1
+            }
+        );
         assert_eq!(
             civil_from_days(0),
             LocalDate {

@@ -102,6 +102,7 @@ pub enum Operator {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Condition {
     pub field: ScopeField,
     pub op: Operator,
@@ -163,6 +164,7 @@ pub fn scope_matches(scope: &[Condition], facts: &OrderFacts) -> bool {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct RequiredSkill {
     pub skill: String,
     pub min_level: String,
@@ -171,24 +173,78 @@ pub struct RequiredSkill {
 /// 技能校验: orders in scope need targets of this kind with these skills
 /// and valid qualifications.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct SkillRule {
+    #[serde(default)]
     pub id: i64,
     pub name: String,
+    #[serde(default)]
     pub scope: Vec<Condition>,
     pub target: TargetKind,
+    #[serde(default)]
     pub skills: Vec<RequiredSkill>,
+    #[serde(default)]
     pub qualifications: Vec<String>,
 }
 
 /// 自动派单规则 in "dynamic match" mode: targets of this kind whose service
 /// regions contain the order's address.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct AutoRule {
+    #[serde(default)]
     pub id: i64,
     pub name: String,
+    #[serde(default)]
     pub priority: i32,
+    #[serde(default)]
     pub scope: Vec<Condition>,
     pub target: TargetKind,
+}
+
+/// Either kind of rule, as stored and sent (`{"kind": "skill", ...}`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Rule {
+    Skill(SkillRule),
+    Auto(AutoRule),
+}
+
+impl Rule {
+    pub fn id(&self) -> i64 {
+        match self {
+            Rule::Skill(r) => r.id,
+            Rule::Auto(r) => r.id,
+        }
+    }
+
+    pub fn set_id(&mut self, id: i64) {
+        match self {
+            Rule::Skill(r) => r.id = id,
+            Rule::Auto(r) => r.id = id,
+        }
+    }
+
+    pub fn name(&self) -> &str {
+        match self {
+            Rule::Skill(r) => &r.name,
+            Rule::Auto(r) => &r.name,
+        }
+    }
+
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Rule::Skill(_) => "skill",
+            Rule::Auto(_) => "auto",
+        }
+    }
+
+    pub fn validate(&self, catalog: &[SkillDef]) -> Result<(), RuleError> {
+        match self {
+            Rule::Skill(r) => r.validate(catalog),
+            Rule::Auto(r) => r.validate(),
+        }
+    }
 }
 
 /// Why a rule cannot be saved.
@@ -204,6 +260,193 @@ pub enum RuleError {
     UnknownLevel { skill: String, level: String },
     #[error("the rule requires nothing")]
     NothingRequired,
+    #[error("a name is empty or too long")]
+    BadName,
+    #[error("skill {0} has no levels")]
+    SkillWithoutLevels(String),
+    #[error("skill {0} is listed twice, or one of its levels is")]
+    DuplicateSkill(String),
+    #[error("{0} is not a GB/T 2260 division")]
+    UnknownDivision(String),
+    #[error("a polygon needs three or more real coordinates")]
+    BadPolygon,
+    #[error("qualification {0} ends before it starts")]
+    BadDates(String),
+    #[error("there is no region {0}")]
+    UnknownRegion(String),
+}
+
+impl RuleError {
+    /// The Fluent key and arguments of the localized explanation.
+    pub fn message(&self) -> (&'static str, Vec<(&'static str, String)>) {
+        let one = |key, v: &String| (key, vec![("value", v.clone())]);
+        match self {
+            RuleError::EmptyCondition => ("dispatch-error-empty-condition", vec![]),
+            RuleError::BadRegionCode(v) => one("dispatch-error-bad-region-code", v),
+            RuleError::UnknownSkill(v) => one("dispatch-error-unknown-skill", v),
+            RuleError::UnknownLevel { skill, level } => (
+                "dispatch-error-unknown-level",
+                vec![("skill", skill.clone()), ("level", level.clone())],
+            ),
+            RuleError::NothingRequired => ("dispatch-error-nothing-required", vec![]),
+            RuleError::BadName => ("dispatch-error-bad-name", vec![]),
+            RuleError::SkillWithoutLevels(v) => one("dispatch-error-skill-without-levels", v),
+            RuleError::DuplicateSkill(v) => one("dispatch-error-duplicate-skill", v),
+            RuleError::UnknownDivision(v) => one("dispatch-error-unknown-division", v),
+            RuleError::BadPolygon => ("dispatch-error-bad-polygon", vec![]),
+            RuleError::BadDates(v) => one("dispatch-error-bad-dates", v),
+            RuleError::UnknownRegion(v) => one("dispatch-error-unknown-region", v),
+        }
+    }
+}
+
+/// The longest name of a skill, level, rule, region or qualification.
+pub const MAX_NAME_CHARS: usize = 100;
+
+fn check_name(name: &str) -> Result<(), RuleError> {
+    let n = name.trim().chars().count();
+    if n == 0 || n > MAX_NAME_CHARS {
+        return Err(RuleError::BadName);
+    }
+    Ok(())
+}
+
+/// A skill catalog can be saved when every skill has a key, a name and at
+/// least one level, and no key or level (within a skill) is repeated.
+pub fn validate_catalog(catalog: &[SkillDef]) -> Result<(), RuleError> {
+    for (i, def) in catalog.iter().enumerate() {
+        check_name(&def.key)?;
+        check_name(&def.name)?;
+        if def.levels.is_empty() {
+            return Err(RuleError::SkillWithoutLevels(def.key.clone()));
+        }
+        for (j, level) in def.levels.iter().enumerate() {
+            check_name(level)?;
+            if def.levels[..j].contains(level) {
+                return Err(RuleError::DuplicateSkill(def.key.clone()));
+            }
+        }
+        if catalog[..i].iter().any(|d| d.key == def.key) {
+            return Err(RuleError::DuplicateSkill(def.key.clone()));
+        }
+    }
+    Ok(())
+}
+
+/// The tenant's dispatch settings: the skill catalog and whether provider
+/// admins may add collaborating engineers to a lead (seed 2.5).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DispatchSettings {
+    pub catalog: Vec<SkillDef>,
+    #[serde(default)]
+    pub provider_collaborators: bool,
+}
+
+/// A tenant-defined region: a named set of divisions and/or polygons (for
+/// areas that do not follow division borders) that groups and providers
+/// can serve by name.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NamedRegion {
+    #[serde(default)]
+    pub id: i64,
+    pub name: String,
+    pub region: ServiceRegion,
+}
+
+/// Every division exists and every polygon is real.
+pub fn validate_region(
+    region: &ServiceRegion,
+    table: &crate::region::DivisionTable,
+) -> Result<(), RuleError> {
+    if let Some(bad) = region.divisions.iter().find(|d| table.get(**d).is_none()) {
+        return Err(RuleError::UnknownDivision(bad.to_string()));
+    }
+    if region.polygons.iter().any(|p| !p.is_valid()) {
+        return Err(RuleError::BadPolygon);
+    }
+    Ok(())
+}
+
+impl NamedRegion {
+    pub fn validate(&self, table: &crate::region::DivisionTable) -> Result<(), RuleError> {
+        check_name(&self.name)?;
+        validate_region(&self.region, table)
+    }
+}
+
+/// What a service group or provider maintains for dispatch: its skills,
+/// its qualifications (providers) and the regions it serves — its own
+/// divisions and polygons plus tenant regions by id. Overlapping regions
+/// are allowed: dispatch then picks by load and rotation.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DispatchProfile {
+    #[serde(default)]
+    pub skills: Vec<HeldSkill>,
+    #[serde(default)]
+    pub qualifications: Vec<Qualification>,
+    #[serde(default)]
+    pub region: ServiceRegion,
+    #[serde(default)]
+    pub named_regions: Vec<i64>,
+}
+
+impl DispatchProfile {
+    pub fn validate(
+        &self,
+        catalog: &[SkillDef],
+        table: &crate::region::DivisionTable,
+        named: &[NamedRegion],
+    ) -> Result<(), RuleError> {
+        for (i, held) in self.skills.iter().enumerate() {
+            let def = catalog
+                .iter()
+                .find(|d| d.key == held.skill)
+                .ok_or_else(|| RuleError::UnknownSkill(held.skill.clone()))?;
+            if def.rank(&held.level).is_none() {
+                return Err(RuleError::UnknownLevel {
+                    skill: held.skill.clone(),
+                    level: held.level.clone(),
+                });
+            }
+            if self.skills[..i].iter().any(|s| s.skill == held.skill) {
+                return Err(RuleError::DuplicateSkill(held.skill.clone()));
+            }
+        }
+        for q in &self.qualifications {
+            check_name(&q.key)?;
+            if q.valid_to < q.valid_from {
+                return Err(RuleError::BadDates(q.key.clone()));
+            }
+        }
+        validate_region(&self.region, table)?;
+        if let Some(bad) = self
+            .named_regions
+            .iter()
+            .find(|id| !named.iter().any(|n| n.id == **id))
+        {
+            return Err(RuleError::UnknownRegion(bad.to_string()));
+        }
+        Ok(())
+    }
+
+    /// The whole area served: own divisions and polygons plus the named
+    /// regions' (a named region deleted since is simply left out).
+    pub fn service_region(&self, named: &[NamedRegion]) -> ServiceRegion {
+        let mut region = self.region.clone();
+        for n in named.iter().filter(|n| self.named_regions.contains(&n.id)) {
+            region.divisions.extend(&n.region.divisions);
+            region.polygons.extend(n.region.polygons.iter().cloned());
+        }
+        region
+    }
+}
+
+/// Who an order was dispatched to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DispatchTarget {
+    pub kind: TargetKind,
+    pub id: i64,
+    pub name: String,
 }
 
 fn check_scope(scope: &[Condition]) -> Result<(), RuleError> {
@@ -226,6 +469,7 @@ fn check_scope(scope: &[Condition]) -> Result<(), RuleError> {
 
 impl SkillRule {
     pub fn validate(&self, catalog: &[SkillDef]) -> Result<(), RuleError> {
+        check_name(&self.name)?;
         check_scope(&self.scope)?;
         if self.skills.is_empty() && self.qualifications.is_empty() {
             return Err(RuleError::NothingRequired);
@@ -248,6 +492,7 @@ impl SkillRule {
 
 impl AutoRule {
     pub fn validate(&self) -> Result<(), RuleError> {
+        check_name(&self.name)?;
         check_scope(&self.scope)
     }
 }
@@ -267,6 +512,41 @@ pub enum Missing {
         /// Held, but not valid on the day.
         expired: bool,
     },
+}
+
+impl Missing {
+    /// The Fluent key and arguments of the localized line, with the
+    /// catalog's skill names (the key when the skill is unknown).
+    pub fn message(&self, catalog: &[SkillDef]) -> (&'static str, Vec<(&'static str, String)>) {
+        match self {
+            Missing::Skill {
+                skill,
+                min_level,
+                held,
+            } => {
+                let name = catalog
+                    .iter()
+                    .find(|d| &d.key == skill)
+                    .map_or(skill.clone(), |d| d.name.clone());
+                let mut args = vec![("skill", name), ("level", min_level.clone())];
+                match held {
+                    Some(h) => {
+                        args.push(("held", h.clone()));
+                        ("dispatch-missing-skill-level", args)
+                    }
+                    None => ("dispatch-missing-skill", args),
+                }
+            }
+            Missing::Qualification { key, expired } => (
+                if *expired {
+                    "dispatch-missing-qualification-expired"
+                } else {
+                    "dispatch-missing-qualification"
+                },
+                vec![("qualification", key.clone())],
+            ),
+        }
+    }
 }
 
 /// What `candidate` lacks under the skill rules that apply to the order
@@ -938,6 +1218,204 @@ mod tests {
                     .all(|c| c.open_orders >= chosen.open_orders),
                 "{d:?}"
             );
+        }
+    }
+
+    #[test]
+    fn catalogs_profiles_and_regions_are_checked_before_saving() {
+        let table = crate::region::DivisionTable::shipped();
+        assert_eq!(validate_catalog(&catalog()), Ok(()));
+        let mut no_levels = catalog();
+        no_levels[0].levels.clear();
+        assert_eq!(
+            validate_catalog(&no_levels),
+            Err(RuleError::SkillWithoutLevels("fitter".into()))
+        );
+        let mut twice = catalog();
+        twice.push(twice[0].clone());
+        assert_eq!(
+            validate_catalog(&twice),
+            Err(RuleError::DuplicateSkill("fitter".into()))
+        );
+        let mut level_twice = catalog();
+        level_twice[0].levels.push("junior".into());
+        assert!(validate_catalog(&level_twice).is_err());
+
+        let named = vec![NamedRegion {
+            id: 5,
+            name: "科技园片区".into(),
+            region: ServiceRegion {
+                divisions: vec![],
+                polygons: vec![Polygon {
+                    points: vec![(113.9, 22.5), (114.0, 22.5), (114.0, 22.6), (113.9, 22.6)],
+                }],
+            },
+        }];
+        assert_eq!(named[0].validate(&table), Ok(()));
+        let good = DispatchProfile {
+            skills: vec![HeldSkill {
+                skill: "fitter".into(),
+                level: "senior".into(),
+            }],
+            qualifications: vec![Qualification {
+                key: "电工证".into(),
+                valid_from: day(1),
+                valid_to: day(31),
+            }],
+            region: ServiceRegion {
+                divisions: vec![440000],
+                polygons: vec![],
+            },
+            named_regions: vec![5],
+        };
+        assert_eq!(good.validate(&catalog(), &table, &named), Ok(()));
+        let region = good.service_region(&named);
+        assert_eq!(region.divisions, vec![440000]);
+        assert_eq!(region.polygons.len(), 1);
+        assert!(region.contains(&ServiceAddress {
+            division: Some(110105),
+            point: Some((113.95, 22.55)),
+        }));
+
+        let broken = [
+            (
+                DispatchProfile {
+                    skills: vec![HeldSkill {
+                        skill: "welder".into(),
+                        level: "junior".into(),
+                    }],
+                    ..good.clone()
+                },
+                RuleError::UnknownSkill("welder".into()),
+            ),
+            (
+                DispatchProfile {
+                    skills: vec![HeldSkill {
+                        skill: "fitter".into(),
+                        level: "master".into(),
+                    }],
+                    ..good.clone()
+                },
+                RuleError::UnknownLevel {
+                    skill: "fitter".into(),
+                    level: "master".into(),
+                },
+            ),
+            (
+                DispatchProfile {
+                    qualifications: vec![Qualification {
+                        key: "电工证".into(),
+                        valid_from: day(20),
+                        valid_to: day(2),
+                    }],
+                    ..good.clone()
+                },
+                RuleError::BadDates("电工证".into()),
+            ),
+            (
+                DispatchProfile {
+                    region: ServiceRegion {
+                        divisions: vec![999999],
+                        polygons: vec![],
+                    },
+                    ..good.clone()
+                },
+                RuleError::UnknownDivision("999999".into()),
+            ),
+            (
+                DispatchProfile {
+                    region: ServiceRegion {
+                        divisions: vec![],
+                        polygons: vec![Polygon {
+                            points: vec![(1.0, 1.0), (2.0, f64::NAN), (3.0, 1.0)],
+                        }],
+                    },
+                    ..good.clone()
+                },
+                RuleError::BadPolygon,
+            ),
+            (
+                DispatchProfile {
+                    named_regions: vec![6],
+                    ..good.clone()
+                },
+                RuleError::UnknownRegion("6".into()),
+            ),
+        ];
+        for (profile, expected) in broken {
+            assert_eq!(profile.validate(&catalog(), &table, &named), Err(expected));
+        }
+    }
+
+    #[test]
+    fn every_error_and_missing_line_is_localized() {
+        let catalog_ = catalog();
+        let i18n = crate::i18n::Catalog::new();
+        let errors = [
+            RuleError::EmptyCondition,
+            RuleError::BadRegionCode("x".into()),
+            RuleError::UnknownSkill("x".into()),
+            RuleError::UnknownLevel {
+                skill: "x".into(),
+                level: "y".into(),
+            },
+            RuleError::NothingRequired,
+            RuleError::BadName,
+            RuleError::SkillWithoutLevels("x".into()),
+            RuleError::DuplicateSkill("x".into()),
+            RuleError::UnknownDivision("x".into()),
+            RuleError::BadPolygon,
+            RuleError::BadDates("x".into()),
+            RuleError::UnknownRegion("x".into()),
+        ];
+        let missing = [
+            Missing::Skill {
+                skill: "fitter".into(),
+                min_level: "senior".into(),
+                held: Some("junior".into()),
+            },
+            Missing::Skill {
+                skill: "fitter".into(),
+                min_level: "senior".into(),
+                held: None,
+            },
+            Missing::Qualification {
+                key: "电工证".into(),
+                expired: true,
+            },
+            Missing::Qualification {
+                key: "电工证".into(),
+                expired: false,
+            },
+        ];
+        let keys = errors
+            .iter()
+            .map(|e| e.message().0)
+            .chain(missing.iter().map(|m| m.message(&catalog_).0));
+        for key in keys {
+            for locale in crate::Locale::ALL {
+                assert!(i18n.has(locale, key), "{key} in {locale:?}");
+            }
+        }
+        let (key, args) = missing[0].message(&catalog_);
+        assert_eq!(key, "dispatch-missing-skill-level");
+        assert!(args.contains(&("skill", "钳工".to_owned())), "{args:?}");
+    }
+
+    #[test]
+    fn rules_with_unknown_fields_or_operators_do_not_parse() {
+        let good = r#"{"kind":"auto","name":"华南","priority":5,"target":"service_group",
+            "scope":[{"field":"region","op":"in","values":["440000"]}]}"#;
+        let rule: Rule = serde_json::from_str(good).unwrap();
+        assert_eq!(rule.kind(), "auto");
+        assert_eq!(rule.name(), "华南");
+        for bad in [
+            good.replace("\"op\":\"in\"", "\"op\":\"like\""),
+            good.replace("\"field\":\"region\"", "\"field\":\"colour\""),
+            good.replace("\"priority\"", "\"prio\""),
+            good.replace("\"auto\"", "\"magic\""),
+        ] {
+            assert!(serde_json::from_str::<Rule>(&bad).is_err(), "{bad}");
         }
     }
 }

@@ -65,10 +65,16 @@ pub enum ErrorCode {
     ScanNotText,
     /// The file is not an image that can be read (PNG or JPEG).
     UnreadableImage,
+    /// A dispatch rule, skill catalog, region or profile cannot be saved.
+    InvalidRule,
+    /// The group or provider lacks skills or qualifications the order needs.
+    MissingSkills,
+    /// Collaborating engineers are switched off in the dispatch settings.
+    CollaboratorsOff,
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 28] = [
+    pub const ALL: [ErrorCode; 31] = [
         ErrorCode::BadRequest,
         ErrorCode::InvalidCredentials,
         ErrorCode::Unauthorized,
@@ -97,6 +103,9 @@ impl ErrorCode {
         ErrorCode::NoCodeFound,
         ErrorCode::ScanNotText,
         ErrorCode::UnreadableImage,
+        ErrorCode::InvalidRule,
+        ErrorCode::MissingSkills,
+        ErrorCode::CollaboratorsOff,
     ];
 
     /// The HTTP status the server answers with for this code.
@@ -116,7 +125,9 @@ impl ErrorCode {
             | ErrorCode::ScanFieldNotMatchable
             | ErrorCode::InvalidStepValue
             | ErrorCode::ValueOutOfRange => 400,
-            ErrorCode::StepsMissing => 409,
+            ErrorCode::StepsMissing | ErrorCode::CollaboratorsOff => 409,
+            ErrorCode::InvalidRule => 400,
+            ErrorCode::MissingSkills => 422,
             ErrorCode::NoCodeFound | ErrorCode::ScanNotText | ErrorCode::UnreadableImage => 422,
             ErrorCode::InvalidVisitorToken => 401,
             ErrorCode::RateLimited => 429,
@@ -159,6 +170,9 @@ impl ErrorCode {
             ErrorCode::NoCodeFound => "error-no-code-found",
             ErrorCode::ScanNotText => "error-scan-not-text",
             ErrorCode::UnreadableImage => "error-unreadable-image",
+            ErrorCode::InvalidRule => "error-invalid-rule",
+            ErrorCode::MissingSkills => "error-missing-skills",
+            ErrorCode::CollaboratorsOff => "error-collaborators-off",
         }
     }
 
@@ -193,6 +207,9 @@ impl ErrorCode {
             ErrorCode::NoCodeFound => "no_code_found",
             ErrorCode::ScanNotText => "scan_not_text",
             ErrorCode::UnreadableImage => "unreadable_image",
+            ErrorCode::InvalidRule => "invalid_rule",
+            ErrorCode::MissingSkills => "missing_skills",
+            ErrorCode::CollaboratorsOff => "collaborators_off",
         }
     }
 }

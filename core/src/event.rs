@@ -46,6 +46,9 @@ pub enum ServerEvent {
     },
     /// There are field-service changes to pull (`GET /api/sync/pull`).
     SyncAvailable { cursor: u64 },
+    /// A work order was dispatched (or re-dispatched, or got its crew):
+    /// dispatchers and the target provider's admins refresh.
+    WorkOrderDispatched { work_order: i64 },
     /// A conversation was transferred to the receiving agent, with a note.
     Transferred {
         conversation_id: i64,

@@ -197,13 +197,13 @@ pub fn overlay(
     local
 }
 
-/// The actions an assigned engineer can take from a status (the buttons
-/// the app shows; `Complete` also needs the steps done).
-pub fn engineer_actions(status: WorkOrderStatus) -> Vec<WorkOrderAction> {
+/// The actions an engineer can take from a status (the buttons the app
+/// shows; `Complete` also needs the steps done). A collaborator has none.
+pub fn engineer_actions(status: WorkOrderStatus, actor: Actor) -> Vec<WorkOrderAction> {
     use WorkOrderAction::*;
     [Accept, Decline, Depart, Start, Complete]
         .into_iter()
-        .filter(|a| status.apply(*a, Actor::AssignedEngineer, true).is_ok())
+        .filter(|a| status.apply(*a, actor, true).is_ok())
         .collect()
 }
 
@@ -331,6 +331,10 @@ mod tests {
             steps: vec![],
             replaced: vec![],
             updated_at: 0,
+            product_category: String::new(),
+            lead: None,
+            target: None,
+            dispatch: None,
         }
     }
 
@@ -487,19 +491,39 @@ mod tests {
     #[test]
     fn engineers_see_only_their_legal_actions() {
         use WorkOrderAction::*;
+        let lead = |status| engineer_actions(status, Actor::AssignedEngineer);
+        assert_eq!(lead(WorkOrderStatus::Assigned), vec![Accept, Decline]);
         assert_eq!(
-            engineer_actions(WorkOrderStatus::Assigned),
-            vec![Accept, Decline]
-        );
-        assert_eq!(
-            engineer_actions(WorkOrderStatus::Accepted),
+            lead(WorkOrderStatus::Accepted),
             vec![Decline, Depart, Start]
         );
-        assert_eq!(
-            engineer_actions(WorkOrderStatus::InProgress),
-            vec![Complete]
+        assert_eq!(lead(WorkOrderStatus::InProgress), vec![Complete]);
+        assert!(lead(WorkOrderStatus::Closed).is_empty());
+        for status in WorkOrderStatus::ALL {
+            assert!(engineer_actions(status, Actor::Collaborator).is_empty());
+        }
+    }
+
+    #[test]
+    fn a_lead_changes_the_status_and_collaborators_do_not() {
+        let mut view = order();
+        view.assignees = vec![7, 8, 9];
+        assert_eq!(view.actor(7), Actor::AssignedEngineer, "no lead: all equal");
+        assert_eq!(view.actor(8), Actor::AssignedEngineer);
+        view.lead = Some(7);
+        assert_eq!(view.actor(7), Actor::AssignedEngineer);
+        assert_eq!(view.actor(8), Actor::Collaborator);
+        assert_eq!(view.actor(5), Actor::Other);
+        let status = WorkOrderStatus::Assigned;
+        assert!(
+            status
+                .apply(WorkOrderAction::Accept, Actor::AssignedEngineer, true)
+                .is_ok()
         );
-        assert!(engineer_actions(WorkOrderStatus::Closed).is_empty());
+        assert!(matches!(
+            status.apply(WorkOrderAction::Accept, Actor::Collaborator, true),
+            Err(crate::work_order::LifecycleError::NotAllowed { .. })
+        ));
     }
 
     #[test]

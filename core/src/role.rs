@@ -13,12 +13,21 @@ pub enum Role {
     Supervisor,
     /// Customer-service agent at the workbench.
     Agent,
-    /// Field engineer working on work orders.
+    /// Field engineer working on work orders (internal, or of a provider).
     Engineer,
+    /// Administers a service provider (服务商): sees the orders dispatched
+    /// to it and names their lead and collaborating engineers.
+    ProviderAdmin,
 }
 
 impl Role {
-    pub const ALL: [Role; 4] = [Role::Admin, Role::Supervisor, Role::Agent, Role::Engineer];
+    pub const ALL: [Role; 5] = [
+        Role::Admin,
+        Role::Supervisor,
+        Role::Agent,
+        Role::Engineer,
+        Role::ProviderAdmin,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -26,6 +35,7 @@ impl Role {
             Role::Supervisor => "supervisor",
             Role::Agent => "agent",
             Role::Engineer => "engineer",
+            Role::ProviderAdmin => "provider_admin",
         }
     }
 
@@ -36,6 +46,7 @@ impl Role {
             Role::Supervisor => "role-supervisor",
             Role::Agent => "role-agent",
             Role::Engineer => "role-engineer",
+            Role::ProviderAdmin => "role-provider-admin",
         }
     }
 
@@ -73,7 +84,7 @@ impl std::fmt::Display for Role {
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
-#[error("unknown role {0:?} (expected admin, supervisor, agent or engineer)")]
+#[error("unknown role {0:?} (expected admin, supervisor, agent, engineer or provider_admin)")]
 pub struct UnknownRole(pub String);
 
 #[cfg(test)]

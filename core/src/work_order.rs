@@ -58,8 +58,11 @@ pub enum WorkOrderAction {
 pub enum Actor {
     /// Admin or supervisor (dispatcher).
     Dispatcher,
-    /// An engineer assigned to this work order.
+    /// An engineer assigned to this work order (its lead, when it has one).
     AssignedEngineer,
+    /// A collaborating engineer of a provider's lead (seed 2.5): runs
+    /// steps and writes notes; only the lead changes the status.
+    Collaborator,
     /// Anyone else (an engineer not assigned to it, an agent…).
     Other,
 }
@@ -126,7 +129,7 @@ impl WorkOrderStatus {
         let allowed = match actor {
             Actor::Dispatcher => true,
             Actor::AssignedEngineer => !by_dispatcher,
-            Actor::Other => false,
+            Actor::Collaborator | Actor::Other => false,
         };
         if !allowed {
             return Err(LifecycleError::NotAllowed { action });
@@ -172,6 +175,9 @@ pub struct WorkOrderInput {
     pub address: String,
     pub order_type: String,
     pub priority: Priority,
+    /// The product category (a dispatch scope field), if any.
+    #[serde(default)]
+    pub product_category: String,
     /// The standard operation run on every device, if any.
     #[serde(default)]
     pub template_id: Option<i64>,
@@ -200,6 +206,7 @@ impl WorkOrderInput {
             && short(&self.contact, 200)
             && short(&self.address, 500)
             && short(&self.order_type, 64)
+            && self.product_category.chars().count() <= 64
             && self.devices.len() <= 200
             && self.point.is_none_or(|(lon, lat)| {
                 lon.is_finite() && lat.is_finite() && lon.abs() <= 180.0 && lat.abs() <= 90.0
@@ -243,6 +250,88 @@ pub struct WorkOrderView {
     /// Values replaced by later writes (kept, shown to the engineer).
     pub replaced: Vec<StepValue>,
     pub updated_at: i64,
+    #[serde(default)]
+    pub product_category: String,
+    /// The lead engineer when a provider admin named one: then the other
+    /// assignees collaborate ([`Actor::Collaborator`]).
+    #[serde(default)]
+    pub lead: Option<i64>,
+    /// The service group or provider the order was dispatched to.
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
+    pub target: Option<crate::dispatch::DispatchTarget>,
+    /// The last dispatch and its explanation ("why this group").
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
+    pub dispatch: Option<DispatchRecord>,
+}
+
+impl WorkOrderView {
+    /// How `user` acts on this order as far as the lifecycle cares (for
+    /// engineers; dispatchers are known by role).
+    pub fn actor(&self, user: i64) -> Actor {
+        if !self.assignees.contains(&user) {
+            Actor::Other
+        } else if self.lead.is_some_and(|lead| lead != user) {
+            Actor::Collaborator
+        } else {
+            Actor::AssignedEngineer
+        }
+    }
+}
+
+/// A dispatch as stored with the order: when, by whom (`None`: automatic)
+/// and the decision with its explanation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DispatchRecord {
+    pub at: i64,
+    #[serde(default)]
+    pub by: Option<i64>,
+    pub decision: crate::dispatch::Decision,
+}
+
+/// `PUT /api/work-orders/{id}` (dispatchers): the fields that change;
+/// a new address without a picked division is resolved again. A change
+/// of address, type or a scope field runs dispatch again.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct WorkOrderChange {
+    #[serde(default)]
+    pub customer: Option<String>,
+    #[serde(default)]
+    pub address: Option<String>,
+    #[serde(default)]
+    pub division: Option<crate::region::DivisionCode>,
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Vec<f64>>))]
+    pub point: Option<(f64, f64)>,
+    #[serde(default)]
+    pub order_type: Option<String>,
+    #[serde(default)]
+    pub product_category: Option<String>,
+    #[serde(default)]
+    pub priority: Option<Priority>,
+}
+
+/// `POST /api/work-orders/{id}/target` (dispatchers): dispatch by hand to
+/// a group or provider, which must pass the skill check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct TargetBody {
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    pub kind: crate::dispatch::TargetKind,
+    pub id: i64,
+}
+
+/// `POST /api/work-orders/{id}/crew` (the provider's admins): the lead
+/// engineer and collaborating engineers, all of the provider.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct CrewBody {
+    pub lead: i64,
+    #[serde(default)]
+    pub collaborators: Vec<i64>,
 }
 
 /// `POST /api/work-orders/{id}/dispatch` (dispatchers): assign engineers,

@@ -34,6 +34,7 @@ role-admin = Administrator
 role-supervisor = Supervisor
 role-agent = Agent
 role-engineer = Field engineer
+role-provider-admin = Service provider admin
 
 ## Errors (codes are stable; see core/src/error_code.rs)
 error-bad-request = The request was not understood. Check the fields and try again.
@@ -63,6 +64,9 @@ error-value-out-of-range = The number is outside the allowed range.
 error-no-code-found = No barcode or QR code found in the image.
 error-scan-not-text = Text codes only: this code holds binary data.
 error-unreadable-image = The image cannot be read (PNG or JPEG).
+error-invalid-rule = This dispatch setting cannot be saved.
+error-missing-skills = The chosen group or provider does not meet the skill check for this work order.
+error-collaborators-off = Collaborating engineers are switched off in the dispatch settings.
 error-message-too-long = The message is too long (at most 4000 characters).
 
 ## Online service: system messages in the visitor's language
@@ -274,3 +278,21 @@ field-take-photo = Take or pick a photo
 field-photo-elsewhere = Photo taken on another device
 field-signature-clear = Clear
 field-signature-save = Save signature
+
+## Dispatch (派单)
+dispatch-error-empty-condition = A condition needs at least one value.
+dispatch-error-bad-region-code = “{ $value }” is not a division code.
+dispatch-error-unknown-skill = There is no skill “{ $value }” in the skill catalog.
+dispatch-error-unknown-level = Skill “{ $skill }” has no level “{ $level }”.
+dispatch-error-nothing-required = A skill check must require a skill or a qualification.
+dispatch-error-bad-name = Names must be 1 to 100 characters.
+dispatch-error-skill-without-levels = Skill “{ $value }” needs at least one level.
+dispatch-error-duplicate-skill = Skill “{ $value }” (or one of its levels) is listed twice.
+dispatch-error-unknown-division = { $value } is not a GB/T 2260 division.
+dispatch-error-bad-polygon = A polygon needs three or more valid coordinates.
+dispatch-error-bad-dates = Qualification “{ $value }” ends before it starts.
+dispatch-error-unknown-region = There is no region { $value }.
+dispatch-missing-skill = Missing skill { $skill } (at least { $level }).
+dispatch-missing-skill-level = Skill { $skill } is { $held }, needs at least { $level }.
+dispatch-missing-qualification = Missing qualification { $qualification }.
+dispatch-missing-qualification-expired = Qualification { $qualification } has expired or is not yet valid.

@@ -33,6 +33,7 @@ role-admin = 管理员
 role-supervisor = 主管
 role-agent = 客服
 role-engineer = 服务工程师
+role-provider-admin = 服务商管理员
 
 ## 错误
 error-bad-request = 请求无法识别，请检查后重试。
@@ -62,6 +63,9 @@ error-value-out-of-range = 数值超出允许范围。
 error-no-code-found = 图片中未识别到条码或二维码。
 error-scan-not-text = 仅支持文本码：此码包含二进制数据。
 error-unreadable-image = 无法读取该图片（支持 PNG 或 JPEG）。
+error-invalid-rule = 该派单设置无法保存。
+error-missing-skills = 所选服务组或服务商未通过该工单的技能校验。
+error-collaborators-off = 派单设置未开启服务商协同工程师。
 error-message-too-long = 消息太长（最多 4000 个字符）。
 
 ## 线上客服：以访客语言发送的系统消息
@@ -273,3 +277,21 @@ field-take-photo = 拍照或选择照片
 field-photo-elsewhere = 照片已在其他设备上拍摄
 field-signature-clear = 清除
 field-signature-save = 保存签名
+
+## 派单
+dispatch-error-empty-condition = 条件至少需要一个值。
+dispatch-error-bad-region-code = “{ $value }”不是行政区划代码。
+dispatch-error-unknown-skill = 技能目录中没有技能“{ $value }”。
+dispatch-error-unknown-level = 技能“{ $skill }”没有等级“{ $level }”。
+dispatch-error-nothing-required = 技能校验至少要求一项技能或资质。
+dispatch-error-bad-name = 名称须为 1 到 100 个字符。
+dispatch-error-skill-without-levels = 技能“{ $value }”至少需要一个等级。
+dispatch-error-duplicate-skill = 技能“{ $value }”（或其某个等级）重复。
+dispatch-error-unknown-division = { $value } 不是 GB/T 2260 行政区划。
+dispatch-error-bad-polygon = 多边形至少需要三个有效坐标。
+dispatch-error-bad-dates = 资质“{ $value }”的结束日期早于开始日期。
+dispatch-error-unknown-region = 没有区域 { $value }。
+dispatch-missing-skill = 缺少技能 { $skill }（至少 { $level }）。
+dispatch-missing-skill-level = 技能 { $skill } 为 { $held }，至少需要 { $level }。
+dispatch-missing-qualification = 缺少资质 { $qualification }。
+dispatch-missing-qualification-expired = 资质 { $qualification } 已过期或尚未生效。

@@ -33,6 +33,7 @@ role-admin = 管理員
 role-supervisor = 主管
 role-agent = 客服
 role-engineer = 服務工程師
+role-provider-admin = 服務商管理員
 
 ## 錯誤
 error-bad-request = 無法識別請求，請檢查後重試。
@@ -62,6 +63,9 @@ error-value-out-of-range = 數值超出允許範圍。
 error-no-code-found = 圖片中未識別到條碼或 QR 碼。
 error-scan-not-text = 僅支援文字碼：此碼包含二進位資料。
 error-unreadable-image = 無法讀取該圖片（支援 PNG 或 JPEG）。
+error-invalid-rule = 此派單設定無法儲存。
+error-missing-skills = 所選服務組或服務商未通過此工單的技能校驗。
+error-collaborators-off = 派單設定未開啟服務商協同工程師。
 error-message-too-long = 訊息太長（最多 4000 個字元）。
 
 ## 線上客服：以訪客語言傳送的系統訊息
@@ -273,3 +277,21 @@ field-take-photo = 拍照或選擇照片
 field-photo-elsewhere = 照片已在其他裝置上拍攝
 field-signature-clear = 清除
 field-signature-save = 儲存簽名
+
+## 派單
+dispatch-error-empty-condition = 條件至少需要一個值。
+dispatch-error-bad-region-code = 「{ $value }」不是行政區劃代碼。
+dispatch-error-unknown-skill = 技能目錄中沒有技能「{ $value }」。
+dispatch-error-unknown-level = 技能「{ $skill }」沒有等級「{ $level }」。
+dispatch-error-nothing-required = 技能校驗至少要求一項技能或資質。
+dispatch-error-bad-name = 名稱須為 1 到 100 個字元。
+dispatch-error-skill-without-levels = 技能「{ $value }」至少需要一個等級。
+dispatch-error-duplicate-skill = 技能「{ $value }」（或其某個等級）重複。
+dispatch-error-unknown-division = { $value } 不是 GB/T 2260 行政區劃。
+dispatch-error-bad-polygon = 多邊形至少需要三個有效座標。
+dispatch-error-bad-dates = 資質「{ $value }」的結束日期早於開始日期。
+dispatch-error-unknown-region = 沒有區域 { $value }。
+dispatch-missing-skill = 缺少技能 { $skill }（至少 { $level }）。
+dispatch-missing-skill-level = 技能 { $skill } 為 { $held }，至少需要 { $level }。
+dispatch-missing-qualification = 缺少資質 { $qualification }。
+dispatch-missing-qualification-expired = 資質 { $qualification } 已過期或尚未生效。

@@ -156,6 +156,7 @@ async fn seed_field_work(
                     address: "广东省深圳市南山区文心五路 33 号".into(),
                     order_type: "maintenance".into(),
                     priority: Priority::High,
+                    product_category: "chiller".into(),
                     template_id: Some(template.id),
                     division: None,
                     point: None,
@@ -179,7 +180,7 @@ async fn seed_field_work(
         };
         store.apply_op(tenant_id, dispatcher, assign).await?;
         store
-            .set_assignees(tenant_id, order.id, &[*engineer])
+            .set_assignees(tenant_id, order.id, &[*engineer], None)
             .await?;
     }
     Ok(())

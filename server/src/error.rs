@@ -15,24 +15,40 @@ use fieldesk_core::{ErrorCode, Locale};
 
 use crate::store::StoreError;
 
-/// An error answer; its message is filled in by [`localize_errors`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+/// A Fluent key with its arguments.
+pub type Line = (&'static str, Vec<(&'static str, String)>);
+
+/// An error answer; its message is filled in by [`localize_errors`]: the
+/// code's message, then each detail line (e.g. what a group lacks).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{code}")]
 pub struct ApiError {
     pub code: ErrorCode,
+    pub details: Vec<Line>,
 }
 
 impl ApiError {
     pub fn new(code: ErrorCode) -> Self {
-        ApiError { code }
+        ApiError {
+            code,
+            details: vec![],
+        }
+    }
+
+    pub fn with_details(code: ErrorCode, details: Vec<Line>) -> Self {
+        ApiError { code, details }
     }
 }
 
 impl From<ErrorCode> for ApiError {
     fn from(code: ErrorCode) -> Self {
-        ApiError { code }
+        ApiError::new(code)
     }
 }
+
+/// The detail lines of an error answer, for [`localize_errors`].
+#[derive(Debug, Clone)]
+struct Details(Vec<Line>);
 
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
@@ -53,6 +69,7 @@ impl IntoResponse for ApiError {
             .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let mut res = status.into_response();
         res.extensions_mut().insert(self.code);
+        res.extensions_mut().insert(Details(self.details));
         res
     }
 }
@@ -99,7 +116,20 @@ pub async fn localize_errors(
         .get::<ErrorCode>()
         .copied()
         .unwrap_or_else(|| code_for_status(status));
-    let message = catalog.message(locale, code.message_key());
+    let mut message = catalog.message(locale, code.message_key());
+    for (key, args) in res
+        .extensions()
+        .get::<Details>()
+        .map(|d| d.0.as_slice())
+        .unwrap_or_default()
+    {
+        let mut fluent = fieldesk_core::i18n::FluentArgs::new();
+        for (name, value) in args {
+            fluent.set(*name, value.clone());
+        }
+        message.push(' ');
+        message.push_str(&catalog.message_args(locale, key, Some(&fluent)));
+    }
     let mut out = (status, Json(ErrorBody { code, message })).into_response();
     if let Some(allow) = res.headers().get(axum::http::header::ALLOW) {
         out.headers_mut()

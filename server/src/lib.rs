@@ -10,6 +10,7 @@ pub mod auth;
 pub mod chat;
 pub mod clock;
 pub mod demo;
+pub mod dispatch;
 pub mod error;
 pub mod hub;
 pub mod portal;

@@ -2,6 +2,7 @@
 
 mod auth;
 mod chat;
+mod dispatch;
 mod divisions;
 mod groups;
 mod health;
@@ -60,6 +61,23 @@ use crate::{portal, visitor_ws, ws};
         work_orders::list,
         work_orders::get_one,
         work_orders::dispatch,
+        work_orders::update,
+        work_orders::auto_dispatch,
+        work_orders::set_target,
+        work_orders::crew,
+        dispatch::get_settings,
+        dispatch::put_settings,
+        dispatch::providers,
+        dispatch::create_provider,
+        dispatch::update_provider,
+        dispatch::profiles,
+        dispatch::put_profile,
+        dispatch::regions,
+        dispatch::save_region,
+        dispatch::rules,
+        dispatch::create_rule,
+        dispatch::update_rule,
+        dispatch::delete_rule,
         templates::device_fields,
         templates::set_device_fields,
         templates::list,
@@ -141,8 +159,40 @@ pub fn router(state: AppState) -> Router {
             "/work-orders",
             get(work_orders::list).post(work_orders::create),
         )
-        .route("/work-orders/{id}", get(work_orders::get_one))
+        .route(
+            "/work-orders/{id}",
+            get(work_orders::get_one).put(work_orders::update),
+        )
         .route("/work-orders/{id}/dispatch", post(work_orders::dispatch))
+        .route(
+            "/work-orders/{id}/auto-dispatch",
+            post(work_orders::auto_dispatch),
+        )
+        .route("/work-orders/{id}/target", post(work_orders::set_target))
+        .route("/work-orders/{id}/crew", post(work_orders::crew))
+        .route(
+            "/dispatch/settings",
+            get(dispatch::get_settings).put(dispatch::put_settings),
+        )
+        .route(
+            "/dispatch/providers",
+            get(dispatch::providers).post(dispatch::create_provider),
+        )
+        .route("/dispatch/providers/{id}", put(dispatch::update_provider))
+        .route("/dispatch/profiles", get(dispatch::profiles))
+        .route("/dispatch/profiles/{kind}/{id}", put(dispatch::put_profile))
+        .route(
+            "/dispatch/regions",
+            get(dispatch::regions).post(dispatch::save_region),
+        )
+        .route(
+            "/dispatch/rules",
+            get(dispatch::rules).post(dispatch::create_rule),
+        )
+        .route(
+            "/dispatch/rules/{id}",
+            put(dispatch::update_rule).delete(dispatch::delete_rule),
+        )
         .route(
             "/device-fields",
             get(templates::device_fields).put(templates::set_device_fields),

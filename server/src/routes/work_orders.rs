@@ -5,9 +5,13 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use fieldesk_core::api::ErrorBody;
+use fieldesk_core::dispatch::TargetKind;
 use fieldesk_core::event::ServerEvent;
 use fieldesk_core::sync::{Envelope, Operation, Outcome, RejectReason};
-use fieldesk_core::work_order::{DispatchBody, WorkOrderAction, WorkOrderInput, WorkOrderView};
+use fieldesk_core::work_order::{
+    CrewBody, DispatchBody, TargetBody, WorkOrderAction, WorkOrderChange, WorkOrderInput,
+    WorkOrderView,
+};
 use fieldesk_core::{ErrorCode, Role};
 
 use crate::auth::Caller;
@@ -16,17 +20,61 @@ use crate::hub::{Audience, Envelope as HubEnvelope};
 use crate::state::AppState;
 use crate::store::field::Pusher;
 
-fn dispatcher(role: Role) -> bool {
-    matches!(role, Role::Admin | Role::Supervisor)
-}
+use crate::routes::dispatch::dispatcher;
 
-/// Who sees which work orders: dispatchers all, engineers their own.
+/// Who syncs which work orders: dispatchers all, engineers their own.
 pub fn scope(caller: &Caller) -> Result<Option<i64>, ApiError> {
     match caller.user.role {
         Role::Admin | Role::Supervisor => Ok(None),
         Role::Engineer => Ok(Some(caller.user.id)),
-        Role::Agent => Err(ApiError::new(ErrorCode::Forbidden)),
+        Role::Agent | Role::ProviderAdmin => Err(ApiError::new(ErrorCode::Forbidden)),
     }
+}
+
+/// The work orders the caller may see: `scope`'s, or for a provider admin
+/// those dispatched to their providers.
+async fn visible(state: &AppState, caller: &Caller) -> Result<Vec<WorkOrderView>, ApiError> {
+    let tenant_id = caller.tenant_id();
+    if caller.user.role == Role::ProviderAdmin {
+        let providers = state.store.providers_of(tenant_id, caller.user.id).await?;
+        let mut out = vec![];
+        for id in state.store.provider_orders(tenant_id, providers).await? {
+            out.extend(state.store.work_order(tenant_id, id).await?);
+        }
+        return Ok(out);
+    }
+    Ok(state.store.work_orders(tenant_id, scope(caller)?).await?)
+}
+
+/// One order if the caller may see it (else not found).
+async fn visible_one(
+    state: &AppState,
+    caller: &Caller,
+    id: i64,
+) -> Result<WorkOrderView, ApiError> {
+    let tenant_id = caller.tenant_id();
+    let view = state
+        .store
+        .work_order(tenant_id, id)
+        .await?
+        .ok_or(ApiError::new(ErrorCode::NotFound))?;
+    let allowed = match caller.user.role {
+        Role::Admin | Role::Supervisor => true,
+        Role::Engineer => view.assignees.contains(&caller.user.id),
+        Role::ProviderAdmin => match &view.target {
+            Some(t) if t.kind == TargetKind::ServiceProvider => state
+                .store
+                .providers_of(tenant_id, caller.user.id)
+                .await?
+                .contains(&t.id),
+            _ => false,
+        },
+        Role::Agent => return Err(ApiError::new(ErrorCode::Forbidden)),
+    };
+    if !allowed {
+        return Err(ApiError::new(ErrorCode::NotFound));
+    }
+    Ok(view)
 }
 
 /// Tells the work order's engineers that there are changes to pull.
@@ -68,11 +116,176 @@ pub async fn create(
         Some(_) => {}
         None => input.division = divisions.resolve(&input.address),
     }
-    let view = state
-        .store
-        .create_work_order(caller.tenant_id(), input)
-        .await?;
+    let tenant_id = caller.tenant_id();
+    let view = state.store.create_work_order(tenant_id, input).await?;
+    crate::dispatch::auto(&state, tenant_id, view.id).await?;
+    let view = visible_one(&state, &caller, view.id).await?;
     Ok((StatusCode::CREATED, Json(view)))
+}
+
+/// Changes an order's customer, address, type, product category or
+/// priority; a change that matters to dispatch runs it again (while
+/// nobody has started the order).
+#[utoipa::path(put, path = "/api/work-orders/{id}", tag = "work orders", security(("bearer" = [])),
+    params(("id" = i64, Path)), request_body = WorkOrderChange,
+    responses((status = 200, body = WorkOrderView), (status = 400, body = ErrorBody),
+        (status = 404, body = ErrorBody)))]
+pub async fn update(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    Json(change): Json<WorkOrderChange>,
+) -> Result<Json<WorkOrderView>, ApiError> {
+    caller.require(dispatcher)?;
+    let tenant_id = caller.tenant_id();
+    let before = visible_one(&state, &caller, id).await?;
+    let mut after = before.clone();
+    let text = |value: Option<String>, max: usize, current: &mut String, blank_ok: bool| {
+        if let Some(v) = value {
+            let v = v.trim().to_owned();
+            if (!blank_ok && v.is_empty()) || v.chars().count() > max {
+                return Err(ApiError::new(ErrorCode::BadRequest));
+            }
+            *current = v;
+        }
+        Ok(())
+    };
+    text(change.customer, 200, &mut after.customer, false)?;
+    text(change.order_type, 64, &mut after.order_type, false)?;
+    text(
+        change.product_category,
+        64,
+        &mut after.product_category,
+        true,
+    )?;
+    let divisions = crate::routes::divisions::table();
+    if let Some(address) = change.address {
+        text(Some(address), 500, &mut after.address, false)?;
+        after.division = divisions.resolve(&after.address);
+        after.point = None;
+    }
+    if let Some(code) = change.division {
+        divisions
+            .get(code)
+            .ok_or(ApiError::new(ErrorCode::BadRequest))?;
+        after.division = Some(code);
+    }
+    if let Some((lon, lat)) = change.point {
+        if !(lon.is_finite() && lat.is_finite() && lon.abs() <= 180.0 && lat.abs() <= 90.0) {
+            return Err(ApiError::new(ErrorCode::BadRequest));
+        }
+        after.point = Some((lon, lat));
+    }
+    if let Some(priority) = change.priority {
+        after.priority = priority;
+    }
+    if after == before {
+        return Ok(Json(before));
+    }
+    state
+        .store
+        .update_work_order(tenant_id, after.clone())
+        .await?;
+    let redispatch = crate::dispatch::facts(&after) != crate::dispatch::facts(&before)
+        && crate::dispatch::dispatchable(after.status);
+    if redispatch {
+        crate::dispatch::auto(&state, tenant_id, id).await?;
+    }
+    notify(&state, tenant_id, id).await;
+    Ok(Json(visible_one(&state, &caller, id).await?))
+}
+
+/// Runs auto-dispatch again now (orders nobody has started).
+#[utoipa::path(post, path = "/api/work-orders/{id}/auto-dispatch", tag = "work orders",
+    security(("bearer" = [])), params(("id" = i64, Path)),
+    responses((status = 200, body = WorkOrderView), (status = 409, body = ErrorBody)))]
+pub async fn auto_dispatch(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> Result<Json<WorkOrderView>, ApiError> {
+    caller.require(dispatcher)?;
+    crate::dispatch::auto(&state, caller.tenant_id(), id).await?;
+    Ok(Json(visible_one(&state, &caller, id).await?))
+}
+
+/// Dispatches by hand to a group or provider; one that fails the skill
+/// check is refused with a localized list of what it lacks (422).
+#[utoipa::path(post, path = "/api/work-orders/{id}/target", tag = "work orders",
+    security(("bearer" = [])), params(("id" = i64, Path)), request_body = TargetBody,
+    responses((status = 200, body = WorkOrderView), (status = 422, body = ErrorBody),
+        (status = 409, body = ErrorBody)))]
+pub async fn set_target(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    Json(body): Json<TargetBody>,
+) -> Result<Json<WorkOrderView>, ApiError> {
+    caller.require(dispatcher)?;
+    crate::dispatch::manual(
+        &state,
+        caller.tenant_id(),
+        id,
+        caller.user.id,
+        body.kind,
+        body.id,
+    )
+    .await?;
+    Ok(Json(visible_one(&state, &caller, id).await?))
+}
+
+/// The provider's admin names the lead engineer and (when the dispatch
+/// settings allow) collaborating engineers, all of that provider. Only
+/// the lead changes the status; everyone runs steps and writes notes.
+#[utoipa::path(post, path = "/api/work-orders/{id}/crew", tag = "work orders",
+    security(("bearer" = [])), params(("id" = i64, Path)), request_body = CrewBody,
+    responses((status = 200, body = WorkOrderView), (status = 400, body = ErrorBody),
+        (status = 409, body = ErrorBody)))]
+pub async fn crew(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    Json(body): Json<CrewBody>,
+) -> Result<Json<WorkOrderView>, ApiError> {
+    caller.require(|r| dispatcher(r) || r == Role::ProviderAdmin)?;
+    let tenant_id = caller.tenant_id();
+    let view = visible_one(&state, &caller, id).await?;
+    let provider = match &view.target {
+        Some(t) if t.kind == TargetKind::ServiceProvider => t.id,
+        _ => return Err(ApiError::new(ErrorCode::IllegalTransition)),
+    };
+    if !crate::dispatch::dispatchable(view.status) {
+        return Err(ApiError::new(ErrorCode::IllegalTransition));
+    }
+    let settings = state.store.dispatch_settings(tenant_id).await?;
+    if !body.collaborators.is_empty() && !settings.provider_collaborators {
+        return Err(ApiError::new(ErrorCode::CollaboratorsOff));
+    }
+    let mut crew = vec![body.lead];
+    for c in &body.collaborators {
+        if !crew.contains(c) {
+            crew.push(*c);
+        }
+    }
+    let members = state
+        .store
+        .providers(tenant_id)
+        .await?
+        .into_iter()
+        .find(|p| p.id == provider)
+        .map(|p| p.member_ids)
+        .unwrap_or_default();
+    let users = state.store.users(tenant_id).await?;
+    let all_engineers_of_provider = crew.len() <= 20
+        && crew.iter().all(|e| {
+            members.contains(e) && users.iter().any(|u| u.id == *e && u.role == Role::Engineer)
+        });
+    if !all_engineers_of_provider {
+        return Err(ApiError::new(ErrorCode::BadRequest));
+    }
+    crate::dispatch::assign(&state, tenant_id, &view, &crew, Some(body.lead)).await?;
+    crate::dispatch::announce(&state, tenant_id, id).await?;
+    Ok(Json(visible_one(&state, &caller, id).await?))
 }
 
 /// The caller's work orders (dispatchers: all of the tenant's).
@@ -82,10 +295,7 @@ pub async fn list(
     State(state): State<AppState>,
     caller: Caller,
 ) -> Result<Json<Vec<WorkOrderView>>, ApiError> {
-    let scope = scope(&caller)?;
-    Ok(Json(
-        state.store.work_orders(caller.tenant_id(), scope).await?,
-    ))
+    Ok(Json(visible(&state, &caller).await?))
 }
 
 /// One work order with its devices, step results and replaced values.
@@ -97,14 +307,7 @@ pub async fn get_one(
     caller: Caller,
     Path(id): Path<i64>,
 ) -> Result<Json<WorkOrderView>, ApiError> {
-    let scope = scope(&caller)?;
-    let view = state
-        .store
-        .work_order(caller.tenant_id(), id)
-        .await?
-        .filter(|v| scope.is_none_or(|me| v.assignees.contains(&me)))
-        .ok_or(ApiError::new(ErrorCode::NotFound))?;
-    Ok(Json(view))
+    Ok(Json(visible_one(&state, &caller, id).await?))
 }
 
 /// Dispatches: assign engineers (the first leads), close, reopen, cancel.
@@ -159,7 +362,7 @@ pub async fn dispatch(
     if body.action == WorkOrderAction::Assign {
         state
             .store
-            .set_assignees(tenant_id, id, &body.engineers)
+            .set_assignees(tenant_id, id, &body.engineers, None)
             .await?;
     }
     notify(&state, tenant_id, id).await;

@@ -32,7 +32,17 @@ pub trait FieldStore: Send + Sync + 'static {
         tenant_id: i64,
         assignee: Option<i64>,
     ) -> StoreResult<Vec<WorkOrderView>>;
-    async fn set_assignees(&self, tenant_id: i64, id: i64, engineers: &[i64]) -> StoreResult<()>;
+    /// Replaces the engineers; with a `lead`, the others collaborate.
+    /// Writes a changed order's customer, address (division, point), type,
+    /// product category and priority.
+    async fn update_work_order(&self, tenant_id: i64, view: WorkOrderView) -> StoreResult<()>;
+    async fn set_assignees(
+        &self,
+        tenant_id: i64,
+        id: i64,
+        engineers: &[i64],
+        lead: Option<i64>,
+    ) -> StoreResult<()>;
     /// Applies `envelope` once: a known op id answers its first outcome.
     async fn apply_op(
         &self,

@@ -3,6 +3,7 @@
 //! Every method that reads or writes tenant data takes the tenant id.
 
 pub mod chat;
+pub mod dispatch;
 pub mod field;
 pub mod sqlite;
 
@@ -66,7 +67,9 @@ pub struct Session {
 }
 
 #[async_trait]
-pub trait Store: chat::ChatStore + field::FieldStore + Send + Sync + 'static {
+pub trait Store:
+    chat::ChatStore + field::FieldStore + dispatch::DispatchStore + Send + Sync + 'static
+{
     async fn create_tenant(
         &self,
         slug: &str,

@@ -4,6 +4,7 @@
 mod api;
 mod chat;
 mod cli;
+mod dispatch;
 mod field;
 mod ws;
 

@@ -18,8 +18,8 @@ use base64::Engine as _;
 use fieldesk_core::ErrorCode;
 use fieldesk_core::offline::{LocalWorkOrder, ScanMatch, apply_local, overlay};
 use fieldesk_core::standard_operation::{MAX_PHOTO_BYTES, photo_type};
-use fieldesk_core::sync::{Envelope, Operation};
-use fieldesk_core::work_order::WorkOrderView;
+use fieldesk_core::sync::{Envelope, Operation, RejectReason};
+use fieldesk_core::work_order::{Actor, WorkOrderView};
 use fieldesk_scan::ScanError;
 use sha2::{Digest, Sha256};
 
@@ -101,6 +101,12 @@ fn act_then(
         *base_seq = server.seen(*device, *step);
     }
     let mut check = overlay(server.clone(), &notes, &unconfirmed).order;
+    let collaborating = check.actor(user) == Actor::Collaborator;
+    if collaborating && matches!(op, Operation::Transition { .. }) {
+        // Only the lead changes the status (the server says the same).
+        let reason = RejectReason::NotAllowed;
+        return Err(AppError::new(reason.error_code(), format!("{reason:?}")));
+    }
     apply_local(&mut check, &op)
         .map_err(|reason| AppError::new(reason.error_code(), format!("{reason:?}")))?;
     keep()?;

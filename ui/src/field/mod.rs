@@ -28,6 +28,8 @@ pub struct FieldDesk {
     pub sync: RwSignal<SyncState>,
     pub error: RwSignal<Option<ErrorCode>>,
     pub i18n: I18n,
+    /// The signed-in engineer (a collaborator sees no status actions).
+    pub me: i64,
 }
 
 impl FieldDesk {
@@ -84,8 +86,9 @@ fn clock(at: i64) -> String {
 }
 
 #[component]
-pub fn FieldDeskView() -> impl IntoView {
+pub fn FieldDeskView(me: i64) -> impl IntoView {
     let desk = FieldDesk {
+        me,
         orders: RwSignal::new(vec![]),
         selected: RwSignal::new(None),
         device: RwSignal::new(None),

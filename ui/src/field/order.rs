@@ -110,8 +110,11 @@ fn OrderDetail(id: i64, desk: FieldDesk) -> impl IntoView {
     };
     let status = move || current.with(|o| o.as_ref().map(|o| o.order.status));
     let actions = move || {
-        status()
-            .map(engineer_actions)
+        current
+            .with(|o| {
+                o.as_ref()
+                    .map(|o| engineer_actions(o.order.status, o.order.actor(desk.me)))
+            })
             .unwrap_or_default()
             .into_iter()
             .map(|action| {

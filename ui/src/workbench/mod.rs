@@ -90,7 +90,7 @@ pub fn Workbench(screen: RwSignal<Screen>, me: Me) -> impl IntoView {
                     "groups" => view! { <GroupsPanel /> }.into_any(),
                     "field" => view! { <FieldAdminPanel /> }.into_any(),
                     _ if serves_chat => view! { <ChatDesk me=me_id role=role /> }.into_any(),
-                    _ if role == Role::Engineer => view! { <FieldDeskView /> }.into_any(),
+                    _ if role == Role::Engineer => view! { <FieldDeskView me=me_id /> }.into_any(),
                     _ => ().into_any(),
                 }}
                 <section class="panel welcome" class:compact=serves_chat || role == Role::Engineer>

@@ -8,13 +8,15 @@ use fieldesk_core::handoff::HandoffState;
 use fieldesk_core::knowledge::{Article, ArticleInput, index_text};
 use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
 
-use super::{SqliteStore, conflict_names};
+use super::SqliteStore;
+use super::dispatch::{load_teams, save_team};
 use crate::clock::now;
 use crate::store::chat::{
     ChatSettings, ChatStore, Conversation, ConversationFilter, ConversationPatch, ConversationRow,
     NewMessage, Visitor,
 };
 use crate::store::{StoreError, StoreResult};
+use fieldesk_core::dispatch::TargetKind;
 
 const CONVERSATION_COLUMNS: &str = "c.id, c.tenant_id, c.visitor_id, v.name, c.state, c.agent_id,
     c.locale, c.queued_at, c.follow_up, c.contact_name, c.contact, c.visitor_read_up_to,
@@ -224,41 +226,6 @@ fn conversation_rows(
 }
 
 /// The tenant's groups (or one), by name, with their members.
-fn load_groups(
-    conn: &Connection,
-    tenant_id: i64,
-    only: Option<i64>,
-) -> StoreResult<Vec<ServiceGroup>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT g.id, g.name, m.user_id FROM service_groups g
-         LEFT JOIN service_group_members m ON m.group_id = g.id
-         WHERE g.tenant_id = ?1 AND (?2 IS NULL OR g.id = ?2)
-         ORDER BY g.name, g.id, m.user_id",
-    )?;
-    let rows = stmt.query_map(params![tenant_id, only], |r| {
-        Ok((
-            r.get::<_, i64>(0)?,
-            r.get::<_, String>(1)?,
-            r.get::<_, Option<i64>>(2)?,
-        ))
-    })?;
-    let mut groups: Vec<ServiceGroup> = Vec::new();
-    for row in rows {
-        let (id, name, member) = row?;
-        if groups.last().is_none_or(|g| g.id != id) {
-            groups.push(ServiceGroup {
-                id,
-                name,
-                member_ids: vec![],
-            });
-        }
-        if let (Some(member), Some(group)) = (member, groups.last_mut()) {
-            group.member_ids.push(member);
-        }
-    }
-    Ok(groups)
-}
-
 fn index_article(tx: &Transaction<'_>, id: i64, input: &ArticleInput) -> StoreResult<()> {
     tx.execute("DELETE FROM knowledge_fts WHERE rowid = ?1", [id])?;
     tx.execute(
@@ -691,7 +658,7 @@ impl ChatStore for SqliteStore {
     }
 
     async fn groups(&self, tenant_id: i64) -> StoreResult<Vec<ServiceGroup>> {
-        self.read(move |conn| load_groups(conn, tenant_id, None))
+        self.read(move |conn| load_teams(conn, TargetKind::ServiceGroup, tenant_id, None))
             .await
     }
 
@@ -703,42 +670,7 @@ impl ChatStore for SqliteStore {
     ) -> StoreResult<ServiceGroup> {
         self.write(move |conn| {
             let tx = conn.transaction()?;
-            let name = input.name.clone();
-            let id = match id {
-                Some(id) => {
-                    let changed = tx
-                        .execute(
-                            "UPDATE service_groups SET name = ?3 WHERE tenant_id = ?1 AND id = ?2",
-                            params![tenant_id, id, input.name],
-                        )
-                        .map_err(conflict_names(|| format!("group {name}")))?;
-                    if changed == 0 {
-                        return Err(StoreError::NotFound(format!("group {id}")));
-                    }
-                    tx.execute(
-                        "DELETE FROM service_group_members WHERE group_id = ?1",
-                        [id],
-                    )?;
-                    id
-                }
-                None => {
-                    tx.execute(
-                        "INSERT INTO service_groups (tenant_id, name) VALUES (?1, ?2)",
-                        params![tenant_id, input.name],
-                    )
-                    .map_err(conflict_names(|| format!("group {name}")))?;
-                    tx.last_insert_rowid()
-                }
-            };
-            for member in &input.member_ids {
-                tx.execute(
-                    "INSERT INTO service_group_members (group_id, user_id) VALUES (?1, ?2)",
-                    params![id, member],
-                )?;
-            }
-            let group = load_groups(&tx, tenant_id, Some(id))?
-                .pop()
-                .ok_or_else(|| StoreError::NotFound(format!("group {id}")))?;
+            let group = save_team(&tx, TargetKind::ServiceGroup, tenant_id, id, &input)?;
             tx.commit()?;
             Ok(group)
         })

@@ -104,6 +104,29 @@ fn load(conn: &Connection, tenant_id: i64, id: i64) -> StoreResult<Option<WorkOr
          ORDER BY id",
     )?;
     let replaced = step_values(&mut stmt, id)?;
+    let (product_category, lead, target, dispatch) = conn
+        .query_row(
+            "SELECT product_category, lead_id, target_kind, target_id, dispatch FROM work_orders
+         WHERE id = ?1",
+            [id],
+            |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, Option<i64>>(1)?,
+                    r.get::<_, Option<String>>(2)?,
+                    r.get::<_, Option<i64>>(3)?,
+                    r.get::<_, Option<String>>(4)?,
+                ))
+            },
+        )
+        .map(|(category, lead, kind, target, dispatch)| {
+            (category, lead, kind.zip(target), dispatch)
+        })?;
+    let target = match target {
+        Some((kind, target)) => super::dispatch::target(conn, tenant_id, parse(kind)?, target)?,
+        None => None,
+    };
+    let dispatch = dispatch.map(|d| from_json(&d)).transpose()?;
     Ok(Some(WorkOrderView {
         id,
         number,
@@ -121,6 +144,10 @@ fn load(conn: &Connection, tenant_id: i64, id: i64) -> StoreResult<Option<WorkOr
         steps,
         replaced,
         updated_at,
+        product_category,
+        lead,
+        target,
+        dispatch,
     }))
 }
 
@@ -243,8 +270,9 @@ impl FieldStore for SqliteStore {
             }
             tx.execute(
                 "INSERT INTO work_orders (tenant_id, number, customer, contact, address, order_type,
-                    priority, status, created_at, updated_at, template_id, division, lon, lat)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?10, ?11, ?12, ?13)",
+                    priority, status, created_at, updated_at, template_id, division, lon, lat,
+                    product_category)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?10, ?11, ?12, ?13, ?14)",
                 params![
                     tenant_id,
                     number,
@@ -258,7 +286,8 @@ impl FieldStore for SqliteStore {
                     input.template_id,
                     input.division,
                     input.point.map(|p| p.0),
-                    input.point.map(|p| p.1)
+                    input.point.map(|p| p.1),
+                    input.product_category.trim()
                 ],
             )
             .map_err(conflict_names(|| format!("work order {number}")))?;
@@ -294,11 +323,50 @@ impl FieldStore for SqliteStore {
         .await
     }
 
-    async fn set_assignees(&self, tenant_id: i64, id: i64, engineers: &[i64]) -> StoreResult<()> {
+    async fn update_work_order(&self, tenant_id: i64, view: WorkOrderView) -> StoreResult<()> {
+        self.write(move |conn| {
+            let changed = conn.execute(
+                "UPDATE work_orders SET customer = ?3, address = ?4, division = ?5, lon = ?6,
+                    lat = ?7, order_type = ?8, product_category = ?9, priority = ?10,
+                    updated_at = ?11
+                 WHERE tenant_id = ?1 AND id = ?2",
+                params![
+                    tenant_id,
+                    view.id,
+                    view.customer,
+                    view.address,
+                    view.division,
+                    view.point.map(|p| p.0),
+                    view.point.map(|p| p.1),
+                    view.order_type,
+                    view.product_category,
+                    name(&view.priority),
+                    now()
+                ],
+            )?;
+            if changed == 0 {
+                return Err(StoreError::NotFound(format!("work order {}", view.id)));
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    async fn set_assignees(
+        &self,
+        tenant_id: i64,
+        id: i64,
+        engineers: &[i64],
+        lead: Option<i64>,
+    ) -> StoreResult<()> {
         let engineers = engineers.to_vec();
         self.write(move |conn| {
             let tx = conn.transaction()?;
-            if load(&tx, tenant_id, id)?.is_none() {
+            let found = tx.execute(
+                "UPDATE work_orders SET lead_id = ?3 WHERE tenant_id = ?1 AND id = ?2",
+                params![tenant_id, id, lead],
+            )?;
+            if found == 0 {
                 return Err(StoreError::NotFound(format!("work order {id}")));
             }
             tx.execute("DELETE FROM work_order_assignees WHERE work_order_id = ?1", [id])?;
@@ -333,14 +401,15 @@ impl FieldStore for SqliteStore {
                 return from_json(&outcome);
             }
             let work_order = envelope.op.work_order();
-            let status: Option<String> = tx
+            let row: Option<(String, Option<i64>)> = tx
                 .query_row(
-                    "SELECT status FROM work_orders WHERE tenant_id = ?1 AND id = ?2",
+                    "SELECT status, lead_id FROM work_orders WHERE tenant_id = ?1 AND id = ?2",
                     params![tenant_id, work_order],
-                    |r| r.get(0),
+                    |r| Ok((r.get(0)?, r.get(1)?)),
                 )
                 .optional()?;
-            let status = status.map(parse::<WorkOrderStatus>).transpose()?;
+            let lead = row.as_ref().and_then(|r| r.1);
+            let status = row.map(|r| parse::<WorkOrderStatus>(r.0)).transpose()?;
             let assigned: bool = tx.query_row(
                 "SELECT EXISTS (SELECT 1 FROM work_order_assignees WHERE work_order_id = ?1 AND user_id = ?2)",
                 params![work_order, pusher.user_id],
@@ -348,6 +417,8 @@ impl FieldStore for SqliteStore {
             )?;
             let actor = if pusher.dispatcher {
                 Actor::Dispatcher
+            } else if assigned && lead.is_some_and(|l| l != pusher.user_id) {
+                Actor::Collaborator
             } else if assigned {
                 Actor::AssignedEngineer
             } else {

@@ -2,6 +2,7 @@
 //! used from async code through [`SqliteStore::run`] on the blocking pool.
 
 mod chat;
+mod dispatch;
 mod field;
 
 use std::path::Path;
@@ -26,6 +27,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("0007_change_index.sql"),
     include_str!("0008_photos.sql"),
     include_str!("0009_divisions.sql"),
+    include_str!("0010_dispatch.sql"),
 ];
 const READERS: usize = 4;
 
@@ -74,13 +76,26 @@ fn migrate(conn: &mut Connection) -> StoreResult<()> {
             MIGRATIONS.len()
         )));
     }
+    // A migration may rebuild a table others refer to (SQLite's way to
+    // change a constraint): references are checked before each commit.
+    conn.pragma_update(None, "foreign_keys", "OFF")?;
     for (i, sql) in MIGRATIONS.iter().enumerate().skip(applied) {
         let tx = conn.transaction()?;
         tx.execute_batch(sql)?;
+        let broken: Option<String> = tx
+            .query_row("PRAGMA foreign_key_check", [], |r| r.get(0))
+            .optional()?;
+        if let Some(table) = broken {
+            return Err(StoreError::Database(format!(
+                "migration {} leaves broken references in {table}",
+                i + 1
+            )));
+        }
         tx.pragma_update(None, "user_version", i as i64 + 1)?;
         tx.commit()?;
         tracing::info!(version = i + 1, "applied migration");
     }
+    conn.pragma_update(None, "foreign_keys", "ON")?;
     Ok(())
 }
 

@@ -1,0 +1,261 @@
+//! Dispatch (派单) at the server's edge: reads the tenant's rules and
+//! targets, asks `core::dispatch` for a decision, stores it with its
+//! explanation, and carries it out — a group's engineers are assigned
+//! (through the sync log, so their apps pull the order), a provider's
+//! admins are told; a provider admin then names a lead and collaborators.
+
+use fieldesk_core::business_hours::LocalDate;
+use fieldesk_core::dispatch::{
+    Candidate, Decision, OrderFacts, TargetKind, dispatch as decide, missing_for,
+};
+use fieldesk_core::event::ServerEvent;
+use fieldesk_core::region::ServiceAddress;
+use fieldesk_core::sync::{Envelope, Operation, Outcome, RejectReason};
+use fieldesk_core::work_order::{DispatchRecord, WorkOrderAction, WorkOrderStatus, WorkOrderView};
+use fieldesk_core::{ErrorCode, Role};
+
+use crate::clock::now;
+use crate::error::ApiError;
+use crate::hub::{Audience, Envelope as HubEnvelope};
+use crate::state::AppState;
+use crate::store::field::Pusher;
+
+/// Only orders nobody has started can be (re)dispatched.
+pub fn dispatchable(status: WorkOrderStatus) -> bool {
+    matches!(
+        status,
+        WorkOrderStatus::New | WorkOrderStatus::Assigned | WorkOrderStatus::Accepted
+    )
+}
+
+/// What the rules' scopes test, from a work order.
+pub fn facts(view: &WorkOrderView) -> OrderFacts {
+    OrderFacts {
+        order_type: view.order_type.clone(),
+        product_category: view.product_category.clone(),
+        priority: serde_json::to_value(view.priority)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_default(),
+        customer: view.customer.clone(),
+        address: ServiceAddress {
+            division: view.division,
+            point: view.point,
+        },
+    }
+}
+
+/// Today in the tenant's zone (its business hours' offset; else UTC+8).
+async fn today(state: &AppState, tenant_id: i64) -> Result<LocalDate, ApiError> {
+    let offset = state
+        .store
+        .chat_settings(tenant_id)
+        .await?
+        .business_hours
+        .map_or(480, |h| h.utc_offset_minutes);
+    Ok(LocalDate::at(now(), offset))
+}
+
+async fn order(state: &AppState, tenant_id: i64, id: i64) -> Result<WorkOrderView, ApiError> {
+    state
+        .store
+        .work_order(tenant_id, id)
+        .await?
+        .ok_or(ApiError::new(ErrorCode::NotFound))
+}
+
+/// Runs the auto-dispatch rules for an order and carries out the
+/// decision. An order no rule covers, or with no eligible target, keeps
+/// its current assignment; the decision says why.
+pub async fn auto(state: &AppState, tenant_id: i64, id: i64) -> Result<Decision, ApiError> {
+    let view = order(state, tenant_id, id).await?;
+    if !dispatchable(view.status) {
+        return Err(ApiError::new(ErrorCode::IllegalTransition));
+    }
+    let inputs = state.store.dispatch_inputs(tenant_id).await?;
+    let decision = decide(
+        &facts(&view),
+        &inputs.auto_rules,
+        &inputs.skill_rules,
+        &inputs.settings.catalog,
+        &inputs.candidates,
+        today(state, tenant_id).await?,
+        inputs.last_chosen,
+    );
+    let record = DispatchRecord {
+        at: now(),
+        by: None,
+        decision: decision.clone(),
+    };
+    carry_out(state, tenant_id, &view, record).await?;
+    Ok(decision)
+}
+
+/// A supervisor's choice of group or provider: refused with what is
+/// missing when the target fails the skill check.
+pub async fn manual(
+    state: &AppState,
+    tenant_id: i64,
+    id: i64,
+    by: i64,
+    kind: TargetKind,
+    target: i64,
+) -> Result<(), ApiError> {
+    let view = order(state, tenant_id, id).await?;
+    if !dispatchable(view.status) {
+        return Err(ApiError::new(ErrorCode::IllegalTransition));
+    }
+    let inputs = state.store.dispatch_inputs(tenant_id).await?;
+    let candidate: &Candidate = inputs
+        .candidates
+        .iter()
+        .find(|c| c.kind == kind && c.id == target)
+        .ok_or(ApiError::new(ErrorCode::NotFound))?;
+    let catalog = &inputs.settings.catalog;
+    let missing = missing_for(
+        candidate,
+        &facts(&view),
+        &inputs.skill_rules,
+        catalog,
+        today(state, tenant_id).await?,
+    );
+    if !missing.is_empty() {
+        return Err(ApiError::with_details(
+            ErrorCode::MissingSkills,
+            missing.iter().map(|m| m.message(catalog)).collect(),
+        ));
+    }
+    let record = DispatchRecord {
+        at: now(),
+        by: Some(by),
+        decision: Decision {
+            chosen: Some((kind, target)),
+            unassigned_because: None,
+            rules: vec![],
+        },
+    };
+    carry_out(state, tenant_id, &view, record).await
+}
+
+/// Stores the decision; a group's engineers get the order, a provider's
+/// admins are told (the order waits for them to name a crew).
+async fn carry_out(
+    state: &AppState,
+    tenant_id: i64,
+    view: &WorkOrderView,
+    record: DispatchRecord,
+) -> Result<(), ApiError> {
+    let chosen = record.decision.chosen;
+    state.store.set_dispatch(tenant_id, view.id, record).await?;
+    match chosen {
+        Some((TargetKind::ServiceGroup, group)) => {
+            let users = state.store.users(tenant_id).await?;
+            let members = state
+                .store
+                .groups(tenant_id)
+                .await?
+                .into_iter()
+                .find(|g| g.id == group)
+                .map(|g| g.member_ids)
+                .unwrap_or_default();
+            let engineers: Vec<i64> = members
+                .into_iter()
+                .filter(|m| users.iter().any(|u| u.id == *m && u.role == Role::Engineer))
+                .collect();
+            assign(state, tenant_id, view, &engineers, None).await?;
+        }
+        Some((TargetKind::ServiceProvider, _)) => {
+            // The provider's admin names the crew; until then nobody has it.
+            assign(state, tenant_id, view, &[], None).await?;
+        }
+        None => {}
+    }
+    announce(state, tenant_id, view.id).await
+}
+
+/// Gives the order to `engineers` (none: back to new), logging the
+/// status change in the sync log; old and new assignees are told to pull.
+pub async fn assign(
+    state: &AppState,
+    tenant_id: i64,
+    view: &WorkOrderView,
+    engineers: &[i64],
+    lead: Option<i64>,
+) -> Result<(), ApiError> {
+    let action = if engineers.is_empty() {
+        (view.status != WorkOrderStatus::New).then_some(WorkOrderAction::Decline)
+    } else {
+        Some(WorkOrderAction::Assign)
+    };
+    if let Some(action) = action {
+        let (_, hash) = crate::auth::new_token();
+        let envelope = Envelope {
+            op_id: format!("dispatch-{hash}"),
+            op: Operation::Transition {
+                work_order: view.id,
+                action,
+            },
+        };
+        let dispatcher = Pusher {
+            user_id: 0,
+            dispatcher: true,
+        };
+        match state
+            .store
+            .apply_op(tenant_id, dispatcher, envelope)
+            .await?
+        {
+            Outcome::Rejected {
+                reason: RejectReason::UnknownWorkOrder,
+            } => return Err(ApiError::new(ErrorCode::NotFound)),
+            Outcome::Rejected { .. } => return Err(ApiError::new(ErrorCode::IllegalTransition)),
+            _ => {}
+        }
+    }
+    state
+        .store
+        .set_assignees(tenant_id, view.id, engineers, lead)
+        .await?;
+    let cursor = state.store.last_change(tenant_id).await.unwrap_or(0);
+    let mut told = view.assignees.clone();
+    told.extend(engineers);
+    told.sort_unstable();
+    told.dedup();
+    for user in told {
+        state.hub.publish(HubEnvelope {
+            tenant_id,
+            audience: Audience::User(user),
+            event: ServerEvent::SyncAvailable { cursor },
+        });
+    }
+    Ok(())
+}
+
+/// Tells dispatchers and the target provider's admins that an order's
+/// dispatch changed.
+pub async fn announce(state: &AppState, tenant_id: i64, id: i64) -> Result<(), ApiError> {
+    let view = order(state, tenant_id, id).await?;
+    let provider_members = match &view.target {
+        Some(t) if t.kind == TargetKind::ServiceProvider => state
+            .store
+            .providers(tenant_id)
+            .await?
+            .into_iter()
+            .find(|p| p.id == t.id)
+            .map(|p| p.member_ids)
+            .unwrap_or_default(),
+        _ => vec![],
+    };
+    for user in state.store.users(tenant_id).await? {
+        let told = matches!(user.role, Role::Admin | Role::Supervisor)
+            || (user.role == Role::ProviderAdmin && provider_members.contains(&user.id));
+        if told {
+            state.hub.publish(HubEnvelope {
+                tenant_id,
+                audience: Audience::User(user.id),
+                event: ServerEvent::WorkOrderDispatched { work_order: id },
+            });
+        }
+    }
+    Ok(())
+}
