@@ -15,9 +15,17 @@
 //! 4. Among the eligible: fewest open work orders, then round-robin — the
 //!    first id after the one chosen last time in this tie, wrapping.
 //! 5. The first rule with an eligible candidate decides; every candidate
-//!    considered is explained (kept, or dropped and why).
+//!    in the region is explained (kept, or dropped and why), those outside
+//!    it are counted.
 //!
 //! Manual assignment runs the same skill check ([`missing_for`]).
+//!
+//! Bad input: rules, catalogs, profiles and regions are checked before
+//! they are saved ([`RuleError`]); scope conditions are a flat list, so
+//! they cannot be cyclic; overlapping regions are allowed (load and
+//! rotation decide); an expired qualification counts as missing; a rule
+//! that names a skill since removed from the catalog only affects the
+//! orders in its scope (their targets lack that skill).
 
 use serde::{Deserialize, Serialize};
 
@@ -559,11 +567,27 @@ pub fn missing_for(
     catalog: &[SkillDef],
     today: LocalDate,
 ) -> Vec<Missing> {
-    let mut missing = vec![];
-    for rule in rules
+    let applicable = applicable_skill_rules(rules, facts);
+    lacks(candidate, &applicable, catalog, today)
+}
+
+/// The skill rules whose scope covers the order.
+fn applicable_skill_rules<'a>(rules: &'a [SkillRule], facts: &OrderFacts) -> Vec<&'a SkillRule> {
+    rules
         .iter()
-        .filter(|r| r.target == candidate.kind && scope_matches(&r.scope, facts))
-    {
+        .filter(|r| scope_matches(&r.scope, facts))
+        .collect()
+}
+
+/// What `candidate` lacks under `rules` (already known to cover the order).
+fn lacks(
+    candidate: &Candidate,
+    rules: &[&SkillRule],
+    catalog: &[SkillDef],
+    today: LocalDate,
+) -> Vec<Missing> {
+    let mut missing = vec![];
+    for rule in rules.iter().filter(|r| r.target == candidate.kind) {
         for req in &rule.skills {
             let held = candidate.skills.iter().find(|s| s.skill == req.skill);
             let def = catalog.iter().find(|d| d.key == req.skill);
@@ -616,7 +640,6 @@ pub enum Verdict {
     },
     /// Eligible and tied, but not next in the rotation.
     NotNextInRotation,
-    OutsideRegion,
     Lacks {
         missing: Vec<Missing>,
     },
@@ -629,12 +652,16 @@ pub struct Considered {
     pub verdict: Verdict,
 }
 
-/// One rule's part of the explanation.
+/// One rule's part of the explanation: every target of the rule's kind
+/// whose regions contain the address, kept or dropped and why; the
+/// others are only counted (a tenant may have hundreds).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RuleTrace {
     pub rule: i64,
     pub name: String,
     pub considered: Vec<Considered>,
+    #[serde(default)]
+    pub outside_region: u32,
 }
 
 /// A dispatch decision with its explanation ("why this group").
@@ -683,28 +710,43 @@ pub fn dispatch(
         return decision;
     }
     rules.sort_by_key(|r| (std::cmp::Reverse(r.priority), r.id));
+    // Region and skills do not depend on the auto rule: worked out once
+    // per candidate (skills only when needed), in id order.
+    let mut by_id: Vec<&Candidate> = candidates.iter().collect();
+    by_id.sort_by_key(|c| c.id);
+    let in_region: Vec<bool> = by_id
+        .iter()
+        .map(|c| c.region.contains(&facts.address))
+        .collect();
+    let applicable = applicable_skill_rules(skill_rules, facts);
+    let mut missing: Vec<Option<Vec<Missing>>> = vec![None; by_id.len()];
     for rule in rules {
-        let mut considered = vec![];
+        let mut trace = RuleTrace {
+            rule: rule.id,
+            name: rule.name.clone(),
+            considered: vec![],
+            outside_region: 0,
+        };
         let mut eligible: Vec<&Candidate> = vec![];
-        let mut of_kind: Vec<&Candidate> = candidates
-            .iter()
-            .filter(|c| c.kind == rule.target)
-            .collect();
-        of_kind.sort_by_key(|c| c.id);
-        for c in of_kind {
-            let verdict = if !c.region.contains(&facts.address) {
-                Some(Verdict::OutsideRegion)
+        for (i, c) in by_id.iter().enumerate() {
+            if c.kind != rule.target {
+                continue;
+            }
+            if !in_region[i] {
+                trace.outside_region += 1;
+                continue;
+            }
+            let lacking = missing[i].get_or_insert_with(|| lacks(c, &applicable, catalog, today));
+            if lacking.is_empty() {
+                eligible.push(c);
             } else {
-                let missing = missing_for(c, facts, skill_rules, catalog, today);
-                (!missing.is_empty()).then_some(Verdict::Lacks { missing })
-            };
-            match verdict {
-                Some(v) => considered.push(Considered {
+                trace.considered.push(Considered {
                     candidate: c.id,
                     name: c.name.clone(),
-                    verdict: v,
-                }),
-                None => eligible.push(c),
+                    verdict: Verdict::Lacks {
+                        missing: lacking.clone(),
+                    },
+                });
             }
         }
         if let Some(least) = eligible.iter().map(|c| c.open_orders).min() {
@@ -726,26 +768,18 @@ pub fn dispatch(
                 } else {
                     Verdict::NotNextInRotation
                 };
-                considered.push(Considered {
+                trace.considered.push(Considered {
                     candidate: c.id,
                     name: c.name.clone(),
                     verdict,
                 });
             }
-            considered.sort_by_key(|c| c.candidate);
-            decision.rules.push(RuleTrace {
-                rule: rule.id,
-                name: rule.name.clone(),
-                considered,
-            });
+            trace.considered.sort_by_key(|c| c.candidate);
+            decision.rules.push(trace);
             decision.chosen = Some((rule.target, chosen));
             return decision;
         }
-        decision.rules.push(RuleTrace {
-            rule: rule.id,
-            name: rule.name.clone(),
-            considered,
-        });
+        decision.rules.push(trace);
     }
     decision.unassigned_because = Some(Unassigned::NoEligibleTarget);
     decision
@@ -1025,10 +1059,10 @@ mod tests {
                         }]
                     }
                 ),
-                (4, Verdict::OutsideRegion),
                 (5, Verdict::NotNextInRotation),
             ]
         );
+        assert_eq!(d.rules[0].outside_region, 1, "group 4 is only counted");
         // Next time the tie goes round: 5, then back to 2.
         let next = dispatch(
             &facts,

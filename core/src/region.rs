@@ -112,6 +112,11 @@ impl DivisionTable {
         DivisionTable { divisions }
     }
 
+    /// Every division, by code.
+    pub fn all(&self) -> &[Division] {
+        &self.divisions
+    }
+
     pub fn len(&self) -> usize {
         self.divisions.len()
     }

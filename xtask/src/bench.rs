@@ -11,6 +11,7 @@ pub fn bench(args: &[String]) -> anyhow::Result<()> {
     match args.first().map(String::as_str) {
         Some("scan") => return scan(),
         Some("sync") => return sync(),
+        Some("dispatch") => return dispatch(),
         _ => {}
     }
     step("bench: release build");
@@ -58,6 +59,24 @@ fn scan() -> anyhow::Result<()> {
 /// `cargo xtask bench sync`: the app's sync engine and local store against
 /// the real server (initial pull of 50k rows, push of 10k operations) with
 /// raw rusqlite inserts as the baseline.
+/// `cargo xtask bench dispatch`: `core`'s dispatch decision on a tenant of
+/// bench size (see `core/examples/dispatch_bench.rs`).
+fn dispatch() -> anyhow::Result<()> {
+    step("bench: release build (dispatch)");
+    cargo(&[
+        "build",
+        "--release",
+        "-p",
+        "fieldesk-core",
+        "--example",
+        "dispatch_bench",
+    ])?;
+    step("bench: dispatch (core)");
+    shell::run(&mut Command::new(
+        root().join("target/release/examples/dispatch_bench"),
+    ))
+}
+
 fn sync() -> anyhow::Result<()> {
     step("bench: release build (sync)");
     cargo(&["build", "--release", "-p", "fieldesk-server"])?;

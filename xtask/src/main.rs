@@ -24,7 +24,8 @@ const USAGE: &str = "usage: cargo xtask <run|test|e2e|bench|soak|ui|setup>
   bench  build in release and load the real server on 127.0.0.1; prints figures
          (`bench chat`: concurrent conversations vs a bare WebSocket relay;
           `bench scan`: barcode photos and camera frames;
-          `bench sync`: the app's initial pull and outbox push vs raw SQLite)
+          `bench sync`: the app's initial pull and outbox push vs raw SQLite;
+          `bench dispatch`: decisions on 10k regions, 1k targets, 100 rules)
   soak   the app sync fault rounds (server killed mid-push, duplicate batches,
          two devices) many times: `soak [ROUNDS]`, default 1000
   ui     build the wasm UI and the visitor chat window (ui/dist, portal/dist)
