@@ -41,6 +41,9 @@ fn main() {
         "device_fields",
         "work_orders_all",
         "field_labels",
+        "dispatch_config",
+        "dispatch_save",
+        "dispatch_order",
     ]);
     tauri_build::try_build(tauri_build::Attributes::new().app_manifest(manifest))
         .expect("tauri build script");

@@ -785,6 +785,86 @@ pub fn dispatch(
     decision
 }
 
+/// A service provider with its members (admins and engineers) by name.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProviderView {
+    pub id: i64,
+    pub name: String,
+    pub members: Vec<crate::api::UserSummary>,
+}
+
+/// A group's or provider's profile, as listed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ProfileEntry {
+    pub kind: TargetKind,
+    pub id: i64,
+    pub profile: DispatchProfile,
+}
+
+/// The dispatch configuration as the app's screens show it (a provider
+/// admin gets only the settings and their own providers).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DispatchConfig {
+    pub settings: DispatchSettings,
+    pub groups: Vec<crate::group::ServiceGroup>,
+    pub providers: Vec<ProviderView>,
+    pub profiles: Vec<ProfileEntry>,
+    pub regions: Vec<NamedRegion>,
+    pub rules: Vec<Rule>,
+    pub users: Vec<crate::api::UserSummary>,
+}
+
+/// One change to the dispatch configuration (app → shell → REST).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "change", rename_all = "snake_case")]
+pub enum ConfigChange {
+    Settings(DispatchSettings),
+    Provider {
+        id: Option<i64>,
+        input: crate::group::ServiceGroupInput,
+    },
+    Profile {
+        kind: TargetKind,
+        id: i64,
+        profile: DispatchProfile,
+    },
+    Region(NamedRegion),
+    Rule {
+        id: Option<i64>,
+        rule: Rule,
+    },
+    DeleteRule {
+        id: i64,
+    },
+}
+
+/// What a dispatcher or provider admin does to a work order from the app.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "command", rename_all = "snake_case")]
+pub enum OrderCommand {
+    Create(crate::work_order::WorkOrderInput),
+    Update {
+        id: i64,
+        change: crate::work_order::WorkOrderChange,
+    },
+    /// Run auto-dispatch again.
+    Rerun {
+        id: i64,
+    },
+    /// Dispatch by hand (the skill check applies).
+    Target {
+        id: i64,
+        kind: TargetKind,
+        target: i64,
+    },
+    /// A provider admin names the lead and collaborators.
+    Crew {
+        id: i64,
+        lead: i64,
+        collaborators: Vec<i64>,
+    },
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -7,6 +7,7 @@ use fieldesk_core::chat::{
     AgentStatus, AgentStatusBody, ChatAgent, ChatMessage, ChatSettingsBody, ConversationSummary,
 };
 use fieldesk_core::device::FieldDef;
+use fieldesk_core::dispatch::{ConfigChange, DispatchConfig, OrderCommand};
 use fieldesk_core::event::ClientMessage;
 use fieldesk_core::group::{ServiceGroup, ServiceGroupInput};
 use fieldesk_core::knowledge::{Article, ArticleInput};
@@ -55,7 +56,9 @@ pub async fn app_settings(shell: State<'_, Shell>) -> AppResult<AppSettings> {
 
 #[tauri::command]
 pub async fn set_locale(shell: State<'_, Shell>, locale: Locale) -> AppResult<()> {
-    shell.store.set_locale(locale)
+    shell.store.set_locale(locale)?;
+    shell.client.set_locale(locale);
+    Ok(())
 }
 
 #[tauri::command]
@@ -328,4 +331,25 @@ pub async fn field_labels(
         }),
     };
     field::admin::labels(&shell, work_order, dir).await
+}
+
+#[tauri::command]
+pub async fn dispatch_config(shell: State<'_, Shell>) -> AppResult<DispatchConfig> {
+    crate::dispatch::config(&shell).await
+}
+
+#[tauri::command]
+pub async fn dispatch_save(
+    shell: State<'_, Shell>,
+    change: ConfigChange,
+) -> AppResult<DispatchConfig> {
+    crate::dispatch::save(&shell, change).await
+}
+
+#[tauri::command]
+pub async fn dispatch_order(
+    shell: State<'_, Shell>,
+    command: OrderCommand,
+) -> AppResult<WorkOrderView> {
+    crate::dispatch::order(&shell, command).await
 }

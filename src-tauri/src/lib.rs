@@ -5,6 +5,7 @@
 
 pub mod chat;
 pub mod commands;
+pub mod dispatch;
 pub mod error;
 pub mod field;
 pub mod keychain;
@@ -73,6 +74,9 @@ pub fn run() {
             commands::device_fields,
             commands::work_orders_all,
             commands::field_labels,
+            commands::dispatch_config,
+            commands::dispatch_save,
+            commands::dispatch_order,
         ])
         .run(tauri::generate_context!())
         .expect("the Fieldesk app runs");

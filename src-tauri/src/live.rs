@@ -25,6 +25,8 @@ pub const SESSION_ENDED_EVENT: &str = "session-ended";
 /// Chat events from the server (conversation changes, messages, typing,
 /// read marks, transfers), passed to the UI as they are.
 pub const CHAT_EVENT: &str = "chat";
+/// A work order's dispatch changed (payload: its id): boards refresh.
+pub const DISPATCH_EVENT: &str = "dispatch";
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -176,6 +178,9 @@ async fn run_once(
             }
             Ok(ServerEvent::SyncAvailable { .. }) => nudge_sync(app),
             Ok(ServerEvent::SessionRevoked) => return Outcome::SessionEnded,
+            Ok(ServerEvent::WorkOrderDispatched { work_order }) => {
+                let _ = app.emit(DISPATCH_EVENT, work_order);
+            }
             Ok(
                 event @ (ServerEvent::ConversationChanged { .. }
                 | ServerEvent::ChatMessage { .. }

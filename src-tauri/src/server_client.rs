@@ -12,6 +12,9 @@ use crate::error::{AppError, AppResult};
 #[derive(Clone)]
 pub struct ServerClient {
     http: Client,
+    /// Sent as `Accept-Language`, so server messages (e.g. what a group
+    /// lacks for a work order) come in the app's language.
+    locale: std::sync::Arc<std::sync::RwLock<fieldesk_core::Locale>>,
 }
 
 impl Default for ServerClient {
@@ -21,7 +24,20 @@ impl Default for ServerClient {
             .timeout(Duration::from_secs(20))
             .build()
             .expect("the HTTP client builds");
-        ServerClient { http }
+        ServerClient {
+            http,
+            locale: Default::default(),
+        }
+    }
+}
+
+impl ServerClient {
+    pub fn set_locale(&self, locale: fieldesk_core::Locale) {
+        *self.locale.write().unwrap_or_else(|p| p.into_inner()) = locale;
+    }
+
+    fn locale_tag(&self) -> &'static str {
+        self.locale.read().unwrap_or_else(|p| p.into_inner()).tag()
     }
 }
 
@@ -114,7 +130,11 @@ impl ServerClient {
         body: Option<&B>,
     ) -> AppResult<Response> {
         let url = server.join(path).expect("joins");
-        let mut request = self.http.request(method, url).bearer_auth(token);
+        let mut request = self
+            .http
+            .request(method, url)
+            .bearer_auth(token)
+            .header(reqwest::header::ACCEPT_LANGUAGE, self.locale_tag());
         if let Some(body) = body {
             request = request.json(body);
         }

@@ -29,10 +29,12 @@ pub struct Shell {
 impl Shell {
     pub fn open(data_dir: &Path) -> AppResult<Self> {
         let store = LocalStore::open(data_dir)?;
+        let client = ServerClient::default();
+        client.set_locale(store.locale()?);
         Ok(Shell {
             store,
             vault: Arc::new(TokenVault::for_profile(data_dir)),
-            client: ServerClient::default(),
+            client,
             live: LiveLink::default(),
             sync: SyncEngine::default(),
         })

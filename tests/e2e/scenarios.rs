@@ -3,6 +3,7 @@
 mod chat_admin;
 mod chat_desk;
 mod chat_window;
+mod dispatch;
 mod field;
 mod keychain;
 mod language;
@@ -25,6 +26,7 @@ scenarios![
     chat_desk::agent_accepts_replies_and_ends_with_a_survey,
     chat_window::visitor_window_switches_language_and_the_ai_answers,
     chat_window::the_snippet_embeds_the_window_in_another_site,
+    dispatch::supervisor_sets_rules_and_orders_reach_the_right_crew,
     field::admin_designs_a_template_and_prints_labels,
     field::customer_signs_on_the_pad,
     field::engineer_works_offline_and_the_server_gets_exactly_that,

@@ -191,12 +191,22 @@ impl AppWindow {
         self.find(testid).await.click().await.unwrap();
     }
 
+    /// Picks an option by value, waiting for it to appear (options often
+    /// come with data loaded after the select is shown).
     pub async fn select(&self, testid: &str, value: &str) {
-        self.find(testid)
-            .await
-            .select_by_value(value)
-            .await
-            .unwrap();
+        let deadline = Instant::now() + PATIENCE;
+        loop {
+            match self.find(testid).await.select_by_value(value).await {
+                Ok(()) => return,
+                Err(e) if Instant::now() > deadline => {
+                    self.fail(format!(
+                        "[data-testid={testid}] has no option {value:?}: {e}"
+                    ))
+                    .await
+                }
+                Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
+            }
+        }
     }
 
     pub async fn text(&self, testid: &str) -> String {

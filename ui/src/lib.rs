@@ -4,6 +4,7 @@
 pub mod api;
 pub mod app;
 pub mod chat;
+pub mod dispatch;
 pub mod field;
 pub mod i18n;
 pub mod language_select;

@@ -8,11 +8,11 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use fieldesk_core::api::ErrorBody;
 use fieldesk_core::dispatch::{
-    DispatchProfile, DispatchSettings, NamedRegion, Rule, RuleError, TargetKind, validate_catalog,
+    DispatchProfile, DispatchSettings, NamedRegion, ProfileEntry, ProviderView, Rule, RuleError,
+    TargetKind, validate_catalog,
 };
 use fieldesk_core::group::{ServiceGroup, ServiceGroupInput};
 use fieldesk_core::{ErrorCode, Role};
-use serde::{Deserialize, Serialize};
 
 use crate::auth::Caller;
 use crate::error::ApiError;
@@ -59,19 +59,36 @@ pub async fn put_settings(
     Ok(Json(settings))
 }
 
-/// The tenant's service providers with their members (admins and engineers).
+/// The tenant's service providers with their members (admins and
+/// engineers); a provider admin gets only their own.
 #[utoipa::path(get, path = "/api/dispatch/providers", tag = "dispatch", security(("bearer" = [])),
-    responses((status = 200, body = Vec<ServiceGroup>), (status = 403, body = ErrorBody)))]
+    responses((status = 200, description = "[{id, name, members: [UserSummary]}]"),
+        (status = 403, body = ErrorBody)))]
 pub async fn providers(
     State(state): State<AppState>,
     caller: Caller,
-) -> Result<Json<Vec<ServiceGroup>>, ApiError> {
+) -> Result<Json<Vec<ProviderView>>, ApiError> {
     caller.require(|r| dispatcher(r) || r == Role::ProviderAdmin)?;
-    let mut all = state.store.providers(caller.tenant_id()).await?;
+    let tenant_id = caller.tenant_id();
+    let mut all = state.store.providers(tenant_id).await?;
     if caller.user.role == Role::ProviderAdmin {
         all.retain(|p| p.member_ids.contains(&caller.user.id));
     }
-    Ok(Json(all))
+    let users = state.store.users(tenant_id).await?;
+    Ok(Json(
+        all.into_iter()
+            .map(|p| ProviderView {
+                id: p.id,
+                name: p.name,
+                members: users
+                    .iter()
+                    .filter(|u| p.member_ids.contains(&u.id))
+                    .cloned()
+                    .map(crate::routes::users::summary)
+                    .collect(),
+            })
+            .collect(),
+    ))
 }
 
 async fn checked_team(
@@ -132,14 +149,6 @@ pub async fn update_provider(
             .save_provider(caller.tenant_id(), Some(id), input)
             .await?,
     ))
-}
-
-/// A group's or provider's profile, as listed.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct ProfileEntry {
-    pub kind: TargetKind,
-    pub id: i64,
-    pub profile: DispatchProfile,
 }
 
 /// Every group's and provider's skills, qualifications and regions.

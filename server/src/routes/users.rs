@@ -25,7 +25,7 @@ pub fn me_of(user: &User, tenant: &Tenant) -> Me {
     }
 }
 
-fn summary(user: User) -> UserSummary {
+pub(crate) fn summary(user: User) -> UserSummary {
     UserSummary {
         user_id: user.id,
         username: user.username,

@@ -5,8 +5,10 @@
 //! and collaborators, and only the lead changes the status.
 
 use fieldesk_core::dispatch::{TargetKind, Unassigned, Verdict};
+use fieldesk_core::event::ServerEvent;
 use fieldesk_core::sync::{Outcome, PushAnswer, RejectReason};
 use fieldesk_core::work_order::{WorkOrderStatus, WorkOrderView};
+use fieldesk_testkit::chat::StaffEvents;
 use fieldesk_testkit::server::{PASSWORD, TestServer, expect_error};
 use serde_json::{Value, json};
 
@@ -210,6 +212,8 @@ async fn orders_go_to_the_qualified_group_or_provider_in_their_region() {
     assert!(message.contains("welder"), "{message}");
 
     // A repair in Nanshan: 广东组 covers it but is only a junior fitter.
+    // Shen's app, online, is told to pull.
+    let mut shen_events = StaffEvents::connect(&server.ws_url(), &shen.token).await;
     let a = order(
         &server,
         &sam,
@@ -227,6 +231,11 @@ async fn orders_go_to_the_qualified_group_or_provider_in_their_region() {
         (a.status, a.assignees.clone()),
         (WorkOrderStatus::Assigned, vec![shen.me.user_id])
     );
+    shen_events
+        .wait_for("sync available", |e| {
+            matches!(e, ServerEvent::SyncAvailable { .. })
+        })
+        .await;
     let why = &a.dispatch.as_ref().unwrap().decision;
     assert_eq!(why.rules[0].name, "服务组就近派单");
     let verdicts: Vec<_> = why.rules[0]

@@ -3,6 +3,7 @@
 //! in the UI knows about `invoke` or event plumbing.
 
 pub mod chat;
+pub mod dispatch;
 pub mod field;
 mod tauri;
 

@@ -8,12 +8,14 @@ use leptos::task::spawn_local;
 use crate::api::{self, ConnectionState};
 use crate::app::Screen;
 use crate::chat::{ChatDesk, ChatSettingsPanel, GroupsPanel, KnowledgePanel};
+use crate::dispatch::{DispatchPanel, ProviderInbox};
 use crate::field::{FieldAdminPanel, FieldDeskView};
 use fieldesk_core::Role;
 
 /// The workbench's pages for supervisors and admins.
-const VIEWS: [(&str, &str); 5] = [
+const VIEWS: [(&str, &str); 6] = [
     ("desk", "view-desk"),
+    ("dispatch", "view-dispatch"),
     ("settings", "view-chat-settings"),
     ("knowledge", "view-knowledge"),
     ("groups", "view-groups"),
@@ -89,8 +91,10 @@ pub fn Workbench(screen: RwSignal<Screen>, me: Me) -> impl IntoView {
                     "knowledge" => view! { <KnowledgePanel /> }.into_any(),
                     "groups" => view! { <GroupsPanel /> }.into_any(),
                     "field" => view! { <FieldAdminPanel /> }.into_any(),
+                    "dispatch" => view! { <DispatchPanel /> }.into_any(),
                     _ if serves_chat => view! { <ChatDesk me=me_id role=role /> }.into_any(),
                     _ if role == Role::Engineer => view! { <FieldDeskView me=me_id /> }.into_any(),
+                    _ if role == Role::ProviderAdmin => view! { <ProviderInbox /> }.into_any(),
                     _ => ().into_any(),
                 }}
                 <section class="panel welcome" class:compact=serves_chat || role == Role::Engineer>

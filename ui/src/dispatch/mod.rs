@@ -1,0 +1,153 @@
+//! Dispatch (派单) screens: for admins and supervisors the dispatch board
+//! (new orders, unassigned and recently dispatched ones with "why", re-run
+//! and override), the rules and the resources (skill catalog, providers,
+//! what groups and providers maintain); for provider admins their inbox
+//! (received orders, lead and collaborators).
+
+mod board;
+mod picker;
+mod provider;
+mod resources;
+mod rules;
+
+use std::sync::LazyLock;
+
+use fieldesk_core::ErrorCode;
+use fieldesk_core::dispatch::{ConfigChange, DispatchConfig, TargetKind};
+use fieldesk_core::region::DivisionTable;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+pub use provider::ProviderInbox;
+
+use crate::api::IpcError;
+use crate::api::dispatch as api;
+use crate::i18n::{I18n, tr};
+
+/// The shipped GB/T 2260 table: the picker and names work offline.
+pub(crate) fn divisions() -> &'static DivisionTable {
+    static TABLE: LazyLock<DivisionTable> = LazyLock::new(DivisionTable::shipped);
+    &TABLE
+}
+
+/// "广东省 深圳市 南山区" for a code (the code itself if unknown).
+pub(crate) fn division_path(code: u32) -> String {
+    let path = divisions().path(code);
+    if path.is_empty() {
+        return code.to_string();
+    }
+    path.iter()
+        .map(|d| d.name.as_str())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// What to tell the user: the server's own message when it lists details
+/// (what a group lacks, why a rule cannot be saved), else the code's.
+pub(crate) fn error_text(i18n: I18n, e: &IpcError) -> String {
+    if matches!(e.code, ErrorCode::MissingSkills | ErrorCode::InvalidRule) && !e.message.is_empty()
+    {
+        e.message.clone()
+    } else {
+        i18n.t(e.code.message_key())
+    }
+}
+
+pub(crate) fn kind_key(kind: TargetKind) -> &'static str {
+    match kind {
+        TargetKind::ServiceGroup => "dispatch-kind-group",
+        TargetKind::ServiceProvider => "dispatch-kind-provider",
+    }
+}
+
+pub(crate) fn kind_id(kind: TargetKind) -> &'static str {
+    match kind {
+        TargetKind::ServiceGroup => "service_group",
+        TargetKind::ServiceProvider => "service_provider",
+    }
+}
+
+pub(crate) fn parse_kind(value: &str) -> TargetKind {
+    if value == "service_provider" {
+        TargetKind::ServiceProvider
+    } else {
+        TargetKind::ServiceGroup
+    }
+}
+
+/// The configuration the dispatch pages share, and how they save to it.
+#[derive(Clone, Copy)]
+pub(crate) struct Config {
+    pub data: RwSignal<DispatchConfig>,
+    pub i18n: I18n,
+}
+
+impl Config {
+    /// Saves one change; `status` (the form's status line) is cleared at
+    /// once and then says "saved" or why not.
+    pub fn save(self, change: ConfigChange, status: RwSignal<Option<Result<(), String>>>) {
+        status.set(None);
+        spawn_local(async move {
+            match api::save(&change).await {
+                Ok(config) => {
+                    self.data.set(config);
+                    status.set(Some(Ok(())));
+                }
+                Err(e) => status.set(Some(Err(error_text(self.i18n, &e)))),
+            }
+        });
+    }
+}
+
+/// The status line under a form: "Saved." or the error.
+pub(crate) fn status_line(
+    status: RwSignal<Option<Result<(), String>>>,
+    testid: impl Into<String>,
+) -> impl IntoView {
+    let testid = testid.into();
+    move || {
+        let testid = testid.clone();
+        status.get().map(|s| match s {
+            Ok(()) => view! { <p class="ok" data-testid=testid>{tr("admin-saved")}</p> }.into_any(),
+            Err(m) => view! { <p class="error" role="alert" data-testid=testid>{m}</p> }.into_any(),
+        })
+    }
+}
+
+#[component]
+pub fn DispatchPanel() -> impl IntoView {
+    let i18n = crate::i18n::use_i18n();
+    let config = Config {
+        data: RwSignal::new(DispatchConfig::default()),
+        i18n,
+    };
+    let load_error = RwSignal::new(None::<String>);
+    spawn_local(async move {
+        match api::config().await {
+            Ok(c) => config.data.set(c),
+            Err(e) => load_error.set(Some(error_text(i18n, &e))),
+        }
+    });
+    let tab = RwSignal::new("board");
+    let tabs = [
+        ("board", "dispatch-board"),
+        ("rules", "dispatch-rules"),
+        ("resources", "dispatch-resources"),
+    ];
+    view! {
+        <section class="dispatch">
+            <nav class="subtabs">
+                {tabs.into_iter().map(|(t, key)| view! {
+                    <button class="tab" class:active=move || tab.get() == t
+                        data-testid=format!("dispatch-tab-{t}") on:click=move |_| tab.set(t)>{tr(key)}</button>
+                }).collect_view()}
+            </nav>
+            {move || load_error.get().map(|m| view! { <p class="error" role="alert">{m}</p> })}
+            {move || match tab.get() {
+                "rules" => view! { <rules::RulesPanel config /> }.into_any(),
+                "resources" => view! { <resources::ResourcesPanel config /> }.into_any(),
+                _ => view! { <board::Board config /> }.into_any(),
+            }}
+        </section>
+    }
+}
