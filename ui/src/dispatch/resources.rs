@@ -164,14 +164,18 @@ fn ProfileForm(config: Config) -> impl IntoView {
     let divisions = RwSignal::new(Vec::<u32>::new());
     let named = RwSignal::new(Vec::<i64>::new());
     let status = RwSignal::new(None::<Result<(), String>>);
-    let chosen = move || -> Option<(TargetKind, i64)> {
-        let value = target.get();
+    let parse = |value: String| -> Option<(TargetKind, i64)> {
         let (kind, id) = value.split_once(':')?;
         Some((parse_kind(kind), id.parse().ok()?))
     };
-    // Picking a target loads what it maintains.
-    Effect::new(move |_| {
-        let Some((kind, id)) = chosen() else { return };
+    let chosen = move || parse(target.get());
+    let chosen_untracked = move || parse(target.get_untracked());
+    // Picking a target loads what it maintains (right away, in the
+    // handler: nothing typed after the pick can be overwritten).
+    let load = move || {
+        let Some((kind, id)) = chosen_untracked() else {
+            return;
+        };
         let profile = config.data.with_untracked(|c| {
             c.profiles
                 .iter()
@@ -205,7 +209,7 @@ fn ProfileForm(config: Config) -> impl IntoView {
         divisions.set(profile.region.divisions.clone());
         named.set(profile.named_regions.clone());
         status.set(None);
-    });
+    };
     let levels_of = move |skill: String| {
         config.data.with(|c| {
             c.settings
@@ -218,7 +222,9 @@ fn ProfileForm(config: Config) -> impl IntoView {
     };
     let save = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let Some((kind, id)) = chosen() else { return };
+        let Some((kind, id)) = chosen_untracked() else {
+            return;
+        };
         let mut bad_date = false;
         let quals = qualifications
             .get_untracked()
@@ -286,7 +292,10 @@ fn ProfileForm(config: Config) -> impl IntoView {
             <h2>{tr("dispatch-profile")}</h2>
             <p class="muted">{tr("dispatch-profile-hint")}</p>
             <select data-testid="profile-target" aria-label=move || i18n.t("dispatch-profile")
-                on:change=move |ev| target.set(event_target_value(&ev))>
+                on:change=move |ev| {
+                    target.set(event_target_value(&ev));
+                    load();
+                }>
                 <option value="">"—"</option>
                 {move || targets().into_iter().map(|(kind, id, name)| view! {
                     <option value=format!("{}:{id}", kind_id(kind))>{name}" · "{tr(kind_key(kind))}</option>
