@@ -71,10 +71,24 @@ fn dispatch() -> anyhow::Result<()> {
         "--example",
         "dispatch_bench",
     ])?;
+    cargo(&["build", "--release", "-p", "fieldesk-server"])?;
+    cargo(&[
+        "build",
+        "--release",
+        "-p",
+        "fieldesk-testkit",
+        "--bin",
+        "fieldesk-load",
+    ])?;
     step("bench: dispatch (core)");
-    shell::run(&mut Command::new(
-        root().join("target/release/examples/dispatch_bench"),
-    ))
+    let release = root().join("target/release");
+    shell::run(&mut Command::new(release.join("examples/dispatch_bench")))?;
+    step("bench: dispatch (server on loopback)");
+    shell::run(
+        Command::new(release.join("fieldesk-load"))
+            .arg(release.join("fieldesk-server"))
+            .arg("dispatch"),
+    )
 }
 
 fn sync() -> anyhow::Result<()> {

@@ -3,10 +3,11 @@
 //! drives it over HTTP and WebSocket with a bounded number of requests, and
 //! prints latency and throughput. Traffic goes to loopback only.
 //!
-//! `fieldesk-load <server> [api|chat]`: the API scenarios (default) or the
-//! chat scenario (see [`chat`]).
+//! `fieldesk-load <server> [api|chat|dispatch]`: the API scenarios
+//! (default), the chat scenario (see [`chat`]) or dispatch ([`dispatch`]).
 
 mod chat;
+mod dispatch;
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -75,6 +76,10 @@ async fn main() {
     );
     if std::env::args().nth(2).as_deref() == Some("chat") {
         chat::run(&bin).await;
+        return;
+    }
+    if std::env::args().nth(2).as_deref() == Some("dispatch") {
+        dispatch::run(&TestServer::start(&bin)).await;
         return;
     }
     let server = TestServer::start(&bin);
