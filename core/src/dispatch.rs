@@ -1532,4 +1532,46 @@ mod tests {
             assert!(serde_json::from_str::<Rule>(&bad).is_err(), "{bad}");
         }
     }
+
+    #[test]
+    fn a_broken_rule_only_holds_up_the_orders_it_covers() {
+        // A skill check saved before its skill left the catalog.
+        let broken = SkillRule {
+            skills: vec![RequiredSkill {
+                skill: "welder".into(),
+                min_level: "junior".into(),
+            }],
+            ..fitter_rule("junior")
+        };
+        let candidates = vec![group(1, &[440000], Some("senior"), 0)];
+        let rules = [auto(1, 0, vec![])];
+        let maintenance = dispatch(
+            &order_in(440305, "maintenance"),
+            &rules,
+            std::slice::from_ref(&broken),
+            &catalog(),
+            &candidates,
+            day(1),
+            None,
+        );
+        assert_eq!(maintenance.chosen, Some((TargetKind::ServiceGroup, 1)));
+        let repair = dispatch(
+            &order_in(440305, "repair"),
+            &rules,
+            &[broken],
+            &catalog(),
+            &candidates,
+            day(1),
+            None,
+        );
+        assert_eq!(repair.chosen, None);
+        assert_eq!(
+            repair.unassigned_because,
+            Some(Unassigned::NoEligibleTarget)
+        );
+        assert!(matches!(
+            &repair.rules[0].considered[0].verdict,
+            Verdict::Lacks { missing } if missing.iter().any(|m| matches!(m, Missing::Skill { skill, .. } if skill == "welder"))
+        ));
+    }
 }

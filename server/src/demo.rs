@@ -1,8 +1,16 @@
 //! The demo tenant that `serve --demo` creates on first start: users of
-//! every role, a few knowledge articles for the AI agent, and a work order
-//! with a standard operation for each field engineer.
+//! every role, a few knowledge articles for the AI agent, a work order
+//! with a standard operation for each field engineer, and dispatch set up
+//! (skills, two service groups, a provider, rules).
 
+use fieldesk_core::business_hours::LocalDate;
+use fieldesk_core::dispatch::{
+    AutoRule, Condition, DispatchProfile, DispatchSettings, HeldSkill, Operator, Qualification,
+    RequiredSkill, Rule, ScopeField, SkillDef, SkillRule, TargetKind,
+};
+use fieldesk_core::group::ServiceGroupInput;
 use fieldesk_core::knowledge::ArticleInput;
+use fieldesk_core::region::ServiceRegion;
 use fieldesk_core::standard_operation::{Step, StepKind, TemplateInput};
 use fieldesk_core::sync::{Envelope, Operation};
 use fieldesk_core::work_order::{Priority, WorkOrderAction, WorkOrderInput};
@@ -21,14 +29,19 @@ pub struct DemoAccount {
     pub password: String,
 }
 
-const ACCOUNTS: [(&str, &str, Role); 6] = [
+const ACCOUNTS: [(&str, &str, Role); 8] = [
     ("admin", "Admin 管理员", Role::Admin),
     ("supervisor", "Sun Mei 孙梅", Role::Supervisor),
     ("agent1", "Li Na 李娜", Role::Agent),
     ("agent2", "Wang Lei 王磊", Role::Agent),
     ("engineer1", "Zhang Wei 张伟", Role::Engineer),
     ("engineer2", "Chen Jie 陈杰", Role::Engineer),
+    ("provider1", "Huang Gang 黄刚", Role::ProviderAdmin),
+    ("engineer3", "Zhou Qiang 周强", Role::Engineer),
 ];
+
+/// The provider's own engineer (gets no demo order of the tenant's).
+const PROVIDER_ENGINEER: &str = "engineer3";
 
 /// Creates the demo tenant and its users unless it exists. Returns the
 /// accounts created now (empty when the tenant was already there), so the
@@ -41,7 +54,7 @@ pub async fn seed(store: &dyn Store) -> StoreResult<Vec<DemoAccount>> {
         .create_tenant(DEMO_TENANT, "Demo Service Co.", "Fieldesk Demo Workbench")
         .await?;
     let mut created = vec![];
-    let (mut engineers, mut admin) = (vec![], 0);
+    let (mut engineers, mut admin, mut provider) = (vec![], 0, vec![]);
     for (username, display_name, role) in ACCOUNTS {
         let password = generate_password();
         let hash = {
@@ -62,6 +75,8 @@ pub async fn seed(store: &dyn Store) -> StoreResult<Vec<DemoAccount>> {
             )
             .await?;
         match role {
+            _ if username == PROVIDER_ENGINEER => provider.push(user.id),
+            Role::ProviderAdmin => provider.push(user.id),
             Role::Engineer => engineers.push(user.id),
             Role::Admin => admin = user.id,
             _ => {}
@@ -87,7 +102,139 @@ pub async fn seed(store: &dyn Store) -> StoreResult<Vec<DemoAccount>> {
             .await?;
     }
     seed_field_work(store, tenant.id, admin, &engineers).await?;
+    seed_dispatch(store, tenant.id, &engineers, provider).await?;
     Ok(created)
+}
+
+/// Dispatch as a new tenant would set it up: a chiller skill with levels,
+/// a Shenzhen team (engineer1, senior) and a Guangzhou team (engineer2,
+/// intermediate), a provider for Guangdong installs (provider1 and its
+/// engineer3, with an electrician's certificate), a skill check for
+/// repairs and for installs, and two region rules.
+async fn seed_dispatch(
+    store: &dyn Store,
+    tenant_id: i64,
+    engineers: &[i64],
+    provider_members: Vec<i64>,
+) -> StoreResult<()> {
+    let levels = |names: &[&str]| names.iter().map(|n| (*n).to_owned()).collect();
+    let catalog = vec![
+        SkillDef {
+            key: "chiller".into(),
+            name: "冷水机组 Chiller".into(),
+            levels: levels(&["初级 junior", "中级 intermediate", "高级 senior"]),
+        },
+        SkillDef {
+            key: "electrical".into(),
+            name: "电气 Electrical".into(),
+            levels: levels(&["持证 licensed"]),
+        },
+    ];
+    store
+        .set_dispatch_settings(
+            tenant_id,
+            DispatchSettings {
+                catalog,
+                provider_collaborators: true,
+            },
+        )
+        .await?;
+    let held = |skill: &str, level: &str| HeldSkill {
+        skill: skill.into(),
+        level: level.into(),
+    };
+    let region = |code| ServiceRegion {
+        divisions: vec![code],
+        polygons: vec![],
+    };
+    let teams = [
+        ("深圳服务组 Shenzhen team", 440300, "高级 senior"),
+        ("广州服务组 Guangzhou team", 440100, "中级 intermediate"),
+    ];
+    for ((name, division, level), engineer) in teams.into_iter().zip(engineers) {
+        let input = ServiceGroupInput {
+            name: name.into(),
+            member_ids: vec![*engineer],
+        };
+        let group = store.save_group(tenant_id, None, input).await?;
+        let profile = DispatchProfile {
+            skills: vec![held("chiller", level)],
+            region: region(division),
+            ..DispatchProfile::default()
+        };
+        store
+            .set_profile(tenant_id, TargetKind::ServiceGroup, group.id, profile)
+            .await?;
+    }
+    let input = ServiceGroupInput {
+        name: "粤电服务商 Yuedian Services".into(),
+        member_ids: provider_members,
+    };
+    let provider = store.save_provider(tenant_id, None, input).await?;
+    let date = |year| LocalDate {
+        year,
+        month: 1,
+        day: 1,
+    };
+    let profile = DispatchProfile {
+        skills: vec![held("electrical", "持证 licensed")],
+        qualifications: vec![Qualification {
+            key: "电工证 Electrician".into(),
+            valid_from: date(2025),
+            valid_to: date(2031),
+        }],
+        region: region(440000),
+        named_regions: vec![],
+    };
+    store
+        .set_profile(tenant_id, TargetKind::ServiceProvider, provider.id, profile)
+        .await?;
+    let of_type = |op, types: &[&str]| {
+        vec![Condition {
+            field: ScopeField::OrderType,
+            op,
+            values: types.iter().map(|t| (*t).to_owned()).collect(),
+        }]
+    };
+    let rules = [
+        Rule::Skill(SkillRule {
+            id: 0,
+            name: "维修需中级冷机技能 Repairs need an intermediate chiller skill".into(),
+            scope: of_type(Operator::Equals, &["repair"]),
+            target: TargetKind::ServiceGroup,
+            skills: vec![RequiredSkill {
+                skill: "chiller".into(),
+                min_level: "中级 intermediate".into(),
+            }],
+            qualifications: vec![],
+        }),
+        Rule::Skill(SkillRule {
+            id: 0,
+            name: "安装需电工证 Installs need an electrician".into(),
+            scope: of_type(Operator::Equals, &["install"]),
+            target: TargetKind::ServiceProvider,
+            skills: vec![],
+            qualifications: vec!["电工证 Electrician".into()],
+        }),
+        Rule::Auto(AutoRule {
+            id: 0,
+            name: "服务组就近派单 Nearest team".into(),
+            priority: 10,
+            scope: of_type(Operator::In, &["repair", "maintenance"]),
+            target: TargetKind::ServiceGroup,
+        }),
+        Rule::Auto(AutoRule {
+            id: 0,
+            name: "安装交给服务商 Installs go to providers".into(),
+            priority: 5,
+            scope: of_type(Operator::Equals, &["install"]),
+            target: TargetKind::ServiceProvider,
+        }),
+    ];
+    for rule in rules {
+        store.save_rule(tenant_id, None, rule).await?;
+    }
+    Ok(())
 }
 
 /// A standard operation that scans serial numbers and one work order with

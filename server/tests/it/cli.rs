@@ -22,10 +22,45 @@ async fn demo_tenant_is_created_once_with_printed_passwords() {
             "agent",
             "agent",
             "engineer",
+            "engineer",
+            "provider_admin",
             "engineer"
         ],
         "{head}"
     );
+    // Dispatch is set up: orders go to the team or provider of their place.
+    let (supervisor, _, secret) = &accounts[1];
+    let res = server.login_raw("demo", supervisor, secret).await;
+    let token = res.json::<serde_json::Value>().await.unwrap()["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    for (n, (kind, address, target)) in [
+        (
+            "repair",
+            "广东省深圳市南山区科技园",
+            "深圳服务组 Shenzhen team",
+        ),
+        (
+            "repair",
+            "广州市天河区体育西路",
+            "广州服务组 Guangzhou team",
+        ),
+        ("install", "深圳市福田区", "粤电服务商 Yuedian Services"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let body = serde_json::json!({"number": format!("D-{n}"), "customer": "c", "contact": "c",
+            "address": address, "order_type": kind, "priority": "normal"});
+        let order: serde_json::Value = server
+            .post_ok("/api/work-orders", &token, &body)
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(order["target"]["name"], target, "{order}");
+    }
     let (user, _, password) = &accounts[2];
     let res = server.login_raw("demo", user, password).await;
     assert_eq!(res.status(), 200);
