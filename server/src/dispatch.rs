@@ -65,8 +65,9 @@ async fn order(state: &AppState, tenant_id: i64, id: i64) -> Result<WorkOrderVie
 }
 
 /// Runs the auto-dispatch rules for an order and carries out the
-/// decision. An order no rule covers, or with no eligible target, keeps
-/// its current assignment; the decision says why.
+/// decision. When no rule covers it or nobody qualifies, the order goes
+/// back to unassigned (never left with a target that no longer fits);
+/// the decision says why.
 pub async fn auto(state: &AppState, tenant_id: i64, id: i64) -> Result<Decision, ApiError> {
     let view = order(state, tenant_id, id).await?;
     if !dispatchable(view.status) {
@@ -164,11 +165,11 @@ async fn carry_out(
                 .collect();
             assign(state, tenant_id, view, &engineers, None).await?;
         }
-        Some((TargetKind::ServiceProvider, _)) => {
-            // The provider's admin names the crew; until then nobody has it.
+        // A provider's admin names the crew; until then nobody has it.
+        // Nobody qualifying: nobody has it either.
+        Some((TargetKind::ServiceProvider, _)) | None => {
             assign(state, tenant_id, view, &[], None).await?;
         }
-        None => {}
     }
     announce(state, tenant_id, view.id).await
 }

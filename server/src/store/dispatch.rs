@@ -66,8 +66,9 @@ pub trait DispatchStore: Send + Sync + 'static {
     async fn save_rule(&self, tenant_id: i64, id: Option<i64>, rule: Rule) -> StoreResult<Rule>;
     async fn delete_rule(&self, tenant_id: i64, id: i64) -> StoreResult<()>;
     async fn dispatch_inputs(&self, tenant_id: i64) -> StoreResult<DispatchInputs>;
-    /// Stores a dispatch with the order; a chosen target becomes the
-    /// order's target (its lead is cleared until the provider names one).
+    /// Stores a dispatch with the order; its choice becomes the order's
+    /// target (none: no target); the lead is cleared until a provider
+    /// names one.
     async fn set_dispatch(
         &self,
         tenant_id: i64,

@@ -308,6 +308,30 @@ async fn orders_go_to_the_qualified_group_or_provider_in_their_region() {
     assert_eq!(changed.assignees, vec![shen.me.user_id]);
     assert!(ids(&server, &guang.token).await.is_empty());
 
+    // A moves to Tianhe: 深圳组 does not serve it and 广东组 lacks the
+    // level, so it goes back to unassigned rather than stay misrouted.
+    let moved: WorkOrderView = json_of(
+        server
+            .send_json(
+                "PUT",
+                &format!("/api/work-orders/{}", a.id),
+                &sam,
+                &json!({"address": "广州市天河区体育西路 100 号"}),
+            )
+            .await,
+    )
+    .await;
+    assert_eq!(
+        (moved.status, moved.target.clone()),
+        (WorkOrderStatus::New, None)
+    );
+    assert!(moved.assignees.is_empty());
+    assert_eq!(
+        moved.dispatch.as_ref().unwrap().decision.unassigned_because,
+        Some(Unassigned::NoEligibleTarget)
+    );
+    assert_eq!(ids(&server, &shen.token).await, vec!["WO-B"]);
+
     // An install goes to the provider; its admin sees it, its engineers not yet.
     let d = order(
         &server,

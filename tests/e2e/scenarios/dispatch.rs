@@ -224,6 +224,26 @@ pub async fn supervisor_sets_rules_and_orders_reach_the_right_crew(ctx: Ctx) {
         "{refused}"
     );
 
+    // Moved to Tianhe, nobody qualifies: back to unassigned, saying why;
+    // moved back, it is dispatched again.
+    app.click("board-edit-WO-D-1").await;
+    app.fill("board-edit-address-WO-D-1", "广州市天河区体育西路 100 号")
+        .await;
+    app.click("board-edit-save-WO-D-1").await;
+    app.wait_text("board-target-WO-D-1", |t| t == "Not dispatched")
+        .await;
+    app.click("board-why-toggle-WO-D-1").await;
+    app.wait_text("board-why-WO-D-1", |t| {
+        t.contains("No group or provider in the region passes the skill check.")
+    })
+    .await;
+    app.click("board-edit-WO-D-1").await;
+    app.fill("board-edit-address-WO-D-1", "广东省深圳市南山区科技园 1 号")
+        .await;
+    app.click("board-edit-save-WO-D-1").await;
+    app.wait_text("board-target-WO-D-1", |t| t.contains("深圳组"))
+        .await;
+
     // An install no rule covers stays unassigned; sent to the provider by hand.
     app.fill("new-order-number", "WO-D-2").await;
     app.fill("new-order-type", "install").await;

@@ -6,7 +6,9 @@
 use fieldesk_core::dispatch::{
     Decision, DispatchConfig, OrderCommand, TargetKind, Unassigned, Verdict,
 };
-use fieldesk_core::work_order::{DispatchRecord, Priority, WorkOrderInput, WorkOrderView};
+use fieldesk_core::work_order::{
+    DispatchRecord, Priority, WorkOrderChange, WorkOrderInput, WorkOrderView,
+};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
@@ -149,6 +151,33 @@ fn OrderRow(
             target,
         });
     };
+    // Editing: only what changed is sent (a new address is resolved again
+    // and dispatched again).
+    let editing = RwSignal::new(false);
+    let original = (
+        order.address.clone(),
+        order.order_type.clone(),
+        order.product_category.clone(),
+    );
+    let address = RwSignal::new(original.0.clone());
+    let order_type = RwSignal::new(original.1.clone());
+    let category = RwSignal::new(original.2.clone());
+    let save_edit = move |_| {
+        let changed = |now: String, was: &String| (now != *was).then_some(now);
+        let change = WorkOrderChange {
+            address: changed(address.get_untracked(), &original.0),
+            order_type: changed(order_type.get_untracked(), &original.1),
+            product_category: changed(category.get_untracked(), &original.2),
+            ..WorkOrderChange::default()
+        };
+        run(OrderCommand::Update { id, change });
+    };
+    let edit_input = move |signal: RwSignal<String>, key: &'static str, testid: String| {
+        view! {
+            <input data-testid=testid placeholder=move || i18n.t(key) aria-label=move || i18n.t(key)
+                prop:value=move || signal.get() on:input=move |ev| signal.set(event_target_value(&ev)) />
+        }
+    };
     let place = order
         .division
         .map_or_else(|| i18n.t("dispatch-unresolved-address"), division_path);
@@ -201,6 +230,14 @@ fn OrderRow(
                     }).collect_view()}
                 </select>
                 <button data-testid=format!("board-assign-{number}") on:click=assign>{tr("dispatch-assign")}</button>
+                <button class="link" data-testid=format!("board-edit-{number}")
+                    on:click=move |_| editing.update(|e| *e = !*e)>{tr("field-edit")}</button>
+            </div>
+            <div class="condition" style:display=move || if editing.get() { "flex" } else { "none" }>
+                    {edit_input(address, "dispatch-order-address", format!("board-edit-address-{number}"))}
+                    {edit_input(order_type, "dispatch-order-type", format!("board-edit-type-{number}"))}
+                    {edit_input(category, "dispatch-order-category", format!("board-edit-category-{number}"))}
+                    <button data-testid=format!("board-edit-save-{number}") on:click=save_edit>{tr("field-save")}</button>
             </div>
             {super::status_line(status, format!("board-status-{number}"))}
         </li>

@@ -501,7 +501,9 @@ impl DispatchStore for SqliteStore {
                     ],
                 )?,
                 None => conn.execute(
-                    "UPDATE work_orders SET dispatch = ?3 WHERE tenant_id = ?1 AND id = ?2",
+                    "UPDATE work_orders SET dispatch = ?3, target_kind = NULL, target_id = NULL,
+                        lead_id = NULL
+                     WHERE tenant_id = ?1 AND id = ?2",
                     params![tenant_id, work_order, to_json(&record)],
                 )?,
             };
