@@ -814,6 +814,21 @@ pub struct DispatchConfig {
     pub users: Vec<crate::api::UserSummary>,
 }
 
+impl DispatchConfig {
+    /// Every group, then every provider: (kind, id, name).
+    pub fn targets(&self) -> Vec<(TargetKind, i64, String)> {
+        let groups = self
+            .groups
+            .iter()
+            .map(|g| (TargetKind::ServiceGroup, g.id, g.name.clone()));
+        let providers = self
+            .providers
+            .iter()
+            .map(|p| (TargetKind::ServiceProvider, p.id, p.name.clone()));
+        groups.chain(providers).collect()
+    }
+}
+
 /// One change to the dispatch configuration (app → shell → REST).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "change", rename_all = "snake_case")]

@@ -53,6 +53,8 @@ pub async fn login(
     shell
         .live
         .start(app.clone(), ws_url(&server), response.token);
+    // An engineer's work orders come now, not only once the live link is up.
+    shell.sync.nudge();
     Ok(response.me)
 }
 

@@ -156,6 +156,24 @@ impl TestServer {
         cli(&self.bin, self.dir.path(), args, stdin)
     }
 
+    /// Adds a user to `acme` (password [`PASSWORD`]) while the server runs.
+    pub fn add_user(&self, username: &str, role: &str, display_name: &str) {
+        let args = [
+            "user",
+            "add",
+            "--tenant",
+            "acme",
+            "--username",
+            username,
+            "--role",
+            role,
+            "--display-name",
+            display_name,
+        ];
+        let out = self.cli(&args, &format!("{PASSWORD}\n"));
+        assert!(out.status.success(), "{out:?}");
+    }
+
     /// Stops the server and gives back its data dir.
     pub fn stop(mut self) -> tempfile::TempDir {
         self.kill();

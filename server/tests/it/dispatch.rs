@@ -9,27 +9,10 @@ use fieldesk_core::event::ServerEvent;
 use fieldesk_core::sync::{Outcome, PushAnswer, RejectReason};
 use fieldesk_core::work_order::{WorkOrderStatus, WorkOrderView};
 use fieldesk_testkit::chat::StaffEvents;
-use fieldesk_testkit::server::{PASSWORD, TestServer, expect_error};
+use fieldesk_testkit::server::{TestServer, expect_error};
 use serde_json::{Value, json};
 
 use crate::bin;
-
-fn add_user(server: &TestServer, name: &str, role: &str) {
-    let out = server.cli(
-        &[
-            "user",
-            "add",
-            "--tenant",
-            "acme",
-            "--username",
-            name,
-            "--role",
-            role,
-        ],
-        &format!("{PASSWORD}\n"),
-    );
-    assert!(out.status.success(), "{out:?}");
-}
 
 async fn json_of<T: serde::de::DeserializeOwned>(res: reqwest::Response) -> T {
     assert!(res.status().is_success(), "{}", res.status());
@@ -70,7 +53,7 @@ async fn orders_go_to_the_qualified_group_or_provider_in_their_region() {
         ("lead", "engineer"),
         ("help", "engineer"),
     ] {
-        add_user(&server, name, role);
+        server.add_user(name, role, name);
     }
     let ada = server.login("acme", "ada").await.token;
     let sam = server.login("acme", "sam").await.token;

@@ -26,12 +26,17 @@ use sha2::{Digest, Sha256};
 use crate::error::{AppError, AppResult};
 use crate::state::Shell;
 
+/// The signed-in user, who owns the field data from now on: another
+/// user's cached orders are gone before anything is read (they never show,
+/// not even until the first sync).
 fn me(shell: &Shell) -> AppResult<i64> {
-    shell
+    let user = shell
         .store
         .session()?
         .map(|s| s.me.user_id)
-        .ok_or_else(|| AppError::new(ErrorCode::SessionExpired, "no session"))
+        .ok_or_else(|| AppError::new(ErrorCode::SessionExpired, "no session"))?;
+    shell.store.claim_field_data(user)?;
+    Ok(user)
 }
 
 /// The engineer's work orders as shown: the server's with local work laid over.

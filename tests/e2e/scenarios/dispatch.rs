@@ -14,25 +14,6 @@ use serde_json::{Value, json};
 
 use crate::Ctx;
 
-fn add_user(server: &TestServer, name: &str, role: &str, display: &str) {
-    let out = server.cli(
-        &[
-            "user",
-            "add",
-            "--tenant",
-            "acme",
-            "--username",
-            name,
-            "--role",
-            role,
-            "--display-name",
-            display,
-        ],
-        &format!("{PASSWORD}\n"),
-    );
-    assert!(out.status.success(), "{out:?}");
-}
-
 async fn send(server: &TestServer, method: &str, path: &str, token: &str, body: Value) -> Value {
     let res = server.send_json(method, path, token, &body).await;
     assert!(
@@ -58,7 +39,7 @@ pub async fn supervisor_sets_rules_and_orders_reach_the_right_crew(ctx: Ctx) {
         ("lead", "engineer", "Lead Engineer"),
         ("help", "engineer", "Help Engineer"),
     ] {
-        add_user(&server, name, role, display);
+        server.add_user(name, role, display);
     }
     let ada = server.login("acme", "ada").await.token;
     let id_of = |name: &'static str| {
@@ -291,6 +272,10 @@ pub async fn supervisor_sets_rules_and_orders_reach_the_right_crew(ctx: Ctx) {
     // Both see it; only the lead may accept it.
     switch_user(&app, &server, "help").await;
     app.click("order-WO-D-2").await;
+    assert!(
+        !app.exists("order-WO-D-1").await,
+        "nothing of the engineer who used this device before"
+    );
     app.wait_text("order-status", |t| !t.is_empty()).await;
     assert!(
         !app.exists("action-accept").await,

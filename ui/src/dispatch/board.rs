@@ -3,9 +3,7 @@
 //! went and why; re-run the rules, or dispatch by hand (the skill check
 //! applies and says what is missing).
 
-use fieldesk_core::dispatch::{
-    Decision, DispatchConfig, OrderCommand, TargetKind, Unassigned, Verdict,
-};
+use fieldesk_core::dispatch::{Decision, DispatchConfig, OrderCommand, Unassigned, Verdict};
 use fieldesk_core::work_order::{
     DispatchRecord, Priority, WorkOrderChange, WorkOrderInput, WorkOrderView,
 };
@@ -127,18 +125,7 @@ fn OrderRow(
     let number = order.number.clone();
     let status = RwSignal::new(None::<Result<(), String>>);
     let pick = RwSignal::new(String::new());
-    let run = move |command: OrderCommand| {
-        status.set(None);
-        spawn_local(async move {
-            match dapi::order(&command).await {
-                Ok(_) => {
-                    status.set(Some(Ok(())));
-                    reload();
-                }
-                Err(e) => status.set(Some(Err(error_text(i18n, &e)))),
-            }
-        });
-    };
+    let run = move |command: OrderCommand| super::run_order(i18n, command, status, reload);
     let assign = move |_| {
         let value = pick.get_untracked();
         let Some((kind, target)) = value.split_once(':') else {
@@ -190,19 +177,7 @@ fn OrderRow(
         .as_ref()
         .map(|r| config.data.with_untracked(|c| explain(i18n, c, r)))
         .unwrap_or_default();
-    let targets = move || {
-        config.data.with(|c| {
-            c.groups
-                .iter()
-                .map(|g| (TargetKind::ServiceGroup, g.id, g.name.clone()))
-                .chain(
-                    c.providers
-                        .iter()
-                        .map(|p| (TargetKind::ServiceProvider, p.id, p.name.clone())),
-                )
-                .collect::<Vec<_>>()
-        })
-    };
+    let targets = move || config.data.with(DispatchConfig::targets);
     view! {
         <li class="board-row" data-testid=format!("board-{number}")>
             <div class="row-head">
@@ -270,17 +245,10 @@ fn NewOrder(reload: impl Fn() + Copy + 'static, i18n: I18n) -> impl IntoView {
             point: None,
             devices: vec![],
         };
-        status.set(None);
-        spawn_local(async move {
-            match dapi::order(&OrderCommand::Create(input)).await {
-                Ok(_) => {
-                    status.set(Some(Ok(())));
-                    number.set(String::new());
-                    division.set(vec![]);
-                    reload();
-                }
-                Err(e) => status.set(Some(Err(error_text(i18n, &e)))),
-            }
+        super::run_order(i18n, OrderCommand::Create(input), status, move || {
+            number.set(String::new());
+            division.set(vec![]);
+            reload();
         });
     };
     let text = |signal: RwSignal<String>, key: &'static str, testid: &'static str| {

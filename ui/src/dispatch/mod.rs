@@ -99,6 +99,26 @@ impl Config {
     }
 }
 
+/// Runs an order command; `status` is cleared at once, then says "saved"
+/// (and `done` runs) or why not.
+pub(crate) fn run_order(
+    i18n: I18n,
+    command: fieldesk_core::dispatch::OrderCommand,
+    status: RwSignal<Option<Result<(), String>>>,
+    done: impl FnOnce() + 'static,
+) {
+    status.set(None);
+    spawn_local(async move {
+        match api::order(&command).await {
+            Ok(_) => {
+                status.set(Some(Ok(())));
+                done();
+            }
+            Err(e) => status.set(Some(Err(error_text(i18n, &e)))),
+        }
+    });
+}
+
 /// The status line under a form: "Saved." or the error.
 pub(crate) fn status_line(
     status: RwSignal<Option<Result<(), String>>>,

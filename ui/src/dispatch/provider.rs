@@ -135,16 +135,7 @@ fn InboxRow(
             lead,
             collaborators,
         };
-        status.set(None);
-        spawn_local(async move {
-            match dapi::order(&command).await {
-                Ok(_) => {
-                    status.set(Some(Ok(())));
-                    reload();
-                }
-                Err(e) => status.set(Some(Err(error_text(i18n, &e)))),
-            }
-        });
+        super::run_order(i18n, command, status, reload);
     };
     let place = order
         .division

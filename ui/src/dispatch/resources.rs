@@ -5,8 +5,8 @@
 use fieldesk_core::Role;
 use fieldesk_core::business_hours::LocalDate;
 use fieldesk_core::dispatch::{
-    ConfigChange, DispatchProfile, DispatchSettings, HeldSkill, NamedRegion, Qualification,
-    SkillDef, TargetKind,
+    ConfigChange, DispatchConfig, DispatchProfile, DispatchSettings, HeldSkill, NamedRegion,
+    Qualification, SkillDef, TargetKind,
 };
 use fieldesk_core::group::ServiceGroupInput;
 use fieldesk_core::region::ServiceRegion;
@@ -273,19 +273,7 @@ fn ProfileForm(config: Config) -> impl IntoView {
         };
         config.save(ConfigChange::Profile { kind, id, profile }, status);
     };
-    let targets = move || {
-        config.data.with(|c| {
-            c.groups
-                .iter()
-                .map(|g| (TargetKind::ServiceGroup, g.id, g.name.clone()))
-                .chain(
-                    c.providers
-                        .iter()
-                        .map(|p| (TargetKind::ServiceProvider, p.id, p.name.clone())),
-                )
-                .collect::<Vec<_>>()
-        })
-    };
+    let targets = move || config.data.with(DispatchConfig::targets);
     let is_provider = move || chosen().is_some_and(|(k, _)| k == TargetKind::ServiceProvider);
     view! {
         <section class="panel">
