@@ -190,13 +190,19 @@ impl AppWindow {
     /// Clicks an element, first scrolled to the middle of the window (an
     /// element at the bottom edge may move under the pointer otherwise).
     pub async fn click(&self, testid: &str) {
+        self.scroll_to(testid).await.click().await.unwrap();
+    }
+
+    /// Scrolls an element to the middle of the window (before pointer
+    /// actions on it) and returns it.
+    pub async fn scroll_to(&self, testid: &str) -> Element {
         let element = self.find(testid).await;
         let arg = serde_json::to_value(&element).expect("an element serializes");
         let _ = self
             .client
             .execute("arguments[0].scrollIntoView({block: 'center'})", vec![arg])
             .await;
-        element.click().await.unwrap();
+        element
     }
 
     /// Picks an option by value, waiting for it to appear (options often

@@ -297,7 +297,7 @@ pub async fn customer_signs_on_the_pad(ctx: Ctx) {
     app.click("order-WO-E2E-1").await;
     app.click(&format!("device-{d1}")).await;
     // A stroke across the pad.
-    let pad = app.find("step-input-4").await;
+    let pad = app.scroll_to("step-input-4").await;
     let stroke = MouseActions::new("pen".into())
         .then(PointerAction::MoveToElement {
             element: pad,
