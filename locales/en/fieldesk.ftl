@@ -384,3 +384,5 @@ dispatch-crew-none = No lead named yet.
 dispatch-lead = Lead engineer
 dispatch-lead-needed = Choose a lead engineer first.
 dispatch-collaborators-of = Collaborating engineers
+dispatch-division-up = Up one level
+dispatch-division-open = Show the divisions below

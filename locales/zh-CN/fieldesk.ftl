@@ -383,3 +383,5 @@ dispatch-crew-none = 尚未指定负责人。
 dispatch-lead = 负责工程师
 dispatch-lead-needed = 请先选择负责工程师。
 dispatch-collaborators-of = 协同工程师
+dispatch-division-up = 返回上一级
+dispatch-division-open = 展开下级区划

@@ -383,3 +383,5 @@ dispatch-crew-none = 尚未指定負責人。
 dispatch-lead = 負責工程師
 dispatch-lead-needed = 請先選擇負責工程師。
 dispatch-collaborators-of = 協同工程師
+dispatch-division-up = 返回上一級
+dispatch-division-open = 展開下級區劃

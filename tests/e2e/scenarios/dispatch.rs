@@ -228,8 +228,14 @@ pub async fn supervisor_sets_rules_and_orders_reach_the_right_crew(ctx: Ctx) {
     // An install no rule covers stays unassigned; sent to the provider by hand.
     app.fill("new-order-number", "WO-D-2").await;
     app.fill("new-order-type", "install").await;
+    // The place picked by browsing province → city → district.
+    app.click("new-order-division-open-440000").await;
+    app.click("new-order-division-open-440300").await;
+    app.click("new-order-division-pick-440304").await;
     app.click("new-order-create").await;
     app.wait_text("board-target-WO-D-2", |t| t == "Not dispatched")
+        .await;
+    app.expect_text("board-place-WO-D-2", "广东省 深圳市 福田区")
         .await;
     app.select("board-pick-WO-D-2", &format!("service_provider:{yd}"))
         .await;

@@ -268,10 +268,10 @@ fn NewOrder(reload: impl Fn() + Copy + 'static, i18n: I18n) -> impl IntoView {
                 {text(customer, "dispatch-order-customer", "new-order-customer")}
                 {text(contact, "dispatch-order-contact", "new-order-contact")}
                 {text(address, "dispatch-order-address", "new-order-address")}
-                <label>
+                <div class="field" role="group" aria-label=move || i18n.t("dispatch-order-division")>
                     <span>{tr("dispatch-order-division")}</span>
                     <DivisionPicker chosen=division testid="new-order-division" />
-                </label>
+                </div>
                 {text(order_type, "dispatch-order-type", "new-order-type")}
                 {text(category, "dispatch-order-category", "new-order-category")}
                 <label>

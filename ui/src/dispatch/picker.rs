@@ -1,6 +1,7 @@
-//! The division picker: type part of a name (南山, 深圳…), pick from the
-//! matches shown with their full path; chosen divisions show as chips.
-//! Works on the table shipped in `core`, so it needs no round-trip.
+//! The division picker: browse province → city → district, or type part
+//! of a name (南山, 深圳…) and pick from the matches shown with their full
+//! path; chosen divisions show as chips. Works on the table shipped in
+//! `core`, so it needs no round-trip.
 
 use leptos::prelude::*;
 
@@ -11,15 +12,19 @@ use crate::i18n::{tr, use_i18n};
 pub fn DivisionPicker(chosen: RwSignal<Vec<u32>>, testid: &'static str) -> impl IntoView {
     let i18n = use_i18n();
     let query = RwSignal::new(String::new());
+    // Browsing below this division (none: the provinces).
+    let below = RwSignal::new(None::<u32>);
     let matches = Memo::new(move |_| {
-        query.with(|q| {
-            divisions()
-                .search(q, 20)
-                .into_iter()
-                .map(|d| d.code)
-                .collect::<Vec<_>>()
-        })
+        let found = query.with(|q| {
+            if q.trim().is_empty() {
+                divisions().children(below.get())
+            } else {
+                divisions().search(q, 20)
+            }
+        });
+        found.into_iter().map(|d| d.code).collect::<Vec<_>>()
     });
+    let has_children = |code: u32| !divisions().children(Some(code)).is_empty();
     view! {
         <div class="division-picker">
             <ul class="chips" data-testid=format!("{testid}-chosen")>
@@ -36,6 +41,12 @@ pub fn DivisionPicker(chosen: RwSignal<Vec<u32>>, testid: &'static str) -> impl 
                 aria-label=move || i18n.t("dispatch-division-search")
                 prop:value=move || query.get()
                 on:input=move |ev| query.set(event_target_value(&ev)) />
+            <Show when=move || below.with(Option::is_some) && query.with(|q| q.trim().is_empty())>
+                <button type="button" class="link" data-testid=format!("{testid}-up")
+                    on:click=move |_| below.update(|b| *b = b.and_then(|code| divisions().parent(code)))>
+                    "‹ "{tr("dispatch-division-up")}
+                </button>
+            </Show>
             <ul class="matches">
                 <For each=move || matches.get() key=|c| *c let:code>
                     <li>
@@ -46,6 +57,11 @@ pub fn DivisionPicker(chosen: RwSignal<Vec<u32>>, testid: &'static str) -> impl 
                             }>
                             {division_path(code)}" "<span class="muted">{code}</span>
                         </button>
+                        {has_children(code).then(|| view! {
+                            <button type="button" class="link" data-testid=format!("{testid}-open-{code}")
+                                aria-label=move || i18n.t("dispatch-division-open")
+                                on:click=move |_| { query.set(String::new()); below.set(Some(code)); }>"›"</button>
+                        })}
                     </li>
                 </For>
             </ul>
