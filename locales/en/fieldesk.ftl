@@ -386,3 +386,4 @@ dispatch-lead-needed = Choose a lead engineer first.
 dispatch-collaborators-of = Collaborating engineers
 dispatch-division-up = Up one level
 dispatch-division-open = Show the divisions below
+dispatch-rule-edit = Edit rule

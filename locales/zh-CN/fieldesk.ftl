@@ -385,3 +385,4 @@ dispatch-lead-needed = 请先选择负责工程师。
 dispatch-collaborators-of = 协同工程师
 dispatch-division-up = 返回上一级
 dispatch-division-open = 展开下级区划
+dispatch-rule-edit = 编辑规则

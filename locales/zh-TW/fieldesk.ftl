@@ -385,3 +385,4 @@ dispatch-lead-needed = 請先選擇負責工程師。
 dispatch-collaborators-of = 協同工程師
 dispatch-division-up = 返回上一級
 dispatch-division-open = 展開下級區劃
+dispatch-rule-edit = 編輯規則

@@ -126,8 +126,9 @@ pub async fn supervisor_sets_rules_and_orders_reach_the_right_crew(ctx: Ctx) {
     app.fill("rule-name", "Repairs need intermediate fitters")
         .await;
     app.fill("condition-values-0", "repair").await;
-    app.select("rule-skill", "fitter").await;
-    app.select("rule-level", "中级").await;
+    app.click("rule-add-skill").await;
+    app.select("rule-skill-1", "fitter").await;
+    app.select("rule-level-1", "中级").await;
     app.click("rule-save").await;
     app.expect_text("rule-status", "Saved.").await;
     app.select("rule-kind", "auto").await;
@@ -163,6 +164,26 @@ pub async fn supervisor_sets_rules_and_orders_reach_the_right_crew(ctx: Ctx) {
     let auto = auto.expect("the region rule is saved");
     assert_eq!((auto.priority, auto.target), (10, TargetKind::ServiceGroup));
     assert_eq!(auto.scope[0].values, vec!["repair", "maintenance"]);
+    // Edited in place: the form opens with the rule, saves over it.
+    app.click("rule-edit-Nearest group").await;
+    app.wait_text("condition-values-0", |_| true).await;
+    app.fill("rule-priority", "12").await;
+    app.click("rule-save").await;
+    app.expect_text("rule-status", "Saved.").await;
+    let rules: Vec<Rule> = server
+        .get("/api/dispatch/rules", &ada)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let edited: Vec<_> = rules
+        .iter()
+        .filter_map(|r| match r {
+            Rule::Auto(a) => Some((a.name.as_str(), a.priority, a.scope[0].values.len())),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(edited, vec![("Nearest group", 12, 2)], "one rule, changed");
 
     // A repair in Nanshan goes to 深圳组; 广东组 lacks the level, and says so.
     app.click("dispatch-tab-board").await;

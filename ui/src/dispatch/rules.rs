@@ -4,6 +4,7 @@
 
 use fieldesk_core::dispatch::{
     AutoRule, Condition, ConfigChange, Operator, RequiredSkill, Rule, ScopeField, SkillRule,
+    TargetKind,
 };
 use leptos::prelude::*;
 
@@ -57,6 +58,20 @@ impl ConditionDraft {
         }
     }
 
+    fn from(key: usize, c: &Condition) -> Self {
+        let draft = ConditionDraft::new(key);
+        draft.field.set(c.field);
+        draft.op.set(c.op);
+        if c.field == ScopeField::Region {
+            draft
+                .regions
+                .set(c.values.iter().filter_map(|v| v.parse().ok()).collect());
+        } else {
+            draft.values.set(c.values.join(", "));
+        }
+        draft
+    }
+
     fn condition(&self) -> Condition {
         let field = self.field.get_untracked();
         let values = if field == ScopeField::Region {
@@ -88,6 +103,8 @@ fn split(text: &str) -> Vec<String> {
 pub fn RulesPanel(config: Config) -> impl IntoView {
     let list_status = RwSignal::new(None::<Result<(), String>>);
     let delete = move |id: i64| config.save(ConfigChange::DeleteRule { id }, list_status);
+    // The rule in the form (none: a new one); the form is made anew for it.
+    let editing = RwSignal::new(None::<Rule>);
     view! {
         <section class="panel">
             <h2>{tr("dispatch-rules")}</h2>
@@ -96,35 +113,84 @@ pub fn RulesPanel(config: Config) -> impl IntoView {
                     <li data-testid=format!("rule-{}", rule.name())>
                         <span>{rule.name().to_owned()}</span>
                         <span class="muted">{tr(if rule.kind() == "skill" { "dispatch-rule-skill" } else { "dispatch-rule-auto" })}</span>
+                        <button class="link" data-testid=format!("rule-edit-{}", rule.name())
+                            on:click={let rule = rule.clone(); move |_| editing.set(Some(rule.clone()))}>{tr("field-edit")}</button>
                         <button class="link" on:click={let id = rule.id(); move |_| delete(id)}>{tr("field-remove")}</button>
                     </li>
                 </For>
             </ul>
             {super::status_line(list_status, "rule-list-status")}
         </section>
-        <RuleForm config />
+        <button class="secondary" data-testid="rule-new" on:click=move |_| editing.set(None)>{tr("dispatch-rule-new")}</button>
+        {move || view! { <RuleForm config initial=editing.get() /> }}
     }
 }
 
+/// One required-skill row of a skill check.
+#[derive(Clone, Copy)]
+struct RequiredDraft {
+    key: usize,
+    skill: RwSignal<String>,
+    level: RwSignal<String>,
+}
+
 #[component]
-fn RuleForm(config: Config) -> impl IntoView {
+fn RuleForm(config: Config, initial: Option<Rule>) -> impl IntoView {
     let i18n = config.i18n;
-    let kind = RwSignal::new("skill".to_owned());
-    let name = RwSignal::new(String::new());
-    let target = RwSignal::new("service_group".to_owned());
-    let priority = RwSignal::new("0".to_owned());
-    let next = StoredValue::new(1usize);
-    let conditions = RwSignal::new(vec![ConditionDraft::new(0)]);
-    let skill = RwSignal::new(String::new());
-    let level = RwSignal::new(String::new());
-    let qualifications = RwSignal::new(String::new());
+    let id = initial.as_ref().map(Rule::id);
+    let (scope, target_kind) = match &initial {
+        Some(Rule::Skill(r)) => (r.scope.clone(), r.target),
+        Some(Rule::Auto(r)) => (r.scope.clone(), r.target),
+        None => (vec![], TargetKind::ServiceGroup),
+    };
+    let kind = RwSignal::new(initial.as_ref().map_or("skill", Rule::kind).to_owned());
+    let name = RwSignal::new(
+        initial
+            .as_ref()
+            .map(|r| r.name().to_owned())
+            .unwrap_or_default(),
+    );
+    let target = RwSignal::new(kind_id(target_kind).to_owned());
+    let priority = RwSignal::new(match &initial {
+        Some(Rule::Auto(r)) => r.priority.to_string(),
+        _ => "0".to_owned(),
+    });
+    let next = StoredValue::new(0usize);
+    let key = move || {
+        let k = next.get_value();
+        next.set_value(k + 1);
+        k
+    };
+    let mut drafts: Vec<ConditionDraft> = scope
+        .iter()
+        .map(|c| ConditionDraft::from(key(), c))
+        .collect();
+    if drafts.is_empty() {
+        drafts.push(ConditionDraft::new(key()));
+    }
+    let conditions = RwSignal::new(drafts);
+    let (required, quals) = match &initial {
+        Some(Rule::Skill(r)) => (r.skills.clone(), r.qualifications.join(", ")),
+        _ => (vec![], String::new()),
+    };
+    let required = RwSignal::new(
+        required
+            .into_iter()
+            .map(|r| RequiredDraft {
+                key: key(),
+                skill: RwSignal::new(r.skill),
+                level: RwSignal::new(r.min_level),
+            })
+            .collect::<Vec<_>>(),
+    );
+    let qualifications = RwSignal::new(quals);
     let status = RwSignal::new(None::<Result<(), String>>);
-    let levels = move || {
+    let levels_of = move |skill: String| {
         config.data.with(|c| {
             c.settings
                 .catalog
                 .iter()
-                .find(|d| skill.with(|s| &d.key == s))
+                .find(|d| d.key == skill)
                 .map(|d| d.levels.clone())
                 .unwrap_or_default()
         })
@@ -138,13 +204,14 @@ fn RuleForm(config: Config) -> impl IntoView {
             .collect();
         let target = parse_kind(&target.get_untracked());
         let rule = if kind.get_untracked() == "skill" {
-            let skills = skill
-                .with_untracked(|s| (!s.is_empty()).then(|| s.clone()))
-                .map(|skill| RequiredSkill {
-                    skill,
-                    min_level: level.get_untracked(),
+            let skills = required
+                .get_untracked()
+                .iter()
+                .filter(|r| !r.skill.get_untracked().is_empty())
+                .map(|r| RequiredSkill {
+                    skill: r.skill.get_untracked(),
+                    min_level: r.level.get_untracked(),
                 })
-                .into_iter()
                 .collect();
             Rule::Skill(SkillRule {
                 id: 0,
@@ -163,17 +230,17 @@ fn RuleForm(config: Config) -> impl IntoView {
                 target,
             })
         };
-        config.save(ConfigChange::Rule { id: None, rule }, status);
+        config.save(ConfigChange::Rule { id, rule }, status);
     };
     view! {
         <section class="panel">
-            <h2>{tr("dispatch-rule-new")}</h2>
+            <h2>{move || i18n.t(if id.is_some() { "dispatch-rule-edit" } else { "dispatch-rule-new" })}</h2>
             <form class="group-form" data-testid="rule-form" on:submit=save>
                 <label>
                     <span>{tr("dispatch-rule-kind")}</span>
-                    <select data-testid="rule-kind" on:change=move |ev| kind.set(event_target_value(&ev))>
-                        <option value="skill">{tr("dispatch-rule-skill")}</option>
-                        <option value="auto">{tr("dispatch-rule-auto")}</option>
+                    <select data-testid="rule-kind" disabled=id.is_some() on:change=move |ev| kind.set(event_target_value(&ev))>
+                        <option value="skill" selected=kind.get_untracked() == "skill">{tr("dispatch-rule-skill")}</option>
+                        <option value="auto" selected=kind.get_untracked() == "auto">{tr("dispatch-rule-auto")}</option>
                     </select>
                 </label>
                 <label>
@@ -184,8 +251,8 @@ fn RuleForm(config: Config) -> impl IntoView {
                 <label>
                     <span>{tr("dispatch-rule-target")}</span>
                     <select data-testid="rule-target" on:change=move |ev| target.set(event_target_value(&ev))>
-                        {[fieldesk_core::dispatch::TargetKind::ServiceGroup, fieldesk_core::dispatch::TargetKind::ServiceProvider]
-                            .into_iter().map(|k| view! { <option value=kind_id(k)>{tr(kind_key(k))}</option> }).collect_view()}
+                        {[TargetKind::ServiceGroup, TargetKind::ServiceProvider]
+                            .into_iter().map(|k| view! { <option value=kind_id(k) selected=k == target_kind>{tr(kind_key(k))}</option> }).collect_view()}
                     </select>
                 </label>
                 <fieldset>
@@ -225,9 +292,8 @@ fn RuleForm(config: Config) -> impl IntoView {
                         </div>
                     </For>
                     <button type="button" class="secondary" data-testid="rule-add-condition" on:click=move |_| {
-                        let key = next.get_value();
-                        next.set_value(key + 1);
-                        conditions.update(|all| all.push(ConditionDraft::new(key)));
+                        let k = key();
+                        conditions.update(|all| all.push(ConditionDraft::new(k)));
                     }>{tr("dispatch-add-condition")}</button>
                 </fieldset>
                 <Show when=move || kind.get() == "skill"
@@ -238,23 +304,38 @@ fn RuleForm(config: Config) -> impl IntoView {
                                 on:input=move |ev| priority.set(event_target_value(&ev)) />
                         </label>
                     }>
-                    <label>
-                        <span>{tr("dispatch-required-skill")}</span>
-                        <select data-testid="rule-skill" on:change=move |ev| { skill.set(event_target_value(&ev)); level.set(levels().first().cloned().unwrap_or_default()); }>
-                            <option value="">"—"</option>
-                            {move || config.data.get().settings.catalog.into_iter().map(|d| view! {
-                                <option value=d.key.clone()>{d.name.clone()}</option>
-                            }).collect_view()}
-                        </select>
-                    </label>
-                    <label>
-                        <span>{tr("dispatch-min-level")}</span>
-                        <select data-testid="rule-level" on:change=move |ev| level.set(event_target_value(&ev))>
-                            {move || levels().into_iter().map(|l| view! {
-                                <option value=l.clone() selected={let l = l.clone(); move || level.get() == l}>{l.clone()}</option>
-                            }).collect_view()}
-                        </select>
-                    </label>
+                    <fieldset>
+                        <legend>{tr("dispatch-required-skill")}</legend>
+                        <For each=move || required.get() key=|r| r.key let:r>
+                            <div class="condition">
+                                <select data-testid=format!("rule-skill-{}", r.key) aria-label=move || i18n.t("dispatch-required-skill")
+                                    on:change=move |ev| {
+                                        let s = event_target_value(&ev);
+                                        r.level.set(levels_of(s.clone()).first().cloned().unwrap_or_default());
+                                        r.skill.set(s);
+                                    }>
+                                    <option value="">"—"</option>
+                                    {move || config.data.get().settings.catalog.into_iter().map(|d| {
+                                        let k = d.key.clone();
+                                        view! { <option value=d.key.clone() selected=move || r.skill.get() == k>{d.name.clone()}</option> }
+                                    }).collect_view()}
+                                </select>
+                                <select data-testid=format!("rule-level-{}", r.key) aria-label=move || i18n.t("dispatch-min-level")
+                                    on:change=move |ev| r.level.set(event_target_value(&ev))>
+                                    {move || levels_of(r.skill.get()).into_iter().map(|l| {
+                                        let v = l.clone();
+                                        view! { <option value=l.clone() selected=move || r.level.get() == v>{l.clone()}</option> }
+                                    }).collect_view()}
+                                </select>
+                                <button type="button" class="link"
+                                    on:click=move |_| required.update(|all| all.retain(|x| x.key != r.key))>{tr("field-remove")}</button>
+                            </div>
+                        </For>
+                        <button type="button" class="secondary" data-testid="rule-add-skill" on:click=move |_| {
+                            let k = key();
+                            required.update(|all| all.push(RequiredDraft { key: k, skill: RwSignal::new(String::new()), level: RwSignal::new(String::new()) }));
+                        }>{tr("dispatch-skill-add")}</button>
+                    </fieldset>
                     <label>
                         <span>{tr("dispatch-required-qualifications")}</span>
                         <input data-testid="rule-qualifications" placeholder=move || i18n.t("dispatch-values-hint")
