@@ -15,15 +15,7 @@ pub fn bench(args: &[String]) -> anyhow::Result<()> {
         _ => {}
     }
     step("bench: release build");
-    cargo(&["build", "--release", "-p", "fieldesk-server"])?;
-    cargo(&[
-        "build",
-        "--release",
-        "-p",
-        "fieldesk-testkit",
-        "--bin",
-        "fieldesk-load",
-    ])?;
+    build_server_and_load_driver()?;
     let scenario = args.first().map_or("api", String::as_str);
     step(&format!("bench: {scenario} load (loopback)"));
     let release = root().join("target/release");
@@ -71,15 +63,7 @@ fn dispatch() -> anyhow::Result<()> {
         "--example",
         "dispatch_bench",
     ])?;
-    cargo(&["build", "--release", "-p", "fieldesk-server"])?;
-    cargo(&[
-        "build",
-        "--release",
-        "-p",
-        "fieldesk-testkit",
-        "--bin",
-        "fieldesk-load",
-    ])?;
+    build_server_and_load_driver()?;
     step("bench: dispatch (core)");
     let release = root().join("target/release");
     shell::run(&mut Command::new(release.join("examples/dispatch_bench")))?;
@@ -107,4 +91,17 @@ fn sync() -> anyhow::Result<()> {
     shell::run(
         Command::new(release.join("examples/sync_bench")).arg(release.join("fieldesk-server")),
     )
+}
+
+/// The release server and the load driver that starts it.
+fn build_server_and_load_driver() -> anyhow::Result<()> {
+    cargo(&["build", "--release", "-p", "fieldesk-server"])?;
+    cargo(&[
+        "build",
+        "--release",
+        "-p",
+        "fieldesk-testkit",
+        "--bin",
+        "fieldesk-load",
+    ])
 }

@@ -126,9 +126,9 @@ pub async fn supervisor_sets_rules_and_orders_reach_the_right_crew(ctx: Ctx) {
     app.fill("rule-name", "Repairs need intermediate fitters")
         .await;
     app.fill("condition-values-0", "repair").await;
-    app.click("rule-add-skill").await;
-    app.select("rule-skill-1", "fitter").await;
-    app.select("rule-level-1", "中级").await;
+    app.click("rule-add").await;
+    app.select("rule-skill-0", "fitter").await;
+    app.select("rule-level-0", "中级").await;
     app.click("rule-save").await;
     app.expect_text("rule-status", "Saved.").await;
     app.select("rule-kind", "auto").await;

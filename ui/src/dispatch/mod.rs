@@ -134,6 +134,79 @@ pub(crate) fn status_line(
     }
 }
 
+/// A skill and level row: a group's or provider's skill, or a skill check's
+/// required skill with its minimum level.
+#[derive(Clone, Copy)]
+struct SkillLevelDraft {
+    pub key: usize,
+    pub skill: RwSignal<String>,
+    pub level: RwSignal<String>,
+}
+
+impl SkillLevelDraft {
+    pub fn new(key: usize, skill: String, level: String) -> Self {
+        SkillLevelDraft {
+            key,
+            skill: RwSignal::new(skill),
+            level: RwSignal::new(level),
+        }
+    }
+}
+
+/// Rows of skill + level pickers (levels from the catalog), with add and
+/// remove; `testid` prefixes each row's selects (`{testid}-skill-{key}`).
+#[component]
+fn SkillLevelRows(
+    config: Config,
+    rows: RwSignal<Vec<SkillLevelDraft>>,
+    testid: &'static str,
+) -> impl IntoView {
+    let i18n = config.i18n;
+    let levels_of = move |skill: String| {
+        config.data.with(|c| {
+            c.settings
+                .catalog
+                .iter()
+                .find(|d| d.key == skill)
+                .map(|d| d.levels.clone())
+                .unwrap_or_default()
+        })
+    };
+    view! {
+        <For each=move || rows.get() key=|r| r.key let:r>
+            <div class="condition">
+                <select data-testid=format!("{testid}-skill-{}", r.key) aria-label=move || i18n.t("dispatch-skills")
+                    on:change=move |ev| {
+                        let s = event_target_value(&ev);
+                        r.level.set(levels_of(s.clone()).first().cloned().unwrap_or_default());
+                        r.skill.set(s);
+                    }>
+                    <option value="">"—"</option>
+                    {move || config.data.get().settings.catalog.into_iter().map(|d| {
+                        let k = d.key.clone();
+                        view! { <option value=d.key.clone() selected=move || r.skill.get() == k>{d.name.clone()}</option> }
+                    }).collect_view()}
+                </select>
+                <select data-testid=format!("{testid}-level-{}", r.key) aria-label=move || i18n.t("dispatch-min-level")
+                    on:change=move |ev| r.level.set(event_target_value(&ev))>
+                    {move || levels_of(r.skill.get()).into_iter().map(|l| {
+                        let v = l.clone();
+                        view! { <option value=l.clone() selected=move || r.level.get() == v>{l.clone()}</option> }
+                    }).collect_view()}
+                </select>
+                <button type="button" class="link"
+                    on:click=move |_| rows.update(|all| all.retain(|x| x.key != r.key))>{tr("field-remove")}</button>
+            </div>
+        </For>
+        <button type="button" class="secondary" data-testid=format!("{testid}-add") on:click=move |_| {
+            rows.update(|all| {
+                let key = all.iter().map(|r| r.key + 1).max().unwrap_or(0);
+                all.push(SkillLevelDraft::new(key, String::new(), String::new()));
+            });
+        }>{tr("dispatch-skill-add")}</button>
+    }
+}
+
 #[component]
 pub fn DispatchPanel() -> impl IntoView {
     let i18n = crate::i18n::use_i18n();

@@ -13,7 +13,7 @@ use fieldesk_core::region::ServiceRegion;
 use leptos::prelude::*;
 
 use super::picker::DivisionPicker;
-use super::{Config, kind_id, kind_key, parse_kind};
+use super::{Config, SkillLevelDraft, SkillLevelRows, kind_id, kind_key, parse_kind};
 use crate::i18n::tr;
 
 fn split(text: &str) -> Vec<String> {
@@ -132,14 +132,6 @@ fn CatalogForm(config: Config) -> impl IntoView {
     }
 }
 
-/// One held-skill row of the profile form.
-#[derive(Clone, Copy)]
-struct HeldDraft {
-    key: usize,
-    skill: RwSignal<String>,
-    level: RwSignal<String>,
-}
-
 /// One qualification row of the profile form.
 #[derive(Clone, Copy)]
 struct QualificationDraft {
@@ -159,7 +151,7 @@ fn ProfileForm(config: Config) -> impl IntoView {
         next.set_value(k + 1);
         k
     };
-    let skills = RwSignal::new(Vec::<HeldDraft>::new());
+    let skills = RwSignal::new(Vec::<SkillLevelDraft>::new());
     let qualifications = RwSignal::new(Vec::<QualificationDraft>::new());
     let divisions = RwSignal::new(Vec::<u32>::new());
     let named = RwSignal::new(Vec::<i64>::new());
@@ -187,11 +179,8 @@ fn ProfileForm(config: Config) -> impl IntoView {
             profile
                 .skills
                 .iter()
-                .map(|h| HeldDraft {
-                    key: key(),
-                    skill: RwSignal::new(h.skill.clone()),
-                    level: RwSignal::new(h.level.clone()),
-                })
+                .enumerate()
+                .map(|(k, h)| SkillLevelDraft::new(k, h.skill.clone(), h.level.clone()))
                 .collect(),
         );
         qualifications.set(
@@ -210,16 +199,7 @@ fn ProfileForm(config: Config) -> impl IntoView {
         named.set(profile.named_regions.clone());
         status.set(None);
     };
-    let levels_of = move |skill: String| {
-        config.data.with(|c| {
-            c.settings
-                .catalog
-                .iter()
-                .find(|d| d.key == skill)
-                .map(|d| d.levels.clone())
-                .unwrap_or_default()
-        })
-    };
+
     let save = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let Some((kind, id)) = chosen_untracked() else {
@@ -293,35 +273,7 @@ fn ProfileForm(config: Config) -> impl IntoView {
                 <form class="group-form" data-testid="profile-form" on:submit=save>
                     <fieldset>
                         <legend>{tr("dispatch-skills")}</legend>
-                        <For each=move || skills.get() key=|h| h.key let:h>
-                            <div class="condition">
-                                <select data-testid=format!("held-skill-{}", h.key) aria-label=move || i18n.t("dispatch-skills")
-                                    on:change=move |ev| {
-                                        let s = event_target_value(&ev);
-                                        h.level.set(levels_of(s.clone()).first().cloned().unwrap_or_default());
-                                        h.skill.set(s);
-                                    }>
-                                    <option value="">"—"</option>
-                                    {move || config.data.get().settings.catalog.into_iter().map(|d| {
-                                        let k = d.key.clone();
-                                        view! { <option value=d.key.clone() selected=move || h.skill.get() == k>{d.name.clone()}</option> }
-                                    }).collect_view()}
-                                </select>
-                                <select data-testid=format!("held-level-{}", h.key) aria-label=move || i18n.t("dispatch-min-level")
-                                    on:change=move |ev| h.level.set(event_target_value(&ev))>
-                                    {move || levels_of(h.skill.get()).into_iter().map(|l| {
-                                        let v = l.clone();
-                                        view! { <option value=l.clone() selected=move || h.level.get() == v>{l.clone()}</option> }
-                                    }).collect_view()}
-                                </select>
-                                <button type="button" class="link"
-                                    on:click=move |_| skills.update(|all| all.retain(|x| x.key != h.key))>{tr("field-remove")}</button>
-                            </div>
-                        </For>
-                        <button type="button" class="secondary" data-testid="held-add" on:click=move |_| {
-                            let k = key();
-                            skills.update(|all| all.push(HeldDraft { key: k, skill: RwSignal::new(String::new()), level: RwSignal::new(String::new()) }));
-                        }>{tr("dispatch-skill-add")}</button>
+                        <SkillLevelRows config rows=skills testid="held" />
                     </fieldset>
                     <Show when=is_provider>
                         <fieldset>

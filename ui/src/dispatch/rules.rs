@@ -9,7 +9,7 @@ use fieldesk_core::dispatch::{
 use leptos::prelude::*;
 
 use super::picker::DivisionPicker;
-use super::{Config, kind_id, kind_key, parse_kind};
+use super::{Config, SkillLevelDraft, SkillLevelRows, kind_id, kind_key, parse_kind};
 use crate::i18n::tr;
 
 const FIELDS: [(ScopeField, &str, &str); 5] = [
@@ -126,14 +126,6 @@ pub fn RulesPanel(config: Config) -> impl IntoView {
     }
 }
 
-/// One required-skill row of a skill check.
-#[derive(Clone, Copy)]
-struct RequiredDraft {
-    key: usize,
-    skill: RwSignal<String>,
-    level: RwSignal<String>,
-}
-
 #[component]
 fn RuleForm(config: Config, initial: Option<Rule>) -> impl IntoView {
     let i18n = config.i18n;
@@ -176,25 +168,13 @@ fn RuleForm(config: Config, initial: Option<Rule>) -> impl IntoView {
     let required = RwSignal::new(
         required
             .into_iter()
-            .map(|r| RequiredDraft {
-                key: key(),
-                skill: RwSignal::new(r.skill),
-                level: RwSignal::new(r.min_level),
-            })
+            .enumerate()
+            .map(|(k, r)| SkillLevelDraft::new(k, r.skill, r.min_level))
             .collect::<Vec<_>>(),
     );
     let qualifications = RwSignal::new(quals);
     let status = RwSignal::new(None::<Result<(), String>>);
-    let levels_of = move |skill: String| {
-        config.data.with(|c| {
-            c.settings
-                .catalog
-                .iter()
-                .find(|d| d.key == skill)
-                .map(|d| d.levels.clone())
-                .unwrap_or_default()
-        })
-    };
+
     let save = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let scope: Vec<Condition> = conditions
@@ -306,35 +286,7 @@ fn RuleForm(config: Config, initial: Option<Rule>) -> impl IntoView {
                     }>
                     <fieldset>
                         <legend>{tr("dispatch-required-skill")}</legend>
-                        <For each=move || required.get() key=|r| r.key let:r>
-                            <div class="condition">
-                                <select data-testid=format!("rule-skill-{}", r.key) aria-label=move || i18n.t("dispatch-required-skill")
-                                    on:change=move |ev| {
-                                        let s = event_target_value(&ev);
-                                        r.level.set(levels_of(s.clone()).first().cloned().unwrap_or_default());
-                                        r.skill.set(s);
-                                    }>
-                                    <option value="">"—"</option>
-                                    {move || config.data.get().settings.catalog.into_iter().map(|d| {
-                                        let k = d.key.clone();
-                                        view! { <option value=d.key.clone() selected=move || r.skill.get() == k>{d.name.clone()}</option> }
-                                    }).collect_view()}
-                                </select>
-                                <select data-testid=format!("rule-level-{}", r.key) aria-label=move || i18n.t("dispatch-min-level")
-                                    on:change=move |ev| r.level.set(event_target_value(&ev))>
-                                    {move || levels_of(r.skill.get()).into_iter().map(|l| {
-                                        let v = l.clone();
-                                        view! { <option value=l.clone() selected=move || r.level.get() == v>{l.clone()}</option> }
-                                    }).collect_view()}
-                                </select>
-                                <button type="button" class="link"
-                                    on:click=move |_| required.update(|all| all.retain(|x| x.key != r.key))>{tr("field-remove")}</button>
-                            </div>
-                        </For>
-                        <button type="button" class="secondary" data-testid="rule-add-skill" on:click=move |_| {
-                            let k = key();
-                            required.update(|all| all.push(RequiredDraft { key: k, skill: RwSignal::new(String::new()), level: RwSignal::new(String::new()) }));
-                        }>{tr("dispatch-skill-add")}</button>
+                        <SkillLevelRows config rows=required testid="rule" />
                     </fieldset>
                     <label>
                         <span>{tr("dispatch-required-qualifications")}</span>
