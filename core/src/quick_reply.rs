@@ -1,0 +1,265 @@
+//! Quick replies (快捷回复, issue 6 groundwork): matching as the agent
+//! types, on a cached copy (no round-trip per keystroke), and filling the
+//! variables of the chosen reply.
+//!
+//! Ranking of a reply for a query (lower rank first):
+//! 0. the shortcut is the query; 1. the shortcut starts with it;
+//! 2. the title starts with it; 3. the title's pinyin initials start with
+//! it ("tk" → 退款); 4. the title's full pinyin starts with it ("tuikuan");
+//! 5. the title contains it; 6. the pinyin (initials or full) contains it;
+//! 7. the content contains it. Ties: personal before enterprise, then the
+//! shorter title, then the id. Matching ignores case and spaces in pinyin.
+
+use pinyin::ToPinyin;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Tier {
+    /// The agent's own.
+    Personal,
+    /// The tenant's, read-only to agents.
+    Enterprise,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QuickReply {
+    pub id: i64,
+    pub tier: Tier,
+    #[serde(default)]
+    pub group: Option<String>,
+    pub title: String,
+    #[serde(default)]
+    pub shortcut: String,
+    pub content: String,
+}
+
+/// A reply with its search keys, made once when the cache is loaded.
+#[derive(Debug, Clone)]
+pub struct Indexed {
+    pub reply: QuickReply,
+    title: String,
+    shortcut: String,
+    content: String,
+    initials: String,
+    full: String,
+}
+
+/// The pinyin of a text's Chinese characters, full and initials; other
+/// characters are kept (lowercased), spaces dropped.
+fn pinyin_keys(text: &str) -> (String, String) {
+    let (mut full, mut initials) = (String::new(), String::new());
+    for c in text.chars() {
+        match c.to_pinyin() {
+            Some(p) => {
+                full.push_str(p.plain());
+                initials.push_str(p.first_letter());
+            }
+            None if c.is_whitespace() => {}
+            None => {
+                for l in c.to_lowercase() {
+                    full.push(l);
+                    initials.push(l);
+                }
+            }
+        }
+    }
+    (full, initials)
+}
+
+impl Indexed {
+    pub fn new(reply: QuickReply) -> Self {
+        let (full, initials) = pinyin_keys(&reply.title);
+        Indexed {
+            title: reply.title.to_lowercase(),
+            shortcut: reply.shortcut.to_lowercase(),
+            content: reply.content.to_lowercase(),
+            initials,
+            full,
+            reply,
+        }
+    }
+
+    /// The rank for `query` (already lowercased and trimmed), if it matches.
+    fn rank(&self, query: &str) -> Option<u8> {
+        let compact: String = query.chars().filter(|c| !c.is_whitespace()).collect();
+        let rank = if !self.shortcut.is_empty() && self.shortcut == query {
+            0
+        } else if !self.shortcut.is_empty() && self.shortcut.starts_with(query) {
+            1
+        } else if self.title.starts_with(query) {
+            2
+        } else if self.initials.starts_with(&compact) {
+            3
+        } else if self.full.starts_with(&compact) {
+            4
+        } else if self.title.contains(query) {
+            5
+        } else if self.initials.contains(&compact) || self.full.contains(&compact) {
+            6
+        } else if self.content.contains(query) {
+            7
+        } else {
+            return None;
+        };
+        Some(rank)
+    }
+}
+
+/// The best `limit` replies for what the agent typed (see the module's
+/// ranking); an empty query matches nothing.
+pub fn suggest<'a>(index: &'a [Indexed], query: &str, limit: usize) -> Vec<&'a QuickReply> {
+    let query = query.trim().to_lowercase();
+    if query.is_empty() {
+        return vec![];
+    }
+    let mut hits: Vec<(u8, &Indexed)> = index
+        .iter()
+        .filter_map(|i| i.rank(&query).map(|r| (r, i)))
+        .collect();
+    hits.sort_by(|(ra, a), (rb, b)| {
+        (ra, a.reply.tier, a.reply.title.chars().count(), a.reply.id).cmp(&(
+            rb,
+            b.reply.tier,
+            b.reply.title.chars().count(),
+            b.reply.id,
+        ))
+    });
+    hits.into_iter()
+        .take(limit)
+        .map(|(_, i)| &i.reply)
+        .collect()
+}
+
+/// Fills `{{name}}` variables (e.g. `visitor.name`, `agent.name`); an
+/// unknown variable is left as written, so the agent sees it.
+pub fn fill(content: &str, vars: &[(&str, &str)]) -> String {
+    let mut out = String::with_capacity(content.len());
+    let mut rest = content;
+    while let Some(start) = rest.find("{{") {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 2..];
+        match after.find("}}") {
+            Some(end) => {
+                let name = after[..end].trim();
+                match vars.iter().find(|(k, _)| *k == name) {
+                    Some((_, value)) => out.push_str(value),
+                    None => out.push_str(&rest[start..start + 2 + end + 2]),
+                }
+                rest = &after[end + 2..];
+            }
+            None => {
+                out.push_str(&rest[start..]);
+                rest = "";
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn reply(id: i64, tier: Tier, title: &str, shortcut: &str, content: &str) -> QuickReply {
+        QuickReply {
+            id,
+            tier,
+            group: None,
+            title: title.into(),
+            shortcut: shortcut.into(),
+            content: content.into(),
+        }
+    }
+
+    fn index() -> Vec<Indexed> {
+        [
+            reply(
+                1,
+                Tier::Enterprise,
+                "退款流程",
+                "",
+                "退款将在 3 个工作日内原路退回。",
+            ),
+            reply(
+                2,
+                Tier::Personal,
+                "问候",
+                "hi",
+                "您好 {{visitor.name}}，我是 {{agent.name}}。",
+            ),
+            reply(
+                3,
+                Tier::Enterprise,
+                "Refund policy",
+                "refund",
+                "Refunds take 3 days.",
+            ),
+            reply(4, Tier::Personal, "退款", "", "已为您登记退款。"),
+            reply(
+                5,
+                Tier::Enterprise,
+                "发票",
+                "fp",
+                "发票会随货寄出；退款后作废。",
+            ),
+        ]
+        .into_iter()
+        .map(Indexed::new)
+        .collect()
+    }
+
+    fn ids(query: &str) -> Vec<i64> {
+        let index = index();
+        suggest(&index, query, 10).iter().map(|r| r.id).collect()
+    }
+
+    #[test]
+    fn pinyin_initials_and_full_spelling_find_chinese_titles() {
+        assert_eq!(
+            ids("tk"),
+            vec![4, 1],
+            "personal 退款 before enterprise 退款流程"
+        );
+        assert_eq!(ids("tuikuan"), vec![4, 1]);
+        assert_eq!(ids("TuiKuan"), vec![4, 1], "case does not matter");
+        assert_eq!(
+            ids("tui kuan"),
+            vec![4, 1],
+            "spaces in pinyin do not matter"
+        );
+        assert_eq!(ids("lc"), vec![1], "initials inside the title");
+    }
+
+    #[test]
+    fn ranking_puts_shortcuts_then_titles_then_content() {
+        assert_eq!(ids("hi"), vec![2], "shortcut");
+        assert_eq!(ids("ref"), vec![3], "shortcut prefix");
+        assert_eq!(ids("退款"), vec![4, 1, 5], "title prefix, then content");
+        assert_eq!(ids("流程"), vec![1], "title substring");
+        assert_eq!(ids("3 days"), vec![3], "content");
+        assert!(ids("").is_empty());
+        assert!(ids("xyz").is_empty());
+        let index = index();
+        assert_eq!(suggest(&index, "退款", 1).len(), 1, "limit");
+    }
+
+    #[test]
+    fn variables_are_filled_and_unknown_ones_kept() {
+        let vars = [("visitor.name", "王女士"), ("agent.name", "李娜")];
+        assert_eq!(
+            fill("您好 {{visitor.name}}，我是 {{ agent.name }}。", &vars),
+            "您好 王女士，我是 李娜。"
+        );
+        assert_eq!(fill("{{order.id}} 已收到", &vars), "{{order.id}} 已收到");
+        assert_eq!(
+            fill("不完整 {{visitor.name", &vars),
+            "不完整 {{visitor.name"
+        );
+        assert_eq!(
+            fill("{{visitor.name}}{{visitor.name}}", &vars),
+            "王女士王女士"
+        );
+    }
+}
