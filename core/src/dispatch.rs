@@ -74,6 +74,16 @@ pub enum TargetKind {
     ServiceProvider,
 }
 
+impl TargetKind {
+    /// The wire form, e.g. `service_group` (as in paths and stored rows).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TargetKind::ServiceGroup => "service_group",
+            TargetKind::ServiceProvider => "service_provider",
+        }
+    }
+}
+
 /// A service group or provider as dispatch sees it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Candidate {

@@ -254,13 +254,15 @@ pub struct Polygon {
     pub points: Vec<(f64, f64)>,
 }
 
+/// A real (longitude, latitude) on the globe.
+pub fn valid_point((lon, lat): (f64, f64)) -> bool {
+    lon.is_finite() && lat.is_finite() && lon.abs() <= 180.0 && lat.abs() <= 90.0
+}
+
 impl Polygon {
     /// At least three points, all of them real coordinates.
     pub fn is_valid(&self) -> bool {
-        self.points.len() >= 3
-            && self.points.iter().all(|(lon, lat)| {
-                lon.is_finite() && lat.is_finite() && lon.abs() <= 180.0 && lat.abs() <= 90.0
-            })
+        self.points.len() >= 3 && self.points.iter().copied().all(valid_point)
     }
 
     /// Whether `point` lies inside (even-odd rule; edges count as inside

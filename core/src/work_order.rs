@@ -208,9 +208,7 @@ impl WorkOrderInput {
             && short(&self.order_type, 64)
             && self.product_category.chars().count() <= 64
             && self.devices.len() <= 200
-            && self.point.is_none_or(|(lon, lat)| {
-                lon.is_finite() && lat.is_finite() && lon.abs() <= 180.0 && lat.abs() <= 90.0
-            })
+            && self.point.is_none_or(crate::region::valid_point)
     }
 }
 

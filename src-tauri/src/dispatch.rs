@@ -5,7 +5,7 @@
 //! the app's language), including what a group lacks for an order.
 
 use fieldesk_core::api::UserSummary;
-use fieldesk_core::dispatch::{ConfigChange, DispatchConfig, OrderCommand, TargetKind};
+use fieldesk_core::dispatch::{ConfigChange, DispatchConfig, OrderCommand};
 use fieldesk_core::work_order::{CrewBody, TargetBody, WorkOrderView};
 use fieldesk_core::{ErrorCode, Role};
 use reqwest::Method;
@@ -84,11 +84,7 @@ pub async fn save(shell: &Shell, change: ConfigChange) -> AppResult<DispatchConf
             send::<_, serde_json::Value>(shell, method, &path, &input).await?;
         }
         ConfigChange::Profile { kind, id, profile } => {
-            let kind = match kind {
-                TargetKind::ServiceGroup => "service_group",
-                TargetKind::ServiceProvider => "service_provider",
-            };
-            let path = format!("api/dispatch/profiles/{kind}/{id}");
+            let path = format!("api/dispatch/profiles/{}/{id}", kind.as_str());
             send::<_, serde_json::Value>(shell, Method::PUT, &path, &profile).await?;
         }
         ConfigChange::Region(region) => {

@@ -170,11 +170,11 @@ pub async fn update(
             .ok_or(ApiError::new(ErrorCode::BadRequest))?;
         after.division = Some(code);
     }
-    if let Some((lon, lat)) = change.point {
-        if !(lon.is_finite() && lat.is_finite() && lon.abs() <= 180.0 && lat.abs() <= 90.0) {
+    if let Some(point) = change.point {
+        if !fieldesk_core::region::valid_point(point) {
             return Err(ApiError::new(ErrorCode::BadRequest));
         }
-        after.point = Some((lon, lat));
+        after.point = Some(point);
     }
     if let Some(priority) = change.priority {
         after.priority = priority;

@@ -11,7 +11,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use super::picker::DivisionPicker;
-use super::{Config, division_path, error_text, kind_id, kind_key, parse_kind};
+use super::{Config, division_path, error_text, kind_key, parse_kind};
 use crate::api::{self, dispatch as dapi, field};
 use crate::i18n::{I18n, tr};
 
@@ -201,7 +201,7 @@ fn OrderRow(
                     on:change=move |ev| pick.set(event_target_value(&ev))>
                     <option value="">{tr("dispatch-assign-to")}</option>
                     {move || targets().into_iter().map(|(kind, tid, name)| view! {
-                        <option value=format!("{}:{tid}", kind_id(kind))>{name}</option>
+                        <option value=format!("{}:{tid}", kind.as_str())>{name}</option>
                     }).collect_view()}
                 </select>
                 <button data-testid=format!("board-assign-{number}") on:click=assign>{tr("dispatch-assign")}</button>

@@ -60,19 +60,21 @@ pub(crate) fn kind_key(kind: TargetKind) -> &'static str {
     }
 }
 
-pub(crate) fn kind_id(kind: TargetKind) -> &'static str {
-    match kind {
-        TargetKind::ServiceGroup => "service_group",
-        TargetKind::ServiceProvider => "service_provider",
-    }
-}
-
 pub(crate) fn parse_kind(value: &str) -> TargetKind {
-    if value == "service_provider" {
+    if value == TargetKind::ServiceProvider.as_str() {
         TargetKind::ServiceProvider
     } else {
         TargetKind::ServiceGroup
     }
+}
+
+/// Comma-separated values (ASCII or full-width commas), trimmed.
+pub(crate) fn split(text: &str) -> Vec<String> {
+    text.split([',', '，'])
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect()
 }
 
 /// The configuration the dispatch pages share, and how they save to it.

@@ -13,16 +13,8 @@ use fieldesk_core::region::ServiceRegion;
 use leptos::prelude::*;
 
 use super::picker::DivisionPicker;
-use super::{Config, SkillLevelDraft, SkillLevelRows, kind_id, kind_key, parse_kind};
+use super::{Config, SkillLevelDraft, SkillLevelRows, kind_key, parse_kind, split};
 use crate::i18n::tr;
-
-fn split(text: &str) -> Vec<String> {
-    text.split([',', '，'])
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(str::to_owned)
-        .collect()
-}
 
 fn parse_date(text: &str) -> Option<LocalDate> {
     let mut parts = text.trim().split('-');
@@ -266,7 +258,7 @@ fn ProfileForm(config: Config) -> impl IntoView {
                 }>
                 <option value="">"—"</option>
                 {move || targets().into_iter().map(|(kind, id, name)| view! {
-                    <option value=format!("{}:{id}", kind_id(kind))>{name}" · "{tr(kind_key(kind))}</option>
+                    <option value=format!("{}:{id}", kind.as_str())>{name}" · "{tr(kind_key(kind))}</option>
                 }).collect_view()}
             </select>
             <Show when=move || chosen().is_some()>

@@ -9,7 +9,7 @@ use fieldesk_core::dispatch::{
 use leptos::prelude::*;
 
 use super::picker::DivisionPicker;
-use super::{Config, SkillLevelDraft, SkillLevelRows, kind_id, kind_key, parse_kind};
+use super::{Config, SkillLevelDraft, SkillLevelRows, kind_key, parse_kind, split};
 use crate::i18n::tr;
 
 const FIELDS: [(ScopeField, &str, &str); 5] = [
@@ -91,14 +91,6 @@ impl ConditionDraft {
     }
 }
 
-fn split(text: &str) -> Vec<String> {
-    text.split([',', '，'])
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(str::to_owned)
-        .collect()
-}
-
 #[component]
 pub fn RulesPanel(config: Config) -> impl IntoView {
     let list_status = RwSignal::new(None::<Result<(), String>>);
@@ -142,7 +134,7 @@ fn RuleForm(config: Config, initial: Option<Rule>) -> impl IntoView {
             .map(|r| r.name().to_owned())
             .unwrap_or_default(),
     );
-    let target = RwSignal::new(kind_id(target_kind).to_owned());
+    let target = RwSignal::new(target_kind.as_str().to_owned());
     let priority = RwSignal::new(match &initial {
         Some(Rule::Auto(r)) => r.priority.to_string(),
         _ => "0".to_owned(),
@@ -232,7 +224,7 @@ fn RuleForm(config: Config, initial: Option<Rule>) -> impl IntoView {
                     <span>{tr("dispatch-rule-target")}</span>
                     <select data-testid="rule-target" on:change=move |ev| target.set(event_target_value(&ev))>
                         {[TargetKind::ServiceGroup, TargetKind::ServiceProvider]
-                            .into_iter().map(|k| view! { <option value=kind_id(k) selected=k == target_kind>{tr(kind_key(k))}</option> }).collect_view()}
+                            .into_iter().map(|k| view! { <option value=k.as_str() selected=k == target_kind>{tr(kind_key(k))}</option> }).collect_view()}
                     </select>
                 </label>
                 <fieldset>

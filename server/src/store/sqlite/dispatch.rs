@@ -9,24 +9,10 @@ use fieldesk_core::group::{ServiceGroup, ServiceGroupInput};
 use fieldesk_core::work_order::{DispatchRecord, WorkOrderStatus};
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 
+use super::field::{from_json, name, parse, to_json};
 use super::{SqliteStore, conflict_names};
 use crate::store::dispatch::{DispatchInputs, DispatchStore};
 use crate::store::{StoreError, StoreResult};
-
-fn to_json<T: serde::Serialize>(value: &T) -> String {
-    serde_json::to_string(value).expect("serializes")
-}
-
-fn from_json<T: serde::de::DeserializeOwned>(text: &str) -> StoreResult<T> {
-    serde_json::from_str(text).map_err(|e| StoreError::Database(format!("stored JSON: {e}")))
-}
-
-pub(super) fn kind_name(kind: TargetKind) -> &'static str {
-    match kind {
-        TargetKind::ServiceGroup => "service_group",
-        TargetKind::ServiceProvider => "service_provider",
-    }
-}
 
 /// (teams table, members table, members' team column).
 fn tables(kind: TargetKind) -> (&'static str, &'static str, &'static str) {
@@ -104,7 +90,7 @@ pub(super) fn save_team(
     input: &ServiceGroupInput,
 ) -> StoreResult<ServiceGroup> {
     let (teams, members, team) = tables(kind);
-    let what = || format!("{} {}", kind_name(kind), input.name);
+    let what = || format!("{} {}", kind.as_str(), input.name);
     let id = match id {
         Some(id) => {
             let changed = tx
@@ -114,7 +100,7 @@ pub(super) fn save_team(
                 )
                 .map_err(conflict_names(what))?;
             if changed == 0 {
-                return Err(StoreError::NotFound(format!("{} {id}", kind_name(kind))));
+                return Err(StoreError::NotFound(format!("{} {id}", kind.as_str())));
             }
             tx.execute(&format!("DELETE FROM {members} WHERE {team} = ?1"), [id])?;
             id
@@ -136,12 +122,7 @@ pub(super) fn save_team(
     }
     load_teams(tx, kind, tenant_id, Some(id))?
         .pop()
-        .ok_or_else(|| StoreError::NotFound(format!("{} {id}", kind_name(kind))))
-}
-
-fn parse_kind(name: &str) -> StoreResult<TargetKind> {
-    serde_json::from_value(serde_json::Value::String(name.to_owned()))
-        .map_err(|e| StoreError::Database(format!("stored kind: {e}")))
+        .ok_or_else(|| StoreError::NotFound(format!("{} {id}", kind.as_str())))
 }
 
 fn load_profiles(
@@ -162,7 +143,7 @@ fn load_profiles(
         })?
         .collect::<rusqlite::Result<Vec<_>>>()?;
     rows.into_iter()
-        .map(|(kind, id, profile)| Ok((parse_kind(&kind)?, id, from_json(&profile)?)))
+        .map(|(kind, id, profile)| Ok((parse(kind)?, id, from_json(&profile)?)))
         .collect()
 }
 
@@ -224,7 +205,7 @@ fn open_statuses() -> String {
     WorkOrderStatus::ALL
         .into_iter()
         .filter(|s| s.is_open())
-        .map(|s| format!("'{}'", to_json(&s).trim_matches('"')))
+        .map(|s| format!("'{}'", name(&s)))
         .collect::<Vec<_>>()
         .join(",")
 }
@@ -302,13 +283,13 @@ impl DispatchStore for SqliteStore {
     ) -> StoreResult<()> {
         self.write(move |conn| {
             if target(conn, tenant_id, kind, id)?.is_none() {
-                return Err(StoreError::NotFound(format!("{} {id}", kind_name(kind))));
+                return Err(StoreError::NotFound(format!("{} {id}", kind.as_str())));
             }
             conn.execute(
                 "INSERT INTO dispatch_profiles (tenant_id, kind, target_id, profile)
                  VALUES (?1, ?2, ?3, ?4)
                  ON CONFLICT (tenant_id, kind, target_id) DO UPDATE SET profile = ?4",
-                params![tenant_id, kind_name(kind), id, to_json(&profile)],
+                params![tenant_id, kind.as_str(), id, to_json(&profile)],
             )?;
             Ok(())
         })
@@ -445,7 +426,7 @@ impl DispatchStore for SqliteStore {
                         .unwrap_or_default();
                     let open_orders = open
                         .iter()
-                        .find(|(k, id, _)| k == kind_name(kind) && *id == team.id)
+                        .find(|(k, id, _)| k == kind.as_str() && *id == team.id)
                         .map_or(0, |(_, _, n)| *n);
                     candidates.push(Candidate {
                         id: team.id,
@@ -495,7 +476,7 @@ impl DispatchStore for SqliteStore {
                         tenant_id,
                         work_order,
                         to_json(&record),
-                        kind_name(kind),
+                        kind.as_str(),
                         target,
                         auto_at
                     ],

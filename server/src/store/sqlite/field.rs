@@ -14,23 +14,23 @@ use crate::clock::now;
 use crate::store::field::{FieldStore, Pusher};
 use crate::store::{StoreError, StoreResult};
 
-fn to_json<T: serde::Serialize>(value: &T) -> String {
+pub(super) fn to_json<T: serde::Serialize>(value: &T) -> String {
     serde_json::to_string(value).expect("serializes")
 }
 
-fn from_json<T: serde::de::DeserializeOwned>(text: &str) -> StoreResult<T> {
+pub(super) fn from_json<T: serde::de::DeserializeOwned>(text: &str) -> StoreResult<T> {
     serde_json::from_str(text).map_err(|e| StoreError::Database(format!("stored JSON: {e}")))
 }
 
 /// A status or priority as its serde name.
-fn name<T: serde::Serialize>(value: &T) -> String {
+pub(super) fn name<T: serde::Serialize>(value: &T) -> String {
     serde_json::to_value(value)
         .ok()
         .and_then(|v| v.as_str().map(str::to_owned))
         .unwrap_or_default()
 }
 
-fn parse<T: serde::de::DeserializeOwned>(text: String) -> StoreResult<T> {
+pub(super) fn parse<T: serde::de::DeserializeOwned>(text: String) -> StoreResult<T> {
     serde_json::from_value(serde_json::Value::String(text))
         .map_err(|e| StoreError::Database(format!("stored name: {e}")))
 }
