@@ -71,10 +71,14 @@ pub enum ErrorCode {
     MissingSkills,
     /// Collaborating engineers are switched off in the dispatch settings.
     CollaboratorsOff,
+    /// A workbench layout or its assignments cannot be saved.
+    InvalidLayout,
+    /// A quick reply or its group cannot be saved.
+    InvalidQuickReply,
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 31] = [
+    pub const ALL: [ErrorCode; 33] = [
         ErrorCode::BadRequest,
         ErrorCode::InvalidCredentials,
         ErrorCode::Unauthorized,
@@ -106,6 +110,8 @@ impl ErrorCode {
         ErrorCode::InvalidRule,
         ErrorCode::MissingSkills,
         ErrorCode::CollaboratorsOff,
+        ErrorCode::InvalidLayout,
+        ErrorCode::InvalidQuickReply,
     ];
 
     /// The HTTP status the server answers with for this code.
@@ -126,7 +132,7 @@ impl ErrorCode {
             | ErrorCode::InvalidStepValue
             | ErrorCode::ValueOutOfRange => 400,
             ErrorCode::StepsMissing | ErrorCode::CollaboratorsOff => 409,
-            ErrorCode::InvalidRule => 400,
+            ErrorCode::InvalidRule | ErrorCode::InvalidLayout | ErrorCode::InvalidQuickReply => 400,
             ErrorCode::MissingSkills => 422,
             ErrorCode::NoCodeFound | ErrorCode::ScanNotText | ErrorCode::UnreadableImage => 422,
             ErrorCode::InvalidVisitorToken => 401,
@@ -173,6 +179,8 @@ impl ErrorCode {
             ErrorCode::InvalidRule => "error-invalid-rule",
             ErrorCode::MissingSkills => "error-missing-skills",
             ErrorCode::CollaboratorsOff => "error-collaborators-off",
+            ErrorCode::InvalidLayout => "error-invalid-layout",
+            ErrorCode::InvalidQuickReply => "error-invalid-quick-reply",
         }
     }
 
@@ -210,6 +218,8 @@ impl ErrorCode {
             ErrorCode::InvalidRule => "invalid_rule",
             ErrorCode::MissingSkills => "missing_skills",
             ErrorCode::CollaboratorsOff => "collaborators_off",
+            ErrorCode::InvalidLayout => "invalid_layout",
+            ErrorCode::InvalidQuickReply => "invalid_quick_reply",
         }
     }
 }

@@ -49,6 +49,11 @@ pub enum ServerEvent {
     /// A work order was dispatched (or re-dispatched, or got its crew):
     /// dispatchers and the target provider's admins refresh.
     WorkOrderDispatched { work_order: i64 },
+    /// Workbench layouts or their assignments changed: agents fetch the
+    /// layouts they see again (`GET /api/workbench`).
+    LayoutsChanged,
+    /// Quick replies the receiver sees changed (`GET /api/quick-replies`).
+    QuickRepliesChanged,
     /// A conversation was transferred to the receiving agent, with a note.
     Transferred {
         conversation_id: i64,

@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 use crate::Role;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum App {
     Desktop,
@@ -23,6 +24,7 @@ pub enum App {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Channel {
     WebChat,
@@ -120,10 +122,15 @@ pub fn resolve(assignments: &[Assignment], app: App, role: Role, channel: Channe
         .or_else(|| find(None, None))
 }
 
+/// At most this many buttons, panels or knowledge spaces in a layout.
+pub const MAX_ITEMS: usize = 20;
+
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum LayoutError {
     #[error("a name is empty or too long")]
     BadName,
+    #[error("more than {MAX_ITEMS} buttons, panels or spaces")]
+    TooMany,
     #[error("{0} is not an https URL (or http on this machine)")]
     ForbiddenUrl(String),
     #[error("a button opens panel {0}, which the layout does not have")]
@@ -132,6 +139,24 @@ pub enum LayoutError {
     DuplicatePanel(String),
     #[error("two assignments for the same app, role and channel")]
     DuplicateAssignment,
+}
+
+impl LayoutError {
+    /// The Fluent key and arguments of the localized explanation.
+    pub fn message(&self) -> (&'static str, Vec<(&'static str, String)>) {
+        let one = |key, v: &String| (key, vec![("value", v.clone())]);
+        match self {
+            LayoutError::BadName => ("layout-error-bad-name", vec![]),
+            LayoutError::TooMany => (
+                "layout-error-too-many",
+                vec![("max", MAX_ITEMS.to_string())],
+            ),
+            LayoutError::ForbiddenUrl(v) => one("layout-error-forbidden-url", v),
+            LayoutError::UnknownPanel(v) => one("layout-error-unknown-panel", v),
+            LayoutError::DuplicatePanel(v) => one("layout-error-duplicate-panel", v),
+            LayoutError::DuplicateAssignment => ("layout-error-duplicate-assignment", vec![]),
+        }
+    }
 }
 
 /// Only `https:`, or `http:` to this machine (localhost, 127.0.0.1).
@@ -160,8 +185,19 @@ impl Layout {
         if !name_ok(&self.name) || !name_ok(&self.workbench_name) {
             return Err(LayoutError::BadName);
         }
+        if self.buttons.len() > MAX_ITEMS || self.panels.len() > MAX_ITEMS {
+            return Err(LayoutError::TooMany);
+        }
         let mut web_ids: Vec<&str> = vec![];
         for panel in &self.panels {
+            if let Panel::AiAgent { spaces, .. } = panel {
+                if spaces.len() > MAX_ITEMS {
+                    return Err(LayoutError::TooMany);
+                }
+                if !spaces.iter().all(|s| name_ok(s)) {
+                    return Err(LayoutError::BadName);
+                }
+            }
             if let Panel::Web { id, title, url } = panel {
                 if !name_ok(id) || !name_ok(title) {
                     return Err(LayoutError::BadName);
@@ -198,6 +234,88 @@ impl Layout {
         }
         Ok(())
     }
+}
+
+impl Layout {
+    /// What an agent sees when nothing is assigned: the usual buttons and
+    /// panels under the tenant's workbench name.
+    pub fn builtin(workbench_name: &str) -> Layout {
+        use Action::*;
+        Layout {
+            id: 0,
+            name: String::new(),
+            workbench_name: workbench_name.to_owned(),
+            buttons: [QuickReplies, Emoji, Transfer, EndConversation]
+                .into_iter()
+                .map(|action| Button::Builtin { action })
+                .collect(),
+            panels: vec![
+                Panel::VisitorProfile,
+                Panel::ConversationInfo,
+                Panel::QuickReplies,
+            ],
+        }
+    }
+}
+
+/// The layout for each app and channel, as the caller sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ResolvedLayout {
+    pub app: App,
+    pub channel: Channel,
+    pub layout: Layout,
+}
+
+/// The layouts an agent sees, in every app and channel (cached by the app).
+pub fn resolve_all(
+    layouts: &[Layout],
+    assignments: &[Assignment],
+    role: Role,
+    workbench_name: &str,
+) -> Vec<ResolvedLayout> {
+    let mut out = vec![];
+    for app in [App::Desktop, App::Mobile] {
+        for channel in [Channel::WebChat, Channel::Email] {
+            let layout = resolve(assignments, app, role, channel)
+                .and_then(|id| layouts.iter().find(|l| l.id == id))
+                .cloned()
+                .unwrap_or_else(|| Layout::builtin(workbench_name));
+            out.push(ResolvedLayout {
+                app,
+                channel,
+                layout,
+            });
+        }
+    }
+    out
+}
+
+/// The tenant's layouts and who sees which (for supervisors and admins).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LayoutBook {
+    pub layouts: Vec<Layout>,
+    pub assignments: Vec<Assignment>,
+}
+
+/// Fills `{{name}}` variables of a custom URL, each value percent-encoded
+/// (so a visitor's name cannot change the URL's shape).
+pub fn fill_url(url: &str, vars: &[(&str, &str)]) -> String {
+    let encoded: Vec<(&str, String)> = vars
+        .iter()
+        .map(|(k, v)| {
+            let mut out = String::new();
+            for b in v.bytes() {
+                if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+                    out.push(b as char);
+                } else {
+                    out.push_str(&format!("%{b:02X}"));
+                }
+            }
+            (*k, out)
+        })
+        .collect();
+    let refs: Vec<(&str, &str)> = encoded.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    crate::quick_reply::fill(url, &refs)
 }
 
 /// No two assignments for the same app, role and channel.
@@ -270,6 +388,61 @@ mod tests {
     }
 
     #[test]
+    fn every_app_and_channel_gets_a_layout() {
+        let email = Layout {
+            id: 9,
+            name: "邮件".into(),
+            workbench_name: "邮件工作台".into(),
+            buttons: vec![],
+            panels: vec![Panel::History],
+        };
+        let assigned = [at(9, App::Desktop, None, Some(Channel::Email))];
+        let all = resolve_all(&[email.clone()], &assigned, Role::Agent, "客服工作台");
+        assert_eq!(all.len(), 4);
+        for r in &all {
+            let expected = if (r.app, r.channel) == (App::Desktop, Channel::Email) {
+                email.clone()
+            } else {
+                Layout::builtin("客服工作台")
+            };
+            assert_eq!(r.layout, expected, "{:?} {:?}", r.app, r.channel);
+        }
+        // An assignment to a deleted layout falls back to the default.
+        let gone = resolve_all(&[], &assigned, Role::Agent, "W");
+        assert!(gone.iter().all(|r| r.layout == Layout::builtin("W")));
+    }
+
+    #[test]
+    fn url_variables_are_encoded() {
+        assert_eq!(
+            fill_url(
+                "https://crm.example.com/?name={{visitor.name}}&x={{other}}",
+                &[("visitor.name", "王 & co/?")]
+            ),
+            "https://crm.example.com/?name=%E7%8E%8B%20%26%20co%2F%3F&x={{other}}"
+        );
+    }
+
+    #[test]
+    fn every_error_is_localized() {
+        let catalog = crate::i18n::Catalog::new();
+        let errors = [
+            LayoutError::BadName,
+            LayoutError::TooMany,
+            LayoutError::ForbiddenUrl("ftp://x".into()),
+            LayoutError::UnknownPanel("p".into()),
+            LayoutError::DuplicatePanel("p".into()),
+            LayoutError::DuplicateAssignment,
+        ];
+        for locale in crate::Locale::ALL {
+            for e in &errors {
+                let key = e.message().0;
+                assert!(catalog.has(locale, key), "{key} in {locale:?}");
+            }
+        }
+    }
+
+    #[test]
     fn urls_and_panels_are_checked() {
         for ok in [
             "https://crm.example.com/c?v={{visitor.id}}",
@@ -332,6 +505,9 @@ mod tests {
             layout.validate(),
             Err(LayoutError::ForbiddenUrl(_))
         ));
+        layout.buttons.pop();
+        layout.panels = (0..=MAX_ITEMS).map(|_| Panel::History).collect();
+        assert_eq!(layout.validate(), Err(LayoutError::TooMany));
         let unknown_panel = r#"{"kind": "stock_ticker"}"#;
         assert!(serde_json::from_str::<Panel>(unknown_panel).is_err());
         let unknown_button = r#"{"kind": "builtin", "action": "self_destruct"}"#;

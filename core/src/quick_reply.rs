@@ -14,6 +14,7 @@ use pinyin::ToPinyin;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Tier {
     /// The agent's own.
@@ -26,12 +27,135 @@ pub enum Tier {
 pub struct QuickReply {
     pub id: i64,
     pub tier: Tier,
+    /// The group's id, if grouped.
     #[serde(default)]
-    pub group: Option<String>,
+    pub group: Option<i64>,
     pub title: String,
     #[serde(default)]
     pub shortcut: String,
     pub content: String,
+    /// Enterprise replies: the knowledge space they belong to.
+    #[serde(default)]
+    pub space: Option<String>,
+    /// Order within the tier (the owner's or the admins').
+    #[serde(default)]
+    pub position: i64,
+}
+
+/// A named group of replies, personal or enterprise.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QuickReplyGroup {
+    pub id: i64,
+    pub tier: Tier,
+    pub name: String,
+}
+
+/// What an agent may use: their own replies, the enterprise's, the groups
+/// of both, and the channels the feature is on in. The app caches it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QuickReplyBook {
+    pub replies: Vec<QuickReply>,
+    pub groups: Vec<QuickReplyGroup>,
+    pub channels: Vec<crate::layout::Channel>,
+}
+
+pub const MAX_TITLE: usize = 100;
+pub const MAX_SHORTCUT: usize = 30;
+pub const MAX_CONTENT: usize = 2000;
+
+/// A new or changed reply. `client_id` makes a create safe to retry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct QuickReplyInput {
+    pub tier: Tier,
+    #[serde(default)]
+    pub group: Option<i64>,
+    pub title: String,
+    #[serde(default)]
+    pub shortcut: String,
+    pub content: String,
+    #[serde(default)]
+    pub space: Option<String>,
+    #[serde(default)]
+    pub client_id: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum QuickReplyError {
+    #[error("the title is empty or longer than {MAX_TITLE}")]
+    BadTitle,
+    #[error("the shortcut has spaces or is longer than {MAX_SHORTCUT}")]
+    BadShortcut,
+    #[error("the content is empty")]
+    EmptyContent,
+    #[error("the content is longer than {MAX_CONTENT}")]
+    TooLong,
+    #[error("the group name is empty or longer than {MAX_TITLE}")]
+    BadGroupName,
+}
+
+impl QuickReplyError {
+    /// The Fluent key and arguments of the localized explanation.
+    pub fn message(&self) -> (&'static str, Vec<(&'static str, String)>) {
+        let max = |key, n: usize| (key, vec![("max", n.to_string())]);
+        match self {
+            QuickReplyError::BadTitle => max("quick-reply-error-bad-title", MAX_TITLE),
+            QuickReplyError::BadShortcut => max("quick-reply-error-bad-shortcut", MAX_SHORTCUT),
+            QuickReplyError::EmptyContent => ("quick-reply-error-empty-content", vec![]),
+            QuickReplyError::TooLong => max("quick-reply-error-too-long", MAX_CONTENT),
+            QuickReplyError::BadGroupName => max("quick-reply-error-bad-group-name", MAX_TITLE),
+        }
+    }
+}
+
+impl QuickReplyInput {
+    /// Trimmed, or why it cannot be saved.
+    pub fn normalized(mut self) -> Result<Self, QuickReplyError> {
+        self.title = self.title.trim().to_owned();
+        self.shortcut = self.shortcut.trim().to_owned();
+        self.content = self.content.trim().to_owned();
+        self.space = self
+            .space
+            .map(|s| s.trim().to_owned())
+            .filter(|s| !s.is_empty());
+        if !(1..=MAX_TITLE).contains(&self.title.chars().count()) {
+            return Err(QuickReplyError::BadTitle);
+        }
+        if self.shortcut.chars().count() > MAX_SHORTCUT
+            || self.shortcut.chars().any(char::is_whitespace)
+        {
+            return Err(QuickReplyError::BadShortcut);
+        }
+        if self.content.is_empty() {
+            return Err(QuickReplyError::EmptyContent);
+        }
+        if self.content.chars().count() > MAX_CONTENT {
+            return Err(QuickReplyError::TooLong);
+        }
+        if self
+            .space
+            .as_ref()
+            .is_some_and(|s| s.chars().count() > MAX_TITLE)
+        {
+            return Err(QuickReplyError::BadTitle);
+        }
+        Ok(self)
+    }
+}
+
+/// A group name, trimmed, or why not.
+pub fn group_name(name: &str) -> Result<String, QuickReplyError> {
+    let name = name.trim();
+    if (1..=MAX_TITLE).contains(&name.chars().count()) {
+        Ok(name.to_owned())
+    } else {
+        Err(QuickReplyError::BadGroupName)
+    }
+}
+
+/// Builds the search index of a book's replies.
+pub fn index(book: &QuickReplyBook) -> Vec<Indexed> {
+    book.replies.iter().cloned().map(Indexed::new).collect()
 }
 
 /// A reply with its search keys, made once when the cache is loaded.
@@ -170,7 +294,54 @@ mod tests {
             title: title.into(),
             shortcut: shortcut.into(),
             content: content.into(),
+            space: None,
+            position: 0,
         }
+    }
+
+    #[test]
+    fn inputs_are_checked_and_errors_localized() {
+        let input = |title: &str, shortcut: &str, content: &str| QuickReplyInput {
+            tier: Tier::Personal,
+            group: None,
+            title: title.into(),
+            shortcut: shortcut.into(),
+            content: content.into(),
+            space: Some("  ".into()),
+            client_id: None,
+        };
+        let ok = input(" 问候 ", "hi", " 您好 ").normalized().unwrap();
+        assert_eq!((ok.title.as_str(), ok.content.as_str()), ("问候", "您好"));
+        assert_eq!(ok.space, None);
+        let cases = [
+            (input("", "", "x"), QuickReplyError::BadTitle),
+            (input(&"长".repeat(101), "", "x"), QuickReplyError::BadTitle),
+            (input("t", "a b", "x"), QuickReplyError::BadShortcut),
+            (input("t", "", "  "), QuickReplyError::EmptyContent),
+            (input("t", "", &"字".repeat(2001)), QuickReplyError::TooLong),
+        ];
+        for (i, expected) in cases {
+            assert_eq!(i.normalized(), Err(expected));
+        }
+        assert!(input("t", "", &"字".repeat(2000)).normalized().is_ok());
+        assert_eq!(group_name(" 售后 "), Ok("售后".into()));
+        assert_eq!(group_name(" "), Err(QuickReplyError::BadGroupName));
+        let catalog = crate::i18n::Catalog::new();
+        let errors = [
+            QuickReplyError::BadTitle,
+            QuickReplyError::BadShortcut,
+            QuickReplyError::EmptyContent,
+            QuickReplyError::TooLong,
+            QuickReplyError::BadGroupName,
+        ];
+        for locale in crate::Locale::ALL {
+            for e in &errors {
+                let key = e.message().0;
+                assert!(catalog.has(locale, key), "{key} in {locale:?}");
+            }
+        }
+        let unknown = r#"{"tier":"personal","title":"t","content":"c","owner":3}"#;
+        assert!(serde_json::from_str::<QuickReplyInput>(unknown).is_err());
     }
 
     fn index() -> Vec<Indexed> {

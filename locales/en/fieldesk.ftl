@@ -387,3 +387,18 @@ dispatch-collaborators-of = Collaborating engineers
 dispatch-division-up = Up one level
 dispatch-division-open = Show the divisions below
 dispatch-rule-edit = Edit rule
+
+## Workbench layouts and quick replies
+error-invalid-layout = The layout cannot be saved.
+error-invalid-quick-reply = The quick reply cannot be saved.
+layout-error-bad-name = Names and labels must be 1 to 100 characters.
+layout-error-too-many = A layout holds at most { $max } buttons, panels or knowledge spaces.
+layout-error-forbidden-url = “{ $value }” is not allowed: links must start with https:// (http:// only for localhost).
+layout-error-unknown-panel = A button opens panel “{ $value }”, which this layout does not have.
+layout-error-duplicate-panel = Two web panels have the id “{ $value }”.
+layout-error-duplicate-assignment = The same app, role and channel is assigned twice.
+quick-reply-error-bad-title = A title must be 1 to { $max } characters.
+quick-reply-error-bad-shortcut = A shortcut has no spaces and at most { $max } characters.
+quick-reply-error-empty-content = The reply text is empty.
+quick-reply-error-too-long = The reply text is longer than { $max } characters.
+quick-reply-error-bad-group-name = A group name must be 1 to { $max } characters.

@@ -386,3 +386,18 @@ dispatch-collaborators-of = 协同工程师
 dispatch-division-up = 返回上一级
 dispatch-division-open = 展开下级区划
 dispatch-rule-edit = 编辑规则
+
+## Workbench layouts and quick replies
+error-invalid-layout = 布局无法保存。
+error-invalid-quick-reply = 快捷回复无法保存。
+layout-error-bad-name = 名称和标签须为 1 到 100 个字符。
+layout-error-too-many = 一个布局最多 { $max } 个按钮、面板或知识空间。
+layout-error-forbidden-url = 不允许“{ $value }”：链接须以 https:// 开头（仅本机可用 http://）。
+layout-error-unknown-panel = 有按钮打开面板“{ $value }”，但本布局没有该面板。
+layout-error-duplicate-panel = 有两个网页面板的标识都是“{ $value }”。
+layout-error-duplicate-assignment = 同一应用、角色和渠道被分配了两次。
+quick-reply-error-bad-title = 标题须为 1 到 { $max } 个字符。
+quick-reply-error-bad-shortcut = 快捷码不能含空格，最多 { $max } 个字符。
+quick-reply-error-empty-content = 回复内容为空。
+quick-reply-error-too-long = 回复内容超过 { $max } 个字符。
+quick-reply-error-bad-group-name = 分组名称须为 1 到 { $max } 个字符。

@@ -386,3 +386,18 @@ dispatch-collaborators-of = 協同工程師
 dispatch-division-up = 返回上一級
 dispatch-division-open = 展開下級區劃
 dispatch-rule-edit = 編輯規則
+
+## Workbench layouts and quick replies
+error-invalid-layout = 佈局無法儲存。
+error-invalid-quick-reply = 快捷回覆無法儲存。
+layout-error-bad-name = 名稱和標籤須為 1 到 100 個字元。
+layout-error-too-many = 一個佈局最多 { $max } 個按鈕、面板或知識空間。
+layout-error-forbidden-url = 不允許「{ $value }」：連結須以 https:// 開頭（僅本機可用 http://）。
+layout-error-unknown-panel = 有按鈕開啟面板「{ $value }」，但本佈局沒有該面板。
+layout-error-duplicate-panel = 有兩個網頁面板的識別碼都是「{ $value }」。
+layout-error-duplicate-assignment = 同一應用、角色和渠道被分配了兩次。
+quick-reply-error-bad-title = 標題須為 1 到 { $max } 個字元。
+quick-reply-error-bad-shortcut = 快捷碼不能含空格，最多 { $max } 個字元。
+quick-reply-error-empty-content = 回覆內容為空。
+quick-reply-error-too-long = 回覆內容超過 { $max } 個字元。
+quick-reply-error-bad-group-name = 分組名稱須為 1 到 { $max } 個字元。

@@ -12,6 +12,7 @@ mod sync;
 mod templates;
 mod users;
 pub(crate) mod work_orders;
+mod workbench;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -88,6 +89,23 @@ use crate::{portal, visitor_ws, ws};
         photos::put,
         photos::get,
         divisions::list,
+        workbench::mine,
+        workbench::book,
+        workbench::create,
+        workbench::update,
+        workbench::clone,
+        workbench::delete,
+        workbench::assign,
+        workbench::preview,
+        workbench::quick_replies,
+        workbench::create_reply,
+        workbench::update_reply,
+        workbench::delete_reply,
+        workbench::order,
+        workbench::create_group,
+        workbench::rename_group,
+        workbench::delete_group,
+        workbench::set_channels,
         visitor_ws::connect,
         openapi_json,
     ),
@@ -205,6 +223,30 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/sync/pull", get(sync::pull))
         .route("/divisions", get(divisions::list))
+        .route("/workbench", get(workbench::mine))
+        .route("/layouts", get(workbench::book).post(workbench::create))
+        .route("/layouts/assignments", put(workbench::assign))
+        .route("/layouts/preview", get(workbench::preview))
+        .route(
+            "/layouts/{id}",
+            put(workbench::update).delete(workbench::delete),
+        )
+        .route("/layouts/{id}/clone", post(workbench::clone))
+        .route(
+            "/quick-replies",
+            get(workbench::quick_replies).post(workbench::create_reply),
+        )
+        .route("/quick-replies/order", put(workbench::order))
+        .route("/quick-replies/channels", put(workbench::set_channels))
+        .route(
+            "/quick-replies/{id}",
+            put(workbench::update_reply).delete(workbench::delete_reply),
+        )
+        .route("/quick-reply-groups/{tier}", post(workbench::create_group))
+        .route(
+            "/quick-reply-groups/{tier}/{id}",
+            put(workbench::rename_group).delete(workbench::delete_group),
+        )
         .route(
             "/photos/{id}",
             get(photos::get)

@@ -6,6 +6,7 @@ pub mod chat;
 pub mod dispatch;
 pub mod field;
 pub mod sqlite;
+pub mod workbench;
 
 use async_trait::async_trait;
 use fieldesk_core::{Locale, Role};
@@ -68,7 +69,13 @@ pub struct Session {
 
 #[async_trait]
 pub trait Store:
-    chat::ChatStore + field::FieldStore + dispatch::DispatchStore + Send + Sync + 'static
+    chat::ChatStore
+    + field::FieldStore
+    + dispatch::DispatchStore
+    + workbench::WorkbenchStore
+    + Send
+    + Sync
+    + 'static
 {
     async fn create_tenant(
         &self,

@@ -6,6 +6,7 @@ mod chat;
 mod cli;
 mod dispatch;
 mod field;
+mod workbench;
 mod ws;
 
 /// The server binary under test.

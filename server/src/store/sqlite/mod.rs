@@ -4,6 +4,7 @@
 mod chat;
 mod dispatch;
 mod field;
+mod workbench;
 
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -28,6 +29,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("0008_photos.sql"),
     include_str!("0009_divisions.sql"),
     include_str!("0010_dispatch.sql"),
+    include_str!("0011_workbench.sql"),
 ];
 const READERS: usize = 4;
 
