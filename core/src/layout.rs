@@ -397,7 +397,12 @@ mod tests {
             panels: vec![Panel::History],
         };
         let assigned = [at(9, App::Desktop, None, Some(Channel::Email))];
-        let all = resolve_all(&[email.clone()], &assigned, Role::Agent, "客服工作台");
+        let all = resolve_all(
+            std::slice::from_ref(&email),
+            &assigned,
+            Role::Agent,
+            "客服工作台",
+        );
         assert_eq!(all.len(), 4);
         for r in &all {
             let expected = if (r.app, r.channel) == (App::Desktop, Channel::Email) {
