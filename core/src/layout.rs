@@ -31,6 +31,28 @@ pub enum Channel {
     Email,
 }
 
+impl App {
+    pub const ALL: [App; 2] = [App::Desktop, App::Mobile];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            App::Desktop => "desktop",
+            App::Mobile => "mobile",
+        }
+    }
+}
+
+impl Channel {
+    pub const ALL: [Channel; 2] = [Channel::WebChat, Channel::Email];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Channel::WebChat => "web_chat",
+            Channel::Email => "email",
+        }
+    }
+}
+
 /// A built-in chat-window action.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -274,8 +296,8 @@ pub fn resolve_all(
     workbench_name: &str,
 ) -> Vec<ResolvedLayout> {
     let mut out = vec![];
-    for app in [App::Desktop, App::Mobile] {
-        for channel in [Channel::WebChat, Channel::Email] {
+    for app in App::ALL {
+        for channel in Channel::ALL {
             let layout = resolve(assignments, app, role, channel)
                 .and_then(|id| layouts.iter().find(|l| l.id == id))
                 .cloned()
@@ -295,6 +317,28 @@ pub fn resolve_all(
 pub struct LayoutBook {
     pub layouts: Vec<Layout>,
     pub assignments: Vec<Assignment>,
+}
+
+/// One change of the layout screens (the app's IPC command).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum LayoutChange {
+    /// Creates (`id` none) or replaces a layout.
+    Save {
+        id: Option<i64>,
+        layout: Layout,
+    },
+    Clone {
+        id: i64,
+        name: String,
+    },
+    Delete {
+        id: i64,
+    },
+    /// Replaces who sees which layout.
+    Assign {
+        assignments: Vec<Assignment>,
+    },
 }
 
 /// Fills `{{name}}` variables of a custom URL, each value percent-encoded

@@ -143,6 +143,47 @@ impl QuickReplyInput {
     }
 }
 
+/// One change of quick replies (the app's IPC command).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum QuickReplyChange {
+    /// Creates (`id` none) or changes a reply.
+    Save {
+        id: Option<i64>,
+        input: QuickReplyInput,
+    },
+    Delete {
+        id: i64,
+    },
+    /// The tier's replies in this order.
+    Order {
+        tier: Tier,
+        ids: Vec<i64>,
+    },
+    /// Creates (`id` none) or renames a group.
+    SaveGroup {
+        tier: Tier,
+        id: Option<i64>,
+        name: String,
+    },
+    DeleteGroup {
+        tier: Tier,
+        id: i64,
+    },
+    Channels {
+        channels: Vec<crate::layout::Channel>,
+    },
+}
+
+impl Tier {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Tier::Personal => "personal",
+            Tier::Enterprise => "enterprise",
+        }
+    }
+}
+
 /// A group name, trimmed, or why not.
 pub fn group_name(name: &str) -> Result<String, QuickReplyError> {
     let name = name.trim();

@@ -1,7 +1,6 @@
 //! The IPC surface: thin `#[tauri::command]`s over the use cases in
 //! [`crate::session`], [`crate::chat`] and [`crate::field`]. Errors cross as `{code, message}`.
 
-use fieldesk_core::Locale;
 use fieldesk_core::api::Me;
 use fieldesk_core::chat::{
     AgentStatus, AgentStatusBody, ChatAgent, ChatMessage, ChatSettingsBody, ConversationSummary,
@@ -11,10 +10,13 @@ use fieldesk_core::dispatch::{ConfigChange, DispatchConfig, OrderCommand};
 use fieldesk_core::event::ClientMessage;
 use fieldesk_core::group::{ServiceGroup, ServiceGroupInput};
 use fieldesk_core::knowledge::{Article, ArticleInput};
+use fieldesk_core::layout::{App, Channel, Layout, LayoutBook, LayoutChange, ResolvedLayout};
 use fieldesk_core::offline::{LocalWorkOrder, ScanMatch, SyncState};
+use fieldesk_core::quick_reply::{QuickReplyBook, QuickReplyChange};
 use fieldesk_core::standard_operation::{Template, TemplateInput};
 use fieldesk_core::sync::Operation;
 use fieldesk_core::work_order::WorkOrderView;
+use fieldesk_core::{Locale, Role};
 use serde::Serialize;
 use tauri::{AppHandle, Manager, State};
 
@@ -352,4 +354,42 @@ pub async fn dispatch_order(
     command: OrderCommand,
 ) -> AppResult<WorkOrderView> {
     crate::dispatch::order(&shell, command).await
+}
+
+#[tauri::command]
+pub async fn workbench_layouts(shell: State<'_, Shell>) -> AppResult<Vec<ResolvedLayout>> {
+    crate::workbench::layouts(&shell).await
+}
+
+#[tauri::command]
+pub async fn quick_replies(shell: State<'_, Shell>) -> AppResult<QuickReplyBook> {
+    crate::workbench::quick_replies(&shell).await
+}
+
+#[tauri::command]
+pub async fn quick_reply_change(
+    shell: State<'_, Shell>,
+    change: QuickReplyChange,
+) -> AppResult<QuickReplyBook> {
+    crate::workbench::change_quick_replies(&shell, change).await
+}
+
+#[tauri::command]
+pub async fn layout_book(shell: State<'_, Shell>) -> AppResult<LayoutBook> {
+    crate::workbench::layout_book(&shell).await
+}
+
+#[tauri::command]
+pub async fn layout_change(shell: State<'_, Shell>, change: LayoutChange) -> AppResult<LayoutBook> {
+    crate::workbench::change_layouts(&shell, change).await
+}
+
+#[tauri::command]
+pub async fn layout_preview(
+    shell: State<'_, Shell>,
+    app: App,
+    role: Role,
+    channel: Channel,
+) -> AppResult<Layout> {
+    crate::workbench::preview(&shell, app, role, channel).await
 }

@@ -9,34 +9,10 @@ use fieldesk_core::dispatch::{ConfigChange, DispatchConfig, OrderCommand};
 use fieldesk_core::work_order::{CrewBody, TargetBody, WorkOrderView};
 use fieldesk_core::{ErrorCode, Role};
 use reqwest::Method;
-use serde::de::DeserializeOwned;
 
 use crate::error::{AppError, AppResult};
-use crate::session::current;
+use crate::session::{NO_BODY, current, get, send};
 use crate::state::Shell;
-
-const NO_BODY: Option<&()> = None;
-
-async fn get<T: DeserializeOwned>(shell: &Shell, path: &str) -> AppResult<T> {
-    let (server, token) = current(shell).await?;
-    shell
-        .client
-        .call(Method::GET, &server, &token, path, NO_BODY)
-        .await
-}
-
-async fn send<B: serde::Serialize, T: DeserializeOwned>(
-    shell: &Shell,
-    method: Method,
-    path: &str,
-    body: &B,
-) -> AppResult<T> {
-    let (server, token) = current(shell).await?;
-    shell
-        .client
-        .call(method, &server, &token, path, Some(body))
-        .await
-}
 
 /// Everything the dispatch screens show; a provider admin gets the
 /// settings and their own providers only.

@@ -14,6 +14,7 @@ pub mod local_store;
 pub mod server_client;
 pub mod session;
 pub mod state;
+pub mod workbench;
 
 use tauri::Manager;
 
@@ -77,6 +78,12 @@ pub fn run() {
             commands::dispatch_config,
             commands::dispatch_save,
             commands::dispatch_order,
+            commands::workbench_layouts,
+            commands::quick_replies,
+            commands::quick_reply_change,
+            commands::layout_book,
+            commands::layout_change,
+            commands::layout_preview,
         ])
         .run(tauri::generate_context!())
         .expect("the Fieldesk app runs");

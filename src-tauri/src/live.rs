@@ -27,6 +27,8 @@ pub const SESSION_ENDED_EVENT: &str = "session-ended";
 pub const CHAT_EVENT: &str = "chat";
 /// A work order's dispatch changed (payload: its id): boards refresh.
 pub const DISPATCH_EVENT: &str = "dispatch";
+/// Layouts or quick replies changed: the workbench fetches them again.
+pub const WORKBENCH_EVENT: &str = "workbench";
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -178,6 +180,9 @@ async fn run_once(
             }
             Ok(ServerEvent::SyncAvailable { .. }) => nudge_sync(app),
             Ok(ServerEvent::SessionRevoked) => return Outcome::SessionEnded,
+            Ok(event @ (ServerEvent::LayoutsChanged | ServerEvent::QuickRepliesChanged)) => {
+                let _ = app.emit(WORKBENCH_EVENT, event);
+            }
             Ok(ServerEvent::WorkOrderDispatched { work_order }) => {
                 let _ = app.emit(DISPATCH_EVENT, work_order);
             }

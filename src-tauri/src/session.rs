@@ -11,6 +11,45 @@ use crate::local_store::{LastLogin, StoredSession};
 use crate::server_client::{parse_server_url, ws_url};
 use crate::state::Shell;
 
+pub(crate) const NO_BODY: Option<&()> = None;
+
+/// `GET` of the session's server, as the signed-in user.
+pub(crate) async fn get<T: serde::de::DeserializeOwned>(shell: &Shell, path: &str) -> AppResult<T> {
+    let (server, token) = current(shell).await?;
+    shell
+        .client
+        .call(reqwest::Method::GET, &server, &token, path, NO_BODY)
+        .await
+}
+
+/// A request with a JSON body, as the signed-in user.
+pub(crate) async fn send<B: serde::Serialize, T: serde::de::DeserializeOwned>(
+    shell: &Shell,
+    method: reqwest::Method,
+    path: &str,
+    body: &B,
+) -> AppResult<T> {
+    let (server, token) = current(shell).await?;
+    shell
+        .client
+        .call(method, &server, &token, path, Some(body))
+        .await
+}
+
+/// A request answered with no content (e.g. `DELETE`).
+pub(crate) async fn send_no_content<B: serde::Serialize>(
+    shell: &Shell,
+    method: reqwest::Method,
+    path: &str,
+    body: Option<&B>,
+) -> AppResult<()> {
+    let (server, token) = current(shell).await?;
+    shell
+        .client
+        .call_no_content(method, &server, &token, path, body)
+        .await
+}
+
 async fn blocking<T: Send + 'static>(
     f: impl FnOnce() -> AppResult<T> + Send + 'static,
 ) -> AppResult<T> {

@@ -5,6 +5,7 @@
 pub mod chat;
 pub mod dispatch;
 pub mod field;
+pub mod workbench;
 mod tauri;
 
 use fieldesk_core::api::Me;

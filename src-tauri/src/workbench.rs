@@ -1,0 +1,148 @@
+//! Workbench use cases: the layouts the agent sees and their quick
+//! replies, both cached in the local store so the workbench and the
+//! type-ahead work offline (matching runs in the UI on the cached copy,
+//! no round-trip per keystroke); the layout designer's commands; quick
+//! reply management. Server errors come back localized.
+
+use fieldesk_core::ErrorCode;
+use fieldesk_core::Role;
+use fieldesk_core::layout::{App, Channel, Layout, LayoutBook, LayoutChange, ResolvedLayout};
+use fieldesk_core::quick_reply::{QuickReplyBook, QuickReplyChange};
+use reqwest::Method;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::error::{AppError, AppResult};
+use crate::session::{NO_BODY, get, send, send_no_content};
+use crate::state::Shell;
+
+/// The local cache key of `what` for the signed-in user.
+fn cache_key(shell: &Shell, what: &str) -> AppResult<String> {
+    let user = shell
+        .store
+        .session()?
+        .map(|s| s.me.user_id)
+        .ok_or_else(|| AppError::new(ErrorCode::SessionExpired, "no session"))?;
+    Ok(format!("workbench.{what}.{user}"))
+}
+
+/// Fetches `path`; keeps a copy; offline, answers the copy (if any).
+async fn cached<T: Serialize + DeserializeOwned>(
+    shell: &Shell,
+    what: &str,
+    path: &str,
+) -> AppResult<T> {
+    let key = cache_key(shell, what)?;
+    match get::<T>(shell, path).await {
+        Ok(fresh) => {
+            let json = serde_json::to_string(&fresh).expect("serializes");
+            shell.store.set(&key, &json)?;
+            Ok(fresh)
+        }
+        Err(e) if e.code == ErrorCode::ServerUnreachable => {
+            let copy = shell.store.get(&key)?.ok_or(e.clone())?;
+            serde_json::from_str(&copy).map_err(|_| e)
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// The layouts the signed-in agent sees, by app and channel.
+pub async fn layouts(shell: &Shell) -> AppResult<Vec<ResolvedLayout>> {
+    cached(shell, "layouts", "api/workbench").await
+}
+
+/// The agent's quick replies, the enterprise's, and where they are on.
+pub async fn quick_replies(shell: &Shell) -> AppResult<QuickReplyBook> {
+    cached(shell, "quick-replies", "api/quick-replies").await
+}
+
+/// Saves one quick-reply change and answers the new book.
+pub async fn change_quick_replies(
+    shell: &Shell,
+    change: QuickReplyChange,
+) -> AppResult<QuickReplyBook> {
+    match change {
+        QuickReplyChange::Save { id, input } => {
+            let (method, path) = match id {
+                Some(id) => (Method::PUT, format!("api/quick-replies/{id}")),
+                None => (Method::POST, "api/quick-replies".to_owned()),
+            };
+            send::<_, serde_json::Value>(shell, method, &path, &input).await?;
+        }
+        QuickReplyChange::Delete { id } => {
+            let path = format!("api/quick-replies/{id}");
+            send_no_content(shell, Method::DELETE, &path, NO_BODY).await?;
+        }
+        QuickReplyChange::Order { tier, ids } => {
+            let body = serde_json::json!({"tier": tier, "ids": ids});
+            send_no_content(shell, Method::PUT, "api/quick-replies/order", Some(&body)).await?;
+        }
+        QuickReplyChange::SaveGroup { tier, id, name } => {
+            let body = serde_json::json!({ "name": name });
+            let (method, path) = match id {
+                Some(id) => (
+                    Method::PUT,
+                    format!("api/quick-reply-groups/{}/{id}", tier.as_str()),
+                ),
+                None => (
+                    Method::POST,
+                    format!("api/quick-reply-groups/{}", tier.as_str()),
+                ),
+            };
+            send::<_, serde_json::Value>(shell, method, &path, &body).await?;
+        }
+        QuickReplyChange::DeleteGroup { tier, id } => {
+            let path = format!("api/quick-reply-groups/{}/{id}", tier.as_str());
+            send_no_content(shell, Method::DELETE, &path, NO_BODY).await?;
+        }
+        QuickReplyChange::Channels { channels } => {
+            let body = serde_json::json!({ "quick_reply_channels": channels });
+            send::<_, serde_json::Value>(shell, Method::PUT, "api/quick-replies/channels", &body)
+                .await?;
+        }
+    }
+    quick_replies(shell).await
+}
+
+/// The tenant's layouts and assignments (supervisors, admins).
+pub async fn layout_book(shell: &Shell) -> AppResult<LayoutBook> {
+    get(shell, "api/layouts").await
+}
+
+/// Saves one layout change and answers the new book.
+pub async fn change_layouts(shell: &Shell, change: LayoutChange) -> AppResult<LayoutBook> {
+    match change {
+        LayoutChange::Save { id, layout } => {
+            let (method, path) = match id {
+                Some(id) => (Method::PUT, format!("api/layouts/{id}")),
+                None => (Method::POST, "api/layouts".to_owned()),
+            };
+            send::<_, Layout>(shell, method, &path, &layout).await?;
+        }
+        LayoutChange::Clone { id, name } => {
+            let path = format!("api/layouts/{id}/clone");
+            let body = serde_json::json!({ "name": name });
+            send::<_, Layout>(shell, Method::POST, &path, &body).await?;
+        }
+        LayoutChange::Delete { id } => {
+            let path = format!("api/layouts/{id}");
+            send_no_content(shell, Method::DELETE, &path, NO_BODY).await?;
+        }
+        LayoutChange::Assign { assignments } => {
+            return send(shell, Method::PUT, "api/layouts/assignments", &assignments).await;
+        }
+    }
+    layout_book(shell).await
+}
+
+/// The layout `role` would see in `app` and `channel`.
+pub async fn preview(shell: &Shell, app: App, role: Role, channel: Channel) -> AppResult<Layout> {
+    let path = format!(
+        "api/layouts/preview?app={}&role={}&channel={}",
+        app.as_str(),
+        role.as_str(),
+        channel.as_str()
+    );
+    get(shell, &path).await
+}

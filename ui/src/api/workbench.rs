@@ -1,0 +1,51 @@
+//! Workbench commands (see `src-tauri/src/workbench.rs`): the layouts the
+//! agent sees and their quick replies (cached by the shell for offline
+//! use), the layout designer and quick-reply management.
+
+use fieldesk_core::Role;
+use fieldesk_core::layout::{App, Channel, Layout, LayoutBook, LayoutChange, ResolvedLayout};
+use fieldesk_core::quick_reply::{QuickReplyBook, QuickReplyChange};
+use serde::Serialize;
+
+use super::{IpcResult, NoArgs, tauri::invoke};
+
+/// Layouts or quick replies changed on the server (payload: the event).
+pub const WORKBENCH_EVENT: &str = "workbench";
+
+pub async fn layouts() -> IpcResult<Vec<ResolvedLayout>> {
+    invoke("workbench_layouts", &NoArgs {}).await
+}
+
+pub async fn quick_replies() -> IpcResult<QuickReplyBook> {
+    invoke("quick_replies", &NoArgs {}).await
+}
+
+pub async fn change_quick_replies(change: &QuickReplyChange) -> IpcResult<QuickReplyBook> {
+    #[derive(Serialize)]
+    struct Args<'a> {
+        change: &'a QuickReplyChange,
+    }
+    invoke("quick_reply_change", &Args { change }).await
+}
+
+pub async fn layout_book() -> IpcResult<LayoutBook> {
+    invoke("layout_book", &NoArgs {}).await
+}
+
+pub async fn change_layouts(change: &LayoutChange) -> IpcResult<LayoutBook> {
+    #[derive(Serialize)]
+    struct Args<'a> {
+        change: &'a LayoutChange,
+    }
+    invoke("layout_change", &Args { change }).await
+}
+
+pub async fn preview(app: App, role: Role, channel: Channel) -> IpcResult<Layout> {
+    #[derive(Serialize)]
+    struct Args {
+        app: App,
+        role: Role,
+        channel: Channel,
+    }
+    invoke("layout_preview", &Args { app, role, channel }).await
+}
