@@ -44,6 +44,13 @@ fn main() {
         "dispatch_config",
         "dispatch_save",
         "dispatch_order",
+        "workbench_layouts",
+        "quick_replies",
+        "quick_reply_change",
+        "layout_book",
+        "layout_change",
+        "layout_preview",
+        "related_work_orders",
     ]);
     tauri_build::try_build(tauri_build::Attributes::new().app_manifest(manifest))
         .expect("tauri build script");

@@ -344,22 +344,22 @@ pub enum LayoutChange {
 /// Fills `{{name}}` variables of a custom URL, each value percent-encoded
 /// (so a visitor's name cannot change the URL's shape).
 pub fn fill_url(url: &str, vars: &[(&str, &str)]) -> String {
-    let encoded: Vec<(&str, String)> = vars
-        .iter()
-        .map(|(k, v)| {
-            let mut out = String::new();
-            for b in v.bytes() {
-                if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-                    out.push(b as char);
-                } else {
-                    out.push_str(&format!("%{b:02X}"));
-                }
-            }
-            (*k, out)
-        })
-        .collect();
+    let encoded: Vec<(&str, String)> = vars.iter().map(|(k, v)| (*k, encode(v))).collect();
     let refs: Vec<(&str, &str)> = encoded.iter().map(|(k, v)| (*k, v.as_str())).collect();
     crate::quick_reply::fill(url, &refs)
+}
+
+/// Percent-encodes all but the unreserved characters of RFC 3986.
+pub fn encode(value: &str) -> String {
+    let mut out = String::new();
+    for b in value.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
 }
 
 /// No two assignments for the same app, role and channel.

@@ -264,6 +264,18 @@ pub struct WorkOrderView {
     pub dispatch: Option<DispatchRecord>,
 }
 
+/// A customer's work order as the chat workbench's sidebar shows it
+/// (`GET /api/work-orders/related?customer=…`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RelatedWorkOrder {
+    pub id: i64,
+    pub number: String,
+    pub order_type: String,
+    pub status: WorkOrderStatus,
+    pub updated_at: i64,
+}
+
 impl WorkOrderView {
     /// How `user` acts on this order as far as the lifecycle cares (for
     /// engineers; dispatchers are known by role).

@@ -393,3 +393,11 @@ pub async fn layout_preview(
 ) -> AppResult<Layout> {
     crate::workbench::preview(&shell, app, role, channel).await
 }
+
+#[tauri::command]
+pub async fn related_work_orders(
+    shell: State<'_, Shell>,
+    customer: String,
+) -> AppResult<Vec<fieldesk_core::work_order::RelatedWorkOrder>> {
+    crate::workbench::related_work_orders(&shell, &customer).await
+}

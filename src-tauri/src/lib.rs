@@ -84,6 +84,7 @@ pub fn run() {
             commands::layout_book,
             commands::layout_change,
             commands::layout_preview,
+            commands::related_work_orders,
         ])
         .run(tauri::generate_context!())
         .expect("the Fieldesk app runs");

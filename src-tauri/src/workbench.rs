@@ -8,6 +8,7 @@ use fieldesk_core::ErrorCode;
 use fieldesk_core::Role;
 use fieldesk_core::layout::{App, Channel, Layout, LayoutBook, LayoutChange, ResolvedLayout};
 use fieldesk_core::quick_reply::{QuickReplyBook, QuickReplyChange};
+use fieldesk_core::work_order::RelatedWorkOrder;
 use reqwest::Method;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -143,6 +144,18 @@ pub async fn preview(shell: &Shell, app: App, role: Role, channel: Channel) -> A
         app.as_str(),
         role.as_str(),
         channel.as_str()
+    );
+    get(shell, &path).await
+}
+
+/// A customer's work orders (the sidebar's related work orders).
+pub async fn related_work_orders(
+    shell: &Shell,
+    customer: &str,
+) -> AppResult<Vec<RelatedWorkOrder>> {
+    let path = format!(
+        "api/work-orders/related?customer={}",
+        fieldesk_core::layout::encode(customer)
     );
     get(shell, &path).await
 }

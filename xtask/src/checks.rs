@@ -228,7 +228,7 @@ fn used_keys() -> anyhow::Result<Vec<(String, String)>> {
         r#"=>\s*"((?:error|role|connection|language|work-order)-[^"]+)""#,
         r#"Some\("(login-[^"]+)"\)"#,
         // Keys of the online service and the admin pages, wherever they appear.
-        r#"(?:^|,|=>|\[|\()\s*"((?:chat|desk|admin|view|portal|field|dispatch)-[a-z0-9-]+)""#,
+        r#"(?:^|,|=>|\[|\()\s*"((?:chat|desk|admin|view|portal|field|dispatch|layout|quick-reply|panel|workbench|shortcut)-[a-z0-9-]+)""#,
     ]
     .map(|p| regex::Regex::new(p).expect("valid pattern"));
     let mut used = vec![];

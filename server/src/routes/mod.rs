@@ -61,6 +61,7 @@ use crate::{portal, visitor_ws, ws};
         work_orders::create,
         work_orders::list,
         work_orders::get_one,
+        work_orders::related,
         work_orders::dispatch,
         work_orders::update,
         work_orders::auto_dispatch,
@@ -177,6 +178,7 @@ pub fn router(state: AppState) -> Router {
             "/work-orders",
             get(work_orders::list).post(work_orders::create),
         )
+        .route("/work-orders/related", get(work_orders::related))
         .route(
             "/work-orders/{id}",
             get(work_orders::get_one).put(work_orders::update),

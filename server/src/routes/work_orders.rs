@@ -2,15 +2,15 @@
 //! dispatch them; engineers see their own and change them through sync.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use fieldesk_core::api::ErrorBody;
 use fieldesk_core::dispatch::TargetKind;
 use fieldesk_core::event::ServerEvent;
 use fieldesk_core::sync::{Envelope, Operation, Outcome, RejectReason};
 use fieldesk_core::work_order::{
-    CrewBody, DispatchBody, TargetBody, WorkOrderAction, WorkOrderChange, WorkOrderInput,
-    WorkOrderView,
+    CrewBody, DispatchBody, RelatedWorkOrder, TargetBody, WorkOrderAction, WorkOrderChange,
+    WorkOrderInput, WorkOrderView,
 };
 use fieldesk_core::{ErrorCode, Role};
 
@@ -296,6 +296,46 @@ pub async fn list(
     caller: Caller,
 ) -> Result<Json<Vec<WorkOrderView>>, ApiError> {
     Ok(Json(visible(&state, &caller).await?))
+}
+
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+pub struct RelatedQuery {
+    pub customer: String,
+}
+
+/// A customer's work orders, newest first, for the chat workbench's
+/// sidebar (everyone who serves chat); the name must match exactly
+/// (case and surrounding spaces aside).
+#[utoipa::path(get, path = "/api/work-orders/related", tag = "work orders", security(("bearer" = [])),
+    params(RelatedQuery),
+    responses((status = 200, body = Vec<RelatedWorkOrder>), (status = 403, body = ErrorBody)))]
+pub async fn related(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(q): Query<RelatedQuery>,
+) -> Result<Json<Vec<RelatedWorkOrder>>, ApiError> {
+    caller.require(Role::serves_chat)?;
+    let customer = q.customer.trim().to_lowercase();
+    if customer.is_empty() || customer.chars().count() > 200 {
+        return Err(ApiError::new(ErrorCode::BadRequest));
+    }
+    let mut out: Vec<RelatedWorkOrder> = state
+        .store
+        .work_orders(caller.tenant_id(), None)
+        .await?
+        .into_iter()
+        .filter(|o| o.customer.trim().to_lowercase() == customer)
+        .map(|o| RelatedWorkOrder {
+            id: o.id,
+            number: o.number,
+            order_type: o.order_type,
+            status: o.status,
+            updated_at: o.updated_at,
+        })
+        .collect();
+    out.sort_by_key(|o| std::cmp::Reverse(o.updated_at));
+    out.truncate(20);
+    Ok(Json(out))
 }
 
 /// One work order with its devices, step results and replaced values.

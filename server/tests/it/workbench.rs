@@ -487,3 +487,50 @@ async fn personal_replies_are_private_and_enterprise_ones_read_only() {
     assert_eq!(book.channels, vec![Channel::WebChat]);
     events.close().await;
 }
+
+#[tokio::test]
+async fn agents_see_a_customers_work_orders() {
+    let server = TestServer::start(bin());
+    let sam = server.login("acme", "sam").await.token;
+    let alice = server.login("acme", "alice").await.token;
+    let eve = server.login("acme", "eve").await.token;
+    let gina = server.login("globex", "gina").await.token;
+    for (number, customer) in [("WO-1", "王女士"), ("WO-2", "李先生"), ("WO-3", " 王女士 ")]
+    {
+        let body = json!({
+            "number": number, "customer": customer, "contact": "138-0000-0000",
+            "address": "广东省深圳市南山区科技园", "order_type": "repair", "priority": "normal",
+        });
+        server.post_ok("/api/work-orders", &sam, &body).await;
+    }
+    let related: Vec<fieldesk_core::work_order::RelatedWorkOrder> = json_of(
+        server
+            .get(
+                "/api/work-orders/related?customer=%E7%8E%8B%E5%A5%B3%E5%A3%AB",
+                &alice,
+            )
+            .await,
+    )
+    .await;
+    let mut numbers: Vec<&str> = related.iter().map(|o| o.number.as_str()).collect();
+    numbers.sort_unstable();
+    assert_eq!(numbers, ["WO-1", "WO-3"]);
+    let res = server
+        .get("/api/work-orders/related?customer=%20", &alice)
+        .await;
+    expect_error(res, 400, "bad_request").await;
+    let res = server
+        .get("/api/work-orders/related?customer=x", &eve)
+        .await;
+    expect_error(res, 403, "forbidden").await;
+    let theirs: Vec<Value> = json_of(
+        server
+            .get(
+                "/api/work-orders/related?customer=%E7%8E%8B%E5%A5%B3%E5%A3%AB",
+                &gina,
+            )
+            .await,
+    )
+    .await;
+    assert!(theirs.is_empty(), "another tenant's orders stay hidden");
+}

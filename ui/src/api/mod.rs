@@ -5,8 +5,8 @@
 pub mod chat;
 pub mod dispatch;
 pub mod field;
-pub mod workbench;
 mod tauri;
+pub mod workbench;
 
 use fieldesk_core::api::Me;
 use fieldesk_core::{ErrorCode, Locale};

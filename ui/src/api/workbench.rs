@@ -5,6 +5,7 @@
 use fieldesk_core::Role;
 use fieldesk_core::layout::{App, Channel, Layout, LayoutBook, LayoutChange, ResolvedLayout};
 use fieldesk_core::quick_reply::{QuickReplyBook, QuickReplyChange};
+use fieldesk_core::work_order::RelatedWorkOrder;
 use serde::Serialize;
 
 use super::{IpcResult, NoArgs, tauri::invoke};
@@ -48,4 +49,12 @@ pub async fn preview(app: App, role: Role, channel: Channel) -> IpcResult<Layout
         channel: Channel,
     }
     invoke("layout_preview", &Args { app, role, channel }).await
+}
+
+pub async fn related_work_orders(customer: &str) -> IpcResult<Vec<RelatedWorkOrder>> {
+    #[derive(Serialize)]
+    struct Args<'a> {
+        customer: &'a str,
+    }
+    invoke("related_work_orders", &Args { customer }).await
 }

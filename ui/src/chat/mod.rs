@@ -4,6 +4,8 @@
 //! through the shell's `chat` events; reloads after a reconnect.
 
 mod admin;
+mod composer;
+mod sidebar;
 mod view;
 
 use std::collections::HashMap;
@@ -19,6 +21,9 @@ use crate::api::{self, ConnectionState, chat};
 use crate::i18n::{I18n, tr, use_i18n};
 
 pub use admin::{ChatSettingsPanel, GroupsPanel, KnowledgePanel};
+pub use composer::action_key;
+use sidebar::Sidebar;
+pub use sidebar::{panel_key, panel_name};
 pub use view::ChatView;
 
 /// The desk's state, shared by its components.
@@ -36,6 +41,13 @@ pub struct Desk {
     pub agents: RwSignal<Vec<ChatAgent>>,
     pub groups: RwSignal<Vec<ServiceGroup>>,
     pub notice: RwSignal<Option<String>>,
+    /// The reply being written (kept when the layout changes live).
+    pub draft: RwSignal<String>,
+    pub drafts: RwSignal<HashMap<i64, String>>,
+    /// A custom button's page shown in the sidebar: (title, URL).
+    pub side_url: RwSignal<Option<(String, String)>>,
+    /// The sidebar panel a button asked to show.
+    pub side_focus: RwSignal<Option<String>>,
     pub error: RwSignal<Option<ErrorCode>>,
     pub me: i64,
     pub i18n: I18n,
@@ -123,6 +135,20 @@ impl Desk {
     }
 
     pub fn select(self, id: i64) {
+        // Each conversation keeps its own unsent draft.
+        let previous = self.selected.get_untracked();
+        let draft = self.draft.get_untracked();
+        self.drafts.update(|d| {
+            if let Some(prev) = previous {
+                d.insert(prev, draft);
+            }
+        });
+        let restored = self
+            .drafts
+            .with_untracked(|d| d.get(&id).cloned())
+            .unwrap_or_default();
+        self.draft.set(restored);
+        self.side_url.set(None);
         self.selected.set(Some(id));
         self.messages.set(vec![]);
         self.error.set(None);
@@ -200,6 +226,13 @@ const STATUSES: [(AgentStatus, &str, &str); 3] = [
 #[component]
 pub fn ChatDesk(me: i64, role: Role) -> impl IntoView {
     let i18n = use_i18n();
+    let bench =
+        crate::workbench::context::use_workbench().expect("the workbench provides its state");
+    let create_work_order = role.oversees_chat().then(|| {
+        let page =
+            use_context::<crate::workbench::Page>().expect("the workbench provides its page");
+        Callback::new(move |_| page.0.set("dispatch"))
+    });
     let desk = Desk {
         tab: RwSignal::new("mine"),
         list: RwSignal::new(vec![]),
@@ -213,6 +246,10 @@ pub fn ChatDesk(me: i64, role: Role) -> impl IntoView {
         agents: RwSignal::new(vec![]),
         groups: RwSignal::new(vec![]),
         notice: RwSignal::new(None),
+        draft: RwSignal::new(String::new()),
+        drafts: RwSignal::new(HashMap::new()),
+        side_url: RwSignal::new(None),
+        side_focus: RwSignal::new(None),
         error: RwSignal::new(None),
         me,
         i18n,
@@ -323,7 +360,10 @@ pub fn ChatDesk(me: i64, role: Role) -> impl IntoView {
                     {move || desk.error.get().map(|c| i18n.t(c.message_key())).unwrap_or_default()}
                 </div>
             </Show>
-            <ChatView desk />
+            <ChatView desk bench create_work_order />
+            <Show when=move || desk.selected.get().is_some()>
+                <Sidebar desk bench />
+            </Show>
         </section>
     }
 }

@@ -6,9 +6,13 @@ use fieldesk_core::handoff::HandoffState;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
+use fieldesk_core::layout::{Action, Button, Channel};
+
 use super::Desk;
+use super::composer::{Composer, ComposerActions};
 use crate::api::chat;
 use crate::i18n::tr;
+use crate::workbench::context::WorkbenchState;
 
 fn new_client_id() -> String {
     format!(
@@ -40,7 +44,11 @@ fn linkified(text: &str) -> Vec<AnyView> {
 }
 
 #[component]
-pub fn ChatView(desk: Desk) -> impl IntoView {
+pub fn ChatView(
+    desk: Desk,
+    bench: WorkbenchState,
+    create_work_order: Option<Callback<()>>,
+) -> impl IntoView {
     let i18n = desk.i18n;
     let summary = move || {
         let id = desk.selected.get()?;
@@ -48,7 +56,17 @@ pub fn ChatView(desk: Desk) -> impl IntoView {
     };
     let serving =
         move || summary().is_some_and(|c| c.state == (HandoffState::Human { agent_id: desk.me }));
-    let draft = RwSignal::new(String::new());
+    let transfer_open = RwSignal::new(false);
+    let has_end = move || {
+        bench.layout(Channel::WebChat).buttons.iter().any(|b| {
+            matches!(
+                b,
+                Button::Builtin {
+                    action: Action::EndConversation
+                }
+            )
+        })
+    };
     // Replies not yet confirmed: (client id, text, failed).
     let pending = RwSignal::new(Vec::<(String, String, bool)>::new());
     let transfer_to = RwSignal::new(String::new());
@@ -181,8 +199,9 @@ pub fn ChatView(desk: Desk) -> impl IntoView {
                     <Show when=move || summary().is_some_and(|c| matches!(c.state, HandoffState::Queued | HandoffState::Bot))>
                         <button data-testid="accept" on:click=move |_| action("accept")>{tr("desk-accept")}</button>
                     </Show>
-                    <Show when=serving>
-                        <button class="secondary" data-testid="end" on:click=move |_| action("end")>{tr("desk-end")}</button>
+                    <Show when=move || serving() && has_end()>
+                        <button class="secondary" data-testid="end" title=move || i18n.t("desk-end-hint")
+                            on:click=move |_| action("end")>{tr("desk-end")}</button>
                     </Show>
                 </header>
                 <div class="chat-messages" data-testid="chat-messages">
@@ -206,26 +225,21 @@ pub fn ChatView(desk: Desk) -> impl IntoView {
                     <div class="typing" data-testid="visitor-typing">{tr("desk-visitor-typing")}</div>
                 </Show>
                 <Show when=serving>
-                    <form class="reply" on:submit=move |ev| {
-                        ev.prevent_default();
-                        let text = draft.get_untracked().trim().to_owned();
-                        if !text.is_empty() {
-                            draft.set(String::new());
-                            send_reply(new_client_id(), text);
-                        }
-                    }>
-                        <input data-testid="reply-input" maxlength="4000"
-                            placeholder=move || i18n.t("desk-reply-placeholder")
-                            prop:value=move || draft.get()
-                            on:input=move |ev| {
-                                draft.set(event_target_value(&ev));
-                                if let Some(id) = desk.selected.get_untracked() {
-                                    spawn_local(async move { let _ = chat::typing(id).await; });
-                                }
-                            } />
-                        <button type="submit" data-testid="reply-send">{tr("desk-send")}</button>
-                    </form>
-                    <div class="transfer">
+                    <Composer desk bench draft=desk.draft actions=ComposerActions {
+                        send: Callback::new(move |text: String| send_reply(new_client_id(), text)),
+                        end: Callback::new(move |_| action("end")),
+                        transfer_open,
+                        open_url: Callback::new(move |(title, url): (String, String)| desk.side_url.set(Some((title, url)))),
+                        open_panel: Callback::new(move |panel: String| {
+                            let name = format!("web-{panel}");
+                            desk.side_focus.set(Some(name.clone()));
+                            if let Some(el) = document().get_element_by_id(&format!("panel-{name}")) {
+                                el.scroll_into_view();
+                            }
+                        }),
+                        create_work_order,
+                    } />
+                    <div class="transfer" class:hidden=move || !transfer_open.get()>
                         <select data-testid="transfer-to" on:change=move |ev| transfer_to.set(event_target_value(&ev))>
                             <option value="">{tr("desk-transfer-to")}</option>
                             <optgroup label=move || i18n.t("desk-agents")>

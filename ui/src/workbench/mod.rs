@@ -1,5 +1,8 @@
-//! The workbench shell: header with the tenant's workbench name, the user,
-//! the live connection indicator, the language and logout.
+//! The workbench shell: header with the workbench name (the agent's
+//! layout's), the user, the live connection indicator, the language,
+//! theme and density, the shortcuts help, and logout; the pages.
+
+pub mod context;
 
 use fieldesk_core::api::Me;
 use leptos::prelude::*;
@@ -23,6 +26,10 @@ const VIEWS: [(&str, &str); 6] = [
 ];
 use crate::i18n::{tr, use_i18n};
 use crate::language_select::LanguageSelect;
+
+/// The page shown (e.g. "desk", "dispatch"), for components that open one.
+#[derive(Clone, Copy)]
+pub struct Page(pub RwSignal<&'static str>);
 
 #[component]
 pub fn Workbench(screen: RwSignal<Screen>, me: Me) -> impl IntoView {
@@ -51,6 +58,18 @@ pub fn Workbench(screen: RwSignal<Screen>, me: Me) -> impl IntoView {
     let serves_chat = role.serves_chat();
     let me_id = me.user_id;
     let page = RwSignal::new("desk");
+    provide_context(Page(page));
+    let bench = serves_chat.then(|| {
+        context::WorkbenchState::provide(me.tenant.workbench_name.clone(), me.display_name.clone())
+    });
+    let tenant_name = me.tenant.workbench_name.clone();
+    let title = move || match bench {
+        Some(b) => {
+            b.layout(fieldesk_core::layout::Channel::WebChat)
+                .workbench_name
+        }
+        None => tenant_name.clone(),
+    };
     let display_name = me.display_name.clone();
     let welcome_name = me.display_name.clone();
 
@@ -58,7 +77,7 @@ pub fn Workbench(screen: RwSignal<Screen>, me: Me) -> impl IntoView {
         <div class="workbench">
             <header class="topbar">
                 <div class="brand"><span class="brand-mark">"F"</span></div>
-                <h1 data-testid="workbench-title">{me.tenant.workbench_name.clone()}</h1>
+                <h1 data-testid="workbench-title">{title}</h1>
                 <div class="spacer"></div>
                 <span
                     class="connection"
