@@ -54,7 +54,7 @@ pub async fn seed(store: &dyn Store) -> StoreResult<Vec<DemoAccount>> {
         .create_tenant(DEMO_TENANT, "Demo Service Co.", "Fieldesk Demo Workbench")
         .await?;
     let mut created = vec![];
-    let (mut engineers, mut admin, mut provider) = (vec![], 0, vec![]);
+    let (mut engineers, mut admin, mut provider, mut agent) = (vec![], 0, vec![], 0);
     for (username, display_name, role) in ACCOUNTS {
         let password = generate_password();
         let hash = {
@@ -79,6 +79,7 @@ pub async fn seed(store: &dyn Store) -> StoreResult<Vec<DemoAccount>> {
             Role::ProviderAdmin => provider.push(user.id),
             Role::Engineer => engineers.push(user.id),
             Role::Admin => admin = user.id,
+            Role::Agent if username == "agent1" => agent = user.id,
             _ => {}
         }
         created.push(DemoAccount {
@@ -103,7 +104,150 @@ pub async fn seed(store: &dyn Store) -> StoreResult<Vec<DemoAccount>> {
     }
     seed_field_work(store, tenant.id, admin, &engineers).await?;
     seed_dispatch(store, tenant.id, &engineers, provider).await?;
+    seed_workbench(store, tenant.id, agent).await?;
     Ok(created)
+}
+
+/// Workbench layouts (web chat, email, mobile) assigned to agents, and
+/// quick replies: the enterprise's in an after-sales group, and agent1's own.
+async fn seed_workbench(store: &dyn Store, tenant_id: i64, agent: i64) -> StoreResult<()> {
+    use fieldesk_core::layout::{Action, App, Assignment, Button, Channel, Layout, Panel};
+    use fieldesk_core::quick_reply::{QuickReplyInput, Tier};
+    let builtin = |actions: &[Action]| {
+        actions
+            .iter()
+            .map(|&action| Button::Builtin { action })
+            .collect::<Vec<_>>()
+    };
+    let ai = Panel::AiAgent {
+        spaces: vec!["help".into()],
+        assist: true,
+        click_to_insert: true,
+    };
+    let layouts = [
+        Layout {
+            id: 0,
+            name: "网页聊天 Web chat".into(),
+            workbench_name: "在线客服工作台".into(),
+            buttons: builtin(&[
+                Action::QuickReplies,
+                Action::Emoji,
+                Action::Transfer,
+                Action::EndConversation,
+                Action::SatisfactionSurvey,
+            ]),
+            panels: vec![
+                Panel::VisitorProfile,
+                ai.clone(),
+                Panel::QuickReplies,
+                Panel::ConversationInfo,
+                Panel::History,
+            ],
+        },
+        Layout {
+            id: 0,
+            name: "邮件 Email".into(),
+            workbench_name: "邮件工作台".into(),
+            buttons: builtin(&[
+                Action::QuickReplies,
+                Action::Transfer,
+                Action::EndConversation,
+            ]),
+            panels: vec![
+                Panel::ConversationInfo,
+                Panel::History,
+                Panel::RelatedWorkOrders,
+                Panel::KnowledgeSearch,
+            ],
+        },
+        Layout {
+            id: 0,
+            name: "手机 Mobile".into(),
+            workbench_name: "移动客服".into(),
+            buttons: builtin(&[Action::QuickReplies, Action::Emoji, Action::EndConversation]),
+            panels: vec![Panel::VisitorProfile, ai],
+        },
+    ];
+    let mut ids = vec![];
+    for layout in layouts {
+        ids.push(store.save_layout(tenant_id, None, layout).await?.id);
+    }
+    let at = |layout, app, channel| Assignment {
+        layout,
+        app,
+        role: None,
+        channel,
+    };
+    store
+        .set_assignments(
+            tenant_id,
+            vec![
+                at(ids[0], App::Desktop, None),
+                at(ids[1], App::Desktop, Some(Channel::Email)),
+                at(ids[2], App::Mobile, None),
+            ],
+        )
+        .await?;
+    let group = store
+        .save_quick_reply_group(tenant_id, None, None, "售后 After-sales".into())
+        .await?;
+    let replies = [
+        (
+            None,
+            None,
+            "问候 Greeting",
+            "hi",
+            "您好 {{visitor.name}}，我是 {{agent.name}}，很高兴为您服务。",
+        ),
+        (
+            None,
+            Some(group.id),
+            "退款流程",
+            "",
+            "退款将在 3 个工作日内原路退回，请留意银行通知。",
+        ),
+        (
+            None,
+            Some(group.id),
+            "发货时间",
+            "fh",
+            "订单付款后 48 小时内发货，偏远地区顺延 1–2 天。",
+        ),
+        (
+            None,
+            Some(group.id),
+            "Refund policy",
+            "refund",
+            "Refunds reach your original payment method within 3 working days.",
+        ),
+        (
+            Some(agent),
+            None,
+            "稍等",
+            "wait",
+            "{{visitor.name}}，请稍等，我马上为您查询。",
+        ),
+    ];
+    for (owner, group, title, shortcut, content) in replies {
+        let tier = if owner.is_some() {
+            Tier::Personal
+        } else {
+            Tier::Enterprise
+        };
+        let input = QuickReplyInput {
+            tier,
+            group,
+            title: title.into(),
+            shortcut: shortcut.into(),
+            content: content.into(),
+            space: group.map(|_| "help".into()),
+            client_id: None,
+        };
+        store
+            .save_quick_reply(tenant_id, owner, None, input)
+            .await?;
+    }
+    Ok(())
 }
 
 /// Dispatch as a new tenant would set it up: a chiller skill with levels,

@@ -23,6 +23,7 @@ pub enum Screen {
 #[component]
 pub fn App() -> impl IntoView {
     let i18n = provide_i18n();
+    provide_context(crate::workbench::prefs::Prefs::provide());
     let screen = RwSignal::new(Screen::Loading);
     let settings = RwSignal::new(None::<AppSettings>);
 

@@ -66,3 +66,19 @@ pub fn tr(key: &'static str) -> impl Fn() -> String + Copy + Send + Sync + 'stat
     let i18n = use_i18n();
     move || i18n.t(key)
 }
+
+/// What to tell the user of a failed command: the server's own message
+/// when it lists details (what a group lacks, why a rule, layout or quick
+/// reply cannot be saved), else the code's.
+pub fn error_text(i18n: I18n, e: &crate::api::IpcError) -> String {
+    use fieldesk_core::ErrorCode::*;
+    let detailed = matches!(
+        e.code,
+        MissingSkills | InvalidRule | InvalidLayout | InvalidQuickReply
+    );
+    if detailed && !e.message.is_empty() {
+        e.message.clone()
+    } else {
+        i18n.t(e.code.message_key())
+    }
+}

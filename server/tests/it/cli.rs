@@ -64,6 +64,59 @@ async fn demo_tenant_is_created_once_with_printed_passwords() {
     let (user, _, password) = &accounts[2];
     let res = server.login_raw("demo", user, password).await;
     assert_eq!(res.status(), 200);
+    // agent1's workbench: the email layout on the email channel, its own
+    // quick reply and the enterprise's.
+    let agent = res.json::<serde_json::Value>().await.unwrap()["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let layouts: serde_json::Value = server
+        .get("/api/workbench", &agent)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let names: Vec<(String, String, String)> = layouts
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            let s = |v: &serde_json::Value| v.as_str().unwrap().to_owned();
+            (
+                s(&r["app"]),
+                s(&r["channel"]),
+                s(&r["layout"]["workbench_name"]),
+            )
+        })
+        .collect();
+    assert!(
+        names.contains(&("desktop".into(), "email".into(), "邮件工作台".into())),
+        "{names:?}"
+    );
+    assert!(names.contains(&("desktop".into(), "web_chat".into(), "在线客服工作台".into())));
+    assert!(names.contains(&("mobile".into(), "email".into(), "移动客服".into())));
+    let book: serde_json::Value = server
+        .get("/api/quick-replies", &agent)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let titles: Vec<&str> = book["replies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["title"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        titles,
+        [
+            "稍等",
+            "问候 Greeting",
+            "退款流程",
+            "发货时间",
+            "Refund policy"
+        ]
+    );
     assert_ne!(
         accounts[0].2, accounts[1].2,
         "passwords are generated per user"

@@ -21,7 +21,7 @@ use crate::api::{self, ConnectionState, chat};
 use crate::i18n::{I18n, tr, use_i18n};
 
 pub use admin::{ChatSettingsPanel, GroupsPanel, KnowledgePanel};
-pub use composer::action_key;
+pub use composer::{action_key, tier_key};
 use sidebar::Sidebar;
 pub use sidebar::{panel_key, panel_name};
 pub use view::ChatView;
@@ -277,6 +277,31 @@ pub fn ChatDesk(me: i64, role: Role) -> impl IntoView {
         }
     });
     desk.refresh();
+    // Alt+↑ / Alt+↓: the previous or next conversation of the list.
+    let handle = window_event_listener(leptos::ev::keydown, move |ev| {
+        let step: isize = match (ev.alt_key(), ev.key().as_str()) {
+            (true, "ArrowUp") => -1,
+            (true, "ArrowDown") => 1,
+            _ => return,
+        };
+        let ids: Vec<i64> = desk
+            .list
+            .with_untracked(|l| l.iter().map(|c| c.id).collect());
+        if ids.is_empty() {
+            return;
+        }
+        ev.prevent_default();
+        let at = desk
+            .selected
+            .get_untracked()
+            .and_then(|id| ids.iter().position(|x| *x == id));
+        let next = match at {
+            Some(at) => (at as isize + step).clamp(0, ids.len() as isize - 1) as usize,
+            None => 0,
+        };
+        desk.select(ids[next]);
+    });
+    on_cleanup(move || handle.remove());
 
     let set_status = move |ev| {
         let value = event_target_value(&ev);

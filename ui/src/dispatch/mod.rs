@@ -12,7 +12,6 @@ mod rules;
 
 use std::sync::LazyLock;
 
-use fieldesk_core::ErrorCode;
 use fieldesk_core::dispatch::{ConfigChange, DispatchConfig, TargetKind};
 use fieldesk_core::region::DivisionTable;
 use leptos::prelude::*;
@@ -20,7 +19,6 @@ use leptos::task::spawn_local;
 
 pub use provider::ProviderInbox;
 
-use crate::api::IpcError;
 use crate::api::dispatch as api;
 use crate::i18n::{I18n, tr};
 
@@ -42,16 +40,7 @@ pub(crate) fn division_path(code: u32) -> String {
         .join(" ")
 }
 
-/// What to tell the user: the server's own message when it lists details
-/// (what a group lacks, why a rule cannot be saved), else the code's.
-pub(crate) fn error_text(i18n: I18n, e: &IpcError) -> String {
-    if matches!(e.code, ErrorCode::MissingSkills | ErrorCode::InvalidRule) && !e.message.is_empty()
-    {
-        e.message.clone()
-    } else {
-        i18n.t(e.code.message_key())
-    }
-}
+pub(crate) use crate::i18n::error_text;
 
 pub(crate) fn kind_key(kind: TargetKind) -> &'static str {
     match kind {

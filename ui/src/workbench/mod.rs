@@ -3,6 +3,9 @@
 //! theme and density, the shortcuts help, and logout; the pages.
 
 pub mod context;
+mod designer;
+pub mod prefs;
+mod replies;
 
 use fieldesk_core::api::Me;
 use leptos::prelude::*;
@@ -15,15 +18,27 @@ use crate::dispatch::{DispatchPanel, ProviderInbox};
 use crate::field::{FieldAdminPanel, FieldDeskView};
 use fieldesk_core::Role;
 
-/// The workbench's pages for supervisors and admins.
-const VIEWS: [(&str, &str); 6] = [
+/// The workbench's pages (see [`view_allowed`]).
+const VIEWS: [(&str, &str); 8] = [
     ("desk", "view-desk"),
+    ("quick_replies", "view-quick-replies"),
+    ("layouts", "view-layouts"),
     ("dispatch", "view-dispatch"),
     ("settings", "view-chat-settings"),
     ("knowledge", "view-knowledge"),
     ("groups", "view-groups"),
     ("field", "view-field"),
 ];
+
+/// Who sees a page: agents their desk and quick replies; supervisors
+/// also layouts, dispatch and knowledge; admins everything.
+fn view_allowed(view: &str, role: Role) -> bool {
+    match view {
+        "desk" | "quick_replies" => role.serves_chat(),
+        "layouts" | "dispatch" | "knowledge" => role.oversees_chat(),
+        _ => role == Role::Admin,
+    }
+}
 use crate::i18n::{tr, use_i18n};
 use crate::language_select::LanguageSelect;
 
@@ -62,6 +77,25 @@ pub fn Workbench(screen: RwSignal<Screen>, me: Me) -> impl IntoView {
     let bench = serves_chat.then(|| {
         context::WorkbenchState::provide(me.tenant.workbench_name.clone(), me.display_name.clone())
     });
+    let prefs = expect_context::<prefs::Prefs>();
+    let views: Vec<(&'static str, &'static str)> = VIEWS
+        .into_iter()
+        .filter(|(v, _)| view_allowed(v, role))
+        .collect();
+    let shortcut_views = views.clone();
+    let handle = window_event_listener(leptos::ev::keydown, move |ev| {
+        let digit = ev
+            .code()
+            .strip_prefix("Digit")
+            .and_then(|d| d.parse::<usize>().ok());
+        if let (true, Some(n)) = (ev.alt_key(), digit)
+            && let Some((v, _)) = shortcut_views.get(n.wrapping_sub(1))
+        {
+            ev.prevent_default();
+            page.set(v);
+        }
+    });
+    on_cleanup(move || handle.remove());
     let tenant_name = me.tenant.workbench_name.clone();
     let title = move || match bench {
         Some(b) => {
@@ -88,6 +122,7 @@ pub fn Workbench(screen: RwSignal<Screen>, me: Me) -> impl IntoView {
                     {move || i18n.t(connection.get().message_key())}
                 </span>
                 <LanguageSelect />
+                <prefs::PrefsControls prefs />
                 <span class="user">
                     <span class="user-name" data-testid="user-name">{display_name}</span>
                     <span class="user-role" data-testid="user-role">{tr(role_key)}</span>
@@ -97,10 +132,12 @@ pub fn Workbench(screen: RwSignal<Screen>, me: Me) -> impl IntoView {
                 </button>
             </header>
             <main class="workbench-main">
-                {(role.oversees_chat()).then(|| view! {
-                    <nav class="views">
-                        {VIEWS.into_iter().filter(|(v, _)| !matches!(*v, "settings" | "groups" | "field") || role == Role::Admin).map(|(v, key)| view! {
+                {(views.len() > 1).then(|| view! {
+                    <nav class="views" aria-label=move || i18n.t("workbench-views")>
+                        {views.into_iter().enumerate().map(|(i, (v, key))| view! {
                             <button class="tab" class:active=move || page.get() == v
+                                aria-current=move || (page.get() == v).then_some("page")
+                                title=format!("Alt+{}", i + 1)
                                 data-testid=format!("view-{v}") on:click=move |_| page.set(v)>{tr(key)}</button>
                         }).collect_view()}
                     </nav>
@@ -111,6 +148,11 @@ pub fn Workbench(screen: RwSignal<Screen>, me: Me) -> impl IntoView {
                     "groups" => view! { <GroupsPanel /> }.into_any(),
                     "field" => view! { <FieldAdminPanel /> }.into_any(),
                     "dispatch" => view! { <DispatchPanel /> }.into_any(),
+                    "layouts" => view! { <designer::LayoutsPanel /> }.into_any(),
+                    "quick_replies" => match bench {
+                        Some(bench) => view! { <replies::QuickRepliesPanel bench role /> }.into_any(),
+                        None => ().into_any(),
+                    },
                     _ if serves_chat => view! { <ChatDesk me=me_id role=role /> }.into_any(),
                     _ if role == Role::Engineer => view! { <FieldDeskView me=me_id /> }.into_any(),
                     _ if role == Role::ProviderAdmin => view! { <ProviderInbox /> }.into_any(),
@@ -126,6 +168,7 @@ pub fn Workbench(screen: RwSignal<Screen>, me: Me) -> impl IntoView {
                     </p>
                 </section>
             </main>
+            <prefs::ShortcutsHelp prefs />
         </div>
     }
 }
