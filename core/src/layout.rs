@@ -1,4 +1,4 @@
-//! Workbench layouts (工作台布局, issue 6 groundwork): what an agent's
+//! Workbench layouts (工作台布局): what an agent's
 //! conversation window shows — its buttons and its sidebar panels — and
 //! which layout an agent sees, by app, role and channel.
 //!

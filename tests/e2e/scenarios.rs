@@ -10,6 +10,7 @@ mod language;
 mod login;
 mod session;
 mod sync_faults;
+mod workbench;
 
 use crate::Run;
 
@@ -39,4 +40,5 @@ scenarios![
     session::connection_indicator_follows_the_server,
     session::revoked_session_returns_to_login,
     sync_faults::offline_sync_converges_under_faults,
+    workbench::supervisor_switches_layouts_live_and_agent_replies_with_quick_replies,
 ];

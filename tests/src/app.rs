@@ -223,6 +223,53 @@ impl AppWindow {
         }
     }
 
+    /// The current value of an input or text area.
+    pub async fn value(&self, testid: &str) -> String {
+        let element = self.find(testid).await;
+        element.prop("value").await.unwrap().unwrap_or_default()
+    }
+
+    /// Types into an element after what it holds; special keys as
+    /// `fantoccini::key::Key` chars (e.g. `char::from(Key::Down)`).
+    pub async fn type_keys(&self, testid: &str, keys: &str) {
+        self.find(testid).await.send_keys(keys).await.unwrap();
+    }
+
+    /// Waits until an input's value is exactly `expected`.
+    pub async fn expect_value(&self, testid: &str, expected: &str) {
+        let deadline = Instant::now() + PATIENCE;
+        loop {
+            let value = self.value(testid).await;
+            if value == expected {
+                return;
+            }
+            if Instant::now() > deadline {
+                self.fail(format!(
+                    "[data-testid={testid}] value stayed {value:?}, expected {expected:?}"
+                ))
+                .await;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Waits until the element is gone from the page.
+    pub async fn expect_gone(&self, testid: &str) {
+        let deadline = Instant::now() + PATIENCE;
+        while self.exists(testid).await {
+            if Instant::now() > deadline {
+                self.fail(format!("[data-testid={testid}] stayed on the page"))
+                    .await;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Resizes the window (e.g. to a phone's 390×844).
+    pub async fn resize(&self, width: u32, height: u32) {
+        self.client.set_window_size(width, height).await.unwrap();
+    }
+
     pub async fn text(&self, testid: &str) -> String {
         self.find(testid).await.text().await.unwrap()
     }

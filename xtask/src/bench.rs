@@ -5,13 +5,15 @@ use std::process::Command;
 
 use crate::shell::{self, cargo, root, step};
 
-/// `cargo xtask bench [chat|scan|sync]`: the API scenarios, the chat
-/// scenario, barcode decoding, or the engineer app's sync.
+/// `cargo xtask bench [chat|scan|sync|dispatch|quick-replies]`: the API
+/// scenarios, the chat scenario, barcode decoding, the engineer app's
+/// sync, dispatch decisions, or quick-reply matching.
 pub fn bench(args: &[String]) -> anyhow::Result<()> {
     match args.first().map(String::as_str) {
         Some("scan") => return scan(),
         Some("sync") => return sync(),
         Some("dispatch") => return dispatch(),
+        Some("quick-replies") => return quick_replies(),
         _ => {}
     }
     step("bench: release build");
@@ -73,6 +75,53 @@ fn dispatch() -> anyhow::Result<()> {
             .arg(release.join("fieldesk-server"))
             .arg("dispatch"),
     )
+}
+
+/// `cargo xtask bench quick-replies`: quick-reply matching of `core` on
+/// 100 000 replies, per keystroke, natively and in wasm32 (run by Node.js,
+/// installed from Debian when missing and root).
+fn quick_replies() -> anyhow::Result<()> {
+    step("bench: release build (quick replies, native and wasm32)");
+    let example = |name: &str, wasm: bool| {
+        let mut args = vec![
+            "build",
+            "--release",
+            "-p",
+            "fieldesk-core",
+            "--example",
+            name,
+        ];
+        if wasm {
+            args.extend(["--target", "wasm32-unknown-unknown"]);
+        }
+        cargo(&args)
+    };
+    example("quick_reply_bench", false)?;
+    example("quick_reply_bench_wasm", true)?;
+    step("bench: quick replies (native)");
+    shell::run(&mut Command::new(
+        root().join("target/release/examples/quick_reply_bench"),
+    ))?;
+    step("bench: quick replies (wasm32, Node.js)");
+    if shell::output("node", &["--version"]).is_none() {
+        crate::setup::install(&["nodejs"])?;
+    }
+    let out = root().join("target/quick-reply-bench");
+    shell::run(
+        Command::new("wasm-bindgen")
+            .arg("--target")
+            .arg("nodejs")
+            .arg("--out-dir")
+            .arg(&out)
+            .arg(root().join(
+                "target/wasm32-unknown-unknown/release/examples/quick_reply_bench_wasm.wasm",
+            )),
+    )?;
+    let script = format!(
+        "require({:?}).run()",
+        out.join("quick_reply_bench_wasm.js").display().to_string()
+    );
+    shell::run(Command::new("node").args(["-e", &script]))
 }
 
 fn sync() -> anyhow::Result<()> {

@@ -80,7 +80,7 @@ pub fn e2e(filter: &[String], env: &[(&str, &str)]) -> anyhow::Result<()> {
     let e2e_binary = e2e_executable()?;
     let script = format!(
         "echo -n fieldesk | gnome-keyring-daemon --unlock --components=secrets >/dev/null && \
-         exec xvfb-run -a --server-args='-screen 0 1280x800x24' \"{binary}\" {filter}",
+         exec xvfb-run -a --server-args='-screen 0 1280x960x24' \"{binary}\" {filter}",
         binary = e2e_binary.display(),
         filter = filter.join(" "),
     );

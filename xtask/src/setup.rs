@@ -41,24 +41,30 @@ fn is_root() -> bool {
     output("id", &["-u"]).is_some_and(|s| s.trim() == "0")
 }
 
+/// Installs Debian packages (as root; else says what to run).
+pub fn install(packages: &[&str]) -> anyhow::Result<()> {
+    if !is_root() {
+        bail!(
+            "missing system packages; run:\n  sudo apt-get update && sudo apt-get install -y --no-install-recommends {}",
+            packages.join(" ")
+        );
+    }
+    shell::run(Command::new("apt-get").args(["update", "-qq"]))?;
+    shell::run(
+        Command::new("apt-get")
+            .env("DEBIAN_FRONTEND", "noninteractive")
+            .args(["install", "-y", "-qq", "--no-install-recommends"])
+            .args(packages),
+    )
+}
+
 pub fn setup() -> anyhow::Result<()> {
     step("setup: system packages");
     let missing: Vec<&str> = PACKAGES.iter().copied().filter(|p| !installed(p)).collect();
     if missing.is_empty() {
         println!("all {} packages present", PACKAGES.len());
-    } else if is_root() {
-        shell::run(Command::new("apt-get").args(["update", "-qq"]))?;
-        shell::run(
-            Command::new("apt-get")
-                .env("DEBIAN_FRONTEND", "noninteractive")
-                .args(["install", "-y", "-qq", "--no-install-recommends"])
-                .args(&missing),
-        )?;
     } else {
-        bail!(
-            "missing system packages; run:\n  sudo apt-get update && sudo apt-get install -y --no-install-recommends {}",
-            missing.join(" ")
-        );
+        install(&missing)?;
     }
 
     step("setup: wasm target");

@@ -93,11 +93,9 @@ pub fn Composer(
         let index = bench.index.get();
         match text.strip_prefix('/') {
             // `/` alone: the first replies in order; `/query`: matches.
-            Some(q) if q.trim().is_empty() => index
-                .iter()
-                .take(SUGGESTIONS)
-                .map(|i| i.reply.clone())
-                .collect(),
+            Some(q) if q.trim().is_empty() => {
+                index.replies().iter().take(SUGGESTIONS).cloned().collect()
+            }
             Some(q) => suggest(&index, q, SUGGESTIONS)
                 .into_iter()
                 .cloned()
@@ -198,9 +196,9 @@ pub fn Composer(
                                 Action::Transfer => {
                                     Box::new(move || actions.transfer_open.update(|o| *o = !*o))
                                 }
-                                Action::EndConversation | Action::SatisfactionSurvey => {
-                                    Box::new(move || actions.end.run(()))
-                                }
+                                // "End" sits in the conversation's header.
+                                Action::EndConversation => return None,
+                                Action::SatisfactionSurvey => Box::new(move || actions.end.run(())),
                                 Action::CreateWorkOrder => {
                                     let create = actions.create_work_order?;
                                     Box::new(move || create.run(()))
@@ -333,8 +331,8 @@ fn Picker(
         let fits = |r: &QuickReply| r.tier == tier && (group.is_none() || r.group == group);
         if q.trim().is_empty() {
             index
+                .replies()
                 .iter()
-                .map(|i| &i.reply)
                 .filter(|r| fits(r))
                 .cloned()
                 .collect::<Vec<_>>()

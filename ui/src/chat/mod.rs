@@ -43,6 +43,8 @@ pub struct Desk {
     pub notice: RwSignal<Option<String>>,
     /// The reply being written (kept when the layout changes live).
     pub draft: RwSignal<String>,
+    /// Counts list refreshes, so only the newest answer is shown.
+    pub refreshes: RwSignal<u64>,
     pub drafts: RwSignal<HashMap<i64, String>>,
     /// A custom button's page shown in the sidebar: (title, URL).
     pub side_url: RwSignal<Option<(String, String)>>,
@@ -56,6 +58,8 @@ pub struct Desk {
 impl Desk {
     /// Reloads the current tab and the counts.
     pub fn refresh(self) {
+        self.refreshes.update(|n| *n += 1);
+        let this_one = self.refreshes.get_untracked();
         spawn_local(async move {
             let tab = self.tab.get_untracked();
             match chat::conversations(tab).await {
@@ -65,7 +69,11 @@ impl Desk {
                             k.insert(c.id, c.clone());
                         }
                     });
-                    self.list.set(list);
+                    // An answer overtaken by a newer refresh (e.g. of the tab
+                    // switched to meanwhile) is not shown.
+                    if self.refreshes.get_untracked() == this_one {
+                        self.list.set(list);
+                    }
                 }
                 Err(e) => self.error.set(Some(e.code)),
             }
@@ -247,6 +255,7 @@ pub fn ChatDesk(me: i64, role: Role) -> impl IntoView {
         groups: RwSignal::new(vec![]),
         notice: RwSignal::new(None),
         draft: RwSignal::new(String::new()),
+        refreshes: RwSignal::new(0),
         drafts: RwSignal::new(HashMap::new()),
         side_url: RwSignal::new(None),
         side_focus: RwSignal::new(None),

@@ -297,7 +297,7 @@ fn RepliesPanel(desk: Desk, bench: WorkbenchState) -> impl IntoView {
         let q = filter.get();
         let index = bench.index.get();
         if q.trim().is_empty() {
-            index.iter().map(|i| i.reply.clone()).collect::<Vec<_>>()
+            index.replies().to_vec()
         } else {
             fieldesk_core::quick_reply::suggest(&index, &q, 50)
                 .into_iter()

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use fieldesk_core::event::ServerEvent;
 use fieldesk_core::layout::{App, Channel, Layout, ResolvedLayout};
-use fieldesk_core::quick_reply::{self, Indexed, QuickReplyBook};
+use fieldesk_core::quick_reply::{self, Index, QuickReplyBook};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
@@ -22,7 +22,7 @@ pub struct WorkbenchState {
     pub layouts: RwSignal<Vec<ResolvedLayout>>,
     pub app: RwSignal<App>,
     pub book: RwSignal<QuickReplyBook>,
-    pub index: RwSignal<Arc<Vec<Indexed>>>,
+    pub index: RwSignal<Arc<Index>>,
     /// The tenant's workbench name (the built-in layout's).
     pub default_name: StoredValue<String>,
     /// The signed-in agent's display name (for `{{agent.name}}`).
@@ -48,7 +48,7 @@ impl WorkbenchState {
             layouts: RwSignal::new(vec![]),
             app: RwSignal::new(app_for_window()),
             book: RwSignal::new(QuickReplyBook::default()),
-            index: RwSignal::new(Arc::new(vec![])),
+            index: RwSignal::new(Arc::new(Index::default())),
             default_name: StoredValue::new(default_name),
             agent_name: StoredValue::new(agent_name),
         };

@@ -1,0 +1,296 @@
+//! The workbench in two real app windows: a supervisor designs a layout,
+//! assigns it to agents on the email channel (checked with the preview)
+//! and then on web chat; the online agent's sidebar and workbench name
+//! change live while their draft stays. The agent keeps a personal quick
+//! reply, finds replies by `/shortcut`, pinyin initials and the picker,
+//! chooses with the keyboard and sends with the variables filled — on the
+//! desktop and at a phone's 390×844.
+
+use fantoccini::key::Key;
+use fieldesk_core::chat::{Author, ChatMessage, Notice, VisitorCommand, VisitorEvent};
+use fieldesk_testkit::chat::Visitor;
+use fieldesk_testkit::server::PASSWORD;
+use serde_json::json;
+
+use crate::Ctx;
+
+fn key(k: Key) -> String {
+    char::from(k).to_string()
+}
+
+pub async fn supervisor_switches_layouts_live_and_agent_replies_with_quick_replies(ctx: Ctx) {
+    let server = ctx.server();
+    // An enterprise quick reply, kept by the admin over the API.
+    let ada = server.login("acme", "ada").await.token;
+    let enterprise = json!({"tier": "enterprise", "title": "退款流程", "shortcut": "",
+        "content": "{{visitor.name}}，退款将在 3 个工作日内原路退回。"});
+    server
+        .post_ok("/api/quick-replies", &ada, &enterprise)
+        .await;
+
+    let (mut visitor, _) = Visitor::connect(&server.visitor_ws_url("acme"), None, 0, Some("en"))
+        .await
+        .unwrap();
+    visitor.say("q1", "I want a refund").await;
+    visitor
+        .wait_message("AI answer", |m| m.author == Author::Bot)
+        .await;
+    visitor.send(&VisitorCommand::AskForHuman).await;
+    visitor
+        .wait_message("queued", |m| m.notice == Some(Notice::Queued))
+        .await;
+    // The visitor's window reconnects at the end to read the replies (a
+    // socket nobody reads is closed by the server's heartbeat).
+    let visitor_token = visitor.token.clone();
+    visitor.close().await;
+
+    // The agent keeps a personal quick reply.
+    let agent_driver = ctx.driver().await;
+    let agent = agent_driver.open().await;
+    agent.log_in(&server.base, "acme", "alice", PASSWORD).await;
+    agent.select("language-select", "en").await;
+    agent.click("view-quick_replies").await;
+    agent.fill("reply-title", "问候").await;
+    agent.fill("reply-shortcut", "hi").await;
+    agent
+        .fill(
+            "reply-content",
+            "您好 {{visitor.name}}，我是 {{agent.name}}。",
+        )
+        .await;
+    agent.click("reply-save").await;
+    agent
+        .wait_text("quick-replies-view", |t| t.contains("/hi"))
+        .await;
+    // Too long: a localized error, nothing saved.
+    agent.fill("reply-title", "长").await;
+    agent.fill("reply-content", &"字".repeat(2001)).await;
+    agent.click("reply-save").await;
+    agent
+        .wait_text("replies-error", |t| t.contains("longer than 2000"))
+        .await;
+    agent.click("replies-tab-enterprise").await;
+    agent
+        .wait_text("quick-replies-view", |t| {
+            t.contains("退款流程") && t.contains("managed by admins")
+        })
+        .await;
+    assert!(
+        !agent.exists("reply-edit").await,
+        "agents cannot edit enterprise replies"
+    );
+
+    // The agent serves the visitor with the built-in layout.
+    agent.click("view-desk").await;
+    agent.click("tab-queued").await;
+    let conversation = agent
+        .find("conversation")
+        .await
+        .attr("data-id")
+        .await
+        .unwrap()
+        .unwrap();
+    agent.click("conversation").await;
+    agent.click("accept").await;
+    agent.expect_text("chat-state", "Human").await;
+    let visitor_name = agent.text("chat-visitor").await;
+    agent
+        .expect_text("workbench-title", "Acme Service Desk")
+        .await;
+    agent.find("panel-quick_replies").await;
+    assert!(!agent.exists("panel-history").await);
+    agent.type_keys("reply-input", "Let me check").await;
+    // Mark the message list: the same element (so its scroll position)
+    // must still be there after the layout changes.
+    let list = agent.find("chat-messages").await;
+    let arg = serde_json::to_value(&list).unwrap();
+    agent
+        .client
+        .execute("arguments[0].dataset.marker = 'kept'", vec![arg])
+        .await
+        .unwrap();
+
+    // The supervisor designs a layout in the other window.
+    let sup_driver = ctx.driver().await;
+    let sup = sup_driver.open().await;
+    sup.log_in(&server.base, "acme", "sam", PASSWORD).await;
+    sup.select("language-select", "en").await;
+    sup.click("view-layouts").await;
+    sup.click("layout-new").await;
+    sup.fill("layout-name", "Email desk").await;
+    sup.fill("layout-workbench-name", "Email workbench").await;
+    sup.select("layout-add-panel-kind", "history").await;
+    sup.click("layout-add-panel").await;
+    sup.select("layout-add-panel-kind", "web").await;
+    sup.fill("layout-web-id", "crm").await;
+    sup.fill("layout-web-title", "CRM").await;
+    let crm = format!("{}/api/health?c={{{{conversation.id}}}}", server.base);
+    sup.fill("layout-web-url", &crm).await;
+    sup.click("layout-add-panel").await;
+    // A forbidden link is refused with the reason; nothing is saved.
+    sup.fill("layout-url-label", "Evil").await;
+    sup.fill("layout-url", "javascript:alert(1)").await;
+    sup.click("layout-add-url").await;
+    sup.click("layout-save").await;
+    sup.wait_text("layout-error", |t| {
+        t.contains("javascript:alert(1)") && t.contains("https://")
+    })
+    .await;
+    assert!(!sup.exists("layout-row").await, "nothing half-saved");
+    sup.wait_text("layout-editor", |t| t.contains("Evil")).await;
+    // Remove the bad button (the last one) and save.
+    let removes = sup
+        .client
+        .find_all(fantoccini::Locator::Css(
+            "[data-testid=layout-button-row] [data-testid=layout-remove]",
+        ))
+        .await
+        .unwrap();
+    removes.last().unwrap().click().await.unwrap();
+    sup.click("layout-save").await;
+    sup.expect_attr("layout-row", "data-name", "Email desk")
+        .await;
+    let book: serde_json::Value = server
+        .get("/api/layouts", &server.login("acme", "sam").await.token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let layout_id = book["layouts"][0]["id"].as_i64().unwrap();
+    assert_eq!(book["layouts"][0]["panels"].as_array().unwrap().len(), 5);
+
+    // Assign it to agents on the email channel; the preview shows it.
+    sup.select("assign-role", "agent").await;
+    sup.select("assign-channel", "email").await;
+    sup.select("assign-layout", &layout_id.to_string()).await;
+    sup.click("assign-add").await;
+    sup.expect_attr("assignment", "data-key", "desktop/agent/email")
+        .await;
+    sup.select("preview-channel", "email").await;
+    sup.expect_text("preview-name", "Email workbench").await;
+    sup.select("preview-channel", "web_chat").await;
+    sup.expect_text("preview-name", "Acme Service Desk").await;
+    // The agent's web chat is unchanged.
+    agent
+        .expect_text("workbench-title", "Acme Service Desk")
+        .await;
+
+    // Switch the agents' web chat to it too: the agent's window follows
+    // live, and their draft survives.
+    sup.select("assign-channel", "web_chat").await;
+    sup.select("assign-layout", &layout_id.to_string()).await;
+    sup.click("assign-add").await;
+    agent
+        .expect_text("workbench-title", "Email workbench")
+        .await;
+    agent.find("panel-history").await;
+    let frame = agent.find("web-frame").await;
+    let src = frame.attr("src").await.unwrap().unwrap_or_default();
+    assert!(
+        src.ends_with(&format!("/api/health?c={conversation}")),
+        "{src}"
+    );
+    assert_eq!(
+        frame.attr("sandbox").await.unwrap().as_deref(),
+        Some("allow-scripts allow-forms allow-popups")
+    );
+    agent.expect_value("reply-input", "Let me check").await;
+    agent
+        .expect_attr("chat-messages", "data-marker", "kept")
+        .await;
+    ctx.shot(&sup, "designer").await;
+    sup.click("theme-toggle").await;
+    ctx.shot(&sup, "designer-dark").await;
+    sup.click("theme-toggle").await;
+    sup.close().await;
+    drop(sup_driver);
+
+    // Type-ahead: `/hi` → Enter inserts the filled personal reply.
+    agent.fill("reply-input", "/hi").await;
+    agent
+        .expect_attr("suggestion", "data-tier", "personal")
+        .await;
+    agent.type_keys("reply-input", &key(Key::Enter)).await;
+    let greeting = format!("您好 {visitor_name}，我是 Alice Agent。");
+    agent.expect_value("reply-input", &greeting).await;
+    agent.click("reply-send").await;
+
+    // Pinyin initials: "tk" finds 退款流程; ↓ then Enter inserts it.
+    agent.fill("reply-input", "tk").await;
+    agent
+        .wait_text("suggestions", |t| t.contains("退款流程"))
+        .await;
+    agent
+        .type_keys(
+            "reply-input",
+            &format!("{}{}", key(Key::Down), key(Key::Enter)),
+        )
+        .await;
+    let refund = format!("{visitor_name}，退款将在 3 个工作日内原路退回。");
+    agent.expect_value("reply-input", &refund).await;
+    // Esc closes suggestions without inserting; Enter then sends as typed.
+    agent.fill("reply-input", "tk").await;
+    agent.find("suggestions").await;
+    agent.type_keys("reply-input", &key(Key::Escape)).await;
+    agent.expect_gone("suggestions").await;
+    agent.fill("reply-input", &refund).await;
+    agent.type_keys("reply-input", &key(Key::Enter)).await;
+    agent.expect_value("reply-input", "").await;
+    ctx.shot(&agent, "desktop-light").await;
+    agent.click("theme-toggle").await;
+    agent
+        .expect_attr("shortcuts-button", "aria-label", "Keyboard shortcuts")
+        .await;
+    ctx.shot(&agent, "desktop-dark").await;
+    agent.click("shortcuts-button").await;
+    agent
+        .wait_text("shortcuts-help", |t| t.contains("Alt+Q"))
+        .await;
+    ctx.shot(&agent, "shortcuts").await;
+    agent.type_keys("reply-input", &key(Key::Escape)).await;
+    agent.click("theme-toggle").await;
+
+    // A phone-sized window: the mobile layout (none assigned: built-in),
+    // the same picker and suggestions.
+    agent.resize(390, 844).await;
+    agent
+        .expect_text("workbench-title", "Acme Service Desk")
+        .await;
+    agent.click("button-quick-replies").await;
+    agent.click("picker-tab-enterprise").await;
+    agent.fill("picker-search", "tuikuan").await;
+    agent
+        .wait_text("quick-reply-picker", |t| t.contains("退款流程"))
+        .await;
+    agent.click("picker-item").await;
+    agent.expect_value("reply-input", &refund).await;
+    agent.fill("reply-input", "/").await;
+    agent
+        .wait_text("suggestions", |t| {
+            t.contains("问候") && t.contains("退款流程")
+        })
+        .await;
+    ctx.shot(&agent, "mobile").await;
+    agent.type_keys("reply-input", &key(Key::Enter)).await;
+    agent.expect_value("reply-input", &greeting).await;
+    agent.click("reply-send").await;
+    agent.expect_value("reply-input", "").await;
+    // The server holds exactly the three replies, filled.
+    let path = format!("/api/chat/conversations/{conversation}/messages");
+    let sent: Vec<ChatMessage> = server
+        .get(&path, &server.login("acme", "alice").await.token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let agent_texts: Vec<&str> = sent
+        .iter()
+        .filter(|m| matches!(m.author, Author::Agent { .. }))
+        .map(|m| m.body.as_str())
+        .collect();
+    assert_eq!(
+        agent_texts,
+        [greeting.as_str(), refund.as_str(), greeting.as_str()]
+    );
+    agent.close().await;
+}
