@@ -292,5 +292,23 @@ pub async fn supervisor_switches_layouts_live_and_agent_replies_with_quick_repli
         agent_texts,
         [greeting.as_str(), refund.as_str(), greeting.as_str()]
     );
+    // …and the visitor's window shows them.
+    let (_, ready) = Visitor::connect(
+        &server.visitor_ws_url("acme"),
+        Some(&visitor_token),
+        0,
+        Some("en"),
+    )
+    .await
+    .unwrap();
+    let VisitorEvent::Ready { history, .. } = ready else {
+        panic!("not ready: {ready:?}")
+    };
+    let seen: Vec<&str> = history
+        .iter()
+        .filter(|m| matches!(m.author, Author::Agent { .. }))
+        .map(|m| m.body.as_str())
+        .collect();
+    assert_eq!(seen, agent_texts);
     agent.close().await;
 }
