@@ -14,6 +14,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::error::{AppError, AppResult};
+use crate::local_store::LocalStore;
 use crate::session::{NO_BODY, get, send, send_no_content};
 use crate::state::Shell;
 
@@ -34,14 +35,24 @@ async fn cached<T: Serialize + DeserializeOwned>(
     path: &str,
 ) -> AppResult<T> {
     let key = cache_key(shell, what)?;
-    match get::<T>(shell, path).await {
+    remember(&shell.store, &key, get::<T>(shell, path).await)
+}
+
+/// Keeps a fresh answer under `key`; when the server is unreachable,
+/// answers the copy kept last (else the error).
+fn remember<T: Serialize + DeserializeOwned>(
+    store: &LocalStore,
+    key: &str,
+    fetched: AppResult<T>,
+) -> AppResult<T> {
+    match fetched {
         Ok(fresh) => {
             let json = serde_json::to_string(&fresh).expect("serializes");
-            shell.store.set(&key, &json)?;
+            store.set(key, &json)?;
             Ok(fresh)
         }
         Err(e) if e.code == ErrorCode::ServerUnreachable => {
-            let copy = shell.store.get(&key)?.ok_or(e.clone())?;
+            let copy = store.get(key)?.ok_or(e.clone())?;
             serde_json::from_str(&copy).map_err(|_| e)
         }
         Err(e) => Err(e),
@@ -158,4 +169,54 @@ pub async fn related_work_orders(
         fieldesk_core::layout::encode(customer)
     );
     get(shell, &path).await
+}
+
+#[cfg(test)]
+mod tests {
+    use fieldesk_core::quick_reply::{QuickReply, Tier};
+
+    use super::*;
+
+    fn book(title: &str) -> QuickReplyBook {
+        QuickReplyBook {
+            replies: vec![QuickReply {
+                id: 1,
+                tier: Tier::Personal,
+                group: None,
+                title: title.into(),
+                shortcut: "hi".into(),
+                content: "您好".into(),
+                space: None,
+                position: 1,
+            }],
+            ..QuickReplyBook::default()
+        }
+    }
+
+    #[test]
+    fn offline_the_last_copy_is_answered() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = LocalStore::open(dir.path()).unwrap();
+        let key = "workbench.quick-replies.7";
+        let offline = || AppError::new(ErrorCode::ServerUnreachable, "down");
+        // Nothing kept yet: the error.
+        let none = remember::<QuickReplyBook>(&store, key, Err(offline()));
+        assert_eq!(none.unwrap_err().code, ErrorCode::ServerUnreachable);
+        remember(&store, key, Ok(book("问候"))).unwrap();
+        // Kept across reopening, per key (user).
+        drop(store);
+        let store = LocalStore::open(dir.path()).unwrap();
+        let copy: QuickReplyBook = remember(&store, key, Err(offline())).unwrap();
+        assert_eq!(copy, book("问候"));
+        let other = remember::<QuickReplyBook>(&store, "workbench.quick-replies.8", Err(offline()));
+        assert!(other.is_err(), "another user's copy is not theirs");
+        // Other errors are not hidden behind the copy.
+        let expired = AppError::new(ErrorCode::SessionExpired, "gone");
+        let answer = remember::<QuickReplyBook>(&store, key, Err(expired));
+        assert_eq!(answer.unwrap_err().code, ErrorCode::SessionExpired);
+        // A fresh answer replaces the copy.
+        remember(&store, key, Ok(book("你好"))).unwrap();
+        let copy: QuickReplyBook = remember(&store, key, Err(offline())).unwrap();
+        assert_eq!(copy.replies[0].title, "你好");
+    }
 }

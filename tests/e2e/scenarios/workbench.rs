@@ -62,6 +62,15 @@ pub async fn supervisor_switches_layouts_live_and_agent_replies_with_quick_repli
     agent
         .wait_text("quick-replies-view", |t| t.contains("/hi"))
         .await;
+    agent.fill("group-new-name", "常用").await;
+    agent.click("group-add").await;
+    agent.expect_attr("reply-group", "data-name", "常用").await;
+    // The same name again: refused, said in English.
+    agent.fill("group-new-name", " 常用 ").await;
+    agent.click("group-add").await;
+    agent
+        .wait_text("replies-error", |t| t.contains("already"))
+        .await;
     // Too long: a localized error, nothing saved.
     agent.fill("reply-title", "长").await;
     agent.fill("reply-content", &"字".repeat(2001)).await;
@@ -158,6 +167,9 @@ pub async fn supervisor_switches_layouts_live_and_agent_replies_with_quick_repli
         .unwrap();
     let layout_id = book["layouts"][0]["id"].as_i64().unwrap();
     assert_eq!(book["layouts"][0]["panels"].as_array().unwrap().len(), 5);
+    sup.click("layout-clone").await;
+    sup.wait_text("layouts-view", |t| t.contains("Email desk (copy)"))
+        .await;
 
     // Assign it to agents on the email channel; the preview shows it.
     sup.select("assign-role", "agent").await;
@@ -275,19 +287,23 @@ pub async fn supervisor_switches_layouts_live_and_agent_replies_with_quick_repli
     agent.expect_value("reply-input", &greeting).await;
     agent.click("reply-send").await;
     agent.expect_value("reply-input", "").await;
-    // The server holds exactly the three replies, filled.
+    // The server holds exactly the three replies, filled (the last one
+    // may still be on its way).
     let path = format!("/api/chat/conversations/{conversation}/messages");
-    let sent: Vec<ChatMessage> = server
-        .get(&path, &server.login("acme", "alice").await.token)
-        .await
-        .json()
-        .await
-        .unwrap();
-    let agent_texts: Vec<&str> = sent
-        .iter()
-        .filter(|m| matches!(m.author, Author::Agent { .. }))
-        .map(|m| m.body.as_str())
-        .collect();
+    let alice = server.login("acme", "alice").await.token;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let agent_texts: Vec<String> = loop {
+        let sent: Vec<ChatMessage> = server.get(&path, &alice).await.json().await.unwrap();
+        let texts: Vec<String> = sent
+            .into_iter()
+            .filter(|m| matches!(m.author, Author::Agent { .. }))
+            .map(|m| m.body)
+            .collect();
+        if texts.len() >= 3 || std::time::Instant::now() > deadline {
+            break texts;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    };
     assert_eq!(
         agent_texts,
         [greeting.as_str(), refund.as_str(), greeting.as_str()]
@@ -304,10 +320,10 @@ pub async fn supervisor_switches_layouts_live_and_agent_replies_with_quick_repli
     let VisitorEvent::Ready { history, .. } = ready else {
         panic!("not ready: {ready:?}")
     };
-    let seen: Vec<&str> = history
-        .iter()
+    let seen: Vec<String> = history
+        .into_iter()
         .filter(|m| matches!(m.author, Author::Agent { .. }))
-        .map(|m| m.body.as_str())
+        .map(|m| m.body)
         .collect();
     assert_eq!(seen, agent_texts);
     agent.close().await;
