@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use fieldesk_core::chat::{VisitorCommand, VisitorEvent};
+use fieldesk_core::chat::{Author, Notice, VisitorCommand, VisitorEvent};
 use fieldesk_core::event::ServerEvent;
 use futures_util::{SinkExt, StreamExt};
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
@@ -86,6 +86,23 @@ impl Visitor {
                 .to_owned()),
             other => Err(format!("unexpected answer to resume: {other:?}")),
         }
+    }
+
+    /// A new visitor (in `locale`) who asked `question`, got the AI's
+    /// answer, asked for a human and now waits in the queue.
+    pub async fn waiting_for_a_human(ws_url: &str, question: &str, locale: &str) -> Visitor {
+        let (mut visitor, _) = Visitor::connect(ws_url, None, 0, Some(locale))
+            .await
+            .unwrap();
+        visitor.say("q1", question).await;
+        visitor
+            .wait_message("AI answer", |m| m.author == Author::Bot)
+            .await;
+        visitor.send(&VisitorCommand::AskForHuman).await;
+        visitor
+            .wait_message("queued", |m| m.notice == Some(Notice::Queued))
+            .await;
+        visitor
     }
 
     pub async fn send(&mut self, command: &VisitorCommand) {

@@ -36,6 +36,26 @@ fn invalid_reply(e: QuickReplyError) -> ApiError {
     ApiError::with_details(ErrorCode::InvalidQuickReply, vec![e.message()])
 }
 
+/// Checks and stores a layout (created when `id` is none).
+async fn save(
+    state: &AppState,
+    caller: &Caller,
+    id: Option<i64>,
+    layout: Layout,
+) -> Result<Layout, ApiError> {
+    caller.require(designer)?;
+    layout.validate().map_err(invalid_layout)?;
+    Ok(state
+        .store
+        .save_layout(caller.tenant_id(), id, layout)
+        .await?)
+}
+
+/// Tells the tenant's online agents to fetch their layouts again.
+fn layouts_changed(state: &AppState, caller: &Caller) {
+    announce(state, caller, Audience::Staff, ServerEvent::LayoutsChanged);
+}
+
 fn announce(state: &AppState, caller: &Caller, audience: Audience, event: ServerEvent) {
     state.hub.publish(Envelope {
         tenant_id: caller.tenant_id(),
@@ -95,12 +115,7 @@ pub async fn create(
     caller: Caller,
     Json(layout): Json<Layout>,
 ) -> Result<(StatusCode, Json<Layout>), ApiError> {
-    caller.require(designer)?;
-    layout.validate().map_err(invalid_layout)?;
-    let saved = state
-        .store
-        .save_layout(caller.tenant_id(), None, layout)
-        .await?;
+    let saved = save(&state, &caller, None, layout).await?;
     Ok((StatusCode::CREATED, Json(saved)))
 }
 
@@ -115,18 +130,8 @@ pub async fn update(
     Path(id): Path<i64>,
     Json(layout): Json<Layout>,
 ) -> Result<Json<Layout>, ApiError> {
-    caller.require(designer)?;
-    layout.validate().map_err(invalid_layout)?;
-    let saved = state
-        .store
-        .save_layout(caller.tenant_id(), Some(id), layout)
-        .await?;
-    announce(
-        &state,
-        &caller,
-        Audience::Staff,
-        ServerEvent::LayoutsChanged,
-    );
+    let saved = save(&state, &caller, Some(id), layout).await?;
+    layouts_changed(&state, &caller);
     Ok(Json(saved))
 }
 
@@ -154,11 +159,7 @@ pub async fn clone(
         .find(|l| l.id == id)
         .ok_or(ApiError::new(ErrorCode::NotFound))?;
     copy.name = body.name;
-    copy.validate().map_err(invalid_layout)?;
-    let saved = state
-        .store
-        .save_layout(caller.tenant_id(), None, copy)
-        .await?;
+    let saved = save(&state, &caller, None, copy).await?;
     Ok((StatusCode::CREATED, Json(saved)))
 }
 
@@ -174,12 +175,7 @@ pub async fn delete(
 ) -> Result<StatusCode, ApiError> {
     caller.require(designer)?;
     state.store.delete_layout(caller.tenant_id(), id).await?;
-    announce(
-        &state,
-        &caller,
-        Audience::Staff,
-        ServerEvent::LayoutsChanged,
-    );
+    layouts_changed(&state, &caller);
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -203,12 +199,7 @@ pub async fn assign(
         .store
         .set_assignments(caller.tenant_id(), assignments)
         .await?;
-    announce(
-        &state,
-        &caller,
-        Audience::Staff,
-        ServerEvent::LayoutsChanged,
-    );
+    layouts_changed(&state, &caller);
     Ok(Json(state.store.layout_book(caller.tenant_id()).await?))
 }
 

@@ -9,17 +9,12 @@ use crate::Ctx;
 
 pub async fn agent_accepts_replies_and_ends_with_a_survey(ctx: Ctx) {
     let server = ctx.server();
-    let (mut visitor, _) = Visitor::connect(&server.visitor_ws_url("acme"), None, 0, Some("en"))
-        .await
-        .unwrap();
-    visitor.say("q1", "What are your opening hours?").await;
-    visitor
-        .wait_message("AI answer", |m| m.author == Author::Bot)
-        .await;
-    visitor.send(&VisitorCommand::AskForHuman).await;
-    visitor
-        .wait_message("queued", |m| m.notice == Some(Notice::Queued))
-        .await;
+    let mut visitor = Visitor::waiting_for_a_human(
+        &server.visitor_ws_url("acme"),
+        "What are your opening hours?",
+        "en",
+    )
+    .await;
 
     let driver = ctx.driver().await;
     let app = driver.open().await;

@@ -7,7 +7,7 @@
 //! desktop and at a phone's 390×844.
 
 use fantoccini::key::Key;
-use fieldesk_core::chat::{Author, ChatMessage, Notice, VisitorCommand, VisitorEvent};
+use fieldesk_core::chat::{Author, ChatMessage, VisitorEvent};
 use fieldesk_testkit::chat::Visitor;
 use fieldesk_testkit::server::PASSWORD;
 use serde_json::json;
@@ -28,17 +28,8 @@ pub async fn supervisor_switches_layouts_live_and_agent_replies_with_quick_repli
         .post_ok("/api/quick-replies", &ada, &enterprise)
         .await;
 
-    let (mut visitor, _) = Visitor::connect(&server.visitor_ws_url("acme"), None, 0, Some("en"))
-        .await
-        .unwrap();
-    visitor.say("q1", "I want a refund").await;
-    visitor
-        .wait_message("AI answer", |m| m.author == Author::Bot)
-        .await;
-    visitor.send(&VisitorCommand::AskForHuman).await;
-    visitor
-        .wait_message("queued", |m| m.notice == Some(Notice::Queued))
-        .await;
+    let visitor =
+        Visitor::waiting_for_a_human(&server.visitor_ws_url("acme"), "I want a refund", "en").await;
     // The visitor's window reconnects at the end to read the replies (a
     // socket nobody reads is closed by the server's heartbeat).
     let visitor_token = visitor.token.clone();

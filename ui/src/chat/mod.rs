@@ -25,6 +25,7 @@ pub use composer::{action_key, tier_key};
 use sidebar::Sidebar;
 pub use sidebar::{panel_key, panel_name};
 pub use view::ChatView;
+pub(crate) use view::new_client_id;
 
 /// The desk's state, shared by its components.
 #[derive(Clone, Copy)]

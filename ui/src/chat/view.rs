@@ -14,9 +14,11 @@ use crate::api::chat;
 use crate::i18n::tr;
 use crate::workbench::context::WorkbenchState;
 
-fn new_client_id() -> String {
+/// A fresh client id (`prefix` tells what for): retries of one send or
+/// create carry the same id, so the server stores it once.
+pub(crate) fn new_client_id(prefix: &str) -> String {
     format!(
-        "a{}-{}",
+        "{prefix}{}-{}",
         js_sys::Date::now() as u64,
         (js_sys::Math::random() * 1e9) as u64
     )
@@ -226,7 +228,7 @@ pub fn ChatView(
                 </Show>
                 <Show when=serving>
                     <Composer desk bench draft=desk.draft actions=ComposerActions {
-                        send: Callback::new(move |text: String| send_reply(new_client_id(), text)),
+                        send: Callback::new(move |text: String| send_reply(new_client_id("a"), text)),
                         end: Callback::new(move |_| action("end")),
                         transfer_open,
                         open_url: Callback::new(move |(title, url): (String, String)| desk.side_url.set(Some((title, url)))),

@@ -51,7 +51,7 @@ fn app_key(app: App) -> &'static str {
     }
 }
 
-fn channel_key(channel: Channel) -> &'static str {
+pub(super) fn channel_key(channel: Channel) -> &'static str {
     match channel {
         Channel::WebChat => "layout-channel-web-chat",
         Channel::Email => "layout-channel-email",

@@ -13,14 +13,6 @@ use super::context::WorkbenchState;
 use crate::api::workbench;
 use crate::i18n::{error_text, tr, use_i18n};
 
-fn new_client_id() -> String {
-    format!(
-        "q{}-{}",
-        js_sys::Date::now() as u64,
-        (js_sys::Math::random() * 1e9) as u64
-    )
-}
-
 #[component]
 pub fn QuickRepliesPanel(bench: WorkbenchState, role: Role) -> impl IntoView {
     let i18n = use_i18n();
@@ -214,7 +206,7 @@ fn ReplyForm(
     );
     let group = RwSignal::new(current.as_ref().and_then(|r| r.group));
     // One client id per form: a retried create is stored once.
-    let client_id = new_client_id();
+    let client_id = crate::chat::new_client_id("q");
     let save = move |_| {
         on_save.run((
             id,
@@ -282,7 +274,7 @@ fn Channels(bench: WorkbenchState, on_save: Callback<Vec<Channel>>) -> impl Into
                             if on { all.push(c); }
                             on_save.run(all);
                         } />
-                    {tr(match c { Channel::WebChat => "layout-channel-web-chat", Channel::Email => "layout-channel-email" })}
+                    {tr(super::designer::channel_key(c))}
                 </label>
             }).collect_view()}
         </fieldset>
