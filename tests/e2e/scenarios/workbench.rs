@@ -27,9 +27,19 @@ pub async fn supervisor_switches_layouts_live_and_agent_replies_with_quick_repli
     server
         .post_ok("/api/quick-replies", &ada, &enterprise)
         .await;
+    // What the AI agent knows.
+    let article = json!({"space": "help", "title": "Refund time", "locale": "en", "tags": [],
+        "body": "How long do refunds take? Refunds reach the original payment method within 3 working days."});
+    server
+        .post_ok("/api/knowledge/articles", &ada, &article)
+        .await;
 
-    let visitor =
-        Visitor::waiting_for_a_human(&server.visitor_ws_url("acme"), "I want a refund", "en").await;
+    let visitor = Visitor::waiting_for_a_human(
+        &server.visitor_ws_url("acme"),
+        "How long do refunds take?",
+        "en",
+    )
+    .await;
     // The visitor's window reconnects at the end to read the replies (a
     // socket nobody reads is closed by the server's heartbeat).
     let visitor_token = visitor.token.clone();
@@ -56,6 +66,7 @@ pub async fn supervisor_switches_layouts_live_and_agent_replies_with_quick_repli
     agent.fill("group-new-name", "常用").await;
     agent.click("group-add").await;
     agent.expect_attr("reply-group", "data-name", "常用").await;
+    ctx.shot(&agent, "quick-replies").await;
     // The same name again: refused, said in English.
     agent.fill("group-new-name", " 常用 ").await;
     agent.click("group-add").await;
@@ -127,6 +138,9 @@ pub async fn supervisor_switches_layouts_live_and_agent_replies_with_quick_repli
     let crm = format!("{}/api/health?c={{{{conversation.id}}}}", server.base);
     sup.fill("layout-web-url", &crm).await;
     sup.click("layout-add-panel").await;
+    sup.select("layout-add-panel-kind", "ai_agent").await;
+    sup.fill("layout-ai-spaces", "help").await;
+    sup.click("layout-add-panel").await;
     // A forbidden link is refused with the reason; nothing is saved.
     sup.fill("layout-url-label", "Evil").await;
     sup.fill("layout-url", "javascript:alert(1)").await;
@@ -157,7 +171,12 @@ pub async fn supervisor_switches_layouts_live_and_agent_replies_with_quick_repli
         .await
         .unwrap();
     let layout_id = book["layouts"][0]["id"].as_i64().unwrap();
-    assert_eq!(book["layouts"][0]["panels"].as_array().unwrap().len(), 5);
+    let panels = &book["layouts"][0]["panels"];
+    assert_eq!(panels.as_array().unwrap().len(), 6);
+    assert_eq!(
+        panels[5],
+        json!({"kind": "ai_agent", "spaces": ["help"], "assist": true, "click_to_insert": true})
+    );
     sup.click("layout-clone").await;
     sup.wait_text("layouts-view", |t| t.contains("Email desk (copy)"))
         .await;
@@ -201,6 +220,16 @@ pub async fn supervisor_switches_layouts_live_and_agent_replies_with_quick_repli
     agent
         .expect_attr("chat-messages", "data-marker", "kept")
         .await;
+    // The AI agent's panel suggests from its space; a click inserts.
+    agent
+        .wait_text("panel-ai_agent", |t| t.contains("3 working days"))
+        .await;
+    agent.click("ai-insert").await;
+    let draft = agent.value("reply-input").await;
+    assert!(
+        draft.starts_with("Let me check ") && draft.contains("3 working days"),
+        "{draft}"
+    );
     ctx.shot(&sup, "designer").await;
     sup.click("theme-toggle").await;
     ctx.shot(&sup, "designer-dark").await;

@@ -59,6 +59,36 @@ impl ConnectionState {
     }
 }
 
+/// For requests of one kind whose answers may overtake each other: each
+/// request takes a ticket, and only the newest ticket's answer is used.
+#[derive(Clone, Copy)]
+pub struct Latest(leptos::prelude::StoredValue<u64>);
+
+impl Latest {
+    pub fn new() -> Self {
+        Latest(leptos::prelude::StoredValue::new(0))
+    }
+
+    /// A ticket for a new request (older tickets stop being the newest).
+    pub fn ticket(self) -> u64 {
+        use leptos::prelude::*;
+        self.0.update_value(|n| *n += 1);
+        self.0.get_value()
+    }
+
+    /// Whether `ticket` is still the newest request's.
+    pub fn is_newest(self, ticket: u64) -> bool {
+        use leptos::prelude::*;
+        self.0.get_value() == ticket
+    }
+}
+
+impl Default for Latest {
+    fn default() -> Self {
+        Latest::new()
+    }
+}
+
 /// Shell events the UI listens to.
 pub const CONNECTION_EVENT: &str = "connection";
 pub const SESSION_ENDED_EVENT: &str = "session-ended";

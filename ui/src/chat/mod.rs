@@ -17,7 +17,7 @@ use fieldesk_core::{ErrorCode, Role};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use crate::api::{self, ConnectionState, chat};
+use crate::api::{self, ConnectionState, Latest, chat};
 use crate::i18n::{I18n, tr, use_i18n};
 
 pub use admin::{ChatSettingsPanel, GroupsPanel, KnowledgePanel};
@@ -44,8 +44,8 @@ pub struct Desk {
     pub notice: RwSignal<Option<String>>,
     /// The reply being written (kept when the layout changes live).
     pub draft: RwSignal<String>,
-    /// Counts list refreshes, so only the newest answer is shown.
-    pub refreshes: RwSignal<u64>,
+    /// List refreshes: only the newest answer is shown.
+    pub refreshes: Latest,
     pub drafts: RwSignal<HashMap<i64, String>>,
     /// A custom button's page shown in the sidebar: (title, URL).
     pub side_url: RwSignal<Option<(String, String)>>,
@@ -59,8 +59,7 @@ pub struct Desk {
 impl Desk {
     /// Reloads the current tab and the counts.
     pub fn refresh(self) {
-        self.refreshes.update(|n| *n += 1);
-        let this_one = self.refreshes.get_untracked();
+        let ticket = self.refreshes.ticket();
         spawn_local(async move {
             let tab = self.tab.get_untracked();
             match chat::conversations(tab).await {
@@ -72,7 +71,7 @@ impl Desk {
                     });
                     // An answer overtaken by a newer refresh (e.g. of the tab
                     // switched to meanwhile) is not shown.
-                    if self.refreshes.get_untracked() == this_one {
+                    if self.refreshes.is_newest(ticket) {
                         self.list.set(list);
                     }
                 }
@@ -256,7 +255,7 @@ pub fn ChatDesk(me: i64, role: Role) -> impl IntoView {
         groups: RwSignal::new(vec![]),
         notice: RwSignal::new(None),
         draft: RwSignal::new(String::new()),
-        refreshes: RwSignal::new(0),
+        refreshes: Latest::new(),
         drafts: RwSignal::new(HashMap::new()),
         side_url: RwSignal::new(None),
         side_focus: RwSignal::new(None),

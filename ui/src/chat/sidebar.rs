@@ -15,7 +15,7 @@ use leptos::task::spawn_local;
 
 use super::Desk;
 use super::composer::variables;
-use crate::api::{chat, workbench};
+use crate::api::{Latest, chat, workbench};
 use crate::i18n::tr;
 use crate::workbench::context::WorkbenchState;
 
@@ -227,14 +227,19 @@ fn History(desk: Desk) -> impl IntoView {
 fn Related(desk: Desk) -> impl IntoView {
     let i18n = desk.i18n;
     let orders = RwSignal::new(None::<Vec<RelatedWorkOrder>>);
+    let asked = Latest::new();
     Effect::new(move |_| {
         let Some(name) = summary(desk).map(|c| c.visitor_name) else {
             return;
         };
+        let ticket = asked.ticket();
         spawn_local(async move {
-            match workbench::related_work_orders(&name).await {
-                Ok(list) => orders.set(Some(list)),
-                Err(_) => orders.set(Some(vec![])),
+            // Nothing to show when it cannot be read (e.g. offline).
+            let list = workbench::related_work_orders(&name)
+                .await
+                .unwrap_or_default();
+            if asked.is_newest(ticket) {
+                orders.set(Some(list));
             }
         });
     });
@@ -342,22 +347,25 @@ fn AiAgent(
         })
     });
     let suggestion = Memo::new(move |_| {
-        let draft = desk.draft.get();
-        let question = if assist && draft.trim().chars().count() >= 2 {
-            draft
-        } else {
-            last_question.get()?.1
-        };
         let candidates: Vec<Article> = articles.with(|all| {
             all.iter()
                 .filter(|a| spaces.is_empty() || spaces.contains(&a.space))
                 .cloned()
                 .collect()
         });
-        knowledge::answer(&question, &candidates)
-            .into_iter()
-            .next()
-            .map(|q| (q.title, q.passage))
+        let best = |question: &str| {
+            knowledge::answer(question, &candidates)
+                .into_iter()
+                .next()
+                .map(|q| (q.title, q.passage))
+        };
+        // With agent assist, what the agent is typing first; else (or
+        // when that finds nothing) the visitor's last question.
+        let draft = desk.draft.get();
+        let from_draft = (assist && draft.trim().chars().count() >= 2)
+            .then(|| best(&draft))
+            .flatten();
+        from_draft.or_else(|| best(&last_question.get()?.1))
     });
     // Without "click to insert", a new question's suggestion is put in an
     // empty draft for the agent to edit.

@@ -12,7 +12,7 @@ use fieldesk_core::quick_reply::{self, Index, QuickReplyBook};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use crate::api::{self, ConnectionState, workbench};
+use crate::api::{self, ConnectionState, IpcError, IpcResult, Latest, workbench};
 
 /// Narrower than this, the window is a phone: the mobile layout applies.
 const MOBILE_MAX_WIDTH: f64 = 600.0;
@@ -27,6 +27,8 @@ pub struct WorkbenchState {
     pub default_name: StoredValue<String>,
     /// The signed-in agent's display name (for `{{agent.name}}`).
     pub agent_name: StoredValue<String>,
+    layouts_asked: Latest,
+    book_asked: Latest,
 }
 
 fn app_for_window() -> App {
@@ -51,6 +53,8 @@ impl WorkbenchState {
             index: RwSignal::new(Arc::new(Index::default())),
             default_name: StoredValue::new(default_name),
             agent_name: StoredValue::new(agent_name),
+            layouts_asked: Latest::new(),
+            book_asked: Latest::new(),
         };
         provide_context(state);
         let _ = window_event_listener(leptos::ev::resize, move |_| {
@@ -77,27 +81,43 @@ impl WorkbenchState {
         state
     }
 
+    /// Fetches the layouts (two changes in a row: the second answer wins,
+    /// whichever arrives last).
     pub fn load_layouts(self) {
+        let ticket = self.layouts_asked.ticket();
         spawn_local(async move {
             match workbench::layouts().await {
-                Ok(all) => self.layouts.set(all),
+                Ok(all) if self.layouts_asked.is_newest(ticket) => self.layouts.set(all),
+                Ok(_) => {}
                 Err(e) => web_sys::console::warn_1(&format!("layouts: {e:?}").into()),
             }
         });
     }
 
     pub fn load_replies(self) {
+        let done = self.change_replies(workbench::quick_replies());
         spawn_local(async move {
-            match workbench::quick_replies().await {
-                Ok(book) => self.set_book(book),
-                Err(e) => web_sys::console::warn_1(&format!("quick replies: {e:?}").into()),
+            if let Err(e) = done.await {
+                web_sys::console::warn_1(&format!("quick replies: {e:?}").into());
             }
         });
     }
 
-    pub fn set_book(self, book: QuickReplyBook) {
-        self.index.set(Arc::new(quick_reply::index(&book)));
-        self.book.set(book);
+    /// Runs a request that answers the whole quick-reply book and shows
+    /// the newest answer; a failure is returned.
+    pub fn change_replies(
+        self,
+        request: impl std::future::Future<Output = IpcResult<QuickReplyBook>> + 'static,
+    ) -> impl std::future::Future<Output = Result<(), IpcError>> {
+        let ticket = self.book_asked.ticket();
+        async move {
+            let book = request.await?;
+            if self.book_asked.is_newest(ticket) {
+                self.index.set(Arc::new(quick_reply::index(&book)));
+                self.book.set(book);
+            }
+            Ok(())
+        }
     }
 
     /// The layout for `channel` in the current app (reactive).

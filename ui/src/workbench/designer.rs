@@ -12,7 +12,7 @@ use fieldesk_core::layout::{
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use crate::api::workbench;
+use crate::api::{Latest, workbench};
 use crate::chat::{action_key, panel_key};
 use crate::i18n::{I18n, error_text, tr, use_i18n};
 
@@ -122,12 +122,16 @@ pub fn LayoutsPanel() -> impl IntoView {
             Err(e) => error.set(Some(error_text(i18n, &e))),
         }
     });
+    let asked = Latest::new();
     let change = move |change: LayoutChange, after: Box<dyn FnOnce() + Send + Sync>| {
         saved.set(false);
+        let ticket = asked.ticket();
         spawn_local(async move {
             match workbench::change_layouts(&change).await {
                 Ok(b) => {
-                    book.set(b);
+                    if asked.is_newest(ticket) {
+                        book.set(b);
+                    }
                     error.set(None);
                     saved.set(true);
                     after();
@@ -483,11 +487,15 @@ fn Preview(book: RwSignal<LayoutBook>, i18n: I18n) -> impl IntoView {
     let role = RwSignal::new(Role::Agent);
     let channel = RwSignal::new(Channel::WebChat);
     let shown = RwSignal::new(None::<Layout>);
+    let asked = Latest::new();
     Effect::new(move |_| {
         let (a, r, c) = (app.get(), role.get(), channel.get());
         book.track();
+        let ticket = asked.ticket();
         spawn_local(async move {
-            if let Ok(layout) = workbench::preview(a, r, c).await {
+            if let Ok(layout) = workbench::preview(a, r, c).await
+                && asked.is_newest(ticket)
+            {
                 shown.set(Some(layout));
             }
         });

@@ -155,3 +155,79 @@ pub fn ShortcutsHelp(prefs: Prefs) -> impl IntoView {
         </Show>
     }
 }
+
+#[cfg(test)]
+mod tests {
+    /// The variables of the first CSS block that starts with `selector`.
+    fn tokens(css: &str, selector: &str) -> Vec<(String, String)> {
+        let start = css.find(selector).expect("the block exists");
+        let block = &css[start..start + css[start..].find('}').expect("the block ends")];
+        block
+            .lines()
+            .filter_map(|l| {
+                let (name, value) = l.trim().strip_prefix("--")?.split_once(':')?;
+                Some((
+                    name.to_owned(),
+                    value.trim().trim_end_matches(';').to_owned(),
+                ))
+            })
+            .collect()
+    }
+
+    fn luminance(hex: &str) -> f64 {
+        let hex = hex.trim_start_matches('#');
+        let channel = |i: usize| {
+            let c =
+                f64::from(u8::from_str_radix(&hex[i..i + 2], 16).expect("a hex colour")) / 255.0;
+            if c <= 0.039_28 {
+                c / 12.92
+            } else {
+                ((c + 0.055) / 1.055).powf(2.4)
+            }
+        };
+        0.2126 * channel(0) + 0.7152 * channel(2) + 0.0722 * channel(4)
+    }
+
+    fn contrast(a: &str, b: &str) -> f64 {
+        let (la, lb) = (luminance(a), luminance(b));
+        (la.max(lb) + 0.05) / (la.min(lb) + 0.05)
+    }
+
+    /// Text colours on the backgrounds they are used on meet WCAG AA
+    /// (4.5:1) in both themes.
+    #[test]
+    fn both_themes_meet_wcag_aa_contrast() {
+        let css = include_str!("../../style.css");
+        let light = tokens(css, ":root {");
+        let dark = tokens(css, ":root[data-theme=\"dark\"] {");
+        let pairs = [
+            ("ink", "panel"),
+            ("ink", "bg"),
+            ("ink", "field"),
+            ("ink", "brand-soft"),
+            ("muted", "panel"),
+            ("muted", "bg"),
+            ("muted", "brand-soft"),
+            ("brand", "panel"),
+            ("brand-ink", "brand"),
+            ("accent-ink", "accent"),
+            ("danger", "danger-bg"),
+            ("danger", "panel"),
+            ("ok", "panel"),
+            ("ink", "warn-bg"),
+        ];
+        for (theme, own) in [("light", &light), ("dark", &dark)] {
+            let get = |name: &str| {
+                own.iter()
+                    .chain(light.iter())
+                    .find(|(n, _)| n == name)
+                    .map(|(_, v)| v.clone())
+                    .unwrap_or_else(|| panic!("--{name} in {theme}"))
+            };
+            for (fg, bg) in pairs {
+                let ratio = contrast(&get(fg), &get(bg));
+                assert!(ratio >= 4.5, "{theme}: --{fg} on --{bg} is {ratio:.2}:1");
+            }
+        }
+    }
+}

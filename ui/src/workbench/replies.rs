@@ -21,10 +21,11 @@ pub fn QuickRepliesPanel(bench: WorkbenchState, role: Role) -> impl IntoView {
     let editing = RwSignal::new(None::<QuickReply>);
     let can_edit = move || tier.get() == Tier::Personal || role == Role::Admin;
     let change = move |change: QuickReplyChange, after: Box<dyn FnOnce() + Send + Sync>| {
+        let done =
+            bench.change_replies(async move { workbench::change_quick_replies(&change).await });
         spawn_local(async move {
-            match workbench::change_quick_replies(&change).await {
-                Ok(book) => {
-                    bench.set_book(book);
+            match done.await {
+                Ok(()) => {
                     error.set(None);
                     after();
                 }
