@@ -6,7 +6,7 @@ use async_trait::async_trait;
 use fieldesk_core::device::FieldDef;
 use fieldesk_core::standard_operation::{Template, TemplateInput};
 use fieldesk_core::sync::{Change, Envelope, Outcome};
-use fieldesk_core::work_order::{WorkOrderInput, WorkOrderStatus, WorkOrderView};
+use fieldesk_core::work_order::{RelatedWorkOrder, WorkOrderInput, WorkOrderStatus, WorkOrderView};
 
 use super::StoreResult;
 
@@ -26,6 +26,14 @@ pub trait FieldStore: Send + Sync + 'static {
         input: WorkOrderInput,
     ) -> StoreResult<WorkOrderView>;
     async fn work_order(&self, tenant_id: i64, id: i64) -> StoreResult<Option<WorkOrderView>>;
+    /// A customer's newest `limit` orders, by name (trimmed; Latin letters
+    /// in any case), without their devices and steps.
+    async fn customer_orders(
+        &self,
+        tenant_id: i64,
+        customer: String,
+        limit: usize,
+    ) -> StoreResult<Vec<RelatedWorkOrder>>;
     /// All of the tenant's (`None`) or one engineer's work orders.
     async fn work_orders(
         &self,

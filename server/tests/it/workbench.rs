@@ -495,8 +495,12 @@ async fn agents_see_a_customers_work_orders() {
     let alice = server.login("acme", "alice").await.token;
     let eve = server.login("acme", "eve").await.token;
     let gina = server.login("globex", "gina").await.token;
-    for (number, customer) in [("WO-1", "王女士"), ("WO-2", "李先生"), ("WO-3", " 王女士 ")]
-    {
+    for (number, customer) in [
+        ("WO-1", "王女士"),
+        ("WO-2", "李先生"),
+        ("WO-3", " 王女士 "),
+        ("WO-4", "ACME Ltd"),
+    ] {
         let body = json!({
             "number": number, "customer": customer, "contact": "138-0000-0000",
             "address": "广东省深圳市南山区科技园", "order_type": "repair", "priority": "normal",
@@ -515,6 +519,14 @@ async fn agents_see_a_customers_work_orders() {
     let mut numbers: Vec<&str> = related.iter().map(|o| o.number.as_str()).collect();
     numbers.sort_unstable();
     assert_eq!(numbers, ["WO-1", "WO-3"]);
+    let latin: Vec<fieldesk_core::work_order::RelatedWorkOrder> = json_of(
+        server
+            .get("/api/work-orders/related?customer=acme%20ltd", &alice)
+            .await,
+    )
+    .await;
+    assert_eq!(latin.len(), 1);
+    assert_eq!(latin[0].number, "WO-4");
     let res = server
         .get("/api/work-orders/related?customer=%20", &alice)
         .await;

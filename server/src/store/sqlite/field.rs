@@ -5,7 +5,8 @@ use fieldesk_core::device::{Device, FieldDef};
 use fieldesk_core::standard_operation::{StepKind, Template, TemplateInput, builtin_fields};
 use fieldesk_core::sync::{Change, Decision, Envelope, Operation, Outcome, RejectReason, decide};
 use fieldesk_core::work_order::{
-    Actor, Priority, StepValue, WorkOrderAction, WorkOrderInput, WorkOrderStatus, WorkOrderView,
+    Actor, Priority, RelatedWorkOrder, StepValue, WorkOrderAction, WorkOrderInput, WorkOrderStatus,
+    WorkOrderView,
 };
 use rusqlite::{Connection, OptionalExtension, params};
 
@@ -318,6 +319,44 @@ impl FieldStore for SqliteStore {
             visible_ids(conn, tenant_id, assignee)?
                 .into_iter()
                 .filter_map(|id| load(conn, tenant_id, id).transpose())
+                .collect()
+        })
+        .await
+    }
+
+    async fn customer_orders(
+        &self,
+        tenant_id: i64,
+        customer: String,
+        limit: usize,
+    ) -> StoreResult<Vec<RelatedWorkOrder>> {
+        self.read(move |conn| {
+            let rows = conn
+                .prepare_cached(
+                    "SELECT id, number, order_type, status, updated_at FROM work_orders
+                     WHERE tenant_id = ?1 AND trim(customer) = trim(?2) COLLATE NOCASE
+                     ORDER BY updated_at DESC, id DESC LIMIT ?3",
+                )?
+                .query_map(params![tenant_id, customer, limit as i64], |r| {
+                    Ok((
+                        r.get::<_, i64>(0)?,
+                        r.get::<_, String>(1)?,
+                        r.get::<_, String>(2)?,
+                        r.get::<_, String>(3)?,
+                        r.get::<_, i64>(4)?,
+                    ))
+                })?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            rows.into_iter()
+                .map(|(id, number, order_type, status, updated_at)| {
+                    Ok(RelatedWorkOrder {
+                        id,
+                        number,
+                        order_type,
+                        status: parse(status)?,
+                        updated_at,
+                    })
+                })
                 .collect()
         })
         .await
