@@ -75,10 +75,21 @@ pub enum ErrorCode {
     InvalidLayout,
     /// A quick reply or its group cannot be saved.
     InvalidQuickReply,
+    /// The request (its body, or the answer) took longer than allowed.
+    RequestTimeout,
+    /// Sign-in is paused after too many failures (429 with `Retry-After`).
+    TooManyAttempts,
+    /// An outbound address (e.g. an LLM endpoint) is loopback, private or
+    /// link-local.
+    EndpointNotAllowed,
+    /// A new password is too short or too common.
+    WeakPassword,
+    /// The account was disabled by an administrator.
+    AccountDisabled,
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 33] = [
+    pub const ALL: [ErrorCode; 38] = [
         ErrorCode::BadRequest,
         ErrorCode::InvalidCredentials,
         ErrorCode::Unauthorized,
@@ -112,6 +123,11 @@ impl ErrorCode {
         ErrorCode::CollaboratorsOff,
         ErrorCode::InvalidLayout,
         ErrorCode::InvalidQuickReply,
+        ErrorCode::RequestTimeout,
+        ErrorCode::TooManyAttempts,
+        ErrorCode::EndpointNotAllowed,
+        ErrorCode::WeakPassword,
+        ErrorCode::AccountDisabled,
     ];
 
     /// The HTTP status the server answers with for this code.
@@ -137,6 +153,11 @@ impl ErrorCode {
             ErrorCode::NoCodeFound | ErrorCode::ScanNotText | ErrorCode::UnreadableImage => 422,
             ErrorCode::InvalidVisitorToken => 401,
             ErrorCode::RateLimited => 429,
+            ErrorCode::RequestTimeout => 408,
+            ErrorCode::TooManyAttempts => 429,
+            ErrorCode::EndpointNotAllowed => 400,
+            ErrorCode::WeakPassword => 400,
+            ErrorCode::AccountDisabled => 403,
             ErrorCode::ServerUnreachable => 503,
             ErrorCode::Internal
             | ErrorCode::KeychainUnavailable
@@ -181,6 +202,11 @@ impl ErrorCode {
             ErrorCode::CollaboratorsOff => "error-collaborators-off",
             ErrorCode::InvalidLayout => "error-invalid-layout",
             ErrorCode::InvalidQuickReply => "error-invalid-quick-reply",
+            ErrorCode::AccountDisabled => "error-account-disabled",
+            ErrorCode::WeakPassword => "error-weak-password",
+            ErrorCode::EndpointNotAllowed => "error-endpoint-not-allowed",
+            ErrorCode::TooManyAttempts => "error-too-many-attempts",
+            ErrorCode::RequestTimeout => "error-request-timeout",
         }
     }
 
@@ -220,6 +246,11 @@ impl ErrorCode {
             ErrorCode::CollaboratorsOff => "collaborators_off",
             ErrorCode::InvalidLayout => "invalid_layout",
             ErrorCode::InvalidQuickReply => "invalid_quick_reply",
+            ErrorCode::AccountDisabled => "account_disabled",
+            ErrorCode::WeakPassword => "weak_password",
+            ErrorCode::EndpointNotAllowed => "endpoint_not_allowed",
+            ErrorCode::TooManyAttempts => "too_many_attempts",
+            ErrorCode::RequestTimeout => "request_timeout",
         }
     }
 }

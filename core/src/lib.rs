@@ -8,6 +8,7 @@
 pub mod api;
 pub mod business_hours;
 pub mod chat;
+pub mod conversation_access;
 pub mod device;
 pub mod dispatch;
 pub mod error_code;
@@ -18,7 +19,10 @@ pub mod i18n;
 pub mod knowledge;
 pub mod layout;
 pub mod locale;
+pub mod login_throttle;
 pub mod offline;
+pub mod outbound;
+pub mod password_policy;
 pub mod quick_reply;
 pub mod region;
 pub mod role;

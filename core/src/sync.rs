@@ -286,8 +286,19 @@ pub fn decide(
                 unseen: false,
             },
         },
+        Operation::Note { text, .. } if !valid_note(text) => {
+            Decision::Reject(RejectReason::InvalidValue)
+        }
         Operation::Note { .. } => Decision::Append,
     }
+}
+
+/// The longest engineer's note, in characters.
+pub const MAX_NOTE_CHARS: usize = 4000;
+
+/// A note has some text and at most [`MAX_NOTE_CHARS`] characters.
+pub fn valid_note(text: &str) -> bool {
+    !text.trim().is_empty() && text.chars().count() <= MAX_NOTE_CHARS
 }
 
 /// The engineer's side: the outbox, the cursor, and what the server said.
@@ -607,5 +618,26 @@ mod tests {
         assert!(body.len() <= 10_000, "{}", body.len());
         assert_eq!(push_batch_len(&big, 100), 1, "one always goes");
         assert_eq!(push_batch_len(&[], 100), 0);
+    }
+
+    #[test]
+    fn notes_are_refused_when_empty_or_too_long() {
+        let note = |text: String| {
+            decide(
+                &Operation::Note {
+                    work_order: 1,
+                    text,
+                },
+                Some(WorkOrderStatus::InProgress),
+                Actor::AssignedEngineer,
+                None,
+                false,
+            )
+        };
+        assert_eq!(note("checked the pump".into()), Decision::Append);
+        assert_eq!(note("字".repeat(MAX_NOTE_CHARS)), Decision::Append);
+        let refused = Decision::Reject(RejectReason::InvalidValue);
+        assert_eq!(note("字".repeat(MAX_NOTE_CHARS + 1)), refused);
+        assert_eq!(note("  ".into()), refused);
     }
 }

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use axum::Json;
 use axum::extract::{Request, State};
 use axum::http::StatusCode;
-use axum::http::header::ACCEPT_LANGUAGE;
+use axum::http::header::{ACCEPT_LANGUAGE, CONTENT_LENGTH, CONTENT_TYPE};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use fieldesk_core::api::ErrorBody;
@@ -25,6 +25,8 @@ pub type Line = (&'static str, Vec<(&'static str, String)>);
 pub struct ApiError {
     pub code: ErrorCode,
     pub details: Vec<Line>,
+    /// Seconds for a `Retry-After` header (throttled answers).
+    pub retry_after: Option<u64>,
 }
 
 impl ApiError {
@@ -32,11 +34,27 @@ impl ApiError {
         ApiError {
             code,
             details: vec![],
+            retry_after: None,
         }
     }
 
     pub fn with_details(code: ErrorCode, details: Vec<Line>) -> Self {
-        ApiError { code, details }
+        ApiError {
+            code,
+            details,
+            retry_after: None,
+        }
+    }
+
+    /// A throttled answer: `code` with "try again in N s" and a
+    /// `Retry-After: N` header.
+    pub fn retry_after(code: ErrorCode, secs: u64) -> Self {
+        let secs = secs.max(1);
+        ApiError {
+            code,
+            details: vec![("error-retry-after", vec![("seconds", secs.to_string())])],
+            retry_after: Some(secs),
+        }
     }
 }
 
@@ -68,6 +86,10 @@ impl IntoResponse for ApiError {
         let status = StatusCode::from_u16(self.code.http_status())
             .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let mut res = status.into_response();
+        if let Some(secs) = self.retry_after {
+            res.headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, secs.into());
+        }
         res.extensions_mut().insert(self.code);
         res.extensions_mut().insert(Details(self.details));
         res
@@ -84,6 +106,7 @@ fn code_for_status(status: StatusCode) -> ErrorCode {
         StatusCode::CONFLICT => ErrorCode::Conflict,
         StatusCode::PAYLOAD_TOO_LARGE => ErrorCode::PayloadTooLarge,
         StatusCode::TOO_MANY_REQUESTS => ErrorCode::RateLimited,
+        StatusCode::REQUEST_TIMEOUT => ErrorCode::RequestTimeout,
         s if s.is_client_error() => ErrorCode::BadRequest,
         _ => ErrorCode::Internal,
     }
@@ -131,9 +154,12 @@ pub async fn localize_errors(
         message.push_str(&catalog.message_args(locale, key, Some(&fluent)));
     }
     let mut out = (status, Json(ErrorBody { code, message })).into_response();
-    if let Some(allow) = res.headers().get(axum::http::header::ALLOW) {
-        out.headers_mut()
-            .insert(axum::http::header::ALLOW, allow.clone());
+    // Keep what the answer said besides its body (`Allow`, `Retry-After`,
+    // `Cache-Control`…).
+    for (name, value) in res.headers() {
+        if name != CONTENT_TYPE && name != CONTENT_LENGTH {
+            out.headers_mut().append(name, value.clone());
+        }
     }
     out
 }

@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use fieldesk_core::Role;
 use fieldesk_core::chat::VisitorEvent;
+use fieldesk_core::conversation_access::LiveReaders;
 use fieldesk_core::event::ServerEvent;
 use tokio::sync::broadcast;
 
@@ -17,6 +18,12 @@ pub enum Audience {
     User(i64),
     /// One login session, by token hash.
     Session(String),
+    /// Those who may read a conversation now: supervisors, admins and
+    /// these agents ([`fieldesk_core::conversation_access`]).
+    Readers(LiveReaders),
+    /// Everyone who serves chat but not those readers (they get a
+    /// summary without the conversation's text).
+    NotReaders(LiveReaders),
 }
 
 #[derive(Debug, Clone)]
@@ -36,7 +43,20 @@ impl Envelope {
                 Audience::Staff => role.serves_chat(),
                 Audience::User(id) => *id == user_id,
                 Audience::Session(hash) => hash == token_hash,
+                Audience::Readers(readers) => {
+                    role.oversees_chat() || (role.serves_chat() && reads(readers, user_id))
+                }
+                Audience::NotReaders(readers) => {
+                    role.serves_chat() && !role.oversees_chat() && !reads(readers, user_id)
+                }
             }
+    }
+}
+
+fn reads(readers: &LiveReaders, user_id: i64) -> bool {
+    match readers {
+        LiveReaders::AllAgents => true,
+        LiveReaders::Agents(ids) => ids.contains(&user_id),
     }
 }
 
@@ -107,5 +127,14 @@ mod tests {
         assert!(env(Audience::Staff).is_for(1, 5, a, "h"));
         assert!(!env(Audience::Staff).is_for(1, 5, Role::Engineer, "h"));
         assert!(!env(Audience::Staff).is_for(2, 5, a, "h"));
+        let alice_only = || LiveReaders::Agents(vec![5]);
+        assert!(env(Audience::Readers(alice_only())).is_for(1, 5, a, "h"));
+        assert!(!env(Audience::Readers(alice_only())).is_for(1, 6, a, "h"));
+        assert!(env(Audience::Readers(alice_only())).is_for(1, 6, Role::Supervisor, "h"));
+        assert!(!env(Audience::Readers(alice_only())).is_for(1, 5, Role::Engineer, "h"));
+        assert!(!env(Audience::Readers(alice_only())).is_for(2, 5, a, "h"));
+        assert!(!env(Audience::NotReaders(alice_only())).is_for(1, 5, a, "h"));
+        assert!(env(Audience::NotReaders(alice_only())).is_for(1, 6, a, "h"));
+        assert!(!env(Audience::NotReaders(alice_only())).is_for(1, 6, Role::Admin, "h"));
     }
 }

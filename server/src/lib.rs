@@ -12,11 +12,15 @@ pub mod clock;
 pub mod demo;
 pub mod dispatch;
 pub mod error;
+pub mod hasher;
 pub mod hub;
+pub mod outbound;
+pub mod perimeter;
 pub mod portal;
 pub mod routes;
 pub mod state;
 pub mod store;
+pub mod throttle;
 pub mod visitor_ws;
 pub mod ws;
 
@@ -43,12 +47,16 @@ pub async fn serve(
     let (stop_tx, stop_rx) = watch::channel(false);
     let hub = Hub::default();
     let catalog = Arc::new(Catalog::new());
+    let outbound = outbound::Outbound::new(
+        settings.allow_private_outbound,
+        std::time::Duration::from_secs(15),
+    );
     let chat = Arc::new(ChatService::new(
         store.clone(),
         hub.clone(),
         catalog.clone(),
-        settings.visitor_burst,
-        settings.visitor_per_sec,
+        settings.visitors,
+        outbound.clone(),
     ));
     let hours_check = settings.hours_check;
     let sweeper = chat.clone();
@@ -72,12 +80,15 @@ pub async fn serve(
         catalog,
         chat,
         settings: Arc::new(settings),
+        outbound,
+        hasher: Arc::new(hasher::Hasher::for_this_machine()),
+        throttle: Arc::default(),
         shutdown: stop_rx,
     };
-    axum::serve(listener, routes::router(state))
-        .with_graceful_shutdown(async move {
-            shutdown.await;
-            let _ = stop_tx.send(true);
-        })
-        .await
+    let limits = state.settings.limits.clone();
+    perimeter::serve(listener, routes::router(state), limits, async move {
+        shutdown.await;
+        let _ = stop_tx.send(true);
+    })
+    .await
 }

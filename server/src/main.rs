@@ -11,6 +11,8 @@ use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
 use fieldesk_core::Role;
 use fieldesk_server::auth::hash_password;
+use fieldesk_server::chat::presence::VisitorLimits;
+use fieldesk_server::perimeter::{self, Limits};
 use fieldesk_server::state::Settings;
 use fieldesk_server::store::sqlite::SqliteStore;
 use fieldesk_server::store::{NewUser, Store};
@@ -55,9 +57,43 @@ enum Command {
         /// …and per second after it.
         #[arg(long, default_value_t = 1.0)]
         visitor_per_sec: f64,
+        /// New visitors (first visits) from one client address at once…
+        #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..))]
+        new_visitor_burst: u32,
+        /// …and per minute after that.
+        #[arg(long, default_value_t = 10.0)]
+        new_visitors_per_min: f64,
+        /// New visitors of one tenant at once…
+        #[arg(long, default_value_t = 200, value_parser = clap::value_parser!(u32).range(1..))]
+        tenant_new_visitor_burst: u32,
+        /// …and per minute after that.
+        #[arg(long, default_value_t = 600.0)]
+        tenant_new_visitors_per_min: f64,
         /// How often queued conversations are checked against business hours.
         #[arg(long, default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..))]
         hours_check_secs: u64,
+        /// Open connections at most (WebSockets included); capped by the
+        /// process's file limit, which is raised to its maximum at start.
+        #[arg(long, default_value_t = 16_384, value_parser = clap::value_parser!(u64).range(1..))]
+        max_connections: u64,
+        /// Open connections at most from one client address.
+        #[arg(long, default_value_t = 512, value_parser = clap::value_parser!(u64).range(1..))]
+        max_connections_per_client: u64,
+        /// Seconds a client has to send a request's headers; also how long
+        /// a kept-alive connection may sit idle between requests.
+        #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=3600))]
+        header_timeout_secs: u64,
+        /// Seconds a request's body and its answer may take at most.
+        #[arg(long, default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=3600))]
+        request_timeout_secs: u64,
+        /// A reverse proxy (e.g. the TLS terminator) whose
+        /// `X-Forwarded-For` names the client; repeat for several.
+        #[arg(long = "trusted-proxy", value_name = "IP")]
+        trusted_proxies: Vec<std::net::IpAddr>,
+        /// Let tenants' endpoints (LLM) be on loopback or private networks,
+        /// for an on-premise model. Off by default (SSRF).
+        #[arg(long)]
+        allow_private_outbound: bool,
     },
     /// Manage tenants.
     #[command(subcommand)]
@@ -159,7 +195,17 @@ async fn main() -> anyhow::Result<()> {
             portal_dir,
             visitor_burst,
             visitor_per_sec,
+            new_visitor_burst,
+            new_visitors_per_min,
+            tenant_new_visitor_burst,
+            tenant_new_visitors_per_min,
             hours_check_secs,
+            max_connections,
+            max_connections_per_client,
+            header_timeout_secs,
+            request_timeout_secs,
+            trusted_proxies,
+            allow_private_outbound,
         } => {
             if demo {
                 print_demo_accounts(&demo::seed(&store).await?);
@@ -173,13 +219,28 @@ async fn main() -> anyhow::Result<()> {
             );
             println!("Data dir: {}", cli.data_dir.display());
             std::io::stdout().flush()?;
+            let limits = connection_limits(
+                max_connections,
+                max_connections_per_client,
+                header_timeout_secs,
+                request_timeout_secs,
+            );
             let settings = Settings {
                 heartbeat: Duration::from_secs(heartbeat_secs),
                 token_ttl: Duration::from_secs(token_ttl_secs),
                 portal_dir,
-                visitor_burst,
-                visitor_per_sec,
+                visitors: VisitorLimits {
+                    message_burst: visitor_burst,
+                    messages_per_sec: visitor_per_sec,
+                    new_per_client_burst: new_visitor_burst,
+                    new_per_client_per_min: new_visitors_per_min,
+                    new_per_tenant_burst: tenant_new_visitor_burst,
+                    new_per_tenant_per_min: tenant_new_visitors_per_min,
+                },
                 hours_check: Duration::from_secs(hours_check_secs),
+                limits,
+                trusted_proxies,
+                allow_private_outbound,
                 ..Settings::default()
             };
             serve(listener, Arc::new(store), settings, shutdown_signal()).await?;
@@ -232,6 +293,31 @@ async fn main() -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// The perimeter's limits, the connection limit kept below the file limit
+/// (raised first) so that the server, not the OS, refuses connections.
+fn connection_limits(max: u64, per_client: u64, header_secs: u64, request_secs: u64) -> Limits {
+    let files = perimeter::raise_file_limit();
+    // Room for the database, logs and outbound requests.
+    let by_files = files.map_or(u64::MAX, |f| f.saturating_sub(256).max(64));
+    let max_connections = max.min(by_files);
+    if max_connections < max {
+        tracing::warn!(
+            files,
+            max_connections,
+            "the file limit caps the connection limit"
+        );
+    }
+    let max_connections = usize::try_from(max_connections).unwrap_or(usize::MAX);
+    Limits {
+        max_connections,
+        max_per_client: usize::try_from(per_client)
+            .unwrap_or(usize::MAX)
+            .min(max_connections),
+        header_timeout: Duration::from_secs(header_secs),
+        request_timeout: Duration::from_secs(request_secs),
+    }
 }
 
 fn print_demo_accounts(accounts: &[demo::DemoAccount]) {

@@ -1,6 +1,7 @@
 //! Shared state of the running server, passed to handlers through axum's
 //! `State` (never global).
 
+use std::net::IpAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -10,8 +11,13 @@ use fieldesk_core::i18n::Catalog;
 use tokio::sync::watch;
 
 use crate::chat::ChatService;
+use crate::chat::presence::VisitorLimits;
+use crate::hasher::Hasher;
 use crate::hub::Hub;
+use crate::outbound::Outbound;
+use crate::perimeter::Limits;
 use crate::store::Store;
+use crate::throttle::LoginThrottle;
 
 /// Tunables of a running server.
 #[derive(Debug, Clone)]
@@ -22,14 +28,18 @@ pub struct Settings {
     pub token_ttl: Duration,
     /// The largest request body accepted, in bytes.
     pub body_limit: usize,
-    /// Chat messages a visitor may send at once…
-    pub visitor_burst: u32,
-    /// …and per second after that.
-    pub visitor_per_sec: f64,
+    /// How fast visitors may come and talk.
+    pub visitors: VisitorLimits,
     /// The built chat window (`portal/dist`).
     pub portal_dir: PathBuf,
     /// How often queues are checked against business hours.
     pub hours_check: Duration,
+    /// Connection limits and timeouts of the perimeter.
+    pub limits: Limits,
+    /// Proxies whose `X-Forwarded-For` names the client (TLS in front).
+    pub trusted_proxies: Vec<IpAddr>,
+    /// Lets tenants' endpoints be on private networks (on-premise models).
+    pub allow_private_outbound: bool,
 }
 
 impl Default for Settings {
@@ -38,10 +48,12 @@ impl Default for Settings {
             heartbeat: Duration::from_secs(20),
             token_ttl: Duration::from_secs(30 * 24 * 3600),
             body_limit: 64 * 1024,
-            visitor_burst: 10,
-            visitor_per_sec: 1.0,
+            visitors: VisitorLimits::default(),
             portal_dir: PathBuf::from("portal/dist"),
             hours_check: Duration::from_secs(60),
+            limits: Limits::default(),
+            trusted_proxies: Vec::new(),
+            allow_private_outbound: false,
         }
     }
 }
@@ -53,6 +65,12 @@ pub struct AppState {
     pub catalog: Arc<Catalog>,
     pub chat: Arc<ChatService>,
     pub settings: Arc<Settings>,
+    /// Requests to tenants' endpoints, public addresses only.
+    pub outbound: Outbound,
+    /// Password checks, a few at a time.
+    pub hasher: Arc<Hasher>,
+    /// Failed sign-ins per account and client address.
+    pub throttle: Arc<LoginThrottle>,
     /// Turns true when the server shuts down, so long-lived connections end.
     pub shutdown: watch::Receiver<bool>,
 }

@@ -4,11 +4,12 @@
 //! [`VisitorEvent`]s out; errors are events in the visitor's language and
 //! never close the connection, except a refused `resume`.
 
+use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
 use axum::extract::ws::rejection::WebSocketUpgradeRejection;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
-use axum::extract::{Path, State};
+use axum::extract::{ConnectInfo, Path, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
 use fieldesk_core::chat::{Author, VisitorCommand, VisitorEvent};
@@ -17,6 +18,7 @@ use tokio::sync::broadcast::error::RecvError;
 
 use crate::chat::{ChatResult, VisitorSession};
 use crate::error::{ApiError, request_locale};
+use crate::perimeter::client_ip;
 use crate::state::AppState;
 
 /// How long a new connection may take to send `resume`.
@@ -32,6 +34,7 @@ const RESUME_TIMEOUT: Duration = Duration::from_secs(10);
 pub async fn connect(
     State(state): State<AppState>,
     Path(tenant): Path<String>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
 ) -> Result<Response, ApiError> {
@@ -41,9 +44,10 @@ pub async fn connect(
     }
     let upgrade = upgrade.map_err(|_| ApiError::new(ErrorCode::BadRequest))?;
     let locale = request_locale(&headers);
+    let client = client_ip(peer.ip(), &headers, &state.settings.trusted_proxies);
     Ok(upgrade
-        .max_message_size(64 * 1024)
-        .on_upgrade(move |socket| run(socket, state, tenant, locale)))
+        .max_message_size(crate::ws::MAX_MESSAGE_BYTES)
+        .on_upgrade(move |socket| run(socket, state, tenant, locale, client)))
 }
 
 fn frame(event: &VisitorEvent) -> Message {
@@ -67,6 +71,7 @@ async fn resume(
     state: &AppState,
     tenant: &str,
     locale: Locale,
+    client: IpAddr,
 ) -> Option<(VisitorSession, Locale)> {
     loop {
         let message = tokio::time::timeout(RESUME_TIMEOUT, socket.recv())
@@ -89,7 +94,7 @@ async fn resume(
         };
         match state
             .chat
-            .resume(tenant, token.as_deref(), after, wanted.as_deref())
+            .resume(tenant, token.as_deref(), after, wanted.as_deref(), client)
             .await
         {
             Ok((session, ready)) => {
@@ -110,9 +115,16 @@ async fn resume(
     }
 }
 
-async fn run(mut socket: WebSocket, state: AppState, tenant: String, locale: Locale) {
+async fn run(
+    mut socket: WebSocket,
+    state: AppState,
+    tenant: String,
+    locale: Locale,
+    client: IpAddr,
+) {
     let mut events = state.hub.subscribe_visitors();
-    let Some((session, mut locale)) = resume(&mut socket, &state, &tenant, locale).await else {
+    let Some((session, mut locale)) = resume(&mut socket, &state, &tenant, locale, client).await
+    else {
         let _ = socket.send(Message::Close(None)).await;
         return;
     };
@@ -203,7 +215,7 @@ async fn handle(
             None
         }
         VisitorCommand::Typing => {
-            chat.visitor_typing(session);
+            chat.visitor_typing(session).await?;
             None
         }
         VisitorCommand::Read { up_to } => {

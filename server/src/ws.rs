@@ -18,6 +18,10 @@ use crate::clock::now;
 use crate::error::request_locale;
 use crate::state::AppState;
 
+/// The largest message a client may send (as on the visitor socket); a
+/// larger one closes the connection.
+pub const MAX_MESSAGE_BYTES: usize = 64 * 1024;
+
 /// Upgrades to the event WebSocket (send `Authorization: Bearer …`).
 #[utoipa::path(get, path = "/api/ws", tag = "events", security(("bearer" = [])),
     responses(
@@ -31,7 +35,9 @@ pub async fn connect(
     upgrade: WebSocketUpgrade,
 ) -> Response {
     let locale = request_locale(&headers);
-    upgrade.on_upgrade(move |socket| run(socket, state, caller, locale))
+    upgrade
+        .max_message_size(MAX_MESSAGE_BYTES)
+        .on_upgrade(move |socket| run(socket, state, caller, locale))
 }
 
 fn text(event: &ServerEvent) -> Message {

@@ -146,6 +146,20 @@ impl TestServer {
         }
     }
 
+    /// The server's process id (to read its memory from `/proc`).
+    pub fn pid(&self) -> u32 {
+        self.child.as_ref().expect("the server runs").id()
+    }
+
+    /// A client whose connections come from the loopback address `from`
+    /// (127.0.0.0/8 is all this machine): another client to the server.
+    pub fn client_from(from: [u8; 4]) -> reqwest::Client {
+        reqwest::Client::builder()
+            .local_address(std::net::IpAddr::from(from))
+            .build()
+            .unwrap()
+    }
+
     /// The `host:port` the server listens on.
     pub fn addr(&self) -> &str {
         self.base.trim_start_matches("http://")

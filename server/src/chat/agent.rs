@@ -190,7 +190,7 @@ impl ChatService {
                 vec![NewMessage::system(Notice::Transferred, c.locale, notice)],
             )
             .await?;
-        self.deliver(tenant_id, &messages);
+        self.deliver(tenant_id, &messages).await?;
         self.handoff(
             &c,
             HandoffEvent::TransferredToGroup { free_member },
@@ -264,7 +264,8 @@ impl ChatService {
             .add_message(agent.tenant_id, conversation_id, message)
             .await?;
         if new {
-            self.deliver(agent.tenant_id, std::slice::from_ref(&stored));
+            self.deliver(agent.tenant_id, std::slice::from_ref(&stored))
+                .await?;
             self.announce(agent.tenant_id, conversation_id).await?;
         }
         Ok(stored)
@@ -276,7 +277,7 @@ impl ChatService {
         conversation_id: i64,
         up_to: i64,
     ) -> ChatResult<()> {
-        let c = self.conversation(agent.tenant_id, conversation_id).await?;
+        let c = self.readable(agent, conversation_id).await?;
         if !Self::may_serve(agent, &c) {
             return fail(ErrorCode::Forbidden);
         }
@@ -315,7 +316,7 @@ impl ChatService {
         if !agent.role.serves_chat() {
             return fail(ErrorCode::Forbidden);
         }
-        self.conversation(agent.tenant_id, conversation_id).await?;
+        self.readable(agent, conversation_id).await?;
         Ok(self
             .store
             .messages(agent.tenant_id, conversation_id, after, 1000)

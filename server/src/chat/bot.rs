@@ -8,6 +8,7 @@ use fieldesk_core::chat::{Author, ChatMessage, Notice, Reference};
 use fieldesk_core::knowledge::{Quote, answer, match_query};
 
 use super::{ChatResult, ChatService};
+use crate::outbound::OutboundError;
 use crate::store::chat::{Conversation, LlmConfig, NewMessage};
 
 /// Candidate articles fetched from the index per question.
@@ -15,8 +16,8 @@ const CANDIDATES: u32 = 8;
 
 #[derive(Debug, thiserror::Error)]
 pub enum LlmError {
-    #[error("request failed: {0}")]
-    Http(#[from] reqwest::Error),
+    #[error(transparent)]
+    Outbound(#[from] OutboundError),
     #[error("the answer had no text")]
     Empty,
 }
@@ -44,14 +45,14 @@ impl ChatService {
                 {"role": "user", "content": question},
             ],
         });
-        let mut request = self
-            .http
-            .post(format!("{}/chat/completions", llm.base_url))
-            .json(&body);
-        if !llm.api_key.is_empty() {
-            request = request.bearer_auth(&llm.api_key);
-        }
-        let answer: serde_json::Value = request.send().await?.error_for_status()?.json().await?;
+        let answer = self
+            .outbound
+            .post_json(
+                &format!("{}/chat/completions", llm.base_url),
+                Some(&llm.api_key),
+                &body,
+            )
+            .await?;
         let text = answer["choices"][0]["message"]["content"]
             .as_str()
             .map(str::trim)
@@ -132,7 +133,8 @@ impl ChatService {
             .add_message(tenant_id, conversation.id, reply)
             .await?;
         if new {
-            self.deliver(tenant_id, std::slice::from_ref(&stored));
+            self.deliver(tenant_id, std::slice::from_ref(&stored))
+                .await?;
         }
         Ok(())
     }

@@ -13,25 +13,28 @@ pub mod presence;
 mod visitor;
 
 use std::collections::HashMap;
+use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
 
 use fieldesk_core::chat::{
     ChatMessage, ConversationSummary, Notice, QueuePlace, VisitorEvent, estimated_wait_secs,
 };
+use fieldesk_core::conversation_access::{Access, LiveReaders, live_readers, may_read};
 use fieldesk_core::event::ServerEvent;
 use fieldesk_core::handoff::{Availability, Effect, HandoffError, HandoffEvent, HandoffState};
 use fieldesk_core::i18n::{Catalog, FluentArgs};
 use fieldesk_core::{ErrorCode, Locale};
 
-use self::presence::{Presence, RateLimiter};
+use self::presence::{Presence, RateLimiter, VisitorLimits};
 pub use self::visitor::VisitorSession;
 use crate::clock::now;
 use crate::error::ApiError;
 use crate::hub::{Audience, Envelope, Hub};
-use crate::store::Store;
+use crate::outbound::Outbound;
 use crate::store::chat::{
     ChatSettings, Conversation, ConversationPatch, ConversationRow, NewMessage,
 };
+use crate::store::{Store, User};
 
 pub type ChatResult<T> = Result<T, ApiError>;
 
@@ -39,15 +42,27 @@ fn fail<T>(code: ErrorCode) -> ChatResult<T> {
     Err(ApiError::new(code))
 }
 
+/// What the access rule needs of a conversation.
+fn access(c: &Conversation) -> Access {
+    Access {
+        state: c.state,
+        agent_id: c.agent_id,
+        group_id: c.group_id,
+        follow_up: c.follow_up,
+    }
+}
+
 pub struct ChatService {
     store: Arc<dyn Store>,
     hub: Hub,
     catalog: Arc<Catalog>,
     pub presence: Presence,
-    limiter: RateLimiter,
+    limiter: RateLimiter<(i64, i64)>,
+    new_per_client: RateLimiter<(i64, IpAddr)>,
+    new_per_tenant: RateLimiter<i64>,
     locks: Mutex<HashMap<i64, Arc<tokio::sync::Mutex<()>>>>,
     /// For tenants' LLM endpoints.
-    http: reqwest::Client,
+    outbound: Outbound,
 }
 
 impl ChatService {
@@ -55,20 +70,25 @@ impl ChatService {
         store: Arc<dyn Store>,
         hub: Hub,
         catalog: Arc<Catalog>,
-        visitor_burst: u32,
-        visitor_per_sec: f64,
+        limits: VisitorLimits,
+        outbound: Outbound,
     ) -> Self {
         ChatService {
             store,
             hub,
             catalog,
             presence: Presence::default(),
-            limiter: RateLimiter::new(visitor_burst, visitor_per_sec),
+            limiter: RateLimiter::new(limits.message_burst, limits.messages_per_sec),
+            new_per_client: RateLimiter::new(
+                limits.new_per_client_burst,
+                limits.new_per_client_per_min / 60.0,
+            ),
+            new_per_tenant: RateLimiter::new(
+                limits.new_per_tenant_burst,
+                limits.new_per_tenant_per_min / 60.0,
+            ),
             locks: Mutex::new(HashMap::new()),
-            http: reqwest::Client::builder()
-                .timeout(std::time::Duration::from_secs(15))
-                .build()
-                .expect("the HTTP client builds"),
+            outbound,
         }
     }
 
@@ -95,28 +115,82 @@ impl ChatService {
         self.catalog.message_args(locale, key, Some(&fluent))
     }
 
-    fn to_staff(&self, tenant_id: i64, event: ServerEvent) {
-        self.hub.publish(Envelope {
-            tenant_id,
-            audience: Audience::Staff,
-            event,
-        });
-    }
-
     fn to_visitor(&self, tenant_id: i64, conversation_id: i64, event: VisitorEvent) {
         self.hub.publish_visitor(tenant_id, conversation_id, event);
     }
 
-    /// Sends new messages to the staff and the visitor.
-    fn deliver(&self, tenant_id: i64, messages: &[ChatMessage]) {
+    /// Sends new messages (of one conversation) to those of the staff who
+    /// may read it, and to the visitor.
+    async fn deliver(&self, tenant_id: i64, messages: &[ChatMessage]) -> ChatResult<()> {
+        let Some(first) = messages.first() else {
+            return Ok(());
+        };
+        let c = self.conversation(tenant_id, first.conversation_id).await?;
+        let readers = self.live_readers(&c).await?;
         for m in messages {
-            self.to_staff(tenant_id, ServerEvent::ChatMessage { message: m.clone() });
+            self.hub.publish(Envelope {
+                tenant_id,
+                audience: Audience::Readers(readers.clone()),
+                event: ServerEvent::ChatMessage { message: m.clone() },
+            });
             self.to_visitor(
                 tenant_id,
                 m.conversation_id,
                 VisitorEvent::Message(m.clone()),
             );
         }
+        Ok(())
+    }
+
+    /// Who of the staff gets a conversation's live events now.
+    async fn live_readers(&self, c: &Conversation) -> ChatResult<LiveReaders> {
+        let members = match (c.state, c.group_id) {
+            (HandoffState::Queued, Some(group)) => self
+                .store
+                .groups(c.tenant_id)
+                .await?
+                .into_iter()
+                .find(|g| g.id == group)
+                .map(|g| g.member_ids)
+                .unwrap_or_default(),
+            _ => Vec::new(),
+        };
+        Ok(live_readers(&access(c), &members))
+    }
+
+    /// The conversation, if `user` may read it (else "not found": its
+    /// existence is not revealed).
+    pub async fn readable(&self, user: &User, id: i64) -> ChatResult<Conversation> {
+        let c = self.conversation(user.tenant_id, id).await?;
+        if self.may_read(user, &c).await? {
+            Ok(c)
+        } else {
+            fail(ErrorCode::NotFound)
+        }
+    }
+
+    async fn may_read(&self, user: &User, c: &Conversation) -> ChatResult<bool> {
+        let a = access(c);
+        if may_read(user.id, user.role, &[], &a, false) {
+            return Ok(true);
+        }
+        if !user.role.serves_chat() {
+            return Ok(false);
+        }
+        let groups = self.groups_of(user).await?;
+        let served = self.store.has_served(user.tenant_id, c.id, user.id).await?;
+        Ok(may_read(user.id, user.role, &groups, &a, served))
+    }
+
+    async fn groups_of(&self, user: &User) -> ChatResult<Vec<i64>> {
+        Ok(self
+            .store
+            .groups(user.tenant_id)
+            .await?
+            .into_iter()
+            .filter(|g| g.member_ids.contains(&user.id))
+            .map(|g| g.id)
+            .collect())
     }
 
     async fn queue_place(
@@ -159,16 +233,29 @@ impl ChatService {
         }
     }
 
-    /// Conversations for the workbench, with queue places.
+    /// Conversations for `user`'s workbench, with queue places: only
+    /// those they may read (a queue for a group they are not in is not
+    /// theirs).
     pub async fn list(
         &self,
-        tenant_id: i64,
+        user: &User,
         filter: crate::store::chat::ConversationFilter,
     ) -> ChatResult<Vec<ConversationSummary>> {
+        let tenant_id = user.tenant_id;
         let settings = self.store.chat_settings(tenant_id).await?;
         let queue = self.store.queue(tenant_id).await?;
         let rows = self.store.conversations(tenant_id, filter).await?;
-        Ok(rows
+        let groups = self.groups_of(user).await?;
+        let mut readable = Vec::with_capacity(rows.len());
+        for row in rows {
+            let c = &row.conversation;
+            if may_read(user.id, user.role, &groups, &access(c), false)
+                || self.store.has_served(tenant_id, c.id, user.id).await?
+            {
+                readable.push(row);
+            }
+        }
+        Ok(readable
             .into_iter()
             .map(|row| {
                 let place = queue
@@ -197,8 +284,29 @@ impl ChatService {
         } else {
             None
         };
+        let readers = self.live_readers(&row.conversation).await?;
         let conversation = self.summary(row, place);
-        self.to_staff(tenant_id, ServerEvent::ConversationChanged { conversation });
+        // The others learn only that it changed (their lists refresh).
+        let mut redacted = conversation.clone();
+        redacted.visitor_name = String::new();
+        redacted.last_message = None;
+        redacted.unread = 0;
+        self.hub.publish(Envelope {
+            tenant_id,
+            audience: Audience::Readers(readers.clone()),
+            event: ServerEvent::ConversationChanged { conversation },
+        });
+        // A conversation with the AI agent is nobody's business but the
+        // supervisors' (new visitors do not stir every agent's list).
+        if redacted.state != HandoffState::Bot {
+            self.hub.publish(Envelope {
+                tenant_id,
+                audience: Audience::NotReaders(readers),
+                event: ServerEvent::ConversationChanged {
+                    conversation: redacted,
+                },
+            });
+        }
         Ok(())
     }
 
@@ -379,7 +487,7 @@ impl ChatService {
             .store
             .update_conversation(tenant_id, conversation.id, patch, messages)
             .await?;
-        self.deliver(tenant_id, &stored);
+        self.deliver(tenant_id, &stored).await?;
         let queue_place = self.queue_place(tenant_id, after.id, settings).await?;
         let agent_name = match after.state {
             HandoffState::Human { agent_id } => Some(self.agent_name(tenant_id, agent_id).await?),

@@ -65,13 +65,44 @@ impl Presence {
 
 /// A token bucket per visitor: `burst` messages at once, refilled at
 /// `per_sec`.
-pub struct RateLimiter {
-    burst: f64,
-    per_sec: f64,
-    buckets: Mutex<HashMap<(i64, i64), (f64, Instant)>>,
+/// How fast visitors may come and talk (the `serve` flags).
+#[derive(Debug, Clone, Copy)]
+pub struct VisitorLimits {
+    /// Chat messages one visitor may send at once…
+    pub message_burst: u32,
+    /// …and per second after that.
+    pub messages_per_sec: f64,
+    /// New visitors (a first visit, no token) from one client address at
+    /// once…
+    pub new_per_client_burst: u32,
+    /// …and per minute after that.
+    pub new_per_client_per_min: f64,
+    /// New visitors of one tenant at once, and per minute after that.
+    pub new_per_tenant_burst: u32,
+    pub new_per_tenant_per_min: f64,
 }
 
-impl RateLimiter {
+impl Default for VisitorLimits {
+    fn default() -> Self {
+        VisitorLimits {
+            message_burst: 10,
+            messages_per_sec: 1.0,
+            new_per_client_burst: 20,
+            new_per_client_per_min: 10.0,
+            new_per_tenant_burst: 200,
+            new_per_tenant_per_min: 600.0,
+        }
+    }
+}
+
+/// A token bucket per key: `burst` at once, `per_sec` after that.
+pub struct RateLimiter<K> {
+    burst: f64,
+    per_sec: f64,
+    buckets: Mutex<HashMap<K, (f64, Instant)>>,
+}
+
+impl<K: std::hash::Hash + Eq> RateLimiter<K> {
     pub fn new(burst: u32, per_sec: f64) -> Self {
         RateLimiter {
             burst: f64::from(burst.max(1)),
@@ -80,21 +111,19 @@ impl RateLimiter {
         }
     }
 
-    /// Takes one token; `false` when the visitor is over the limit.
-    pub fn allow(&self, tenant_id: i64, visitor_id: i64) -> bool {
+    /// Takes one token; `false` when `key` is over the limit.
+    pub fn allow(&self, key: K) -> bool {
         let mut buckets = self.buckets.lock().unwrap_or_else(|p| p.into_inner());
         let now = Instant::now();
         if buckets.len() > 100_000 {
-            // Forget idle visitors rather than grow without bound.
+            // Forget idle keys rather than grow without bound.
             let burst = self.burst;
             let per_sec = self.per_sec;
             buckets.retain(|_, (tokens, at)| {
                 *tokens + now.duration_since(*at).as_secs_f64() * per_sec < burst
             });
         }
-        let (tokens, at) = buckets
-            .entry((tenant_id, visitor_id))
-            .or_insert((self.burst, now));
+        let (tokens, at) = buckets.entry(key).or_insert((self.burst, now));
         *tokens = (*tokens + now.duration_since(*at).as_secs_f64() * self.per_sec).min(self.burst);
         *at = now;
         if *tokens >= 1.0 {
@@ -128,8 +157,8 @@ mod tests {
     #[test]
     fn bursts_are_limited_per_visitor() {
         let limiter = RateLimiter::new(3, 0.0);
-        assert!((0..3).all(|_| limiter.allow(1, 1)));
-        assert!(!limiter.allow(1, 1));
-        assert!(limiter.allow(1, 2), "another visitor is not affected");
+        assert!((0..3).all(|_| limiter.allow((1, 1))));
+        assert!(!limiter.allow((1, 1)));
+        assert!(limiter.allow((1, 2)), "another visitor is not affected");
     }
 }

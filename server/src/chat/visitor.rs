@@ -1,5 +1,7 @@
 //! What a visitor does in the chat window.
 
+use std::net::IpAddr;
+
 use fieldesk_core::chat::{
     Author, ChatMessage, Notice, TenantText, VisitorEvent, WindowTexts, pick_text,
     validate_client_id, validate_text, visitor_locale,
@@ -35,12 +37,15 @@ impl ChatService {
 
     /// Starts or resumes a visit. An unknown `token` is refused (forged or
     /// from another tenant); none creates a new visitor.
+    /// Opens the visitor's session; `client`: their address, which (like
+    /// the tenant) may start only so many new visitors a minute.
     pub async fn resume(
         &self,
         tenant_slug: &str,
         token: Option<&str>,
         after: i64,
         requested_locale: Option<&str>,
+        client: IpAddr,
     ) -> ChatResult<(VisitorSession, VisitorEvent)> {
         let tenant = self
             .store
@@ -58,6 +63,14 @@ impl ChatService {
                 (token.to_owned(), visitor)
             }
             None => {
+                if !self.new_per_client.allow((tenant.id, client)) {
+                    tracing::warn!(%client, tenant = tenant.id, "new visitors from one address throttled");
+                    return fail(ErrorCode::RateLimited);
+                }
+                if !self.new_per_tenant.allow(tenant.id) {
+                    tracing::warn!(tenant = tenant.id, "new visitors of a tenant throttled");
+                    return fail(ErrorCode::RateLimited);
+                }
                 let (token, hash) = new_token();
                 (token, self.store.create_visitor(tenant.id, &hash).await?)
             }
@@ -144,7 +157,7 @@ impl ChatService {
     ) -> ChatResult<(Conversation, ChatMessage, bool)> {
         let client_id = validate_client_id(client_id)?;
         let text = validate_text(text)?;
-        if !self.limiter.allow(s.tenant_id, s.visitor.id) {
+        if !self.limiter.allow((s.tenant_id, s.visitor.id)) {
             return fail(ErrorCode::RateLimited);
         }
         let conversation = self.conversation(s.tenant_id, s.conversation_id).await?;
@@ -165,7 +178,8 @@ impl ChatService {
             .add_message(s.tenant_id, s.conversation_id, message)
             .await?;
         if new {
-            self.deliver(s.tenant_id, std::slice::from_ref(&stored));
+            self.deliver(s.tenant_id, std::slice::from_ref(&stored))
+                .await?;
             self.announce(s.tenant_id, s.conversation_id).await?;
         }
         Ok((conversation, stored, new))
@@ -205,13 +219,17 @@ impl ChatService {
         Ok(())
     }
 
-    pub fn visitor_typing(&self, s: &VisitorSession) {
-        self.to_staff(
-            s.tenant_id,
-            ServerEvent::VisitorTyping {
+    pub async fn visitor_typing(&self, s: &VisitorSession) -> ChatResult<()> {
+        let c = self.conversation(s.tenant_id, s.conversation_id).await?;
+        let readers = self.live_readers(&c).await?;
+        self.hub.publish(Envelope {
+            tenant_id: s.tenant_id,
+            audience: Audience::Readers(readers),
+            event: ServerEvent::VisitorTyping {
                 conversation_id: s.conversation_id,
             },
-        );
+        });
+        Ok(())
     }
 
     /// The visitor's window received (`read: false`) or showed messages up
@@ -287,7 +305,7 @@ impl ChatService {
                 vec![NewMessage::system(Notice::MessageLeft, locale, thanks)],
             )
             .await?;
-        self.deliver(s.tenant_id, &messages);
+        self.deliver(s.tenant_id, &messages).await?;
         self.announce(s.tenant_id, s.conversation_id).await
     }
 
@@ -326,7 +344,7 @@ impl ChatService {
                     )],
                 )
                 .await?;
-            self.deliver(s.tenant_id, &messages);
+            self.deliver(s.tenant_id, &messages).await?;
         }
         Ok(())
     }

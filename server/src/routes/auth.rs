@@ -3,33 +3,48 @@
 use std::sync::LazyLock;
 use std::time::Duration;
 
+use std::net::SocketAddr;
+
 use axum::Json;
-use axum::extract::State;
-use axum::http::StatusCode;
+use axum::extract::{ConnectInfo, State};
+use axum::http::{HeaderMap, StatusCode};
 use fieldesk_core::ErrorCode;
 use fieldesk_core::api::{ErrorBody, LoginRequest, LoginResponse};
 use fieldesk_core::event::ServerEvent;
 
 use super::users::me_of;
-use crate::auth::{Caller, generate_password, hash_password, new_token, verify_password};
+use crate::auth::{Caller, generate_password, hash_password, new_token};
 use crate::clock::now;
 use crate::error::ApiError;
 use crate::hub::{Audience, Envelope};
+use crate::perimeter::client_ip;
 use crate::state::AppState;
 use crate::store::Session;
+use crate::throttle::account_key;
 
 /// Longest accepted tenant, user name or password.
 const MAX_FIELD: usize = 256;
 
-/// Checks tenant, user name and password and opens a session.
+/// Checks tenant, user name and password and opens a session. Failed
+/// sign-ins slow down the next ones per account and per client address
+/// (`core::login_throttle`): too early an attempt is a 429 with
+/// `Retry-After`, without a password check.
 #[utoipa::path(post, path = "/api/auth/login", tag = "auth", request_body = LoginRequest,
     responses(
         (status = 200, body = LoginResponse),
         (status = 400, body = ErrorBody, description = "malformed request"),
         (status = 401, body = ErrorBody, description = "invalid_credentials"),
+        (status = 403, body = ErrorBody, description = "account_disabled (right password)"),
+        (status = 413, body = ErrorBody, description = "payload_too_large"),
+        (status = 415, body = ErrorBody, description = "not JSON"),
+        (status = 422, body = ErrorBody, description = "a field is missing or of the wrong type"),
+        (status = 429, body = ErrorBody, description = "too_many_attempts (with Retry-After), or rate_limited when password checks are busy",
+            headers(("Retry-After" = u64, description = "seconds to wait"))),
     ))]
 pub async fn login(
     State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
     Json(req): Json<LoginRequest>,
 ) -> Result<Json<LoginResponse>, ApiError> {
     let fields = [&req.tenant, &req.username, &req.password];
@@ -39,7 +54,15 @@ pub async fn login(
     {
         return Err(ApiError::new(ErrorCode::BadRequest));
     }
-    let invalid = ApiError::new(ErrorCode::InvalidCredentials);
+    let client = client_ip(peer.ip(), &headers, &state.settings.trusted_proxies);
+    let account = account_key(&req.tenant, &req.username);
+    if let Err(wait) = state.throttle.check(&account, client, now()) {
+        tracing::warn!(%client, tenant = %account.0, user = %account.1, wait, "sign-in throttled");
+        return Err(ApiError::retry_after(
+            ErrorCode::TooManyAttempts,
+            wait.unsigned_abs(),
+        ));
+    }
     let tenant = state.store.tenant_by_slug(req.tenant.trim()).await?;
     let credentials = match &tenant {
         Some(t) => state.store.credentials(t.id, req.username.trim()).await?,
@@ -50,13 +73,17 @@ pub async fn login(
         .as_ref()
         .map(|c| c.password_hash.clone())
         .unwrap_or_else(|| DUMMY_HASH.clone());
-    let password = req.password.clone();
-    let ok = tokio::task::spawn_blocking(move || verify_password(&password, &hash))
+    let ok = state
+        .hasher
+        .verify(req.password.clone(), hash)
         .await
-        .map_err(|_| ApiError::new(ErrorCode::Internal))?;
+        .map_err(|_| ApiError::retry_after(ErrorCode::RateLimited, 1))?;
     let (Some(tenant), Some(credentials), true) = (tenant, credentials, ok) else {
-        return Err(invalid);
+        let (by_account, by_client) = state.throttle.failed(&account, client, now());
+        tracing::info!(%client, tenant = %account.0, user = %account.1, by_account, by_client, "sign-in failed");
+        return Err(ApiError::new(ErrorCode::InvalidCredentials));
     };
+    state.throttle.succeeded(&account);
     let (token, token_hash) = new_token();
     let created_at = now();
     let expires_at = created_at + ttl_secs(state.settings.token_ttl);

@@ -15,6 +15,7 @@ use serde::Deserialize;
 
 use crate::auth::Caller;
 use crate::error::ApiError;
+use crate::outbound::OutboundError;
 use crate::state::AppState;
 use crate::store::chat::{ChatSettings, ConversationFilter, LlmConfig};
 
@@ -109,7 +110,7 @@ pub async fn list(
         }
         _ => return Err(ApiError::new(ErrorCode::BadRequest)),
     };
-    Ok(Json(state.chat.list(caller.tenant_id(), filter).await?))
+    Ok(Json(state.chat.list(&caller.user, filter).await?))
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -315,6 +316,16 @@ pub async fn put_settings(
             {
                 return Err(bad());
             }
+            // No endpoint on loopback, private or link-local networks
+            // (checked again on every connection).
+            state
+                .outbound
+                .check_url(&l.base_url)
+                .await
+                .map_err(|e| match e {
+                    OutboundError::NotAllowed(_) => ApiError::new(ErrorCode::EndpointNotAllowed),
+                    _ => bad(),
+                })?;
             // An empty key keeps the stored one.
             let api_key = if l.api_key.is_empty() {
                 state

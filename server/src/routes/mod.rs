@@ -16,8 +16,12 @@ mod workbench;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
+use axum::http::header::{CACHE_CONTROL, X_CONTENT_TYPE_OPTIONS};
+use axum::http::{HeaderValue, StatusCode};
 use axum::routing::{get, post, put};
 use fieldesk_core::ErrorCode;
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
@@ -263,14 +267,30 @@ pub fn router(state: AppState) -> Router {
         .route("/embed.js", get(portal::embed))
         .route("/assets/{name}", get(portal::asset))
         .route("/{tenant}", get(portal::page));
+    let request_timeout = state.settings.limits.request_timeout;
+    let api = api.layer(SetResponseHeaderLayer::if_not_present(
+        CACHE_CONTROL,
+        HeaderValue::from_static("no-store"),
+    ));
     Router::new()
         .nest("/api", api)
         .nest("/chat", chat_window)
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(state.settings.body_limit))
+        // A slow body (handlers read it) or a slow answer ends with a
+        // localized 408; WebSocket upgrades answer at once, so their
+        // connections are not cut.
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            request_timeout,
+        ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             localize_errors,
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
         ))
         .layer(TraceLayer::new_for_http())
         .with_state(state)

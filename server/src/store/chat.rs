@@ -163,6 +163,8 @@ pub trait ChatStore: Send + Sync + 'static {
         locale: Locale,
     ) -> StoreResult<Conversation>;
     async fn conversation(&self, tenant_id: i64, id: i64) -> StoreResult<Option<Conversation>>;
+    /// Whether `agent_id` ever served the conversation.
+    async fn has_served(&self, tenant_id: i64, id: i64, agent_id: i64) -> StoreResult<bool>;
     async fn conversations(
         &self,
         tenant_id: i64,

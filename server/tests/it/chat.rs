@@ -739,7 +739,8 @@ async fn fake_llm(fail: std::sync::Arc<std::sync::atomic::AtomicBool>) -> (Strin
 async fn an_llm_endpoint_phrases_answers_from_the_passages_and_failures_fall_back() {
     let fail = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let (base_url, seen) = fake_llm(fail.clone()).await;
-    let server = TestServer::start(bin());
+    // The fake endpoint is on loopback, which only this flag allows.
+    let server = TestServer::start_with(bin(), &["--allow-private-outbound"], true);
     let admin = server.login("acme", "ada").await.token;
     server
         .post_ok(
@@ -937,4 +938,171 @@ async fn transfer_to_a_group_waits_for_a_free_member() {
         )
         .await;
     assert_eq!(res.status(), 204);
+}
+
+#[tokio::test]
+async fn llm_endpoints_on_internal_addresses_are_refused() {
+    let (base_url, seen) = fake_llm(Default::default()).await;
+    let server = TestServer::start(bin());
+    let admin = server.login("acme", "ada").await.token;
+    let port = base_url.rsplit(':').next().unwrap().trim_end_matches("/v1");
+    for url in [
+        base_url.clone(),
+        format!("http://localhost:{port}/v1"),
+        format!("http://[::1]:{port}/v1"),
+        format!("http://[::ffff:127.0.0.1]:{port}/v1"),
+        "http://169.254.169.254/latest/meta-data".to_owned(),
+        "http://10.0.0.8/v1".to_owned(),
+        "http://192.168.1.20:11434/v1".to_owned(),
+        "https://[fd00::5]/v1".to_owned(),
+    ] {
+        let settings = json!({
+            "languages": ["en"], "business_hours": null, "avg_handle_secs": 300, "texts": [],
+            "llm": {"base_url": url, "model": "m", "api_key": "sk-tenant"}
+        });
+        let res = server
+            .http
+            .put(server.url("/api/chat/settings"))
+            .bearer_auth(&admin)
+            .header("accept-language", "en")
+            .json(&settings)
+            .send()
+            .await
+            .unwrap();
+        let message = expect_error(res, 400, "endpoint_not_allowed").await;
+        assert!(
+            message.contains("loopback, private or link-local"),
+            "{url}: {message}"
+        );
+    }
+    let shown: Value = server
+        .get("/api/chat/settings", &admin)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(shown["llm"].is_null(), "nothing was saved: {shown}");
+    assert!(
+        seen.lock().unwrap().is_empty(),
+        "the server called loopback"
+    );
+}
+
+#[tokio::test]
+async fn an_agent_reads_only_what_they_serve_have_served_or_may_take() {
+    let server = TestServer::start(bin());
+    server.add_user("bob", "agent", "Bob Agent");
+    let mut v = Visitor::waiting_for_a_human(&server.visitor_ws_url("acme"), "hello", "en").await;
+    // Bob is online first but full, so Alice gets the visitor.
+    let (bob, mut bob_events) = online_with_capacity(&server, "bob", 0).await;
+    let (alice, mut alice_events) = online_agent(&server, "alice").await;
+    v.wait_message("assigned", |m| is_notice(m, Notice::Assigned))
+        .await;
+    let id = v.conversation_id;
+    v.say("secret", "my card number is 4111 1111 1111 1111")
+        .await;
+    alice_events
+        .wait_for(
+            "the visitor's message",
+            |e| matches!(e, ServerEvent::ChatMessage { message } if message.body.contains("4111")),
+        )
+        .await;
+    let history = format!("/api/chat/conversations/{id}/messages");
+    assert_eq!(server.get(&history, &alice).await.status(), 200);
+    // Bob: not found, for history and read marks alike.
+    expect_error(server.get(&history, &bob).await, 404, "not_found").await;
+    let read = format!("/api/chat/conversations/{id}/read");
+    let res = server
+        .send_json("POST", &read, &bob, &json!({"up_to": 1}))
+        .await;
+    expect_error(res, 404, "not_found").await;
+    // A supervisor reads everything.
+    let sam = server.login("acme", "sam").await.token;
+    assert_eq!(server.get(&history, &sam).await.status(), 200);
+    // Bob's socket never carried the text; only a summary without it.
+    alice_events.send(&ClientMessage::Ping { nonce: 1 }).await;
+    bob_events.send(&ClientMessage::Ping { nonce: 9 }).await;
+    bob_events
+        .wait_for("pong", |e| matches!(e, ServerEvent::Pong { nonce: 9 }))
+        .await;
+    for e in &bob_events.seen {
+        let text = serde_json::to_string(e).unwrap();
+        assert!(!text.contains("4111"), "bob's socket carried {text}");
+        if let ServerEvent::ChatMessage { message } = e {
+            assert_ne!(message.conversation_id, id, "bob got a message of {id}");
+        }
+    }
+    // Transferred to Bob, he reads it; handed on, Alice still reads what
+    // she served.
+    let bob_id = bob_events
+        .seen
+        .iter()
+        .find_map(|e| match e {
+            ServerEvent::Hello { user_id, .. } => Some(*user_id),
+            _ => None,
+        })
+        .unwrap();
+    let body = json!({"status": "online", "capacity": 5});
+    server
+        .send_json("PUT", "/api/chat/status", &bob, &body)
+        .await;
+    server
+        .post_ok(
+            &format!("/api/chat/conversations/{id}/transfer"),
+            &alice,
+            &json!({"to_agent": bob_id, "note": ""}),
+        )
+        .await;
+    assert_eq!(server.get(&history, &bob).await.status(), 200);
+    assert_eq!(server.get(&history, &alice).await.status(), 200);
+    // Read marks never move past the last message.
+    let res = server
+        .send_json("POST", &read, &bob, &json!({"up_to": i64::MAX}))
+        .await;
+    assert!(res.status().is_success(), "{}", res.status());
+    let rows = list(&server, &bob, "mine").await;
+    let row = rows.iter().find(|r| r["id"] == id).expect("bob serves it");
+    let last = server
+        .get(&history, &bob)
+        .await
+        .json::<Vec<ChatMessage>>()
+        .await
+        .unwrap()
+        .last()
+        .unwrap()
+        .id;
+    assert_eq!(row["unread"], 0);
+    let v_read = v
+        .wait_for("read mark", |e| matches!(e, VisitorEvent::Read { .. }))
+        .await;
+    assert_eq!(v_read, VisitorEvent::Read { up_to: last });
+}
+
+#[tokio::test]
+async fn one_client_cannot_flood_the_desk_with_new_visitors() {
+    let server = TestServer::start_with(
+        bin(),
+        &["--new-visitor-burst", "5", "--new-visitors-per-min", "1"],
+        true,
+    );
+    let url = server.visitor_ws_url("acme");
+    let mut first = None;
+    for _ in 0..5 {
+        let (v, _) = Visitor::connect(&url, None, 0, Some("en")).await.unwrap();
+        first.get_or_insert(v);
+    }
+    for _ in 0..20 {
+        let refused = Visitor::connect(&url, None, 0, Some("en")).await.err();
+        assert_eq!(refused.as_deref(), Some("rate_limited"));
+    }
+    // A returning visitor is no new visitor.
+    let token = first.unwrap().token.clone();
+    assert!(
+        Visitor::connect(&url, Some(&token), 0, Some("en"))
+            .await
+            .is_ok()
+    );
+    // The refused ones left nothing behind for the desk.
+    let sam = server.login("acme", "sam").await.token;
+    assert_eq!(list(&server, &sam, "all").await.len(), 5);
 }

@@ -831,3 +831,60 @@ async fn service_addresses_resolve_to_divisions_or_stay_unresolved() {
     let found = list("/api/divisions?q=%E5%8D%97%E5%B1%B1").await; // 南山
     assert!(found.len() >= 2, "{found:?}");
 }
+
+#[tokio::test]
+async fn another_engineers_op_id_is_not_ours() {
+    let server = TestServer::start(bin());
+    server.add_user("fred", "engineer", "Fred Engineer");
+    let sam = server.login("acme", "sam").await.token;
+    let eve = server.login("acme", "eve").await;
+    let fred = server.login("acme", "fred").await;
+    let mut orders = Vec::new();
+    for (number, engineer) in [("WO-E", eve.me.user_id), ("WO-F", fred.me.user_id)] {
+        let order = new_order(&server, &sam, number).await;
+        let body = json!({"action": "assign", "engineers": [engineer]});
+        server
+            .post_ok(
+                &format!("/api/work-orders/{}/dispatch", order.id),
+                &sam,
+                &body,
+            )
+            .await;
+        orders.push(order.id);
+    }
+    let eves = push(
+        &server,
+        &eve.token,
+        json!([transition("op-1", orders[0], "accept")]),
+    )
+    .await;
+    assert!(matches!(eves[0].outcome, Outcome::Applied { .. }));
+    // Fred's device happens to use (or replays) the same op id: his own
+    // operation is applied, and he never sees Eve's outcome.
+    let freds = push(
+        &server,
+        &fred.token,
+        json!([transition("op-1", orders[1], "accept")]),
+    )
+    .await;
+    assert!(
+        matches!(freds[0].outcome, Outcome::Applied { .. }),
+        "{freds:?}"
+    );
+    assert_ne!(freds, eves, "Fred got Eve's answer");
+    let view: WorkOrderView = server
+        .get(&format!("/api/work-orders/{}", orders[1]), &fred.token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(view.status, WorkOrderStatus::Accepted);
+    // His retry is still exactly once.
+    let again = push(
+        &server,
+        &fred.token,
+        json!([transition("op-1", orders[1], "accept")]),
+    )
+    .await;
+    assert_eq!(again, freds);
+}

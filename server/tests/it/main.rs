@@ -6,6 +6,8 @@ mod chat;
 mod cli;
 mod dispatch;
 mod field;
+mod perimeter;
+mod sign_in;
 mod workbench;
 mod ws;
 

@@ -219,7 +219,7 @@ fn OrderDetail(id: i64, desk: FieldDesk) -> impl IntoView {
                 </For>
             </ul>
             <form class="reply" on:submit=add_note>
-                <input data-testid="note-input" maxlength="4000" prop:value=move || note.get()
+                <input data-testid="note-input" maxlength=fieldesk_core::sync::MAX_NOTE_CHARS.to_string() prop:value=move || note.get()
                     placeholder=move || i18n.t("field-note-placeholder")
                     on:input=move |ev| note.set(event_target_value(&ev)) />
                 <button type="submit" data-testid="note-add">{tr("field-add-note")}</button>

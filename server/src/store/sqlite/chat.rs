@@ -409,6 +409,19 @@ impl ChatStore for SqliteStore {
         .await
     }
 
+    async fn has_served(&self, tenant_id: i64, id: i64, agent_id: i64) -> StoreResult<bool> {
+        self.read(move |conn| {
+            Ok(conn.query_row(
+                "SELECT EXISTS (SELECT 1 FROM conversation_agents ca \
+                 JOIN conversations c ON c.id = ca.conversation_id \
+                 WHERE ca.conversation_id = ?1 AND ca.agent_id = ?2 AND c.tenant_id = ?3)",
+                params![id, agent_id, tenant_id],
+                |r| r.get(0),
+            )?)
+        })
+        .await
+    }
+
     async fn conversations(
         &self,
         tenant_id: i64,
@@ -513,6 +526,12 @@ impl ChatStore for SqliteStore {
                     "UPDATE conversations SET state = ?2, agent_id = ?3 WHERE id = ?1",
                     params![id, state_name(state), agent],
                 )?;
+                if let HandoffState::Human { agent_id } = state {
+                    tx.execute(
+                        "INSERT OR IGNORE INTO conversation_agents (conversation_id, agent_id) VALUES (?1, ?2)",
+                        params![id, agent_id],
+                    )?;
+                }
             }
             if let Some(queued_at) = patch.queued_at {
                 tx.execute("UPDATE conversations SET queued_at = ?2 WHERE id = ?1", params![id, queued_at])?;
@@ -529,7 +548,8 @@ impl ChatStore for SqliteStore {
                     params![id, name, contact],
                 )?;
             }
-            // Read and delivery marks only move forward.
+            // Read and delivery marks only move forward, and never past
+            // the conversation's last message.
             for (column, value) in [
                 ("visitor_read_up_to", patch.visitor_read_up_to),
                 ("visitor_delivered_up_to", patch.visitor_delivered_up_to),
@@ -537,7 +557,11 @@ impl ChatStore for SqliteStore {
             ] {
                 if let Some(v) = value {
                     tx.execute(
-                        &format!("UPDATE conversations SET {column} = MAX({column}, ?2) WHERE id = ?1"),
+                        &format!(
+                            "UPDATE conversations SET {column} = MAX({column}, MIN(?2, \
+                             (SELECT COALESCE(MAX(id), 0) FROM messages WHERE conversation_id = ?1))) \
+                             WHERE id = ?1"
+                        ),
                         params![id, v],
                     )?;
                 }

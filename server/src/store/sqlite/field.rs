@@ -431,8 +431,8 @@ impl FieldStore for SqliteStore {
             let tx = conn.transaction()?;
             let known: Option<String> = tx
                 .query_row(
-                    "SELECT outcome FROM sync_ops WHERE tenant_id = ?1 AND op_id = ?2",
-                    params![tenant_id, envelope.op_id],
+                    "SELECT outcome FROM sync_ops WHERE tenant_id = ?1 AND user_id = ?2 AND op_id = ?3",
+                    params![tenant_id, pusher.user_id, envelope.op_id],
                     |r| r.get(0),
                 )
                 .optional()?;

@@ -30,6 +30,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("0009_divisions.sql"),
     include_str!("0010_dispatch.sql"),
     include_str!("0011_workbench.sql"),
+    include_str!("0012_security.sql"),
 ];
 const READERS: usize = 4;
 

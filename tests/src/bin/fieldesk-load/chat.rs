@@ -63,17 +63,28 @@ pub async fn run(bin: &Path) {
 async fn through_fieldesk(bin: &Path) -> Figures {
     let server = TestServer::start_with(
         bin,
-        &["--visitor-burst", "1000000", "--visitor-per-sec", "1000000"],
+        &[
+            "--visitor-burst",
+            "1000000",
+            "--visitor-per-sec",
+            "1000000",
+            "--new-visitor-burst",
+            "1000000",
+            "--tenant-new-visitor-burst",
+            "1000000",
+            "--max-connections-per-client",
+            "100000",
+        ],
         true,
     );
     println!(
         "chat: {CONVERSATIONS} conversations x {MESSAGES_EACH} visitor messages, server {}",
         server.base
     );
-    // Three agents with room for everyone; each staff socket sees every
-    // message of the tenant, so one listener measures them all.
+    // Three agents with room for everyone; a supervisor's socket sees
+    // every message of the tenant, so that listener measures them all.
     let mut listener = None;
-    for user in ["alice", "sam", "ada"] {
+    for user in ["sam", "alice", "ada"] {
         let token = server.login("acme", user).await.token;
         let events = StaffEvents::connect(&server.ws_url(), &token).await;
         let res = server
