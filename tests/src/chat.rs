@@ -7,6 +7,7 @@ use std::time::Duration;
 use fieldesk_core::chat::{Author, Notice, VisitorCommand, VisitorEvent};
 use fieldesk_core::event::ServerEvent;
 use futures_util::{SinkExt, StreamExt};
+use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::{self, Message};
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
@@ -16,24 +17,80 @@ type Socket = WebSocketStream<MaybeTlsStream<tokio::net::TcpStream>>;
 /// How long a test waits for an expected event.
 pub const EVENT_TIMEOUT: Duration = Duration::from_secs(10);
 
-async fn next_json<T: serde::de::DeserializeOwned>(socket: &mut Socket) -> Option<T> {
-    loop {
-        let message = tokio::time::timeout(EVENT_TIMEOUT, socket.next())
+/// A WebSocket read all the time in the background, as a browser or the
+/// app does: pings are answered even while a test is busy elsewhere, and
+/// text frames wait in order until the test asks for them.
+struct Link {
+    out: mpsc::UnboundedSender<Message>,
+    incoming: mpsc::UnboundedReceiver<String>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Link {
+    fn new(socket: Socket) -> Link {
+        let (mut sink, mut stream) = socket.split();
+        let (out, mut outgoing) = mpsc::unbounded_channel::<Message>();
+        let (texts, incoming) = mpsc::unbounded_channel::<String>();
+        let task = tokio::spawn(async move {
+            loop {
+                tokio::select! {
+                    message = outgoing.recv() => match message {
+                        Some(m) => {
+                            let closing = matches!(m, Message::Close(_));
+                            if sink.send(m).await.is_err() || closing {
+                                break;
+                            }
+                        }
+                        None => break,
+                    },
+                    message = stream.next() => match message {
+                        Some(Ok(Message::Text(text))) => {
+                            if texts.send(text.to_string()).is_err() {
+                                break;
+                            }
+                        }
+                        Some(Ok(Message::Ping(payload))) => {
+                            let _ = sink.send(Message::Pong(payload)).await;
+                        }
+                        Some(Ok(Message::Close(_)) | Err(_)) | None => break,
+                        Some(Ok(_)) => {}
+                    },
+                }
+            }
+        });
+        Link {
+            out,
+            incoming,
+            task,
+        }
+    }
+
+    fn send_text(&self, text: String) {
+        // A closed connection shows when the next event is awaited.
+        let _ = self.out.send(Message::Text(text.into()));
+    }
+
+    fn send<T: serde::Serialize>(&self, value: &T) {
+        self.send_text(serde_json::to_string(value).unwrap());
+    }
+
+    /// The next JSON event; `None` once the connection is closed.
+    async fn next_json<T: serde::de::DeserializeOwned>(&mut self) -> Option<T> {
+        let text = tokio::time::timeout(EVENT_TIMEOUT, self.incoming.recv())
             .await
             .expect("an event in time")?;
-        match message {
-            Ok(Message::Text(text)) => {
-                return Some(serde_json::from_str(&text).expect("a known event"));
-            }
-            Ok(Message::Close(_)) | Err(_) => return None,
-            Ok(_) => continue,
-        }
+        Some(serde_json::from_str(&text).expect("a known event"))
+    }
+
+    async fn close(self) {
+        let _ = self.out.send(Message::Close(None));
+        let _ = tokio::time::timeout(Duration::from_secs(5), self.task).await;
     }
 }
 
 /// A visitor in the chat window, speaking the visitor protocol.
 pub struct Visitor {
-    socket: Socket,
+    link: Link,
     pub token: String,
     pub conversation_id: i64,
     /// Every event received, in order.
@@ -50,7 +107,7 @@ impl Visitor {
         locale: Option<&str>,
     ) -> Result<(Visitor, VisitorEvent), String> {
         let request = ws_url.into_client_request().unwrap();
-        let (mut socket, _) = match tokio_tungstenite::connect_async(request).await {
+        let (socket, _) = match tokio_tungstenite::connect_async(request).await {
             Ok(ok) => ok,
             Err(tungstenite::Error::Http(res)) => return Err(format!("http {}", res.status())),
             Err(e) => return Err(e.to_string()),
@@ -60,8 +117,9 @@ impl Visitor {
             after,
             locale: locale.map(str::to_owned),
         };
-        send(&mut socket, &resume).await;
-        match next_json::<VisitorEvent>(&mut socket).await {
+        let mut link = Link::new(socket);
+        link.send(&resume);
+        match link.next_json::<VisitorEvent>().await {
             Some(ready @ VisitorEvent::Ready { .. }) => {
                 let VisitorEvent::Ready {
                     token,
@@ -74,7 +132,7 @@ impl Visitor {
                 let visitor = Visitor {
                     token: token.clone(),
                     conversation_id: *conversation_id,
-                    socket,
+                    link,
                     seen: vec![ready.clone()],
                 };
                 Ok((visitor, ready))
@@ -106,7 +164,7 @@ impl Visitor {
     }
 
     pub async fn send(&mut self, command: &VisitorCommand) {
-        send(&mut self.socket, command).await;
+        self.link.send(command);
     }
 
     pub async fn say(&mut self, client_id: &str, text: &str) {
@@ -119,15 +177,12 @@ impl Visitor {
 
     /// Sends a raw text frame (for malformed input).
     pub async fn send_raw(&mut self, text: &str) {
-        self.socket
-            .send(Message::Text(text.to_owned().into()))
-            .await
-            .unwrap();
+        self.link.send_text(text.to_owned());
     }
 
     /// The next event; `None` when the server closed the connection.
     pub async fn next(&mut self) -> Option<VisitorEvent> {
-        let event = next_json::<VisitorEvent>(&mut self.socket).await?;
+        let event = self.link.next_json::<VisitorEvent>().await?;
         self.seen.push(event.clone());
         Some(event)
     }
@@ -168,21 +223,14 @@ impl Visitor {
         }
     }
 
-    pub async fn close(mut self) {
-        let _ = self.socket.close(None).await;
+    pub async fn close(self) {
+        self.link.close().await;
     }
-}
-
-async fn send<T: serde::Serialize>(socket: &mut Socket, value: &T) {
-    socket
-        .send(Message::Text(serde_json::to_string(value).unwrap().into()))
-        .await
-        .unwrap();
 }
 
 /// An agent's event stream (`GET /api/ws` with a bearer token).
 pub struct StaffEvents {
-    socket: Socket,
+    link: Link,
     pub seen: Vec<ServerEvent>,
 }
 
@@ -194,7 +242,7 @@ impl StaffEvents {
             .insert("authorization", format!("Bearer {token}").parse().unwrap());
         let (socket, _) = tokio_tungstenite::connect_async(request).await.unwrap();
         let mut events = StaffEvents {
-            socket,
+            link: Link::new(socket),
             seen: vec![],
         };
         events
@@ -204,7 +252,7 @@ impl StaffEvents {
     }
 
     pub async fn send(&mut self, value: &fieldesk_core::event::ClientMessage) {
-        send(&mut self.socket, value).await;
+        self.link.send(value);
     }
 
     pub async fn wait_for(
@@ -213,7 +261,7 @@ impl StaffEvents {
         matches: impl Fn(&ServerEvent) -> bool,
     ) -> ServerEvent {
         loop {
-            match next_json::<ServerEvent>(&mut self.socket).await {
+            match self.link.next_json::<ServerEvent>().await {
                 Some(e) => {
                     self.seen.push(e.clone());
                     if matches(&e) {
@@ -225,7 +273,7 @@ impl StaffEvents {
         }
     }
 
-    pub async fn close(mut self) {
-        let _ = self.socket.close(None).await;
+    pub async fn close(self) {
+        self.link.close().await;
     }
 }

@@ -22,6 +22,20 @@ pub struct TestServer {
     pub http: reqwest::Client,
 }
 
+/// Where servers under test log: the file named by `FIELDESK_SERVER_LOG`
+/// (appended to, for debugging a test), else nowhere.
+fn log_sink() -> Stdio {
+    std::env::var_os("FIELDESK_SERVER_LOG")
+        .and_then(|path| {
+            std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(path)
+                .ok()
+        })
+        .map_or_else(Stdio::null, Stdio::from)
+}
+
 /// Runs the operator CLI against `dir`, feeding `stdin`.
 pub fn cli(bin: &Path, dir: &Path, args: &[&str], stdin: &str) -> Output {
     let mut child = Command::new(bin)
@@ -122,7 +136,7 @@ impl TestServer {
             .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("../portal/dist"))
             .args(extra)
             .stdout(Stdio::piped())
-            .stderr(Stdio::null())
+            .stderr(log_sink())
             .spawn()
             .expect("fieldesk-server starts");
         let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
