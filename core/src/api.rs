@@ -76,4 +76,7 @@ pub struct UserSummary {
     pub username: String,
     pub display_name: String,
     pub role: Role,
+    /// Disabled by an admin: cannot sign in.
+    #[serde(default)]
+    pub disabled: bool,
 }

@@ -86,10 +86,12 @@ pub enum ErrorCode {
     WeakPassword,
     /// The account was disabled by an administrator.
     AccountDisabled,
+    /// The OS keychain did not answer in time (locked, waiting for a prompt).
+    KeychainLocked,
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 38] = [
+    pub const ALL: [ErrorCode; 39] = [
         ErrorCode::BadRequest,
         ErrorCode::InvalidCredentials,
         ErrorCode::Unauthorized,
@@ -128,6 +130,7 @@ impl ErrorCode {
         ErrorCode::EndpointNotAllowed,
         ErrorCode::WeakPassword,
         ErrorCode::AccountDisabled,
+        ErrorCode::KeychainLocked,
     ];
 
     /// The HTTP status the server answers with for this code.
@@ -161,6 +164,7 @@ impl ErrorCode {
             ErrorCode::ServerUnreachable => 503,
             ErrorCode::Internal
             | ErrorCode::KeychainUnavailable
+            | ErrorCode::KeychainLocked
             | ErrorCode::LocalStore
             | ErrorCode::UnexpectedResponse => 500,
         }
@@ -202,6 +206,7 @@ impl ErrorCode {
             ErrorCode::CollaboratorsOff => "error-collaborators-off",
             ErrorCode::InvalidLayout => "error-invalid-layout",
             ErrorCode::InvalidQuickReply => "error-invalid-quick-reply",
+            ErrorCode::KeychainLocked => "error-keychain-locked",
             ErrorCode::AccountDisabled => "error-account-disabled",
             ErrorCode::WeakPassword => "error-weak-password",
             ErrorCode::EndpointNotAllowed => "error-endpoint-not-allowed",
@@ -246,6 +251,7 @@ impl ErrorCode {
             ErrorCode::CollaboratorsOff => "collaborators_off",
             ErrorCode::InvalidLayout => "invalid_layout",
             ErrorCode::InvalidQuickReply => "invalid_quick_reply",
+            ErrorCode::KeychainLocked => "keychain_locked",
             ErrorCode::AccountDisabled => "account_disabled",
             ErrorCode::WeakPassword => "weak_password",
             ErrorCode::EndpointNotAllowed => "endpoint_not_allowed",

@@ -26,6 +26,8 @@ pub mod password_policy;
 pub mod quick_reply;
 pub mod region;
 pub mod role;
+pub mod security;
+pub mod session_policy;
 pub mod standard_operation;
 pub mod sync;
 pub mod work_order;

@@ -60,6 +60,12 @@ impl Role {
         matches!(self, Role::Admin | Role::Supervisor)
     }
 
+    /// Manages sign-in security: sessions of others, disabled accounts,
+    /// the session policy and the security event log.
+    pub fn manages_security(self) -> bool {
+        self == Role::Admin
+    }
+
     /// May see and manage the tenant's users.
     pub fn manages_users(self) -> bool {
         matches!(self, Role::Admin | Role::Supervisor)

@@ -8,13 +8,15 @@ use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use fieldesk_core::password_policy::{self, Weakness};
+use fieldesk_core::session_policy::SessionPolicy;
 use fieldesk_core::{ErrorCode, Role};
 use sha2::{Digest, Sha256};
 
 use crate::clock::now;
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::store::User;
+use crate::store::{Session, User};
 
 fn random_bytes<const N: usize>() -> [u8; N] {
     let mut buf = [0u8; N];
@@ -43,6 +45,21 @@ pub fn verify_password(password: &str, hash: &str) -> bool {
         .unwrap_or(false)
 }
 
+/// Common passwords (the 30 000 of zxcvbn 4.4.2's list, MIT), lowercase.
+static COMMON_PASSWORDS: std::sync::LazyLock<std::collections::HashSet<&'static str>> =
+    std::sync::LazyLock::new(|| {
+        include_str!("../data/common-passwords.txt")
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .collect()
+    });
+
+/// Checks a new password of `username` ([`password_policy`]).
+pub fn check_new_password(password: &str, username: &str) -> Result<(), Weakness> {
+    password_policy::check(password, username, |p| COMMON_PASSWORDS.contains(p))
+}
+
 /// A new random password for generated accounts (demo users).
 pub fn generate_password() -> String {
     URL_SAFE_NO_PAD.encode(random_bytes::<12>())
@@ -57,6 +74,25 @@ pub fn new_token() -> (String, String) {
 
 pub fn token_hash(token: &str) -> String {
     format!("{:x}", Sha256::digest(token.as_bytes()))
+}
+
+/// Whether a session is alive at `now`: not revoked, not idle longer or
+/// older than its tenant's policy allows, not past its own expiry.
+pub async fn session_alive(
+    state: &AppState,
+    session: &Session,
+    now: i64,
+) -> Result<bool, crate::store::StoreError> {
+    if session.revoked {
+        return Ok(false);
+    }
+    let policy = state.store.session_policy(session.tenant_id).await?;
+    Ok(policy.alive(
+        session.created_at,
+        session.last_seen_at,
+        session.expires_at,
+        now,
+    ))
 }
 
 /// The authenticated caller of a request: a live session's user.
@@ -95,14 +131,19 @@ impl FromRequestParts<AppState> for Caller {
         let hash = token_hash(token);
         let expired = || ApiError::new(ErrorCode::SessionExpired);
         let session = state.store.session(&hash).await?.ok_or_else(expired)?;
-        if session.revoked || session.expires_at <= now() {
+        let now = now();
+        if !session_alive(state, &session, now).await? {
             return Err(expired());
         }
         let user = state
             .store
             .user(session.tenant_id, session.user_id)
             .await?
+            .filter(|u| !u.disabled)
             .ok_or_else(expired)?;
+        if SessionPolicy::should_touch(session.last_seen_at, now) {
+            state.store.touch_session(&hash, now).await?;
+        }
         Ok(Caller {
             user,
             token_hash: hash,
@@ -122,6 +163,29 @@ mod tests {
         assert!(!verify_password("wrong horse", &hash));
         assert!(!verify_password("correct horse", "not a hash"));
         assert_ne!(hash, hash_password("correct horse"), "salts differ");
+    }
+
+    #[test]
+    fn new_passwords_are_checked_against_the_shipped_list() {
+        assert_eq!(COMMON_PASSWORDS.len(), 30_000);
+        assert_eq!(
+            check_new_password("password", "bob"),
+            Err(Weakness::TooShort)
+        );
+        for common in [
+            "1234567890123",
+            "Qwertyuiop123",
+            "trustno1trustno1",
+            "bob-2026-01-01",
+        ] {
+            assert_eq!(
+                check_new_password(common, "bob"),
+                Err(Weakness::Guessable),
+                "{common}"
+            );
+        }
+        assert_eq!(check_new_password("violet kettle 42 north", "bob"), Ok(()));
+        assert_eq!(check_new_password(&generate_password(), "bob"), Ok(()));
     }
 
     #[test]

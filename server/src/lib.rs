@@ -18,6 +18,7 @@ pub mod outbound;
 pub mod perimeter;
 pub mod portal;
 pub mod routes;
+pub mod security;
 pub mod state;
 pub mod store;
 pub mod throttle;
@@ -58,6 +59,12 @@ pub async fn serve(
         settings.visitors,
         outbound.clone(),
     ));
+    let security = Arc::new(security::SecurityService::new(
+        store.clone(),
+        hub.clone(),
+        i64::try_from(settings.token_ttl.as_secs()).unwrap_or(i64::MAX / 4),
+    ));
+    spawn_purge(store.clone(), stop_rx.clone());
     let hours_check = settings.hours_check;
     let sweeper = chat.clone();
     let mut sweeper_stop = stop_rx.clone();
@@ -81,6 +88,7 @@ pub async fn serve(
         chat,
         settings: Arc::new(settings),
         outbound,
+        security,
         hasher: Arc::new(hasher::Hasher::for_this_machine()),
         throttle: Arc::default(),
         shutdown: stop_rx,
@@ -91,4 +99,30 @@ pub async fn serve(
         let _ = stop_tx.send(true);
     })
     .await
+}
+
+/// How often expired sessions and idle anonymous visitors are purged.
+const PURGE_EVERY: std::time::Duration = std::time::Duration::from_secs(3600);
+
+/// Deletes, once at start and then hourly, sessions that ended more than
+/// a day ago and visitors who never wrote within a day of coming.
+fn spawn_purge(store: Arc<dyn Store>, mut stop: watch::Receiver<bool>) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(PURGE_EVERY);
+        loop {
+            tokio::select! {
+                _ = tick.tick() => {
+                    let day_ago = clock::now() - 86_400;
+                    match store.purge(day_ago, day_ago).await {
+                        Ok(p) if p.sessions + p.visitors > 0 => {
+                            tracing::info!(sessions = p.sessions, visitors = p.visitors, "purged");
+                        }
+                        Ok(_) => {}
+                        Err(e) => tracing::error!(%e, "purging expired sessions and idle visitors"),
+                    }
+                }
+                _ = stop.changed() => return,
+            }
+        }
+    });
 }

@@ -10,10 +10,13 @@ use std::time::Duration;
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
 use fieldesk_core::Role;
-use fieldesk_server::auth::hash_password;
+use fieldesk_core::password_policy::{self, Weakness};
+use fieldesk_core::security::SecurityEventKind;
+use fieldesk_server::auth::{check_new_password, hash_password};
 use fieldesk_server::chat::presence::VisitorLimits;
 use fieldesk_server::perimeter::{self, Limits};
 use fieldesk_server::state::Settings;
+use fieldesk_server::store::security::{NewSecurityEvent, SecurityStore};
 use fieldesk_server::store::sqlite::SqliteStore;
 use fieldesk_server::store::{NewUser, Store};
 use fieldesk_server::{demo, serve};
@@ -139,20 +142,31 @@ enum UserCommand {
     },
 }
 
-const MIN_PASSWORD: usize = 8;
-
-fn read_password() -> anyhow::Result<String> {
+fn read_password(username: &str) -> anyhow::Result<String> {
     if std::io::stdin().is_terminal() {
-        eprint!("Password (min. {MIN_PASSWORD} characters): ");
+        eprint!(
+            "Password (at least {} characters, not a common one): ",
+            password_policy::MIN_CHARS
+        );
         std::io::stderr().flush()?;
     }
     let mut line = String::new();
     std::io::stdin().lock().read_line(&mut line)?;
     let password = line.trim_end_matches(['\r', '\n']).to_owned();
-    if password.chars().count() < MIN_PASSWORD {
-        bail!("the password must have at least {MIN_PASSWORD} characters");
+    match check_new_password(&password, username) {
+        Ok(()) => Ok(password),
+        Err(Weakness::TooShort) => bail!(
+            "the password must have at least {} characters",
+            password_policy::MIN_CHARS
+        ),
+        Err(Weakness::TooLong) => bail!(
+            "the password must have at most {} characters",
+            password_policy::MAX_CHARS
+        ),
+        Err(Weakness::Guessable) => {
+            bail!("that password is too easy to guess (a common password or the user name)")
+        }
     }
-    Ok(password)
 }
 
 fn valid_slug(slug: &str) -> bool {
@@ -267,7 +281,7 @@ async fn main() -> anyhow::Result<()> {
                 bail!("invalid user name {username:?}: 1-64 characters without spaces");
             }
             let tenant_id = tenant_id(&store, &tenant).await?;
-            let password = read_password()?;
+            let password = read_password(&username)?;
             let password_hash =
                 tokio::task::spawn_blocking(move || hash_password(&password)).await?;
             let display_name = display_name.unwrap_or_else(|| username.clone());
@@ -286,9 +300,16 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::User(UserCommand::Passwd { tenant, username }) => {
             let tenant_id = tenant_id(&store, &tenant).await?;
-            let password = read_password()?;
+            let password = read_password(&username)?;
             let hash = tokio::task::spawn_blocking(move || hash_password(&password)).await?;
             store.set_password(tenant_id, &username, &hash).await?;
+            let event = NewSecurityEvent {
+                kind: SecurityEventKind::PasswordChanged,
+                username: username.clone(),
+                client: "fieldesk-server user passwd".into(),
+                detail: "all sessions ended".into(),
+            };
+            store.log_security_event(tenant_id, event).await?;
             println!("Password of {username} in tenant {tenant} changed; their sessions ended");
         }
     }

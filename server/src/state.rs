@@ -16,6 +16,7 @@ use crate::hasher::Hasher;
 use crate::hub::Hub;
 use crate::outbound::Outbound;
 use crate::perimeter::Limits;
+use crate::security::SecurityService;
 use crate::store::Store;
 use crate::throttle::LoginThrottle;
 
@@ -24,7 +25,7 @@ use crate::throttle::LoginThrottle;
 pub struct Settings {
     /// How often the WebSocket sends a heartbeat.
     pub heartbeat: Duration,
-    /// How long a login token lives.
+    /// The longest a sign-in may last, whatever a tenant's policy says.
     pub token_ttl: Duration,
     /// The largest request body accepted, in bytes.
     pub body_limit: usize,
@@ -67,6 +68,8 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     /// Requests to tenants' endpoints, public addresses only.
     pub outbound: Outbound,
+    /// Sessions, disabled accounts, the security event log.
+    pub security: Arc<SecurityService>,
     /// Password checks, a few at a time.
     pub hasher: Arc<Hasher>,
     /// Failed sign-ins per account and client address.

@@ -151,8 +151,17 @@ fn error_event(state: &AppState, locale: Locale, code: ErrorCode) -> ServerEvent
 }
 
 async fn session_alive(state: &AppState, caller: &Caller) -> bool {
+    let user_ok = match state.store.user(caller.tenant_id(), caller.user.id).await {
+        Ok(user) => user.is_some_and(|u| !u.disabled),
+        Err(_) => true,
+    };
     match state.store.session(&caller.token_hash).await {
-        Ok(Some(s)) => !s.revoked && s.expires_at > now(),
+        Ok(Some(s)) => {
+            user_ok
+                && crate::auth::session_alive(state, &s, now())
+                    .await
+                    .unwrap_or(true)
+        }
         Ok(None) => false,
         // A passing store failure does not end the connection.
         Err(_) => true,

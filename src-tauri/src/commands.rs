@@ -395,6 +395,14 @@ pub async fn layout_preview(
 }
 
 #[tauri::command]
+pub async fn security(
+    shell: State<'_, Shell>,
+    command: fieldesk_core::security::SecurityCommand,
+) -> AppResult<fieldesk_core::security::SecurityAnswer> {
+    crate::security::call(&shell, command).await
+}
+
+#[tauri::command]
 pub async fn related_work_orders(
     shell: State<'_, Shell>,
     customer: String,

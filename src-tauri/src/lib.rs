@@ -11,6 +11,7 @@ pub mod field;
 pub mod keychain;
 pub mod live;
 pub mod local_store;
+pub mod security;
 pub mod server_client;
 pub mod session;
 pub mod state;
@@ -85,6 +86,7 @@ pub fn run() {
             commands::layout_change,
             commands::layout_preview,
             commands::related_work_orders,
+            commands::security,
         ])
         .run(tauri::generate_context!())
         .expect("the Fieldesk app runs");

@@ -58,6 +58,24 @@ async fn blocking<T: Send + 'static>(
         .map_err(|e| AppError::new(ErrorCode::Internal, e.to_string()))?
 }
 
+/// How long the OS keychain may take before sign-in gives up on it (a
+/// locked keyring may wait for a prompt nobody sees).
+const KEYCHAIN_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// A keychain operation on a blocking thread, given up after `within`.
+async fn keychain<T: Send + 'static>(
+    within: std::time::Duration,
+    f: impl FnOnce() -> AppResult<T> + Send + 'static,
+) -> AppResult<T> {
+    match tokio::time::timeout(within, blocking(f)).await {
+        Ok(result) => result,
+        Err(_) => Err(AppError::new(
+            ErrorCode::KeychainLocked,
+            format!("no answer from the keychain within {} s", within.as_secs()),
+        )),
+    }
+}
+
 pub async fn login(
     app: &AppHandle,
     shell: &Shell,
@@ -84,7 +102,11 @@ pub async fn login(
     let response = shell.client.login(&server, &request).await?;
     let vault = shell.vault.clone();
     let token = response.token.clone();
-    blocking(move || vault.save(&token)).await?;
+    if let Err(e) = keychain(KEYCHAIN_TIMEOUT, move || vault.save(&token)).await {
+        // The token cannot be kept: end the session it opened.
+        let _ = shell.client.logout(&server, &response.token).await;
+        return Err(e);
+    }
     shell.store.set_session(&StoredSession {
         server_url: server.to_string(),
         me: response.me.clone(),
@@ -105,7 +127,7 @@ pub async fn restore(app: &AppHandle, shell: &Shell) -> AppResult<Option<Me>> {
         return Ok(None);
     };
     let vault = shell.vault.clone();
-    let Some(token) = blocking(move || vault.load()).await? else {
+    let Some(token) = keychain(KEYCHAIN_TIMEOUT, move || vault.load()).await? else {
         shell.store.clear_session()?;
         return Ok(None);
     };
@@ -134,7 +156,7 @@ pub async fn logout(app: &AppHandle, shell: &Shell) -> AppResult<()> {
     shell.live.stop(app);
     let stored = shell.store.session()?;
     let vault = shell.vault.clone();
-    let token = blocking(move || vault.load()).await?;
+    let token = keychain(KEYCHAIN_TIMEOUT, move || vault.load()).await?;
     forget(shell).await?;
     if let (Some(stored), Some(token)) = (stored, token)
         && let Ok(server) = parse_server_url(&stored.server_url)
@@ -150,13 +172,34 @@ pub async fn current(shell: &Shell) -> AppResult<(reqwest::Url, String)> {
     let expired = || AppError::new(ErrorCode::SessionExpired, "no session");
     let stored = shell.store.session()?.ok_or_else(expired)?;
     let vault = shell.vault.clone();
-    let token = blocking(move || vault.load()).await?.ok_or_else(expired)?;
+    let token = keychain(KEYCHAIN_TIMEOUT, move || vault.load())
+        .await?
+        .ok_or_else(expired)?;
     Ok((parse_server_url(&stored.server_url)?, token))
 }
 
 /// Drops the local session: keychain entry and stored user.
 pub async fn forget(shell: &Shell) -> AppResult<()> {
     let vault = shell.vault.clone();
-    blocking(move || vault.delete()).await?;
+    keychain(KEYCHAIN_TIMEOUT, move || vault.delete()).await?;
     shell.store.clear_session()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_keychain_that_does_not_answer_fails_fast_with_what_is_wrong() {
+        let started = std::time::Instant::now();
+        let stuck = keychain(std::time::Duration::from_millis(200), || {
+            std::thread::sleep(std::time::Duration::from_secs(3));
+            Ok(())
+        })
+        .await;
+        assert_eq!(stuck.unwrap_err().code, ErrorCode::KeychainLocked);
+        assert!(started.elapsed() < std::time::Duration::from_secs(2));
+        let answered = keychain(std::time::Duration::from_secs(2), || Ok(7)).await;
+        assert_eq!(answered.unwrap(), 7);
+    }
 }

@@ -8,6 +8,7 @@ mod field;
 mod keychain;
 mod language;
 mod login;
+mod security;
 mod session;
 mod sync_faults;
 mod workbench;
@@ -36,6 +37,7 @@ scenarios![
     login::wrong_password_shows_a_localized_error,
     login::unreachable_server_and_bad_input_show_localized_errors,
     language::language_switch_changes_texts_and_persists,
+    security::admin_disables_a_user_and_everyone_ends_their_own_sessions,
     session::restart_keeps_the_session_and_logout_ends_it,
     session::connection_indicator_follows_the_server,
     session::revoked_session_returns_to_login,

@@ -11,7 +11,7 @@ use std::process::{Child, Command, Output, Stdio};
 use fieldesk_core::api::{ErrorBody, LoginResponse};
 use serde_json::{Value, json};
 
-pub const PASSWORD: &str = "s3cret-pass";
+pub const PASSWORD: &str = "s3cret-pass-42";
 
 pub struct TestServer {
     bin: PathBuf,

@@ -9,6 +9,7 @@ pub mod field;
 pub mod i18n;
 pub mod language_select;
 pub mod login;
+pub mod security;
 pub mod workbench;
 
 use wasm_bindgen::prelude::wasm_bindgen;

@@ -1,16 +1,17 @@
 //! Login and logout.
 
 use std::sync::LazyLock;
-use std::time::Duration;
 
 use std::net::SocketAddr;
 
 use axum::Json;
 use axum::extract::{ConnectInfo, State};
+use axum::http::header::USER_AGENT;
 use axum::http::{HeaderMap, StatusCode};
 use fieldesk_core::ErrorCode;
 use fieldesk_core::api::{ErrorBody, LoginRequest, LoginResponse};
 use fieldesk_core::event::ServerEvent;
+use fieldesk_core::security::SecurityEventKind;
 
 use super::users::me_of;
 use crate::auth::{Caller, generate_password, hash_password, new_token};
@@ -55,15 +56,27 @@ pub async fn login(
         return Err(ApiError::new(ErrorCode::BadRequest));
     }
     let client = client_ip(peer.ip(), &headers, &state.settings.trusted_proxies);
+    let client_text = client.to_string();
     let account = account_key(&req.tenant, &req.username);
+    let tenant = state.store.tenant_by_slug(req.tenant.trim()).await?;
+    // The log of the tenant signed in to (an unknown tenant has none).
+    let record = async |kind: SecurityEventKind, detail: String| {
+        if let Some(t) = &tenant {
+            let name = req.username.trim();
+            state
+                .security
+                .record(t.id, kind, name, &client_text, detail)
+                .await;
+        }
+    };
     if let Err(wait) = state.throttle.check(&account, client, now()) {
         tracing::warn!(%client, tenant = %account.0, user = %account.1, wait, "sign-in throttled");
+        record(SecurityEventKind::SignInThrottled, format!("wait {wait} s")).await;
         return Err(ApiError::retry_after(
             ErrorCode::TooManyAttempts,
             wait.unsigned_abs(),
         ));
     }
-    let tenant = state.store.tenant_by_slug(req.tenant.trim()).await?;
     let credentials = match &tenant {
         Some(t) => state.store.credentials(t.id, req.username.trim()).await?,
         None => None,
@@ -78,15 +91,32 @@ pub async fn login(
         .verify(req.password.clone(), hash)
         .await
         .map_err(|_| ApiError::retry_after(ErrorCode::RateLimited, 1))?;
-    let (Some(tenant), Some(credentials), true) = (tenant, credentials, ok) else {
+    let (Some(tenant), Some(credentials), true) = (&tenant, credentials, ok) else {
         let (by_account, by_client) = state.throttle.failed(&account, client, now());
         tracing::info!(%client, tenant = %account.0, user = %account.1, by_account, by_client, "sign-in failed");
+        record(
+            SecurityEventKind::SignInFailed,
+            format!("{by_account} in a row for the account, {by_client} from the address"),
+        )
+        .await;
         return Err(ApiError::new(ErrorCode::InvalidCredentials));
     };
     state.throttle.succeeded(&account);
+    if credentials.user.disabled {
+        record(SecurityEventKind::SignInDisabled, String::new()).await;
+        return Err(ApiError::new(ErrorCode::AccountDisabled));
+    }
     let (token, token_hash) = new_token();
     let created_at = now();
-    let expires_at = created_at + ttl_secs(state.settings.token_ttl);
+    let policy = state.store.session_policy(tenant.id).await?;
+    let expires_at = state.security.expires_at(&policy, created_at);
+    let user_agent: String = headers
+        .get(USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .chars()
+        .take(200)
+        .collect();
     state
         .store
         .create_session(Session {
@@ -96,17 +126,16 @@ pub async fn login(
             created_at,
             expires_at,
             revoked: false,
+            last_seen_at: created_at,
+            client: client_text.clone(),
+            user_agent,
         })
         .await?;
     Ok(Json(LoginResponse {
         token,
         expires_at,
-        me: me_of(&credentials.user, &tenant),
+        me: me_of(&credentials.user, tenant),
     }))
-}
-
-fn ttl_secs(ttl: Duration) -> i64 {
-    i64::try_from(ttl.as_secs()).unwrap_or(i64::MAX / 2)
 }
 
 /// An argon2id hash of a random password, checked against when the user

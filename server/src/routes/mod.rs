@@ -8,6 +8,7 @@ mod groups;
 mod health;
 mod knowledge;
 mod photos;
+mod security;
 mod sync;
 mod templates;
 mod users;
@@ -18,7 +19,7 @@ use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::header::{CACHE_CONTROL, X_CONTENT_TYPE_OPTIONS};
 use axum::http::{HeaderValue, StatusCode};
-use axum::routing::{get, post, put};
+use axum::routing::{delete, get, post, put};
 use fieldesk_core::ErrorCode;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
@@ -111,6 +112,15 @@ use crate::{portal, visitor_ws, ws};
         workbench::rename_group,
         workbench::delete_group,
         workbench::set_channels,
+        security::mine,
+        security::end_one,
+        security::end_all,
+        security::user_sessions,
+        security::end_user_sessions,
+        security::set_disabled,
+        security::get_policy,
+        security::put_policy,
+        security::events,
         visitor_ws::connect,
         openapi_json,
     ),
@@ -142,6 +152,47 @@ async fn not_found() -> ApiError {
     ApiError::new(ErrorCode::NotFound)
 }
 
+/// Writes every 403 answer to a signed-in caller into their tenant's
+/// security event log (what they tried: method and path).
+async fn audit_forbidden(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let token = req
+        .headers()
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(|t| crate::auth::token_hash(t.trim()));
+    let what = format!("{} {}", req.method(), req.uri().path());
+    let peer = req
+        .extensions()
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|c| c.0.ip());
+    let client = peer.map(|p| {
+        crate::perimeter::client_ip(p, req.headers(), &state.settings.trusted_proxies).to_string()
+    });
+    let res = next.run(req).await;
+    if res.status() == StatusCode::FORBIDDEN
+        && let Some(hash) = token
+        && let Ok(Some(session)) = state.store.session(&hash).await
+        && let Ok(Some(user)) = state.store.user(session.tenant_id, session.user_id).await
+    {
+        state
+            .security
+            .record(
+                session.tenant_id,
+                fieldesk_core::security::SecurityEventKind::Forbidden,
+                &user.username,
+                client.as_deref().unwrap_or_default(),
+                what,
+            )
+            .await;
+    }
+    res
+}
+
 pub fn router(state: AppState) -> Router {
     let api = Router::new()
         .route("/health", get(health::health))
@@ -151,6 +202,20 @@ pub fn router(state: AppState) -> Router {
         .route("/me", get(users::me))
         .route("/users", get(users::list))
         .route("/users/{id}", get(users::get_one))
+        .route("/users/{id}/sessions", get(security::user_sessions))
+        .route(
+            "/users/{id}/sessions/end",
+            post(security::end_user_sessions),
+        )
+        .route("/users/{id}/disabled", put(security::set_disabled))
+        .route("/sessions", get(security::mine))
+        .route("/sessions/end-all", post(security::end_all))
+        .route("/sessions/{id}", delete(security::end_one))
+        .route(
+            "/security/settings",
+            get(security::get_policy).put(security::put_policy),
+        )
+        .route("/security/events", get(security::events))
         .route("/ws", get(ws::connect))
         .route("/chat/status", get(chat::get_status).put(chat::set_status))
         .route("/chat/agents", get(chat::agents))
@@ -283,6 +348,10 @@ pub fn router(state: AppState) -> Router {
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
             request_timeout,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            audit_forbidden,
         ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

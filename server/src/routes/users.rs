@@ -31,6 +31,7 @@ pub(crate) fn summary(user: User) -> UserSummary {
         username: user.username,
         display_name: user.display_name,
         role: user.role,
+        disabled: user.disabled,
     }
 }
 

@@ -5,6 +5,7 @@
 pub mod chat;
 pub mod dispatch;
 pub mod field;
+pub mod security;
 pub mod sqlite;
 pub mod workbench;
 
@@ -39,6 +40,8 @@ pub struct User {
     pub username: String,
     pub display_name: String,
     pub role: Role,
+    /// Disabled by an admin: no sign-in, no session.
+    pub disabled: bool,
 }
 
 /// A user with the password hash, for login only.
@@ -65,6 +68,11 @@ pub struct Session {
     pub created_at: i64,
     pub expires_at: i64,
     pub revoked: bool,
+    /// The last activity (written at most once a minute).
+    pub last_seen_at: i64,
+    /// Where it signed in from, and the client's `User-Agent`.
+    pub client: String,
+    pub user_agent: String,
 }
 
 #[async_trait]
@@ -73,6 +81,7 @@ pub trait Store:
     + field::FieldStore
     + dispatch::DispatchStore
     + workbench::WorkbenchStore
+    + security::SecurityStore
     + Send
     + Sync
     + 'static

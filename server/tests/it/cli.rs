@@ -185,10 +185,12 @@ fn operator_commands_reject_bad_input_clearly() {
         "--role",
         "agent",
     ];
-    let cases: [(&[&str], &str, &str); 6] = [
+    let cases: [(&[&str], &str, &str); 8] = [
         (&["tenant", "add", "acme", "Again"], "", "already exists"),
         (&["tenant", "add", "Bad Slug", "X"], "", "invalid slug"),
-        (&add_bob, "short\n", "at least 8"),
+        (&add_bob, "short-pw-12\n", "at least 12"),
+        (&add_bob, "Password1234\n", "too easy to guess"),
+        (&add_bob, "bob-2026-01-01\n", "too easy to guess"),
         (
             &[
                 "user",
@@ -200,7 +202,7 @@ fn operator_commands_reject_bad_input_clearly() {
                 "--role",
                 "agent",
             ],
-            "longenough\n",
+            "long-enough-pw\n",
             "no tenant",
         ),
         (
@@ -214,12 +216,12 @@ fn operator_commands_reject_bad_input_clearly() {
                 "--role",
                 "root",
             ],
-            "longenough\n",
+            "long-enough-pw\n",
             "unknown role",
         ),
         (
             &["user", "passwd", "--tenant", "acme", "--username", "ghost"],
-            "longenough\n",
+            "long-enough-pw\n",
             "not found",
         ),
     ];
@@ -229,7 +231,7 @@ fn operator_commands_reject_bad_input_clearly() {
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(stderr.contains(expected), "{args:?}: {stderr}");
     }
-    cli_ok(bin(), dir, &add_bob, "longenough\n");
-    let dup = cli(bin(), dir, &add_bob, "longenough\n");
+    cli_ok(bin(), dir, &add_bob, "long-enough-pw\n");
+    let dup = cli(bin(), dir, &add_bob, "long-enough-pw\n");
     assert!(String::from_utf8_lossy(&dup.stderr).contains("already exists"));
 }

@@ -46,6 +46,10 @@ pub fn LoginScreen(
     let password = RwSignal::new(String::new());
     let error = RwSignal::new(notice.map(error_key));
     let busy = RwSignal::new(false);
+    // Plain http:// to another machine: say so, and sign in only once the
+    // user accepts it.
+    let insecure = move || fieldesk_core::security::unencrypted_remote(&server_url.get());
+    let insecure_ok = RwSignal::new(false);
 
     let submit = move |ev: SubmitEvent| {
         ev.prevent_default();
@@ -55,6 +59,10 @@ pub fn LoginScreen(
         let fields = [server_url, tenant, username, password].map(|f| f.get_untracked());
         if fields.iter().any(|f| f.trim().is_empty()) {
             error.set(Some("login-missing-fields"));
+            return;
+        }
+        if fieldesk_core::security::unencrypted_remote(&fields[0]) && !insecure_ok.get_untracked() {
+            error.set(Some("login-insecure-confirm"));
             return;
         }
         busy.set(true);
@@ -97,6 +105,15 @@ pub fn LoginScreen(
                 <div class="brand"><span class="brand-mark">"F"</span>{tr("app-name")}</div>
                 <h1>{tr("login-heading")}</h1>
                 {field("login-server", "login-server", "url", server_url)}
+                <Show when=insecure>
+                    <div class="warning" role="alert" data-testid="login-insecure">
+                        <p>{tr("login-insecure-warning")}</p>
+                        <label class="check">
+                            <input type="checkbox" data-testid="login-insecure-ok" bind:checked=insecure_ok />
+                            <span>{tr("login-insecure-accept")}</span>
+                        </label>
+                    </div>
+                </Show>
                 {field("login-tenant", "login-tenant", "text", tenant)}
                 {field("login-username", "login-username", "text", username)}
                 {field("login-password", "login-password", "password", password)}

@@ -16,11 +16,13 @@ use crate::app::Screen;
 use crate::chat::{ChatDesk, ChatSettingsPanel, GroupsPanel, KnowledgePanel};
 use crate::dispatch::{DispatchPanel, ProviderInbox};
 use crate::field::{FieldAdminPanel, FieldDeskView};
+use crate::security::{AccountPanel, SecurityPanel};
 use fieldesk_core::Role;
 
 /// The workbench's pages (see [`view_allowed`]).
-const VIEWS: [(&str, &str); 8] = [
+const VIEWS: [(&str, &str); 11] = [
     ("desk", "view-desk"),
+    ("work", "view-work"),
     ("quick_replies", "view-quick-replies"),
     ("layouts", "view-layouts"),
     ("dispatch", "view-dispatch"),
@@ -28,12 +30,17 @@ const VIEWS: [(&str, &str); 8] = [
     ("knowledge", "view-knowledge"),
     ("groups", "view-groups"),
     ("field", "view-field"),
+    ("security", "view-security"),
+    ("account", "view-account"),
 ];
 
-/// Who sees a page: agents their desk and quick replies; supervisors
-/// also layouts, dispatch and knowledge; admins everything.
+/// Who sees a page: everyone their account (sessions); agents their desk
+/// and quick replies; engineers and provider admins their work;
+/// supervisors also layouts, dispatch and knowledge; admins everything.
 fn view_allowed(view: &str, role: Role) -> bool {
     match view {
+        "account" => true,
+        "work" => !role.serves_chat(),
         "desk" | "quick_replies" => role.serves_chat(),
         "layouts" | "dispatch" | "knowledge" => role.oversees_chat(),
         _ => role == Role::Admin,
@@ -72,7 +79,7 @@ pub fn Workbench(screen: RwSignal<Screen>, me: Me) -> impl IntoView {
     let role = me.role;
     let serves_chat = role.serves_chat();
     let me_id = me.user_id;
-    let page = RwSignal::new("desk");
+    let page = RwSignal::new(if serves_chat { "desk" } else { "work" });
     provide_context(Page(page));
     let bench = serves_chat.then(|| {
         context::WorkbenchState::provide(me.tenant.workbench_name.clone(), me.display_name.clone())
@@ -149,6 +156,8 @@ pub fn Workbench(screen: RwSignal<Screen>, me: Me) -> impl IntoView {
                     "field" => view! { <FieldAdminPanel /> }.into_any(),
                     "dispatch" => view! { <DispatchPanel /> }.into_any(),
                     "layouts" => view! { <designer::LayoutsPanel /> }.into_any(),
+                    "account" => view! { <AccountPanel /> }.into_any(),
+                    "security" => view! { <SecurityPanel me=me_id /> }.into_any(),
                     "quick_replies" => match bench {
                         Some(bench) => view! { <replies::QuickRepliesPanel bench role /> }.into_any(),
                         None => ().into_any(),

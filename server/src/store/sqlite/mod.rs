@@ -4,6 +4,7 @@
 mod chat;
 mod dispatch;
 mod field;
+mod security;
 mod workbench;
 
 use std::path::Path;
@@ -31,6 +32,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("0010_dispatch.sql"),
     include_str!("0011_workbench.sql"),
     include_str!("0012_security.sql"),
+    include_str!("0013_sessions.sql"),
 ];
 const READERS: usize = 4;
 
@@ -155,7 +157,7 @@ impl SqliteStore {
 }
 
 const TENANT_COLUMNS: &str = "id, slug, name, workbench_name, default_locale";
-const USER_COLUMNS: &str = "id, tenant_id, username, display_name, role";
+const USER_COLUMNS: &str = "id, tenant_id, username, display_name, role, disabled";
 
 fn tenant_from_row(row: &Row<'_>) -> rusqlite::Result<Tenant> {
     let locale: String = row.get(4)?;
@@ -178,6 +180,7 @@ fn user_from_row(row: &Row<'_>) -> rusqlite::Result<User> {
         role: role.parse().map_err(|e| {
             rusqlite::Error::FromSqlConversionFailure(4, rusqlite::types::Type::Text, Box::new(e))
         })?,
+        disabled: row.get(5)?,
     })
 }
 
@@ -190,6 +193,9 @@ fn session_from_row(row: &Row<'_>) -> rusqlite::Result<Session> {
         created_at: row.get(3)?,
         expires_at: row.get(4)?,
         revoked: revoked_at.is_some(),
+        last_seen_at: row.get(6)?,
+        client: row.get(7)?,
+        user_agent: row.get(8)?,
     })
 }
 
@@ -311,7 +317,7 @@ impl Store for SqliteStore {
                     |row| {
                         Ok(Credentials {
                             user: user_from_row(row)?,
-                            password_hash: row.get(5)?,
+                            password_hash: row.get(6)?,
                         })
                     },
                 )
@@ -349,14 +355,18 @@ impl Store for SqliteStore {
     async fn create_session(&self, s: Session) -> StoreResult<()> {
         self.write(move |conn| {
             conn.execute(
-                "INSERT INTO sessions (token_hash, tenant_id, user_id, created_at, expires_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5)",
+                "INSERT INTO sessions (token_hash, tenant_id, user_id, created_at, expires_at,
+                     last_seen_at, client, user_agent)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
                 params![
                     s.token_hash,
                     s.tenant_id,
                     s.user_id,
                     s.created_at,
-                    s.expires_at
+                    s.expires_at,
+                    s.last_seen_at,
+                    s.client,
+                    s.user_agent
                 ],
             )?;
             Ok(())
@@ -369,7 +379,8 @@ impl Store for SqliteStore {
         self.read(move |conn| {
             Ok(conn
                 .query_row(
-                    "SELECT token_hash, tenant_id, user_id, created_at, expires_at, revoked_at
+                    "SELECT token_hash, tenant_id, user_id, created_at, expires_at, revoked_at,
+                         last_seen_at, client, user_agent
                      FROM sessions WHERE token_hash = ?1",
                     [token_hash],
                     session_from_row,
@@ -468,6 +479,9 @@ mod tests {
             user_id: u.id,
             created_at: 1,
             expires_at: i64::MAX,
+            last_seen_at: 1,
+            client: "127.0.0.1".into(),
+            user_agent: "test".into(),
             revoked: false,
         };
         store.create_session(session.clone()).await.unwrap();
