@@ -218,7 +218,8 @@ impl WorkOrderInput {
 pub struct StepValue {
     pub device: i64,
     pub step: i64,
-    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    /// Any JSON value the step's kind allows (text, number, true/false, a
+    /// photo id…).
     pub value: serde_json::Value,
     pub seq: u64,
 }

@@ -124,8 +124,12 @@ use crate::{portal, visitor_ws, ws};
         visitor_ws::connect,
         openapi_json,
     ),
-    components(schemas(fieldesk_core::event::ServerEvent, fieldesk_core::event::ClientMessage)),
-    modifiers(&BearerAuth),
+    components(schemas(
+        fieldesk_core::event::ServerEvent,
+        fieldesk_core::event::ClientMessage,
+        fieldesk_core::layout::App,
+    )),
+    modifiers(&BearerAuth, &ErrorAnswers),
 )]
 pub struct ApiDoc;
 
@@ -138,6 +142,47 @@ impl Modify for BearerAuth {
             "bearer",
             SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
         );
+    }
+}
+
+/// Every operation may also answer with an error body: 400/415/422 for a
+/// malformed request, 401 without a live session, 408 when too slow,
+/// 413 when too large, 429 when throttled, 5xx on a failure.
+struct ErrorAnswers;
+
+impl Modify for ErrorAnswers {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+        let error = ResponseBuilder::new()
+            .description(
+                "An error: `{code, message}` with a stable code and a localized message \
+                 (400/415/422 malformed, 401 no live session, 403 not allowed, 404 not found, \
+                 408 too slow, 413 too large, 429 throttled with Retry-After, 5xx failure).",
+            )
+            .content(
+                "application/json",
+                ContentBuilder::new()
+                    .schema(Some(Ref::from_schema_name("ErrorBody")))
+                    .build(),
+            )
+            .build();
+        for item in openapi.paths.paths.values_mut() {
+            for op in [
+                &mut item.get,
+                &mut item.put,
+                &mut item.post,
+                &mut item.delete,
+                &mut item.patch,
+            ]
+            .into_iter()
+            .flatten()
+            {
+                op.responses
+                    .responses
+                    .entry("default".to_owned())
+                    .or_insert_with(|| error.clone().into());
+            }
+        }
     }
 }
 

@@ -23,6 +23,44 @@ async fn health_and_openapi_describe_the_api() {
         );
     }
     assert!(doc["components"]["schemas"].get("ErrorBody").is_some());
+    // Every reference resolves.
+    let mut refs = Vec::new();
+    collect_refs(&doc, &mut refs);
+    assert!(refs.len() > 100, "{} references", refs.len());
+    for r in refs {
+        let name = r
+            .strip_prefix("#/components/schemas/")
+            .expect("a schema ref");
+        assert!(
+            doc["components"]["schemas"].get(name).is_some(),
+            "{r} is referenced but not defined"
+        );
+    }
+    // A step's value is any JSON value (text, number, bool), not an object.
+    let value = &doc["components"]["schemas"]["StepValue"]["properties"]["value"];
+    assert!(value.get("type").is_none(), "StepValue.value: {value}");
+    // Every operation documents its error answers.
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            assert!(
+                op["responses"].get("default").is_some(),
+                "{method} {path} has no error answer"
+            );
+        }
+    }
+}
+
+fn collect_refs(v: &Value, out: &mut Vec<String>) {
+    match v {
+        Value::Object(map) => {
+            if let Some(Value::String(r)) = map.get("$ref") {
+                out.push(r.clone());
+            }
+            map.values().for_each(|x| collect_refs(x, out));
+        }
+        Value::Array(items) => items.iter().for_each(|x| collect_refs(x, out)),
+        _ => {}
+    }
 }
 
 #[tokio::test]
