@@ -53,6 +53,8 @@ pub fn test() -> anyhow::Result<()> {
     boundaries()?;
     step("unit and integration tests");
     cargo(&["test", "--workspace"])?;
+    step("OpenAPI contract (schemathesis against the real server)");
+    crate::contract::check()?;
     e2e(&[], &[])?;
     println!(
         "\nall checks passed in {:.0} s",

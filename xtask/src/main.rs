@@ -5,11 +5,13 @@
 //! - `e2e`   only the WebDriver end-to-end suite
 //! - `bench` load the real server on loopback and print figures (docs/BENCH.md)
 //! - `soak`  the sync fault rounds of the e2e suite, many more of them
+//! - `contract` the OpenAPI document checked by schemathesis
 //! - `ui`    build the wasm UI and the chat window into `ui/dist`, `portal/dist`
 //! - `setup` install system packages and tools
 
 mod bench;
 mod checks;
+mod contract;
 mod run;
 mod setup;
 mod shell;
@@ -17,7 +19,9 @@ mod ui;
 
 use anyhow::bail;
 
-const USAGE: &str = "usage: cargo xtask <run|test|e2e|bench|soak|ui|setup>
+use crate::shell::cargo;
+
+const USAGE: &str = "usage: cargo xtask <run|test|e2e|bench|soak|contract|ui|setup>
   run    set up what is missing, build, start the server with demo data, open the app
   test   fmt, clippy, all tests, wasm builds, boundary and translation checks, e2e
   e2e    build the app and run the WebDriver end-to-end suite (args filter scenarios)
@@ -28,6 +32,7 @@ const USAGE: &str = "usage: cargo xtask <run|test|e2e|bench|soak|ui|setup>
           `bench dispatch`: decisions on 10k regions, 1k targets, 100 rules)
   soak   the app sync fault rounds (server killed mid-push, duplicate batches,
          two devices) many times: `soak [ROUNDS]`, default 1000
+  contract  check the OpenAPI document against the real server (schemathesis)
   ui     build the wasm UI and the visitor chat window (ui/dist, portal/dist)
   setup  install missing system packages (as root) and tools";
 
@@ -52,6 +57,11 @@ fn main() -> anyhow::Result<()> {
             ui::build()?;
             let filter = ["offline_sync_converges_under_faults".to_owned()];
             checks::e2e(&filter, &[("FIELDESK_SOAK_ROUNDS", rounds)])
+        }
+        Some("contract") => {
+            setup::setup()?;
+            cargo(&["build", "-p", "fieldesk-server"])?;
+            contract::check()
         }
         Some("ui") => ui::build(),
         Some("setup") => setup::setup(),
