@@ -249,6 +249,30 @@ pub fn client_ip(peer: IpAddr, headers: &axum::http::HeaderMap, trusted: &[IpAdd
         .unwrap_or(peer)
 }
 
+/// The client's address as an extractor ([`client_ip`] of the peer the
+/// accept loop recorded, behind the trusted proxies).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClientAddr(pub IpAddr);
+
+impl axum::extract::FromRequestParts<crate::state::AppState> for ClientAddr {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &crate::state::AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let peer = parts
+            .extensions
+            .get::<ConnectInfo<std::net::SocketAddr>>()
+            .map_or(IpAddr::from([0, 0, 0, 0]), |c| c.0.ip());
+        Ok(ClientAddr(client_ip(
+            peer,
+            &parts.headers,
+            &state.settings.trusted_proxies,
+        )))
+    }
+}
+
 /// The TCP stream with its place in the limits: the slot is given back
 /// when the stream is dropped, which for a WebSocket is when it closes.
 struct SlotStream {

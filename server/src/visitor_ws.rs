@@ -4,12 +4,12 @@
 //! [`VisitorEvent`]s out; errors are events in the visitor's language and
 //! never close the connection, except a refused `resume`.
 
-use std::net::{IpAddr, SocketAddr};
+use std::net::IpAddr;
 use std::time::Duration;
 
 use axum::extract::ws::rejection::WebSocketUpgradeRejection;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
-use axum::extract::{ConnectInfo, Path, State};
+use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
 use fieldesk_core::chat::{Author, VisitorCommand, VisitorEvent};
@@ -18,7 +18,7 @@ use tokio::sync::broadcast::error::RecvError;
 
 use crate::chat::{ChatResult, VisitorSession};
 use crate::error::{ApiError, request_locale};
-use crate::perimeter::client_ip;
+use crate::perimeter::ClientAddr;
 use crate::state::AppState;
 
 /// How long a new connection may take to send `resume`.
@@ -34,7 +34,7 @@ const RESUME_TIMEOUT: Duration = Duration::from_secs(10);
 pub async fn connect(
     State(state): State<AppState>,
     Path(tenant): Path<String>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ClientAddr(client): ClientAddr,
     headers: HeaderMap,
     upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
 ) -> Result<Response, ApiError> {
@@ -44,7 +44,6 @@ pub async fn connect(
     }
     let upgrade = upgrade.map_err(|_| ApiError::new(ErrorCode::BadRequest))?;
     let locale = request_locale(&headers);
-    let client = client_ip(peer.ip(), &headers, &state.settings.trusted_proxies);
     Ok(upgrade
         .max_message_size(crate::ws::MAX_MESSAGE_BYTES)
         .on_upgrade(move |socket| run(socket, state, tenant, locale, client)))

@@ -2,10 +2,8 @@
 
 use std::sync::LazyLock;
 
-use std::net::SocketAddr;
-
 use axum::Json;
-use axum::extract::{ConnectInfo, State};
+use axum::extract::State;
 use axum::http::header::USER_AGENT;
 use axum::http::{HeaderMap, StatusCode};
 use fieldesk_core::ErrorCode;
@@ -18,7 +16,7 @@ use crate::auth::{Caller, generate_password, hash_password, new_token};
 use crate::clock::now;
 use crate::error::ApiError;
 use crate::hub::{Audience, Envelope};
-use crate::perimeter::client_ip;
+use crate::perimeter::ClientAddr;
 use crate::state::AppState;
 use crate::store::Session;
 use crate::throttle::account_key;
@@ -44,7 +42,7 @@ const MAX_FIELD: usize = 256;
     ))]
 pub async fn login(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ClientAddr(client): ClientAddr,
     headers: HeaderMap,
     Json(req): Json<LoginRequest>,
 ) -> Result<Json<LoginResponse>, ApiError> {
@@ -55,7 +53,6 @@ pub async fn login(
     {
         return Err(ApiError::new(ErrorCode::BadRequest));
     }
-    let client = client_ip(peer.ip(), &headers, &state.settings.trusted_proxies);
     let client_text = client.to_string();
     let account = account_key(&req.tenant, &req.username);
     let tenant = state.store.tenant_by_slug(req.tenant.trim()).await?;

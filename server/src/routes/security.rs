@@ -1,11 +1,8 @@
 //! Sessions (everyone: their own), users' sessions and disabling (admins),
 //! the tenant's session policy and the security event log (admins).
 
-use std::net::SocketAddr;
-
 use axum::Json;
-use axum::extract::{ConnectInfo, Path, Query, State};
-use axum::http::HeaderMap;
+use axum::extract::{Path, Query, State};
 use fieldesk_core::api::{ErrorBody, UserSummary};
 use fieldesk_core::security::{
     DisabledBody, EndAllBody, EndedSessions, SecurityEvent, SessionInfo, SessionPolicy,
@@ -16,16 +13,12 @@ use serde::Deserialize;
 use super::users::summary;
 use crate::auth::Caller;
 use crate::error::ApiError;
-use crate::perimeter::client_ip;
+use crate::perimeter::ClientAddr;
 use crate::state::AppState;
 use crate::store::security::EndSessions;
 
 fn admin(caller: &Caller) -> Result<(), ApiError> {
     caller.require(Role::manages_security)
-}
-
-fn client(state: &AppState, peer: SocketAddr, headers: &HeaderMap) -> String {
-    client_ip(peer.ip(), headers, &state.settings.trusted_proxies).to_string()
 }
 
 /// The caller's live sessions, this one marked `current`.
@@ -50,12 +43,11 @@ pub async fn mine(
         (status = 404, body = ErrorBody, description = "not one of the caller's live sessions")))]
 pub async fn end_one(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
+    ClientAddr(client): ClientAddr,
     caller: Caller,
     Path(id): Path<i64>,
 ) -> Result<Json<EndedSessions>, ApiError> {
-    let client = client(&state, peer, &headers);
+    let client = client.to_string();
     let ended = state
         .security
         .end(&caller, &client, &caller.user, EndSessions::One(id))
@@ -69,12 +61,11 @@ pub async fn end_one(
     responses((status = 200, body = EndedSessions), (status = 401, body = ErrorBody)))]
 pub async fn end_all(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
+    ClientAddr(client): ClientAddr,
     caller: Caller,
     Json(body): Json<EndAllBody>,
 ) -> Result<Json<EndedSessions>, ApiError> {
-    let client = client(&state, peer, &headers);
+    let client = client.to_string();
     let keep = body.keep_current.then(|| caller.token_hash.clone());
     let ended = state
         .security
@@ -107,13 +98,12 @@ pub async fn user_sessions(
         (status = 404, body = ErrorBody)))]
 pub async fn end_user_sessions(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
+    ClientAddr(client): ClientAddr,
     caller: Caller,
     Path(id): Path<i64>,
 ) -> Result<Json<EndedSessions>, ApiError> {
     admin(&caller)?;
-    let client = client(&state, peer, &headers);
+    let client = client.to_string();
     let user = state.security.user(caller.tenant_id(), id).await?;
     let ended = state
         .security
@@ -130,14 +120,13 @@ pub async fn end_user_sessions(
         (status = 404, body = ErrorBody), (status = 409, body = ErrorBody, description = "an admin disabling themselves")))]
 pub async fn set_disabled(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
+    ClientAddr(client): ClientAddr,
     caller: Caller,
     Path(id): Path<i64>,
     Json(body): Json<DisabledBody>,
 ) -> Result<Json<UserSummary>, ApiError> {
     admin(&caller)?;
-    let client = client(&state, peer, &headers);
+    let client = client.to_string();
     let user = state
         .security
         .set_disabled(&caller, &client, id, body.disabled)
@@ -164,13 +153,12 @@ pub async fn get_policy(
         (status = 403, body = ErrorBody)))]
 pub async fn put_policy(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
+    ClientAddr(client): ClientAddr,
     caller: Caller,
     Json(policy): Json<SessionPolicy>,
 ) -> Result<Json<SessionPolicy>, ApiError> {
     admin(&caller)?;
-    let client = client(&state, peer, &headers);
+    let client = client.to_string();
     Ok(Json(
         state.security.set_policy(&caller, &client, policy).await?,
     ))
