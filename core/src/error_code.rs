@@ -88,10 +88,12 @@ pub enum ErrorCode {
     AccountDisabled,
     /// The OS keychain did not answer in time (locked, waiting for a prompt).
     KeychainLocked,
+    /// The tenant's photo storage is full.
+    PhotoQuotaExceeded,
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 39] = [
+    pub const ALL: [ErrorCode; 40] = [
         ErrorCode::BadRequest,
         ErrorCode::InvalidCredentials,
         ErrorCode::Unauthorized,
@@ -131,6 +133,7 @@ impl ErrorCode {
         ErrorCode::WeakPassword,
         ErrorCode::AccountDisabled,
         ErrorCode::KeychainLocked,
+        ErrorCode::PhotoQuotaExceeded,
     ];
 
     /// The HTTP status the server answers with for this code.
@@ -161,6 +164,7 @@ impl ErrorCode {
             ErrorCode::EndpointNotAllowed => 400,
             ErrorCode::WeakPassword => 400,
             ErrorCode::AccountDisabled => 403,
+            ErrorCode::PhotoQuotaExceeded => 413,
             ErrorCode::ServerUnreachable => 503,
             ErrorCode::Internal
             | ErrorCode::KeychainUnavailable
@@ -206,6 +210,7 @@ impl ErrorCode {
             ErrorCode::CollaboratorsOff => "error-collaborators-off",
             ErrorCode::InvalidLayout => "error-invalid-layout",
             ErrorCode::InvalidQuickReply => "error-invalid-quick-reply",
+            ErrorCode::PhotoQuotaExceeded => "error-photo-quota-exceeded",
             ErrorCode::KeychainLocked => "error-keychain-locked",
             ErrorCode::AccountDisabled => "error-account-disabled",
             ErrorCode::WeakPassword => "error-weak-password",
@@ -251,6 +256,7 @@ impl ErrorCode {
             ErrorCode::CollaboratorsOff => "collaborators_off",
             ErrorCode::InvalidLayout => "invalid_layout",
             ErrorCode::InvalidQuickReply => "invalid_quick_reply",
+            ErrorCode::PhotoQuotaExceeded => "photo_quota_exceeded",
             ErrorCode::KeychainLocked => "keychain_locked",
             ErrorCode::AccountDisabled => "account_disabled",
             ErrorCode::WeakPassword => "weak_password",

@@ -59,6 +59,7 @@ error-invalid-language = That language is not offered here.
 error-invalid-visitor-token = This chat link is not valid. Reload the page to start again.
 error-conversation-closed = This conversation has ended.
 error-rate-limited = You are sending too fast. Wait a moment and try again.
+error-photo-quota-exceeded = The photo storage of this organisation is full. Ask your administrator to make room or raise the quota.
 error-keychain-locked = The system keychain did not answer within 5 seconds: it is probably locked and waiting for its password. Unlock it, then sign in again.
 error-account-disabled = This account is disabled. Ask your administrator.
 error-weak-password = The password must have at least 12 characters and must not be a commonly used password.

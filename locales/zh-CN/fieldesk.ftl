@@ -58,6 +58,7 @@ error-invalid-language = 此处不提供该语言。
 error-invalid-visitor-token = 此咨询链接无效，请刷新页面重新开始。
 error-conversation-closed = 该会话已结束。
 error-rate-limited = 发送太快了，请稍后再试。
+error-photo-quota-exceeded = 本组织的照片存储空间已满，请联系管理员清理或提高配额。
 error-keychain-locked = 系统钥匙串 5 秒内没有响应：它可能已锁定并在等待密码。请先解锁，再重新登录。
 error-account-disabled = 该账号已停用，请联系管理员。
 error-weak-password = 密码至少需要 12 个字符，且不能是常见密码。

@@ -58,6 +58,7 @@ error-invalid-language = 此處不提供該語言。
 error-invalid-visitor-token = 此諮詢連結無效，請重新整理頁面重新開始。
 error-conversation-closed = 此對話已結束。
 error-rate-limited = 傳送太快了，請稍後再試。
+error-photo-quota-exceeded = 本組織的照片儲存空間已滿，請聯絡管理員清理或提高配額。
 error-keychain-locked = 系統鑰匙圈 5 秒內沒有回應：它可能已鎖定並在等待密碼。請先解鎖，再重新登入。
 error-account-disabled = 該帳號已停用，請聯絡管理員。
 error-weak-password = 密碼至少需要 12 個字元，且不能是常見密碼。

@@ -97,6 +97,9 @@ enum Command {
         /// for an on-premise model. Off by default (SSRF).
         #[arg(long)]
         allow_private_outbound: bool,
+        /// The most MiB of step photos and signatures one tenant may keep.
+        #[arg(long, default_value_t = 2048, value_parser = clap::value_parser!(u64).range(1..))]
+        photo_quota_mib: u64,
     },
     /// Manage tenants.
     #[command(subcommand)]
@@ -220,6 +223,7 @@ async fn main() -> anyhow::Result<()> {
             request_timeout_secs,
             trusted_proxies,
             allow_private_outbound,
+            photo_quota_mib,
         } => {
             if demo {
                 print_demo_accounts(&demo::seed(&store).await?);
@@ -255,6 +259,7 @@ async fn main() -> anyhow::Result<()> {
                 limits,
                 trusted_proxies,
                 allow_private_outbound,
+                photo_quota_bytes: photo_quota_mib.saturating_mul(1024 * 1024),
                 ..Settings::default()
             };
             serve(listener, Arc::new(store), settings, shutdown_signal()).await?;

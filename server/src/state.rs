@@ -41,6 +41,8 @@ pub struct Settings {
     pub trusted_proxies: Vec<IpAddr>,
     /// Lets tenants' endpoints be on private networks (on-premise models).
     pub allow_private_outbound: bool,
+    /// The most bytes of photos one tenant may keep.
+    pub photo_quota_bytes: u64,
 }
 
 impl Default for Settings {
@@ -55,6 +57,7 @@ impl Default for Settings {
             limits: Limits::default(),
             trusted_proxies: Vec::new(),
             allow_private_outbound: false,
+            photo_quota_bytes: 2048 * 1024 * 1024,
         }
     }
 }

@@ -20,6 +20,12 @@ pub struct ServerClient {
 impl Default for ServerClient {
     fn default() -> Self {
         let http = Client::builder()
+            // Names the app in the user's session list.
+            .user_agent(format!(
+                "Fieldesk app {} ({})",
+                env!("CARGO_PKG_VERSION"),
+                std::env::consts::OS
+            ))
             .connect_timeout(Duration::from_secs(5))
             .timeout(Duration::from_secs(20))
             .build()

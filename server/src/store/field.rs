@@ -75,6 +75,8 @@ pub trait FieldStore: Send + Sync + 'static {
         bytes: Vec<u8>,
         user_id: i64,
     ) -> StoreResult<()>;
+    /// The bytes of all the tenant's photos, and whether `id` is one.
+    async fn photo_usage(&self, tenant_id: i64, id: String) -> StoreResult<(u64, bool)>;
     /// A photo's content type and bytes.
     async fn photo(&self, tenant_id: i64, id: String) -> StoreResult<Option<(String, Vec<u8>)>>;
     /// The tenant's newest change seq (0: none).

@@ -676,7 +676,7 @@ async fn photo_steps_name_uploaded_images() {
             &assign,
         )
         .await;
-    let png = b"\x89PNG\r\n\x1a\n a tiny stand-in for an image".to_vec();
+    let png = png_image(8, 1);
     let id: String = Sha256::digest(&png)
         .iter()
         .map(|b| format!("{b:02x}"))
@@ -711,6 +711,12 @@ async fn photo_steps_name_uploaded_images() {
         .map(|b| format!("{b:02x}"))
         .collect();
     expect_error(put(gif_id, gif).await, 422, "unreadable_image").await;
+    // A PNG signature on anything else is no image: it is decoded whole.
+    let fake = b"\x89PNG\r\n\x1a\n<script>alert(1)</script>".to_vec();
+    expect_error(put(sha256_hex(&fake), fake).await, 422, "unreadable_image").await;
+    let mut cut = png_image(64, 2);
+    cut.truncate(cut.len() / 2);
+    expect_error(put(sha256_hex(&cut), cut).await, 422, "unreadable_image").await;
     let big = vec![0xffu8; 5 * 1024 * 1024];
     let big_id: String = Sha256::digest(&big)
         .iter()
@@ -755,6 +761,7 @@ async fn photo_steps_name_uploaded_images() {
     let res = server.get(&format!("/api/photos/{id}"), &ada).await;
     assert_eq!(res.status(), 200);
     assert_eq!(res.headers()["content-type"], "image/png");
+    assert_eq!(res.headers()["x-content-type-options"], "nosniff");
     assert_eq!(res.bytes().await.unwrap().to_vec(), png);
     // Another tenant's admin cannot see it.
     let gina = server.login("globex", "gina").await.token;
@@ -887,4 +894,60 @@ async fn another_engineers_op_id_is_not_ours() {
     )
     .await;
     assert_eq!(again, freds);
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    format!("{:x}", sha2::Sha256::digest(bytes))
+}
+
+/// A real PNG of `side`×`side` noisy pixels (noise does not compress).
+fn png_image(side: u32, seed: u32) -> Vec<u8> {
+    let mut state = seed.wrapping_mul(2_654_435_761).max(1);
+    let img = image::RgbImage::from_fn(side, side, |_, _| {
+        state ^= state << 13;
+        state ^= state >> 17;
+        state ^= state << 5;
+        let [a, b, c, _] = state.to_le_bytes();
+        image::Rgb([a, b, c])
+    });
+    let mut out = std::io::Cursor::new(Vec::new());
+    img.write_to(&mut out, image::ImageFormat::Png).unwrap();
+    out.into_inner()
+}
+
+#[tokio::test]
+async fn photos_stop_at_the_tenants_quota_and_retries_still_pass() {
+    let server = TestServer::start_with(bin(), &["--photo-quota-mib", "1"], true);
+    let eve = server.login("acme", "eve").await.token;
+    let put = |bytes: Vec<u8>| {
+        let req = server
+            .http
+            .put(server.url(&format!("/api/photos/{}", sha256_hex(&bytes))))
+            .header("accept-language", "en")
+            .bearer_auth(&eve)
+            .body(bytes);
+        async move { req.send().await.unwrap() }
+    };
+    // ~600 KB each: the first fits in 1 MiB, the second does not.
+    let first = png_image(450, 3);
+    let second = png_image(450, 4);
+    assert!(first.len() > 512 * 1024, "{}", first.len());
+    assert_eq!(put(first.clone()).await.status(), 204);
+    let message = expect_error(put(second).await, 413, "photo_quota_exceeded").await;
+    assert!(message.contains("photo storage"), "{message}");
+    // A retry of what is stored is not new storage.
+    assert_eq!(put(first).await.status(), 204);
+    // Another tenant has its own quota.
+    let gina = server.login("globex", "gina").await.token;
+    let third = png_image(300, 5);
+    let res = server
+        .http
+        .put(server.url(&format!("/api/photos/{}", sha256_hex(&third))))
+        .bearer_auth(&gina)
+        .body(third)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 204);
 }

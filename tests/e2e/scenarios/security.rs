@@ -70,7 +70,10 @@ pub async fn admin_disables_a_user_and_everyone_ends_their_own_sessions(ctx: Ctx
 
     // Her own sessions: this one and the other device, which she ends.
     app.click("view-account").await;
-    app.wait_text("sessions", |t| t.contains("this one")).await;
+    app.wait_text("sessions", |t| {
+        t.contains("this one") && t.contains("Fieldesk app")
+    })
+    .await;
     app.click("session-end").await;
     app.expect_text("security-notice", "1 sign-ins ended.")
         .await;

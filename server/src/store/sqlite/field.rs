@@ -586,6 +586,19 @@ impl FieldStore for SqliteStore {
         .await
     }
 
+    async fn photo_usage(&self, tenant_id: i64, id: String) -> StoreResult<(u64, bool)> {
+        self.read(move |conn| {
+            let (total, has): (i64, bool) = conn.query_row(
+                "SELECT COALESCE(SUM(length(bytes)), 0), EXISTS (SELECT 1 FROM photos WHERE tenant_id = ?1 AND id = ?2)
+                 FROM photos WHERE tenant_id = ?1",
+                params![tenant_id, id],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )?;
+            Ok((total.unsigned_abs(), has))
+        })
+        .await
+    }
+
     async fn photo(&self, tenant_id: i64, id: String) -> StoreResult<Option<(String, Vec<u8>)>> {
         self.read(move |conn| {
             Ok(conn
