@@ -70,9 +70,11 @@ impl Hasher {
     }
 
     fn submit(&self, job: Job) -> Result<(), Busy> {
-        self.tx.try_send(job).map_err(|e| match e {
-            TrySendError::Full(_) => Busy,
-            TrySendError::Disconnected(_) => unreachable!("hashing threads never stop"),
+        self.tx.try_send(job).map_err(|e| {
+            if let TrySendError::Disconnected(_) = e {
+                tracing::error!("every password hashing thread has stopped");
+            }
+            Busy
         })
     }
 
