@@ -22,6 +22,8 @@ const EXAMPLES: &str = "10";
 /// script need not be on `PATH` (pip may put it in a user's bin dir).
 fn schemathesis() -> Command {
     let mut cmd = Command::new("python3");
+    // Its cache goes to target/, not into the source tree.
+    cmd.current_dir(shell::root().join("target"));
     cmd.args([
         "-c",
         "import sys; from schemathesis.cli import schemathesis; sys.argv[0] = 'schemathesis'; sys.exit(schemathesis())",
