@@ -642,7 +642,6 @@ async fn a_full_push_batch_fits_and_an_oversize_one_is_refused_clearly() {
 
 #[tokio::test]
 async fn photo_steps_name_uploaded_images() {
-    use sha2::{Digest, Sha256};
     let server = TestServer::start(bin());
     let ada = server.login("acme", "ada").await.token;
     let eve = server.login("acme", "eve").await;
@@ -677,10 +676,7 @@ async fn photo_steps_name_uploaded_images() {
         )
         .await;
     let png = png_image(8, 1);
-    let id: String = Sha256::digest(&png)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
+    let id = sha256_hex(&png);
     let d = order.devices[0].id;
 
     // Named before it is uploaded: refused, so no step points at nothing.
@@ -706,10 +702,7 @@ async fn photo_steps_name_uploaded_images() {
     };
     expect_error(put("0".repeat(64), png.clone()).await, 400, "bad_request").await;
     let gif = b"GIF89a....".to_vec();
-    let gif_id: String = Sha256::digest(&gif)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
+    let gif_id = sha256_hex(&gif);
     expect_error(put(gif_id, gif).await, 422, "unreadable_image").await;
     // A PNG signature on anything else is no image: it is decoded whole.
     let fake = b"\x89PNG\r\n\x1a\n<script>alert(1)</script>".to_vec();
@@ -718,10 +711,7 @@ async fn photo_steps_name_uploaded_images() {
     cut.truncate(cut.len() / 2);
     expect_error(put(sha256_hex(&cut), cut).await, 422, "unreadable_image").await;
     let big = vec![0xffu8; 5 * 1024 * 1024];
-    let big_id: String = Sha256::digest(&big)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
+    let big_id = sha256_hex(&big);
     // Over 4 MiB: a localized 413 — or, when the server answers before
     // the client has finished sending 5 MiB, a closed connection. Either
     // way nothing is stored. Its own client: a connection the server cut
