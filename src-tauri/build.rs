@@ -51,6 +51,7 @@ fn main() {
         "layout_change",
         "layout_preview",
         "related_work_orders",
+        "chat_link_customer",
         "security",
     ]);
     tauri_build::try_build(tauri_build::Attributes::new().app_manifest(manifest))

@@ -245,12 +245,16 @@ pub fn visitor_locale(requested: Option<&str>, offered: &[Locale]) -> Locale {
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum VisitorCommand {
     /// Start or resume: the visitor token from an earlier visit, if any,
-    /// the last message id seen, and the wanted language.
+    /// the last message id seen, the wanted language, and who the
+    /// embedding site says the visitor is (signed with the tenant's
+    /// identity secret).
     Resume {
         token: Option<String>,
         #[serde(default)]
         after: i64,
         locale: Option<String>,
+        #[serde(default)]
+        identity: Option<crate::identity::SignedIdentity>,
     },
     Send {
         client_id: String,
@@ -343,7 +347,15 @@ pub enum VisitorEvent {
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 pub struct ConversationSummary {
     pub id: i64,
+    /// The name the visitor typed (unverified) or the one given to them.
     pub visitor_name: String,
+    /// One visitor is one browser's chat window (their token).
+    #[serde(default)]
+    pub visitor_id: i64,
+    /// The customer the visitor is verified as: only then does the
+    /// sidebar show work orders and earlier conversations.
+    #[serde(default)]
+    pub customer: Option<crate::identity::CustomerLink>,
     pub state: HandoffState,
     /// The visitor's current language.
     pub locale: Locale,

@@ -90,10 +90,17 @@ pub enum ErrorCode {
     KeychainLocked,
     /// The tenant's photo storage is full.
     PhotoQuotaExceeded,
+    /// The embedding site's signed identity of a visitor does not verify
+    /// (the visitor chats on as a guest).
+    InvalidIdentity,
+    /// An agent linked a visitor to a customer no work order names.
+    UnknownCustomer,
+    /// The embedding site verified this visitor: agents cannot relink them.
+    IdentitySigned,
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 40] = [
+    pub const ALL: [ErrorCode; 43] = [
         ErrorCode::BadRequest,
         ErrorCode::InvalidCredentials,
         ErrorCode::Unauthorized,
@@ -134,6 +141,9 @@ impl ErrorCode {
         ErrorCode::AccountDisabled,
         ErrorCode::KeychainLocked,
         ErrorCode::PhotoQuotaExceeded,
+        ErrorCode::InvalidIdentity,
+        ErrorCode::UnknownCustomer,
+        ErrorCode::IdentitySigned,
     ];
 
     /// The HTTP status the server answers with for this code.
@@ -165,6 +175,9 @@ impl ErrorCode {
             ErrorCode::WeakPassword => 400,
             ErrorCode::AccountDisabled => 403,
             ErrorCode::PhotoQuotaExceeded => 413,
+            ErrorCode::InvalidIdentity => 400,
+            ErrorCode::UnknownCustomer => 404,
+            ErrorCode::IdentitySigned => 409,
             ErrorCode::ServerUnreachable => 503,
             ErrorCode::Internal
             | ErrorCode::KeychainUnavailable
@@ -210,6 +223,9 @@ impl ErrorCode {
             ErrorCode::CollaboratorsOff => "error-collaborators-off",
             ErrorCode::InvalidLayout => "error-invalid-layout",
             ErrorCode::InvalidQuickReply => "error-invalid-quick-reply",
+            ErrorCode::IdentitySigned => "error-identity-signed",
+            ErrorCode::UnknownCustomer => "error-unknown-customer",
+            ErrorCode::InvalidIdentity => "error-invalid-identity",
             ErrorCode::PhotoQuotaExceeded => "error-photo-quota-exceeded",
             ErrorCode::KeychainLocked => "error-keychain-locked",
             ErrorCode::AccountDisabled => "error-account-disabled",
@@ -256,6 +272,9 @@ impl ErrorCode {
             ErrorCode::CollaboratorsOff => "collaborators_off",
             ErrorCode::InvalidLayout => "invalid_layout",
             ErrorCode::InvalidQuickReply => "invalid_quick_reply",
+            ErrorCode::IdentitySigned => "identity_signed",
+            ErrorCode::UnknownCustomer => "unknown_customer",
+            ErrorCode::InvalidIdentity => "invalid_identity",
             ErrorCode::PhotoQuotaExceeded => "photo_quota_exceeded",
             ErrorCode::KeychainLocked => "keychain_locked",
             ErrorCode::AccountDisabled => "account_disabled",

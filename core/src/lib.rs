@@ -16,6 +16,7 @@ pub mod event;
 pub mod group;
 pub mod handoff;
 pub mod i18n;
+pub mod identity;
 pub mod knowledge;
 pub mod layout;
 pub mod locale;

@@ -47,6 +47,14 @@ pub struct DisabledBody {
     pub disabled: bool,
 }
 
+/// `PUT /api/users/{id}/role` (admins, not their own): the user's
+/// sessions end, so they sign in again with the new role.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct RoleBody {
+    pub role: crate::Role,
+}
+
 /// What happened, for the security event log.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
@@ -61,10 +69,15 @@ pub enum SecurityEventKind {
     UserDisabled,
     UserEnabled,
     PasswordChanged,
+    RoleChanged,
+    /// A chat window presented a signed identity that did not verify.
+    IdentityRejected,
+    /// An agent linked a visitor to a customer (or unlinked them).
+    CustomerLinked,
 }
 
 impl SecurityEventKind {
-    pub const ALL: [SecurityEventKind; 9] = [
+    pub const ALL: [SecurityEventKind; 12] = [
         SecurityEventKind::SignInFailed,
         SecurityEventKind::SignInThrottled,
         SecurityEventKind::SignInDisabled,
@@ -74,6 +87,9 @@ impl SecurityEventKind {
         SecurityEventKind::UserDisabled,
         SecurityEventKind::UserEnabled,
         SecurityEventKind::PasswordChanged,
+        SecurityEventKind::RoleChanged,
+        SecurityEventKind::IdentityRejected,
+        SecurityEventKind::CustomerLinked,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -87,6 +103,9 @@ impl SecurityEventKind {
             SecurityEventKind::UserDisabled => "user_disabled",
             SecurityEventKind::UserEnabled => "user_enabled",
             SecurityEventKind::PasswordChanged => "password_changed",
+            SecurityEventKind::RoleChanged => "role_changed",
+            SecurityEventKind::IdentityRejected => "identity_rejected",
+            SecurityEventKind::CustomerLinked => "customer_linked",
         }
     }
 
@@ -106,6 +125,9 @@ impl SecurityEventKind {
             SecurityEventKind::UserDisabled => "security-event-user-disabled",
             SecurityEventKind::UserEnabled => "security-event-user-enabled",
             SecurityEventKind::PasswordChanged => "security-event-password-changed",
+            SecurityEventKind::RoleChanged => "security-event-role-changed",
+            SecurityEventKind::IdentityRejected => "security-event-identity-rejected",
+            SecurityEventKind::CustomerLinked => "security-event-customer-linked",
         }
     }
 }
@@ -149,6 +171,10 @@ pub enum SecurityCommand {
         user_id: i64,
         disabled: bool,
     },
+    SetRole {
+        user_id: i64,
+        role: crate::Role,
+    },
     Policy,
     SetPolicy {
         policy: SessionPolicy,
@@ -156,6 +182,12 @@ pub enum SecurityCommand {
     Events {
         before: Option<i64>,
     },
+    /// Admins: whether the chat window's signed identities are verified.
+    Identity,
+    /// Admins: a new identity secret (shown once).
+    NewIdentitySecret,
+    /// Admins: stop verifying identities.
+    RemoveIdentitySecret,
 }
 
 /// The shell's answer to a [`SecurityCommand`].
@@ -168,6 +200,8 @@ pub enum SecurityAnswer {
     User(crate::api::UserSummary),
     Policy(SessionPolicy),
     Events(Vec<SecurityEvent>),
+    Identity(crate::identity::IdentityStatus),
+    IdentitySecret(crate::identity::IdentitySecret),
 }
 
 /// Whether signing in to `server_url` would send the password unencrypted

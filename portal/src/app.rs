@@ -7,6 +7,7 @@ use std::rc::Rc;
 use fieldesk_core::Locale;
 use fieldesk_core::chat::{Author, ChatMessage, Notice, QueuePlace, VisitorCommand, VisitorEvent};
 use fieldesk_core::handoff::HandoffState;
+use fieldesk_core::identity::SignedIdentity;
 use leptos::prelude::*;
 
 use crate::connection::{self, Target};
@@ -43,6 +44,20 @@ fn store(key: &str, value: &str) {
     if let Some(s) = storage() {
         let _ = s.set_item(key, value);
     }
+}
+
+/// Who the embedding site says the visitor is: `customer_id`,
+/// `customer_name` and `customer_hash` in the fragment (embed.js puts them
+/// there from its `data-customer-*` attributes; a fragment never reaches
+/// server logs). The server verifies the hash.
+fn identity() -> Option<SignedIdentity> {
+    let hash = web_sys::window()?.location().hash().ok()?;
+    let params = web_sys::UrlSearchParams::new_with_str(hash.trim_start_matches('#')).ok()?;
+    Some(SignedIdentity {
+        customer_id: params.get("customer_id")?,
+        name: params.get("customer_name")?,
+        hash: params.get("customer_hash")?,
+    })
 }
 
 /// The tenant from `/chat/{tenant}` and the `lang` query parameter.
@@ -177,10 +192,12 @@ pub fn App() -> impl IntoView {
             let (token_key, lang_key) = (token_key.clone(), lang_key.clone());
             // The visitor's own choice wins; the site's `lang` sets the first one.
             let first = lang.clone();
+            let identity = identity();
             Rc::new(move || VisitorCommand::Resume {
                 token: stored(&token_key),
                 after: 0,
                 locale: stored(&lang_key).or_else(|| first.clone()),
+                identity: identity.clone(),
             })
         },
         on_event: {

@@ -18,6 +18,7 @@ pub mod outbound;
 pub mod perimeter;
 pub mod portal;
 pub mod routes;
+pub mod secret_box;
 pub mod security;
 pub mod state;
 pub mod store;
@@ -52,17 +53,21 @@ pub async fn serve(
         settings.allow_private_outbound,
         std::time::Duration::from_secs(15),
     );
-    let chat = Arc::new(ChatService::new(
-        store.clone(),
-        hub.clone(),
-        catalog.clone(),
-        settings.visitors,
-        outbound.clone(),
-    ));
     let security = Arc::new(security::SecurityService::new(
         store.clone(),
         hub.clone(),
         i64::try_from(settings.token_ttl.as_secs()).unwrap_or(i64::MAX / 4),
+    ));
+    let chat = Arc::new(ChatService::new(
+        store.clone(),
+        hub.clone(),
+        chat::ChatParts {
+            catalog: catalog.clone(),
+            limits: settings.visitors,
+            outbound: outbound.clone(),
+            secrets: settings.secrets.clone(),
+            security: security.clone(),
+        },
     ));
     spawn_purge(store.clone(), stop_rx.clone());
     let hours_check = settings.hours_check;

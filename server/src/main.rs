@@ -15,6 +15,7 @@ use fieldesk_core::security::SecurityEventKind;
 use fieldesk_server::auth::{check_new_password, hash_password};
 use fieldesk_server::chat::presence::VisitorLimits;
 use fieldesk_server::perimeter::{self, Limits};
+use fieldesk_server::secret_box::SecretBox;
 use fieldesk_server::state::Settings;
 use fieldesk_server::store::security::{NewSecurityEvent, SecurityStore};
 use fieldesk_server::store::sqlite::SqliteStore;
@@ -260,6 +261,9 @@ async fn main() -> anyhow::Result<()> {
                 trusted_proxies,
                 allow_private_outbound,
                 photo_quota_bytes: photo_quota_mib.saturating_mul(1024 * 1024),
+                secrets: Arc::new(
+                    SecretBox::load_or_create(&cli.data_dir).context("the server key")?,
+                ),
                 ..Settings::default()
             };
             serve(listener, Arc::new(store), settings, shutdown_signal()).await?;

@@ -174,6 +174,41 @@ impl SecurityService {
         self.user(by.tenant_id(), user_id).await
     }
 
+    /// Gives a user another role (not oneself: an admin cannot demote
+    /// themselves out of the tenant's administration); their sessions end
+    /// so that every screen and socket starts again with the new role.
+    pub async fn set_role(
+        &self,
+        by: &Caller,
+        client: &str,
+        user_id: i64,
+        role: fieldesk_core::Role,
+    ) -> SecurityResult<User> {
+        if user_id == by.user.id {
+            return Err(ApiError::new(ErrorCode::Conflict));
+        }
+        let user = self.user(by.tenant_id(), user_id).await?;
+        if user.role == role {
+            return Ok(user);
+        }
+        let ended = self.store.set_role(by.tenant_id(), user_id, role).await?;
+        self.announce_ended(by.tenant_id(), &ended);
+        self.hub.publish(Envelope {
+            tenant_id: by.tenant_id(),
+            audience: Audience::User(user_id),
+            event: ServerEvent::SessionRevoked,
+        });
+        self.record(
+            by.tenant_id(),
+            SecurityEventKind::RoleChanged,
+            &by.user.username,
+            client,
+            format!("{}: {} → {}", user.username, user.role, role),
+        )
+        .await;
+        self.user(by.tenant_id(), user_id).await
+    }
+
     pub async fn user(&self, tenant_id: i64, user_id: i64) -> SecurityResult<User> {
         self.store
             .user(tenant_id, user_id)

@@ -16,6 +16,7 @@ use crate::hasher::Hasher;
 use crate::hub::Hub;
 use crate::outbound::Outbound;
 use crate::perimeter::Limits;
+use crate::secret_box::SecretBox;
 use crate::security::SecurityService;
 use crate::store::Store;
 use crate::throttle::LoginThrottle;
@@ -43,6 +44,9 @@ pub struct Settings {
     pub allow_private_outbound: bool,
     /// The most bytes of photos one tenant may keep.
     pub photo_quota_bytes: u64,
+    /// The server key sealing tenants' secrets (`secret.key` in the data
+    /// dir; an ephemeral one by default).
+    pub secrets: Arc<SecretBox>,
 }
 
 impl Default for Settings {
@@ -58,6 +62,7 @@ impl Default for Settings {
             trusted_proxies: Vec::new(),
             allow_private_outbound: false,
             photo_quota_bytes: 2048 * 1024 * 1024,
+            secrets: Arc::new(SecretBox::ephemeral()),
         }
     }
 }

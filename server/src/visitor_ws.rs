@@ -16,7 +16,7 @@ use fieldesk_core::chat::{Author, VisitorCommand, VisitorEvent};
 use fieldesk_core::{ErrorCode, Locale};
 use tokio::sync::broadcast::error::RecvError;
 
-use crate::chat::{ChatResult, VisitorSession};
+use crate::chat::{ChatResult, Resume, Resumed, VisitorSession};
 use crate::error::{ApiError, request_locale};
 use crate::perimeter::ClientAddr;
 use crate::state::AppState;
@@ -84,6 +84,7 @@ async fn resume(
             token,
             after,
             locale: wanted,
+            identity,
         }) = serde_json::from_str(&body)
         else {
             let _ = socket
@@ -91,17 +92,31 @@ async fn resume(
                 .await;
             continue;
         };
-        match state
-            .chat
-            .resume(tenant, token.as_deref(), after, wanted.as_deref(), client)
-            .await
-        {
-            Ok((session, ready)) => {
+        let request = Resume {
+            tenant,
+            token: token.as_deref(),
+            after,
+            locale: wanted.as_deref(),
+            identity,
+            client,
+        };
+        match state.chat.resume(request).await {
+            Ok(Resumed {
+                session,
+                ready,
+                warning,
+            }) => {
                 let locale = match &ready {
                     VisitorEvent::Ready { texts, .. } => texts.locale,
                     _ => locale,
                 };
                 socket.send(frame(&ready)).await.ok()?;
+                if let Some(code) = warning {
+                    socket
+                        .send(frame(&error_event(state, locale, code)))
+                        .await
+                        .ok()?;
+                }
                 return Some((session, locale));
             }
             Err(e) => {

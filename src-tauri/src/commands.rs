@@ -405,7 +405,16 @@ pub async fn security(
 #[tauri::command]
 pub async fn related_work_orders(
     shell: State<'_, Shell>,
-    customer: String,
+    conversation_id: i64,
 ) -> AppResult<Vec<fieldesk_core::work_order::RelatedWorkOrder>> {
-    crate::workbench::related_work_orders(&shell, &customer).await
+    crate::workbench::related_work_orders(&shell, conversation_id).await
+}
+
+#[tauri::command]
+pub async fn chat_link_customer(
+    shell: State<'_, Shell>,
+    conversation_id: i64,
+    name: Option<String>,
+) -> AppResult<()> {
+    crate::workbench::link_customer(&shell, conversation_id, name).await
 }

@@ -86,6 +86,7 @@ pub fn run() {
             commands::layout_change,
             commands::layout_preview,
             commands::related_work_orders,
+            commands::chat_link_customer,
             commands::security,
         ])
         .run(tauri::generate_context!())

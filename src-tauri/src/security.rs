@@ -1,16 +1,17 @@
 //! The security screens' use cases over `/api/sessions`, `/api/users` and
 //! `/api/security`: the user's own sessions (end one, sign out
-//! everywhere), and for admins their users' sessions, disabling, the
-//! session policy and the security event log.
+//! everywhere), and for admins their users' sessions, disabling, roles,
+//! the session policy, the security event log and the chat identity
+//! secret.
 
 use fieldesk_core::api::UserSummary;
 use fieldesk_core::security::{
-    DisabledBody, EndAllBody, EndedSessions, SecurityAnswer, SecurityCommand,
+    DisabledBody, EndAllBody, EndedSessions, RoleBody, SecurityAnswer, SecurityCommand,
 };
 use reqwest::Method;
 
 use crate::error::AppResult;
-use crate::session::{get, send};
+use crate::session::{get, send, send_no_content};
 use crate::state::Shell;
 
 pub async fn call(shell: &Shell, command: SecurityCommand) -> AppResult<SecurityAnswer> {
@@ -54,6 +55,16 @@ pub async fn call(shell: &Shell, command: SecurityCommand) -> AppResult<Security
             .await?;
             SecurityAnswer::User(user)
         }
+        SetRole { user_id, role } => {
+            let user: UserSummary = send(
+                shell,
+                Method::PUT,
+                &format!("api/users/{user_id}/role"),
+                &RoleBody { role },
+            )
+            .await?;
+            SecurityAnswer::User(user)
+        }
         Policy => SecurityAnswer::Policy(get(shell, "api/security/settings").await?),
         SetPolicy { policy } => SecurityAnswer::Policy(
             send(shell, Method::PUT, "api/security/settings", &policy).await?,
@@ -64,6 +75,20 @@ pub async fn call(shell: &Shell, command: SecurityCommand) -> AppResult<Security
                 None => "api/security/events".to_owned(),
             };
             SecurityAnswer::Events(get(shell, &path).await?)
+        }
+        Identity => SecurityAnswer::Identity(get(shell, "api/chat/identity").await?),
+        NewIdentitySecret => SecurityAnswer::IdentitySecret(
+            send(shell, Method::POST, "api/chat/identity/secret", &()).await?,
+        ),
+        RemoveIdentitySecret => {
+            send_no_content(
+                shell,
+                Method::DELETE,
+                "api/chat/identity/secret",
+                crate::session::NO_BODY,
+            )
+            .await?;
+            SecurityAnswer::Identity(get(shell, "api/chat/identity").await?)
         }
     })
 }

@@ -159,16 +159,33 @@ pub async fn preview(shell: &Shell, app: App, role: Role, channel: Channel) -> A
     get(shell, &path).await
 }
 
-/// A customer's work orders (the sidebar's related work orders).
+/// The work orders of a conversation's verified customer (the sidebar's
+/// related work orders; none for an unverified visitor).
 pub async fn related_work_orders(
     shell: &Shell,
-    customer: &str,
+    conversation_id: i64,
 ) -> AppResult<Vec<RelatedWorkOrder>> {
-    let path = format!(
-        "api/work-orders/related?customer={}",
-        fieldesk_core::layout::encode(customer)
-    );
-    get(shell, &path).await
+    get(
+        shell,
+        &format!("api/work-orders/related?conversation={conversation_id}"),
+    )
+    .await
+}
+
+/// Links the conversation's visitor to a customer (`None`: unlinks).
+pub async fn link_customer(
+    shell: &Shell,
+    conversation_id: i64,
+    name: Option<String>,
+) -> AppResult<()> {
+    let path = format!("api/chat/conversations/{conversation_id}/customer");
+    match name {
+        Some(name) => {
+            let body = fieldesk_core::identity::LinkCustomerBody { name };
+            send_no_content(shell, Method::PUT, &path, Some(&body)).await
+        }
+        None => send_no_content(shell, Method::DELETE, &path, NO_BODY).await,
+    }
 }
 
 #[cfg(test)]

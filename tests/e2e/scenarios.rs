@@ -5,6 +5,7 @@ mod chat_desk;
 mod chat_window;
 mod dispatch;
 mod field;
+mod identity;
 mod keychain;
 mod language;
 mod login;
@@ -32,6 +33,7 @@ scenarios![
     field::admin_designs_a_template_and_prints_labels,
     field::customer_signs_on_the_pad,
     field::engineer_works_offline_and_the_server_gets_exactly_that,
+    identity::agent_sees_work_orders_only_of_verified_visitors,
     keychain::keychain_keeps_tokens_per_profile,
     login::login_shows_the_workbench,
     login::wrong_password_shows_a_localized_error,

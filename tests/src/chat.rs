@@ -106,6 +106,17 @@ impl Visitor {
         after: i64,
         locale: Option<&str>,
     ) -> Result<(Visitor, VisitorEvent), String> {
+        Self::connect_as(ws_url, token, after, locale, None).await
+    }
+
+    /// [`Visitor::connect`] from a page that says who the visitor is.
+    pub async fn connect_as(
+        ws_url: &str,
+        token: Option<&str>,
+        after: i64,
+        locale: Option<&str>,
+        identity: Option<fieldesk_core::identity::SignedIdentity>,
+    ) -> Result<(Visitor, VisitorEvent), String> {
         let request = ws_url.into_client_request().unwrap();
         let (socket, _) = match tokio_tungstenite::connect_async(request).await {
             Ok(ok) => ok,
@@ -116,6 +127,7 @@ impl Visitor {
             token: token.map(str::to_owned),
             after,
             locale: locale.map(str::to_owned),
+            identity,
         };
         let mut link = Link::new(socket);
         link.send(&resume);

@@ -9,6 +9,7 @@ use fieldesk_core::knowledge::{Quote, answer, match_query};
 
 use super::{ChatResult, ChatService};
 use crate::outbound::OutboundError;
+use crate::secret_box::SecretBox;
 use crate::store::chat::{Conversation, LlmConfig, NewMessage};
 
 /// Candidate articles fetched from the index per question.
@@ -23,6 +24,20 @@ pub enum LlmError {
 }
 
 impl ChatService {
+    /// The tenant's LLM key as stored: sealed with the server key (a key
+    /// saved before sealing existed is used as it is until saved again;
+    /// one that does not open is no key).
+    fn llm_key(&self, stored: &str) -> String {
+        if !SecretBox::is_sealed(stored) {
+            return stored.to_owned();
+        }
+        self.secrets
+            .open(stored)
+            .ok()
+            .and_then(|key| String::from_utf8(key).ok())
+            .unwrap_or_default()
+    }
+
     /// Asks the tenant's OpenAI-compatible endpoint to answer `question`
     /// from `quotes` only, in `locale`.
     async fn phrase(
@@ -49,7 +64,7 @@ impl ChatService {
             .outbound
             .post_json(
                 &format!("{}/chat/completions", llm.base_url),
-                Some(&llm.api_key),
+                Some(&self.llm_key(&llm.api_key)),
                 &body,
             )
             .await?;

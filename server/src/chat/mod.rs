@@ -9,6 +9,7 @@
 
 mod agent;
 mod bot;
+mod identity;
 pub mod presence;
 mod visitor;
 
@@ -26,11 +27,13 @@ use fieldesk_core::i18n::{Catalog, FluentArgs};
 use fieldesk_core::{ErrorCode, Locale};
 
 use self::presence::{Presence, RateLimiter, VisitorLimits};
-pub use self::visitor::VisitorSession;
+pub use self::visitor::{Resume, Resumed, VisitorSession};
 use crate::clock::now;
 use crate::error::ApiError;
 use crate::hub::{Audience, Envelope, Hub};
 use crate::outbound::Outbound;
+use crate::secret_box::SecretBox;
+use crate::security::SecurityService;
 use crate::store::chat::{
     ChatSettings, Conversation, ConversationPatch, ConversationRow, NewMessage,
 };
@@ -63,16 +66,30 @@ pub struct ChatService {
     locks: Mutex<HashMap<i64, Arc<tokio::sync::Mutex<()>>>>,
     /// For tenants' LLM endpoints.
     outbound: Outbound,
+    /// Opens the tenants' identity secrets.
+    secrets: Arc<SecretBox>,
+    /// The security event log (rejected identities, customer links).
+    security: Arc<SecurityService>,
+}
+
+/// What the chat engine is built from besides the store and the hub.
+pub struct ChatParts {
+    pub catalog: Arc<Catalog>,
+    pub limits: VisitorLimits,
+    pub outbound: Outbound,
+    pub secrets: Arc<SecretBox>,
+    pub security: Arc<SecurityService>,
 }
 
 impl ChatService {
-    pub fn new(
-        store: Arc<dyn Store>,
-        hub: Hub,
-        catalog: Arc<Catalog>,
-        limits: VisitorLimits,
-        outbound: Outbound,
-    ) -> Self {
+    pub fn new(store: Arc<dyn Store>, hub: Hub, parts: ChatParts) -> Self {
+        let ChatParts {
+            catalog,
+            limits,
+            outbound,
+            secrets,
+            security,
+        } = parts;
         ChatService {
             store,
             hub,
@@ -89,6 +106,8 @@ impl ChatService {
             ),
             locks: Mutex::new(HashMap::new()),
             outbound,
+            secrets,
+            security,
         }
     }
 
@@ -219,6 +238,8 @@ impl ChatService {
         ConversationSummary {
             id: c.id,
             visitor_name: c.contact_name.unwrap_or(c.visitor_name),
+            visitor_id: c.visitor_id,
+            customer: c.customer,
             state: c.state,
             locale: c.locale,
             agent_id: c.agent_id,
@@ -289,6 +310,7 @@ impl ChatService {
         // The others learn only that it changed (their lists refresh).
         let mut redacted = conversation.clone();
         redacted.visitor_name = String::new();
+        redacted.customer = None;
         redacted.last_message = None;
         redacted.unread = 0;
         self.hub.publish(Envelope {

@@ -8,8 +8,10 @@ use fieldesk_core::chat::{
 };
 use fieldesk_core::event::ServerEvent;
 use fieldesk_core::handoff::{HandoffEvent, HandoffState, asks_for_human};
+use fieldesk_core::identity::{OnResume, SignedIdentity, on_resume};
 use fieldesk_core::{ErrorCode, Locale};
 
+use super::identity::Presented;
 use super::{ChatResult, ChatService, fail};
 use crate::auth::{new_token, token_hash};
 use crate::hub::{Audience, Envelope};
@@ -21,6 +23,25 @@ pub struct VisitorSession {
     pub tenant_id: i64,
     pub visitor: Visitor,
     pub conversation_id: i64,
+}
+
+/// What the chat window sends to start or resume (see
+/// [`fieldesk_core::chat::VisitorCommand::Resume`]), and from where.
+pub struct Resume<'a> {
+    pub tenant: &'a str,
+    pub token: Option<&'a str>,
+    pub after: i64,
+    pub locale: Option<&'a str>,
+    pub identity: Option<SignedIdentity>,
+    pub client: IpAddr,
+}
+
+/// A started or resumed visit: the session, the `ready` answer, and an
+/// error to show after it (an identity that did not verify).
+pub struct Resumed {
+    pub session: VisitorSession,
+    pub ready: VisitorEvent,
+    pub warning: Option<ErrorCode>,
 }
 
 const MAX_CONTACT_CHARS: usize = 200;
@@ -36,45 +57,64 @@ impl ChatService {
     }
 
     /// Starts or resumes a visit. An unknown `token` is refused (forged or
-    /// from another tenant); none creates a new visitor.
-    /// Opens the visitor's session; `client`: their address, which (like
-    /// the tenant) may start only so many new visitors a minute.
-    pub async fn resume(
-        &self,
-        tenant_slug: &str,
-        token: Option<&str>,
-        after: i64,
-        requested_locale: Option<&str>,
-        client: IpAddr,
-    ) -> ChatResult<(VisitorSession, VisitorEvent)> {
+    /// from another tenant); none creates a new visitor, as many as the
+    /// client's address (and the tenant) may start a minute. `identity`:
+    /// who the embedding site says the visitor is; verified, it links the
+    /// visitor to that customer (another customer on the same browser gets
+    /// a new visitor); not verified, the visit goes on as a guest and the
+    /// answer carries [`ErrorCode::InvalidIdentity`] to show.
+    pub async fn resume(&self, request: Resume<'_>) -> ChatResult<Resumed> {
+        let Resume {
+            tenant: tenant_slug,
+            token,
+            after,
+            locale: requested_locale,
+            identity,
+            client,
+        } = request;
         let tenant = self
             .store
             .tenant_by_slug(tenant_slug)
             .await?
             .ok_or(super::ApiError::new(ErrorCode::UnknownTenant))?;
         let settings = self.store.chat_settings(tenant.id).await?;
-        let (token, visitor) = match token {
-            Some(token) => {
-                let visitor = self
-                    .store
+        let existing = match token {
+            Some(token) => Some((
+                token.to_owned(),
+                self.store
                     .visitor_by_token(tenant.id, &token_hash(token))
                     .await?
-                    .ok_or(super::ApiError::new(ErrorCode::InvalidVisitorToken))?;
-                (token.to_owned(), visitor)
+                    .ok_or(super::ApiError::new(ErrorCode::InvalidVisitorToken))?,
+            )),
+            None => None,
+        };
+        let presented = self
+            .presented(tenant.id, identity.as_ref(), &client.to_string())
+            .await?;
+        let (link, warning) = match presented {
+            Presented::None => (None, None),
+            Presented::Verified(link) => (Some(link), None),
+            Presented::Rejected => (None, Some(ErrorCode::InvalidIdentity)),
+        };
+        let current = existing.as_ref().and_then(|(_, v)| v.customer.as_ref());
+        let (token, mut visitor, link) = match (on_resume(current, link), existing) {
+            (OnResume::Keep, Some((token, visitor))) => (token, visitor, None),
+            (OnResume::Link(link), Some((token, visitor))) => (token, visitor, Some(link)),
+            (OnResume::Keep, None) => {
+                let (token, visitor) = self.new_visitor(tenant.id, client).await?;
+                (token, visitor, None)
             }
-            None => {
-                if !self.new_per_client.allow((tenant.id, client)) {
-                    tracing::warn!(%client, tenant = tenant.id, "new visitors from one address throttled");
-                    return fail(ErrorCode::RateLimited);
-                }
-                if !self.new_per_tenant.allow(tenant.id) {
-                    tracing::warn!(tenant = tenant.id, "new visitors of a tenant throttled");
-                    return fail(ErrorCode::RateLimited);
-                }
-                let (token, hash) = new_token();
-                (token, self.store.create_visitor(tenant.id, &hash).await?)
+            (OnResume::Link(link) | OnResume::NewVisitor(link), _) => {
+                let (token, visitor) = self.new_visitor(tenant.id, client).await?;
+                (token, visitor, Some(link))
             }
         };
+        if let Some(link) = link {
+            self.store
+                .link_customer(tenant.id, visitor.id, Some(link.clone()))
+                .await?;
+            visitor.customer = Some(link);
+        }
         let locale = visitor_locale(requested_locale, &settings.languages);
         let mut conversation = match self.store.open_conversation(tenant.id, visitor.id).await? {
             Some(c) => c,
@@ -103,14 +143,29 @@ impl ChatService {
             history,
             agent_read_up_to: conversation.agent_read_up_to,
         };
-        Ok((
-            VisitorSession {
+        Ok(Resumed {
+            session: VisitorSession {
                 tenant_id: tenant.id,
                 visitor,
                 conversation_id: conversation.id,
             },
             ready,
-        ))
+            warning,
+        })
+    }
+
+    /// A new visitor and their token, within the new-visitor limits.
+    async fn new_visitor(&self, tenant_id: i64, client: IpAddr) -> ChatResult<(String, Visitor)> {
+        if !self.new_per_client.allow((tenant_id, client)) {
+            tracing::warn!(%client, tenant = tenant_id, "new visitors from one address throttled");
+            return fail(ErrorCode::RateLimited);
+        }
+        if !self.new_per_tenant.allow(tenant_id) {
+            tracing::warn!(tenant = tenant_id, "new visitors of a tenant throttled");
+            return fail(ErrorCode::RateLimited);
+        }
+        let (token, hash) = new_token();
+        Ok((token, self.store.create_visitor(tenant_id, &hash).await?))
     }
 
     async fn switch_language(

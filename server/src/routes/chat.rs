@@ -326,7 +326,7 @@ pub async fn put_settings(
                     OutboundError::NotAllowed(_) => ApiError::new(ErrorCode::EndpointNotAllowed),
                     _ => bad(),
                 })?;
-            // An empty key keeps the stored one.
+            // An empty key keeps the stored one; a new one is sealed.
             let api_key = if l.api_key.is_empty() {
                 state
                     .store
@@ -336,7 +336,7 @@ pub async fn put_settings(
                     .map(|old| old.api_key)
                     .unwrap_or_default()
             } else {
-                l.api_key
+                state.settings.secrets.seal(l.api_key.as_bytes())
             };
             Some(LlmConfig {
                 base_url: l.base_url.trim_end_matches('/').to_owned(),

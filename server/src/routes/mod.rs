@@ -6,6 +6,7 @@ mod dispatch;
 mod divisions;
 mod groups;
 mod health;
+mod identity;
 mod knowledge;
 mod photos;
 mod security;
@@ -55,6 +56,11 @@ use crate::{portal, visitor_ws, ws};
         chat::survey,
         chat::get_settings,
         chat::put_settings,
+        identity::status,
+        identity::new_secret,
+        identity::remove_secret,
+        identity::link,
+        identity::unlink,
         groups::list,
         groups::create,
         groups::update,
@@ -118,6 +124,7 @@ use crate::{portal, visitor_ws, ws};
         security::user_sessions,
         security::end_user_sessions,
         security::set_disabled,
+        security::set_role,
         security::get_policy,
         security::put_policy,
         security::events,
@@ -253,6 +260,7 @@ pub fn router(state: AppState) -> Router {
             post(security::end_user_sessions),
         )
         .route("/users/{id}/disabled", put(security::set_disabled))
+        .route("/users/{id}/role", put(security::set_role))
         .route("/sessions", get(security::mine))
         .route("/sessions/end-all", post(security::end_all))
         .route("/sessions/{id}", delete(security::end_one))
@@ -274,6 +282,15 @@ pub fn router(state: AppState) -> Router {
         .route("/chat/conversations/{id}/end", post(chat::end))
         .route("/chat/conversations/{id}/read", post(chat::read))
         .route("/chat/conversations/{id}/survey", get(chat::survey))
+        .route(
+            "/chat/conversations/{id}/customer",
+            put(identity::link).delete(identity::unlink),
+        )
+        .route("/chat/identity", get(identity::status))
+        .route(
+            "/chat/identity/secret",
+            post(identity::new_secret).delete(identity::remove_secret),
+        )
         .route(
             "/chat/settings",
             get(chat::get_settings).put(chat::put_settings),

@@ -5,7 +5,7 @@ use axum::Json;
 use axum::extract::{Path, Query, State};
 use fieldesk_core::api::{ErrorBody, UserSummary};
 use fieldesk_core::security::{
-    DisabledBody, EndAllBody, EndedSessions, SecurityEvent, SessionInfo, SessionPolicy,
+    DisabledBody, EndAllBody, EndedSessions, RoleBody, SecurityEvent, SessionInfo, SessionPolicy,
 };
 use fieldesk_core::{ErrorCode, Role};
 use serde::Deserialize;
@@ -130,6 +130,28 @@ pub async fn set_disabled(
     let user = state
         .security
         .set_disabled(&caller, &client, id, body.disabled)
+        .await?;
+    Ok(Json(summary(user)))
+}
+
+/// Gives a user another role (admins; not themselves): their sessions
+/// and sockets end, and the change is in the security event log.
+#[utoipa::path(put, path = "/api/users/{id}/role", tag = "security", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "user id")), request_body = RoleBody,
+    responses((status = 200, body = UserSummary), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody, description = "an admin changing their own role")))]
+pub async fn set_role(
+    State(state): State<AppState>,
+    ClientAddr(client): ClientAddr,
+    caller: Caller,
+    Path(id): Path<i64>,
+    Json(body): Json<RoleBody>,
+) -> Result<Json<UserSummary>, ApiError> {
+    admin(&caller)?;
+    let client = client.to_string();
+    let user = state
+        .security
+        .set_role(&caller, &client, id, body.role)
         .await?;
     Ok(Json(summary(user)))
 }

@@ -300,30 +300,28 @@ pub async fn list(
 
 #[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
 pub struct RelatedQuery {
-    pub customer: String,
+    /// The conversation whose visitor's customer is wanted.
+    pub conversation: i64,
 }
 
-/// A customer's work orders, newest first, for the chat workbench's
-/// sidebar (everyone who serves chat); the name must match exactly
-/// (surrounding spaces and the case of Latin letters aside). One query:
-/// the orders' devices and steps are not read.
+/// The work orders of a conversation's verified customer, newest first,
+/// for the chat workbench's sidebar (whoever may read the conversation):
+/// none for a visitor neither the embedding site nor an agent verified,
+/// whatever name they typed. One query: devices and steps are not read.
 #[utoipa::path(get, path = "/api/work-orders/related", tag = "work orders", security(("bearer" = [])),
     params(RelatedQuery),
-    responses((status = 200, body = Vec<RelatedWorkOrder>), (status = 403, body = ErrorBody)))]
+    responses((status = 200, body = Vec<RelatedWorkOrder>), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody)))]
 pub async fn related(
     State(state): State<AppState>,
     caller: Caller,
     Query(q): Query<RelatedQuery>,
 ) -> Result<Json<Vec<RelatedWorkOrder>>, ApiError> {
     caller.require(Role::serves_chat)?;
-    let customer = q.customer.trim();
-    if customer.is_empty() || customer.chars().count() > 200 {
-        return Err(ApiError::new(ErrorCode::BadRequest));
-    }
     Ok(Json(
         state
-            .store
-            .customer_orders(caller.tenant_id(), customer.to_owned(), 20)
+            .chat
+            .related_work_orders(&caller.user, q.conversation)
             .await?,
     ))
 }

@@ -8,6 +8,7 @@ use fieldesk_core::business_hours::BusinessHours;
 use fieldesk_core::chat::{Author, ChatMessage, Notice, Reference, TenantText};
 use fieldesk_core::group::{ServiceGroup, ServiceGroupInput};
 use fieldesk_core::handoff::HandoffState;
+use fieldesk_core::identity::CustomerLink;
 use fieldesk_core::knowledge::{Article, ArticleInput};
 
 use super::StoreResult;
@@ -24,7 +25,8 @@ pub struct ChatSettings {
     pub llm: Option<LlmConfig>,
 }
 
-/// The tenant's LLM endpoint, with its key (server side only).
+/// The tenant's LLM endpoint, with its key (server side only; sealed with
+/// the server key, see `secret_box`).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct LlmConfig {
     pub base_url: String,
@@ -49,6 +51,8 @@ pub struct Visitor {
     pub id: i64,
     pub tenant_id: i64,
     pub name: String,
+    /// The verified customer, if any.
+    pub customer: Option<CustomerLink>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -73,6 +77,8 @@ pub struct Conversation {
     pub agent_read_up_to: i64,
     pub created_at: i64,
     pub updated_at: i64,
+    /// The visitor's verified customer, if any.
+    pub customer: Option<CustomerLink>,
 }
 
 /// A conversation with what the workbench lists with it.
@@ -149,6 +155,23 @@ pub trait ChatStore: Send + Sync + 'static {
         tenant_id: i64,
         token_hash: &str,
     ) -> StoreResult<Option<Visitor>>;
+    /// Links the visitor to a verified customer (`None`: unlinks);
+    /// `false` when there is no such visitor.
+    async fn link_customer(
+        &self,
+        tenant_id: i64,
+        visitor_id: i64,
+        link: Option<CustomerLink>,
+    ) -> StoreResult<bool>;
+    /// The tenant's identity secret, sealed, and when it was made.
+    async fn identity_secret(&self, tenant_id: i64) -> StoreResult<Option<(String, i64)>>;
+    /// Replaces (`None`: removes) the tenant's sealed identity secret.
+    async fn set_identity_secret(
+        &self,
+        tenant_id: i64,
+        sealed: Option<String>,
+        at: i64,
+    ) -> StoreResult<()>;
 
     /// The visitor's conversation that is not closed, if any.
     async fn open_conversation(

@@ -72,6 +72,14 @@ pub trait SecurityStore: Send + Sync + 'static {
         user_id: i64,
         disabled: bool,
     ) -> StoreResult<Vec<String>>;
+    /// Gives the user another role and ends their sessions, in one
+    /// transaction; answers the token hashes ended.
+    async fn set_role(
+        &self,
+        tenant_id: i64,
+        user_id: i64,
+        role: fieldesk_core::Role,
+    ) -> StoreResult<Vec<String>>;
     async fn log_security_event(&self, tenant_id: i64, event: NewSecurityEvent) -> StoreResult<()>;
     /// Newest first, older than `before` (an id) when given.
     async fn security_events(

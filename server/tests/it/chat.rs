@@ -768,6 +768,15 @@ async fn an_llm_endpoint_phrases_answers_from_the_passages_and_failures_fall_bac
         .send_json("PUT", "/api/chat/settings", &admin, &keep)
         .await;
     assert_eq!(res.status(), 200);
+    // Sealed at rest with the server key (secret.key), not in the database.
+    for file in ["fieldesk.sqlite3", "fieldesk.sqlite3-wal"] {
+        let bytes = std::fs::read(server.dir.path().join(file)).unwrap_or_default();
+        assert!(
+            !bytes.windows(7).any(|w| w == b"sk-test"),
+            "{file} holds the key"
+        );
+    }
+    assert!(server.dir.path().join("secret.key").exists());
     let mut bad = settings.clone();
     bad["llm"]["base_url"] = json!("file:///etc/passwd");
     let res = server

@@ -6,6 +6,7 @@ mod chat;
 mod cli;
 mod dispatch;
 mod field;
+mod identity;
 mod perimeter;
 mod sessions;
 mod sign_in;

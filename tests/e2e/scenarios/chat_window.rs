@@ -47,13 +47,14 @@ pub async fn visitor_window_switches_language_and_the_ai_answers(ctx: Ctx) {
 }
 
 /// A third-party page on another origin that embeds the chat window with
-/// the one-line snippet.
-async fn third_party_site(server_base: &str) -> String {
+/// the one-line snippet (`attrs`: more attributes on it, e.g. a signed-in
+/// customer's identity).
+pub(crate) async fn third_party_site(server_base: &str, attrs: &str) -> String {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let page = format!(
         "<!doctype html><html lang=\"de\"><head><title>Some shop</title></head><body>\
          <h1>Some shop</h1>\
-         <script src=\"{server_base}/chat/embed.js\" data-tenant=\"acme\" data-lang=\"en\" async></script>\
+         <script src=\"{server_base}/chat/embed.js\" data-tenant=\"acme\" data-lang=\"en\" {attrs} async></script>\
          </body></html>"
     );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -77,7 +78,7 @@ async fn third_party_site(server_base: &str) -> String {
 
 pub async fn the_snippet_embeds_the_window_in_another_site(ctx: Ctx) {
     let server = ctx.server();
-    let site = third_party_site(&server.base).await;
+    let site = third_party_site(&server.base, "").await;
     let browser =
         Browser::start(&ctx.artifacts.join(format!("{}.chromedriver.log", ctx.name))).await;
     let page = browser.open(&site).await;

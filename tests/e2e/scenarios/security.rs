@@ -66,6 +66,62 @@ pub async fn admin_disables_a_user_and_everyone_ends_their_own_sessions(ctx: Ctx
         .unwrap();
     assert_eq!(policy["idle_secs"], 3600);
     assert_eq!(policy["max_secs"], 86400);
+
+    // Eve the engineer becomes an agent: her sign-ins end; it is logged.
+    let eve = server.login("acme", "eve").await.token;
+    app.select("security-user-role-eve", "agent").await;
+    app.expect_text(
+        "security-notice-role",
+        "Eve Engineer is now Agent; their sign-ins ended.",
+    )
+    .await;
+    assert_eq!(server.get("/api/me", &eve).await.status(), 401);
+    let eve = server.login("acme", "eve").await.token;
+    let me: Value = server.get("/api/me", &eve).await.json().await.unwrap();
+    assert_eq!(me["role"], "agent");
+    app.wait_text("security-events", |t| t.contains("Role changed"))
+        .await;
+
+    // Chat identity verification: off, then a secret shown once that
+    // verifies what the site signs with it.
+    app.expect_attr("security-identity-status", "data-enabled", "false")
+        .await;
+    app.click("security-identity-new").await;
+    app.expect_attr("security-identity-status", "data-enabled", "true")
+        .await;
+    let secret = app
+        .wait_text("security-identity-secret", |t| t.len() >= 40)
+        .await;
+    let identity = fieldesk_core::identity::SignedIdentity {
+        customer_id: "c-1".into(),
+        name: "Acme Ltd".into(),
+        hash: fieldesk_core::identity::sign(secret.as_bytes(), "c-1", "Acme Ltd"),
+    };
+    let (visitor, _) = fieldesk_testkit::chat::Visitor::connect_as(
+        &server.visitor_ws_url("acme"),
+        None,
+        0,
+        None,
+        Some(identity),
+    )
+    .await
+    .unwrap();
+    let sam = server.login("acme", "sam").await.token;
+    let list: Vec<fieldesk_core::chat::ConversationSummary> = server
+        .get("/api/chat/conversations?tab=all", &sam)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let theirs = list
+        .iter()
+        .find(|c| c.id == visitor.conversation_id)
+        .expect("listed for the supervisor");
+    assert_eq!(
+        theirs.customer.as_ref().map(|c| c.name.as_str()),
+        Some("Acme Ltd")
+    );
+    visitor.close().await;
     ctx.shot(&app, "security").await;
 
     // Her own sessions: this one and the other device, which she ends.

@@ -51,10 +51,31 @@ pub async fn preview(app: App, role: Role, channel: Channel) -> IpcResult<Layout
     invoke("layout_preview", &Args { app, role, channel }).await
 }
 
-pub async fn related_work_orders(customer: &str) -> IpcResult<Vec<RelatedWorkOrder>> {
+/// The work orders of the conversation's verified customer (none for a
+/// visitor nobody verified).
+pub async fn related_work_orders(conversation_id: i64) -> IpcResult<Vec<RelatedWorkOrder>> {
     #[derive(Serialize)]
-    struct Args<'a> {
-        customer: &'a str,
+    #[serde(rename_all = "camelCase")]
+    struct Args {
+        conversation_id: i64,
     }
-    invoke("related_work_orders", &Args { customer }).await
+    invoke("related_work_orders", &Args { conversation_id }).await
+}
+
+/// Links the conversation's visitor to a customer (`None`: unlinks).
+pub async fn link_customer(conversation_id: i64, name: Option<String>) -> IpcResult<()> {
+    #[derive(Serialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Args {
+        conversation_id: i64,
+        name: Option<String>,
+    }
+    invoke(
+        "chat_link_customer",
+        &Args {
+            conversation_id,
+            name,
+        },
+    )
+    .await
 }

@@ -411,7 +411,11 @@ fn ConversationItem(c: ConversationSummary, desk: Desk) -> impl IntoView {
             <button class="conversation" class:selected=move || desk.selected.get() == Some(id)
                 data-testid="conversation" data-id=id.to_string()
                 on:click=move |_| desk.select(id)>
-                <span class="name">{c.visitor_name.clone()}</span>
+                <span class="name">{c.customer.as_ref().map_or(c.visitor_name.clone(), |l| l.name.clone())}</span>
+                {match &c.customer {
+                    Some(_) => view! { <span class="identity verified" data-testid="conversation-verified">"✓"</span> }.into_any(),
+                    None => view! { <span class="identity unverified" data-testid="conversation-unverified">{tr("desk-unverified")}</span> }.into_any(),
+                }}
                 <span class="lang">{tr(c.locale.name_key())}</span>
                 {(unread > 0).then(|| view! { <span class="unread" data-testid="unread">{unread.to_string()}</span> })}
                 <span class="last">{c.last_message.clone().unwrap_or_default()}</span>

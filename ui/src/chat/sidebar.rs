@@ -6,6 +6,7 @@
 //! conversation's variables in their URL.
 
 use fieldesk_core::handoff::HandoffState;
+use fieldesk_core::identity::{CustomerLink, Verification};
 use fieldesk_core::knowledge::{self, Article};
 use fieldesk_core::layout::{Channel, Panel, fill_url};
 use fieldesk_core::quick_reply::fill;
@@ -16,7 +17,7 @@ use leptos::task::spawn_local;
 use super::Desk;
 use super::composer::variables;
 use crate::api::{Latest, chat, workbench};
-use crate::i18n::tr;
+use crate::i18n::{error_text, tr};
 use crate::workbench::context::WorkbenchState;
 
 /// The stable name of a panel (test ids, element ids).
@@ -157,6 +158,22 @@ fn summary(desk: Desk) -> Option<fieldesk_core::chat::ConversationSummary> {
     desk.known.with(|k| k.get(&id).cloned())
 }
 
+/// The visitor's verified customer and who vouched for it, or that no
+/// one did.
+fn customer_text(i18n: crate::i18n::I18n, customer: Option<&CustomerLink>) -> String {
+    match customer {
+        Some(c) => format!(
+            "{} ({})",
+            c.name,
+            i18n.t(match c.verified {
+                Verification::Signed => "desk-customer-signed",
+                Verification::Agent { .. } => "desk-customer-agent",
+            })
+        ),
+        None => i18n.t("desk-unverified"),
+    }
+}
+
 #[component]
 fn VisitorProfile(desk: Desk) -> impl IntoView {
     let i18n = desk.i18n;
@@ -164,6 +181,11 @@ fn VisitorProfile(desk: Desk) -> impl IntoView {
         <dl class="facts">
             <dt>{tr("desk-visitor")}</dt>
             <dd data-testid="profile-name">{move || summary(desk).map(|c| c.visitor_name).unwrap_or_default()}</dd>
+            <dt>{tr("desk-customer")}</dt>
+            <dd data-testid="profile-customer"
+                class:unverified=move || summary(desk).is_some_and(|c| c.customer.is_none())>
+                {move || summary(desk).map(|c| customer_text(i18n, c.customer.as_ref())).unwrap_or_default()}
+            </dd>
             <dt>{tr("language")}</dt>
             <dd>{move || summary(desk).map(|c| i18n.t(c.locale.name_key())).unwrap_or_default()}</dd>
         </dl>
@@ -192,14 +214,22 @@ fn ConversationInfo(desk: Desk) -> impl IntoView {
     }
 }
 
-/// Earlier conversations with the same visitor the desk has seen.
+/// Earlier conversations the desk has seen with the same visitor (the
+/// same chat window) or the same verified customer; never by a typed
+/// name, which anyone can type.
 #[component]
 fn History(desk: Desk) -> impl IntoView {
     let earlier = move || {
         let current = summary(desk)?;
         let mut all: Vec<_> = desk.known.with(|k| {
             k.values()
-                .filter(|c| c.id != current.id && c.visitor_name == current.visitor_name)
+                .filter(|c| {
+                    let same_customer = match (&c.customer, &current.customer) {
+                        (Some(a), Some(b)) => a.same_customer(b),
+                        _ => false,
+                    };
+                    c.id != current.id && (c.visitor_id == current.visitor_id || same_customer)
+                })
                 .cloned()
                 .collect()
         });
@@ -223,35 +253,86 @@ fn History(desk: Desk) -> impl IntoView {
     }
 }
 
+/// The verified customer's work orders; for a visitor nobody verified,
+/// a form to link them to a customer by hand (an agent's explicit link).
 #[component]
 fn Related(desk: Desk) -> impl IntoView {
     let i18n = desk.i18n;
     let orders = RwSignal::new(None::<Vec<RelatedWorkOrder>>);
     let asked = Latest::new();
+    let name = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<String>);
+    // Asked again whenever the conversation or its customer changes.
+    let key = Memo::new(move |_| summary(desk).map(|c| (c.id, c.customer)));
     Effect::new(move |_| {
-        let Some(name) = summary(desk).map(|c| c.visitor_name) else {
+        let Some((id, customer)) = key.get() else {
             return;
         };
+        error.set(None);
+        if customer.is_none() {
+            orders.set(None);
+            return;
+        }
         let ticket = asked.ticket();
         spawn_local(async move {
             // Nothing to show when it cannot be read (e.g. offline).
-            let list = workbench::related_work_orders(&name)
-                .await
-                .unwrap_or_default();
+            let list = workbench::related_work_orders(id).await.unwrap_or_default();
             if asked.is_newest(ticket) {
                 orders.set(Some(list));
             }
         });
     });
+    let customer = move || summary(desk).and_then(|c| c.customer);
+    let link = move |to: Option<String>| {
+        let Some(id) = desk.selected.get_untracked() else {
+            return;
+        };
+        spawn_local(async move {
+            match workbench::link_customer(id, to).await {
+                Ok(()) => {
+                    error.set(None);
+                    name.set(String::new());
+                }
+                Err(e) => error.set(Some(error_text(i18n, &e))),
+            }
+        });
+    };
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let typed = name.get_untracked();
+        if !typed.trim().is_empty() {
+            link(Some(typed));
+        }
+    };
     view! {
-        <ul class="side-list" data-testid="related-orders">
-            {move || orders.get().unwrap_or_default().into_iter().map(|o| view! {
-                <li><strong>{o.number}</strong>" · "{o.order_type}" · "{i18n.t(o.status.message_key())}</li>
-            }).collect_view()}
-        </ul>
-        <Show when=move || orders.get().is_some_and(|o| o.is_empty())>
-            <p class="muted">{tr("desk-related-none")}</p>
+        <Show when=move || customer().is_some()
+            fallback=move || view! {
+                <p class="muted" data-testid="related-unverified">{tr("desk-customer-none")}" "{tr("desk-customer-link-hint")}</p>
+                <form class="inline-form" on:submit=submit>
+                    <input data-testid="customer-link-name" aria-label=move || i18n.t("desk-customer-name")
+                        placeholder=move || i18n.t("desk-customer-name")
+                        prop:value=move || name.get() on:input=move |ev| name.set(event_target_value(&ev)) />
+                    <button type="submit" data-testid="customer-link">{tr("desk-customer-link")}</button>
+                </form>
+            }>
+            <p class="verified" data-testid="related-customer">
+                {move || customer_text(i18n, customer().as_ref())}
+                <Show when=move || customer().is_some_and(|c| c.verified != Verification::Signed)>
+                    " "<button class="link" data-testid="customer-unlink" on:click=move |_| link(None)>
+                        {tr("desk-customer-unlink")}
+                    </button>
+                </Show>
+            </p>
+            <ul class="side-list" data-testid="related-orders">
+                {move || orders.get().unwrap_or_default().into_iter().map(|o| view! {
+                    <li><strong>{o.number}</strong>" · "{o.order_type}" · "{i18n.t(o.status.message_key())}</li>
+                }).collect_view()}
+            </ul>
+            <Show when=move || orders.get().is_some_and(|o| o.is_empty())>
+                <p class="muted">{tr("desk-related-none")}</p>
+            </Show>
         </Show>
+        {move || error.get().map(|e| view! { <p class="error" role="alert" data-testid="customer-link-error">{e}</p> })}
     }
 }
 

@@ -186,6 +186,14 @@ pub fn ChatView(
                 fallback=move || view! { <p class="muted placeholder">{tr("desk-pick-conversation")}</p> }>
                 <header class="chat-head">
                     <h2 data-testid="chat-visitor">{move || summary().map(|c| c.visitor_name).unwrap_or_default()}</h2>
+                    <span class="badge identity" data-testid="visitor-identity"
+                        class:verified=move || summary().is_some_and(|c| c.customer.is_some())
+                        class:unverified=move || summary().is_some_and(|c| c.customer.is_none())>
+                        {move || summary().map(|c| match c.customer {
+                            Some(l) => i18n.t_args("desk-verified", &[("customer", l.name)]),
+                            None => i18n.t("desk-unverified"),
+                        }).unwrap_or_default()}
+                    </span>
                     <span class="badge" data-testid="visitor-language">
                         {move || summary().map(|c| i18n.t(c.locale.name_key())).unwrap_or_default()}
                     </span>

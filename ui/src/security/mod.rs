@@ -1,9 +1,11 @@
 //! Sign-in security in the app: everyone's own sessions ("Account": end
 //! one, sign out everywhere else), and for admins ("Security") their
-//! users — disable, sign out everywhere —, the session policy and the
-//! security event log.
+//! users — role, disable, sign out everywhere —, the session policy, the
+//! chat identity secret and the security event log.
 
+use fieldesk_core::Role;
 use fieldesk_core::api::UserSummary;
+use fieldesk_core::identity::IdentityStatus;
 use fieldesk_core::security::{
     SecurityAnswer, SecurityCommand, SecurityEvent, SessionInfo, SessionPolicy,
 };
@@ -152,6 +154,9 @@ pub fn SecurityPanel(me: i64) -> impl IntoView {
     let max_hours = RwSignal::new(String::new());
     let saved = RwSignal::new(false);
     let events = RwSignal::new(Vec::<SecurityEvent>::new());
+    let identity = RwSignal::new(None::<IdentityStatus>);
+    let new_secret = RwSignal::new(None::<String>);
+    let notice = RwSignal::new(None::<String>);
 
     let load_users = move || {
         run(i18n, error, SecurityCommand::Users, move |a| {
@@ -186,6 +191,42 @@ pub fn SecurityPanel(me: i64) -> impl IntoView {
     };
     load_users();
     load_events();
+    let show_identity = move |a: SecurityAnswer| match a {
+        SecurityAnswer::Identity(status) => {
+            identity.set(Some(status));
+            new_secret.set(None);
+        }
+        SecurityAnswer::IdentitySecret(made) => {
+            identity.set(Some(IdentityStatus {
+                enabled: true,
+                created_at: Some(made.created_at),
+            }));
+            new_secret.set(Some(made.secret));
+        }
+        _ => {}
+    };
+    run(i18n, error, SecurityCommand::Identity, show_identity);
+    let identity_command = move |command: SecurityCommand| {
+        run(i18n, error, command, move |a| {
+            show_identity(a);
+            load_events();
+        })
+    };
+    let set_role = move |user_id: i64, name: String, role: Role| {
+        run(
+            i18n,
+            error,
+            SecurityCommand::SetRole { user_id, role },
+            move |_| {
+                notice.set(Some(i18n.t_args(
+                    "security-role-changed",
+                    &[("user", name), ("role", i18n.t(role.message_key()))],
+                )));
+                load_users();
+                load_events();
+            },
+        )
+    };
     run(i18n, error, SecurityCommand::Policy, move |a| {
         if let SecurityAnswer::Policy(p) = a {
             idle_mins.set((p.idle_secs / 60).to_string());
@@ -262,15 +303,36 @@ pub fn SecurityPanel(me: i64) -> impl IntoView {
                     <th></th>
                 </tr></thead>
                 <tbody>
-                    <For each=move || users.get() key=|u| (u.user_id, u.disabled) let:u>
+                    <For each=move || users.get() key=|u| (u.user_id, u.disabled, u.role) let:u>
                         {
                             let id = u.user_id;
                             let disabled = u.disabled;
                             let name = u.username.clone();
+                            let role = u.role;
+                            let display = u.display_name.clone();
+                            let role_cell = if id == me {
+                                view! { <span>{tr(role.message_key())}</span> }.into_any()
+                            } else {
+                                view! {
+                                    <select data-testid=format!("security-user-role-{name}")
+                                        aria-label=move || i18n.t("security-role")
+                                        on:change=move |ev| {
+                                            if let Ok(to) = event_target_value(&ev).parse::<Role>()
+                                                && to != role
+                                            {
+                                                set_role(id, display.clone(), to);
+                                            }
+                                        }>
+                                        {Role::ALL.into_iter().map(|r| view! {
+                                            <option value=r.as_str() selected=r == role>{tr(r.message_key())}</option>
+                                        }).collect_view()}
+                                    </select>
+                                }.into_any()
+                            };
                             view! {
                                 <tr data-testid=format!("security-user-{name}") data-disabled=disabled.to_string()>
                                     <td>{u.display_name.clone()}<span class="muted">" · "{u.username.clone()}</span></td>
-                                    <td>{tr(u.role.message_key())}</td>
+                                    <td>{role_cell}</td>
                                     <td class:tag-disabled=disabled>
                                         {move || if disabled { i18n.t("security-disabled") } else { i18n.t("security-active") }}
                                     </td>
@@ -292,6 +354,9 @@ pub fn SecurityPanel(me: i64) -> impl IntoView {
                     </For>
                 </tbody>
             </table>
+            <Show when=move || notice.get().is_some()>
+                <p class="notice" data-testid="security-notice-role">{move || notice.get()}</p>
+            </Show>
             <Show when=move || picked.get().is_some()>
                 <h3>{move || {
                     let name = picked.get().and_then(|id| {
@@ -324,6 +389,34 @@ pub fn SecurityPanel(me: i64) -> impl IntoView {
                     <span class="muted" data-testid="security-policy-saved">{tr("security-saved")}</span>
                 </Show>
             </form>
+
+            <h2>{tr("security-identity")}</h2>
+            <p class="muted">{tr("security-identity-about")}</p>
+            <p data-testid="security-identity-status"
+                data-enabled=move || identity.get().is_some_and(|s| s.enabled).to_string()>
+                {move || match identity.get() {
+                    Some(IdentityStatus { enabled: true, created_at }) => i18n.t_with(
+                        "security-identity-on", "when", created_at.map(when).unwrap_or_default()),
+                    Some(_) => i18n.t("security-identity-off"),
+                    None => String::new(),
+                }}
+            </p>
+            <Show when=move || new_secret.get().is_some()>
+                <p class="notice">{tr("security-identity-shown-once")}</p>
+                <p><code class="secret" data-testid="security-identity-secret">{move || new_secret.get()}</code></p>
+            </Show>
+            <div class="actions row">
+                <button data-testid="security-identity-new"
+                    on:click=move |_| identity_command(SecurityCommand::NewIdentitySecret)>
+                    {tr("security-identity-new")}
+                </button>
+                <Show when=move || identity.get().is_some_and(|s| s.enabled)>
+                    <button class="secondary danger" data-testid="security-identity-remove"
+                        on:click=move |_| identity_command(SecurityCommand::RemoveIdentitySecret)>
+                        {tr("security-identity-remove")}
+                    </button>
+                </Show>
+            </div>
 
             <h2>{tr("security-events")}</h2>
             <table class="security" data-testid="security-events">

@@ -5,6 +5,7 @@ use fieldesk_core::Locale;
 use fieldesk_core::chat::{Author, ChatMessage, Notice, TenantText, parse_languages};
 use fieldesk_core::group::{ServiceGroup, ServiceGroupInput};
 use fieldesk_core::handoff::HandoffState;
+use fieldesk_core::identity::{CustomerLink, Verification};
 use fieldesk_core::knowledge::{Article, ArticleInput, index_text};
 use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
 
@@ -20,7 +21,10 @@ use fieldesk_core::dispatch::TargetKind;
 
 const CONVERSATION_COLUMNS: &str = "c.id, c.tenant_id, c.visitor_id, v.name, c.state, c.agent_id,
     c.locale, c.queued_at, c.follow_up, c.contact_name, c.contact, c.visitor_read_up_to,
-    c.visitor_delivered_up_to, c.agent_read_up_to, c.created_at, c.updated_at, c.group_id";
+    c.visitor_delivered_up_to, c.agent_read_up_to, c.created_at, c.updated_at, c.group_id,
+    v.customer_name, v.customer_external_id, v.linked_by";
+/// How many columns `CONVERSATION_COLUMNS` has (queries add theirs after).
+const CONVERSATION_COLUMN_COUNT: usize = 20;
 const CONVERSATION_FROM: &str = "conversations c JOIN visitors v ON v.id = c.visitor_id";
 const MESSAGE_COLUMNS: &str = "id, conversation_id, client_id, author_kind, author_id,
     author_name, body, locale, refs, ai, notice, created_at";
@@ -67,6 +71,33 @@ fn conversation_from_row(row: &Row<'_>) -> rusqlite::Result<Conversation> {
         created_at: row.get(14)?,
         updated_at: row.get(15)?,
         group_id: row.get(16)?,
+        customer: customer_from(row, 17)?,
+    })
+}
+
+/// The customer link in columns `at..at + 3` (name, site id, linked by).
+fn customer_from(row: &Row<'_>, at: usize) -> rusqlite::Result<Option<CustomerLink>> {
+    let name: Option<String> = row.get(at)?;
+    let linked_by: Option<i64> = row.get(at + 2)?;
+    let Some(name) = name else {
+        return Ok(None);
+    };
+    Ok(Some(CustomerLink {
+        name,
+        external_id: row.get(at + 1)?,
+        verified: match linked_by {
+            Some(user_id) => Verification::Agent { user_id },
+            None => Verification::Signed,
+        },
+    }))
+}
+
+fn visitor_from(row: &Row<'_>) -> rusqlite::Result<Visitor> {
+    Ok(Visitor {
+        id: row.get(0)?,
+        tenant_id: row.get(1)?,
+        name: row.get(2)?,
+        customer: customer_from(row, 3)?,
     })
 }
 
@@ -212,13 +243,14 @@ fn conversation_rows(
     let rows = stmt
         .query_map(params![tenant_id, arg], |r| {
             let conversation = conversation_from_row(r)?;
+            let extra = CONVERSATION_COLUMN_COUNT;
             Ok(ConversationRow {
                 last_message_at: r
-                    .get::<_, Option<i64>>(18)?
+                    .get::<_, Option<i64>>(extra + 1)?
                     .unwrap_or(conversation.created_at),
                 conversation,
-                last_message: r.get(17)?,
-                unread: r.get(19)?,
+                last_message: r.get(extra)?,
+                unread: r.get(extra + 2)?,
             })
         })?
         .collect::<rusqlite::Result<Vec<_>>>()?;
@@ -338,7 +370,12 @@ impl ChatStore for SqliteStore {
             let name = format!("#{id}");
             tx.execute("UPDATE visitors SET name = ?2 WHERE id = ?1", params![id, name])?;
             tx.commit()?;
-            Ok(Visitor { id, tenant_id, name })
+            Ok(Visitor {
+                id,
+                tenant_id,
+                name,
+                customer: None,
+            })
         })
         .await
     }
@@ -352,11 +389,75 @@ impl ChatStore for SqliteStore {
         self.read(move |conn| {
             Ok(conn
                 .query_row(
-                    "SELECT id, tenant_id, name FROM visitors WHERE tenant_id = ?1 AND token_hash = ?2",
+                    "SELECT id, tenant_id, name, customer_name, customer_external_id, linked_by
+                     FROM visitors WHERE tenant_id = ?1 AND token_hash = ?2",
                     params![tenant_id, token_hash],
-                    |r| Ok(Visitor { id: r.get(0)?, tenant_id: r.get(1)?, name: r.get(2)? }),
+                    visitor_from,
                 )
                 .optional()?)
+        })
+        .await
+    }
+
+    async fn link_customer(
+        &self,
+        tenant_id: i64,
+        visitor_id: i64,
+        link: Option<CustomerLink>,
+    ) -> StoreResult<bool> {
+        self.write(move |conn| {
+            let (name, external_id, linked_by) = match link {
+                Some(l) => {
+                    let by = match l.verified {
+                        Verification::Agent { user_id } => Some(user_id),
+                        Verification::Signed => None,
+                    };
+                    (Some(l.name), l.external_id, by)
+                }
+                None => (None, None, None),
+            };
+            let changed = conn.execute(
+                "UPDATE visitors SET customer_name = ?3, customer_external_id = ?4, linked_by = ?5
+                 WHERE tenant_id = ?1 AND id = ?2",
+                params![tenant_id, visitor_id, name, external_id, linked_by],
+            )?;
+            Ok(changed == 1)
+        })
+        .await
+    }
+
+    async fn identity_secret(&self, tenant_id: i64) -> StoreResult<Option<(String, i64)>> {
+        self.read(move |conn| {
+            Ok(conn
+                .query_row(
+                    "SELECT sealed, created_at FROM identity_secrets WHERE tenant_id = ?1",
+                    params![tenant_id],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .optional()?)
+        })
+        .await
+    }
+
+    async fn set_identity_secret(
+        &self,
+        tenant_id: i64,
+        sealed: Option<String>,
+        at: i64,
+    ) -> StoreResult<()> {
+        self.write(move |conn| {
+            match sealed {
+                Some(sealed) => conn.execute(
+                    "INSERT INTO identity_secrets (tenant_id, sealed, created_at) VALUES (?1, ?2, ?3)
+                     ON CONFLICT (tenant_id) DO UPDATE SET sealed = ?2, created_at = ?3",
+                    params![tenant_id, sealed, at],
+                )?,
+                None => conn.execute(
+                    "DELETE FROM identity_secrets WHERE tenant_id = ?1",
+                    params![tenant_id],
+                )?,
+            };
+            Ok(())
         })
         .await
     }

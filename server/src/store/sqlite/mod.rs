@@ -33,6 +33,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("0011_workbench.sql"),
     include_str!("0012_security.sql"),
     include_str!("0013_sessions.sql"),
+    include_str!("0014_identity.sql"),
 ];
 const READERS: usize = 4;
 

@@ -162,6 +162,34 @@ impl SecurityStore for SqliteStore {
         .await
     }
 
+    async fn set_role(
+        &self,
+        tenant_id: i64,
+        user_id: i64,
+        role: fieldesk_core::Role,
+    ) -> StoreResult<Vec<String>> {
+        self.write(move |conn| {
+            let tx = conn.transaction()?;
+            let changed = tx.execute(
+                "UPDATE users SET role = ?3 WHERE tenant_id = ?1 AND id = ?2",
+                params![tenant_id, user_id, role.as_str()],
+            )?;
+            if changed == 0 {
+                return Err(StoreError::NotFound(format!("user {user_id}")));
+            }
+            let ended = revoke(
+                &tx,
+                tenant_id,
+                user_id,
+                "?3 IS NULL",
+                rusqlite::types::Value::Null,
+            )?;
+            tx.commit()?;
+            Ok(ended)
+        })
+        .await
+    }
+
     async fn log_security_event(&self, tenant_id: i64, e: NewSecurityEvent) -> StoreResult<()> {
         self.write(move |conn| {
             conn.execute(
