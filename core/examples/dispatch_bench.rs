@@ -240,9 +240,9 @@ fn main() {
             .iter()
             .map(|r| r.considered.len())
             .sum::<usize>();
-        if let Some((_, id)) = decision.chosen {
+        if let Some(chosen) = decision.chosen {
             assigned += 1;
-            last = Some(id);
+            last = Some(chosen);
         }
     }
     let total = start.elapsed();

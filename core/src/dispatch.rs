@@ -84,6 +84,44 @@ impl TargetKind {
     }
 }
 
+/// A dispatch target named by kind and id: groups and providers have
+/// separate id spaces, so an id alone names nothing. On the wire (and in
+/// stored dispatch records) it is the pair `["service_group", 3]`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(from = "(TargetKind, i64)", into = "(TargetKind, i64)")]
+pub struct TargetRef {
+    pub kind: TargetKind,
+    pub id: i64,
+}
+
+impl TargetRef {
+    pub fn group(id: i64) -> Self {
+        TargetRef {
+            kind: TargetKind::ServiceGroup,
+            id,
+        }
+    }
+
+    pub fn provider(id: i64) -> Self {
+        TargetRef {
+            kind: TargetKind::ServiceProvider,
+            id,
+        }
+    }
+}
+
+impl From<(TargetKind, i64)> for TargetRef {
+    fn from((kind, id): (TargetKind, i64)) -> Self {
+        TargetRef { kind, id }
+    }
+}
+
+impl From<TargetRef> for (TargetKind, i64) {
+    fn from(t: TargetRef) -> Self {
+        (t.kind, t.id)
+    }
+}
+
 /// A service group or provider as dispatch sees it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Candidate {
@@ -677,7 +715,7 @@ pub struct RuleTrace {
 /// A dispatch decision with its explanation ("why this group").
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Decision {
-    pub chosen: Option<(TargetKind, i64)>,
+    pub chosen: Option<TargetRef>,
     /// Set when nothing was chosen before any rule ran.
     pub unassigned_because: Option<Unassigned>,
     pub rules: Vec<RuleTrace>,
@@ -692,7 +730,8 @@ pub enum Unassigned {
 }
 
 /// Chooses a target for an order (see the module's policy).
-/// `last_chosen` is the id chosen last time, for the rotation.
+/// `last_chosen` is the target chosen last time, for the rotation (which
+/// turns among targets of the rule's kind only).
 pub fn dispatch(
     facts: &OrderFacts,
     auto_rules: &[AutoRule],
@@ -700,7 +739,7 @@ pub fn dispatch(
     catalog: &[SkillDef],
     candidates: &[Candidate],
     today: LocalDate,
-    last_chosen: Option<i64>,
+    last_chosen: Option<TargetRef>,
 ) -> Decision {
     let mut decision = Decision {
         chosen: None,
@@ -766,7 +805,8 @@ pub fn dispatch(
                 .map(|c| c.id)
                 .collect();
             let chosen = last_chosen
-                .and_then(|last| tied.iter().find(|id| **id > last).copied())
+                .filter(|last| last.kind == rule.target)
+                .and_then(|last| tied.iter().find(|id| **id > last.id).copied())
                 .unwrap_or(tied[0]);
             for c in eligible {
                 let verdict = if c.id == chosen {
@@ -786,7 +826,10 @@ pub fn dispatch(
             }
             trace.considered.sort_by_key(|c| c.candidate);
             decision.rules.push(trace);
-            decision.chosen = Some((rule.target, chosen));
+            decision.chosen = Some(TargetRef {
+                kind: rule.target,
+                id: chosen,
+            });
             return decision;
         }
         decision.rules.push(trace);
@@ -1143,7 +1186,7 @@ mod tests {
             day(1),
             None,
         );
-        assert_eq!(d.chosen, Some((TargetKind::ServiceGroup, 2)));
+        assert_eq!(d.chosen, Some(TargetRef::group(2)));
         let verdicts: Vec<(i64, Verdict)> = d.rules[0]
             .considered
             .iter()
@@ -1176,9 +1219,9 @@ mod tests {
             &catalog(),
             &candidates,
             day(1),
-            Some(2),
+            Some(TargetRef::group(2)),
         );
-        assert_eq!(next.chosen, Some((TargetKind::ServiceGroup, 5)));
+        assert_eq!(next.chosen, Some(TargetRef::group(5)));
         let again = dispatch(
             &facts,
             &rules,
@@ -1186,9 +1229,29 @@ mod tests {
             &catalog(),
             &candidates,
             day(1),
-            Some(5),
+            Some(TargetRef::group(5)),
         );
-        assert_eq!(again.chosen, Some((TargetKind::ServiceGroup, 2)));
+        assert_eq!(again.chosen, Some(TargetRef::group(2)));
+        // A provider chosen last (its id 2 is not group 2) does not move
+        // the groups' rotation: the first tied group, as with no history.
+        let after_provider = dispatch(
+            &facts,
+            &rules,
+            &skills,
+            &catalog(),
+            &candidates,
+            day(1),
+            Some(TargetRef::provider(2)),
+        );
+        assert_eq!(after_provider.chosen, Some(TargetRef::group(2)));
+    }
+
+    #[test]
+    fn a_target_ref_keeps_the_stored_pair_form() {
+        let t = TargetRef::provider(7);
+        let json = serde_json::to_string(&t).unwrap();
+        assert_eq!(json, r#"["service_provider",7]"#);
+        assert_eq!(serde_json::from_str::<TargetRef>(&json).unwrap(), t);
     }
 
     #[test]
@@ -1213,11 +1276,7 @@ mod tests {
         let rules = [auto(1, 0, vec![]), only_polygon];
         let d = dispatch(&facts, &rules, &[], &catalog(), &candidates, day(1), None);
         assert_eq!(d.rules[0].rule, 2, "higher priority first");
-        assert_eq!(
-            d.chosen,
-            Some((TargetKind::ServiceGroup, 1)),
-            "fewest open orders"
-        );
+        assert_eq!(d.chosen, Some(TargetRef::group(1)), "fewest open orders");
         // Same priority: the older rule (lower id) first, every time.
         let tie = [auto(9, 5, vec![]), auto(3, 5, vec![])];
         let d = dispatch(&facts, &tie, &[], &catalog(), &candidates, day(1), None);
@@ -1237,7 +1296,7 @@ mod tests {
             None,
         );
         assert_eq!(d.rules.len(), 2);
-        assert_eq!(d.chosen.map(|c| c.1), Some(1));
+        assert_eq!(d.chosen.map(|c| c.id), Some(1));
     }
 
     #[test]
@@ -1340,7 +1399,7 @@ mod tests {
                 day(1),
                 None,
             );
-            let Some((kind, id)) = d.chosen else {
+            let Some(TargetRef { kind, id }) = d.chosen else {
                 continue;
             };
             let chosen = candidates.iter().find(|c| c.id == id).unwrap();
@@ -1579,7 +1638,7 @@ mod tests {
             day(1),
             None,
         );
-        assert_eq!(maintenance.chosen, Some((TargetKind::ServiceGroup, 1)));
+        assert_eq!(maintenance.chosen, Some(TargetRef::group(1)));
         let repair = dispatch(
             &order_in(440305, "repair"),
             &rules,

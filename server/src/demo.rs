@@ -17,7 +17,7 @@ use fieldesk_core::work_order::{Priority, WorkOrderAction, WorkOrderInput};
 use fieldesk_core::{Locale, Role};
 
 use crate::auth::{generate_password, hash_password};
-use crate::store::field::Pusher;
+use crate::store::field::{Assignment, Pusher};
 use crate::store::{NewUser, Store, StoreResult};
 
 pub const DEMO_TENANT: &str = "demo";
@@ -469,10 +469,12 @@ async fn seed_field_work(
             user_id: admin,
             dispatcher: true,
         };
-        store.apply_op(tenant_id, dispatcher, assign).await?;
-        store
-            .set_assignees(tenant_id, order.id, &[*engineer], None)
-            .await?;
+        let change = Assignment {
+            dispatch: None,
+            transition: Some((dispatcher, assign)),
+            assignees: Some((vec![*engineer], None)),
+        };
+        store.assign(tenant_id, order.id, change).await?;
     }
     Ok(())
 }

@@ -6,7 +6,7 @@
 
 use fieldesk_core::business_hours::LocalDate;
 use fieldesk_core::dispatch::{
-    Candidate, Decision, OrderFacts, TargetKind, dispatch as decide, missing_for,
+    Candidate, Decision, OrderFacts, TargetKind, TargetRef, dispatch as decide, missing_for,
 };
 use fieldesk_core::event::ServerEvent;
 use fieldesk_core::region::ServiceAddress;
@@ -18,7 +18,7 @@ use crate::clock::now;
 use crate::error::ApiError;
 use crate::hub::{Audience, Envelope as HubEnvelope};
 use crate::state::AppState;
-use crate::store::field::Pusher;
+use crate::store::field::{Assignment, Pusher};
 
 /// Only orders nobody has started can be (re)dispatched.
 pub fn dispatchable(status: WorkOrderStatus) -> bool {
@@ -130,7 +130,7 @@ pub async fn manual(
         at: now(),
         by: Some(by),
         decision: Decision {
-            chosen: Some((kind, target)),
+            chosen: Some(TargetRef { kind, id: target }),
             unassigned_because: None,
             rules: vec![],
         },
@@ -139,39 +139,78 @@ pub async fn manual(
 }
 
 /// Stores the decision; a group's engineers get the order, a provider's
-/// admins are told (the order waits for them to name a crew).
+/// admins are told (the order waits for them to name a crew). Decision,
+/// status and assignees are written in one transaction.
 async fn carry_out(
     state: &AppState,
     tenant_id: i64,
     view: &WorkOrderView,
     record: DispatchRecord,
 ) -> Result<(), ApiError> {
-    let chosen = record.decision.chosen;
-    state.store.set_dispatch(tenant_id, view.id, record).await?;
-    match chosen {
-        Some((TargetKind::ServiceGroup, group)) => {
-            let users = state.store.users(tenant_id).await?;
-            let members = state
-                .store
-                .groups(tenant_id)
-                .await?
-                .into_iter()
-                .find(|g| g.id == group)
-                .map(|g| g.member_ids)
-                .unwrap_or_default();
-            let engineers: Vec<i64> = members
-                .into_iter()
-                .filter(|m| users.iter().any(|u| u.id == *m && u.role == Role::Engineer))
-                .collect();
-            assign(state, tenant_id, view, &engineers, None).await?;
-        }
-        // A provider's admin names the crew; until then nobody has it.
-        // Nobody qualifying: nobody has it either.
-        Some((TargetKind::ServiceProvider, _)) | None => {
-            assign(state, tenant_id, view, &[], None).await?;
-        }
-    }
+    // A provider's admin names the crew; until then nobody has it.
+    // Nobody qualifying: nobody has it either.
+    let engineers = match record.decision.chosen {
+        Some(TargetRef {
+            kind: TargetKind::ServiceGroup,
+            id,
+        }) => group_engineers(state, tenant_id, id).await?,
+        Some(_) | None => vec![],
+    };
+    change_hands(state, tenant_id, view, Some(record), &engineers, None).await?;
     announce(state, tenant_id, view.id).await
+}
+
+/// The engineers among a group's members.
+async fn group_engineers(
+    state: &AppState,
+    tenant_id: i64,
+    group: i64,
+) -> Result<Vec<i64>, ApiError> {
+    let users = state.store.users(tenant_id).await?;
+    let members = state
+        .store
+        .groups(tenant_id)
+        .await?
+        .into_iter()
+        .find(|g| g.id == group)
+        .map(|g| g.member_ids)
+        .unwrap_or_default();
+    Ok(members
+        .into_iter()
+        .filter(|m| users.iter().any(|u| u.id == *m && u.role == Role::Engineer))
+        .collect())
+}
+
+/// A dispatcher's status change of an order, as a sync operation with a
+/// fresh op id (so it reaches the engineers' apps through the sync log).
+pub fn dispatcher_transition(
+    user_id: i64,
+    work_order: i64,
+    action: WorkOrderAction,
+) -> (Pusher, Envelope) {
+    let (_, hash) = crate::auth::new_token();
+    let envelope = Envelope {
+        op_id: format!("dispatch-{hash}"),
+        op: Operation::Transition { work_order, action },
+    };
+    (
+        Pusher {
+            user_id,
+            dispatcher: true,
+        },
+        envelope,
+    )
+}
+
+/// The localized error for a refused transition, if it was refused.
+pub fn refused(outcome: Option<&Outcome>) -> Result<(), ApiError> {
+    match outcome {
+        Some(Outcome::Rejected {
+            reason: RejectReason::UnknownWorkOrder,
+        }) => Err(ApiError::new(ErrorCode::NotFound)),
+        Some(Outcome::Rejected { .. }) => Err(ApiError::new(ErrorCode::IllegalTransition)),
+        _ => Ok(()),
+    }
 }
 
 /// Gives the order to `engineers` (none: back to new), logging the
@@ -183,40 +222,30 @@ pub async fn assign(
     engineers: &[i64],
     lead: Option<i64>,
 ) -> Result<(), ApiError> {
+    change_hands(state, tenant_id, view, None, engineers, lead).await
+}
+
+/// [`assign`] with the dispatch record that caused it, in one write.
+async fn change_hands(
+    state: &AppState,
+    tenant_id: i64,
+    view: &WorkOrderView,
+    dispatch: Option<DispatchRecord>,
+    engineers: &[i64],
+    lead: Option<i64>,
+) -> Result<(), ApiError> {
     let action = if engineers.is_empty() {
         (view.status != WorkOrderStatus::New).then_some(WorkOrderAction::Decline)
     } else {
         Some(WorkOrderAction::Assign)
     };
-    if let Some(action) = action {
-        let (_, hash) = crate::auth::new_token();
-        let envelope = Envelope {
-            op_id: format!("dispatch-{hash}"),
-            op: Operation::Transition {
-                work_order: view.id,
-                action,
-            },
-        };
-        let dispatcher = Pusher {
-            user_id: 0,
-            dispatcher: true,
-        };
-        match state
-            .store
-            .apply_op(tenant_id, dispatcher, envelope)
-            .await?
-        {
-            Outcome::Rejected {
-                reason: RejectReason::UnknownWorkOrder,
-            } => return Err(ApiError::new(ErrorCode::NotFound)),
-            Outcome::Rejected { .. } => return Err(ApiError::new(ErrorCode::IllegalTransition)),
-            _ => {}
-        }
-    }
-    state
-        .store
-        .set_assignees(tenant_id, view.id, engineers, lead)
-        .await?;
+    let change = Assignment {
+        dispatch,
+        transition: action.map(|action| dispatcher_transition(0, view.id, action)),
+        assignees: Some((engineers.to_vec(), lead)),
+    };
+    let outcome = state.store.assign(tenant_id, view.id, change).await?;
+    refused(outcome.as_ref())?;
     let cursor = state.store.last_change(tenant_id).await.unwrap_or(0);
     let mut told = view.assignees.clone();
     told.extend(engineers);

@@ -7,7 +7,6 @@ use axum::http::StatusCode;
 use fieldesk_core::api::ErrorBody;
 use fieldesk_core::dispatch::TargetKind;
 use fieldesk_core::event::ServerEvent;
-use fieldesk_core::sync::{Envelope, Operation, Outcome, RejectReason};
 use fieldesk_core::work_order::{
     CrewBody, DispatchBody, RelatedWorkOrder, TargetBody, WorkOrderAction, WorkOrderChange,
     WorkOrderInput, WorkOrderView,
@@ -18,7 +17,7 @@ use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::hub::{Audience, Envelope as HubEnvelope};
 use crate::state::AppState;
-use crate::store::field::Pusher;
+use crate::store::field::Assignment;
 
 use crate::routes::dispatch::dispatcher;
 
@@ -368,31 +367,18 @@ pub async fn dispatch(
     ) {
         return Err(ApiError::new(ErrorCode::BadRequest));
     }
-    let (_, hash) = crate::auth::new_token();
-    let envelope = Envelope {
-        op_id: format!("dispatch-{hash}"),
-        op: Operation::Transition {
-            work_order: id,
-            action: body.action,
-        },
+    // The transition and the new engineers in one write.
+    let change = Assignment {
+        dispatch: None,
+        transition: Some(crate::dispatch::dispatcher_transition(
+            caller.user.id,
+            id,
+            body.action,
+        )),
+        assignees: (body.action == WorkOrderAction::Assign).then_some((body.engineers, None)),
     };
-    let pusher = Pusher {
-        user_id: caller.user.id,
-        dispatcher: true,
-    };
-    match state.store.apply_op(tenant_id, pusher, envelope).await? {
-        Outcome::Rejected {
-            reason: RejectReason::UnknownWorkOrder,
-        } => return Err(ApiError::new(ErrorCode::NotFound)),
-        Outcome::Rejected { .. } => return Err(ApiError::new(ErrorCode::IllegalTransition)),
-        _ => {}
-    }
-    if body.action == WorkOrderAction::Assign {
-        state
-            .store
-            .set_assignees(tenant_id, id, &body.engineers, None)
-            .await?;
-    }
+    let outcome = state.store.assign(tenant_id, id, change).await?;
+    crate::dispatch::refused(outcome.as_ref())?;
     notify(&state, tenant_id, id).await;
     get_one(State(state), caller, Path(id)).await
 }

@@ -4,10 +4,9 @@
 use async_trait::async_trait;
 use fieldesk_core::dispatch::{
     AutoRule, Candidate, DispatchProfile, DispatchSettings, NamedRegion, Rule, SkillRule,
-    TargetKind,
+    TargetKind, TargetRef,
 };
 use fieldesk_core::group::{ServiceGroup, ServiceGroupInput};
-use fieldesk_core::work_order::DispatchRecord;
 
 use super::StoreResult;
 
@@ -20,7 +19,7 @@ pub struct DispatchInputs {
     /// Groups and providers with their whole service region and load.
     pub candidates: Vec<Candidate>,
     /// The target of the newest automatic dispatch (for the rotation).
-    pub last_chosen: Option<i64>,
+    pub last_chosen: Option<TargetRef>,
 }
 
 #[async_trait]
@@ -66,15 +65,6 @@ pub trait DispatchStore: Send + Sync + 'static {
     async fn save_rule(&self, tenant_id: i64, id: Option<i64>, rule: Rule) -> StoreResult<Rule>;
     async fn delete_rule(&self, tenant_id: i64, id: i64) -> StoreResult<()>;
     async fn dispatch_inputs(&self, tenant_id: i64) -> StoreResult<DispatchInputs>;
-    /// Stores a dispatch with the order; its choice becomes the order's
-    /// target (none: no target); the lead is cleared until a provider
-    /// names one.
-    async fn set_dispatch(
-        &self,
-        tenant_id: i64,
-        work_order: i64,
-        record: DispatchRecord,
-    ) -> StoreResult<()>;
     /// The ids of the orders dispatched to these providers.
     async fn provider_orders(&self, tenant_id: i64, providers: Vec<i64>) -> StoreResult<Vec<i64>>;
 }

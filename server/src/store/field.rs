@@ -6,9 +6,21 @@ use async_trait::async_trait;
 use fieldesk_core::device::FieldDef;
 use fieldesk_core::standard_operation::{Template, TemplateInput};
 use fieldesk_core::sync::{Change, Envelope, Outcome};
-use fieldesk_core::work_order::{RelatedWorkOrder, WorkOrderInput, WorkOrderStatus, WorkOrderView};
+use fieldesk_core::work_order::{
+    DispatchRecord, RelatedWorkOrder, WorkOrderInput, WorkOrderStatus, WorkOrderView,
+};
 
 use super::StoreResult;
+
+/// One change of who has a work order (see [`FieldStore::assign`]).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Assignment {
+    pub dispatch: Option<DispatchRecord>,
+    /// A status change, applied as by this pusher.
+    pub transition: Option<(Pusher, Envelope)>,
+    /// The new engineers and lead (`None`: unchanged).
+    pub assignees: Option<(Vec<i64>, Option<i64>)>,
+}
 
 /// Who pushes an operation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -44,13 +56,16 @@ pub trait FieldStore: Send + Sync + 'static {
     /// Writes a changed order's customer, address (division, point), type,
     /// product category and priority.
     async fn update_work_order(&self, tenant_id: i64, view: WorkOrderView) -> StoreResult<()>;
-    async fn set_assignees(
+    /// Changes who has a work order in one transaction: the dispatch
+    /// record (its choice becomes the order's target, the lead is cleared),
+    /// the status transition through the sync log (a rejected one writes
+    /// nothing at all and is answered), then the assignees and lead.
+    async fn assign(
         &self,
         tenant_id: i64,
-        id: i64,
-        engineers: &[i64],
-        lead: Option<i64>,
-    ) -> StoreResult<()>;
+        work_order: i64,
+        change: Assignment,
+    ) -> StoreResult<Option<Outcome>>;
     /// Applies `envelope` once: a known op id answers its first outcome.
     async fn apply_op(
         &self,

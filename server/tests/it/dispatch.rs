@@ -420,3 +420,98 @@ async fn orders_go_to_the_qualified_group_or_provider_in_their_region() {
         .await;
     expect_error(res, 404, "not_found").await;
 }
+
+/// Writes that fail midway, as a full disk or a crash would (an
+/// I/O-like error, not a constraint): each trigger fails its write while
+/// its switch is on. Switches are data, so the running server sees them.
+fn chaos(server: &TestServer, setup: &[(&str, &str)]) -> rusqlite::Connection {
+    let db = rusqlite::Connection::open(server.dir.path().join("fieldesk.sqlite3")).unwrap();
+    db.execute_batch("CREATE TABLE chaos (name TEXT PRIMARY KEY, broken INTEGER NOT NULL);")
+        .unwrap();
+    for (name, on) in setup {
+        db.execute("INSERT INTO chaos VALUES (?1, 0)", [name])
+            .unwrap();
+        let (head, when) = on.split_once(" WHEN ").map_or((*on, "1"), |(h, w)| (h, w));
+        db.execute_batch(&format!(
+            "CREATE TRIGGER {name} {head}
+             WHEN ({when}) AND (SELECT broken FROM chaos WHERE name = '{name}')
+                         BEGIN SELECT abs(-9223372036854775807 - 1); END;"
+        ))
+        .unwrap();
+    }
+    db
+}
+
+fn switch(db: &rusqlite::Connection, name: &str, broken: bool) {
+    db.execute(
+        "UPDATE chaos SET broken = ?2 WHERE name = ?1",
+        rusqlite::params![name, broken],
+    )
+    .unwrap();
+}
+
+#[tokio::test]
+async fn a_dispatch_that_fails_midway_leaves_the_order_as_it_was() {
+    let server = TestServer::start(bin());
+    let sam = server.login("acme", "sam").await.token;
+    let eve = server.login("acme", "eve").await.me.user_id;
+    let created = order(&server, &sam, "WO-A1", "repair", "广东省深圳市南山区").await;
+    let id = created.id;
+    let get = || async {
+        json_of::<WorkOrderView>(server.get(&format!("/api/work-orders/{id}"), &sam).await).await
+    };
+
+    let db = chaos(
+        &server,
+        &[
+            ("no_assignees", "BEFORE INSERT ON work_order_assignees"),
+            ("no_unassign", "BEFORE DELETE ON work_order_assignees"),
+        ],
+    );
+    // Assigning by hand: the status changes, then the engineers cannot be
+    // written. Nothing of it stays; the retry works.
+    switch(&db, "no_assignees", true);
+    let assign = json!({"action": "assign", "engineers": [eve]});
+    let path = format!("/api/work-orders/{id}/dispatch");
+    let res = server.send_json("POST", &path, &sam, &assign).await;
+    expect_error(res, 500, "internal").await;
+    let after = get().await;
+    assert_eq!(after.status, created.status, "not assigned to nobody");
+    assert!(after.assignees.is_empty());
+    switch(&db, "no_assignees", false);
+    let res = server.send_json("POST", &path, &sam, &assign).await;
+    let assigned: WorkOrderView = json_of(res).await;
+    assert_eq!(assigned.status, WorkOrderStatus::Assigned);
+    assert_eq!(assigned.assignees, vec![eve]);
+
+    // Auto-dispatch (no rule applies: back to unassigned): the decision is
+    // stored and the status changes, then the engineer cannot be taken
+    // off. The order keeps its engineer, status and dispatch record.
+    switch(&db, "no_unassign", true);
+    let res = server
+        .send_json(
+            "POST",
+            &format!("/api/work-orders/{id}/auto-dispatch"),
+            &sam,
+            &json!(null),
+        )
+        .await;
+    expect_error(res, 500, "internal").await;
+    let after = get().await;
+    assert_eq!(after.status, WorkOrderStatus::Assigned);
+    assert_eq!(after.assignees, vec![eve]);
+    assert_eq!(after.dispatch, assigned.dispatch);
+    switch(&db, "no_unassign", false);
+    let res = server
+        .send_json(
+            "POST",
+            &format!("/api/work-orders/{id}/auto-dispatch"),
+            &sam,
+            &json!(null),
+        )
+        .await;
+    assert!(res.status().is_success(), "{}", res.status());
+    let after = get().await;
+    assert_eq!(after.status, WorkOrderStatus::New);
+    assert!(after.assignees.is_empty());
+}

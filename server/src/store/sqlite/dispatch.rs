@@ -4,6 +4,7 @@
 use async_trait::async_trait;
 use fieldesk_core::dispatch::{
     Candidate, DispatchProfile, DispatchSettings, DispatchTarget, NamedRegion, Rule, TargetKind,
+    TargetRef,
 };
 use fieldesk_core::group::{ServiceGroup, ServiceGroupInput};
 use fieldesk_core::work_order::{DispatchRecord, WorkOrderStatus};
@@ -441,13 +442,20 @@ impl DispatchStore for SqliteStore {
             }
             let last_chosen = conn
                 .query_row(
-                    "SELECT target_id FROM work_orders
+                    "SELECT target_kind, target_id FROM work_orders
                      WHERE tenant_id = ?1 AND dispatched_at IS NOT NULL AND target_id IS NOT NULL
                      ORDER BY dispatched_at DESC, id DESC LIMIT 1",
                     [tenant_id],
-                    |r| r.get(0),
+                    |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)),
                 )
-                .optional()?;
+                .optional()?
+                .map(|(kind, id)| {
+                    Ok::<_, StoreError>(TargetRef {
+                        kind: parse(kind)?,
+                        id,
+                    })
+                })
+                .transpose()?;
             Ok(DispatchInputs {
                 settings,
                 skill_rules,
@@ -455,43 +463,6 @@ impl DispatchStore for SqliteStore {
                 candidates,
                 last_chosen,
             })
-        })
-        .await
-    }
-
-    async fn set_dispatch(
-        &self,
-        tenant_id: i64,
-        work_order: i64,
-        record: DispatchRecord,
-    ) -> StoreResult<()> {
-        self.write(move |conn| {
-            let auto_at = record.by.is_none().then_some(record.at);
-            let changed = match record.decision.chosen {
-                Some((kind, target)) => conn.execute(
-                    "UPDATE work_orders SET dispatch = ?3, target_kind = ?4, target_id = ?5,
-                        lead_id = NULL, dispatched_at = COALESCE(?6, dispatched_at)
-                     WHERE tenant_id = ?1 AND id = ?2",
-                    params![
-                        tenant_id,
-                        work_order,
-                        to_json(&record),
-                        kind.as_str(),
-                        target,
-                        auto_at
-                    ],
-                )?,
-                None => conn.execute(
-                    "UPDATE work_orders SET dispatch = ?3, target_kind = NULL, target_id = NULL,
-                        lead_id = NULL
-                     WHERE tenant_id = ?1 AND id = ?2",
-                    params![tenant_id, work_order, to_json(&record)],
-                )?,
-            };
-            if changed == 0 {
-                return Err(StoreError::NotFound(format!("work order {work_order}")));
-            }
-            Ok(())
         })
         .await
     }
@@ -515,4 +486,41 @@ impl DispatchStore for SqliteStore {
         })
         .await
     }
+}
+
+/// Stores a dispatch with the order, in `tx`: its choice becomes the
+/// order's target (none: no target); the lead is cleared until a provider
+/// names one.
+pub(super) fn set_dispatch_in(
+    tx: &Transaction<'_>,
+    tenant_id: i64,
+    work_order: i64,
+    record: &DispatchRecord,
+) -> StoreResult<()> {
+    let auto_at = record.by.is_none().then_some(record.at);
+    let changed = match record.decision.chosen {
+        Some(TargetRef { kind, id }) => tx.execute(
+            "UPDATE work_orders SET dispatch = ?3, target_kind = ?4, target_id = ?5,
+                lead_id = NULL, dispatched_at = COALESCE(?6, dispatched_at)
+             WHERE tenant_id = ?1 AND id = ?2",
+            params![
+                tenant_id,
+                work_order,
+                to_json(record),
+                kind.as_str(),
+                id,
+                auto_at
+            ],
+        )?,
+        None => tx.execute(
+            "UPDATE work_orders SET dispatch = ?3, target_kind = NULL, target_id = NULL,
+                lead_id = NULL
+             WHERE tenant_id = ?1 AND id = ?2",
+            params![tenant_id, work_order, to_json(record)],
+        )?,
+    };
+    if changed == 0 {
+        return Err(StoreError::NotFound(format!("work order {work_order}")));
+    }
+    Ok(())
 }

@@ -12,7 +12,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 use super::{SqliteStore, conflict_names};
 use crate::clock::now;
-use crate::store::field::{FieldStore, Pusher};
+use crate::store::field::{Assignment, FieldStore, Pusher};
 use crate::store::{StoreError, StoreResult};
 
 pub(super) fn to_json<T: serde::Serialize>(value: &T) -> String {
@@ -391,32 +391,31 @@ impl FieldStore for SqliteStore {
         .await
     }
 
-    async fn set_assignees(
+    async fn assign(
         &self,
         tenant_id: i64,
-        id: i64,
-        engineers: &[i64],
-        lead: Option<i64>,
-    ) -> StoreResult<()> {
-        let engineers = engineers.to_vec();
+        work_order: i64,
+        change: Assignment,
+    ) -> StoreResult<Option<Outcome>> {
         self.write(move |conn| {
             let tx = conn.transaction()?;
-            let found = tx.execute(
-                "UPDATE work_orders SET lead_id = ?3 WHERE tenant_id = ?1 AND id = ?2",
-                params![tenant_id, id, lead],
-            )?;
-            if found == 0 {
-                return Err(StoreError::NotFound(format!("work order {id}")));
+            if let Some(record) = &change.dispatch {
+                super::dispatch::set_dispatch_in(&tx, tenant_id, work_order, record)?;
             }
-            tx.execute("DELETE FROM work_order_assignees WHERE work_order_id = ?1", [id])?;
-            for user in &engineers {
-                tx.execute(
-                    "INSERT OR IGNORE INTO work_order_assignees (work_order_id, user_id) VALUES (?1, ?2)",
-                    params![id, user],
-                )?;
+            let mut outcome = None;
+            if let Some((pusher, envelope)) = change.transition {
+                let answer = apply_in(&tx, tenant_id, pusher, envelope)?;
+                if matches!(answer, Outcome::Rejected { .. }) {
+                    // Dropping the transaction undoes the dispatch record too.
+                    return Ok(Some(answer));
+                }
+                outcome = Some(answer);
+            }
+            if let Some((engineers, lead)) = &change.assignees {
+                set_assignees_in(&tx, tenant_id, work_order, engineers, *lead)?;
             }
             tx.commit()?;
-            Ok(())
+            Ok(outcome)
         })
         .await
     }
@@ -429,112 +428,7 @@ impl FieldStore for SqliteStore {
     ) -> StoreResult<Outcome> {
         self.write(move |conn| {
             let tx = conn.transaction()?;
-            let known: Option<String> = tx
-                .query_row(
-                    "SELECT outcome FROM sync_ops WHERE tenant_id = ?1 AND user_id = ?2 AND op_id = ?3",
-                    params![tenant_id, pusher.user_id, envelope.op_id],
-                    |r| r.get(0),
-                )
-                .optional()?;
-            if let Some(outcome) = known {
-                return from_json(&outcome);
-            }
-            let work_order = envelope.op.work_order();
-            let row: Option<(String, Option<i64>)> = tx
-                .query_row(
-                    "SELECT status, lead_id FROM work_orders WHERE tenant_id = ?1 AND id = ?2",
-                    params![tenant_id, work_order],
-                    |r| Ok((r.get(0)?, r.get(1)?)),
-                )
-                .optional()?;
-            let lead = row.as_ref().and_then(|r| r.1);
-            let status = row.map(|r| parse::<WorkOrderStatus>(r.0)).transpose()?;
-            let assigned: bool = tx.query_row(
-                "SELECT EXISTS (SELECT 1 FROM work_order_assignees WHERE work_order_id = ?1 AND user_id = ?2)",
-                params![work_order, pusher.user_id],
-                |r| r.get(0),
-            )?;
-            let actor = if pusher.dispatcher {
-                Actor::Dispatcher
-            } else if assigned && lead.is_some_and(|l| l != pusher.user_id) {
-                Actor::Collaborator
-            } else if assigned {
-                Actor::AssignedEngineer
-            } else {
-                Actor::Other
-            };
-            // Someone who may not see the work order learns nothing of it.
-            let status = status.filter(|_| actor != Actor::Other);
-            let current = match &envelope.op {
-                Operation::StepResult { device, step, .. } => tx
-                    .query_row(
-                        "SELECT seq, value FROM step_results
-                         WHERE work_order_id = ?1 AND device_id = ?2 AND step_id = ?3",
-                        params![work_order, device, step],
-                        |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)),
-                    )
-                    .optional()?
-                    .map(|(seq, v)| Ok::<_, StoreError>((seq as u64, from_json(&v)?)))
-                    .transpose()?,
-                _ => None,
-            };
-            let rejected = if status.is_some() {
-                check_step(&tx, tenant_id, &envelope.op)?
-            } else {
-                None
-            };
-            let completing = matches!(
-                envelope.op,
-                Operation::Transition { action: WorkOrderAction::Complete, .. }
-            );
-            let steps_done = !completing || all_steps_done(&tx, tenant_id, work_order)?;
-            let decision = match rejected {
-                Some(reason) => Decision::Reject(reason),
-                None => decide(&envelope.op, status, actor, current, steps_done),
-            };
-            let outcome = if let Decision::Reject(_) = decision {
-                decision.outcome(0)
-            } else {
-                tx.execute(
-                    "INSERT INTO sync_changes (tenant_id, work_order_id, op_id, user_id, op, at)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                    params![tenant_id, work_order, envelope.op_id, pusher.user_id, to_json(&envelope.op), now()],
-                )?;
-                let seq = tx.last_insert_rowid();
-                match (&decision, &envelope.op) {
-                    (Decision::SetStatus(next), _) => {
-                        tx.execute(
-                            "UPDATE work_orders SET status = ?2, updated_at = ?3 WHERE id = ?1",
-                            params![work_order, name(next), now()],
-                        )?;
-                    }
-                    (Decision::SetStep { replaced, .. }, Operation::StepResult { device, step, value, .. }) => {
-                        if let Some(previous) = replaced {
-                            tx.execute(
-                                "INSERT INTO step_history (work_order_id, device_id, step_id, value, replaced_by_seq)
-                                 VALUES (?1, ?2, ?3, ?4, ?5)",
-                                params![work_order, device, step, to_json(previous), seq],
-                            )?;
-                        }
-                        tx.execute(
-                            "INSERT INTO step_results (work_order_id, device_id, step_id, value, seq)
-                             VALUES (?1, ?2, ?3, ?4, ?5)
-                             ON CONFLICT (work_order_id, device_id, step_id) DO UPDATE SET value = ?4, seq = ?5",
-                            params![work_order, device, step, to_json(value), seq],
-                        )?;
-                        tx.execute(
-                            "UPDATE work_orders SET updated_at = ?2 WHERE id = ?1",
-                            params![work_order, now()],
-                        )?;
-                    }
-                    _ => {}
-                }
-                decision.outcome(seq as u64)
-            };
-            tx.execute(
-                "INSERT INTO sync_ops (tenant_id, op_id, user_id, outcome) VALUES (?1, ?2, ?3, ?4)",
-                params![tenant_id, envelope.op_id, pusher.user_id, to_json(&outcome)],
-            )?;
+            let outcome = apply_in(&tx, tenant_id, pusher, envelope)?;
             tx.commit()?;
             Ok(outcome)
         })
@@ -735,4 +629,167 @@ impl FieldStore for SqliteStore {
         })
         .await
     }
+}
+
+/// Applies `envelope` once within `tx`: a known op id answers its first
+/// outcome; the decision is `core::sync`'s.
+fn apply_in(
+    tx: &rusqlite::Transaction<'_>,
+    tenant_id: i64,
+    pusher: Pusher,
+    envelope: Envelope,
+) -> StoreResult<Outcome> {
+    let known: Option<String> = tx
+        .query_row(
+            "SELECT outcome FROM sync_ops WHERE tenant_id = ?1 AND user_id = ?2 AND op_id = ?3",
+            params![tenant_id, pusher.user_id, envelope.op_id],
+            |r| r.get(0),
+        )
+        .optional()?;
+    if let Some(outcome) = known {
+        return from_json(&outcome);
+    }
+    let work_order = envelope.op.work_order();
+    let row: Option<(String, Option<i64>)> = tx
+        .query_row(
+            "SELECT status, lead_id FROM work_orders WHERE tenant_id = ?1 AND id = ?2",
+            params![tenant_id, work_order],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    let lead = row.as_ref().and_then(|r| r.1);
+    let status = row.map(|r| parse::<WorkOrderStatus>(r.0)).transpose()?;
+    let assigned: bool = tx.query_row(
+        "SELECT EXISTS (SELECT 1 FROM work_order_assignees WHERE work_order_id = ?1 AND user_id = ?2)",
+        params![work_order, pusher.user_id],
+        |r| r.get(0),
+    )?;
+    let actor = if pusher.dispatcher {
+        Actor::Dispatcher
+    } else if assigned && lead.is_some_and(|l| l != pusher.user_id) {
+        Actor::Collaborator
+    } else if assigned {
+        Actor::AssignedEngineer
+    } else {
+        Actor::Other
+    };
+    // Someone who may not see the work order learns nothing of it.
+    let status = status.filter(|_| actor != Actor::Other);
+    let current = match &envelope.op {
+        Operation::StepResult { device, step, .. } => tx
+            .query_row(
+                "SELECT seq, value FROM step_results
+                 WHERE work_order_id = ?1 AND device_id = ?2 AND step_id = ?3",
+                params![work_order, device, step],
+                |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)),
+            )
+            .optional()?
+            .map(|(seq, v)| Ok::<_, StoreError>((seq as u64, from_json(&v)?)))
+            .transpose()?,
+        _ => None,
+    };
+    let rejected = if status.is_some() {
+        check_step(tx, tenant_id, &envelope.op)?
+    } else {
+        None
+    };
+    let completing = matches!(
+        envelope.op,
+        Operation::Transition {
+            action: WorkOrderAction::Complete,
+            ..
+        }
+    );
+    let steps_done = !completing || all_steps_done(tx, tenant_id, work_order)?;
+    let decision = match rejected {
+        Some(reason) => Decision::Reject(reason),
+        None => decide(&envelope.op, status, actor, current, steps_done),
+    };
+    let outcome = if let Decision::Reject(_) = decision {
+        decision.outcome(0)
+    } else {
+        tx.execute(
+            "INSERT INTO sync_changes (tenant_id, work_order_id, op_id, user_id, op, at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![
+                tenant_id,
+                work_order,
+                envelope.op_id,
+                pusher.user_id,
+                to_json(&envelope.op),
+                now()
+            ],
+        )?;
+        let seq = tx.last_insert_rowid();
+        match (&decision, &envelope.op) {
+            (Decision::SetStatus(next), _) => {
+                tx.execute(
+                    "UPDATE work_orders SET status = ?2, updated_at = ?3 WHERE id = ?1",
+                    params![work_order, name(next), now()],
+                )?;
+            }
+            (
+                Decision::SetStep { replaced, .. },
+                Operation::StepResult {
+                    device,
+                    step,
+                    value,
+                    ..
+                },
+            ) => {
+                if let Some(previous) = replaced {
+                    tx.execute(
+                        "INSERT INTO step_history (work_order_id, device_id, step_id, value, replaced_by_seq)
+                         VALUES (?1, ?2, ?3, ?4, ?5)",
+                        params![work_order, device, step, to_json(previous), seq],
+                    )?;
+                }
+                tx.execute(
+                    "INSERT INTO step_results (work_order_id, device_id, step_id, value, seq)
+                     VALUES (?1, ?2, ?3, ?4, ?5)
+                     ON CONFLICT (work_order_id, device_id, step_id) DO UPDATE SET value = ?4, seq = ?5",
+                    params![work_order, device, step, to_json(value), seq],
+                )?;
+                tx.execute(
+                    "UPDATE work_orders SET updated_at = ?2 WHERE id = ?1",
+                    params![work_order, now()],
+                )?;
+            }
+            _ => {}
+        }
+        decision.outcome(seq as u64)
+    };
+    tx.execute(
+        "INSERT INTO sync_ops (tenant_id, op_id, user_id, outcome) VALUES (?1, ?2, ?3, ?4)",
+        params![tenant_id, envelope.op_id, pusher.user_id, to_json(&outcome)],
+    )?;
+    Ok(outcome)
+}
+
+/// Replaces the engineers and lead of an order within `tx`.
+fn set_assignees_in(
+    tx: &rusqlite::Transaction<'_>,
+    tenant_id: i64,
+    id: i64,
+    engineers: &[i64],
+    lead: Option<i64>,
+) -> StoreResult<()> {
+    let found = tx.execute(
+        "UPDATE work_orders SET lead_id = ?3 WHERE tenant_id = ?1 AND id = ?2",
+        params![tenant_id, id, lead],
+    )?;
+    if found == 0 {
+        return Err(StoreError::NotFound(format!("work order {id}")));
+    }
+    tx.execute(
+        "DELETE FROM work_order_assignees WHERE work_order_id = ?1",
+        [id],
+    )?;
+    for user in engineers {
+        tx.execute(
+            "INSERT OR IGNORE INTO work_order_assignees (work_order_id, user_id) VALUES (?1, ?2)",
+            params![id, user],
+        )?;
+    }
+    Ok(())
 }
