@@ -8,10 +8,19 @@
 //! when the address's point lies inside one of the region's polygons.
 //!
 //! Free-text addresses resolve greedily from the largest division down
-//! (province, then city, then district, each by full or short name at the
-//! start of what is left). A name that fits more than one division at its
-//! level (南山区 is in 深圳 and in 鹤岗) resolves to nothing rather than to
-//! a guess: an unresolved order stays unassigned, never misrouted.
+//! (province, then city, then district, each at the start of what is
+//! left): provinces and cities by full or short name (广东, 深圳) unless
+//! the short name begins a street (湖南路, 中山大道), districts by full name
+//! only (南山大道 is a street, not 南山区: without the district's full name
+//! the order belongs to the city). A name that fits more than one division
+//! at its level (南山区 is in 深圳 and in 鹤岗) resolves to nothing rather
+//! than to a guess: an unresolved order stays unassigned, never misrouted.
+//!
+//! County-level cities directly under a province (济源市 419001, 仙桃市
+//! 429004 …) are the province's children: the source's placeholder "city"
+//! rows (…直辖县级行政区划) are not divisions and are skipped. Codes
+//! abolished since 2020 are aliases of their successors ([`current`]), so
+//! regions and orders stored with them still work.
 
 use serde::{Deserialize, Serialize};
 
@@ -29,6 +38,51 @@ pub enum Level {
     District,
 }
 
+/// Abolished codes and their successors (2020–2024 changes), by old code:
+/// regions and orders stored with an old code keep working.
+const ALIASES: [(DivisionCode, DivisionCode); 23] = [
+    (330103, 330105), // 下城区 → 拱墅区
+    (330104, 330102), // 江干区 → 上城区
+    (350402, 350404), // 梅列区 → 三元区
+    (350403, 350404), // 三元区 → 三元区
+    (350427, 350405), // 沙县 → 沙县区
+    (350625, 350605), // 长泰县 → 长泰区
+    (350681, 350604), // 龙海市 → 龙海区
+    (410306, 410308), // 吉利区 → 孟津区
+    (410322, 410308), // 孟津县 → 孟津区
+    (410381, 410307), // 偃师市 → 偃师区
+    (431121, 431181), // 祁阳县 → 祁阳市
+    (450127, 450181), // 横县 → 横州市
+    (460321, 460302), // 西沙群岛 → 西沙区
+    (460322, 460303), // 南沙群岛 → 南沙区
+    (460323, 460302), // 中沙群岛的岛礁及其海域 → 西沙区
+    (513425, 513402), // 会理县 → 会理市
+    (520522, 520581), // 黔西县 → 黔西市
+    (532331, 532302), // 禄丰县 → 禄丰市
+    (540422, 540481), // 米林县 → 米林市
+    (540530, 540581), // 错那县 → 错那市
+    (610322, 610305), // 凤翔县 → 凤翔区
+    (610928, 610981), // 旬阳县 → 旬阳市
+    (654223, 654203), // 沙湾县 → 沙湾市
+];
+
+/// The code in force for `code` (an abolished one's successor).
+pub fn current(code: DivisionCode) -> DivisionCode {
+    ALIASES
+        .binary_search_by_key(&code, |(old, _)| *old)
+        .map_or(code, |i| ALIASES[i].1)
+}
+
+/// Rows of the source that are not divisions: the placeholder "cities"
+/// grouping county-level cities directly under a province.
+fn is_placeholder(name: &str) -> bool {
+    name.contains("直辖县级")
+}
+
+/// What a street name continues with: a short division name followed by
+/// one of these names a street, not the division (湖南路, 中山大道).
+const STREET_WORDS: [&str; 9] = ["大道", "大街", "路", "街", "巷", "胡同", "弄", "道", "号"];
+
 /// The level a code names.
 pub fn level(code: DivisionCode) -> Level {
     if code.is_multiple_of(10_000) {
@@ -40,8 +94,10 @@ pub fn level(code: DivisionCode) -> Level {
     }
 }
 
-/// Whether `inner` is `outer` or lies below it.
+/// Whether `inner` is `outer` or lies below it (abolished codes count as
+/// their successors).
 pub fn division_contains(outer: DivisionCode, inner: DivisionCode) -> bool {
+    let (outer, inner) = (current(outer), current(inner));
     match level(outer) {
         Level::Province => outer / 10_000 == inner / 10_000,
         Level::City => outer / 100 == inner / 100,
@@ -101,9 +157,10 @@ impl DivisionTable {
             .filter_map(|line| {
                 let (code, name) = line.split_once('\t')?;
                 let code: DivisionCode = code.trim().parse().ok()?;
-                (100_000..1_000_000).contains(&code).then(|| Division {
+                let name = name.trim();
+                ((100_000..1_000_000).contains(&code) && !is_placeholder(name)).then(|| Division {
                     code,
-                    name: name.trim().to_owned(),
+                    name: name.to_owned(),
                 })
             })
             .collect();
@@ -125,7 +182,9 @@ impl DivisionTable {
         self.divisions.is_empty()
     }
 
+    /// The division `code` names (an abolished code: its successor).
     pub fn get(&self, code: DivisionCode) -> Option<&Division> {
+        let code = current(code);
         self.divisions
             .binary_search_by_key(&code, |d| d.code)
             .ok()
@@ -134,6 +193,7 @@ impl DivisionTable {
 
     /// The full name from the province down: 广东省 深圳市 南山区.
     pub fn path(&self, code: DivisionCode) -> Vec<&Division> {
+        let code = current(code);
         let mut path = vec![];
         for outer in [code / 10_000 * 10_000, code / 100 * 100, code] {
             if let Some(d) = self.get(outer)
@@ -188,17 +248,37 @@ impl DivisionTable {
             .collect()
     }
 
-    /// The one division among `candidates` whose full or short name starts
-    /// `text` (longest name first); `Err` when two different ones do.
+    /// Whether a short name `len` bytes into `text` ends where a street's
+    /// name goes on (and no division below `d` starts there instead).
+    fn begins_street(&self, d: &Division, text: &str, len: usize) -> bool {
+        let rest = &text[len..];
+        STREET_WORDS.iter().any(|w| rest.starts_with(w))
+            && !self
+                .divisions
+                .iter()
+                .any(|c| self.parent(c.code) == Some(d.code) && rest.starts_with(c.name.as_str()))
+    }
+
+    /// The one division among `candidates` whose name starts `text`
+    /// (longest name first; see the module for which names count); `Err`
+    /// when two different ones do.
     fn prefix_match<'a>(
+        &self,
         candidates: impl Iterator<Item = &'a Division>,
         text: &str,
     ) -> Result<Option<(&'a Division, usize)>, ()> {
         let mut best: Option<(&Division, usize)> = None;
         let mut tie = false;
         for d in candidates {
-            for name in [d.name.as_str(), short_name(&d.name)] {
-                if text.starts_with(name) {
+            let full = d.name.as_str();
+            let short = short_name(full);
+            for name in [full, short] {
+                let is_short = name.len() < full.len();
+                if is_short && level(d.code) == Level::District {
+                    continue;
+                }
+                if text.starts_with(name) && !(is_short && self.begins_street(d, text, name.len()))
+                {
                     let len = name.len();
                     match best {
                         Some((b, l)) if l > len || (l == len && b.code == d.code) => {}
@@ -231,7 +311,7 @@ impl DivisionTable {
                     Some(p) => self.parent(d.code) == Some(p),
                 })
                 .collect();
-            let Ok(found) = Self::prefix_match(next.into_iter(), rest) else {
+            let Ok(found) = self.prefix_match(next.into_iter(), rest) else {
                 return None; // ambiguous: never guess
             };
             match found {
@@ -335,6 +415,36 @@ mod tests {
     }
 
     #[test]
+    fn placeholder_rows_are_not_divisions_and_old_codes_still_work() {
+        let table = DivisionTable::shipped();
+        assert!(table.get(419000).is_none(), "no 河南省-省直辖县级行政区划");
+        assert_eq!(table.parent(419001), Some(410000));
+        assert!(
+            table
+                .children(Some(410000))
+                .iter()
+                .any(|d| d.name == "济源市")
+        );
+        let names =
+            |code| -> Vec<String> { table.path(code).iter().map(|d| d.name.clone()).collect() };
+        assert_eq!(names(419001), ["河南省", "济源市"]);
+        // The shipped table is current; abolished codes name their successor.
+        assert_eq!(table.get(330113).unwrap().name, "临平区");
+        assert_eq!(table.get(330103).unwrap().name, "拱墅区");
+        assert_eq!(names(350403), ["福建省", "三明市", "三元区"]);
+        assert_eq!(current(350403), 350404);
+        assert_eq!(current(440305), 440305);
+        assert!(ALIASES.windows(2).all(|w| w[0].0 < w[1].0), "sorted");
+        assert!(
+            !table
+                .children(Some(330100))
+                .iter()
+                .any(|d| d.name == "下城区"),
+            "abolished districts are not offered"
+        );
+    }
+
+    #[test]
     fn containment_across_levels() {
         for (outer, inner, expected) in [
             (440000, 440305, true),  // province holds district
@@ -345,6 +455,10 @@ mod tests {
             (440000, 450100, false), // another province
             (110000, 110105, true),  // municipality
             (420000, 429004, true),  // county-level city under a province
+            (330103, 330105, true),  // 下城区 (abolished) is 拱墅区 now
+            (330105, 330103, true),
+            (350000, 350403, true), // an old code stays in its province
+            (330100, 350403, false),
         ] {
             assert_eq!(
                 division_contains(outer, inner),
@@ -361,7 +475,26 @@ mod tests {
             ("广东省深圳市南山区科技园", Some(440305)),
             ("广东 深圳 南山区 科技园", Some(440305)),
             ("深圳市南山区科技园", Some(440305)),
-            ("深圳南山科技园", Some(440305)),
+            // A district only by its full name: 南山 alone may be a street.
+            ("深圳南山科技园", Some(440300)),
+            ("广东省深圳市南山大道1号", Some(440300)),
+            ("深圳南山区科技园", Some(440305)),
+            // A short name that begins a street names no division…
+            ("湖南路 1 号", None),
+            ("广东省中山大道 8 号", Some(440000)),
+            ("广东中山市石岐区", Some(442000)),
+            // …unless a division below it starts there (台州 路桥区).
+            ("浙江台州路桥区", Some(331004)),
+            // County-level cities directly under a province.
+            ("河南省济源市济水大道", Some(419001)),
+            ("湖北省仙桃市", Some(429004)),
+            ("海南省琼海市嘉积镇", Some(469002)),
+            ("新疆维吾尔自治区石河子市", Some(659001)),
+            // Current districts (2021–2024 changes).
+            ("浙江省杭州市临平区", Some(330113)),
+            ("浙江省杭州市钱塘区", Some(330114)),
+            ("福建省三明市三元区", Some(350404)),
+            ("浙江省杭州市下城区", Some(330100)),
             ("北京市朝阳区建国路 1 号", Some(110105)),
             ("广东省某个地方", Some(440000)),
             ("浙江省杭州市", Some(330100)),

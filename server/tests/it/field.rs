@@ -779,7 +779,13 @@ async fn service_addresses_resolve_to_divisions_or_stay_unresolved() {
     };
     for (number, address, extra, division) in [
         ("D-1", "广东省深圳市南山区科技园", json!({}), Some(440305)),
-        ("D-2", "深圳南山 海岸城", json!({}), Some(440305)),
+        // Without the district's full name the order belongs to the city
+        // (南山 may be a street: 南山大道).
+        ("D-2", "深圳南山 海岸城", json!({}), Some(440300)),
+        ("D-6", "广东省深圳市南山大道1号", json!({}), Some(440300)),
+        // County-level cities directly under a province.
+        ("D-7", "河南省济源市济水大道", json!({}), Some(419001)),
+        ("D-8", "湖北省仙桃市", json!({}), Some(429004)),
         ("D-3", "北京市朝阳区建国路", json!({}), Some(110105)),
         // 南山区 is in Shenzhen and in Hegang: left unresolved, not guessed.
         ("D-4", "南山区科技园", json!({}), None),
