@@ -210,6 +210,7 @@ fn main() {
             product_category: rng.pick(&CATEGORIES).to_string(),
             priority: rng.pick(&PRIORITIES).to_string(),
             customer: "客户".into(),
+            customer_tier: String::new(),
             address: ServiceAddress {
                 division: Some(*rng.pick(&districts)),
                 point: Some((73.0 + rng.unit() * 62.0, 18.0 + rng.unit() * 35.0)),

@@ -142,6 +142,8 @@ pub enum ScopeField {
     ProductCategory,
     Priority,
     Customer,
+    /// The customer's tier on the order (e.g. `VIP`).
+    CustomerTier,
     /// Values are division codes; "equals/in" means the address lies within.
     Region,
 }
@@ -172,7 +174,27 @@ pub struct OrderFacts {
     pub product_category: String,
     pub priority: String,
     pub customer: String,
+    #[serde(default)]
+    pub customer_tier: String,
     pub address: ServiceAddress,
+}
+
+impl OrderFacts {
+    /// What the rules' scopes test, from a work order (the app and the
+    /// server read an order's facts the same way).
+    pub fn of(view: &crate::work_order::WorkOrderView) -> Self {
+        OrderFacts {
+            order_type: view.order_type.clone(),
+            product_category: view.product_category.clone(),
+            priority: view.priority.as_str().to_owned(),
+            customer: view.customer.clone(),
+            customer_tier: view.customer_tier.clone(),
+            address: ServiceAddress {
+                division: view.division,
+                point: view.point,
+            },
+        }
+    }
 }
 
 impl Condition {
@@ -197,6 +219,7 @@ impl Condition {
                     ScopeField::OrderType => &facts.order_type,
                     ScopeField::ProductCategory => &facts.product_category,
                     ScopeField::Priority => &facts.priority,
+                    ScopeField::CustomerTier => &facts.customer_tier,
                     _ => &facts.customer,
                 };
                 match self.op {
@@ -1106,6 +1129,7 @@ mod tests {
             product_category: "chiller".into(),
             priority: "high".into(),
             customer: "海岸城购物中心".into(),
+            customer_tier: "VIP".into(),
             address: ServiceAddress {
                 division: Some(440305),
                 point: None,
@@ -1121,6 +1145,9 @@ mod tests {
             (cond(Customer, Contains, &["购物中心"]), true),
             (cond(Customer, NotContains, &["医院"]), true),
             (cond(ProductCategory, Equals, &["boiler"]), false),
+            (cond(CustomerTier, Equals, &["VIP"]), true),
+            (cond(CustomerTier, In, &["gold", "silver"]), false),
+            (cond(CustomerTier, NotEquals, &["VIP"]), false),
             (cond(Region, In, &["440000"]), true),
             (cond(Region, In, &["440300", "110000"]), true),
             (cond(Region, In, &["440303"]), false),

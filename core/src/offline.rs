@@ -332,6 +332,7 @@ mod tests {
             replaced: vec![],
             updated_at: 0,
             product_category: String::new(),
+            customer_tier: String::new(),
             lead: None,
             target: None,
             dispatch: None,

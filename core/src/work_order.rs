@@ -82,6 +82,14 @@ pub enum LifecycleError {
 }
 
 impl WorkOrderStatus {
+    /// Only orders nobody has started can be (re)dispatched.
+    pub fn dispatchable(self) -> bool {
+        matches!(
+            self,
+            WorkOrderStatus::New | WorkOrderStatus::Assigned | WorkOrderStatus::Accepted
+        )
+    }
+
     pub const ALL: [WorkOrderStatus; 8] = [
         WorkOrderStatus::New,
         WorkOrderStatus::Assigned,
@@ -163,6 +171,18 @@ pub enum Priority {
     Urgent,
 }
 
+impl Priority {
+    /// The wire form (`urgent`), as scope conditions name it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Priority::Low => "low",
+            Priority::Normal => "normal",
+            Priority::High => "high",
+            Priority::Urgent => "urgent",
+        }
+    }
+}
+
 /// `POST /api/work-orders` (dispatchers): a new work order with the
 /// devices at its site.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -178,6 +198,9 @@ pub struct WorkOrderInput {
     /// The product category (a dispatch scope field), if any.
     #[serde(default)]
     pub product_category: String,
+    /// The customer's tier, e.g. `VIP` (a dispatch scope field), if any.
+    #[serde(default)]
+    pub customer_tier: String,
     /// The standard operation run on every device, if any.
     #[serde(default)]
     pub template_id: Option<i64>,
@@ -207,10 +230,14 @@ impl WorkOrderInput {
             && short(&self.address, 500)
             && short(&self.order_type, 64)
             && self.product_category.chars().count() <= 64
+            && self.customer_tier.chars().count() <= MAX_TIER_CHARS
             && self.devices.len() <= 200
             && self.point.is_none_or(crate::region::valid_point)
     }
 }
+
+/// The longest customer tier, in characters.
+pub const MAX_TIER_CHARS: usize = 32;
 
 /// A step's current result.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -251,6 +278,9 @@ pub struct WorkOrderView {
     pub updated_at: i64,
     #[serde(default)]
     pub product_category: String,
+    /// The customer's tier (e.g. `VIP`), a dispatch scope field.
+    #[serde(default)]
+    pub customer_tier: String,
     /// The lead engineer when a provider admin named one: then the other
     /// assignees collaborate ([`Actor::Collaborator`]).
     #[serde(default)]
@@ -321,6 +351,8 @@ pub struct WorkOrderChange {
     pub order_type: Option<String>,
     #[serde(default)]
     pub product_category: Option<String>,
+    #[serde(default)]
+    pub customer_tier: Option<String>,
     #[serde(default)]
     pub priority: Option<Priority>,
 }

@@ -321,6 +321,7 @@ dispatch-division-none = No division by that name.
 dispatch-new-order = New work order
 dispatch-order-number = Number
 dispatch-order-customer = Customer
+dispatch-order-customer-tier = Customer tier (e.g. VIP)
 dispatch-order-contact = Contact
 dispatch-order-address = Service address
 dispatch-order-division = Division (optional; otherwise read from the address)

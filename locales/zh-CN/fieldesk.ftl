@@ -320,6 +320,7 @@ dispatch-division-none = 没有这个名称的行政区划。
 dispatch-new-order = 新建工单
 dispatch-order-number = 工单号
 dispatch-order-customer = 客户
+dispatch-order-customer-tier = 客户等级（如 VIP）
 dispatch-order-contact = 联系人
 dispatch-order-address = 服务地址
 dispatch-order-division = 行政区划（可选；不选则从地址识别）

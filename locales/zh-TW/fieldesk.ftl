@@ -320,6 +320,7 @@ dispatch-division-none = 沒有這個名稱的行政區劃。
 dispatch-new-order = 新增工單
 dispatch-order-number = 工單號
 dispatch-order-customer = 客戶
+dispatch-order-customer-tier = 客戶等級（如 VIP）
 dispatch-order-contact = 聯絡人
 dispatch-order-address = 服務地址
 dispatch-order-division = 行政區劃（選填；不選則從地址辨識）

@@ -448,6 +448,7 @@ async fn seed_field_work(
                     order_type: "maintenance".into(),
                     priority: Priority::High,
                     product_category: "chiller".into(),
+                    customer_tier: "VIP".into(),
                     template_id: Some(template.id),
                     division: None,
                     point: None,

@@ -9,7 +9,6 @@ use fieldesk_core::dispatch::{
     Candidate, Decision, OrderFacts, TargetKind, TargetRef, dispatch as decide, missing_for,
 };
 use fieldesk_core::event::ServerEvent;
-use fieldesk_core::region::ServiceAddress;
 use fieldesk_core::sync::{Envelope, Operation, Outcome, RejectReason};
 use fieldesk_core::work_order::{DispatchRecord, WorkOrderAction, WorkOrderStatus, WorkOrderView};
 use fieldesk_core::{ErrorCode, Role};
@@ -19,31 +18,6 @@ use crate::error::ApiError;
 use crate::hub::{Audience, Envelope as HubEnvelope};
 use crate::state::AppState;
 use crate::store::field::{Assignment, Pusher};
-
-/// Only orders nobody has started can be (re)dispatched.
-pub fn dispatchable(status: WorkOrderStatus) -> bool {
-    matches!(
-        status,
-        WorkOrderStatus::New | WorkOrderStatus::Assigned | WorkOrderStatus::Accepted
-    )
-}
-
-/// What the rules' scopes test, from a work order.
-pub fn facts(view: &WorkOrderView) -> OrderFacts {
-    OrderFacts {
-        order_type: view.order_type.clone(),
-        product_category: view.product_category.clone(),
-        priority: serde_json::to_value(view.priority)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_owned))
-            .unwrap_or_default(),
-        customer: view.customer.clone(),
-        address: ServiceAddress {
-            division: view.division,
-            point: view.point,
-        },
-    }
-}
 
 /// Today in the tenant's zone (its business hours' offset; else UTC+8).
 async fn today(state: &AppState, tenant_id: i64) -> Result<LocalDate, ApiError> {
@@ -70,12 +44,12 @@ async fn order(state: &AppState, tenant_id: i64, id: i64) -> Result<WorkOrderVie
 /// the decision says why.
 pub async fn auto(state: &AppState, tenant_id: i64, id: i64) -> Result<Decision, ApiError> {
     let view = order(state, tenant_id, id).await?;
-    if !dispatchable(view.status) {
+    if !view.status.dispatchable() {
         return Err(ApiError::new(ErrorCode::IllegalTransition));
     }
     let inputs = state.store.dispatch_inputs(tenant_id).await?;
     let decision = decide(
-        &facts(&view),
+        &OrderFacts::of(&view),
         &inputs.auto_rules,
         &inputs.skill_rules,
         &inputs.settings.catalog,
@@ -103,7 +77,7 @@ pub async fn manual(
     target: i64,
 ) -> Result<(), ApiError> {
     let view = order(state, tenant_id, id).await?;
-    if !dispatchable(view.status) {
+    if !view.status.dispatchable() {
         return Err(ApiError::new(ErrorCode::IllegalTransition));
     }
     let inputs = state.store.dispatch_inputs(tenant_id).await?;
@@ -115,7 +89,7 @@ pub async fn manual(
     let catalog = &inputs.settings.catalog;
     let missing = missing_for(
         candidate,
-        &facts(&view),
+        &OrderFacts::of(&view),
         &inputs.skill_rules,
         catalog,
         today(state, tenant_id).await?,

@@ -5,7 +5,7 @@ use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use fieldesk_core::api::ErrorBody;
-use fieldesk_core::dispatch::TargetKind;
+use fieldesk_core::dispatch::{OrderFacts, TargetKind};
 use fieldesk_core::event::ServerEvent;
 use fieldesk_core::work_order::{
     CrewBody, DispatchBody, RelatedWorkOrder, TargetBody, WorkOrderAction, WorkOrderChange,
@@ -157,6 +157,12 @@ pub async fn update(
         &mut after.product_category,
         true,
     )?;
+    text(
+        change.customer_tier,
+        fieldesk_core::work_order::MAX_TIER_CHARS,
+        &mut after.customer_tier,
+        true,
+    )?;
     let divisions = crate::routes::divisions::table();
     if let Some(address) = change.address {
         text(Some(address), 500, &mut after.address, false)?;
@@ -185,8 +191,8 @@ pub async fn update(
         .store
         .update_work_order(tenant_id, after.clone())
         .await?;
-    let redispatch = crate::dispatch::facts(&after) != crate::dispatch::facts(&before)
-        && crate::dispatch::dispatchable(after.status);
+    let redispatch =
+        OrderFacts::of(&after) != OrderFacts::of(&before) && after.status.dispatchable();
     if redispatch {
         crate::dispatch::auto(&state, tenant_id, id).await?;
     }
@@ -253,7 +259,7 @@ pub async fn crew(
         Some(t) if t.kind == TargetKind::ServiceProvider => t.id,
         _ => return Err(ApiError::new(ErrorCode::IllegalTransition)),
     };
-    if !crate::dispatch::dispatchable(view.status) {
+    if !view.status.dispatchable() {
         return Err(ApiError::new(ErrorCode::IllegalTransition));
     }
     let settings = state.store.dispatch_settings(tenant_id).await?;

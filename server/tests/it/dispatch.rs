@@ -515,3 +515,105 @@ async fn a_dispatch_that_fails_midway_leaves_the_order_as_it_was() {
     assert_eq!(after.status, WorkOrderStatus::New);
     assert!(after.assignees.is_empty());
 }
+
+#[tokio::test]
+async fn a_customer_tier_can_be_a_rule_condition() {
+    let server = TestServer::start(bin());
+    server.add_user("e1", "engineer", "E1");
+    server.add_user("e2", "engineer", "E2");
+    let ada = server.login("acme", "ada").await.token;
+    let sam = server.login("acme", "sam").await.token;
+    let e1 = server.login("acme", "e1").await.me.user_id;
+    let e2 = server.login("acme", "e2").await.me.user_id;
+    let catalog = json!({"catalog": [{"key": "vip", "name": "VIP 服务", "levels": ["认证"]}]});
+    json_of::<Value>(
+        server
+            .send_json("PUT", "/api/dispatch/settings", &ada, &catalog)
+            .await,
+    )
+    .await;
+    let mut groups = vec![];
+    for (name, member, skills) in [
+        ("普通组", e1, json!([])),
+        ("VIP组", e2, json!([{"skill": "vip", "level": "认证"}])),
+    ] {
+        let g: Value = json_of(
+            server
+                .send_json(
+                    "POST",
+                    "/api/groups",
+                    &ada,
+                    &json!({"name": name, "member_ids": [member]}),
+                )
+                .await,
+        )
+        .await;
+        let id = g["id"].as_i64().unwrap();
+        let profile = json!({"skills": skills, "region": {"divisions": [440000], "polygons": []}});
+        let res = server
+            .send_json(
+                "PUT",
+                &format!("/api/dispatch/profiles/service_group/{id}"),
+                &sam,
+                &profile,
+            )
+            .await;
+        assert!(res.status().is_success(), "{}", res.status());
+        groups.push(id);
+    }
+    let (plain, vip) = (groups[0], groups[1]);
+    for rule in [
+        json!({"kind": "skill", "name": "VIP 客户需 VIP 服务", "target": "service_group",
+            "scope": [{"field": "customer_tier", "op": "equals", "values": ["VIP"]}],
+            "skills": [{"skill": "vip", "min_level": "认证"}]}),
+        json!({"kind": "auto", "name": "就近派单", "priority": 1, "target": "service_group",
+            "scope": []}),
+    ] {
+        server.post_ok("/api/dispatch/rules", &sam, &rule).await;
+    }
+    let create = |number: &str, tier: &str| {
+        json!({"number": number, "customer": "海岸城", "customer_tier": tier,
+            "contact": "Li", "address": "广东省深圳市南山区科技园", "order_type": "repair",
+            "priority": "normal"})
+    };
+    let a: WorkOrderView = json_of(
+        server
+            .send_json("POST", "/api/work-orders", &sam, &create("T-1", "VIP"))
+            .await,
+    )
+    .await;
+    assert_eq!(a.customer_tier, "VIP");
+    assert_eq!(a.target.as_ref().map(|t| t.id), Some(vip));
+    assert_eq!(a.assignees, vec![e2]);
+    // Without the tier the plain group (fewer open orders) gets it…
+    let b: WorkOrderView = json_of(
+        server
+            .send_json("POST", "/api/work-orders", &sam, &create("T-2", ""))
+            .await,
+    )
+    .await;
+    assert_eq!(b.target.as_ref().map(|t| t.id), Some(plain));
+    // …until the customer turns out to be VIP: dispatched again.
+    let res = server
+        .send_json(
+            "PUT",
+            &format!("/api/work-orders/{}", b.id),
+            &sam,
+            &json!({"customer_tier": "VIP"}),
+        )
+        .await;
+    let b: WorkOrderView = json_of(res).await;
+    assert_eq!(b.customer_tier, "VIP");
+    assert_eq!(b.target.as_ref().map(|t| t.id), Some(vip));
+    assert_eq!(b.assignees, vec![e2]);
+    // Too long a tier is refused.
+    let res = server
+        .send_json(
+            "PUT",
+            &format!("/api/work-orders/{}", b.id),
+            &sam,
+            &json!({"customer_tier": "x".repeat(33)}),
+        )
+        .await;
+    expect_error(res, 400, "bad_request").await;
+}

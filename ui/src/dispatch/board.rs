@@ -145,16 +145,19 @@ fn OrderRow(
         order.address.clone(),
         order.order_type.clone(),
         order.product_category.clone(),
+        order.customer_tier.clone(),
     );
     let address = RwSignal::new(original.0.clone());
     let order_type = RwSignal::new(original.1.clone());
     let category = RwSignal::new(original.2.clone());
+    let tier = RwSignal::new(original.3.clone());
     let save_edit = move |_| {
         let changed = |now: String, was: &String| (now != *was).then_some(now);
         let change = WorkOrderChange {
             address: changed(address.get_untracked(), &original.0),
             order_type: changed(order_type.get_untracked(), &original.1),
             product_category: changed(category.get_untracked(), &original.2),
+            customer_tier: changed(tier.get_untracked(), &original.3),
             ..WorkOrderChange::default()
         };
         run(OrderCommand::Update { id, change });
@@ -183,6 +186,9 @@ fn OrderRow(
             <div class="row-head">
                 <strong>{number.clone()}</strong>
                 <span>{order.customer.clone()}</span>
+                {(!order.customer_tier.is_empty()).then(|| view! {
+                    <span class="badge" data-testid=format!("board-tier-{number}")>{order.customer_tier.clone()}</span>
+                })}
                 <span class="muted">{order.order_type.clone()}</span>
                 <span class="status">{tr(order.status.message_key())}</span>
             </div>
@@ -212,6 +218,7 @@ fn OrderRow(
                     {edit_input(address, "dispatch-order-address", format!("board-edit-address-{number}"))}
                     {edit_input(order_type, "dispatch-order-type", format!("board-edit-type-{number}"))}
                     {edit_input(category, "dispatch-order-category", format!("board-edit-category-{number}"))}
+                    {edit_input(tier, "dispatch-order-customer-tier", format!("board-edit-tier-{number}"))}
                     <button data-testid=format!("board-edit-save-{number}") on:click=save_edit>{tr("field-save")}</button>
             </div>
             {super::status_line(status, format!("board-status-{number}"))}
@@ -228,6 +235,7 @@ fn NewOrder(reload: impl Fn() + Copy + 'static, i18n: I18n) -> impl IntoView {
     let division = RwSignal::new(Vec::<u32>::new());
     let order_type = RwSignal::new(String::new());
     let category = RwSignal::new(String::new());
+    let tier = RwSignal::new(String::new());
     let priority = RwSignal::new(Priority::Normal);
     let status = RwSignal::new(None::<Result<(), String>>);
     let create = move |ev: leptos::ev::SubmitEvent| {
@@ -240,6 +248,7 @@ fn NewOrder(reload: impl Fn() + Copy + 'static, i18n: I18n) -> impl IntoView {
             order_type: order_type.get_untracked(),
             priority: priority.get_untracked(),
             product_category: category.get_untracked(),
+            customer_tier: tier.get_untracked(),
             template_id: None,
             division: division.get_untracked().last().copied(),
             point: None,
@@ -266,6 +275,7 @@ fn NewOrder(reload: impl Fn() + Copy + 'static, i18n: I18n) -> impl IntoView {
             <form class="order-form" data-testid="new-order" on:submit=create>
                 {text(number, "dispatch-order-number", "new-order-number")}
                 {text(customer, "dispatch-order-customer", "new-order-customer")}
+                {text(tier, "dispatch-order-customer-tier", "new-order-tier")}
                 {text(contact, "dispatch-order-contact", "new-order-contact")}
                 {text(address, "dispatch-order-address", "new-order-address")}
                 <div class="field" role="group" aria-label=move || i18n.t("dispatch-order-division")>

@@ -12,7 +12,7 @@ use super::picker::DivisionPicker;
 use super::{Config, SkillLevelDraft, SkillLevelRows, kind_key, parse_kind, split};
 use crate::i18n::tr;
 
-const FIELDS: [(ScopeField, &str, &str); 5] = [
+const FIELDS: [(ScopeField, &str, &str); 6] = [
     (ScopeField::OrderType, "order_type", "dispatch-order-type"),
     (
         ScopeField::ProductCategory,
@@ -21,6 +21,11 @@ const FIELDS: [(ScopeField, &str, &str); 5] = [
     ),
     (ScopeField::Priority, "priority", "dispatch-order-priority"),
     (ScopeField::Customer, "customer", "dispatch-order-customer"),
+    (
+        ScopeField::CustomerTier,
+        "customer_tier",
+        "dispatch-order-customer-tier",
+    ),
     (ScopeField::Region, "region", "dispatch-field-region"),
 ];
 

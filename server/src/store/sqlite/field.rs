@@ -105,10 +105,10 @@ fn load(conn: &Connection, tenant_id: i64, id: i64) -> StoreResult<Option<WorkOr
          ORDER BY id",
     )?;
     let replaced = step_values(&mut stmt, id)?;
-    let (product_category, lead, target, dispatch) = conn
+    let (product_category, lead, target, dispatch, customer_tier) = conn
         .query_row(
-            "SELECT product_category, lead_id, target_kind, target_id, dispatch FROM work_orders
-         WHERE id = ?1",
+            "SELECT product_category, lead_id, target_kind, target_id, dispatch, customer_tier
+             FROM work_orders WHERE id = ?1",
             [id],
             |r| {
                 Ok((
@@ -117,11 +117,12 @@ fn load(conn: &Connection, tenant_id: i64, id: i64) -> StoreResult<Option<WorkOr
                     r.get::<_, Option<String>>(2)?,
                     r.get::<_, Option<i64>>(3)?,
                     r.get::<_, Option<String>>(4)?,
+                    r.get::<_, String>(5)?,
                 ))
             },
         )
-        .map(|(category, lead, kind, target, dispatch)| {
-            (category, lead, kind.zip(target), dispatch)
+        .map(|(category, lead, kind, target, dispatch, tier)| {
+            (category, lead, kind.zip(target), dispatch, tier)
         })?;
     let target = match target {
         Some((kind, target)) => super::dispatch::target(conn, tenant_id, parse(kind)?, target)?,
@@ -146,6 +147,7 @@ fn load(conn: &Connection, tenant_id: i64, id: i64) -> StoreResult<Option<WorkOr
         replaced,
         updated_at,
         product_category,
+        customer_tier,
         lead,
         target,
         dispatch,
@@ -272,8 +274,8 @@ impl FieldStore for SqliteStore {
             tx.execute(
                 "INSERT INTO work_orders (tenant_id, number, customer, contact, address, order_type,
                     priority, status, created_at, updated_at, template_id, division, lon, lat,
-                    product_category)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?10, ?11, ?12, ?13, ?14)",
+                    product_category, customer_tier)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
                 params![
                     tenant_id,
                     number,
@@ -288,7 +290,8 @@ impl FieldStore for SqliteStore {
                     input.division,
                     input.point.map(|p| p.0),
                     input.point.map(|p| p.1),
-                    input.product_category.trim()
+                    input.product_category.trim(),
+                    input.customer_tier.trim()
                 ],
             )
             .map_err(conflict_names(|| format!("work order {number}")))?;
@@ -367,7 +370,7 @@ impl FieldStore for SqliteStore {
             let changed = conn.execute(
                 "UPDATE work_orders SET customer = ?3, address = ?4, division = ?5, lon = ?6,
                     lat = ?7, order_type = ?8, product_category = ?9, priority = ?10,
-                    updated_at = ?11
+                    updated_at = ?11, customer_tier = ?12
                  WHERE tenant_id = ?1 AND id = ?2",
                 params![
                     tenant_id,
@@ -380,7 +383,8 @@ impl FieldStore for SqliteStore {
                     view.order_type,
                     view.product_category,
                     name(&view.priority),
-                    now()
+                    now(),
+                    view.customer_tier
                 ],
             )?;
             if changed == 0 {

@@ -34,6 +34,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("0012_security.sql"),
     include_str!("0013_sessions.sql"),
     include_str!("0014_identity.sql"),
+    include_str!("0015_customer_tier.sql"),
 ];
 const READERS: usize = 4;
 
