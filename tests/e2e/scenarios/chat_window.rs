@@ -2,6 +2,7 @@
 
 use fieldesk_core::Locale;
 use fieldesk_core::i18n::Catalog;
+use fieldesk_testkit::app::AppWindow;
 use fieldesk_testkit::browser::Browser;
 
 use crate::Ctx;
@@ -76,12 +77,9 @@ pub(crate) async fn third_party_site(server_base: &str, attrs: &str) -> String {
     format!("http://{addr}/")
 }
 
-pub async fn the_snippet_embeds_the_window_in_another_site(ctx: Ctx) {
-    let server = ctx.server();
-    let site = third_party_site(&server.base, "").await;
-    let browser =
-        Browser::start(&ctx.artifacts.join(format!("{}.chromedriver.log", ctx.name))).await;
-    let page = browser.open(&site).await;
+/// Clicks the snippet's chat button on a third-party page and enters the
+/// window it opens; answers the button's label.
+pub(crate) async fn open_snippet_window(page: &AppWindow) -> Option<String> {
     let button = page
         .client
         .wait()
@@ -89,10 +87,7 @@ pub async fn the_snippet_embeds_the_window_in_another_site(ctx: Ctx) {
         .for_element(fantoccini::Locator::Css("[data-fieldesk=button]"))
         .await
         .expect("the snippet adds a chat button");
-    assert_eq!(
-        button.attr("aria-label").await.unwrap().as_deref(),
-        Some("Online service")
-    );
+    let label = button.attr("aria-label").await.unwrap();
     button.click().await.unwrap();
     let frame = page
         .client
@@ -101,6 +96,17 @@ pub async fn the_snippet_embeds_the_window_in_another_site(ctx: Ctx) {
         .expect("the snippet adds the window");
     assert!(frame.is_displayed().await.unwrap(), "the button opens it");
     frame.enter_frame().await.unwrap();
+    label
+}
+
+pub async fn the_snippet_embeds_the_window_in_another_site(ctx: Ctx) {
+    let server = ctx.server();
+    let site = third_party_site(&server.base, "").await;
+    let browser =
+        Browser::start(&ctx.artifacts.join(format!("{}.chromedriver.log", ctx.name))).await;
+    let page = browser.open(&site).await;
+    let label = open_snippet_window(&page).await;
+    assert_eq!(label.as_deref(), Some("Online service"));
     page.expect_text(
         "welcome",
         &Catalog::new().message(Locale::En, "chat-default-welcome"),

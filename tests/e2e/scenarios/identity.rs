@@ -10,7 +10,7 @@ use fieldesk_testkit::chat::Visitor;
 use fieldesk_testkit::server::PASSWORD;
 use serde_json::json;
 
-use super::chat_window::third_party_site;
+use super::chat_window::{open_snippet_window, third_party_site};
 use crate::Ctx;
 
 pub async fn agent_sees_work_orders_only_of_verified_visitors(ctx: Ctx) {
@@ -70,21 +70,7 @@ pub async fn agent_sees_work_orders_only_of_verified_visitors(ctx: Ctx) {
     let browser =
         Browser::start(&ctx.artifacts.join(format!("{}.chromedriver.log", ctx.name))).await;
     let page = browser.open(&site).await;
-    let button = page
-        .client
-        .wait()
-        .at_most(fieldesk_testkit::app::PATIENCE)
-        .for_element(fantoccini::Locator::Css("[data-fieldesk=button]"))
-        .await
-        .expect("the snippet adds a chat button");
-    button.click().await.unwrap();
-    page.client
-        .find(fantoccini::Locator::Css("iframe[data-fieldesk=window]"))
-        .await
-        .unwrap()
-        .enter_frame()
-        .await
-        .unwrap();
+    open_snippet_window(&page).await;
     page.expect_attr("connection", "data-online", "true").await;
     page.fill("chat-input", "转人工").await;
     page.click("chat-send").await;
