@@ -70,6 +70,22 @@ impl Role {
     pub fn manages_users(self) -> bool {
         matches!(self, Role::Admin | Role::Supervisor)
     }
+
+    /// Acts as a dispatcher on any work order: creates and dispatches
+    /// orders, sets the dispatch rules, sees every order.
+    pub fn dispatches(self) -> bool {
+        matches!(self, Role::Admin | Role::Supervisor)
+    }
+
+    /// Designs and assigns workbench layouts.
+    pub fn designs_layouts(self) -> bool {
+        matches!(self, Role::Admin | Role::Supervisor)
+    }
+
+    /// Reads field work: templates, device fields, photos.
+    pub fn reads_field_work(self) -> bool {
+        self.dispatches() || self == Role::Engineer
+    }
 }
 
 impl std::str::FromStr for Role {
@@ -113,5 +129,23 @@ mod tests {
             .filter(|r| r.manages_users())
             .collect();
         assert_eq!(managers, [Role::Admin, Role::Supervisor]);
+    }
+
+    #[test]
+    fn each_ability_names_its_roles() {
+        let with = |ability: fn(Role) -> bool| -> Vec<Role> {
+            Role::ALL.into_iter().filter(|r| ability(*r)).collect()
+        };
+        assert_eq!(with(Role::dispatches), [Role::Admin, Role::Supervisor]);
+        assert_eq!(with(Role::designs_layouts), [Role::Admin, Role::Supervisor]);
+        assert_eq!(
+            with(Role::reads_field_work),
+            [Role::Admin, Role::Supervisor, Role::Engineer]
+        );
+        assert_eq!(with(Role::manages_security), [Role::Admin]);
+        assert_eq!(
+            with(Role::serves_chat),
+            [Role::Admin, Role::Supervisor, Role::Agent]
+        );
     }
 }

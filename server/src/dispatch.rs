@@ -251,7 +251,7 @@ pub async fn announce(state: &AppState, tenant_id: i64, id: i64) -> Result<(), A
         _ => vec![],
     };
     for user in state.store.users(tenant_id).await? {
-        let told = matches!(user.role, Role::Admin | Role::Supervisor)
+        let told = user.role.dispatches()
             || (user.role == Role::ProviderAdmin && provider_members.contains(&user.id));
         if told {
             state.hub.publish(HubEnvelope {

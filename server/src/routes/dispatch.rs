@@ -19,10 +19,6 @@ use crate::error::ApiError;
 use crate::routes::divisions::table;
 use crate::state::AppState;
 
-pub fn dispatcher(role: Role) -> bool {
-    matches!(role, Role::Admin | Role::Supervisor)
-}
-
 fn invalid(e: RuleError) -> ApiError {
     ApiError::with_details(ErrorCode::InvalidRule, vec![e.message()])
 }
@@ -35,7 +31,7 @@ pub async fn get_settings(
     State(state): State<AppState>,
     caller: Caller,
 ) -> Result<Json<DispatchSettings>, ApiError> {
-    caller.require(|r| dispatcher(r) || r == Role::ProviderAdmin)?;
+    caller.require(|r| r.dispatches() || r == Role::ProviderAdmin)?;
     Ok(Json(
         state.store.dispatch_settings(caller.tenant_id()).await?,
     ))
@@ -50,7 +46,7 @@ pub async fn put_settings(
     caller: Caller,
     Json(settings): Json<DispatchSettings>,
 ) -> Result<Json<DispatchSettings>, ApiError> {
-    caller.require(dispatcher)?;
+    caller.require(Role::dispatches)?;
     validate_catalog(&settings.catalog).map_err(invalid)?;
     state
         .store
@@ -68,7 +64,7 @@ pub async fn providers(
     State(state): State<AppState>,
     caller: Caller,
 ) -> Result<Json<Vec<ProviderView>>, ApiError> {
-    caller.require(|r| dispatcher(r) || r == Role::ProviderAdmin)?;
+    caller.require(|r| r.dispatches() || r == Role::ProviderAdmin)?;
     let tenant_id = caller.tenant_id();
     let mut all = state.store.providers(tenant_id).await?;
     if caller.user.role == Role::ProviderAdmin {
@@ -122,7 +118,7 @@ pub async fn create_provider(
     caller: Caller,
     Json(input): Json<ServiceGroupInput>,
 ) -> Result<(StatusCode, Json<ServiceGroup>), ApiError> {
-    caller.require(dispatcher)?;
+    caller.require(Role::dispatches)?;
     let input = checked_team(&state, &caller, input).await?;
     let saved = state
         .store
@@ -141,7 +137,7 @@ pub async fn update_provider(
     Path(id): Path<i64>,
     Json(input): Json<ServiceGroupInput>,
 ) -> Result<Json<ServiceGroup>, ApiError> {
-    caller.require(dispatcher)?;
+    caller.require(Role::dispatches)?;
     let input = checked_team(&state, &caller, input).await?;
     Ok(Json(
         state
@@ -158,7 +154,7 @@ pub async fn profiles(
     State(state): State<AppState>,
     caller: Caller,
 ) -> Result<Json<Vec<ProfileEntry>>, ApiError> {
-    caller.require(dispatcher)?;
+    caller.require(Role::dispatches)?;
     let all = state.store.profiles(caller.tenant_id()).await?;
     Ok(Json(
         all.into_iter()
@@ -180,7 +176,7 @@ pub async fn put_profile(
     Path((kind, id)): Path<(TargetKind, i64)>,
     Json(profile): Json<DispatchProfile>,
 ) -> Result<Json<DispatchProfile>, ApiError> {
-    caller.require(dispatcher)?;
+    caller.require(Role::dispatches)?;
     let tenant_id = caller.tenant_id();
     let settings = state.store.dispatch_settings(tenant_id).await?;
     let named = state.store.named_regions(tenant_id).await?;
@@ -205,7 +201,7 @@ pub async fn regions(
     State(state): State<AppState>,
     caller: Caller,
 ) -> Result<Json<Vec<NamedRegion>>, ApiError> {
-    caller.require(dispatcher)?;
+    caller.require(Role::dispatches)?;
     Ok(Json(state.store.named_regions(caller.tenant_id()).await?))
 }
 
@@ -219,7 +215,7 @@ pub async fn save_region(
     caller: Caller,
     Json(mut region): Json<NamedRegion>,
 ) -> Result<Json<NamedRegion>, ApiError> {
-    caller.require(dispatcher)?;
+    caller.require(Role::dispatches)?;
     region.name = region.name.trim().to_owned();
     region.validate(table()).map_err(invalid)?;
     let id = (region.id != 0).then_some(region.id);
@@ -238,7 +234,7 @@ pub async fn rules(
     State(state): State<AppState>,
     caller: Caller,
 ) -> Result<Json<Vec<Rule>>, ApiError> {
-    caller.require(dispatcher)?;
+    caller.require(Role::dispatches)?;
     Ok(Json(state.store.rules(caller.tenant_id()).await?))
 }
 
@@ -262,7 +258,7 @@ pub async fn create_rule(
     caller: Caller,
     Json(rule): Json<Rule>,
 ) -> Result<(StatusCode, Json<Rule>), ApiError> {
-    caller.require(dispatcher)?;
+    caller.require(Role::dispatches)?;
     let rule = checked_rule(&state, &caller, rule).await?;
     let saved = state
         .store
@@ -281,7 +277,7 @@ pub async fn update_rule(
     Path(id): Path<i64>,
     Json(rule): Json<Rule>,
 ) -> Result<Json<Rule>, ApiError> {
-    caller.require(dispatcher)?;
+    caller.require(Role::dispatches)?;
     let rule = checked_rule(&state, &caller, rule).await?;
     Ok(Json(
         state
@@ -299,7 +295,7 @@ pub async fn delete_rule(
     caller: Caller,
     Path(id): Path<i64>,
 ) -> Result<StatusCode, ApiError> {
-    caller.require(dispatcher)?;
+    caller.require(Role::dispatches)?;
     state.store.delete_rule(caller.tenant_id(), id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -15,8 +15,8 @@ use sha2::{Digest, Sha256};
 
 use crate::auth::Caller;
 use crate::error::ApiError;
-use crate::routes::templates::reads_field_work;
 use crate::state::AppState;
+use fieldesk_core::Role;
 
 /// The largest image side accepted, in pixels.
 const MAX_SIDE: u32 = 12_000;
@@ -53,7 +53,7 @@ pub async fn put(
     Path(id): Path<String>,
     body: Bytes,
 ) -> Result<StatusCode, ApiError> {
-    caller.require(reads_field_work)?;
+    caller.require(Role::reads_field_work)?;
     let digest = format!("{:x}", Sha256::digest(&body));
     if !is_photo_id(&id) || digest != id {
         return Err(ApiError::new(ErrorCode::BadRequest));
@@ -99,7 +99,7 @@ pub async fn get(
     caller: Caller,
     Path(id): Path<String>,
 ) -> Result<impl IntoResponse, ApiError> {
-    caller.require(reads_field_work)?;
+    caller.require(Role::reads_field_work)?;
     let (content_type, bytes) = state
         .store
         .photo(caller.tenant_id(), id)

@@ -39,10 +39,7 @@ pub async fn push(
     }
     let pusher = Pusher {
         user_id: caller.user.id,
-        dispatcher: matches!(
-            caller.user.role,
-            fieldesk_core::Role::Admin | fieldesk_core::Role::Supervisor
-        ),
+        dispatcher: caller.user.role.dispatches(),
     };
     let mut answers = Vec::with_capacity(body.ops.len());
     let mut touched = Vec::new();

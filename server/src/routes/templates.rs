@@ -13,10 +13,6 @@ use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::state::AppState;
 
-pub fn reads_field_work(role: Role) -> bool {
-    matches!(role, Role::Admin | Role::Supervisor | Role::Engineer)
-}
-
 /// Built-in device fields followed by the tenant's custom ones.
 #[utoipa::path(get, path = "/api/device-fields", tag = "work orders", security(("bearer" = [])),
     responses((status = 200, body = Vec<FieldDef>), (status = 403, body = ErrorBody)))]
@@ -24,7 +20,7 @@ pub async fn device_fields(
     State(state): State<AppState>,
     caller: Caller,
 ) -> Result<Json<Vec<FieldDef>>, ApiError> {
-    caller.require(reads_field_work)?;
+    caller.require(Role::reads_field_work)?;
     Ok(Json(state.store.device_fields(caller.tenant_id()).await?))
 }
 
@@ -61,7 +57,7 @@ pub async fn list(
     State(state): State<AppState>,
     caller: Caller,
 ) -> Result<Json<Vec<Template>>, ApiError> {
-    caller.require(reads_field_work)?;
+    caller.require(Role::reads_field_work)?;
     Ok(Json(state.store.templates(caller.tenant_id()).await?))
 }
 

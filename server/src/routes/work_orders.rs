@@ -19,14 +19,12 @@ use crate::hub::{Audience, Envelope as HubEnvelope};
 use crate::state::AppState;
 use crate::store::field::Assignment;
 
-use crate::routes::dispatch::dispatcher;
-
 /// Who syncs which work orders: dispatchers all, engineers their own.
 pub fn scope(caller: &Caller) -> Result<Option<i64>, ApiError> {
     match caller.user.role {
-        Role::Admin | Role::Supervisor => Ok(None),
+        role if role.dispatches() => Ok(None),
         Role::Engineer => Ok(Some(caller.user.id)),
-        Role::Agent | Role::ProviderAdmin => Err(ApiError::new(ErrorCode::Forbidden)),
+        _ => Err(ApiError::new(ErrorCode::Forbidden)),
     }
 }
 
@@ -58,7 +56,7 @@ async fn visible_one(
         .await?
         .ok_or(ApiError::new(ErrorCode::NotFound))?;
     let allowed = match caller.user.role {
-        Role::Admin | Role::Supervisor => true,
+        role if role.dispatches() => true,
         Role::Engineer => view.assignees.contains(&caller.user.id),
         Role::ProviderAdmin => match &view.target {
             Some(t) if t.kind == TargetKind::ServiceProvider => state
@@ -68,7 +66,7 @@ async fn visible_one(
                 .contains(&t.id),
             _ => false,
         },
-        Role::Agent => return Err(ApiError::new(ErrorCode::Forbidden)),
+        _ => return Err(ApiError::new(ErrorCode::Forbidden)),
     };
     if !allowed {
         return Err(ApiError::new(ErrorCode::NotFound));
@@ -101,7 +99,7 @@ pub async fn create(
     caller: Caller,
     Json(mut input): Json<WorkOrderInput>,
 ) -> Result<(StatusCode, Json<WorkOrderView>), ApiError> {
-    caller.require(dispatcher)?;
+    caller.require(Role::dispatches)?;
     if !input.is_valid() {
         return Err(ApiError::new(ErrorCode::BadRequest));
     }
@@ -135,7 +133,7 @@ pub async fn update(
     Path(id): Path<i64>,
     Json(change): Json<WorkOrderChange>,
 ) -> Result<Json<WorkOrderView>, ApiError> {
-    caller.require(dispatcher)?;
+    caller.require(Role::dispatches)?;
     let tenant_id = caller.tenant_id();
     let before = visible_one(&state, &caller, id).await?;
     let mut after = before.clone();
@@ -209,7 +207,7 @@ pub async fn auto_dispatch(
     caller: Caller,
     Path(id): Path<i64>,
 ) -> Result<Json<WorkOrderView>, ApiError> {
-    caller.require(dispatcher)?;
+    caller.require(Role::dispatches)?;
     crate::dispatch::auto(&state, caller.tenant_id(), id).await?;
     Ok(Json(visible_one(&state, &caller, id).await?))
 }
@@ -226,7 +224,7 @@ pub async fn set_target(
     Path(id): Path<i64>,
     Json(body): Json<TargetBody>,
 ) -> Result<Json<WorkOrderView>, ApiError> {
-    caller.require(dispatcher)?;
+    caller.require(Role::dispatches)?;
     crate::dispatch::manual(
         &state,
         caller.tenant_id(),
@@ -252,7 +250,7 @@ pub async fn crew(
     Path(id): Path<i64>,
     Json(body): Json<CrewBody>,
 ) -> Result<Json<WorkOrderView>, ApiError> {
-    caller.require(|r| dispatcher(r) || r == Role::ProviderAdmin)?;
+    caller.require(|r| r.dispatches() || r == Role::ProviderAdmin)?;
     let tenant_id = caller.tenant_id();
     let view = visible_one(&state, &caller, id).await?;
     let provider = match &view.target {
@@ -354,7 +352,7 @@ pub async fn dispatch(
     Path(id): Path<i64>,
     Json(body): Json<DispatchBody>,
 ) -> Result<Json<WorkOrderView>, ApiError> {
-    caller.require(dispatcher)?;
+    caller.require(Role::dispatches)?;
     let tenant_id = caller.tenant_id();
     if body.action == WorkOrderAction::Assign {
         let users = state.store.users(tenant_id).await?;

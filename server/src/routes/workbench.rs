@@ -24,10 +24,6 @@ use crate::error::ApiError;
 use crate::hub::{Audience, Envelope};
 use crate::state::AppState;
 
-fn designer(role: Role) -> bool {
-    matches!(role, Role::Admin | Role::Supervisor)
-}
-
 fn invalid_layout(e: LayoutError) -> ApiError {
     ApiError::with_details(ErrorCode::InvalidLayout, vec![e.message()])
 }
@@ -43,7 +39,7 @@ async fn save(
     id: Option<i64>,
     layout: Layout,
 ) -> Result<Layout, ApiError> {
-    caller.require(designer)?;
+    caller.require(Role::designs_layouts)?;
     layout.validate().map_err(invalid_layout)?;
     Ok(state
         .store
@@ -100,7 +96,7 @@ pub async fn book(
     State(state): State<AppState>,
     caller: Caller,
 ) -> Result<Json<LayoutBook>, ApiError> {
-    caller.require(designer)?;
+    caller.require(Role::designs_layouts)?;
     Ok(Json(state.store.layout_book(caller.tenant_id()).await?))
 }
 
@@ -151,7 +147,7 @@ pub async fn clone(
     Path(id): Path<i64>,
     Json(body): Json<CloneBody>,
 ) -> Result<(StatusCode, Json<Layout>), ApiError> {
-    caller.require(designer)?;
+    caller.require(Role::designs_layouts)?;
     let book = state.store.layout_book(caller.tenant_id()).await?;
     let mut copy = book
         .layouts
@@ -173,7 +169,7 @@ pub async fn delete(
     caller: Caller,
     Path(id): Path<i64>,
 ) -> Result<StatusCode, ApiError> {
-    caller.require(designer)?;
+    caller.require(Role::designs_layouts)?;
     state.store.delete_layout(caller.tenant_id(), id).await?;
     layouts_changed(&state, &caller);
     Ok(StatusCode::NO_CONTENT)
@@ -190,7 +186,7 @@ pub async fn assign(
     caller: Caller,
     Json(assignments): Json<Vec<Assignment>>,
 ) -> Result<Json<LayoutBook>, ApiError> {
-    caller.require(designer)?;
+    caller.require(Role::designs_layouts)?;
     if assignments.len() > 200 {
         return Err(ApiError::new(ErrorCode::BadRequest));
     }
@@ -219,7 +215,7 @@ pub async fn preview(
     caller: Caller,
     Query(q): Query<PreviewQuery>,
 ) -> Result<Json<Layout>, ApiError> {
-    caller.require(designer)?;
+    caller.require(Role::designs_layouts)?;
     let book = state.store.layout_book(caller.tenant_id()).await?;
     let layout = resolve(&book.assignments, q.app, q.role, q.channel)
         .and_then(|id| book.layouts.iter().find(|l| l.id == id).cloned());
