@@ -3,6 +3,8 @@
 //! resume ([`fieldesk_core::identity`] decides), an agent's explicit link,
 //! and the sidebar's customer context, which only a linked visitor has.
 
+use std::net::IpAddr;
+
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use fieldesk_core::ErrorCode;
@@ -84,12 +86,13 @@ impl ChatService {
 
     /// Checks what the chat window presents against the tenant's secret;
     /// a rejection is logged for the admins (a forged or stale hash, or a
-    /// site that signs without a secret set up).
+    /// site that signs without a secret set up), at most 5 from one
+    /// address, then one a minute.
     pub(super) async fn presented(
         &self,
         tenant_id: i64,
         identity: Option<&SignedIdentity>,
-        client: &str,
+        client: IpAddr,
     ) -> ChatResult<Presented> {
         let Some(identity) = identity else {
             return Ok(Presented::None);
@@ -105,16 +108,18 @@ impl ChatService {
         match checked {
             Ok(link) => Ok(Presented::Verified(link)),
             Err(why) => {
-                let shown: String = identity.customer_id.chars().take(64).collect();
-                self.security
-                    .record(
-                        tenant_id,
-                        SecurityEventKind::IdentityRejected,
-                        "",
-                        client,
-                        format!("customer id {shown:?}: {why}"),
-                    )
-                    .await;
+                if self.identity_log.allow((tenant_id, client)) {
+                    let shown: String = identity.customer_id.chars().take(64).collect();
+                    self.security
+                        .record(
+                            tenant_id,
+                            SecurityEventKind::IdentityRejected,
+                            "",
+                            &client.to_string(),
+                            format!("customer id {shown:?}: {why}"),
+                        )
+                        .await;
+                }
                 Ok(Presented::Rejected)
             }
         }

@@ -63,6 +63,9 @@ pub struct ChatService {
     limiter: RateLimiter<(i64, i64)>,
     new_per_client: RateLimiter<(i64, IpAddr)>,
     new_per_tenant: RateLimiter<i64>,
+    /// Rejected identities logged per client address (a window retrying
+    /// with a bad hash must not flood the security log).
+    identity_log: RateLimiter<(i64, IpAddr)>,
     locks: Mutex<HashMap<i64, Arc<tokio::sync::Mutex<()>>>>,
     /// For tenants' LLM endpoints.
     outbound: Outbound,
@@ -104,6 +107,7 @@ impl ChatService {
                 limits.new_per_tenant_burst,
                 limits.new_per_tenant_per_min / 60.0,
             ),
+            identity_log: RateLimiter::new(5, 1.0 / 60.0),
             locks: Mutex::new(HashMap::new()),
             outbound,
             secrets,

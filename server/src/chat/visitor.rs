@@ -88,9 +88,7 @@ impl ChatService {
             )),
             None => None,
         };
-        let presented = self
-            .presented(tenant.id, identity.as_ref(), &client.to_string())
-            .await?;
+        let presented = self.presented(tenant.id, identity.as_ref(), client).await?;
         let (link, warning) = match presented {
             Presented::None => (None, None),
             Presented::Verified(link) => (Some(link), None),

@@ -481,3 +481,36 @@ async fn only_admins_change_roles_and_the_user_signs_in_again() {
         && e.username == "sam"
         && e.detail.contains("/role")));
 }
+
+#[tokio::test]
+async fn a_window_retrying_a_bad_hash_does_not_flood_the_security_log() {
+    let server = TestServer::start(bin());
+    let ada = server.login("acme", "ada").await.token;
+    let secret = new_secret(&server, &ada).await;
+    let ws = server.visitor_ws_url("acme");
+    let mut bad = signed(&secret, "c-1", "Acme Ltd");
+    bad.hash = "00".repeat(32);
+    for _ in 0..8 {
+        let (mut v, _) = Visitor::connect_as(&ws, None, 0, None, Some(bad.clone()))
+            .await
+            .unwrap();
+        // Every window is told; only the first few are logged.
+        v.wait_for("the identity warning", |e| {
+            matches!(
+                e,
+                VisitorEvent::Error {
+                    code: ErrorCode::InvalidIdentity,
+                    ..
+                }
+            )
+        })
+        .await;
+        v.close().await;
+    }
+    let logged = events(&server, &ada)
+        .await
+        .into_iter()
+        .filter(|e| e.kind == SecurityEventKind::IdentityRejected)
+        .count();
+    assert_eq!(logged, 5);
+}
