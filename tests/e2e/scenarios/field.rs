@@ -93,6 +93,10 @@ pub async fn engineer_works_offline_and_the_server_gets_exactly_that(ctx: Ctx) {
     app.expect_attr("order-status", "data-status", "InProgress")
         .await;
     app.click(&format!("device-{d1}")).await;
+    // Only once its checklist is shown (a click on the one being replaced
+    // would record a step of the other device).
+    app.expect_attr("checklist", "data-device", &d1.to_string())
+        .await;
     app.click("step-input-1").await;
     app.fill("step-input-2", "4.5").await;
     app.click("step-save-2").await;
