@@ -18,7 +18,8 @@ use crate::error::ApiError;
 use crate::state::AppState;
 use crate::store::{Session, User};
 
-fn random_bytes<const N: usize>() -> [u8; N] {
+/// `N` bytes from the OS's random source.
+pub(crate) fn random_bytes<const N: usize>() -> [u8; N] {
     let mut buf = [0u8; N];
     getrandom::fill(&mut buf).expect("the OS random source is available");
     buf

@@ -13,6 +13,8 @@ use base64::engine::general_purpose::STANDARD;
 use chacha20poly1305::aead::{Aead, KeyInit};
 use chacha20poly1305::{XChaCha20Poly1305, XNonce};
 
+use crate::auth::random_bytes;
+
 /// The key file's name in the data dir.
 pub const KEY_FILE: &str = "secret.key";
 /// Sealed values start with the scheme's version, so that a rotation can
@@ -55,7 +57,7 @@ impl SecretBox {
                 Ok(Self::from_key(&key))
             }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                let key = random::<32>();
+                let key = random_bytes::<32>();
                 write_new(&path, STANDARD.encode(key).as_bytes())
                     .map_err(|e| SealError::KeyFile(shown.clone(), e))?;
                 tracing::info!(key = %shown, "created the server key that seals tenants' secrets");
@@ -67,7 +69,7 @@ impl SecretBox {
 
     /// A key that lives as long as the process (tests, tools).
     pub fn ephemeral() -> Self {
-        Self::from_key(&random::<32>())
+        Self::from_key(&random_bytes::<32>())
     }
 
     fn from_key(key: &[u8]) -> Self {
@@ -78,7 +80,7 @@ impl SecretBox {
 
     /// `v1:` and base64 of a random nonce and the ciphertext.
     pub fn seal(&self, plain: &[u8]) -> String {
-        let nonce = random::<24>();
+        let nonce = random_bytes::<24>();
         let sealed = self
             .cipher
             .encrypt(XNonce::from_slice(&nonce), plain)
@@ -104,12 +106,6 @@ impl SecretBox {
             .decrypt(XNonce::from_slice(nonce), sealed)
             .map_err(|_| SealError::WrongKey)
     }
-}
-
-fn random<const N: usize>() -> [u8; N] {
-    let mut bytes = [0u8; N];
-    getrandom::fill(&mut bytes).expect("the OS gives random bytes");
-    bytes
 }
 
 /// Writes a file that must not exist yet, readable by its owner only.

@@ -75,6 +75,17 @@ impl SecurityService {
         }
     }
 
+    /// Ends everything of a user at once: the sessions just ended, and
+    /// the sockets of sessions that ended another way (they listen too).
+    fn sign_out(&self, tenant_id: i64, user_id: i64, ended: &[String]) {
+        self.announce_ended(tenant_id, ended);
+        self.hub.publish(Envelope {
+            tenant_id,
+            audience: Audience::User(user_id),
+            event: ServerEvent::SessionRevoked,
+        });
+    }
+
     /// `user`'s live sessions; `current`: the caller's own token hash.
     pub async fn sessions(&self, user: &User, current: &str) -> SecurityResult<Vec<SessionInfo>> {
         let policy = self.store.session_policy(user.tenant_id).await?;
@@ -149,14 +160,10 @@ impl SecurityService {
             .store
             .set_disabled(by.tenant_id(), user_id, disabled)
             .await?;
-        self.announce_ended(by.tenant_id(), &ended);
         if disabled {
-            // Sockets of sessions that ended another way listen too.
-            self.hub.publish(Envelope {
-                tenant_id: by.tenant_id(),
-                audience: Audience::User(user_id),
-                event: ServerEvent::SessionRevoked,
-            });
+            self.sign_out(by.tenant_id(), user_id, &ended);
+        } else {
+            self.announce_ended(by.tenant_id(), &ended);
         }
         let kind = if disabled {
             SecurityEventKind::UserDisabled
@@ -192,12 +199,7 @@ impl SecurityService {
             return Ok(user);
         }
         let ended = self.store.set_role(by.tenant_id(), user_id, role).await?;
-        self.announce_ended(by.tenant_id(), &ended);
-        self.hub.publish(Envelope {
-            tenant_id: by.tenant_id(),
-            audience: Audience::User(user_id),
-            event: ServerEvent::SessionRevoked,
-        });
+        self.sign_out(by.tenant_id(), user_id, &ended);
         self.record(
             by.tenant_id(),
             SecurityEventKind::RoleChanged,

@@ -5,8 +5,6 @@
 
 use std::net::IpAddr;
 
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use fieldesk_core::ErrorCode;
 use fieldesk_core::identity::{
     CustomerLink, IdentitySecret, IdentityStatus, SignedIdentity, Verification, valid_name, verify,
@@ -44,22 +42,14 @@ impl ChatService {
         admin: &User,
         client: &str,
     ) -> ChatResult<IdentitySecret> {
-        let mut bytes = [0u8; 32];
-        getrandom::fill(&mut bytes).expect("the OS gives random bytes");
-        let secret = URL_SAFE_NO_PAD.encode(bytes);
+        // 32 random bytes, as a sign-in token is made.
+        let (secret, _) = crate::auth::new_token();
         let at = now();
         let sealed = self.secrets.seal(secret.as_bytes());
         self.store
             .set_identity_secret(admin.tenant_id, Some(sealed), at)
             .await?;
-        self.security
-            .record(
-                admin.tenant_id,
-                SecurityEventKind::SettingsChanged,
-                &admin.username,
-                client,
-                "new chat identity secret",
-            )
+        self.log_setting(admin, client, "new chat identity secret")
             .await;
         Ok(IdentitySecret {
             secret,
@@ -72,16 +62,16 @@ impl ChatService {
         self.store
             .set_identity_secret(admin.tenant_id, None, now())
             .await?;
-        self.security
-            .record(
-                admin.tenant_id,
-                SecurityEventKind::SettingsChanged,
-                &admin.username,
-                client,
-                "chat identity verification off",
-            )
+        self.log_setting(admin, client, "chat identity verification off")
             .await;
         Ok(())
+    }
+
+    async fn log_setting(&self, admin: &User, client: &str, what: &str) {
+        let kind = SecurityEventKind::SettingsChanged;
+        self.security
+            .record(admin.tenant_id, kind, &admin.username, client, what)
+            .await;
     }
 
     /// Checks what the chat window presents against the tenant's secret;
