@@ -528,6 +528,15 @@ pub struct DispatchTarget {
     pub name: String,
 }
 
+impl DispatchTarget {
+    pub fn target(&self) -> TargetRef {
+        TargetRef {
+            kind: self.kind,
+            id: self.id,
+        }
+    }
+}
+
 fn check_scope(scope: &[Condition]) -> Result<(), RuleError> {
     for c in scope {
         if c.values.iter().all(|v| v.trim().is_empty()) {

@@ -6,6 +6,7 @@
 //! (`cargo xtask test` checks both).
 
 pub mod api;
+pub mod apply;
 pub mod business_hours;
 pub mod chat;
 pub mod conversation_access;

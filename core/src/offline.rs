@@ -7,9 +7,10 @@
 use serde::{Deserialize, Serialize};
 
 use crate::ErrorCode;
+pub use crate::apply::Pusher;
+use crate::apply::plan;
 use crate::device::{FieldDef, match_scan};
-use crate::standard_operation::{StepValueError, check_value, steps_done};
-use crate::sync::{Envelope, OpId, Operation, RejectReason};
+use crate::sync::{Decision, Envelope, OpId, Operation, RejectReason};
 use crate::work_order::{Actor, StepValue, WorkOrderAction, WorkOrderStatus, WorkOrderView};
 
 /// A work order as the engineer's app shows it.
@@ -33,42 +34,6 @@ pub struct LocalNote {
 }
 
 impl WorkOrderView {
-    /// Why `op` cannot be applied to this order's devices and template
-    /// (`None`: the values fit). Status rules are [`WorkOrderStatus::apply`].
-    pub fn check_step(&self, op: &Operation) -> Option<RejectReason> {
-        let Operation::StepResult {
-            device,
-            step,
-            value,
-            ..
-        } = op
-        else {
-            return None;
-        };
-        if !self.devices.iter().any(|d| d.id == *device) {
-            return Some(RejectReason::UnknownDevice);
-        }
-        let template = self.template.as_ref()?;
-        let Some(step) = template.steps.iter().find(|s| s.id == *step) else {
-            return Some(RejectReason::UnknownStep);
-        };
-        match check_value(&step.kind, value) {
-            Ok(()) => None,
-            Err(StepValueError::OutOfRange) => Some(RejectReason::OutOfRange),
-            Err(StepValueError::Invalid) => Some(RejectReason::InvalidValue),
-        }
-    }
-
-    /// Whether every required step has a result on every device.
-    pub fn steps_done(&self) -> bool {
-        let Some(template) = &self.template else {
-            return true;
-        };
-        let devices: Vec<i64> = self.devices.iter().map(|d| d.id).collect();
-        let results: Vec<(i64, i64)> = self.steps.iter().map(|s| (s.device, s.step)).collect();
-        steps_done(template, &devices, &results)
-    }
-
     /// The seq of the value the engineer sees for a step (0: none).
     pub fn seen(&self, device: i64, step: i64) -> u64 {
         self.steps
@@ -108,45 +73,41 @@ impl WorkOrderView {
     }
 }
 
-/// Applies one operation to a view as the server would; `Err` says why it
-/// would be refused.
-pub fn apply_local(order: &mut WorkOrderView, op: &Operation) -> Result<(), RejectReason> {
-    if op.work_order() != order.id {
-        return Err(RejectReason::UnknownWorkOrder);
-    }
-    match op {
-        Operation::Transition { action, .. } => {
-            let done = *action != WorkOrderAction::Complete || order.steps_done();
-            order.status = order.status.apply(*action, Actor::AssignedEngineer, done)?;
-        }
-        Operation::StepResult {
-            device,
-            step,
-            value,
-            ..
-        } => {
-            if let Some(reason) = order.check_step(op) {
-                return Err(reason);
-            }
-            match order
-                .steps
-                .iter_mut()
-                .find(|s| s.device == *device && s.step == *step)
+/// Applies one operation by `pusher` to a view as the server would
+/// ([`plan`]); `Err` says why it would be refused. The image a photo step
+/// names is on the device (it is kept before the operation is queued).
+pub fn apply_local(
+    order: &mut WorkOrderView,
+    pusher: Pusher,
+    op: &Operation,
+) -> Result<(), RejectReason> {
+    match plan(Some(order), pusher, op, true) {
+        Decision::Reject(reason) => return Err(reason),
+        Decision::SetStatus(next) => order.status = next,
+        Decision::SetStep { .. } => {
+            if let Operation::StepResult {
+                device,
+                step,
+                value,
+                ..
+            } = op
             {
-                Some(current) => current.value = value.clone(),
-                None => order.steps.push(StepValue {
-                    device: *device,
-                    step: *step,
-                    value: value.clone(),
-                    seq: 0,
-                }),
+                match order
+                    .steps
+                    .iter_mut()
+                    .find(|s| s.device == *device && s.step == *step)
+                {
+                    Some(current) => current.value = value.clone(),
+                    None => order.steps.push(StepValue {
+                        device: *device,
+                        step: *step,
+                        value: value.clone(),
+                        seq: 0,
+                    }),
+                }
             }
         }
-        Operation::Note { text, .. } => {
-            if text.trim().is_empty() || text.chars().count() > 4000 {
-                return Err(RejectReason::InvalidValue);
-            }
-        }
+        Decision::Append => {}
     }
     Ok(())
 }
@@ -157,6 +118,7 @@ pub fn apply_local(order: &mut WorkOrderView, op: &Operation) -> Result<(), Reje
 /// server's answer to it will say why.
 pub fn overlay(
     server: WorkOrderView,
+    pusher: Pusher,
     notes: &[String],
     unconfirmed: &[Envelope],
 ) -> LocalWorkOrder {
@@ -177,7 +139,7 @@ pub fn overlay(
     let id = order.id;
     for envelope in unconfirmed.iter().filter(|e| e.op.work_order() == id) {
         local.pending += 1;
-        if apply_local(&mut order, &envelope.op).is_err() {
+        if apply_local(&mut order, pusher, &envelope.op).is_err() {
             continue;
         }
         match &envelope.op {
@@ -339,6 +301,12 @@ mod tests {
         }
     }
 
+    /// The order's assigned engineer.
+    const ENGINEER: Pusher = Pusher {
+        user_id: 3,
+        dispatcher: false,
+    };
+
     fn env(n: u32, op: Operation) -> Envelope {
         Envelope {
             op_id: format!("op-{n}"),
@@ -378,7 +346,11 @@ mod tests {
         ];
         for (op, expected) in cases {
             let mut view = order();
-            assert_eq!(apply_local(&mut view, &op).err(), expected, "{op:?}");
+            assert_eq!(
+                apply_local(&mut view, ENGINEER, &op).err(),
+                expected,
+                "{op:?}"
+            );
         }
     }
 
@@ -390,23 +362,23 @@ mod tests {
             WorkOrderAction::Depart,
             WorkOrderAction::Start,
         ] {
-            apply_local(&mut view, &go(action)).unwrap();
+            apply_local(&mut view, ENGINEER, &go(action)).unwrap();
         }
         for (device, s, v) in [
             (10, 1, json!(true)),
             (10, 2, json!(3)),
             (11, 1, json!(true)),
         ] {
-            apply_local(&mut view, &step(device, s, v)).unwrap();
+            apply_local(&mut view, ENGINEER, &step(device, s, v)).unwrap();
         }
         assert_eq!(view.device_progress(10), (2, 2));
         assert_eq!(view.device_progress(11), (1, 2));
         assert_eq!(
-            apply_local(&mut view, &go(WorkOrderAction::Complete)),
+            apply_local(&mut view, ENGINEER, &go(WorkOrderAction::Complete)),
             Err(RejectReason::StepsMissing)
         );
-        apply_local(&mut view, &step(11, 2, json!(4))).unwrap();
-        apply_local(&mut view, &go(WorkOrderAction::Complete)).unwrap();
+        apply_local(&mut view, ENGINEER, &step(11, 2, json!(4))).unwrap();
+        apply_local(&mut view, ENGINEER, &go(WorkOrderAction::Complete)).unwrap();
         assert_eq!(view.status, WorkOrderStatus::Completed);
     }
 
@@ -441,7 +413,7 @@ mod tests {
                 },
             ),
         ];
-        let local = overlay(server.clone(), &["earlier".into()], &pending);
+        let local = overlay(server.clone(), ENGINEER, &["earlier".into()], &pending);
         assert_eq!(local.order.status, WorkOrderStatus::Accepted);
         assert!(local.pending_status);
         assert_eq!(local.pending, 5);
@@ -470,7 +442,7 @@ mod tests {
             ]
         );
         // Nothing pending: the server's view as it is.
-        let plain = overlay(server.clone(), &[], &[]);
+        let plain = overlay(server.clone(), ENGINEER, &[], &[]);
         assert_eq!(plain.order, server);
         assert_eq!(plain.pending, 0);
     }
@@ -525,6 +497,84 @@ mod tests {
             status.apply(WorkOrderAction::Accept, Actor::Collaborator, true),
             Err(crate::work_order::LifecycleError::NotAllowed { .. })
         ));
+    }
+
+    #[test]
+    fn the_plan_knows_who_acts_and_which_photos_are_uploaded() {
+        use crate::apply::plan;
+        let mut view = order();
+        view.assignees = vec![3, 4];
+        view.lead = Some(3);
+        let photo_step = Step {
+            id: 4,
+            title: "Photo".into(),
+            kind: StepKind::Photo,
+            required: false,
+        };
+        view.template.as_mut().unwrap().steps.push(photo_step);
+        let who = |user_id, dispatcher| Pusher {
+            user_id,
+            dispatcher,
+        };
+        let reject = |r| Decision::Reject(r);
+        let accept = go(WorkOrderAction::Accept);
+        // A collaborator runs steps and writes notes, never the status.
+        assert_eq!(
+            plan(Some(&view), who(4, false), &accept, true),
+            reject(RejectReason::NotAllowed)
+        );
+        assert!(matches!(
+            plan(Some(&view), who(4, false), &step(10, 1, json!(true)), true),
+            Decision::SetStep { .. }
+        ));
+        // Someone not assigned learns nothing; a dispatcher may cancel.
+        assert_eq!(
+            plan(Some(&view), who(5, false), &accept, true),
+            reject(RejectReason::UnknownWorkOrder)
+        );
+        assert_eq!(
+            plan(None, who(3, false), &accept, true),
+            reject(RejectReason::UnknownWorkOrder)
+        );
+        let cancel = go(WorkOrderAction::Cancel);
+        assert_eq!(
+            plan(Some(&view), who(3, false), &cancel, true),
+            reject(RejectReason::NotAllowed)
+        );
+        assert_eq!(
+            plan(Some(&view), who(1, true), &cancel, true),
+            Decision::SetStatus(WorkOrderStatus::Cancelled)
+        );
+        // A photo step names an uploaded image.
+        let id = "ab".repeat(32);
+        let photo = step(10, 4, json!(id));
+        assert_eq!(view.photo_named(&photo), Some(id.as_str()));
+        assert_eq!(
+            view.photo_named(&step(10, 3, json!(id))),
+            None,
+            "a text step"
+        );
+        assert_eq!(
+            plan(Some(&view), who(3, false), &photo, false),
+            reject(RejectReason::InvalidValue)
+        );
+        assert!(matches!(
+            plan(Some(&view), who(3, false), &photo, true),
+            Decision::SetStep { .. }
+        ));
+        // Notes: some text, at most 4000 characters.
+        let note = |text: &str| Operation::Note {
+            work_order: 7,
+            text: text.into(),
+        };
+        assert_eq!(
+            plan(Some(&view), who(4, false), &note(" "), true),
+            reject(RejectReason::InvalidValue)
+        );
+        assert_eq!(
+            plan(Some(&view), who(4, false), &note("checked"), true),
+            Decision::Append
+        );
     }
 
     #[test]

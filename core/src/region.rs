@@ -160,6 +160,13 @@ impl DivisionTable {
         Self::parse(DIVISIONS_TSV)
     }
 
+    /// The shipped table, parsed once per process.
+    pub fn shared() -> &'static Self {
+        static TABLE: std::sync::LazyLock<DivisionTable> =
+            std::sync::LazyLock::new(DivisionTable::shipped);
+        &TABLE
+    }
+
     /// Parses `code<TAB>name` lines; malformed lines are skipped.
     pub fn parse(tsv: &str) -> Self {
         let mut divisions: Vec<Division> = tsv

@@ -225,11 +225,11 @@ impl WorkOrderInput {
     pub fn is_valid(&self) -> bool {
         let short = |s: &str, max: usize| !s.trim().is_empty() && s.chars().count() <= max;
         short(&self.number, 64)
-            && short(&self.customer, 200)
+            && short(&self.customer, MAX_CUSTOMER_CHARS)
             && short(&self.contact, 200)
-            && short(&self.address, 500)
-            && short(&self.order_type, 64)
-            && self.product_category.chars().count() <= 64
+            && short(&self.address, MAX_ADDRESS_CHARS)
+            && short(&self.order_type, MAX_TYPE_CHARS)
+            && self.product_category.chars().count() <= MAX_CATEGORY_CHARS
             && self.customer_tier.chars().count() <= MAX_TIER_CHARS
             && self.devices.len() <= 200
             && self.point.is_none_or(crate::region::valid_point)
@@ -238,6 +238,23 @@ impl WorkOrderInput {
 
 /// The longest customer tier, in characters.
 pub const MAX_TIER_CHARS: usize = 32;
+/// The longest customer name, in characters.
+pub const MAX_CUSTOMER_CHARS: usize = 200;
+/// The longest service address, in characters.
+pub const MAX_ADDRESS_CHARS: usize = 500;
+/// The longest order type, in characters.
+pub const MAX_TYPE_CHARS: usize = 64;
+/// The longest product category, in characters.
+pub const MAX_CATEGORY_CHARS: usize = 64;
+/// The most engineers a dispatcher assigns at once.
+pub const MAX_ASSIGNED: usize = 10;
+/// The most engineers a provider's crew has (lead and collaborators).
+pub const MAX_CREW: usize = 20;
+
+/// Whether `ids` are 1 to `max` users who are all engineers.
+pub fn engineers_only(ids: &[i64], max: usize, is_engineer: impl Fn(i64) -> bool) -> bool {
+    !ids.is_empty() && ids.len() <= max && ids.iter().all(|id| is_engineer(*id))
+}
 
 /// A step's current result.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -388,6 +405,94 @@ pub struct DispatchBody {
     pub engineers: Vec<i64>,
 }
 
+impl WorkOrderChange {
+    /// `view` with this change: texts trimmed, a new address resolved
+    /// again by `divisions` (unless a division is picked too). `None`: a
+    /// required text is blank, a text too long, or the division or the
+    /// point unknown.
+    pub fn applied_to(
+        self,
+        view: &WorkOrderView,
+        divisions: &crate::region::DivisionTable,
+    ) -> Option<WorkOrderView> {
+        let mut after = view.clone();
+        let text = |value: Option<String>, max: usize, current: &mut String, blank_ok: bool| {
+            if let Some(v) = value {
+                let v = v.trim().to_owned();
+                if (!blank_ok && v.is_empty()) || v.chars().count() > max {
+                    return None;
+                }
+                *current = v;
+            }
+            Some(())
+        };
+        text(
+            self.customer,
+            MAX_CUSTOMER_CHARS,
+            &mut after.customer,
+            false,
+        )?;
+        text(
+            self.order_type,
+            MAX_TYPE_CHARS,
+            &mut after.order_type,
+            false,
+        )?;
+        let category = &mut after.product_category;
+        text(self.product_category, MAX_CATEGORY_CHARS, category, true)?;
+        text(
+            self.customer_tier,
+            MAX_TIER_CHARS,
+            &mut after.customer_tier,
+            true,
+        )?;
+        if let Some(address) = self.address {
+            text(Some(address), MAX_ADDRESS_CHARS, &mut after.address, false)?;
+            after.division = divisions.resolve(&after.address);
+            after.point = None;
+        }
+        if let Some(code) = self.division {
+            divisions.get(code)?;
+            after.division = Some(code);
+        }
+        if let Some(point) = self.point {
+            if !crate::region::valid_point(point) {
+                return None;
+            }
+            after.point = Some(point);
+        }
+        if let Some(priority) = self.priority {
+            after.priority = priority;
+        }
+        Some(after)
+    }
+}
+
+impl CrewBody {
+    /// The lead first, then the collaborators, each once.
+    pub fn crew(&self) -> Vec<i64> {
+        let mut crew = vec![self.lead];
+        for c in &self.collaborators {
+            if !crew.contains(c) {
+                crew.push(*c);
+            }
+        }
+        crew
+    }
+}
+
+impl DispatchBody {
+    /// A dispatcher assigns 1 to [`MAX_ASSIGNED`] engineers, or closes,
+    /// reopens or cancels; `is_engineer` tells engineers from other users.
+    pub fn is_valid(&self, is_engineer: impl Fn(i64) -> bool) -> bool {
+        match self.action {
+            WorkOrderAction::Assign => engineers_only(&self.engineers, MAX_ASSIGNED, is_engineer),
+            WorkOrderAction::Close | WorkOrderAction::Reopen | WorkOrderAction::Cancel => true,
+            _ => false,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::WorkOrderAction::*;
@@ -397,6 +502,35 @@ mod tests {
     const ACTIONS: [WorkOrderAction; 9] = [
         Assign, Accept, Decline, Depart, Start, Complete, Close, Reopen, Cancel,
     ];
+
+    #[test]
+    fn dispatchers_assign_a_few_engineers_and_crews_list_each_once() {
+        let engineer = |id: i64| id < 100;
+        let body = |action, engineers: Vec<i64>| DispatchBody { action, engineers };
+        assert!(body(Assign, vec![1, 2]).is_valid(engineer));
+        assert!(!body(Assign, vec![]).is_valid(engineer), "nobody");
+        assert!(
+            !body(Assign, vec![1, 200]).is_valid(engineer),
+            "not an engineer"
+        );
+        assert!(
+            !body(Assign, (1..=11).collect()).is_valid(engineer),
+            "too many"
+        );
+        assert!(body(Cancel, vec![]).is_valid(engineer));
+        assert!(
+            !body(Accept, vec![]).is_valid(engineer),
+            "an engineer's action"
+        );
+        let crew = CrewBody {
+            lead: 3,
+            collaborators: vec![4, 3, 4, 5],
+        };
+        assert_eq!(crew.crew(), vec![3, 4, 5]);
+        let big: Vec<i64> = (1..=21).collect();
+        assert!(!engineers_only(&big, MAX_CREW, engineer));
+        assert!(engineers_only(&big[..20], MAX_CREW, engineer));
+    }
 
     #[test]
     fn the_usual_day_of_a_work_order() {

@@ -12,6 +12,7 @@ pub mod clock;
 pub mod demo;
 pub mod dispatch;
 pub mod error;
+pub mod field;
 pub mod hasher;
 pub mod hub;
 pub mod outbound;
@@ -69,6 +70,12 @@ pub async fn serve(
             security: security.clone(),
         },
     ));
+    let dispatch = Arc::new(dispatch::DispatchService::new(store.clone(), hub.clone()));
+    let field = Arc::new(field::FieldService::new(
+        store.clone(),
+        dispatch.clone(),
+        fieldesk_core::region::DivisionTable::shared(),
+    ));
     spawn_purge(store.clone(), stop_rx.clone());
     let hours_check = settings.hours_check;
     let sweeper = chat.clone();
@@ -91,6 +98,8 @@ pub async fn serve(
         hub,
         catalog,
         chat,
+        field,
+        dispatch,
         settings: Arc::new(settings),
         outbound,
         security,

@@ -12,6 +12,8 @@ use tokio::sync::watch;
 
 use crate::chat::ChatService;
 use crate::chat::presence::VisitorLimits;
+use crate::dispatch::DispatchService;
+use crate::field::FieldService;
 use crate::hasher::Hasher;
 use crate::hub::Hub;
 use crate::outbound::Outbound;
@@ -73,6 +75,10 @@ pub struct AppState {
     pub hub: Hub,
     pub catalog: Arc<Catalog>,
     pub chat: Arc<ChatService>,
+    /// Work orders and the engineers' sync.
+    pub field: Arc<FieldService>,
+    /// Dispatch decisions and carrying them out.
+    pub dispatch: Arc<DispatchService>,
     pub settings: Arc<Settings>,
     /// Requests to tenants' endpoints, public addresses only.
     pub outbound: Outbound,

@@ -16,7 +16,6 @@ use fieldesk_core::{ErrorCode, Role};
 
 use crate::auth::Caller;
 use crate::error::ApiError;
-use crate::routes::divisions::table;
 use crate::state::AppState;
 
 fn invalid(e: RuleError) -> ApiError {
@@ -181,7 +180,11 @@ pub async fn put_profile(
     let settings = state.store.dispatch_settings(tenant_id).await?;
     let named = state.store.named_regions(tenant_id).await?;
     profile
-        .validate(&settings.catalog, table(), &named)
+        .validate(
+            &settings.catalog,
+            fieldesk_core::region::DivisionTable::shared(),
+            &named,
+        )
         .map_err(invalid)?;
     if kind == TargetKind::ServiceGroup && !profile.qualifications.is_empty() {
         // Qualifications are a provider's certificates.
@@ -217,7 +220,9 @@ pub async fn save_region(
 ) -> Result<Json<NamedRegion>, ApiError> {
     caller.require(Role::dispatches)?;
     region.name = region.name.trim().to_owned();
-    region.validate(table()).map_err(invalid)?;
+    region
+        .validate(fieldesk_core::region::DivisionTable::shared())
+        .map_err(invalid)?;
     let id = (region.id != 0).then_some(region.id);
     Ok(Json(
         state

@@ -1,8 +1,6 @@
 //! China's administrative divisions (GB/T 2260, shipped in `core`): the
 //! picker's lists and search, and the resolution of work-order addresses.
 
-use std::sync::LazyLock;
-
 use axum::Json;
 use axum::extract::Query;
 use fieldesk_core::api::ErrorBody;
@@ -12,10 +10,8 @@ use serde::Deserialize;
 use crate::auth::Caller;
 use crate::error::ApiError;
 
-/// The shipped table, parsed once.
-pub fn table() -> &'static DivisionTable {
-    static TABLE: LazyLock<DivisionTable> = LazyLock::new(DivisionTable::shipped);
-    &TABLE
+fn table() -> &'static DivisionTable {
+    DivisionTable::shared()
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]

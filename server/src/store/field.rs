@@ -22,12 +22,15 @@ pub struct Assignment {
     pub assignees: Option<(Vec<i64>, Option<i64>)>,
 }
 
-/// Who pushes an operation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Pusher {
-    pub user_id: i64,
-    /// Admins and supervisors act as dispatchers on any work order.
-    pub dispatcher: bool,
+pub use fieldesk_core::apply::Pusher;
+
+/// What applying one operation did.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Applied {
+    pub outcome: Outcome,
+    /// The order's engineers when the operation changed it (they are told
+    /// to pull); empty when it was refused or a retry.
+    pub engineers: Vec<i64>,
 }
 
 #[async_trait]
@@ -72,7 +75,7 @@ pub trait FieldStore: Send + Sync + 'static {
         tenant_id: i64,
         pusher: Pusher,
         envelope: Envelope,
-    ) -> StoreResult<Outcome>;
+    ) -> StoreResult<Applied>;
     /// Changes after `cursor` on work orders the user may see, at most `limit`.
     async fn changes_after(
         &self,

@@ -947,3 +947,191 @@ async fn photos_stop_at_the_tenants_quota_and_retries_still_pass() {
         .unwrap();
     assert_eq!(res.status(), 204);
 }
+
+/// The app checks every local action with `core::offline::apply_local` on
+/// the order as pulled; the server decides every push. Over the same
+/// random operations by a lead, a collaborator, an engineer not on the
+/// order and a dispatcher, the two must give the same verdict, reason
+/// included.
+#[tokio::test]
+async fn the_apps_check_and_the_servers_push_agree_on_random_operations() {
+    use fieldesk_core::offline::{Pusher, apply_local};
+    use fieldesk_core::sync::Operation;
+    use fieldesk_core::work_order::WorkOrderAction;
+
+    let server = TestServer::start(bin());
+    for name in ["col", "out"] {
+        server.add_user(name, "engineer", name);
+    }
+    let ada = server.login("acme", "ada").await.token;
+    let sam = server.login("acme", "sam").await;
+    let lead = server.login("acme", "eve").await;
+    let col = server.login("acme", "col").await;
+    let out = server.login("acme", "out").await;
+    let template: Value = server
+        .post_ok(
+            "/api/templates",
+            &ada,
+            &json!({"name": "Yearly check", "steps": [
+                {"id": 1, "title": "Power off", "kind": {"kind": "check"}},
+                {"id": 2, "title": "Outlet", "kind": {"kind": "number", "unit": "°C", "min": 4.0, "max": 12.0}},
+                {"id": 3, "title": "Remarks", "kind": {"kind": "text"}, "required": false},
+                {"id": 4, "title": "Nameplate", "kind": {"kind": "photo"}, "required": false}
+            ]}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let body = json!({"number": "WO-V1", "customer": "x", "contact": "x", "address": "x",
+        "order_type": "repair", "priority": "normal", "template_id": template["id"],
+        "devices": [{"serial_number": "SN-V1"}, {"serial_number": "SN-V2"}]});
+    let order: WorkOrderView = server
+        .post_ok("/api/work-orders", &ada, &body)
+        .await
+        .json()
+        .await
+        .unwrap();
+    // A provider's crew: eve leads, col collaborates.
+    let provider: Value = server
+        .post_ok(
+            "/api/dispatch/providers",
+            &sam.token,
+            &json!({"name": "P", "member_ids": [lead.me.user_id, col.me.user_id]}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let mut settings: Value = server
+        .get("/api/dispatch/settings", &ada)
+        .await
+        .json()
+        .await
+        .unwrap();
+    settings["provider_collaborators"] = json!(true);
+    server
+        .send_json("PUT", "/api/dispatch/settings", &ada, &settings)
+        .await;
+    let path = |what: &str| format!("/api/work-orders/{}/{what}", order.id);
+    let target = json!({"kind": "service_provider", "id": provider["id"]});
+    server.post_ok(&path("target"), &sam.token, &target).await;
+    let crew = json!({"lead": lead.me.user_id, "collaborators": [col.me.user_id]});
+    let crewed: WorkOrderView = server
+        .post_ok(&path("crew"), &sam.token, &crew)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(crewed.lead, Some(lead.me.user_id));
+    // One uploaded photo (the app uploads before it pushes the step).
+    let png = png_image(8, 3);
+    let photo = sha256_hex(&png);
+    let res = server
+        .http
+        .put(server.url(&format!("/api/photos/{photo}")))
+        .bearer_auth(&lead.token)
+        .body(png)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 204);
+
+    let people = [(&lead, false), (&col, false), (&out, false), (&sam, true)];
+    let (d1, d2) = (order.devices[0].id, order.devices[1].id);
+    let values = [
+        json!(true),
+        json!(false),
+        json!(3),
+        json!(7.5),
+        json!(20),
+        json!("looks fine"),
+        json!(""),
+        json!(photo),
+        json!("not-a-photo-id"),
+        Value::Null,
+    ];
+    let actions = [
+        WorkOrderAction::Assign,
+        WorkOrderAction::Accept,
+        WorkOrderAction::Decline,
+        WorkOrderAction::Depart,
+        WorkOrderAction::Start,
+        WorkOrderAction::Complete,
+        WorkOrderAction::Close,
+        WorkOrderAction::Reopen,
+        WorkOrderAction::Cancel,
+    ];
+    let notes = ["", "   ", "pump checked", &"字".repeat(4001)];
+    let mut rng: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut below = |n: usize| {
+        rng ^= rng << 13;
+        rng ^= rng >> 7;
+        rng ^= rng << 17;
+        (rng % n as u64) as usize
+    };
+    let (mut applied, mut rejected) = (0, 0);
+    let mut reasons = std::collections::BTreeSet::new();
+    for n in 0..400 {
+        let (who, dispatcher) = people[below(people.len())];
+        let op = match below(3) {
+            0 => Operation::Transition {
+                work_order: order.id,
+                action: actions[below(actions.len())],
+            },
+            1 => Operation::StepResult {
+                work_order: order.id,
+                device: [d1, d2, d2 + 1000][below(3)],
+                step: [1, 2, 3, 4, 99][below(5)],
+                value: values[below(values.len())].clone(),
+                base_seq: 0,
+            },
+            _ => Operation::Note {
+                work_order: order.id,
+                text: notes[below(notes.len())].to_owned(),
+            },
+        };
+        // The app's verdict on the order as it would have pulled it (an
+        // order the user may not see is not on their device).
+        let res = server
+            .get(&format!("/api/work-orders/{}", order.id), &who.token)
+            .await;
+        let mut shown: Option<WorkOrderView> = match res.status().as_u16() {
+            200 => Some(res.json().await.unwrap()),
+            404 => None,
+            other => panic!("GET the order: {other}"),
+        };
+        let pusher = Pusher {
+            user_id: who.me.user_id,
+            dispatcher,
+        };
+        let app = match shown.as_mut() {
+            Some(view) => apply_local(view, pusher, &op).err(),
+            None => Some(RejectReason::UnknownWorkOrder),
+        };
+        let answers = push(
+            &server,
+            &who.token,
+            json!([{"op_id": format!("v-{n}"), "op": op}]),
+        )
+        .await;
+        let server_verdict = match &answers[0].outcome {
+            Outcome::Rejected { reason } => Some(*reason),
+            Outcome::Applied { .. } | Outcome::AppliedOver { .. } => None,
+        };
+        assert_eq!(app, server_verdict, "op {n} by {}: {op:?}", who.me.username);
+        match app {
+            Some(reason) => {
+                rejected += 1;
+                reasons.insert(format!("{reason:?}"));
+            }
+            None => applied += 1,
+        }
+    }
+    // Both verdicts and most reasons came up: the comparison was not idle.
+    assert!(
+        applied >= 40 && rejected >= 40,
+        "{applied} applied, {rejected} rejected: {reasons:?}"
+    );
+    assert!(reasons.len() >= 6, "{reasons:?}");
+}

@@ -16,10 +16,10 @@ pub mod store;
 
 use base64::Engine as _;
 use fieldesk_core::ErrorCode;
-use fieldesk_core::offline::{LocalWorkOrder, ScanMatch, apply_local, overlay};
+use fieldesk_core::offline::{LocalWorkOrder, Pusher, ScanMatch, apply_local, overlay};
 use fieldesk_core::standard_operation::{MAX_PHOTO_BYTES, photo_type};
-use fieldesk_core::sync::{Envelope, Operation, RejectReason};
-use fieldesk_core::work_order::{Actor, WorkOrderView};
+use fieldesk_core::sync::{Envelope, Operation};
+use fieldesk_core::work_order::WorkOrderView;
 use fieldesk_scan::ScanError;
 use sha2::{Digest, Sha256};
 
@@ -29,14 +29,17 @@ use crate::state::Shell;
 /// The signed-in user, who owns the field data from now on: another
 /// user's cached orders are gone before anything is read (they never show,
 /// not even until the first sync).
-fn me(shell: &Shell) -> AppResult<i64> {
-    let user = shell
+fn me(shell: &Shell) -> AppResult<Pusher> {
+    let me = shell
         .store
         .session()?
-        .map(|s| s.me.user_id)
+        .map(|s| s.me)
         .ok_or_else(|| AppError::new(ErrorCode::SessionExpired, "no session"))?;
-    shell.store.claim_field_data(user)?;
-    Ok(user)
+    shell.store.claim_field_data(me.user_id)?;
+    Ok(Pusher {
+        user_id: me.user_id,
+        dispatcher: me.role.dispatches(),
+    })
 }
 
 /// The engineer's work orders as shown: the server's with local work laid over.
@@ -64,10 +67,10 @@ fn cached(shell: &Shell, id: i64) -> AppResult<WorkOrderView> {
         .ok_or_else(|| AppError::new(ErrorCode::NotFound, format!("work order {id}")))
 }
 
-fn shown(shell: &Shell, user: i64, server: WorkOrderView) -> AppResult<LocalWorkOrder> {
+fn shown(shell: &Shell, me: Pusher, server: WorkOrderView) -> AppResult<LocalWorkOrder> {
     let notes = shell.store.notes(server.id)?;
-    let unconfirmed = shell.store.unconfirmed_for(user, server.id)?;
-    Ok(overlay(server, &notes, &unconfirmed))
+    let unconfirmed = shell.store.unconfirmed_for(me.user_id, server.id)?;
+    Ok(overlay(server, me, &notes, &unconfirmed))
 }
 
 /// A fresh client operation id: random, so two devices never collide.
@@ -91,10 +94,10 @@ fn act_then(
     mut op: Operation,
     keep: impl FnOnce() -> AppResult<()>,
 ) -> AppResult<LocalWorkOrder> {
-    let user = me(shell)?;
+    let me = me(shell)?;
     let server = cached(shell, op.work_order())?;
     let notes = shell.store.notes(server.id)?;
-    let mut unconfirmed = shell.store.unconfirmed_for(user, server.id)?;
+    let mut unconfirmed = shell.store.unconfirmed_for(me.user_id, server.id)?;
     if let Operation::StepResult {
         device,
         step,
@@ -105,24 +108,19 @@ fn act_then(
         // The value this engineer saw on the server (for the conflict policy).
         *base_seq = server.seen(*device, *step);
     }
-    let mut check = overlay(server.clone(), &notes, &unconfirmed).order;
-    let collaborating = check.actor(user) == Actor::Collaborator;
-    if collaborating && matches!(op, Operation::Transition { .. }) {
-        // Only the lead changes the status (the server says the same).
-        let reason = RejectReason::NotAllowed;
-        return Err(AppError::new(reason.error_code(), format!("{reason:?}")));
-    }
-    apply_local(&mut check, &op)
+    // The server's rules (`core::apply::plan`) on what the app shows.
+    let mut check = overlay(server.clone(), me, &notes, &unconfirmed).order;
+    apply_local(&mut check, me, &op)
         .map_err(|reason| AppError::new(reason.error_code(), format!("{reason:?}")))?;
     keep()?;
     let envelope = Envelope {
         op_id: new_op_id(),
         op,
     };
-    shell.store.enqueue(user, &envelope)?;
+    shell.store.enqueue(me.user_id, &envelope)?;
     shell.sync.nudge();
     unconfirmed.push(envelope);
-    Ok(overlay(server, &notes, &unconfirmed))
+    Ok(overlay(server, me, &notes, &unconfirmed))
 }
 
 /// Decodes a `data:` URL (or bare base64) of at most `max` bytes.

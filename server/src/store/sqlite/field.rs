@@ -1,18 +1,18 @@
 //! [`FieldStore`] on SQLite (tables from `0005_work_orders.sql`).
 
 use async_trait::async_trait;
+use fieldesk_core::apply::plan;
 use fieldesk_core::device::{Device, FieldDef};
-use fieldesk_core::standard_operation::{StepKind, Template, TemplateInput, builtin_fields};
-use fieldesk_core::sync::{Change, Decision, Envelope, Operation, Outcome, RejectReason, decide};
+use fieldesk_core::standard_operation::{Template, TemplateInput, builtin_fields};
+use fieldesk_core::sync::{Change, Decision, Envelope, Operation, Outcome};
 use fieldesk_core::work_order::{
-    Actor, Priority, RelatedWorkOrder, StepValue, WorkOrderAction, WorkOrderInput, WorkOrderStatus,
-    WorkOrderView,
+    Priority, RelatedWorkOrder, StepValue, WorkOrderInput, WorkOrderStatus, WorkOrderView,
 };
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::{SqliteStore, conflict_names};
 use crate::clock::now;
-use crate::store::field::{Assignment, FieldStore, Pusher};
+use crate::store::field::{Applied, Assignment, FieldStore, Pusher};
 use crate::store::{StoreError, StoreResult};
 
 pub(super) fn to_json<T: serde::Serialize>(value: &T) -> String {
@@ -177,47 +177,6 @@ fn load_template(conn: &Connection, tenant_id: i64, id: i64) -> StoreResult<Opti
         })
     })
     .transpose()
-}
-
-/// Refuses a step result the work order's devices and template do not allow.
-/// A photo or signature must have been uploaded first.
-fn check_step(
-    conn: &Connection,
-    tenant_id: i64,
-    op: &Operation,
-) -> StoreResult<Option<RejectReason>> {
-    let Some(view) = load(conn, tenant_id, op.work_order())? else {
-        return Ok(None);
-    };
-    if let Some(reason) = view.check_step(op) {
-        return Ok(Some(reason));
-    }
-    if let Operation::StepResult {
-        step,
-        value: serde_json::Value::String(photo),
-        ..
-    } = op
-        && view.template.as_ref().is_some_and(|t| {
-            t.steps
-                .iter()
-                .any(|s| s.id == *step && matches!(s.kind, StepKind::Photo | StepKind::Signature))
-        })
-    {
-        let stored: bool = conn.query_row(
-            "SELECT EXISTS (SELECT 1 FROM photos WHERE tenant_id = ?1 AND id = ?2)",
-            params![tenant_id, photo],
-            |r| r.get(0),
-        )?;
-        if !stored {
-            return Ok(Some(RejectReason::InvalidValue));
-        }
-    }
-    Ok(None)
-}
-
-/// Whether every required step has a result on every device.
-fn all_steps_done(conn: &Connection, tenant_id: i64, work_order: i64) -> StoreResult<bool> {
-    Ok(load(conn, tenant_id, work_order)?.is_none_or(|view| view.steps_done()))
 }
 
 fn step_values(stmt: &mut rusqlite::CachedStatement<'_>, id: i64) -> StoreResult<Vec<StepValue>> {
@@ -408,7 +367,7 @@ impl FieldStore for SqliteStore {
             }
             let mut outcome = None;
             if let Some((pusher, envelope)) = change.transition {
-                let answer = apply_in(&tx, tenant_id, pusher, envelope)?;
+                let answer = apply_in(&tx, tenant_id, pusher, envelope)?.outcome;
                 if matches!(answer, Outcome::Rejected { .. }) {
                     // Dropping the transaction undoes the dispatch record too.
                     return Ok(Some(answer));
@@ -429,12 +388,12 @@ impl FieldStore for SqliteStore {
         tenant_id: i64,
         pusher: Pusher,
         envelope: Envelope,
-    ) -> StoreResult<Outcome> {
+    ) -> StoreResult<Applied> {
         self.write(move |conn| {
             let tx = conn.transaction()?;
-            let outcome = apply_in(&tx, tenant_id, pusher, envelope)?;
+            let applied = apply_in(&tx, tenant_id, pusher, envelope)?;
             tx.commit()?;
-            Ok(outcome)
+            Ok(applied)
         })
         .await
     }
@@ -636,13 +595,13 @@ impl FieldStore for SqliteStore {
 }
 
 /// Applies `envelope` once within `tx`: a known op id answers its first
-/// outcome; the decision is `core::sync`'s.
+/// outcome; the decision is `core::apply::plan`'s, on the order loaded once.
 fn apply_in(
     tx: &rusqlite::Transaction<'_>,
     tenant_id: i64,
     pusher: Pusher,
     envelope: Envelope,
-) -> StoreResult<Outcome> {
+) -> StoreResult<Applied> {
     let known: Option<String> = tx
         .query_row(
             "SELECT outcome FROM sync_ops WHERE tenant_id = ?1 AND user_id = ?2 AND op_id = ?3",
@@ -651,64 +610,22 @@ fn apply_in(
         )
         .optional()?;
     if let Some(outcome) = known {
-        return from_json(&outcome);
+        return Ok(Applied {
+            outcome: from_json(&outcome)?,
+            engineers: vec![],
+        });
     }
     let work_order = envelope.op.work_order();
-    let row: Option<(String, Option<i64>)> = tx
-        .query_row(
-            "SELECT status, lead_id FROM work_orders WHERE tenant_id = ?1 AND id = ?2",
-            params![tenant_id, work_order],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .optional()?;
-    let lead = row.as_ref().and_then(|r| r.1);
-    let status = row.map(|r| parse::<WorkOrderStatus>(r.0)).transpose()?;
-    let assigned: bool = tx.query_row(
-        "SELECT EXISTS (SELECT 1 FROM work_order_assignees WHERE work_order_id = ?1 AND user_id = ?2)",
-        params![work_order, pusher.user_id],
-        |r| r.get(0),
-    )?;
-    let actor = if pusher.dispatcher {
-        Actor::Dispatcher
-    } else if assigned && lead.is_some_and(|l| l != pusher.user_id) {
-        Actor::Collaborator
-    } else if assigned {
-        Actor::AssignedEngineer
-    } else {
-        Actor::Other
+    let order = load(tx, tenant_id, work_order)?;
+    let photo_stored = match order.as_ref().and_then(|o| o.photo_named(&envelope.op)) {
+        Some(photo) => tx.query_row(
+            "SELECT EXISTS (SELECT 1 FROM photos WHERE tenant_id = ?1 AND id = ?2)",
+            params![tenant_id, photo],
+            |r| r.get(0),
+        )?,
+        None => false,
     };
-    // Someone who may not see the work order learns nothing of it.
-    let status = status.filter(|_| actor != Actor::Other);
-    let current = match &envelope.op {
-        Operation::StepResult { device, step, .. } => tx
-            .query_row(
-                "SELECT seq, value FROM step_results
-                 WHERE work_order_id = ?1 AND device_id = ?2 AND step_id = ?3",
-                params![work_order, device, step],
-                |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)),
-            )
-            .optional()?
-            .map(|(seq, v)| Ok::<_, StoreError>((seq as u64, from_json(&v)?)))
-            .transpose()?,
-        _ => None,
-    };
-    let rejected = if status.is_some() {
-        check_step(tx, tenant_id, &envelope.op)?
-    } else {
-        None
-    };
-    let completing = matches!(
-        envelope.op,
-        Operation::Transition {
-            action: WorkOrderAction::Complete,
-            ..
-        }
-    );
-    let steps_done = !completing || all_steps_done(tx, tenant_id, work_order)?;
-    let decision = match rejected {
-        Some(reason) => Decision::Reject(reason),
-        None => decide(&envelope.op, status, actor, current, steps_done),
-    };
+    let decision = plan(order.as_ref(), pusher, &envelope.op, photo_stored);
     let outcome = if let Decision::Reject(_) = decision {
         decision.outcome(0)
     } else {
@@ -767,7 +684,11 @@ fn apply_in(
         "INSERT INTO sync_ops (tenant_id, op_id, user_id, outcome) VALUES (?1, ?2, ?3, ?4)",
         params![tenant_id, envelope.op_id, pusher.user_id, to_json(&outcome)],
     )?;
-    Ok(outcome)
+    let engineers = match (&outcome, order) {
+        (Outcome::Rejected { .. }, _) | (_, None) => vec![],
+        (_, Some(order)) => order.assignees,
+    };
+    Ok(Applied { outcome, engineers })
 }
 
 /// Replaces the engineers and lead of an order within `tx`.
