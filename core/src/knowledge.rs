@@ -111,36 +111,28 @@ pub fn terms(text: &str) -> Vec<String> {
     out
 }
 
-/// The FTS5 document of an article: its terms, space-separated (title
-/// twice, so a title match weighs more).
-pub fn index_text(title: &str, body: &str, tags: &[String]) -> String {
+/// The terms an article is found by (title twice, so a title match
+/// weighs more).
+pub fn document_terms(title: &str, body: &str, tags: &[String]) -> Vec<String> {
     let mut all = terms(title);
     all.extend(terms(title));
     all.extend(terms(body));
     for tag in tags {
         all.extend(terms(tag));
     }
-    all.join(" ")
+    all
 }
 
-/// An FTS5 MATCH expression that finds documents with any of the
-/// question's terms; `None` when the question has no terms.
-pub fn match_query(question: &str) -> Option<String> {
+/// The distinct terms of a question, in order: an article with any of them
+/// is a candidate (none: nothing to search for).
+pub fn query_terms(question: &str) -> Vec<String> {
     let mut seen = Vec::new();
     for t in terms(question) {
         if !seen.contains(&t) {
             seen.push(t);
         }
     }
-    if seen.is_empty() {
-        return None;
-    }
-    Some(
-        seen.iter()
-            .map(|t| format!("\"{}\"", t.replace('"', "")))
-            .collect::<Vec<_>>()
-            .join(" OR "),
-    )
+    seen
 }
 
 /// An article's passages: paragraphs, long ones cut at sentence ends.
@@ -265,12 +257,19 @@ mod tests {
     }
 
     #[test]
-    fn match_query_is_safe_fts5() {
+    fn questions_search_by_their_distinct_terms() {
         assert_eq!(
-            match_query("reset \"password\" reset").as_deref(),
-            Some("\"reset\" OR \"password\"")
+            query_terms("reset \"password\" reset"),
+            vec!["reset", "password"]
         );
-        assert_eq!(match_query("how do I"), None);
+        assert!(query_terms("how do I").is_empty());
+        let doc = document_terms("重置密码", "先关机", &["X200".into()]);
+        assert_eq!(
+            doc,
+            vec![
+                "重置", "置密", "密码", "重置", "置密", "密码", "先关", "关机", "x200"
+            ]
+        );
     }
 
     #[test]

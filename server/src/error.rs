@@ -68,13 +68,25 @@ impl From<ErrorCode> for ApiError {
 #[derive(Debug, Clone)]
 struct Details(Vec<Line>);
 
+/// An error with its sources: `outer: inner: innermost`.
+fn chain(e: &dyn std::error::Error) -> String {
+    let mut out = e.to_string();
+    let mut next = e.source();
+    while let Some(source) = next {
+        out.push_str(": ");
+        out.push_str(&source.to_string());
+        next = source.source();
+    }
+    out
+}
+
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::Conflict(_) => ApiError::new(ErrorCode::Conflict),
             StoreError::NotFound(_) => ApiError::new(ErrorCode::NotFound),
-            StoreError::Database(msg) => {
-                tracing::error!(%msg, "store failed");
+            e @ StoreError::Database { .. } => {
+                tracing::error!(error = %chain(&e), "store failed");
                 ApiError::new(ErrorCode::Internal)
             }
         }

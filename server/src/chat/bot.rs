@@ -5,7 +5,7 @@
 
 use fieldesk_core::Locale;
 use fieldesk_core::chat::{Author, ChatMessage, Notice, Reference};
-use fieldesk_core::knowledge::{Quote, answer, match_query};
+use fieldesk_core::knowledge::{Quote, answer, query_terms};
 
 use super::{ChatResult, ChatService};
 use crate::outbound::OutboundError;
@@ -89,13 +89,13 @@ impl ChatService {
     ) -> ChatResult<()> {
         let tenant_id = conversation.tenant_id;
         let locale = conversation.locale;
-        let mut candidates = match match_query(&question.body) {
-            Some(q) => {
-                self.store
-                    .search_articles(tenant_id, &q, CANDIDATES)
-                    .await?
-            }
-            None => Vec::new(),
+        let terms = query_terms(&question.body);
+        let mut candidates = if terms.is_empty() {
+            Vec::new()
+        } else {
+            self.store
+                .search_articles(tenant_id, terms, CANDIDATES)
+                .await?
         };
         // Articles in the visitor's language first; the index order otherwise.
         candidates.sort_by_key(|a| a.locale != locale);

@@ -274,11 +274,12 @@ pub trait ChatStore: Send + Sync + 'static {
     ) -> StoreResult<Article>;
     async fn delete_article(&self, tenant_id: i64, id: i64) -> StoreResult<()>;
     async fn articles(&self, tenant_id: i64) -> StoreResult<Vec<Article>>;
-    /// Articles matching an FTS5 expression, best first.
+    /// Articles with any of `terms` (from `core::knowledge::query_terms`),
+    /// best first: more and rarer terms, title terms weighing more.
     async fn search_articles(
         &self,
         tenant_id: i64,
-        fts_query: &str,
+        terms: Vec<String>,
         limit: u32,
     ) -> StoreResult<Vec<Article>>;
 }

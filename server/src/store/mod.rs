@@ -3,6 +3,8 @@
 //! Every method that reads or writes tenant data takes the tenant id.
 
 pub mod chat;
+#[cfg(test)]
+mod contract;
 pub mod dispatch;
 pub mod field;
 pub mod security;
@@ -12,14 +14,41 @@ pub mod workbench;
 use async_trait::async_trait;
 use fieldesk_core::{Locale, Role};
 
+/// The error a database driver or a codec gave.
+pub type Source = Box<dyn std::error::Error + Send + Sync + 'static>;
+
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("already exists: {0}")]
     Conflict(String),
     #[error("not found: {0}")]
     NotFound(String),
-    #[error("database error: {0}")]
-    Database(String),
+    /// The database, or what it holds, failed: `context` says where,
+    /// `source` (when there is one) why.
+    #[error("database error: {context}")]
+    Database {
+        context: String,
+        #[source]
+        source: Option<Source>,
+    },
+}
+
+impl StoreError {
+    /// A failure of the database or a codec, keeping its error.
+    pub fn database(context: impl Into<String>, source: impl Into<Source>) -> Self {
+        StoreError::Database {
+            context: context.into(),
+            source: Some(source.into()),
+        }
+    }
+
+    /// A failure this store found itself (no underlying error).
+    pub fn invalid(context: impl Into<String>) -> Self {
+        StoreError::Database {
+            context: context.into(),
+            source: None,
+        }
+    }
 }
 
 pub type StoreResult<T> = Result<T, StoreError>;

@@ -6,11 +6,11 @@ use fieldesk_core::chat::{Author, ChatMessage, Notice, TenantText, parse_languag
 use fieldesk_core::group::{ServiceGroup, ServiceGroupInput};
 use fieldesk_core::handoff::HandoffState;
 use fieldesk_core::identity::{CustomerLink, Verification};
-use fieldesk_core::knowledge::{Article, ArticleInput, index_text};
+use fieldesk_core::knowledge::{Article, ArticleInput, document_terms};
 use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
 
 use super::SqliteStore;
-use super::dispatch::{load_teams, save_team};
+use super::team::{load_teams, save_team};
 use crate::clock::now;
 use crate::store::chat::{
     ChatSettings, ChatStore, Conversation, ConversationFilter, ConversationPatch, ConversationRow,
@@ -262,7 +262,10 @@ fn index_article(tx: &Transaction<'_>, id: i64, input: &ArticleInput) -> StoreRe
     tx.execute("DELETE FROM knowledge_fts WHERE rowid = ?1", [id])?;
     tx.execute(
         "INSERT INTO knowledge_fts (rowid, terms) VALUES (?1, ?2)",
-        params![id, index_text(&input.title, &input.body, &input.tags)],
+        params![
+            id,
+            document_terms(&input.title, &input.body, &input.tags).join(" ")
+        ],
     )?;
     Ok(())
 }
@@ -295,7 +298,7 @@ impl ChatStore for SqliteStore {
                 settings.llm = match llm {
                     Some(json) => Some(
                         serde_json::from_str(&json)
-                            .map_err(|e| StoreError::Database(format!("llm settings: {e}")))?,
+                            .map_err(|e| StoreError::database("llm settings", e))?,
                     ),
                     None => None,
                 };
@@ -303,7 +306,7 @@ impl ChatStore for SqliteStore {
                 settings.business_hours = match hours {
                     Some(json) => Some(
                         serde_json::from_str(&json)
-                            .map_err(|e| StoreError::Database(format!("business hours: {e}")))?,
+                            .map_err(|e| StoreError::database("business hours", e))?,
                     ),
                     None => None,
                 };
@@ -907,10 +910,18 @@ impl ChatStore for SqliteStore {
     async fn search_articles(
         &self,
         tenant_id: i64,
-        fts_query: &str,
+        terms: Vec<String>,
         limit: u32,
     ) -> StoreResult<Vec<Article>> {
-        let fts_query = fts_query.to_owned();
+        if terms.is_empty() {
+            return Ok(vec![]);
+        }
+        // An FTS5 expression of quoted terms: any of them.
+        let fts_query = terms
+            .iter()
+            .map(|t| format!("\"{}\"", t.replace('"', "")))
+            .collect::<Vec<_>>()
+            .join(" OR ");
         self.read(move |conn| {
             let mut stmt = conn.prepare(
                 "SELECT a.id, a.space, a.title, a.body, a.locale, a.tags, a.updated_at

@@ -10,31 +10,11 @@ use fieldesk_core::work_order::{
 };
 use rusqlite::{Connection, OptionalExtension, params};
 
+use super::json::{from_json, name, parse, to_json};
 use super::{SqliteStore, conflict_names};
 use crate::clock::now;
 use crate::store::field::{Applied, Assignment, FieldStore, Pusher};
 use crate::store::{StoreError, StoreResult};
-
-pub(super) fn to_json<T: serde::Serialize>(value: &T) -> String {
-    serde_json::to_string(value).expect("serializes")
-}
-
-pub(super) fn from_json<T: serde::de::DeserializeOwned>(text: &str) -> StoreResult<T> {
-    serde_json::from_str(text).map_err(|e| StoreError::Database(format!("stored JSON: {e}")))
-}
-
-/// A status or priority as its serde name.
-pub(super) fn name<T: serde::Serialize>(value: &T) -> String {
-    serde_json::to_value(value)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_owned))
-        .unwrap_or_default()
-}
-
-pub(super) fn parse<T: serde::de::DeserializeOwned>(text: String) -> StoreResult<T> {
-    serde_json::from_value(serde_json::Value::String(text))
-        .map_err(|e| StoreError::Database(format!("stored name: {e}")))
-}
 
 fn load(conn: &Connection, tenant_id: i64, id: i64) -> StoreResult<Option<WorkOrderView>> {
     let row = conn
@@ -125,7 +105,7 @@ fn load(conn: &Connection, tenant_id: i64, id: i64) -> StoreResult<Option<WorkOr
             (category, lead, kind.zip(target), dispatch, tier)
         })?;
     let target = match target {
-        Some((kind, target)) => super::dispatch::target(conn, tenant_id, parse(kind)?, target)?,
+        Some((kind, target)) => super::team::target(conn, tenant_id, parse(kind)?, target)?,
         None => None,
     };
     let dispatch = dispatch.map(|d| from_json(&d)).transpose()?;

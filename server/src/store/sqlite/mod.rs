@@ -4,7 +4,9 @@
 mod chat;
 mod dispatch;
 mod field;
+mod json;
 mod security;
+mod team;
 mod workbench;
 
 use std::path::Path;
@@ -52,7 +54,7 @@ impl From<rusqlite::Error> for StoreError {
             {
                 StoreError::Conflict(msg.clone().unwrap_or_else(|| e.to_string()))
             }
-            other => StoreError::Database(other.to_string()),
+            other => StoreError::database("query", other),
         }
     }
 }
@@ -78,7 +80,7 @@ fn migrate(conn: &mut Connection) -> StoreResult<()> {
     let applied: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
     let applied = usize::try_from(applied).unwrap_or(0);
     if applied > MIGRATIONS.len() {
-        return Err(StoreError::Database(format!(
+        return Err(StoreError::invalid(format!(
             "schema version {applied} is newer than this fieldesk-server knows ({})",
             MIGRATIONS.len()
         )));
@@ -93,7 +95,7 @@ fn migrate(conn: &mut Connection) -> StoreResult<()> {
             .query_row("PRAGMA foreign_key_check", [], |r| r.get(0))
             .optional()?;
         if let Some(table) = broken {
-            return Err(StoreError::Database(format!(
+            return Err(StoreError::invalid(format!(
                 "migration {} leaves broken references in {table}",
                 i + 1
             )));
@@ -111,7 +113,7 @@ impl SqliteStore {
     /// applies pending migrations.
     pub fn open(data_dir: &Path) -> StoreResult<Self> {
         std::fs::create_dir_all(data_dir)
-            .map_err(|e| StoreError::Database(format!("{}: {e}", data_dir.display())))?;
+            .map_err(|e| StoreError::database(data_dir.display().to_string(), e))?;
         let path = data_dir.join("fieldesk.sqlite3");
         let mut writer = open(&path)?;
         migrate(&mut writer)?;
@@ -154,7 +156,7 @@ impl SqliteStore {
     {
         tokio::task::spawn_blocking(f)
             .await
-            .map_err(|e| StoreError::Database(format!("blocking task failed: {e}")))?
+            .map_err(|e| StoreError::database("blocking task", e))?
     }
 }
 
@@ -409,48 +411,18 @@ impl Store for SqliteStore {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use fieldesk_core::Role;
 
-    fn new_user(name: &str, role: Role) -> NewUser {
-        NewUser {
-            username: name.into(),
-            display_name: name.to_uppercase(),
-            role,
-            password_hash: "h".into(),
-        }
-    }
-
-    #[tokio::test]
-    async fn users_are_scoped_to_their_tenant() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = SqliteStore::open(dir.path()).unwrap();
-        let a = store.create_tenant("a", "A", "A desk").await.unwrap();
-        let b = store.create_tenant("b", "B", "B desk").await.unwrap();
-        let alice = store
-            .create_user(a.id, new_user("alice", Role::Agent))
-            .await
-            .unwrap();
-        // The same user name may exist in another tenant.
-        store
-            .create_user(b.id, new_user("alice", Role::Admin))
-            .await
-            .unwrap();
-        assert!(matches!(
-            store
-                .create_user(a.id, new_user("alice", Role::Agent))
-                .await,
-            Err(StoreError::Conflict(_))
-        ));
-        assert_eq!(
-            store.user(a.id, alice.id).await.unwrap(),
-            Some(alice.clone())
-        );
-        assert_eq!(store.user(b.id, alice.id).await.unwrap(), None);
-        assert_eq!(store.users(a.id).await.unwrap(), vec![alice]);
-        assert!(matches!(
-            store.create_tenant("a", "again", "x").await,
-            Err(StoreError::Conflict(_))
-        ));
+    /// The store contract suite on SQLite: each contract on a fresh file.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn sqlite_keeps_the_store_contract() {
+        let dirs = std::sync::Mutex::new(Vec::new());
+        crate::store::contract::run(|| {
+            let dir = tempfile::tempdir().unwrap();
+            let store = SqliteStore::open(dir.path()).unwrap();
+            dirs.lock().unwrap().push(dir);
+            Arc::new(store) as Arc<dyn Store>
+        })
+        .await;
     }
 
     #[tokio::test]
@@ -464,35 +436,5 @@ mod tests {
         let tenant = store.tenant_by_slug("a").await.unwrap().unwrap();
         assert_eq!(tenant.workbench_name, "A desk");
         assert_eq!(tenant.default_locale, Locale::ZhCn);
-    }
-
-    #[tokio::test]
-    async fn new_password_revokes_sessions() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = SqliteStore::open(dir.path()).unwrap();
-        let t = store.create_tenant("a", "A", "A").await.unwrap();
-        let u = store
-            .create_user(t.id, new_user("bob", Role::Engineer))
-            .await
-            .unwrap();
-        let session = Session {
-            token_hash: "x".into(),
-            tenant_id: t.id,
-            user_id: u.id,
-            created_at: 1,
-            expires_at: i64::MAX,
-            last_seen_at: 1,
-            client: "127.0.0.1".into(),
-            user_agent: "test".into(),
-            revoked: false,
-        };
-        store.create_session(session.clone()).await.unwrap();
-        assert_eq!(store.session("x").await.unwrap(), Some(session));
-        store.set_password(t.id, "bob", "new").await.unwrap();
-        assert!(store.session("x").await.unwrap().unwrap().revoked);
-        assert!(matches!(
-            store.set_password(t.id, "nobody", "new").await,
-            Err(StoreError::NotFound(_))
-        ));
     }
 }

@@ -5,7 +5,7 @@ use fieldesk_core::layout::{Assignment, Channel, Layout, LayoutBook};
 use fieldesk_core::quick_reply::{QuickReply, QuickReplyGroup, QuickReplyInput, Tier};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
-use super::field::{from_json, name, parse, to_json};
+use super::json::{from_json, name, parse, to_json};
 use super::{SqliteStore, conflict_names};
 use crate::store::workbench::WorkbenchStore;
 use crate::store::{StoreError, StoreResult};

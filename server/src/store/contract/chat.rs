@@ -1,0 +1,373 @@
+use std::sync::Arc;
+
+use fieldesk_core::chat::Author;
+use fieldesk_core::group::ServiceGroupInput;
+use fieldesk_core::handoff::HandoffState;
+use fieldesk_core::identity::{CustomerLink, Verification};
+use fieldesk_core::knowledge::{ArticleInput, query_terms};
+use fieldesk_core::{Locale, Role};
+
+use super::{two_tenants, user};
+use crate::store::chat::{ChatSettings, ConversationFilter, ConversationPatch, NewMessage};
+use crate::store::{Store, StoreError};
+
+fn visitor_says(client_id: &str, body: &str) -> NewMessage {
+    NewMessage {
+        client_id: Some(client_id.into()),
+        author: Author::Visitor,
+        body: body.into(),
+        locale: Locale::ZhCn,
+        references: vec![],
+        ai_generated: false,
+        notice: None,
+    }
+}
+
+pub async fn chat_settings_default_and_are_per_tenant(store: Arc<dyn Store>) {
+    let (a, b) = two_tenants(&*store).await;
+    assert_eq!(
+        store.chat_settings(a.id).await.unwrap(),
+        ChatSettings::default()
+    );
+    let settings = ChatSettings {
+        languages: vec![Locale::En],
+        avg_handle_secs: 120,
+        ..ChatSettings::default()
+    };
+    store
+        .set_chat_settings(a.id, settings.clone())
+        .await
+        .unwrap();
+    assert_eq!(store.chat_settings(a.id).await.unwrap(), settings);
+    assert_eq!(
+        store.chat_settings(b.id).await.unwrap(),
+        ChatSettings::default()
+    );
+}
+
+pub async fn visitors_are_found_by_token_and_linked_to_customers(store: Arc<dyn Store>) {
+    let (a, b) = two_tenants(&*store).await;
+    let v = store.create_visitor(a.id, "vt-1").await.unwrap();
+    assert_eq!(
+        store.visitor_by_token(a.id, "vt-1").await.unwrap(),
+        Some(v.clone())
+    );
+    assert_eq!(store.visitor_by_token(b.id, "vt-1").await.unwrap(), None);
+    assert_eq!(v.customer, None);
+    let link = CustomerLink {
+        name: "Acme Hospital".into(),
+        external_id: Some("c-42".into()),
+        verified: Verification::Signed,
+    };
+    assert!(
+        store
+            .link_customer(a.id, v.id, Some(link.clone()))
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store.link_customer(b.id, v.id, None).await.unwrap(),
+        "not another tenant's"
+    );
+    assert_eq!(
+        store
+            .visitor_by_token(a.id, "vt-1")
+            .await
+            .unwrap()
+            .unwrap()
+            .customer,
+        Some(link)
+    );
+    assert!(store.link_customer(a.id, v.id, None).await.unwrap());
+    assert_eq!(
+        store
+            .visitor_by_token(a.id, "vt-1")
+            .await
+            .unwrap()
+            .unwrap()
+            .customer,
+        None
+    );
+    // The identity secret, sealed, per tenant.
+    assert_eq!(store.identity_secret(a.id).await.unwrap(), None);
+    store
+        .set_identity_secret(a.id, Some("v1:sealed".into()), 5)
+        .await
+        .unwrap();
+    assert_eq!(
+        store.identity_secret(a.id).await.unwrap(),
+        Some(("v1:sealed".into(), 5))
+    );
+    assert_eq!(store.identity_secret(b.id).await.unwrap(), None);
+    store.set_identity_secret(a.id, None, 6).await.unwrap();
+    assert_eq!(store.identity_secret(a.id).await.unwrap(), None);
+}
+
+pub async fn messages_are_stored_once_per_client_id_and_page_in_order(store: Arc<dyn Store>) {
+    let (a, b) = two_tenants(&*store).await;
+    let v = store.create_visitor(a.id, "vt-1").await.unwrap();
+    let c = store
+        .create_conversation(a.id, v.id, Locale::ZhCn)
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .open_conversation(a.id, v.id)
+            .await
+            .unwrap()
+            .map(|c| c.id),
+        Some(c.id)
+    );
+    assert_eq!(store.conversation(b.id, c.id).await.unwrap(), None);
+    let (first, new) = store
+        .add_message(a.id, c.id, visitor_says("m-1", "你好"))
+        .await
+        .unwrap();
+    assert!(new);
+    let (again, new) = store
+        .add_message(a.id, c.id, visitor_says("m-1", "你好"))
+        .await
+        .unwrap();
+    assert!(!new, "a retry");
+    assert_eq!(again.id, first.id);
+    for n in 2..=5 {
+        store
+            .add_message(a.id, c.id, visitor_says(&format!("m-{n}"), "…"))
+            .await
+            .unwrap();
+    }
+    let all = store.messages(a.id, c.id, 0, 100).await.unwrap();
+    assert_eq!(all.len(), 5);
+    assert!(all.windows(2).all(|w| w[0].id < w[1].id));
+    assert_eq!(
+        store.messages(a.id, c.id, all[1].id, 2).await.unwrap(),
+        all[2..4].to_vec()
+    );
+    assert!(store.messages(b.id, c.id, 0, 100).await.unwrap().is_empty());
+    assert!(
+        store
+            .add_message(b.id, c.id, visitor_says("m-9", "x"))
+            .await
+            .is_err(),
+        "not into another tenant's"
+    );
+    assert_eq!(store.messages(a.id, c.id, 0, 100).await.unwrap().len(), 5);
+}
+
+pub async fn a_patch_and_its_messages_are_one_write(store: Arc<dyn Store>) {
+    let (a, b) = two_tenants(&*store).await;
+    let alice = user(&*store, &a, "alice", Role::Agent).await;
+    let v = store.create_visitor(a.id, "vt-1").await.unwrap();
+    let c = store
+        .create_conversation(a.id, v.id, Locale::ZhCn)
+        .await
+        .unwrap();
+    assert_eq!(c.state, HandoffState::Bot);
+    let queue = ConversationPatch {
+        state: Some(HandoffState::Queued),
+        queued_at: Some(Some(100)),
+        ..ConversationPatch::default()
+    };
+    let (queued, written) = store
+        .update_conversation(a.id, c.id, queue, vec![visitor_says("q-1", "转人工")])
+        .await
+        .unwrap();
+    assert_eq!(
+        (queued.state, queued.queued_at, written.len()),
+        (HandoffState::Queued, Some(100), 1)
+    );
+    assert_eq!(
+        store
+            .queue(a.id)
+            .await
+            .unwrap()
+            .iter()
+            .map(|c| c.id)
+            .collect::<Vec<_>>(),
+        vec![c.id]
+    );
+    assert_eq!(store.tenants_with_queue().await.unwrap(), vec![a.id]);
+    assert!(store.queue(b.id).await.unwrap().is_empty());
+    assert!(matches!(
+        store
+            .update_conversation(b.id, c.id, ConversationPatch::default(), vec![])
+            .await,
+        Err(StoreError::NotFound(_))
+    ));
+    let take = ConversationPatch {
+        state: Some(HandoffState::Human { agent_id: alice.id }),
+        queued_at: Some(None),
+        ..ConversationPatch::default()
+    };
+    let (served, _) = store
+        .update_conversation(a.id, c.id, take, vec![])
+        .await
+        .unwrap();
+    assert_eq!(served.agent_id, Some(alice.id));
+    assert!(store.queue(a.id).await.unwrap().is_empty());
+    assert!(store.has_served(a.id, c.id, alice.id).await.unwrap());
+    assert_eq!(
+        store.active_counts(a.id).await.unwrap(),
+        vec![(alice.id, 1)]
+    );
+    let rows = store
+        .conversations(a.id, ConversationFilter::AgentActive(alice.id))
+        .await
+        .unwrap();
+    assert_eq!(
+        rows.iter().map(|r| r.conversation.id).collect::<Vec<_>>(),
+        vec![c.id]
+    );
+    assert_eq!(rows[0].last_message.as_deref(), Some("转人工"));
+    assert_eq!(
+        store
+            .conversation_row(a.id, c.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .unread,
+        1
+    );
+    assert_eq!(store.conversation_row(b.id, c.id).await.unwrap(), None);
+    assert!(
+        store
+            .conversations(b.id, ConversationFilter::All)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    // A survey, once.
+    assert!(
+        store
+            .save_survey(a.id, c.id, Some(alice.id), 5, "好")
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .save_survey(a.id, c.id, Some(alice.id), 1, "again")
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        store.survey(a.id, c.id).await.unwrap(),
+        Some((Some(alice.id), 5, "好".into()))
+    );
+    assert_eq!(store.survey(b.id, c.id).await.unwrap(), None);
+}
+
+pub async fn agents_capacity_and_groups_are_per_tenant(store: Arc<dyn Store>) {
+    let (a, b) = two_tenants(&*store).await;
+    let alice = user(&*store, &a, "alice", Role::Agent).await;
+    let (default_capacity, _) = store.agent_chat(a.id, alice.id).await.unwrap();
+    store
+        .set_agent_capacity(a.id, alice.id, default_capacity + 3)
+        .await
+        .unwrap();
+    store.mark_assigned(a.id, alice.id, 777).await.unwrap();
+    assert_eq!(
+        store.agent_chat(a.id, alice.id).await.unwrap(),
+        (default_capacity + 3, 777)
+    );
+    let group = store
+        .save_group(
+            a.id,
+            None,
+            ServiceGroupInput {
+                name: "售后".into(),
+                member_ids: vec![alice.id],
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(store.groups(a.id).await.unwrap(), vec![group.clone()]);
+    assert!(store.groups(b.id).await.unwrap().is_empty());
+    assert!(matches!(
+        store.delete_group(b.id, group.id).await,
+        Err(StoreError::NotFound(_))
+    ));
+    store.delete_group(a.id, group.id).await.unwrap();
+    assert!(store.groups(a.id).await.unwrap().is_empty());
+}
+
+fn article(title: &str, body: &str) -> ArticleInput {
+    ArticleInput {
+        space: "售后".into(),
+        title: title.into(),
+        body: body.into(),
+        locale: Locale::ZhCn,
+        tags: vec![],
+    }
+}
+
+pub async fn articles_are_found_by_chinese_terms_in_their_tenant(store: Arc<dyn Store>) {
+    let (a, b) = two_tenants(&*store).await;
+    let reset = store
+        .create_article(a.id, article("如何重置密码", "在登录页点击忘记密码。"))
+        .await
+        .unwrap();
+    let printer = store
+        .create_article(a.id, article("打印机卡纸", "打开后盖取出纸张。"))
+        .await
+        .unwrap();
+    store
+        .create_article(b.id, article("重置密码", "另一个租户"))
+        .await
+        .unwrap();
+    let found = store
+        .search_articles(a.id, query_terms("密码忘了怎么重置"), 10)
+        .await
+        .unwrap();
+    assert_eq!(
+        found.iter().map(|x| x.id).collect::<Vec<_>>(),
+        vec![reset.id]
+    );
+    assert!(
+        store
+            .search_articles(a.id, vec![], 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        store
+            .search_articles(a.id, query_terms("\"OR\" NEAR("), 10)
+            .await
+            .is_ok(),
+        "terms are not syntax"
+    );
+    let changed = store
+        .update_article(
+            a.id,
+            printer.id,
+            article("打印机卡纸怎么办", "先关机，再打开后盖。"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(changed.id, printer.id);
+    let found = store
+        .search_articles(a.id, query_terms("关机"), 10)
+        .await
+        .unwrap();
+    assert_eq!(
+        found.iter().map(|x| x.id).collect::<Vec<_>>(),
+        vec![printer.id],
+        "the index follows the update"
+    );
+    assert!(
+        store
+            .update_article(b.id, printer.id, article("x", "y"))
+            .await
+            .is_err()
+    );
+    assert!(store.delete_article(b.id, printer.id).await.is_err());
+    store.delete_article(a.id, printer.id).await.unwrap();
+    assert!(
+        store
+            .search_articles(a.id, query_terms("关机"), 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(store.articles(a.id).await.unwrap().len(), 1);
+}

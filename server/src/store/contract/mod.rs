@@ -1,0 +1,111 @@
+//! The store contract suite: what every [`Store`] must do, written against
+//! the trait only, so any backend runs it unchanged. A backend's tests
+//! call [`run`] with a maker of fresh, empty stores (SQLite: a temp dir;
+//! a later PostgreSQL: a fresh schema). Every contract also checks tenant
+//! scoping: nothing of one tenant is read or changed through another.
+
+mod chat;
+mod dispatch;
+mod field;
+mod security;
+mod tenants;
+mod workbench;
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use fieldesk_core::Role;
+
+use super::{NewUser, Store, Tenant, User};
+
+type Contract = fn(Arc<dyn Store>) -> Pin<Box<dyn Future<Output = ()> + Send>>;
+
+macro_rules! contracts {
+    ($($module:ident :: $name:ident),* $(,)?) => {
+        /// Every contract, by name.
+        fn all() -> Vec<(&'static str, Contract)> {
+            vec![$((
+                concat!(stringify!($module), "::", stringify!($name)),
+                (|store| Box::pin($module::$name(store))) as Contract,
+            )),*]
+        }
+    };
+}
+
+contracts![
+    tenants::tenants_have_unique_slugs_and_are_found_by_id_and_slug,
+    tenants::users_are_scoped_to_their_tenant,
+    tenants::sessions_are_found_by_token_and_revoked_idempotently,
+    tenants::a_new_password_revokes_the_users_sessions,
+    chat::chat_settings_default_and_are_per_tenant,
+    chat::visitors_are_found_by_token_and_linked_to_customers,
+    chat::messages_are_stored_once_per_client_id_and_page_in_order,
+    chat::a_patch_and_its_messages_are_one_write,
+    chat::agents_capacity_and_groups_are_per_tenant,
+    chat::articles_are_found_by_chinese_terms_in_their_tenant,
+    field::work_orders_are_created_read_and_listed_per_tenant_and_assignee,
+    field::an_updated_order_keeps_what_it_does_not_change,
+    field::an_operation_is_applied_once_and_answered_the_same_on_retry,
+    field::op_ids_belong_to_their_user,
+    field::an_assignment_is_one_write_and_a_refused_transition_writes_nothing,
+    field::changes_page_after_a_cursor_for_what_the_user_may_see,
+    field::photos_are_kept_once_and_counted_per_tenant,
+    field::templates_and_device_fields_are_per_tenant,
+    field::customer_orders_are_the_customers_newest_first,
+    dispatch::settings_profiles_and_regions_are_per_tenant,
+    dispatch::providers_have_members_and_know_whom_they_serve,
+    dispatch::rules_are_saved_listed_and_deleted_per_tenant,
+    dispatch::dispatch_inputs_carry_targets_load_and_the_last_choice,
+    security::session_policies_default_and_are_per_tenant,
+    security::live_sessions_end_one_or_all_but_the_current,
+    security::disabling_or_a_new_role_ends_the_users_sessions,
+    security::security_events_page_newest_first_per_tenant,
+    security::purge_drops_ended_sessions_and_visitors_who_never_wrote,
+    workbench::quick_replies_are_the_users_and_the_tenants_and_saved_once,
+    workbench::layouts_and_their_assignments_are_per_tenant,
+];
+
+/// Runs every contract, each on a fresh store from `make`, and fails
+/// naming each contract that failed.
+pub async fn run<F>(make: F)
+where
+    F: Fn() -> Arc<dyn Store>,
+{
+    let mut failed = vec![];
+    let contracts = all();
+    for (name, contract) in &contracts {
+        let store = make();
+        if tokio::spawn(contract(store)).await.is_err() {
+            failed.push(*name);
+        }
+    }
+    assert!(
+        failed.is_empty(),
+        "{} of {} store contracts failed: {failed:?}",
+        failed.len(),
+        contracts.len()
+    );
+}
+
+/// Two tenants, `a` and `b`.
+async fn two_tenants(store: &dyn Store) -> (Tenant, Tenant) {
+    let a = store.create_tenant("a", "A", "A desk").await.unwrap();
+    let b = store.create_tenant("b", "B", "B desk").await.unwrap();
+    (a, b)
+}
+
+async fn user(store: &dyn Store, tenant: &Tenant, name: &str, role: Role) -> User {
+    store
+        .create_user(
+            tenant.id,
+            NewUser {
+                username: name.into(),
+                display_name: name.to_uppercase(),
+                role,
+                password_hash: format!("hash-of-{name}"),
+            },
+        )
+        .await
+        .unwrap()
+}
