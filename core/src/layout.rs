@@ -23,13 +23,7 @@ pub enum App {
     Mobile,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum Channel {
-    WebChat,
-    Email,
-}
+pub use crate::channel::Channel;
 
 impl App {
     pub const ALL: [App; 2] = [App::Desktop, App::Mobile];
@@ -346,7 +340,7 @@ pub enum LayoutChange {
 pub fn fill_url(url: &str, vars: &[(&str, &str)]) -> String {
     let encoded: Vec<(&str, String)> = vars.iter().map(|(k, v)| (*k, encode(v))).collect();
     let refs: Vec<(&str, &str)> = encoded.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    crate::quick_reply::fill(url, &refs)
+    crate::template::fill(url, &refs)
 }
 
 /// Percent-encodes all but the unreserved characters of RFC 3986.

@@ -8,6 +8,7 @@
 pub mod api;
 pub mod apply;
 pub mod business_hours;
+pub mod channel;
 pub mod chat;
 pub mod conversation_access;
 pub mod device;
@@ -18,6 +19,7 @@ pub mod group;
 pub mod handoff;
 pub mod i18n;
 pub mod identity;
+pub mod ipc;
 pub mod knowledge;
 pub mod layout;
 pub mod locale;
@@ -32,6 +34,7 @@ pub mod security;
 pub mod session_policy;
 pub mod standard_operation;
 pub mod sync;
+pub mod template;
 pub mod work_order;
 
 pub use error_code::ErrorCode;

@@ -338,6 +338,24 @@ impl WorkOrderView {
     }
 }
 
+impl crate::dispatch::OrderFacts {
+    /// What the rules' scopes test, from a work order (the app and the
+    /// server read an order's facts the same way).
+    pub fn of(view: &WorkOrderView) -> Self {
+        crate::dispatch::OrderFacts {
+            order_type: view.order_type.clone(),
+            product_category: view.product_category.clone(),
+            priority: view.priority.as_str().to_owned(),
+            customer: view.customer.clone(),
+            customer_tier: view.customer_tier.clone(),
+            address: crate::region::ServiceAddress {
+                division: view.division,
+                point: view.point,
+            },
+        }
+    }
+}
+
 /// A dispatch as stored with the order: when, by whom (`None`: automatic)
 /// and the decision with its explanation.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

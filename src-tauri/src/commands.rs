@@ -6,9 +6,9 @@ use fieldesk_core::chat::{
     AgentStatus, AgentStatusBody, ChatAgent, ChatMessage, ChatSettingsBody, ConversationSummary,
 };
 use fieldesk_core::device::FieldDef;
-use fieldesk_core::dispatch::{ConfigChange, DispatchConfig, OrderCommand};
 use fieldesk_core::event::ClientMessage;
 use fieldesk_core::group::{ServiceGroup, ServiceGroupInput};
+use fieldesk_core::ipc::{ConfigChange, DispatchConfig, OrderCommand};
 use fieldesk_core::knowledge::{Article, ArticleInput};
 use fieldesk_core::layout::{App, Channel, Layout, LayoutBook, LayoutChange, ResolvedLayout};
 use fieldesk_core::offline::{LocalWorkOrder, ScanMatch, SyncState};

@@ -5,7 +5,7 @@
 //! the app's language), including what a group lacks for an order.
 
 use fieldesk_core::api::UserSummary;
-use fieldesk_core::dispatch::{ConfigChange, DispatchConfig, OrderCommand};
+use fieldesk_core::ipc::{ConfigChange, DispatchConfig, OrderCommand};
 use fieldesk_core::work_order::{CrewBody, TargetBody, WorkOrderView};
 use fieldesk_core::{ErrorCode, Role};
 use reqwest::Method;

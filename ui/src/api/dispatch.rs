@@ -1,7 +1,7 @@
 //! Dispatch commands (see `src-tauri/src/dispatch.rs`): the configuration,
 //! the board's and provider admins' commands on work orders.
 
-use fieldesk_core::dispatch::{ConfigChange, DispatchConfig, OrderCommand};
+use fieldesk_core::ipc::{ConfigChange, DispatchConfig, OrderCommand};
 use fieldesk_core::work_order::WorkOrderView;
 use serde::Serialize;
 

@@ -6,7 +6,8 @@
 //! cached book (`core::quick_reply::suggest`): no round-trip per key.
 
 use fieldesk_core::layout::{Action, Button, Channel, fill_url};
-use fieldesk_core::quick_reply::{QuickReply, Tier, fill, suggest};
+use fieldesk_core::quick_reply::{QuickReply, Tier, suggest};
+use fieldesk_core::template::fill;
 use leptos::prelude::*;
 
 use super::Desk;

@@ -9,7 +9,7 @@ use fieldesk_core::handoff::HandoffState;
 use fieldesk_core::identity::{CustomerLink, Verification};
 use fieldesk_core::knowledge::{self, Article};
 use fieldesk_core::layout::{Channel, Panel, fill_url};
-use fieldesk_core::quick_reply::fill;
+use fieldesk_core::template::fill;
 use fieldesk_core::work_order::RelatedWorkOrder;
 use leptos::prelude::*;
 use leptos::task::spawn_local;

@@ -3,7 +3,8 @@
 //! went and why; re-run the rules, or dispatch by hand (the skill check
 //! applies and says what is missing).
 
-use fieldesk_core::dispatch::{Decision, DispatchConfig, OrderCommand, Unassigned, Verdict};
+use fieldesk_core::dispatch::{Decision, Unassigned, Verdict};
+use fieldesk_core::ipc::{DispatchConfig, OrderCommand};
 use fieldesk_core::work_order::{
     DispatchRecord, Priority, WorkOrderChange, WorkOrderInput, WorkOrderView,
 };

@@ -12,7 +12,8 @@ mod rules;
 
 use std::sync::LazyLock;
 
-use fieldesk_core::dispatch::{ConfigChange, DispatchConfig, TargetKind};
+use fieldesk_core::dispatch::TargetKind;
+use fieldesk_core::ipc::{ConfigChange, DispatchConfig};
 use fieldesk_core::region::DivisionTable;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -94,7 +95,7 @@ impl Config {
 /// (and `done` runs) or why not.
 pub(crate) fn run_order(
     i18n: I18n,
-    command: fieldesk_core::dispatch::OrderCommand,
+    command: fieldesk_core::ipc::OrderCommand,
     status: RwSignal<Option<Result<(), String>>>,
     done: impl FnOnce() + 'static,
 ) {

@@ -3,7 +3,7 @@
 //! collaborating engineers of the provider. Only the lead changes status.
 
 use fieldesk_core::Role;
-use fieldesk_core::dispatch::{DispatchConfig, OrderCommand};
+use fieldesk_core::ipc::{DispatchConfig, OrderCommand};
 use fieldesk_core::work_order::WorkOrderView;
 use leptos::prelude::*;
 use leptos::task::spawn_local;

@@ -5,10 +5,10 @@
 use fieldesk_core::Role;
 use fieldesk_core::business_hours::LocalDate;
 use fieldesk_core::dispatch::{
-    ConfigChange, DispatchConfig, DispatchProfile, DispatchSettings, HeldSkill, NamedRegion,
-    Qualification, SkillDef, TargetKind,
+    DispatchProfile, DispatchSettings, HeldSkill, NamedRegion, Qualification, SkillDef, TargetKind,
 };
 use fieldesk_core::group::ServiceGroupInput;
+use fieldesk_core::ipc::{ConfigChange, DispatchConfig};
 use fieldesk_core::region::ServiceRegion;
 use leptos::prelude::*;
 

@@ -3,9 +3,9 @@
 //! with a scope of conditions; the server checks them before saving.
 
 use fieldesk_core::dispatch::{
-    AutoRule, Condition, ConfigChange, Operator, RequiredSkill, Rule, ScopeField, SkillRule,
-    TargetKind,
+    AutoRule, Condition, Operator, RequiredSkill, Rule, ScopeField, SkillRule, TargetKind,
 };
+use fieldesk_core::ipc::ConfigChange;
 use leptos::prelude::*;
 
 use super::picker::DivisionPicker;
