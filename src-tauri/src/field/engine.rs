@@ -176,6 +176,6 @@ pub async fn sync_with(
         .await?;
     store.set_device_fields(&fields)?;
     store.save_orders(user_id, &orders)?;
-    store.set_last_sync(super::store::now())?;
+    store.set_last_sync(crate::local_store::field::now())?;
     Ok(())
 }

@@ -12,7 +12,6 @@
 
 pub mod admin;
 pub mod engine;
-pub mod store;
 
 use base64::Engine as _;
 use fieldesk_core::ErrorCode;

@@ -9,8 +9,8 @@ use fieldesk_core::sync::{Change, Envelope, Operation, Outcome, PushAnswer};
 use fieldesk_core::work_order::WorkOrderView;
 use rusqlite::{OptionalExtension, params};
 
+use super::{LocalStore, put_setting};
 use crate::error::AppResult;
-use crate::local_store::{LocalStore, put_setting};
 
 /// Migration 2 of the app's store.
 pub const MIGRATION: &str = "

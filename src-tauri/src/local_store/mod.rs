@@ -1,7 +1,9 @@
 //! The app's local SQLite store (one file per profile data dir): settings,
 //! the signed-in session's non-secret part, and the engineer's offline
-//! field data (tables and queries in [`crate::field::store`]). The token itself lives in
+//! field data (tables and queries in [`field`]). The token itself lives in
 //! the OS keychain ([`crate::keychain`]).
+
+pub mod field;
 
 use std::path::Path;
 use std::sync::Mutex;
@@ -18,7 +20,7 @@ const MIGRATIONS: &[&str] = &[
     key   TEXT PRIMARY KEY,
     value TEXT NOT NULL
 );",
-    crate::field::store::MIGRATION,
+    field::MIGRATION,
 ];
 
 /// The signed-in session, minus the token.
