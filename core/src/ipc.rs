@@ -1,10 +1,64 @@
 //! Types the app shell and the UI exchange over Tauri's IPC that are not
-//! the server's API: the supervisor's dispatch screens and the commands
-//! they send.
+//! the server's API, defined once for both: the settings before sign-in,
+//! the connection indicator, the event names, and the supervisor's
+//! dispatch screens with the commands they send.
 
 use serde::{Deserialize, Serialize};
 
 use crate::dispatch::*;
+
+/// The event the UI listens to for the connection indicator.
+pub const CONNECTION_EVENT: &str = "connection";
+/// The server ended the session.
+pub const SESSION_ENDED_EVENT: &str = "session-ended";
+/// Chat events from the server (conversation changes, messages, typing,
+/// read marks, transfers), passed to the UI as they are.
+pub const CHAT_EVENT: &str = "chat";
+/// A work order's dispatch changed (payload: its id): boards refresh.
+pub const DISPATCH_EVENT: &str = "dispatch";
+/// Layouts or quick replies changed: the workbench fetches them again.
+pub const WORKBENCH_EVENT: &str = "workbench";
+/// Field data or the sync state changed; the payload is the
+/// [`crate::offline::SyncState`].
+pub const FIELD_EVENT: &str = "field";
+
+/// What the UI needs before anyone signs in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AppSettings {
+    pub locale: crate::Locale,
+    pub server_url: String,
+    pub tenant: String,
+    pub username: String,
+}
+
+/// The live link to the server, as the indicator shows it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ConnectionState {
+    #[default]
+    Offline,
+    Connecting,
+    Online,
+}
+
+impl ConnectionState {
+    /// The value of the indicator's `data-state`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ConnectionState::Offline => "offline",
+            ConnectionState::Connecting => "connecting",
+            ConnectionState::Online => "online",
+        }
+    }
+
+    pub fn message_key(self) -> &'static str {
+        match self {
+            ConnectionState::Offline => "connection-offline",
+            ConnectionState::Connecting => "connection-connecting",
+            ConnectionState::Online => "connection-online",
+        }
+    }
+}
 
 /// The dispatch configuration as the app's screens show it (a provider
 /// admin gets only the settings and their own providers).

@@ -2,19 +2,18 @@
 //! device and the server only through the shell, via [`api`].
 
 pub mod api;
-pub mod app;
 pub mod chat;
 pub mod dispatch;
 pub mod field;
 pub mod i18n;
-pub mod language_select;
 pub mod login;
 pub mod security;
+pub mod shell;
 pub mod workbench;
 
 use wasm_bindgen::prelude::wasm_bindgen;
 
 #[wasm_bindgen(start)]
 pub fn start() {
-    leptos::mount::mount_to_body(app::App);
+    leptos::mount::mount_to_body(shell::App);
 }

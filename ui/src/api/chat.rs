@@ -10,7 +10,7 @@ use serde::Serialize;
 use super::{IpcResult, NoArgs, tauri::invoke};
 
 /// Chat events from the shell: `fieldesk_core::event::ServerEvent`s.
-pub const CHAT_EVENT: &str = "chat";
+pub use fieldesk_core::ipc::CHAT_EVENT;
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]

@@ -8,7 +8,7 @@ use serde::Serialize;
 use super::{IpcResult, NoArgs, tauri::invoke};
 
 /// A work order's dispatch changed (payload: its id).
-pub const DISPATCH_EVENT: &str = "dispatch";
+pub use fieldesk_core::ipc::DISPATCH_EVENT;
 
 pub async fn config() -> IpcResult<DispatchConfig> {
     invoke("dispatch_config", &NoArgs {}).await

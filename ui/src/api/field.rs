@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use super::{IpcResult, NoArgs, tauri::invoke};
 
 /// Sync state changes and "field data changed": the payload is a [`SyncState`].
-pub const FIELD_EVENT: &str = "field";
+pub use fieldesk_core::ipc::FIELD_EVENT;
 
 pub async fn orders() -> IpcResult<Vec<LocalWorkOrder>> {
     invoke("field_orders", &NoArgs {}).await

@@ -25,40 +25,7 @@ pub struct IpcError {
 
 pub type IpcResult<T> = Result<T, IpcError>;
 
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-pub struct AppSettings {
-    pub locale: Locale,
-    pub server_url: String,
-    pub tenant: String,
-    pub username: String,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ConnectionState {
-    Offline,
-    Connecting,
-    Online,
-}
-
-impl ConnectionState {
-    /// The value of the indicator's `data-state`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ConnectionState::Offline => "offline",
-            ConnectionState::Connecting => "connecting",
-            ConnectionState::Online => "online",
-        }
-    }
-
-    pub fn message_key(self) -> &'static str {
-        match self {
-            ConnectionState::Offline => "connection-offline",
-            ConnectionState::Connecting => "connection-connecting",
-            ConnectionState::Online => "connection-online",
-        }
-    }
-}
+pub use fieldesk_core::ipc::{AppSettings, ConnectionState};
 
 /// For requests of one kind whose answers may overtake each other: each
 /// request takes a ticket, and only the newest ticket's answer is used.
@@ -91,8 +58,7 @@ impl Default for Latest {
 }
 
 /// Shell events the UI listens to.
-pub const CONNECTION_EVENT: &str = "connection";
-pub const SESSION_ENDED_EVENT: &str = "session-ended";
+pub use fieldesk_core::ipc::{CONNECTION_EVENT, SESSION_ENDED_EVENT};
 
 #[derive(Serialize)]
 struct NoArgs {}

@@ -11,7 +11,7 @@ use serde::Serialize;
 use super::{IpcResult, NoArgs, tauri::invoke};
 
 /// Layouts or quick replies changed on the server (payload: the event).
-pub const WORKBENCH_EVENT: &str = "workbench";
+pub use fieldesk_core::ipc::WORKBENCH_EVENT;
 
 pub async fn layouts() -> IpcResult<Vec<ResolvedLayout>> {
     invoke("workbench_layouts", &NoArgs {}).await

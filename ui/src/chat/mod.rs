@@ -238,8 +238,8 @@ pub fn ChatDesk(me: i64, role: Role) -> impl IntoView {
         crate::workbench::context::use_workbench().expect("the workbench provides its state");
     let create_work_order = role.oversees_chat().then(|| {
         let page =
-            use_context::<crate::workbench::Page>().expect("the workbench provides its page");
-        Callback::new(move |_| page.0.set("dispatch"))
+            use_context::<crate::shell::nav::Page>().expect("the workbench provides its page");
+        Callback::new(move |_| page.0.set(crate::shell::nav::View::Dispatch))
     });
     let desk = Desk {
         tab: RwSignal::new("mine"),

@@ -6,9 +6,9 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use crate::api::{self, AppSettings};
-use crate::app::Screen;
 use crate::i18n::tr;
-use crate::language_select::LanguageSelect;
+use crate::shell::Screen;
+use crate::shell::language_select::LanguageSelect;
 
 /// Why the form cannot be sent, or why it failed: a Fluent key.
 fn error_key(code: ErrorCode) -> &'static str {

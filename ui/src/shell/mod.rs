@@ -1,5 +1,13 @@
-//! The root component: loads settings, restores the session, and shows the
-//! login screen or the workbench.
+//! The app shell: the root component (loads settings, restores the
+//! session, shows the login screen or the signed-in frame), the frame's
+//! header and page tabs, the language selector and the display
+//! preferences. The features' pages live in their own modules.
+
+mod frame;
+mod header;
+pub mod language_select;
+pub mod nav;
+pub mod prefs;
 
 use fieldesk_core::ErrorCode;
 use fieldesk_core::api::Me;
@@ -9,7 +17,7 @@ use leptos::task::spawn_local;
 use crate::api::{self, AppSettings};
 use crate::i18n::{provide_i18n, tr};
 use crate::login::LoginScreen;
-use crate::workbench::Workbench;
+use frame::Frame;
 
 /// What the window shows.
 #[derive(Debug, Clone, PartialEq)]
@@ -23,7 +31,7 @@ pub enum Screen {
 #[component]
 pub fn App() -> impl IntoView {
     let i18n = provide_i18n();
-    provide_context(crate::workbench::prefs::Prefs::provide());
+    provide_context(prefs::Prefs::provide());
     let screen = RwSignal::new(Screen::Loading);
     let settings = RwSignal::new(None::<AppSettings>);
 
@@ -51,6 +59,6 @@ pub fn App() -> impl IntoView {
             view! { <div class="loading" data-testid="loading">{tr("loading")}</div> }.into_any()
         }
         Screen::SignedOut(notice) => view! { <LoginScreen screen settings notice /> }.into_any(),
-        Screen::SignedIn(me) => view! { <Workbench screen me /> }.into_any(),
+        Screen::SignedIn(me) => view! { <Frame screen me /> }.into_any(),
     }
 }

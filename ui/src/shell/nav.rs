@@ -1,0 +1,129 @@
+//! The workbench's pages and the tabs between them (Alt+1…9).
+
+use fieldesk_core::Role;
+use leptos::prelude::*;
+
+use crate::i18n::{tr, use_i18n};
+
+/// A page of the workbench.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum View {
+    Desk,
+    Work,
+    QuickReplies,
+    Layouts,
+    Dispatch,
+    Settings,
+    Knowledge,
+    Groups,
+    Field,
+    Security,
+    Account,
+}
+
+impl View {
+    /// In the order the tabs show them.
+    pub const ALL: [View; 11] = [
+        View::Desk,
+        View::Work,
+        View::QuickReplies,
+        View::Layouts,
+        View::Dispatch,
+        View::Settings,
+        View::Knowledge,
+        View::Groups,
+        View::Field,
+        View::Security,
+        View::Account,
+    ];
+
+    /// The tab's `data-testid` suffix (`view-…`).
+    pub fn id(self) -> &'static str {
+        match self {
+            View::Desk => "desk",
+            View::Work => "work",
+            View::QuickReplies => "quick_replies",
+            View::Layouts => "layouts",
+            View::Dispatch => "dispatch",
+            View::Settings => "settings",
+            View::Knowledge => "knowledge",
+            View::Groups => "groups",
+            View::Field => "field",
+            View::Security => "security",
+            View::Account => "account",
+        }
+    }
+
+    /// The Fluent key of the tab's name.
+    pub fn message_key(self) -> &'static str {
+        match self {
+            View::Desk => "view-desk",
+            View::Work => "view-work",
+            View::QuickReplies => "view-quick-replies",
+            View::Layouts => "view-layouts",
+            View::Dispatch => "view-dispatch",
+            View::Settings => "view-chat-settings",
+            View::Knowledge => "view-knowledge",
+            View::Groups => "view-groups",
+            View::Field => "view-field",
+            View::Security => "view-security",
+            View::Account => "view-account",
+        }
+    }
+
+    /// Who sees a page: everyone their account (sessions); agents their
+    /// desk and quick replies; engineers and provider admins their work;
+    /// supervisors also layouts, dispatch and knowledge; admins everything.
+    pub fn allowed(self, role: Role) -> bool {
+        match self {
+            View::Account => true,
+            View::Work => !role.serves_chat(),
+            View::Desk | View::QuickReplies => role.serves_chat(),
+            View::Layouts | View::Dispatch | View::Knowledge => role.oversees_chat(),
+            _ => role == Role::Admin,
+        }
+    }
+
+    /// The first page a user sees.
+    pub fn home(role: Role) -> View {
+        if role.serves_chat() {
+            View::Desk
+        } else {
+            View::Work
+        }
+    }
+}
+
+/// The page shown, for components that open another one.
+#[derive(Clone, Copy)]
+pub struct Page(pub RwSignal<View>);
+
+/// The tabs of the pages `views`; Alt+N opens the N-th.
+#[component]
+pub fn Nav(page: RwSignal<View>, views: Vec<View>) -> impl IntoView {
+    let i18n = use_i18n();
+    let shortcut_views = views.clone();
+    let handle = window_event_listener(leptos::ev::keydown, move |ev| {
+        let digit = ev
+            .code()
+            .strip_prefix("Digit")
+            .and_then(|d| d.parse::<usize>().ok());
+        if let (true, Some(n)) = (ev.alt_key(), digit)
+            && let Some(v) = shortcut_views.get(n.wrapping_sub(1))
+        {
+            ev.prevent_default();
+            page.set(*v);
+        }
+    });
+    on_cleanup(move || handle.remove());
+    (views.len() > 1).then(|| view! {
+        <nav class="views" aria-label=move || i18n.t("workbench-views")>
+            {views.into_iter().enumerate().map(|(i, v)| view! {
+                <button class="tab" class:active=move || page.get() == v
+                    aria-current=move || (page.get() == v).then_some("page")
+                    title=format!("Alt+{}", i + 1)
+                    data-testid=format!("view-{}", v.id()) on:click=move |_| page.set(v)>{tr(v.message_key())}</button>
+            }).collect_view()}
+        </nav>
+    })
+}
