@@ -9,35 +9,17 @@ use std::time::Duration;
 use fieldesk_core::event::{ClientMessage, ServerEvent};
 use futures_util::{SinkExt, StreamExt};
 use reqwest::Url;
-use serde::Serialize;
 use tauri::async_runtime::JoinHandle;
 use tauri::{AppHandle, Emitter, Manager};
 use tokio::sync::mpsc;
 
-use crate::state::Shell;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::{self, Message};
 
-/// The event the UI listens to for the indicator.
-pub const CONNECTION_EVENT: &str = "connection";
-/// The event telling the UI that the server ended the session.
-pub const SESSION_ENDED_EVENT: &str = "session-ended";
-/// Chat events from the server (conversation changes, messages, typing,
-/// read marks, transfers), passed to the UI as they are.
-pub const CHAT_EVENT: &str = "chat";
-/// A work order's dispatch changed (payload: its id): boards refresh.
-pub const DISPATCH_EVENT: &str = "dispatch";
-/// Layouts or quick replies changed: the workbench fetches them again.
-pub const WORKBENCH_EVENT: &str = "workbench";
-
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ConnectionState {
-    #[default]
-    Offline,
-    Connecting,
-    Online,
-}
+pub use fieldesk_core::ipc::{
+    CHAT_EVENT, CONNECTION_EVENT, ConnectionState, DISPATCH_EVENT, SESSION_ENDED_EVENT,
+    WORKBENCH_EVENT,
+};
 
 #[derive(Default)]
 pub struct LiveLink {
@@ -90,7 +72,7 @@ impl LiveLink {
                     Outcome::SessionEnded => {
                         set_state(&app, &shared, ConnectionState::Offline);
                         // The token is dead: drop it before telling the UI.
-                        if let Some(shell) = app.try_state::<Shell>()
+                        if let Some(shell) = app.try_state::<crate::state::SharedShell>()
                             && let Err(e) = crate::session::forget(&shell).await
                         {
                             tracing::error!(%e, "dropping the ended session");
@@ -122,7 +104,7 @@ impl LiveLink {
 }
 
 fn nudge_sync(app: &AppHandle) {
-    if let Some(shell) = app.try_state::<Shell>() {
+    if let Some(shell) = app.try_state::<crate::state::SharedShell>() {
         shell.sync.nudge();
     }
 }

@@ -1,5 +1,5 @@
 //! The shell's state, managed by Tauri (`app.manage`) and handed to
-//! commands as `State<'_, Shell>`.
+//! commands as `State<'_, SharedShell>`.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -17,6 +17,9 @@ pub const DATA_DIR_ENV: &str = "FIELDESK_APP_DATA_DIR";
 pub const SERVER_URL_ENV: &str = "FIELDESK_SERVER_URL";
 /// Pre-fills the login form's tenant when nothing was used before.
 pub const TENANT_ENV: &str = "FIELDESK_TENANT";
+
+/// The shell as Tauri manages it and its tasks hold it.
+pub type SharedShell = Arc<Shell>;
 
 pub struct Shell {
     pub store: LocalStore,

@@ -17,7 +17,7 @@ use fieldesk_core::sync::{
 use fieldesk_core::work_order::WorkOrderView;
 use fieldesk_core::{ErrorCode, Role};
 use reqwest::{Method, Url};
-use tauri::{AppHandle, Emitter, Manager};
+use tauri::{AppHandle, Emitter};
 use tokio::sync::Notify;
 
 use crate::error::AppResult;
@@ -26,9 +26,7 @@ use crate::server_client::ServerClient;
 use crate::session::current;
 use crate::state::Shell;
 
-/// The event telling the UI that field data or the sync state changed;
-/// the payload is the [`SyncState`].
-pub const FIELD_EVENT: &str = "field";
+pub use fieldesk_core::ipc::FIELD_EVENT;
 
 /// How often the engine syncs without being asked.
 const PERIOD: Duration = Duration::from_secs(30);
@@ -53,12 +51,12 @@ impl SyncEngine {
         self.nudge.notify_one();
     }
 
-    /// Starts the engine's task; call once at app start.
-    pub fn spawn(app: AppHandle) {
+    /// Starts the engine's task on `shell` (the app handle only tells the
+    /// UI); call once at app start.
+    pub fn spawn(app: AppHandle, shell: Arc<Shell>) {
         tauri::async_runtime::spawn(async move {
+            let nudge = shell.sync.nudge.clone();
             loop {
-                let shell = app.state::<Shell>();
-                let nudge = shell.sync.nudge.clone();
                 cycle(&app, &shell).await;
                 let _ = tokio::time::timeout(PERIOD, nudge.notified()).await;
             }
