@@ -18,9 +18,18 @@ pub const CHAT_EVENT: &str = "chat";
 pub const DISPATCH_EVENT: &str = "dispatch";
 /// Layouts or quick replies changed: the workbench fetches them again.
 pub const WORKBENCH_EVENT: &str = "workbench";
-/// Field data or the sync state changed; the payload is the
-/// [`crate::offline::SyncState`].
+/// The sync state changed, and maybe the orders; the payload is a
+/// [`FieldNews`].
 pub const FIELD_EVENT: &str = "field";
+
+/// The `field` event's payload: the sync bar's state, and whether the
+/// shown orders may have changed (then the desk reads them again; after
+/// an action the answer already carries the order).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct FieldNews {
+    pub state: crate::offline::SyncState,
+    pub orders_changed: bool,
+}
 
 /// What the UI needs before anyone signs in.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -28,7 +28,7 @@ pub async fn field_act(
     op: Operation,
 ) -> AppResult<LocalWorkOrder> {
     let order = field::act(&shell, op)?;
-    field::engine::announce(&app, &shell);
+    field::engine::announce(&app, &shell, false);
     Ok(order)
 }
 
@@ -50,7 +50,7 @@ pub async fn field_dismiss_issue(
     op_id: String,
 ) -> AppResult<()> {
     shell.store.dismiss_issue(&op_id)?;
-    field::engine::announce(&app, &shell);
+    field::engine::announce(&app, &shell, false);
     Ok(())
 }
 
@@ -73,7 +73,7 @@ pub async fn field_attach(
     image: String,
 ) -> AppResult<LocalWorkOrder> {
     let order = field::attach(&shell, work_order, device, step, &image)?;
-    field::engine::announce(&app, &shell);
+    field::engine::announce(&app, &shell, false);
     Ok(order)
 }
 

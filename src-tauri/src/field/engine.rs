@@ -26,7 +26,7 @@ use crate::server_client::ServerClient;
 use crate::session::current;
 use crate::state::Shell;
 
-pub use fieldesk_core::ipc::FIELD_EVENT;
+pub use fieldesk_core::ipc::{FIELD_EVENT, FieldNews};
 
 /// How often the engine syncs without being asked.
 const PERIOD: Duration = Duration::from_secs(30);
@@ -88,11 +88,16 @@ impl SyncEngine {
     }
 }
 
-/// Tells the UI the current sync state (and that data may have changed).
-pub fn announce(app: &AppHandle, shell: &Shell) {
+/// Tells the UI the current sync state, and whether the orders may have
+/// changed (a sync) or not (an action, whose answer is the order).
+pub fn announce(app: &AppHandle, shell: &Shell, orders_changed: bool) {
     match shell.sync.state(shell) {
         Ok(state) => {
-            let _ = app.emit(FIELD_EVENT, state);
+            let news = FieldNews {
+                state,
+                orders_changed,
+            };
+            let _ = app.emit(FIELD_EVENT, news);
         }
         Err(e) => tracing::error!(%e, "reading the sync state"),
     }
@@ -106,7 +111,7 @@ async fn cycle(app: &AppHandle, shell: &Shell) {
         return;
     }
     shell.sync.set(|r| r.syncing = true);
-    announce(app, shell);
+    announce(app, shell, false);
     let result = sync_once(shell, session.me.user_id).await;
     if let Err(e) = &result {
         tracing::info!(%e, "sync did not finish; it resumes on the next attempt");
@@ -115,7 +120,7 @@ async fn cycle(app: &AppHandle, shell: &Shell) {
         r.syncing = false;
         r.last_error = result.err().map(|e| e.code);
     });
-    announce(app, shell);
+    announce(app, shell, true);
 }
 
 /// One full sync: push everything pending, pull every change, refresh.

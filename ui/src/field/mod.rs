@@ -9,6 +9,7 @@ mod order;
 mod scan;
 
 use fieldesk_core::ErrorCode;
+use fieldesk_core::ipc::FieldNews;
 use fieldesk_core::offline::{LocalWorkOrder, Problem, SyncIssue, SyncState};
 use fieldesk_core::sync::Operation;
 use leptos::prelude::*;
@@ -96,9 +97,11 @@ pub fn FieldDeskView(me: i64) -> impl IntoView {
         error: RwSignal::new(None),
         i18n: use_i18n(),
     };
-    api::listen(field::FIELD_EVENT, move |state: SyncState| {
-        desk.sync.set(state);
-        desk.reload();
+    api::listen(field::FIELD_EVENT, move |news: FieldNews| {
+        desk.sync.set(news.state);
+        if news.orders_changed {
+            desk.reload();
+        }
     });
     spawn_local(async move {
         if let Ok(state) = field::sync_state().await {

@@ -4,7 +4,9 @@ use fieldesk_core::Role;
 use fieldesk_core::device::{FieldDef, FieldType};
 use fieldesk_core::standard_operation::{Step, StepKind, TemplateInput, builtin_fields};
 use fieldesk_core::sync::{Envelope, Operation, Outcome, RejectReason};
-use fieldesk_core::work_order::{Priority, WorkOrderAction, WorkOrderInput, WorkOrderStatus};
+use fieldesk_core::work_order::{
+    Priority, WorkOrderAction, WorkOrderInput, WorkOrderStatus, WorkOrderView,
+};
 use serde_json::json;
 
 use super::{two_tenants, user};
@@ -35,6 +37,13 @@ fn input(number: &str, customer: &str) -> WorkOrderInput {
                 .clone(),
         ],
     }
+}
+
+async fn order(store: &dyn Store, tenant: i64, number: &str, customer: &str) -> WorkOrderView {
+    store
+        .create_work_order(tenant, input(number, customer))
+        .await
+        .unwrap()
 }
 
 fn dispatcher() -> Pusher {
@@ -80,10 +89,7 @@ pub async fn work_orders_are_created_read_and_listed_per_tenant_and_assignee(
 ) {
     let (a, b) = two_tenants(&*store).await;
     let eve = user(&*store, &a, "eve", Role::Engineer).await;
-    let one = store
-        .create_work_order(a.id, input("WO-1", "Acme"))
-        .await
-        .unwrap();
+    let one = order(&*store, a.id, "WO-1", "Acme").await;
     assert_eq!(one.status, WorkOrderStatus::New);
     assert_eq!(
         (one.number.as_str(), one.customer_tier.as_str()),
@@ -96,23 +102,15 @@ pub async fn work_orders_are_created_read_and_listed_per_tenant_and_assignee(
         store.create_work_order(a.id, input("WO-1", "x")).await,
         Err(StoreError::Conflict(_))
     ));
-    let other = store
-        .create_work_order(b.id, input("WO-1", "Globex"))
-        .await
-        .unwrap();
-    let two = store
-        .create_work_order(a.id, input("WO-2", "Acme"))
-        .await
-        .unwrap();
+    let other = order(&*store, b.id, "WO-1", "Globex").await;
+    let two = order(&*store, a.id, "WO-2", "Acme").await;
     assert_eq!(
         store.work_order(a.id, one.id).await.unwrap(),
         Some(one.clone())
     );
     assert_eq!(store.work_order(a.id, other.id).await.unwrap(), None);
     assert_eq!(store.work_order(b.id, one.id).await.unwrap(), None);
-    let ids = |v: Vec<fieldesk_core::work_order::WorkOrderView>| {
-        v.into_iter().map(|o| o.id).collect::<Vec<_>>()
-    };
+    let ids = |v: Vec<WorkOrderView>| v.into_iter().map(|o| o.id).collect::<Vec<_>>();
     assert_eq!(
         ids(store.work_orders(a.id, None).await.unwrap()),
         vec![one.id, two.id]
@@ -148,10 +146,7 @@ pub async fn work_orders_are_created_read_and_listed_per_tenant_and_assignee(
 
 pub async fn an_updated_order_keeps_what_it_does_not_change(store: Arc<dyn Store>) {
     let (a, b) = two_tenants(&*store).await;
-    let one = store
-        .create_work_order(a.id, input("WO-1", "Acme"))
-        .await
-        .unwrap();
+    let one = order(&*store, a.id, "WO-1", "Acme").await;
     let mut changed = one.clone();
     changed.customer = "Acme Hospital".into();
     changed.address = "广州市天河区体育西路 100 号".into();
@@ -200,10 +195,7 @@ pub async fn an_updated_order_keeps_what_it_does_not_change(store: Arc<dyn Store
 pub async fn an_operation_is_applied_once_and_answered_the_same_on_retry(store: Arc<dyn Store>) {
     let (a, _) = two_tenants(&*store).await;
     let eve = user(&*store, &a, "eve", Role::Engineer).await;
-    let order = store
-        .create_work_order(a.id, input("WO-1", "Acme"))
-        .await
-        .unwrap();
+    let order = order(&*store, a.id, "WO-1", "Acme").await;
     assign(&*store, a.id, order.id, vec![eve.id], 1).await;
     let me = Pusher {
         user_id: eve.id,
@@ -314,10 +306,7 @@ pub async fn op_ids_belong_to_their_user(store: Arc<dyn Store>) {
     let (a, b) = two_tenants(&*store).await;
     let eve = user(&*store, &a, "eve", Role::Engineer).await;
     let max = user(&*store, &a, "max", Role::Engineer).await;
-    let order = store
-        .create_work_order(a.id, input("WO-1", "Acme"))
-        .await
-        .unwrap();
+    let order = order(&*store, a.id, "WO-1", "Acme").await;
     assign(&*store, a.id, order.id, vec![eve.id, max.id], 1).await;
     let note = |text: &str| {
         op(
@@ -380,10 +369,7 @@ pub async fn an_assignment_is_one_write_and_a_refused_transition_writes_nothing(
     let (a, b) = two_tenants(&*store).await;
     let eve = user(&*store, &a, "eve", Role::Engineer).await;
     let max = user(&*store, &a, "max", Role::Engineer).await;
-    let order = store
-        .create_work_order(a.id, input("WO-1", "Acme"))
-        .await
-        .unwrap();
+    let order = order(&*store, a.id, "WO-1", "Acme").await;
     assign(&*store, a.id, order.id, vec![eve.id, max.id], 1).await;
     // With a lead, the other collaborates.
     let crew = Assignment {
@@ -446,14 +432,8 @@ pub async fn changes_page_after_a_cursor_for_what_the_user_may_see(store: Arc<dy
     let (a, b) = two_tenants(&*store).await;
     let eve = user(&*store, &a, "eve", Role::Engineer).await;
     let max = user(&*store, &a, "max", Role::Engineer).await;
-    let mine = store
-        .create_work_order(a.id, input("WO-1", "Acme"))
-        .await
-        .unwrap();
-    let theirs = store
-        .create_work_order(a.id, input("WO-2", "Acme"))
-        .await
-        .unwrap();
+    let mine = order(&*store, a.id, "WO-1", "Acme").await;
+    let theirs = order(&*store, a.id, "WO-2", "Acme").await;
     assign(&*store, a.id, mine.id, vec![eve.id], 1).await;
     assign(&*store, a.id, theirs.id, vec![max.id], 2).await;
     let me = Pusher {
@@ -591,24 +571,10 @@ pub async fn templates_and_device_fields_are_per_tenant(store: Arc<dyn Store>) {
 
 pub async fn customer_orders_are_the_customers_newest_first(store: Arc<dyn Store>) {
     let (a, b) = two_tenants(&*store).await;
-    let one = store
-        .create_work_order(a.id, input("WO-1", "Acme Hospital"))
-        .await
-        .unwrap();
-    let two = store
-        .create_work_order(a.id, input("WO-2", " acme hospital "))
-        .await
-        .unwrap();
-    store
-        .create_work_order(a.id, input("WO-3", "Globex"))
-        .await
-        .unwrap();
-    store
-        .create_work_order(b.id, input("WO-4", "Acme Hospital"))
-        .await
-        .unwrap();
-    let mut newer = two.clone();
-    newer.updated_at = one.updated_at;
+    let one = order(&*store, a.id, "WO-1", "Acme Hospital").await;
+    let two = order(&*store, a.id, "WO-2", " acme hospital ").await;
+    order(&*store, a.id, "WO-3", "Globex").await;
+    order(&*store, b.id, "WO-4", "Acme Hospital").await;
     let found = store
         .customer_orders(a.id, "ACME HOSPITAL".into(), 10)
         .await
