@@ -33,6 +33,7 @@ pub fn run() {
             let dir = state::data_dir(|| app.path().app_data_dir().ok());
             tracing::info!(data_dir = %dir.display(), "opening the local store");
             let shell = std::sync::Arc::new(state::Shell::open(&dir)?);
+            shell.live.attach(std::sync::Arc::downgrade(&shell));
             app.manage(shell.clone());
             field::engine::SyncEngine::spawn(app.handle().clone(), shell);
             Ok(())

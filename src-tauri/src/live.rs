@@ -3,18 +3,20 @@
 //! `connection` event), ends the session on `session_revoked`, and nudges
 //! the field sync engine when it connects and on `sync_available`.
 
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock, Weak};
 use std::time::Duration;
 
 use fieldesk_core::event::{ClientMessage, ServerEvent};
 use futures_util::{SinkExt, StreamExt};
 use reqwest::Url;
 use tauri::async_runtime::JoinHandle;
-use tauri::{AppHandle, Emitter, Manager};
+use tauri::{AppHandle, Emitter};
 use tokio::sync::mpsc;
 
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::{self, Message};
+
+use crate::state::Shell;
 
 pub use fieldesk_core::ipc::{
     CHAT_EVENT, CONNECTION_EVENT, ConnectionState, DISPATCH_EVENT, SESSION_ENDED_EVENT,
@@ -23,6 +25,10 @@ pub use fieldesk_core::ipc::{
 
 #[derive(Default)]
 pub struct LiveLink {
+    /// The shell it works for (given once at start-up, see
+    /// [`LiveLink::attach`]): an ended session is forgotten in it and its
+    /// sync engine nudged.
+    shell: OnceLock<Weak<Shell>>,
     task: Mutex<Option<JoinHandle<()>>>,
     state: Arc<Mutex<ConnectionState>>,
     /// Messages for the server (typing); dropped while offline.
@@ -46,6 +52,11 @@ enum Outcome {
 }
 
 impl LiveLink {
+    /// Gives the link the shell it works for; call once at start-up.
+    pub fn attach(&self, shell: Weak<Shell>) {
+        let _ = self.shell.set(shell);
+    }
+
     pub fn state(&self) -> ConnectionState {
         *self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
@@ -62,17 +73,18 @@ impl LiveLink {
     pub fn start(&self, app: AppHandle, ws_url: Url, token: String) {
         self.stop(&app);
         let shared = self.state.clone();
+        let shell = self.shell.get().cloned().unwrap_or_default();
         let (tx, mut rx) = mpsc::unbounded_channel();
         *self.outgoing.lock().unwrap_or_else(|p| p.into_inner()) = Some(tx);
         let handle = tauri::async_runtime::spawn(async move {
             let mut backoff = Duration::from_millis(500);
             loop {
                 set_state(&app, &shared, ConnectionState::Connecting);
-                match run_once(&app, &shared, &ws_url, &token, &mut rx).await {
+                match run_once(&app, &shell, &shared, &ws_url, &token, &mut rx).await {
                     Outcome::SessionEnded => {
                         set_state(&app, &shared, ConnectionState::Offline);
                         // The token is dead: drop it before telling the UI.
-                        if let Some(shell) = app.try_state::<crate::state::SharedShell>()
+                        if let Some(shell) = shell.upgrade()
                             && let Err(e) = crate::session::forget(&shell).await
                         {
                             tracing::error!(%e, "dropping the ended session");
@@ -103,14 +115,15 @@ impl LiveLink {
     }
 }
 
-fn nudge_sync(app: &AppHandle) {
-    if let Some(shell) = app.try_state::<crate::state::SharedShell>() {
+fn nudge_sync(shell: &Weak<Shell>) {
+    if let Some(shell) = shell.upgrade() {
         shell.sync.nudge();
     }
 }
 
 async fn run_once(
     app: &AppHandle,
+    shell: &Weak<Shell>,
     shared: &Mutex<ConnectionState>,
     ws_url: &Url,
     token: &str,
@@ -158,9 +171,9 @@ async fn run_once(
                 silence = Duration::from_secs(heartbeat_secs.max(1) * 3);
                 set_state(app, shared, ConnectionState::Online);
                 // Back online: push what was done offline, pull what changed.
-                nudge_sync(app);
+                nudge_sync(shell);
             }
-            Ok(ServerEvent::SyncAvailable { .. }) => nudge_sync(app),
+            Ok(ServerEvent::SyncAvailable { .. }) => nudge_sync(shell),
             Ok(ServerEvent::SessionRevoked) => return Outcome::SessionEnded,
             Ok(event @ (ServerEvent::LayoutsChanged | ServerEvent::QuickRepliesChanged)) => {
                 let _ = app.emit(WORKBENCH_EVENT, event);
