@@ -55,9 +55,8 @@ pub trait FieldStore: Send + Sync + 'static {
         tenant_id: i64,
         assignee: Option<i64>,
     ) -> StoreResult<Vec<WorkOrderView>>;
-    /// Replaces the engineers; with a `lead`, the others collaborate.
     /// Writes a changed order's customer, address (division, point), type,
-    /// product category and priority.
+    /// product category, customer tier and priority.
     async fn update_work_order(&self, tenant_id: i64, view: WorkOrderView) -> StoreResult<()>;
     /// Changes who has a work order in one transaction: the dispatch
     /// record (its choice becomes the order's target, the lead is cleared),
