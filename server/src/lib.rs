@@ -75,6 +75,7 @@ pub async fn serve(
         store.clone(),
         dispatch.clone(),
         fieldesk_core::region::DivisionTable::shared(),
+        settings.photo_quota_bytes,
     ));
     spawn_purge(store.clone(), stop_rx.clone());
     let hours_check = settings.hours_check;

@@ -8,35 +8,12 @@ use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
-use fieldesk_core::ErrorCode;
 use fieldesk_core::api::ErrorBody;
-use fieldesk_core::standard_operation::{is_photo_id, photo_type};
-use sha2::{Digest, Sha256};
 
 use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::state::AppState;
 use fieldesk_core::Role;
-
-/// The largest image side accepted, in pixels.
-const MAX_SIDE: u32 = 12_000;
-
-/// Whether `bytes` decode as a whole image of `content_type` (not only its
-/// first bytes), within [`MAX_SIDE`] and a memory limit.
-fn decodes(bytes: &[u8], content_type: &str) -> bool {
-    let format = match content_type {
-        "image/png" => image::ImageFormat::Png,
-        "image/jpeg" => image::ImageFormat::Jpeg,
-        _ => return false,
-    };
-    let mut reader = image::ImageReader::with_format(std::io::Cursor::new(bytes), format);
-    let mut limits = image::Limits::default();
-    limits.max_image_width = Some(MAX_SIDE);
-    limits.max_image_height = Some(MAX_SIDE);
-    limits.max_alloc = Some(256 * 1024 * 1024);
-    reader.limits(limits);
-    reader.decode().is_ok()
-}
 
 /// Stores a photo (engineers, dispatchers). The id must be the SHA-256 of
 /// the body; only PNG and JPEG images that decode are taken, up to the
@@ -54,38 +31,9 @@ pub async fn put(
     body: Bytes,
 ) -> Result<StatusCode, ApiError> {
     caller.require(Role::reads_field_work)?;
-    let digest = format!("{:x}", Sha256::digest(&body));
-    if !is_photo_id(&id) || digest != id {
-        return Err(ApiError::new(ErrorCode::BadRequest));
-    }
-    let content_type = photo_type(&body).ok_or(ApiError::new(ErrorCode::UnreadableImage))?;
-    let (used, stored) = state
-        .store
-        .photo_usage(caller.tenant_id(), id.clone())
-        .await?;
-    if stored {
-        return Ok(StatusCode::NO_CONTENT);
-    }
-    if used + body.len() as u64 > state.settings.photo_quota_bytes {
-        tracing::warn!(tenant = caller.tenant_id(), used, "photo quota reached");
-        return Err(ApiError::new(ErrorCode::PhotoQuotaExceeded));
-    }
-    let checked = body.clone();
-    let whole = tokio::task::spawn_blocking(move || decodes(&checked, content_type))
-        .await
-        .unwrap_or(false);
-    if !whole {
-        return Err(ApiError::new(ErrorCode::UnreadableImage));
-    }
     state
-        .store
-        .put_photo(
-            caller.tenant_id(),
-            id,
-            content_type,
-            body.to_vec(),
-            caller.user.id,
-        )
+        .field
+        .put_photo(&caller.user, id, body.to_vec())
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -100,10 +48,6 @@ pub async fn get(
     Path(id): Path<String>,
 ) -> Result<impl IntoResponse, ApiError> {
     caller.require(Role::reads_field_work)?;
-    let (content_type, bytes) = state
-        .store
-        .photo(caller.tenant_id(), id)
-        .await?
-        .ok_or(ApiError::new(ErrorCode::NotFound))?;
+    let (content_type, bytes) = state.field.photo(&caller.user, id).await?;
     Ok(([(header::CONTENT_TYPE, content_type)], bytes))
 }

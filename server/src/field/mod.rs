@@ -2,8 +2,10 @@
 //! the work-order use cases — who sees which orders, creating and changing
 //! them (a change that matters to dispatch runs it again), and the
 //! engineers' sync (push applies each operation once with
-//! `core::apply::plan`, pull pages the change log). Routes check the role
-//! and call it.
+//! `core::apply::plan`, pull pages the change log), and the step photos
+//! (`photo.rs`). Routes check the role and call it.
+
+mod photo;
 
 use std::sync::Arc;
 
@@ -39,6 +41,8 @@ pub struct FieldService {
     store: Arc<dyn Store>,
     dispatch: Arc<DispatchService>,
     divisions: &'static DivisionTable,
+    /// The most bytes of photos one tenant may keep.
+    photo_quota_bytes: u64,
 }
 
 impl FieldService {
@@ -46,11 +50,13 @@ impl FieldService {
         store: Arc<dyn Store>,
         dispatch: Arc<DispatchService>,
         divisions: &'static DivisionTable,
+        photo_quota_bytes: u64,
     ) -> Self {
         FieldService {
             store,
             dispatch,
             divisions,
+            photo_quota_bytes,
         }
     }
 
