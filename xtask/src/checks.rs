@@ -68,6 +68,24 @@ pub fn test() -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Starts an unlocked gnome-keyring on the session bus and waits until it
+/// serves `org.freedesktop.secrets`. `--unlock` can return before the
+/// daemon owns the name; a request then meets a second, D-Bus-activated
+/// daemon whose keyring is locked (and cannot prompt without a display),
+/// and every sign-in of the run fails. So: up to 3 starts, each given 5 s
+/// to own the name; otherwise the suite does not start.
+const UNLOCKED_KEYRING: &str = "\
+    owned() { dbus-send --session --print-reply --dest=org.freedesktop.DBus /org/freedesktop/DBus \
+        org.freedesktop.DBus.NameHasOwner string:org.freedesktop.secrets 2>/dev/null | grep -q 'boolean true'; }; \
+    ready=no; \
+    for attempt in 1 2 3; do \
+        echo -n fieldesk | gnome-keyring-daemon --replace --unlock --components=secrets >/dev/null; \
+        for tick in $(seq 50); do if owned; then ready=yes; break; fi; sleep 0.1; done; \
+        [ $ready = yes ] && break; \
+        echo \"keyring: not on the bus yet, starting it again\" >&2; \
+    done; \
+    [ $ready = yes ] || { echo 'keyring: gnome-keyring-daemon never served org.freedesktop.secrets' >&2; exit 1; }";
+
 /// Builds the app and the server and runs the WebDriver suite inside a
 /// private session bus (with an unlocked gnome-keyring for the tokens) and
 /// a virtual display.
@@ -86,8 +104,9 @@ pub fn e2e(filter: &[String], env: &[(&str, &str)]) -> anyhow::Result<()> {
     std::fs::create_dir_all(&keyring_home)?;
     let e2e_binary = e2e_executable()?;
     let script = format!(
-        "echo -n fieldesk | gnome-keyring-daemon --unlock --components=secrets >/dev/null && \
+        "{keyring} && \
          exec xvfb-run -a --server-args='-screen 0 1280x960x24' \"{binary}\" {filter}",
+        keyring = UNLOCKED_KEYRING,
         binary = e2e_binary.display(),
         filter = filter.join(" "),
     );
