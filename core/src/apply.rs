@@ -47,7 +47,7 @@ pub fn plan(
     if let Some(reason) = order.check_step(op) {
         return Decision::Reject(reason);
     }
-    if order.names_photo(op) && !photo_stored {
+    if order.photo_named(op).is_some() && !photo_stored {
         return Decision::Reject(RejectReason::InvalidValue);
     }
     let current = match op {
@@ -113,10 +113,6 @@ impl WorkOrderView {
             .iter()
             .any(|s| s.id == *step && matches!(s.kind, StepKind::Photo | StepKind::Signature))
             .then_some(photo.as_str())
-    }
-
-    fn names_photo(&self, op: &Operation) -> bool {
-        self.photo_named(op).is_some()
     }
 
     /// Whether every required step has a result on every device.

@@ -7,8 +7,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::ErrorCode;
-pub use crate::apply::Pusher;
-use crate::apply::plan;
+use crate::apply::{Pusher, plan};
 use crate::device::{FieldDef, match_scan};
 use crate::sync::{Decision, Envelope, OpId, Operation, RejectReason};
 use crate::work_order::{Actor, StepValue, WorkOrderAction, WorkOrderStatus, WorkOrderView};

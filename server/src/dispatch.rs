@@ -207,15 +207,16 @@ impl DispatchService {
         id: i64,
         body: DispatchBody,
     ) -> DispatchResult<Vec<i64>> {
-        if body.action == WorkOrderAction::Assign {
-            let users = self.store.users(tenant_id).await?;
-            if !body.is_valid(|e| is_engineer(&users, e)) {
-                return Err(ApiError::new(ErrorCode::BadRequest));
-            }
-        } else if !body.is_valid(|_| false) {
+        let assign = body.action == WorkOrderAction::Assign;
+        // Only an assignment names users.
+        let users = if assign {
+            self.store.users(tenant_id).await?
+        } else {
+            vec![]
+        };
+        if !body.is_valid(|e| is_engineer(&users, e)) {
             return Err(ApiError::new(ErrorCode::BadRequest));
         }
-        let assign = body.action == WorkOrderAction::Assign;
         let change = Assignment {
             dispatch: None,
             transition: Some(dispatcher_transition(by, id, body.action)),

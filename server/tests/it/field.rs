@@ -955,7 +955,8 @@ async fn photos_stop_at_the_tenants_quota_and_retries_still_pass() {
 /// included.
 #[tokio::test]
 async fn the_apps_check_and_the_servers_push_agree_on_random_operations() {
-    use fieldesk_core::offline::{Pusher, apply_local};
+    use fieldesk_core::apply::Pusher;
+    use fieldesk_core::offline::apply_local;
     use fieldesk_core::sync::Operation;
     use fieldesk_core::work_order::WorkOrderAction;
 

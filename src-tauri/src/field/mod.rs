@@ -15,7 +15,8 @@ pub mod engine;
 
 use base64::Engine as _;
 use fieldesk_core::ErrorCode;
-use fieldesk_core::offline::{LocalWorkOrder, Pusher, ScanMatch, apply_local, overlay};
+use fieldesk_core::apply::Pusher;
+use fieldesk_core::offline::{LocalWorkOrder, ScanMatch, apply_local, overlay};
 use fieldesk_core::standard_operation::{MAX_PHOTO_BYTES, photo_type};
 use fieldesk_core::sync::{Envelope, Operation};
 use fieldesk_core::work_order::WorkOrderView;

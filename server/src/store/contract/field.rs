@@ -46,6 +46,18 @@ async fn order(store: &dyn Store, tenant: i64, number: &str, customer: &str) -> 
         .unwrap()
 }
 
+/// The order as stored now (it must exist).
+async fn stored(store: &dyn Store, tenant: i64, id: i64) -> WorkOrderView {
+    store.work_order(tenant, id).await.unwrap().unwrap()
+}
+
+fn engineer(user_id: i64) -> Pusher {
+    Pusher {
+        user_id,
+        dispatcher: false,
+    }
+}
+
 fn dispatcher() -> Pusher {
     Pusher {
         user_id: 0,
@@ -157,13 +169,13 @@ pub async fn an_updated_order_keeps_what_it_does_not_change(store: Arc<dyn Store
         .update_work_order(a.id, changed.clone())
         .await
         .unwrap();
-    let stored = store.work_order(a.id, one.id).await.unwrap().unwrap();
+    let after = stored(&*store, a.id, one.id).await;
     assert_eq!(
         (
-            stored.customer.as_str(),
-            stored.address.as_str(),
-            stored.division,
-            stored.priority
+            after.customer.as_str(),
+            after.address.as_str(),
+            after.division,
+            after.priority
         ),
         (
             "Acme Hospital",
@@ -172,22 +184,17 @@ pub async fn an_updated_order_keeps_what_it_does_not_change(store: Arc<dyn Store
             Priority::Urgent
         )
     );
-    assert_eq!(stored.customer_tier, "");
+    assert_eq!(after.customer_tier, "");
     assert_eq!(
-        (stored.number.clone(), stored.devices.clone()),
+        (after.number.clone(), after.devices.clone()),
         (one.number.clone(), one.devices.clone())
     );
     // Not through another tenant.
-    let mut foreign = stored.clone();
+    let mut foreign = after.clone();
     foreign.customer = "Hijacked".into();
     let _ = store.update_work_order(b.id, foreign).await;
     assert_eq!(
-        store
-            .work_order(a.id, one.id)
-            .await
-            .unwrap()
-            .unwrap()
-            .customer,
+        stored(&*store, a.id, one.id).await.customer,
         "Acme Hospital"
     );
 }
@@ -197,10 +204,7 @@ pub async fn an_operation_is_applied_once_and_answered_the_same_on_retry(store: 
     let eve = user(&*store, &a, "eve", Role::Engineer).await;
     let order = order(&*store, a.id, "WO-1", "Acme").await;
     assign(&*store, a.id, order.id, vec![eve.id], 1).await;
-    let me = Pusher {
-        user_id: eve.id,
-        dispatcher: false,
-    };
+    let me = engineer(eve.id);
     let accept = op("op-1", transition(order.id, WorkOrderAction::Accept));
     let first = store.apply_op(a.id, me, accept.clone()).await.unwrap();
     assert!(matches!(first.outcome, Outcome::Applied { .. }));
@@ -214,12 +218,7 @@ pub async fn an_operation_is_applied_once_and_answered_the_same_on_retry(store: 
         .unwrap();
     assert_eq!(log.iter().filter(|c| c.op_id == "op-1").count(), 1);
     assert_eq!(
-        store
-            .work_order(a.id, order.id)
-            .await
-            .unwrap()
-            .unwrap()
-            .status,
+        stored(&*store, a.id, order.id).await.status,
         WorkOrderStatus::Accepted
     );
     // A step value: last write wins, the replaced one kept.
@@ -253,7 +252,7 @@ pub async fn an_operation_is_applied_once_and_answered_the_same_on_retry(store: 
         matches!(over, Outcome::AppliedOver { ref previous, .. } if *previous == json!("a")),
         "{over:?}"
     );
-    let view = store.work_order(a.id, order.id).await.unwrap().unwrap();
+    let view = stored(&*store, a.id, order.id).await;
     assert_eq!(
         view.steps
             .iter()
@@ -317,16 +316,12 @@ pub async fn op_ids_belong_to_their_user(store: Arc<dyn Store>) {
             },
         )
     };
-    let by = |user_id| Pusher {
-        user_id,
-        dispatcher: false,
-    };
     store
-        .apply_op(a.id, by(eve.id), note("eve's"))
+        .apply_op(a.id, engineer(eve.id), note("eve's"))
         .await
         .unwrap();
     store
-        .apply_op(a.id, by(max.id), note("max's"))
+        .apply_op(a.id, engineer(max.id), note("max's"))
         .await
         .unwrap();
     let notes: Vec<_> = store
@@ -353,12 +348,7 @@ pub async fn op_ids_belong_to_their_user(store: Arc<dyn Store>) {
         }
     );
     assert_eq!(
-        store
-            .work_order(a.id, order.id)
-            .await
-            .unwrap()
-            .unwrap()
-            .status,
+        stored(&*store, a.id, order.id).await.status,
         WorkOrderStatus::Assigned
     );
 }
@@ -378,7 +368,7 @@ pub async fn an_assignment_is_one_write_and_a_refused_transition_writes_nothing(
         assignees: Some((vec![eve.id, max.id], Some(eve.id))),
     };
     assert_eq!(store.assign(a.id, order.id, crew).await.unwrap(), None);
-    let view = store.work_order(a.id, order.id).await.unwrap().unwrap();
+    let view = stored(&*store, a.id, order.id).await;
     assert_eq!(
         (view.assignees.clone(), view.lead),
         (vec![eve.id, max.id], Some(eve.id))
@@ -397,7 +387,7 @@ pub async fn an_assignment_is_one_write_and_a_refused_transition_writes_nothing(
         matches!(outcome, Some(Outcome::Rejected { .. })),
         "{outcome:?}"
     );
-    let after = store.work_order(a.id, order.id).await.unwrap().unwrap();
+    let after = stored(&*store, a.id, order.id).await;
     assert_eq!(
         (after.assignees, after.lead, after.status),
         (
@@ -416,16 +406,7 @@ pub async fn an_assignment_is_one_write_and_a_refused_transition_writes_nothing(
         store.assign(b.id, order.id, foreign).await,
         Err(StoreError::NotFound(_))
     ));
-    assert_eq!(
-        store
-            .work_order(a.id, order.id)
-            .await
-            .unwrap()
-            .unwrap()
-            .assignees
-            .len(),
-        2
-    );
+    assert_eq!(stored(&*store, a.id, order.id).await.assignees.len(), 2);
 }
 
 pub async fn changes_page_after_a_cursor_for_what_the_user_may_see(store: Arc<dyn Store>) {
@@ -436,10 +417,7 @@ pub async fn changes_page_after_a_cursor_for_what_the_user_may_see(store: Arc<dy
     let theirs = order(&*store, a.id, "WO-2", "Acme").await;
     assign(&*store, a.id, mine.id, vec![eve.id], 1).await;
     assign(&*store, a.id, theirs.id, vec![max.id], 2).await;
-    let me = Pusher {
-        user_id: eve.id,
-        dispatcher: false,
-    };
+    let me = engineer(eve.id);
     for n in 0..5 {
         let note = op(
             &format!("n-{n}"),
