@@ -10,3 +10,14 @@ pub enum Channel {
     WebChat,
     Email,
 }
+
+impl Channel {
+    pub const ALL: [Channel; 2] = [Channel::WebChat, Channel::Email];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Channel::WebChat => "web_chat",
+            Channel::Email => "email",
+        }
+    }
+}

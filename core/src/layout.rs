@@ -36,17 +36,6 @@ impl App {
     }
 }
 
-impl Channel {
-    pub const ALL: [Channel; 2] = [Channel::WebChat, Channel::Email];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Channel::WebChat => "web_chat",
-            Channel::Email => "email",
-        }
-    }
-}
-
 /// A built-in chat-window action.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -111,6 +100,13 @@ pub struct Layout {
     pub workbench_name: String,
     pub buttons: Vec<Button>,
     pub panels: Vec<Panel>,
+}
+
+/// `POST /api/layouts/{id}/clone`: the copy's name.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CloneBody {
+    pub name: String,
 }
 
 /// Who sees a layout: an app, and optionally a role and a channel.

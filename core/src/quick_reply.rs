@@ -24,6 +24,13 @@ pub enum Tier {
     Enterprise,
 }
 
+/// The wire form, as in paths (`personal`, `enterprise`).
+impl std::fmt::Display for Tier {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct QuickReply {
     pub id: i64,
@@ -63,6 +70,28 @@ pub struct QuickReplyBook {
 pub const MAX_TITLE: usize = 100;
 pub const MAX_SHORTCUT: usize = 30;
 pub const MAX_CONTENT: usize = 2000;
+
+/// `PUT /api/quick-replies/order`: a tier's replies in their new order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct OrderBody {
+    pub tier: Tier,
+    pub ids: Vec<i64>,
+}
+
+/// `POST`/`PUT /api/quick-reply-groups/{tier}[/{id}]`: a group's name.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct GroupBody {
+    pub name: String,
+}
+
+/// `PUT /api/quick-replies/channels`: the channels quick replies are on in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ChannelsBody {
+    pub quick_reply_channels: Vec<crate::channel::Channel>,
+}
 
 /// A new or changed reply. `client_id` makes a create safe to retry.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -4,14 +4,18 @@
 //! division picker works on the table shipped in `core`). Server errors come back localized (the client sends
 //! the app's language), including what a group lacks for an order.
 
-use fieldesk_core::api::UserSummary;
+use fieldesk_core::endpoint::{
+    AutoDispatch, CreateProvider, CreateRule, CreateWorkOrder, DeleteRule, GetDispatchSettings,
+    ListGroups, ListProfiles, ListProviders, ListRegions, ListRules, ListUsers, SaveRegion,
+    SetCrew, SetDispatchSettings, SetProfile, SetTarget, UpdateProvider, UpdateRule,
+    UpdateWorkOrder,
+};
 use fieldesk_core::ipc::{ConfigChange, DispatchConfig, OrderCommand};
 use fieldesk_core::work_order::{CrewBody, TargetBody, WorkOrderView};
 use fieldesk_core::{ErrorCode, Role};
-use reqwest::Method;
 
 use crate::error::{AppError, AppResult};
-use crate::session::{NO_BODY, current, get, send};
+use crate::session::{call, fetch};
 use crate::state::Shell;
 
 /// Everything the dispatch screens show; a provider admin gets the
@@ -22,8 +26,8 @@ pub async fn config(shell: &Shell) -> AppResult<DispatchConfig> {
         .session()?
         .map(|s| s.me.role)
         .ok_or_else(|| AppError::new(ErrorCode::SessionExpired, "no session"))?;
-    let settings = get(shell, "api/dispatch/settings").await?;
-    let providers = get(shell, "api/dispatch/providers").await?;
+    let settings = fetch(shell, &GetDispatchSettings).await?;
+    let providers = fetch(shell, &ListProviders).await?;
     if role == Role::ProviderAdmin {
         return Ok(DispatchConfig {
             settings,
@@ -31,55 +35,42 @@ pub async fn config(shell: &Shell) -> AppResult<DispatchConfig> {
             ..DispatchConfig::default()
         });
     }
-    let users: Vec<UserSummary> = get(shell, "api/users").await?;
     Ok(DispatchConfig {
         settings,
         providers,
-        groups: get(shell, "api/groups").await?,
-        profiles: get(shell, "api/dispatch/profiles").await?,
-        regions: get(shell, "api/dispatch/regions").await?,
-        rules: get(shell, "api/dispatch/rules").await?,
-        users,
+        groups: fetch(shell, &ListGroups).await?,
+        profiles: fetch(shell, &ListProfiles).await?,
+        regions: fetch(shell, &ListRegions).await?,
+        rules: fetch(shell, &ListRules).await?,
+        users: fetch(shell, &ListUsers).await?,
     })
 }
 
 /// Saves one change (checked by the server) and answers the new config.
 pub async fn save(shell: &Shell, change: ConfigChange) -> AppResult<DispatchConfig> {
-    let (server, token) = current(shell).await?;
-    let client = &shell.client;
     match change {
         ConfigChange::Settings(settings) => {
-            send::<_, serde_json::Value>(shell, Method::PUT, "api/dispatch/settings", &settings)
-                .await?;
+            call(shell, &SetDispatchSettings, &settings).await?;
         }
         ConfigChange::Provider { id, input } => {
-            let (method, path) = match id {
-                Some(id) => (Method::PUT, format!("api/dispatch/providers/{id}")),
-                None => (Method::POST, "api/dispatch/providers".to_owned()),
+            match id {
+                Some(id) => call(shell, &UpdateProvider { id }, &input).await?,
+                None => call(shell, &CreateProvider, &input).await?,
             };
-            send::<_, serde_json::Value>(shell, method, &path, &input).await?;
         }
         ConfigChange::Profile { kind, id, profile } => {
-            let path = format!("api/dispatch/profiles/{}/{id}", kind.as_str());
-            send::<_, serde_json::Value>(shell, Method::PUT, &path, &profile).await?;
+            call(shell, &SetProfile { kind, id }, &profile).await?;
         }
         ConfigChange::Region(region) => {
-            send::<_, serde_json::Value>(shell, Method::POST, "api/dispatch/regions", &region)
-                .await?;
+            call(shell, &SaveRegion, &region).await?;
         }
         ConfigChange::Rule { id, rule } => {
-            let (method, path) = match id {
-                Some(id) => (Method::PUT, format!("api/dispatch/rules/{id}")),
-                None => (Method::POST, "api/dispatch/rules".to_owned()),
+            match id {
+                Some(id) => call(shell, &UpdateRule { id }, &rule).await?,
+                None => call(shell, &CreateRule, &rule).await?,
             };
-            send::<_, serde_json::Value>(shell, method, &path, &rule).await?;
         }
-        ConfigChange::DeleteRule { id } => {
-            let path = format!("api/dispatch/rules/{id}");
-            client
-                .call_no_content(Method::DELETE, &server, &token, &path, NO_BODY)
-                .await?;
-        }
+        ConfigChange::DeleteRule { id } => fetch(shell, &DeleteRule { id }).await?,
     }
     config(shell).await
 }
@@ -87,35 +78,22 @@ pub async fn save(shell: &Shell, change: ConfigChange) -> AppResult<DispatchConf
 /// Creates, changes, re-dispatches or crews a work order.
 pub async fn order(shell: &Shell, command: OrderCommand) -> AppResult<WorkOrderView> {
     match command {
-        OrderCommand::Create(input) => send(shell, Method::POST, "api/work-orders", &input).await,
-        OrderCommand::Update { id, change } => {
-            send(
-                shell,
-                Method::PUT,
-                &format!("api/work-orders/{id}"),
-                &change,
-            )
-            .await
-        }
-        OrderCommand::Rerun { id } => {
-            let path = format!("api/work-orders/{id}/auto-dispatch");
-            send(shell, Method::POST, &path, &()).await
-        }
+        OrderCommand::Create(input) => call(shell, &CreateWorkOrder, &input).await,
+        OrderCommand::Update { id, change } => call(shell, &UpdateWorkOrder { id }, &change).await,
+        OrderCommand::Rerun { id } => fetch(shell, &AutoDispatch { id }).await,
         OrderCommand::Target { id, kind, target } => {
-            let path = format!("api/work-orders/{id}/target");
-            send(shell, Method::POST, &path, &TargetBody { kind, id: target }).await
+            call(shell, &SetTarget { id }, &TargetBody { kind, id: target }).await
         }
         OrderCommand::Crew {
             id,
             lead,
             collaborators,
         } => {
-            let path = format!("api/work-orders/{id}/crew");
             let body = CrewBody {
                 lead,
                 collaborators,
             };
-            send(shell, Method::POST, &path, &body).await
+            call(shell, &SetCrew { id }, &body).await
         }
     }
 }

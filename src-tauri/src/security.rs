@@ -4,91 +4,51 @@
 //! the session policy, the security event log and the chat identity
 //! secret.
 
-use fieldesk_core::api::UserSummary;
+use fieldesk_core::endpoint as api;
 use fieldesk_core::security::{
-    DisabledBody, EndAllBody, EndedSessions, RoleBody, SecurityAnswer, SecurityCommand,
+    DisabledBody, EndAllBody, RoleBody, SecurityAnswer, SecurityCommand as C,
 };
-use reqwest::Method;
 
 use crate::error::AppResult;
-use crate::session::{get, send, send_no_content};
+use crate::session::{self, fetch};
 use crate::state::Shell;
 
-pub async fn call(shell: &Shell, command: SecurityCommand) -> AppResult<SecurityAnswer> {
-    use SecurityCommand::*;
+pub async fn call(shell: &Shell, command: C) -> AppResult<SecurityAnswer> {
     Ok(match command {
-        Sessions => SecurityAnswer::Sessions(get(shell, "api/sessions").await?),
-        EndSession { id } => {
-            let ended: EndedSessions =
-                send(shell, Method::DELETE, &format!("api/sessions/{id}"), &()).await?;
-            SecurityAnswer::Ended(ended)
-        }
-        EndAll { keep_current } => SecurityAnswer::Ended(
-            send(
-                shell,
-                Method::POST,
-                "api/sessions/end-all",
-                &EndAllBody { keep_current },
-            )
-            .await?,
+        C::Sessions => SecurityAnswer::Sessions(fetch(shell, &api::ListMySessions).await?),
+        C::EndSession { id } => SecurityAnswer::Ended(fetch(shell, &api::EndSession { id }).await?),
+        C::EndAll { keep_current } => SecurityAnswer::Ended(
+            session::call(shell, &api::EndAllSessions, &EndAllBody { keep_current }).await?,
         ),
-        Users => SecurityAnswer::Users(get(shell, "api/users").await?),
-        UserSessions { user_id } => {
-            SecurityAnswer::Sessions(get(shell, &format!("api/users/{user_id}/sessions")).await?)
+        C::Users => SecurityAnswer::Users(fetch(shell, &api::ListUsers).await?),
+        C::UserSessions { user_id } => {
+            SecurityAnswer::Sessions(fetch(shell, &api::ListUserSessions { user: user_id }).await?)
         }
-        EndUserSessions { user_id } => SecurityAnswer::Ended(
-            send(
-                shell,
-                Method::POST,
-                &format!("api/users/{user_id}/sessions/end"),
-                &(),
-            )
-            .await?,
-        ),
-        SetDisabled { user_id, disabled } => {
-            let user: UserSummary = send(
-                shell,
-                Method::PUT,
-                &format!("api/users/{user_id}/disabled"),
-                &DisabledBody { disabled },
-            )
-            .await?;
-            SecurityAnswer::User(user)
+        C::EndUserSessions { user_id } => {
+            SecurityAnswer::Ended(fetch(shell, &api::EndUserSessions { user: user_id }).await?)
         }
-        SetRole { user_id, role } => {
-            let user: UserSummary = send(
-                shell,
-                Method::PUT,
-                &format!("api/users/{user_id}/role"),
-                &RoleBody { role },
-            )
-            .await?;
-            SecurityAnswer::User(user)
+        C::SetDisabled { user_id, disabled } => {
+            let endpoint = api::SetUserDisabled { user: user_id };
+            SecurityAnswer::User(session::call(shell, &endpoint, &DisabledBody { disabled }).await?)
         }
-        Policy => SecurityAnswer::Policy(get(shell, "api/security/settings").await?),
-        SetPolicy { policy } => SecurityAnswer::Policy(
-            send(shell, Method::PUT, "api/security/settings", &policy).await?,
-        ),
-        Events { before } => {
-            let path = match before {
-                Some(id) => format!("api/security/events?before={id}"),
-                None => "api/security/events".to_owned(),
-            };
-            SecurityAnswer::Events(get(shell, &path).await?)
+        C::SetRole { user_id, role } => {
+            let endpoint = api::SetUserRole { user: user_id };
+            SecurityAnswer::User(session::call(shell, &endpoint, &RoleBody { role }).await?)
         }
-        Identity => SecurityAnswer::Identity(get(shell, "api/chat/identity").await?),
-        NewIdentitySecret => SecurityAnswer::IdentitySecret(
-            send(shell, Method::POST, "api/chat/identity/secret", &()).await?,
-        ),
-        RemoveIdentitySecret => {
-            send_no_content(
-                shell,
-                Method::DELETE,
-                "api/chat/identity/secret",
-                crate::session::NO_BODY,
-            )
-            .await?;
-            SecurityAnswer::Identity(get(shell, "api/chat/identity").await?)
+        C::Policy => SecurityAnswer::Policy(fetch(shell, &api::GetSessionPolicy).await?),
+        C::SetPolicy { policy } => {
+            SecurityAnswer::Policy(session::call(shell, &api::SetSessionPolicy, &policy).await?)
+        }
+        C::Events { before } => {
+            SecurityAnswer::Events(fetch(shell, &api::ListSecurityEvents { before }).await?)
+        }
+        C::Identity => SecurityAnswer::Identity(fetch(shell, &api::GetIdentityStatus).await?),
+        C::NewIdentitySecret => {
+            SecurityAnswer::IdentitySecret(fetch(shell, &api::NewIdentitySecret).await?)
+        }
+        C::RemoveIdentitySecret => {
+            fetch(shell, &api::RemoveIdentitySecret).await?;
+            SecurityAnswer::Identity(fetch(shell, &api::GetIdentityStatus).await?)
         }
     })
 }

@@ -3,8 +3,10 @@
 use std::time::Duration;
 
 use fieldesk_core::ErrorCode;
-use fieldesk_core::api::{ErrorBody, LoginRequest, LoginResponse, Me};
-use reqwest::{Client, Response, Url};
+use fieldesk_core::api::{ErrorBody, LoginRequest, LoginResponse};
+use fieldesk_core::endpoint::{Endpoint, Login, Logout, Method, Upload};
+use reqwest::{Client, RequestBuilder, Response, Url};
+use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::error::{AppError, AppResult};
@@ -84,9 +86,14 @@ fn transport_error(e: reqwest::Error) -> AppError {
     }
 }
 
+/// A success's JSON answer (an empty body, e.g. `204`, reads as `null`,
+/// which is `()`), or the server's error.
 async fn decode<T: DeserializeOwned>(res: Response) -> AppResult<T> {
     if res.status().is_success() {
-        return res.json().await.map_err(transport_error);
+        let bytes = res.bytes().await.map_err(transport_error)?;
+        let json: &[u8] = if bytes.is_empty() { b"null" } else { &bytes };
+        return serde_json::from_slice(json)
+            .map_err(|e| AppError::new(ErrorCode::UnexpectedResponse, e.to_string()));
     }
     let status = res.status();
     match res.json::<ErrorBody>().await {
@@ -98,117 +105,81 @@ async fn decode<T: DeserializeOwned>(res: Response) -> AppResult<T> {
     }
 }
 
+fn method(method: Method) -> reqwest::Method {
+    match method {
+        Method::Get => reqwest::Method::GET,
+        Method::Post => reqwest::Method::POST,
+        Method::Put => reqwest::Method::PUT,
+        Method::Delete => reqwest::Method::DELETE,
+    }
+}
+
 impl ServerClient {
-    pub async fn login(&self, server: &Url, req: &LoginRequest) -> AppResult<LoginResponse> {
-        let url = server.join("api/auth/login").expect("joins");
-        decode(
-            self.http
-                .post(url)
-                .json(req)
-                .send()
-                .await
-                .map_err(transport_error)?,
-        )
-        .await
-    }
-
-    pub async fn me(&self, server: &Url, token: &str) -> AppResult<Me> {
-        let url = server.join("api/me").expect("joins");
-        decode(
-            self.http
-                .get(url)
-                .bearer_auth(token)
-                .send()
-                .await
-                .map_err(transport_error)?,
-        )
-        .await
-    }
-
-    /// Sends an authenticated request to `path` (relative to the server
-    /// URL) with an optional JSON body.
-    async fn send<B: serde::Serialize>(
+    /// A request of `endpoint` (as `token`'s user, if any), in the app's
+    /// language.
+    fn request<E: Endpoint>(
         &self,
-        method: reqwest::Method,
+        server: &Url,
+        token: Option<&str>,
+        endpoint: &E,
+    ) -> RequestBuilder {
+        let path = endpoint.path();
+        let url = server
+            .join(path.trim_start_matches('/'))
+            .expect("endpoint paths join");
+        let request = self
+            .http
+            .request(method(E::METHOD), url)
+            .header(reqwest::header::ACCEPT_LANGUAGE, self.locale_tag());
+        match token {
+            Some(token) => request.bearer_auth(token),
+            None => request,
+        }
+    }
+
+    pub async fn login(&self, server: &Url, req: &LoginRequest) -> AppResult<LoginResponse> {
+        let request = self.request(server, None, &Login).json(req);
+        decode(request.send().await.map_err(transport_error)?).await
+    }
+
+    /// Calls `endpoint` as `token`'s user with its JSON body (none for
+    /// `()` bodies) and reads its answer.
+    pub async fn call<E: Endpoint>(
+        &self,
         server: &Url,
         token: &str,
-        path: &str,
-        body: Option<&B>,
-    ) -> AppResult<Response> {
-        let url = server.join(path).expect("joins");
-        let mut request = self
-            .http
-            .request(method, url)
-            .bearer_auth(token)
-            .header(reqwest::header::ACCEPT_LANGUAGE, self.locale_tag());
-        if let Some(body) = body {
+        endpoint: &E,
+        body: &E::Body,
+    ) -> AppResult<E::Answer>
+    where
+        E::Body: Serialize,
+    {
+        let mut request = self.request(server, Some(token), endpoint);
+        if E::HAS_BODY {
             request = request.json(body);
         }
-        request.send().await.map_err(transport_error)
+        decode(request.send().await.map_err(transport_error)?).await
     }
 
-    /// An authenticated call that answers JSON.
-    pub async fn call<B: serde::Serialize, T: DeserializeOwned>(
-        &self,
-        method: reqwest::Method,
-        server: &Url,
-        token: &str,
-        path: &str,
-        body: Option<&B>,
-    ) -> AppResult<T> {
-        decode(self.send(method, server, token, path, body).await?).await
-    }
-
-    /// Like [`ServerClient::call`] for answers without a body (204).
-    pub async fn call_no_content<B: serde::Serialize>(
-        &self,
-        method: reqwest::Method,
-        server: &Url,
-        token: &str,
-        path: &str,
-        body: Option<&B>,
-    ) -> AppResult<()> {
-        let res = self.send(method, server, token, path, body).await?;
-        if res.status().is_success() {
-            Ok(())
-        } else {
-            decode::<serde::de::IgnoredAny>(res).await.map(|_| ())
-        }
-    }
-
-    /// Uploads raw bytes with `PUT` (photos); any 2xx is fine.
-    pub async fn put_bytes(
+    /// Uploads raw bytes (photos).
+    pub async fn upload<E: Endpoint<Body = Upload>>(
         &self,
         server: &Url,
         token: &str,
-        path: &str,
-        content_type: &str,
-        bytes: Vec<u8>,
-    ) -> AppResult<()> {
-        let url = server.join(path).expect("joins");
-        let res = self
-            .http
-            .put(url)
-            .bearer_auth(token)
-            .header(reqwest::header::CONTENT_TYPE, content_type)
-            .body(bytes)
-            .send()
-            .await
-            .map_err(transport_error)?;
-        if res.status().is_success() {
-            Ok(())
-        } else {
-            decode::<serde::de::IgnoredAny>(res).await.map(|_| ())
-        }
+        endpoint: &E,
+        upload: Upload,
+    ) -> AppResult<E::Answer> {
+        let request = self
+            .request(server, Some(token), endpoint)
+            .header(reqwest::header::CONTENT_TYPE, upload.content_type)
+            .body(upload.bytes);
+        decode(request.send().await.map_err(transport_error)?).await
     }
 
     /// Ends the session on the server; an already-ended one is fine.
     pub async fn logout(&self, server: &Url, token: &str) -> AppResult<()> {
-        let url = server.join("api/auth/logout").expect("joins");
         let res = self
-            .http
-            .post(url)
-            .bearer_auth(token)
+            .request(server, Some(token), &Logout)
             .send()
             .await
             .map_err(transport_error)?;

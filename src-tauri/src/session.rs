@@ -4,6 +4,7 @@
 
 use fieldesk_core::ErrorCode;
 use fieldesk_core::api::{LoginRequest, Me};
+use fieldesk_core::endpoint::{Endpoint, GetMe};
 use tauri::AppHandle;
 
 use crate::error::{AppError, AppResult};
@@ -11,43 +12,25 @@ use crate::local_store::{LastLogin, StoredSession};
 use crate::server_client::{parse_server_url, ws_url};
 use crate::state::Shell;
 
-pub(crate) const NO_BODY: Option<&()> = None;
-
-/// `GET` of the session's server, as the signed-in user.
-pub(crate) async fn get<T: serde::de::DeserializeOwned>(shell: &Shell, path: &str) -> AppResult<T> {
+/// Calls `endpoint` with its JSON body as the signed-in user.
+pub(crate) async fn call<E: Endpoint>(
+    shell: &Shell,
+    endpoint: &E,
+    body: &E::Body,
+) -> AppResult<E::Answer>
+where
+    E::Body: serde::Serialize,
+{
     let (server, token) = current(shell).await?;
-    shell
-        .client
-        .call(reqwest::Method::GET, &server, &token, path, NO_BODY)
-        .await
+    shell.client.call(&server, &token, endpoint, body).await
 }
 
-/// A request with a JSON body, as the signed-in user.
-pub(crate) async fn send<B: serde::Serialize, T: serde::de::DeserializeOwned>(
+/// Calls an endpoint that takes no body as the signed-in user.
+pub(crate) async fn fetch<E: Endpoint<Body = ()>>(
     shell: &Shell,
-    method: reqwest::Method,
-    path: &str,
-    body: &B,
-) -> AppResult<T> {
-    let (server, token) = current(shell).await?;
-    shell
-        .client
-        .call(method, &server, &token, path, Some(body))
-        .await
-}
-
-/// A request answered with no content (e.g. `DELETE`).
-pub(crate) async fn send_no_content<B: serde::Serialize>(
-    shell: &Shell,
-    method: reqwest::Method,
-    path: &str,
-    body: Option<&B>,
-) -> AppResult<()> {
-    let (server, token) = current(shell).await?;
-    shell
-        .client
-        .call_no_content(method, &server, &token, path, body)
-        .await
+    endpoint: &E,
+) -> AppResult<E::Answer> {
+    call(shell, endpoint, &()).await
 }
 
 async fn blocking<T: Send + 'static>(
@@ -132,7 +115,7 @@ pub async fn restore(app: &AppHandle, shell: &Shell) -> AppResult<Option<Me>> {
         return Ok(None);
     };
     let server = parse_server_url(&stored.server_url)?;
-    let me = match shell.client.me(&server, &token).await {
+    let me = match shell.client.call(&server, &token, &GetMe, &()).await {
         Ok(me) => {
             shell.store.set_session(&StoredSession {
                 server_url: stored.server_url,

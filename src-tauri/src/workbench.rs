@@ -6,16 +6,27 @@
 
 use fieldesk_core::ErrorCode;
 use fieldesk_core::Role;
-use fieldesk_core::layout::{App, Channel, Layout, LayoutBook, LayoutChange, ResolvedLayout};
-use fieldesk_core::quick_reply::{QuickReplyBook, QuickReplyChange};
+use fieldesk_core::endpoint::{
+    AssignLayouts, CloneLayout, CreateLayout, CreateQuickReply, CreateQuickReplyGroup,
+    DeleteLayout, DeleteQuickReply, DeleteQuickReplyGroup, Endpoint, GetLayoutBook,
+    GetQuickReplies, LinkCustomer, ListMyLayouts, ListRelatedWorkOrders, OrderQuickReplies,
+    PreviewLayout, SetQuickReplyChannels, UnlinkCustomer, UpdateLayout, UpdateQuickReply,
+    UpdateQuickReplyGroup,
+};
+use fieldesk_core::identity::LinkCustomerBody;
+use fieldesk_core::layout::{
+    App, Channel, CloneBody, Layout, LayoutBook, LayoutChange, ResolvedLayout,
+};
+use fieldesk_core::quick_reply::{
+    ChannelsBody, GroupBody, OrderBody, QuickReplyBook, QuickReplyChange,
+};
 use fieldesk_core::work_order::RelatedWorkOrder;
-use reqwest::Method;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::error::{AppError, AppResult};
 use crate::local_store::LocalStore;
-use crate::session::{NO_BODY, get, send, send_no_content};
+use crate::session::{call, fetch};
 use crate::state::Shell;
 
 /// The local cache key of `what` for the signed-in user.
@@ -28,14 +39,17 @@ fn cache_key(shell: &Shell, what: &str) -> AppResult<String> {
     Ok(format!("workbench.{what}.{user}"))
 }
 
-/// Fetches `path`; keeps a copy; offline, answers the copy (if any).
-async fn cached<T: Serialize + DeserializeOwned>(
+/// Fetches `endpoint`; keeps a copy; offline, answers the copy (if any).
+async fn cached<E: Endpoint<Body = ()>>(
     shell: &Shell,
     what: &str,
-    path: &str,
-) -> AppResult<T> {
+    endpoint: &E,
+) -> AppResult<E::Answer>
+where
+    E::Answer: Serialize,
+{
     let key = cache_key(shell, what)?;
-    remember(&shell.store, &key, get::<T>(shell, path).await)
+    remember(&shell.store, &key, fetch(shell, endpoint).await)
 }
 
 /// Keeps a fresh answer under `key`; when the server is unreachable,
@@ -61,12 +75,12 @@ fn remember<T: Serialize + DeserializeOwned>(
 
 /// The layouts the signed-in agent sees, by app and channel.
 pub async fn layouts(shell: &Shell) -> AppResult<Vec<ResolvedLayout>> {
-    cached(shell, "layouts", "api/workbench").await
+    cached(shell, "layouts", &ListMyLayouts).await
 }
 
 /// The agent's quick replies, the enterprise's, and where they are on.
 pub async fn quick_replies(shell: &Shell) -> AppResult<QuickReplyBook> {
-    cached(shell, "quick-replies", "api/quick-replies").await
+    cached(shell, "quick-replies", &GetQuickReplies).await
 }
 
 /// Saves one quick-reply change and answers the new book.
@@ -76,42 +90,30 @@ pub async fn change_quick_replies(
 ) -> AppResult<QuickReplyBook> {
     match change {
         QuickReplyChange::Save { id, input } => {
-            let (method, path) = match id {
-                Some(id) => (Method::PUT, format!("api/quick-replies/{id}")),
-                None => (Method::POST, "api/quick-replies".to_owned()),
+            match id {
+                Some(id) => call(shell, &UpdateQuickReply { id }, &input).await?,
+                None => call(shell, &CreateQuickReply, &input).await?,
             };
-            send::<_, serde_json::Value>(shell, method, &path, &input).await?;
         }
-        QuickReplyChange::Delete { id } => {
-            let path = format!("api/quick-replies/{id}");
-            send_no_content(shell, Method::DELETE, &path, NO_BODY).await?;
-        }
+        QuickReplyChange::Delete { id } => fetch(shell, &DeleteQuickReply { id }).await?,
         QuickReplyChange::Order { tier, ids } => {
-            let body = serde_json::json!({"tier": tier, "ids": ids});
-            send_no_content(shell, Method::PUT, "api/quick-replies/order", Some(&body)).await?;
+            call(shell, &OrderQuickReplies, &OrderBody { tier, ids }).await?
         }
         QuickReplyChange::SaveGroup { tier, id, name } => {
-            let body = serde_json::json!({ "name": name });
-            let (method, path) = match id {
-                Some(id) => (
-                    Method::PUT,
-                    format!("api/quick-reply-groups/{}/{id}", tier.as_str()),
-                ),
-                None => (
-                    Method::POST,
-                    format!("api/quick-reply-groups/{}", tier.as_str()),
-                ),
+            let body = GroupBody { name };
+            match id {
+                Some(id) => call(shell, &UpdateQuickReplyGroup { tier, id }, &body).await?,
+                None => call(shell, &CreateQuickReplyGroup { tier }, &body).await?,
             };
-            send::<_, serde_json::Value>(shell, method, &path, &body).await?;
         }
         QuickReplyChange::DeleteGroup { tier, id } => {
-            let path = format!("api/quick-reply-groups/{}/{id}", tier.as_str());
-            send_no_content(shell, Method::DELETE, &path, NO_BODY).await?;
+            fetch(shell, &DeleteQuickReplyGroup { tier, id }).await?
         }
         QuickReplyChange::Channels { channels } => {
-            let body = serde_json::json!({ "quick_reply_channels": channels });
-            send::<_, serde_json::Value>(shell, Method::PUT, "api/quick-replies/channels", &body)
-                .await?;
+            let body = ChannelsBody {
+                quick_reply_channels: channels,
+            };
+            call(shell, &SetQuickReplyChannels, &body).await?;
         }
     }
     quick_replies(shell).await
@@ -119,30 +121,24 @@ pub async fn change_quick_replies(
 
 /// The tenant's layouts and assignments (supervisors, admins).
 pub async fn layout_book(shell: &Shell) -> AppResult<LayoutBook> {
-    get(shell, "api/layouts").await
+    fetch(shell, &GetLayoutBook).await
 }
 
 /// Saves one layout change and answers the new book.
 pub async fn change_layouts(shell: &Shell, change: LayoutChange) -> AppResult<LayoutBook> {
     match change {
         LayoutChange::Save { id, layout } => {
-            let (method, path) = match id {
-                Some(id) => (Method::PUT, format!("api/layouts/{id}")),
-                None => (Method::POST, "api/layouts".to_owned()),
+            match id {
+                Some(id) => call(shell, &UpdateLayout { id }, &layout).await?,
+                None => call(shell, &CreateLayout, &layout).await?,
             };
-            send::<_, Layout>(shell, method, &path, &layout).await?;
         }
         LayoutChange::Clone { id, name } => {
-            let path = format!("api/layouts/{id}/clone");
-            let body = serde_json::json!({ "name": name });
-            send::<_, Layout>(shell, Method::POST, &path, &body).await?;
+            call(shell, &CloneLayout { id }, &CloneBody { name }).await?;
         }
-        LayoutChange::Delete { id } => {
-            let path = format!("api/layouts/{id}");
-            send_no_content(shell, Method::DELETE, &path, NO_BODY).await?;
-        }
+        LayoutChange::Delete { id } => fetch(shell, &DeleteLayout { id }).await?,
         LayoutChange::Assign { assignments } => {
-            return send(shell, Method::PUT, "api/layouts/assignments", &assignments).await;
+            return call(shell, &AssignLayouts, &assignments).await;
         }
     }
     layout_book(shell).await
@@ -150,41 +146,34 @@ pub async fn change_layouts(shell: &Shell, change: LayoutChange) -> AppResult<La
 
 /// The layout `role` would see in `app` and `channel`.
 pub async fn preview(shell: &Shell, app: App, role: Role, channel: Channel) -> AppResult<Layout> {
-    let path = format!(
-        "api/layouts/preview?app={}&role={}&channel={}",
-        app.as_str(),
-        role.as_str(),
-        channel.as_str()
-    );
-    get(shell, &path).await
+    fetch(shell, &PreviewLayout { app, role, channel }).await
 }
 
 /// The work orders of a conversation's verified customer (the sidebar's
 /// related work orders; none for an unverified visitor).
 pub async fn related_work_orders(
     shell: &Shell,
-    conversation_id: i64,
+    conversation: i64,
 ) -> AppResult<Vec<RelatedWorkOrder>> {
-    get(
-        shell,
-        &format!("api/work-orders/related?conversation={conversation_id}"),
-    )
-    .await
+    fetch(shell, &ListRelatedWorkOrders { conversation }).await
 }
 
 /// Links the conversation's visitor to a customer (`None`: unlinks).
 pub async fn link_customer(
     shell: &Shell,
-    conversation_id: i64,
+    conversation: i64,
     name: Option<String>,
 ) -> AppResult<()> {
-    let path = format!("api/chat/conversations/{conversation_id}/customer");
     match name {
         Some(name) => {
-            let body = fieldesk_core::identity::LinkCustomerBody { name };
-            send_no_content(shell, Method::PUT, &path, Some(&body)).await
+            call(
+                shell,
+                &LinkCustomer { conversation },
+                &LinkCustomerBody { name },
+            )
+            .await
         }
-        None => send_no_content(shell, Method::DELETE, &path, NO_BODY).await,
+        None => fetch(shell, &UnlinkCustomer { conversation }).await,
     }
 }
 

@@ -24,6 +24,12 @@ impl TargetKind {
     }
 }
 
+impl std::fmt::Display for TargetKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// A dispatch target named by kind and id: groups and providers have
 /// separate id spaces, so an id alone names nothing. On the wire (and in
 /// stored dispatch records) it is the pair `["service_group", 3]`.

@@ -10,14 +10,15 @@ use axum::http::StatusCode;
 use fieldesk_core::api::ErrorBody;
 use fieldesk_core::event::ServerEvent;
 use fieldesk_core::layout::{
-    App, Assignment, Channel, Layout, LayoutBook, LayoutError, ResolvedLayout, resolve,
+    App, Assignment, Channel, CloneBody, Layout, LayoutBook, LayoutError, ResolvedLayout, resolve,
     resolve_all, validate_assignments,
 };
 use fieldesk_core::quick_reply::{
-    QuickReply, QuickReplyBook, QuickReplyError, QuickReplyGroup, QuickReplyInput, Tier, group_name,
+    ChannelsBody, GroupBody, OrderBody, QuickReply, QuickReplyBook, QuickReplyError,
+    QuickReplyGroup, QuickReplyInput, Tier, group_name,
 };
 use fieldesk_core::{ErrorCode, Role};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
 use crate::auth::Caller;
 use crate::error::ApiError;
@@ -129,11 +130,6 @@ pub async fn update(
     let saved = save(&state, &caller, Some(id), layout).await?;
     layouts_changed(&state, &caller);
     Ok(Json(saved))
-}
-
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
-pub struct CloneBody {
-    pub name: String,
 }
 
 /// Copies a layout under a new name.
@@ -357,12 +353,6 @@ pub async fn delete_reply(
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct OrderBody {
-    pub tier: Tier,
-    pub ids: Vec<i64>,
-}
-
 /// Reorders the caller's own (or, for admins, the enterprise's) replies.
 #[utoipa::path(put, path = "/api/quick-replies/order", tag = "workbench", security(("bearer" = [])),
     request_body = OrderBody,
@@ -382,11 +372,6 @@ pub async fn order(
         .await?;
     replies_changed(&state, &caller, owner);
     Ok(StatusCode::NO_CONTENT)
-}
-
-#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct GroupBody {
-    pub name: String,
 }
 
 /// Creates a group of the caller's own replies (`personal`) or of the
@@ -448,11 +433,6 @@ pub async fn delete_group(
         .await?;
     replies_changed(&state, &caller, owner);
     Ok(StatusCode::NO_CONTENT)
-}
-
-#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct ChannelsBody {
-    pub quick_reply_channels: Vec<Channel>,
 }
 
 /// Turns quick replies on or off per channel (admins).

@@ -60,12 +60,12 @@ pub async fn chat_send(
 
 #[tauri::command]
 pub async fn chat_accept(shell: State<'_, SharedShell>, conversation_id: i64) -> AppResult<()> {
-    chat::act(&shell, conversation_id, "accept").await
+    chat::accept(&shell, conversation_id).await
 }
 
 #[tauri::command]
 pub async fn chat_end(shell: State<'_, SharedShell>, conversation_id: i64) -> AppResult<()> {
-    chat::act(&shell, conversation_id, "end").await
+    chat::end(&shell, conversation_id).await
 }
 
 #[tauri::command]

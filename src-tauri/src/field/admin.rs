@@ -5,23 +5,19 @@
 use base64::Engine as _;
 use fieldesk_core::ErrorCode;
 use fieldesk_core::device::FieldDef;
+use fieldesk_core::endpoint::{
+    CreateTemplate, GetWorkOrder, ListDeviceFields, ListTemplates, ListWorkOrders, UpdateTemplate,
+};
 use fieldesk_core::standard_operation::{Template, TemplateInput};
 use fieldesk_core::work_order::WorkOrderView;
-use reqwest::Method;
 use serde::Serialize;
 
 use crate::error::{AppError, AppResult};
-use crate::session::current;
+use crate::session::{call, fetch};
 use crate::state::Shell;
 
-const NO_BODY: Option<&()> = None;
-
 pub async fn templates(shell: &Shell) -> AppResult<Vec<Template>> {
-    let (server, token) = current(shell).await?;
-    shell
-        .client
-        .call(Method::GET, &server, &token, "api/templates", NO_BODY)
-        .await
+    fetch(shell, &ListTemplates).await
 }
 
 pub async fn save_template(
@@ -29,32 +25,19 @@ pub async fn save_template(
     id: Option<i64>,
     input: TemplateInput,
 ) -> AppResult<Template> {
-    let (server, token) = current(shell).await?;
-    let (method, path) = match id {
-        Some(id) => (Method::PUT, format!("api/templates/{id}")),
-        None => (Method::POST, "api/templates".to_owned()),
-    };
-    shell
-        .client
-        .call(method, &server, &token, &path, Some(&input))
-        .await
+    match id {
+        Some(id) => call(shell, &UpdateTemplate { id }, &input).await,
+        None => call(shell, &CreateTemplate, &input).await,
+    }
 }
 
 pub async fn device_fields(shell: &Shell) -> AppResult<Vec<FieldDef>> {
-    let (server, token) = current(shell).await?;
-    shell
-        .client
-        .call(Method::GET, &server, &token, "api/device-fields", NO_BODY)
-        .await
+    fetch(shell, &ListDeviceFields).await
 }
 
 /// All of the tenant's work orders (dispatchers).
 pub async fn work_orders(shell: &Shell) -> AppResult<Vec<WorkOrderView>> {
-    let (server, token) = current(shell).await?;
-    shell
-        .client
-        .call(Method::GET, &server, &token, "api/work-orders", NO_BODY)
-        .await
+    fetch(shell, &ListWorkOrders).await
 }
 
 /// A printable sheet of QR labels, saved as PNG.
@@ -76,17 +59,7 @@ pub async fn labels(
     work_order: i64,
     out_dir: std::path::PathBuf,
 ) -> AppResult<LabelSheet> {
-    let (server, token) = current(shell).await?;
-    let order: WorkOrderView = shell
-        .client
-        .call(
-            Method::GET,
-            &server,
-            &token,
-            &format!("api/work-orders/{work_order}"),
-            NO_BODY,
-        )
-        .await?;
+    let order = fetch(shell, &GetWorkOrder { id: work_order }).await?;
     let field = order
         .template
         .as_ref()

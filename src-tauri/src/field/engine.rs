@@ -9,14 +9,13 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use fieldesk_core::device::FieldDef;
-use fieldesk_core::offline::SyncState;
-use fieldesk_core::sync::{
-    MAX_PUSH, MAX_PUSH_BYTES, PullAnswer, PushAnswer, PushBody, push_batch_len,
+use fieldesk_core::endpoint::{
+    ListDeviceFields, ListWorkOrders, PullChanges, PushOps, PutPhoto, Upload,
 };
-use fieldesk_core::work_order::WorkOrderView;
+use fieldesk_core::offline::SyncState;
+use fieldesk_core::sync::{MAX_PUSH, MAX_PUSH_BYTES, PushBody, push_batch_len};
 use fieldesk_core::{ErrorCode, Role};
-use reqwest::{Method, Url};
+use reqwest::Url;
 use tauri::{AppHandle, Emitter};
 use tokio::sync::Notify;
 
@@ -42,8 +41,6 @@ struct Runtime {
     syncing: bool,
     last_error: Option<ErrorCode>,
 }
-
-const NO_BODY: Option<&()> = None;
 
 impl SyncEngine {
     /// Asks for a sync soon (coalesced with one already asked for).
@@ -141,9 +138,12 @@ pub async fn sync_with(
     // Photos first: a step result may only name an uploaded image.
     for id in store.photos_to_upload()? {
         if let Some((content_type, bytes)) = store.photo(&id)? {
-            let path = format!("api/photos/{id}");
+            let upload = Upload {
+                content_type,
+                bytes,
+            };
             client
-                .put_bytes(server, token, &path, &content_type, bytes)
+                .upload(server, token, &PutPhoto { id: id.clone() }, upload)
                 .await?;
         }
         store.photo_uploaded(&id)?;
@@ -156,27 +156,21 @@ pub async fn sync_with(
         // Within the server's body limit, whatever the notes weigh.
         batch.truncate(push_batch_len(&batch, MAX_PUSH_BYTES - 4096));
         let body = PushBody { ops: batch };
-        let answers: Vec<PushAnswer> = client
-            .call(Method::POST, server, token, "api/sync/push", Some(&body))
-            .await?;
+        let answers = client.call(server, token, &PushOps, &body).await?;
         store.acknowledge(&answers)?;
     }
     loop {
-        let path = format!("api/sync/pull?after={}", store.cursor()?);
-        let page: PullAnswer = client
-            .call(Method::GET, server, token, &path, NO_BODY)
+        let after = store.cursor()?;
+        let page = client
+            .call(server, token, &PullChanges { after }, &())
             .await?;
         store.add_changes(&page.changes, page.cursor)?;
         if !page.more {
             break;
         }
     }
-    let orders: Vec<WorkOrderView> = client
-        .call(Method::GET, server, token, "api/work-orders", NO_BODY)
-        .await?;
-    let fields: Vec<FieldDef> = client
-        .call(Method::GET, server, token, "api/device-fields", NO_BODY)
-        .await?;
+    let orders = client.call(server, token, &ListWorkOrders, &()).await?;
+    let fields = client.call(server, token, &ListDeviceFields, &()).await?;
     store.set_device_fields(&fields)?;
     store.save_orders(user_id, &orders)?;
     store.set_last_sync(crate::local_store::field::now())?;
