@@ -29,7 +29,8 @@ scenarios![
     chat_desk::agent_accepts_replies_and_ends_with_a_survey,
     chat_window::visitor_window_switches_language_and_the_ai_answers,
     chat_window::the_snippet_embeds_the_window_in_another_site,
-    dispatch::supervisor_sets_rules_and_orders_reach_the_right_crew,
+    dispatch::supervisor_sets_rules_and_orders_reach_the_right_group,
+    dispatch::provider_admin_names_a_crew_and_only_the_lead_acts,
     field::admin_designs_a_template_and_prints_labels,
     field::customer_signs_on_the_pad,
     field::engineer_works_offline_and_the_server_gets_exactly_that,
@@ -44,5 +45,7 @@ scenarios![
     session::connection_indicator_follows_the_server,
     session::revoked_session_returns_to_login,
     sync_faults::offline_sync_converges_under_faults,
-    workbench::supervisor_switches_layouts_live_and_agent_replies_with_quick_replies,
+    workbench::agent_keeps_quick_replies_and_reads_the_enterprises,
+    workbench::supervisor_switches_layouts_live_and_the_agents_draft_stays,
+    workbench::agent_replies_with_quick_replies_by_shortcut_pinyin_and_picker,
 ];

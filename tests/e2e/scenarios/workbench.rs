@@ -1,15 +1,21 @@
-//! The workbench in two real app windows: a supervisor designs a layout,
-//! assigns it to agents on the email channel (checked with the preview)
-//! and then on web chat; the online agent's sidebar and workbench name
-//! change live while their draft stays. The agent keeps a personal quick
-//! reply, finds replies by `/shortcut`, pinyin initials and the picker,
-//! chooses with the keyboard and sends with the variables filled — on the
-//! desktop and at a phone's 390×844.
+//! The workbench in real app windows, as three scenarios:
+//! - an agent keeps personal quick replies and groups, is refused a
+//!   duplicate group and an oversize reply in their language, and reads
+//!   the enterprise's replies without editing them;
+//! - a supervisor designs a layout, assigns it to agents on the email
+//!   channel (checked with the preview) and then on web chat; the serving
+//!   agent's sidebar and workbench name change live while their draft
+//!   and scroll position stay, and the AI panel inserts a suggestion;
+//! - the agent finds replies by `/shortcut`, pinyin initials and the
+//!   picker, chooses with the keyboard and sends with the variables
+//!   filled, on the desktop and at a phone's 390×844; the server and the
+//!   visitor's window hold exactly those replies.
 
 use fantoccini::key::Key;
 use fieldesk_core::chat::{Author, ChatMessage, VisitorEvent};
+use fieldesk_testkit::app::{AppDriver, AppWindow};
 use fieldesk_testkit::chat::Visitor;
-use fieldesk_testkit::server::PASSWORD;
+use fieldesk_testkit::server::{PASSWORD, TestServer};
 use serde_json::json;
 
 use crate::Ctx;
@@ -18,38 +24,67 @@ fn key(k: Key) -> String {
     char::from(k).to_string()
 }
 
-pub async fn supervisor_switches_layouts_live_and_agent_replies_with_quick_replies(ctx: Ctx) {
-    let server = ctx.server();
-    // An enterprise quick reply, kept by the admin over the API.
+/// The enterprise's refund reply, kept by the admin over the API.
+async fn enterprise_refund_reply(server: &TestServer) {
     let ada = server.login("acme", "ada").await.token;
     let enterprise = json!({"tier": "enterprise", "title": "退款流程", "shortcut": "",
         "content": "{{visitor.name}}，退款将在 3 个工作日内原路退回。"});
     server
         .post_ok("/api/quick-replies", &ada, &enterprise)
         .await;
-    // What the AI agent knows.
-    let article = json!({"space": "help", "title": "Refund time", "locale": "en", "tags": [],
-        "body": "How long do refunds take? Refunds reach the original payment method within 3 working days."});
-    server
-        .post_ok("/api/knowledge/articles", &ada, &article)
-        .await;
+}
 
+/// Alice, signed in in English.
+async fn agent_window(ctx: &Ctx, server: &TestServer) -> (AppDriver, AppWindow) {
+    let driver = ctx.driver().await;
+    let agent = driver.open().await;
+    agent.log_in(&server.base, "acme", "alice", PASSWORD).await;
+    agent.select("language-select", "en").await;
+    (driver, agent)
+}
+
+/// A visitor who asked for a human and left their window (it reconnects
+/// later to read the replies; a socket nobody reads is closed by the
+/// server's heartbeat): their token.
+async fn queued_visitor(server: &TestServer) -> String {
     let visitor = Visitor::waiting_for_a_human(
         &server.visitor_ws_url("acme"),
         "How long do refunds take?",
         "en",
     )
     .await;
-    // The visitor's window reconnects at the end to read the replies (a
-    // socket nobody reads is closed by the server's heartbeat).
-    let visitor_token = visitor.token.clone();
+    let token = visitor.token.clone();
     visitor.close().await;
+    token
+}
 
-    // The agent keeps a personal quick reply.
-    let agent_driver = ctx.driver().await;
-    let agent = agent_driver.open().await;
-    agent.log_in(&server.base, "acme", "alice", PASSWORD).await;
-    agent.select("language-select", "en").await;
+/// The agent accepts the queued conversation with the built-in layout:
+/// its id and the visitor's name.
+async fn accept_the_queued(agent: &AppWindow) -> (String, String) {
+    agent.click("view-desk").await;
+    agent.click("tab-queued").await;
+    let conversation = agent
+        .find("conversation")
+        .await
+        .attr("data-id")
+        .await
+        .unwrap()
+        .unwrap();
+    agent.click("conversation").await;
+    agent.click("accept").await;
+    agent.expect_text("chat-state", "Human").await;
+    let visitor_name = agent.text("chat-visitor").await;
+    agent
+        .expect_text("workbench-title", "Acme Service Desk")
+        .await;
+    (conversation, visitor_name)
+}
+
+pub async fn agent_keeps_quick_replies_and_reads_the_enterprises(ctx: Ctx) {
+    let server = ctx.server();
+    enterprise_refund_reply(&server).await;
+    let (_driver, agent) = agent_window(&ctx, &server).await;
+    // A personal quick reply and a group.
     agent.click("view-quick_replies").await;
     agent.fill("reply-title", "问候").await;
     agent.fill("reply-shortcut", "hi").await;
@@ -91,23 +126,22 @@ pub async fn supervisor_switches_layouts_live_and_agent_replies_with_quick_repli
         "agents cannot edit enterprise replies"
     );
 
-    // The agent serves the visitor with the built-in layout.
-    agent.click("view-desk").await;
-    agent.click("tab-queued").await;
-    let conversation = agent
-        .find("conversation")
-        .await
-        .attr("data-id")
-        .await
-        .unwrap()
-        .unwrap();
-    agent.click("conversation").await;
-    agent.click("accept").await;
-    agent.expect_text("chat-state", "Human").await;
-    let visitor_name = agent.text("chat-visitor").await;
-    agent
-        .expect_text("workbench-title", "Acme Service Desk")
+    agent.close().await;
+}
+
+pub async fn supervisor_switches_layouts_live_and_the_agents_draft_stays(ctx: Ctx) {
+    let server = ctx.server();
+    // What the AI agent knows.
+    let ada = server.login("acme", "ada").await.token;
+    let article = json!({"space": "help", "title": "Refund time", "locale": "en", "tags": [],
+        "body": "How long do refunds take? Refunds reach the original payment method within 3 working days."});
+    server
+        .post_ok("/api/knowledge/articles", &ada, &article)
         .await;
+    queued_visitor(&server).await;
+    let (_agent_driver, agent) = agent_window(&ctx, &server).await;
+    // The built-in layout first.
+    let (conversation, _) = accept_the_queued(&agent).await;
     agent.find("panel-quick_replies").await;
     assert!(!agent.exists("panel-history").await);
     agent.type_keys("reply-input", "Let me check").await;
@@ -236,6 +270,22 @@ pub async fn supervisor_switches_layouts_live_and_agent_replies_with_quick_repli
     sup.click("theme-toggle").await;
     sup.close().await;
     drop(sup_driver);
+    agent.close().await;
+}
+
+pub async fn agent_replies_with_quick_replies_by_shortcut_pinyin_and_picker(ctx: Ctx) {
+    let server = ctx.server();
+    enterprise_refund_reply(&server).await;
+    // Alice's personal reply, kept over the API.
+    let alice = server.login("acme", "alice").await.token;
+    let personal = json!({"tier": "personal", "title": "问候", "shortcut": "hi",
+        "content": "您好 {{visitor.name}}，我是 {{agent.name}}。"});
+    server
+        .post_ok("/api/quick-replies", &alice, &personal)
+        .await;
+    let visitor_token = queued_visitor(&server).await;
+    let (_driver, agent) = agent_window(&ctx, &server).await;
+    let (conversation, visitor_name) = accept_the_queued(&agent).await;
 
     // Type-ahead: `/hi` → Enter inserts the filled personal reply.
     agent.fill("reply-input", "/hi").await;
@@ -310,7 +360,6 @@ pub async fn supervisor_switches_layouts_live_and_agent_replies_with_quick_repli
     // The server holds exactly the three replies, filled (the last one
     // may still be on its way).
     let path = format!("/api/chat/conversations/{conversation}/messages");
-    let alice = server.login("acme", "alice").await.token;
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
     let agent_texts: Vec<String> = loop {
         let sent: Vec<ChatMessage> = server.get(&path, &alice).await.json().await.unwrap();
