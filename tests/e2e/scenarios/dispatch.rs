@@ -55,9 +55,7 @@ async fn team(server: &TestServer) -> Team {
         server.add_user(name, role, display);
     }
     let ada = server.login("acme", "ada").await.token;
-    let id_of = |name: &'static str| {
-        async move { server.login("acme", name).await.me.user_id }
-    };
+    let id_of = |name: &'static str| async move { server.login("acme", name).await.me.user_id };
     let (shen, guang, pat, lead, help) = (
         id_of("shen").await,
         id_of("guang").await,
