@@ -239,6 +239,23 @@ pub fn visitor_locale(requested: Option<&str>, offered: &[Locale]) -> Locale {
     }
 }
 
+/// Which messages of a conversation to read, always answered oldest
+/// first and at most a page's worth.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MessagePage {
+    /// The ones after this id (resuming: what was missed).
+    After(i64),
+    /// The newest ones before this id, or the newest of all (`None`):
+    /// the first screen and "load earlier".
+    Before(Option<i64>),
+}
+
+/// Messages a first screen or a "load earlier" shows.
+pub const HISTORY_PAGE: u32 = 50;
+/// Messages one resume or catch-up read carries (more: read again after
+/// the last one).
+pub const RESUME_PAGE: u32 = 500;
+
 /// What the visitor sends on `GET /api/visitor/{tenant}/ws`. The first
 /// message must be [`VisitorCommand::Resume`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -266,6 +283,11 @@ pub enum VisitorCommand {
         locale: String,
     },
     Typing,
+    /// "Load earlier": the page of messages before this id
+    /// ([`VisitorEvent::Earlier`]).
+    LoadEarlier {
+        before: i64,
+    },
     /// The visitor saw everything up to this message id.
     Read {
         up_to: i64,
@@ -304,11 +326,21 @@ pub enum VisitorEvent {
         languages: Vec<Locale>,
         texts: WindowTexts,
         state: HandoffState,
-        /// Messages after the `after` of `Resume`, oldest first.
+        /// Messages after the `after` of `Resume`, oldest first; for a
+        /// new window (`after` 0) the newest page.
         history: Vec<ChatMessage>,
+        /// Whether older messages than `history` exist ("load earlier").
+        #[serde(default)]
+        earlier: bool,
         agent_read_up_to: i64,
     },
     Message(ChatMessage),
+    /// The answer to `LoadEarlier`: the page before, oldest first, and
+    /// whether there is more.
+    Earlier {
+        messages: Vec<ChatMessage>,
+        more: bool,
+    },
     /// The client's message was stored (sent once, whatever the retries).
     Ack {
         client_id: String,

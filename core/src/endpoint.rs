@@ -252,8 +252,9 @@ endpoints! {
     ListAgents: GET "/api/chat/agents" -> Vec<ChatAgent>;
     ListConversations { tab: String }: GET "/api/chat/conversations" ? tab
         -> Vec<ConversationSummary>;
-    ListMessages { conversation: i64, after: i64 }:
-        GET "/api/chat/conversations/{conversation}/messages" ? after -> Vec<ChatMessage>;
+    ListMessages { conversation: i64, after: i64, before: Option<i64> }:
+        GET "/api/chat/conversations/{conversation}/messages" ? after, before
+        -> Vec<ChatMessage>;
     SendMessage { conversation: i64 }:
         POST "/api/chat/conversations/{conversation}/messages" (SendBody) -> ChatMessage;
     AcceptConversation { conversation: i64 }:
@@ -350,10 +351,11 @@ mod tests {
         assert_eq!(
             ListMessages {
                 conversation: 7,
-                after: 0
+                after: 0,
+                before: Some(30)
             }
             .path(),
-            "/api/chat/conversations/7/messages?after=0"
+            "/api/chat/conversations/7/messages?after=0&before=30"
         );
         assert_eq!(
             SetProfile {

@@ -18,8 +18,8 @@ pub enum ServerEvent {
         heartbeat_secs: u64,
         server_time: i64,
     },
-    /// Periodic liveness signal with a sequence number.
-    Heartbeat { seq: u64, server_time: i64 },
+    /// Periodic liveness signal, numbered (`beat`) from 1.
+    Heartbeat { beat: u64, server_time: i64 },
     /// The answer to [`ClientMessage::Ping`].
     Pong { nonce: u64 },
     /// The session behind this connection was revoked (logout elsewhere or
@@ -60,6 +60,47 @@ pub enum ServerEvent {
         from_agent: String,
         note: String,
     },
+    /// Events for this connection were dropped (it could not keep up):
+    /// fetch the conversation lists and the open conversation's messages
+    /// again. Live events resume after it.
+    Resync,
+}
+
+/// A frame of the staff socket: an event and, for events from the hub,
+/// its place in this connection's stream (`seq`, from 1, one per event
+/// addressed to it; 0 and absent for the connection's own frames —
+/// hello, heartbeats, pongs, errors). A gap in `seq` means events were
+/// lost: the client resyncs ([`StreamPosition`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Sequenced {
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub seq: u64,
+    #[serde(flatten)]
+    pub event: ServerEvent,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
+}
+
+/// The client's side of a connection's stream: whether each sequenced
+/// frame follows the last one.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct StreamPosition {
+    last: u64,
+}
+
+impl StreamPosition {
+    /// Takes a frame's `seq`; `false` when events before it were lost
+    /// (resync). Unsequenced frames (0) are always in order.
+    pub fn follows(&mut self, seq: u64) -> bool {
+        if seq == 0 {
+            return true;
+        }
+        let in_order = seq == self.last + 1;
+        self.last = self.last.max(seq);
+        in_order
+    }
 }
 
 /// What the client sends on the WebSocket.
@@ -78,15 +119,45 @@ mod tests {
     use super::*;
 
     #[test]
+    fn sequenced_frames_carry_their_place_and_gaps_show() {
+        let frame = Sequenced {
+            seq: 3,
+            event: ServerEvent::LayoutsChanged,
+        };
+        let json = serde_json::to_string(&frame).unwrap();
+        assert_eq!(json, r#"{"seq":3,"type":"layouts_changed"}"#);
+        assert_eq!(serde_json::from_str::<Sequenced>(&json).unwrap(), frame);
+        // The connection's own frames have no number.
+        let pong = Sequenced {
+            seq: 0,
+            event: ServerEvent::Pong { nonce: 1 },
+        };
+        let json = serde_json::to_string(&pong).unwrap();
+        assert_eq!(json, r#"{"type":"pong","nonce":1}"#);
+        assert_eq!(serde_json::from_str::<Sequenced>(&json).unwrap(), pong);
+        assert_eq!(
+            serde_json::from_str::<ServerEvent>(r#"{"seq":9,"type":"resync"}"#).unwrap(),
+            ServerEvent::Resync
+        );
+        let mut position = StreamPosition::default();
+        assert!(position.follows(1));
+        assert!(position.follows(0));
+        assert!(position.follows(2));
+        assert!(!position.follows(4), "3 was lost");
+        assert!(position.follows(5));
+        assert!(!position.follows(5), "a repeat is not in order either");
+    }
+
+    #[test]
     fn events_are_tagged_json() {
         let json = serde_json::to_value(ServerEvent::Heartbeat {
-            seq: 3,
+            beat: 3,
             server_time: 10,
         })
         .unwrap();
         assert_eq!(
             json,
-            serde_json::json!({"type": "heartbeat", "seq": 3, "server_time": 10})
+            serde_json::json!({"type": "heartbeat", "beat": 3, "server_time": 10})
         );
         let msg: ClientMessage = serde_json::from_str(r#"{"type":"ping","nonce":7}"#).unwrap();
         assert_eq!(msg, ClientMessage::Ping { nonce: 7 });

@@ -107,6 +107,8 @@ chat-references = References
 ## Visitor chat window
 portal-title = Online service
 portal-connecting = Connecting…
+portal-unknown-tenant = This chat is not available. Please check the link with the site's owner.
+portal-load-earlier = Load earlier messages
 portal-input-placeholder = Type your question…
 portal-send = Send
 portal-ask-human = Talk to a human
@@ -148,6 +150,7 @@ desk-send = Send
 desk-sending = Sending…
 desk-failed = Not sent.
 desk-retry = Retry
+desk-load-earlier = Load earlier messages
 desk-visitor = Visitor
 desk-visitor-typing = The visitor is typing…
 desk-delivery-sent = Sent

@@ -106,6 +106,8 @@ chat-references = 参考资料
 ## 访客咨询窗口
 portal-title = 在线客服
 portal-connecting = 正在连接…
+portal-unknown-tenant = 此在线客服不存在，请向网站所有者核实链接。
+portal-load-earlier = 加载更早的消息
 portal-input-placeholder = 请输入您的问题…
 portal-send = 发送
 portal-ask-human = 转人工
@@ -147,6 +149,7 @@ desk-send = 发送
 desk-sending = 发送中…
 desk-failed = 未发送。
 desk-retry = 重试
+desk-load-earlier = 加载更早的消息
 desk-visitor = 访客
 desk-visitor-typing = 访客正在输入…
 desk-delivery-sent = 已发送

@@ -106,6 +106,8 @@ chat-references = 參考資料
 ## 訪客諮詢視窗
 portal-title = 線上客服
 portal-connecting = 正在連線…
+portal-unknown-tenant = 此線上客服不存在，請向網站擁有者核實連結。
+portal-load-earlier = 載入更早的訊息
 portal-input-placeholder = 請輸入您的問題…
 portal-send = 傳送
 portal-ask-human = 轉人工
@@ -147,6 +149,7 @@ desk-send = 傳送
 desk-sending = 傳送中…
 desk-failed = 未傳送。
 desk-retry = 重試
+desk-load-earlier = 載入更早的訊息
 desk-visitor = 訪客
 desk-visitor-typing = 訪客正在輸入…
 desk-delivery-sent = 已傳送

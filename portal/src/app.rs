@@ -18,6 +18,8 @@ use crate::text::{Segment, segments};
 #[derive(Clone, Copy)]
 struct Chat {
     messages: RwSignal<Vec<ChatMessage>>,
+    /// Whether older messages than the first shown exist.
+    earlier: RwSignal<bool>,
     languages: RwSignal<Vec<Locale>>,
     welcome: RwSignal<String>,
     state: RwSignal<HandoffState>,
@@ -97,6 +99,7 @@ impl Chat {
     fn new() -> Self {
         Chat {
             messages: RwSignal::new(vec![]),
+            earlier: RwSignal::new(false),
             languages: RwSignal::new(vec![]),
             welcome: RwSignal::new(String::new()),
             state: RwSignal::new(HandoffState::Bot),
@@ -128,6 +131,7 @@ impl Chat {
                 texts,
                 state,
                 history,
+                earlier,
                 agent_read_up_to,
                 ..
             } => {
@@ -139,6 +143,11 @@ impl Chat {
                 self.state.set(state);
                 self.agent_read_up_to.set(agent_read_up_to);
                 self.error.set(None);
+                // A new window gets the newest page; a resumed one what it
+                // missed (its earlier flag stays).
+                if self.messages.with_untracked(Vec::is_empty) {
+                    self.earlier.set(earlier);
+                }
                 for m in history {
                     self.add(m);
                 }
@@ -151,6 +160,12 @@ impl Chat {
                     self.agent_typing.set(false);
                 }
                 self.add(m);
+            }
+            VisitorEvent::Earlier { messages, more } => {
+                self.earlier.set(more);
+                for m in messages {
+                    self.add(m);
+                }
             }
             VisitorEvent::Ack { client_id, .. } => {
                 self.pending
@@ -181,11 +196,17 @@ impl Chat {
 
 #[component]
 pub fn App() -> impl IntoView {
-    let i18n = I18n::new();
-    let chat = Chat::new();
     let (tenant, lang, url) = location();
     let token_key = format!("fieldesk.visitor.{tenant}");
     let lang_key = format!("fieldesk.visitor.{tenant}.lang");
+    let browser = web_sys::window().and_then(|w| w.navigator().language());
+    let first = [stored(&lang_key), lang.clone(), browser]
+        .into_iter()
+        .flatten()
+        .find_map(|tag| Locale::try_negotiate(&tag))
+        .unwrap_or_default();
+    let i18n = I18n::new(first);
+    let chat = Chat::new();
     let target = Target {
         url,
         resume: {
@@ -193,9 +214,12 @@ pub fn App() -> impl IntoView {
             // The visitor's own choice wins; the site's `lang` sets the first one.
             let first = lang.clone();
             let identity = identity();
+            // After a cut: only what came since the last message held.
             Rc::new(move || VisitorCommand::Resume {
                 token: stored(&token_key),
-                after: 0,
+                after: chat
+                    .messages
+                    .with_untracked(|m| m.last().map_or(0, |m| m.id)),
                 locale: stored(&lang_key).or_else(|| first.clone()),
                 identity: identity.clone(),
             })
@@ -221,6 +245,16 @@ pub fn App() -> impl IntoView {
             </header>
             <main class="messages" data-testid="messages">
                 <div class="bubble system welcome" data-testid="welcome">{move || chat.welcome.get()}</div>
+                <Show when=move || chat.earlier.get()>
+                    <button class="link load-earlier" data-testid="load-earlier"
+                        on:click=move |_| {
+                            if let Some(before) = chat.messages.with_untracked(|m| m.first().map(|m| m.id)) {
+                                connection::send(&VisitorCommand::LoadEarlier { before });
+                            }
+                        }>
+                        {t("portal-load-earlier")}
+                    </button>
+                </Show>
                 <For each=move || chat.messages.get() key=|m| m.id let:m>
                     <Message m chat i18n />
                 </For>
@@ -239,6 +273,7 @@ pub fn App() -> impl IntoView {
                 <button class="secondary" data-testid="new-conversation"
                     on:click=move |_| {
                         chat.messages.set(vec![]);
+                        chat.earlier.set(false);
                         chat.survey.set(None);
                         chat.state.set(HandoffState::Bot);
                         restart.with_value(|t| connection::restart(t.clone()));

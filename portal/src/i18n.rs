@@ -14,9 +14,12 @@ pub struct I18n {
 }
 
 impl I18n {
-    pub fn new() -> Self {
+    /// In `first` from the first paint (the negotiated guess: the
+    /// visitor's earlier choice, the site's `lang`, the browser's), until
+    /// the server confirms the conversation's language.
+    pub fn new(first: Locale) -> Self {
         let i18n = I18n {
-            locale: RwSignal::new(Locale::default()),
+            locale: RwSignal::new(first),
             catalog: StoredValue::new(Arc::new(Catalog::new())),
         };
         Effect::new(move |_| {
@@ -41,11 +44,5 @@ impl I18n {
         }
         self.catalog
             .with_value(|c| c.message_args(locale, key, Some(&fluent)))
-    }
-}
-
-impl Default for I18n {
-    fn default() -> Self {
-        Self::new()
     }
 }

@@ -53,6 +53,10 @@
   button.addEventListener("click", function () {
     frame.style.display = frame.style.display === "none" ? "block" : "none";
   });
-  document.body.appendChild(frame);
-  document.body.appendChild(button);
+  // Only for a chat that exists: a wrong or removed tenant shows nothing.
+  fetch(src.split("#")[0], { method: "HEAD", credentials: "omit" }).then(function (res) {
+    if (!res.ok) return;
+    document.body.appendChild(frame);
+    document.body.appendChild(button);
+  }).catch(function () {});
 })();

@@ -125,6 +125,11 @@ fn code_for_status(status: StatusCode) -> ErrorCode {
 }
 
 /// The language a request asked for in `Accept-Language`.
+/// Marks an error answer that is a page for people (already localized):
+/// [`localize_errors`] leaves it as it is.
+#[derive(Debug, Clone, Copy)]
+pub struct Rendered;
+
 pub fn request_locale(headers: &axum::http::HeaderMap) -> Locale {
     headers
         .get(ACCEPT_LANGUAGE)
@@ -143,7 +148,9 @@ pub async fn localize_errors(
     let locale = request_locale(req.headers());
     let res = next.run(req).await;
     let status = res.status();
-    if !(status.is_client_error() || status.is_server_error()) {
+    if !(status.is_client_error() || status.is_server_error())
+        || res.extensions().get::<Rendered>().is_some()
+    {
         return res;
     }
     let code = res

@@ -48,7 +48,7 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let (stop_tx, stop_rx) = watch::channel(false);
-    let hub = Hub::default();
+    let hub = Hub::with_queue(settings.live_queue);
     let catalog = Arc::new(Catalog::new());
     let outbound = outbound::Outbound::new(
         settings.allow_private_outbound,

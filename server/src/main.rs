@@ -49,6 +49,10 @@ enum Command {
         /// Seconds between WebSocket heartbeats.
         #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u64).range(1..=3600))]
         heartbeat_secs: u64,
+        /// Live events queued per connection before a client that cannot
+        /// keep up is told to resync.
+        #[arg(long, default_value_t = fieldesk_server::hub::DEFAULT_QUEUE, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=1_000_000))]
+        live_queue: usize,
         /// How long a login lasts, in seconds (default 30 days).
         #[arg(long, default_value_t = 30 * 24 * 3600, value_parser = clap::value_parser!(u64).range(1..))]
         token_ttl_secs: u64,
@@ -209,6 +213,7 @@ async fn main() -> anyhow::Result<()> {
             listen,
             demo,
             heartbeat_secs,
+            live_queue,
             token_ttl_secs,
             portal_dir,
             visitor_burst,
@@ -246,6 +251,7 @@ async fn main() -> anyhow::Result<()> {
             );
             let settings = Settings {
                 heartbeat: Duration::from_secs(heartbeat_secs),
+                live_queue,
                 token_ttl: Duration::from_secs(token_ttl_secs),
                 portal_dir,
                 visitors: VisitorLimits {

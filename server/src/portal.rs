@@ -3,12 +3,13 @@
 //! `/chat/embed.js` (the one-line snippet for any site) and
 //! `/chat/assets/*`. Only the known file names are served.
 
-use axum::extract::{Path, State};
-use axum::http::{HeaderValue, header};
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use fieldesk_core::{ErrorCode, Locale};
+use serde::Deserialize;
 
-use crate::error::ApiError;
+use crate::error::{ApiError, Rendered, request_locale};
 use crate::state::AppState;
 
 /// The page's policy: only this server's scripts, wasm and socket; any
@@ -44,17 +45,71 @@ async fn file(
     Ok(res)
 }
 
-/// The chat window of a tenant (`?lang=zh-CN|zh-TW|en`).
+#[derive(Debug, Deserialize)]
+pub struct PageQuery {
+    lang: Option<String>,
+}
+
+/// The chat window of a tenant (`?lang=zh-CN|zh-TW|en`); for an unknown
+/// tenant a 404 page saying so in that language (else the browser's).
+/// Any site may read whether it exists (the snippet asks before it shows
+/// its button).
 pub async fn page(
     State(state): State<AppState>,
-    Path(_tenant): Path<String>,
+    Path(tenant): Path<String>,
+    Query(query): Query<PageQuery>,
+    headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let mut res = file(&state, "index.html", "text/html; charset=utf-8").await?;
-    res.headers_mut().insert(
+    let mut res = if state.store.tenant_by_slug(&tenant).await?.is_some() {
+        file(&state, "index.html", "text/html; charset=utf-8").await?
+    } else {
+        let locale = query
+            .lang
+            .as_deref()
+            .and_then(Locale::try_negotiate)
+            .unwrap_or_else(|| request_locale(&headers));
+        unknown_tenant(&state, locale)
+    };
+    let headers = res.headers_mut();
+    headers.insert(
         header::CONTENT_SECURITY_POLICY,
         HeaderValue::from_static(CSP),
     );
+    headers.insert(
+        header::ACCESS_CONTROL_ALLOW_ORIGIN,
+        HeaderValue::from_static("*"),
+    );
     Ok(res)
+}
+
+/// A 404 page: this chat does not exist, in `locale`.
+fn unknown_tenant(state: &AppState, locale: Locale) -> Response {
+    let title = state.catalog.message(locale, "portal-title");
+    let text = state.catalog.message(locale, "portal-unknown-tenant");
+    let html = format!(
+        "<!doctype html><html lang=\"{lang}\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <title>{title}</title></head><body><main data-testid=\"unknown-tenant\">\
+         <h1>{title}</h1><p>{text}</p></main></body></html>",
+        lang = locale.tag(),
+        title = escape(&title),
+        text = escape(&text),
+    );
+    let mut res = (StatusCode::NOT_FOUND, html).into_response();
+    res.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
+    // A page, not an API error: the error middleware leaves it as it is.
+    res.extensions_mut().insert(Rendered);
+    res
+}
+
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }
 
 /// The embed snippet: `<script src=".../chat/embed.js" data-tenant="acme" data-lang="en" async>`.

@@ -28,6 +28,9 @@ use crate::throttle::LoginThrottle;
 pub struct Settings {
     /// How often the WebSocket sends a heartbeat.
     pub heartbeat: Duration,
+    /// Live events queued per connection before it is cut off and told
+    /// to resync ([`crate::hub`]).
+    pub live_queue: usize,
     /// The longest a sign-in may last, whatever a tenant's policy says.
     pub token_ttl: Duration,
     /// The largest request body accepted, in bytes.
@@ -55,6 +58,7 @@ impl Default for Settings {
     fn default() -> Self {
         Settings {
             heartbeat: Duration::from_secs(20),
+            live_queue: crate::hub::DEFAULT_QUEUE,
             token_ttl: Duration::from_secs(30 * 24 * 3600),
             body_limit: 64 * 1024,
             visitors: VisitorLimits::default(),

@@ -14,10 +14,10 @@ use axum::http::HeaderMap;
 use axum::response::Response;
 use fieldesk_core::chat::{Author, VisitorCommand, VisitorEvent};
 use fieldesk_core::{ErrorCode, Locale};
-use tokio::sync::broadcast::error::RecvError;
 
 use crate::chat::{ChatResult, Resume, Resumed, VisitorSession};
 use crate::error::{ApiError, request_locale};
+use crate::hub::FeedItem;
 use crate::perimeter::ClientAddr;
 use crate::state::AppState;
 
@@ -45,7 +45,7 @@ pub async fn connect(
     let upgrade = upgrade.map_err(|_| ApiError::new(ErrorCode::BadRequest))?;
     let locale = request_locale(&headers);
     Ok(upgrade
-        .max_message_size(crate::ws::MAX_MESSAGE_BYTES)
+        .max_message_size(crate::ws::MAX_FRAME_BYTES)
         .on_upgrade(move |socket| run(socket, state, tenant, locale, client)))
 }
 
@@ -71,7 +71,7 @@ async fn resume(
     tenant: &str,
     locale: Locale,
     client: IpAddr,
-) -> Option<(VisitorSession, Locale)> {
+) -> Option<(VisitorSession, Locale, i64)> {
     loop {
         let message = tokio::time::timeout(RESUME_TIMEOUT, socket.recv())
             .await
@@ -92,6 +92,11 @@ async fn resume(
                 .await;
             continue;
         };
+        // Whatever comes back, in the language the visitor asked for.
+        let locale = wanted
+            .as_deref()
+            .and_then(Locale::try_negotiate)
+            .unwrap_or(locale);
         let request = Resume {
             tenant,
             token: token.as_deref(),
@@ -106,9 +111,12 @@ async fn resume(
                 ready,
                 warning,
             }) => {
-                let locale = match &ready {
-                    VisitorEvent::Ready { texts, .. } => texts.locale,
-                    _ => locale,
+                let (locale, last) = match &ready {
+                    VisitorEvent::Ready { texts, history, .. } => (
+                        texts.locale,
+                        history.last().map_or(after, |m| m.id.max(after)),
+                    ),
+                    _ => (locale, after),
                 };
                 socket.send(frame(&ready)).await.ok()?;
                 if let Some(code) = warning {
@@ -117,7 +125,7 @@ async fn resume(
                         .await
                         .ok()?;
                 }
-                return Some((session, locale));
+                return Some((session, locale, last));
             }
             Err(e) => {
                 let _ = socket
@@ -136,16 +144,26 @@ async fn run(
     locale: Locale,
     client: IpAddr,
 ) {
-    let mut events = state.hub.subscribe_visitors();
-    let Some((session, mut locale)) = resume(&mut socket, &state, &tenant, locale, client).await
+    let Some((session, mut locale, mut last_sent)) =
+        resume(&mut socket, &state, &tenant, locale, client).await
     else {
         let _ = socket.send(Message::Close(None)).await;
         return;
     };
+    // Only this conversation's events; whatever happened between the
+    // history read and now comes from the store.
+    let mut events = state
+        .hub
+        .subscribe_visitor(session.tenant_id, session.conversation_id);
+    if !catch_up(&mut socket, &state, &session, &mut last_sent).await {
+        let _ = socket.send(Message::Close(None)).await;
+        return;
+    }
     let heartbeat = state.settings.heartbeat;
     let mut ticker = tokio::time::interval_at(tokio::time::Instant::now() + heartbeat, heartbeat);
     let mut shutdown = state.shutdown.clone();
     let mut last_heard = tokio::time::Instant::now();
+    let mut oversize = 0u32;
     loop {
         tokio::select! {
             _ = ticker.tick() => {
@@ -159,6 +177,15 @@ async fn run(
                 let Some(Ok(message)) = incoming else { break };
                 last_heard = tokio::time::Instant::now();
                 let reply = match message {
+                    // Too long: said in the visitor's language; a client
+                    // that keeps sending them is cut off.
+                    Message::Text(body) if body.len() > crate::ws::MAX_MESSAGE_BYTES => {
+                        oversize += 1;
+                        if oversize > crate::ws::OVERSIZE_STRIKES {
+                            break;
+                        }
+                        Some(error_event(&state, locale, ErrorCode::MessageTooLong))
+                    }
                     Message::Text(body) => match serde_json::from_str::<VisitorCommand>(&body) {
                         Ok(command) => match handle(&state, &session, command).await {
                             Ok(reply) => reply,
@@ -175,33 +202,64 @@ async fn run(
                     break;
                 }
             }
-            envelope = events.recv() => match envelope {
-                Ok(envelope) if envelope.tenant_id == session.tenant_id
-                    && envelope.conversation_id == session.conversation_id =>
-                {
-                    if let VisitorEvent::Language { texts } = &envelope.event {
+            item = events.recv() => match item {
+                Some(FeedItem::Event(event)) => {
+                    if let VisitorEvent::Language { texts } = &event {
                         locale = texts.locale;
                     }
-                    if socket.send(frame(&envelope.event)).await.is_err() {
+                    if let VisitorEvent::Message(m) = &event {
+                        if m.id <= last_sent {
+                            continue; // sent by the catch-up already
+                        }
+                        last_sent = m.id;
+                    }
+                    if socket.send(frame(&event)).await.is_err() {
                         break;
                     }
-                    if let VisitorEvent::Message(m) = &envelope.event
+                    if let VisitorEvent::Message(m) = &event
                         && matches!(m.author, Author::Agent { .. })
                     {
                         let _ = state.chat.visitor_marks(&session, m.id, false).await;
                     }
                 }
-                Ok(_) => {}
-                Err(RecvError::Lagged(missed)) => {
-                    tracing::warn!(missed, "visitor socket lagged; the client resumes from its last id");
-                    break;
+                Some(FeedItem::Lagged) => {
+                    tracing::warn!(conversation = session.conversation_id, "visitor socket could not keep up; catching up from the store");
+                    if !catch_up(&mut socket, &state, &session, &mut last_sent).await {
+                        break;
+                    }
                 }
-                Err(RecvError::Closed) => break,
+                None => break,
             },
             _ = shutdown.changed() => break,
         }
     }
     let _ = socket.send(Message::Close(None)).await;
+}
+
+/// Sends what the window has not got: the messages after `last_sent`
+/// and the conversation's state now. `false`: the socket is gone.
+async fn catch_up(
+    socket: &mut WebSocket,
+    state: &AppState,
+    session: &VisitorSession,
+    last_sent: &mut i64,
+) -> bool {
+    let events = match state.chat.catch_up(session, *last_sent).await {
+        Ok(events) => events,
+        Err(e) => {
+            tracing::warn!(code = ?e.code, "visitor catch-up failed");
+            return true;
+        }
+    };
+    for event in events {
+        if let VisitorEvent::Message(m) = &event {
+            *last_sent = (*last_sent).max(m.id);
+        }
+        if socket.send(frame(&event)).await.is_err() {
+            return false;
+        }
+    }
+    true
 }
 
 /// Carries out one command; the answer to send back, if any.
@@ -250,6 +308,7 @@ async fn handle(
             chat.survey(session, rating, &comment).await?;
             None
         }
+        VisitorCommand::LoadEarlier { before } => Some(chat.earlier(session, before).await?),
         VisitorCommand::Ping { nonce } => Some(VisitorEvent::Pong { nonce }),
     })
 }

@@ -1,5 +1,8 @@
 //! `GET /api/ws`: the authenticated WebSocket. Sends [`ServerEvent`]s
-//! (hello, heartbeats, events from the hub) and answers client pings.
+//! (hello, heartbeats, events from the hub, each of those numbered in
+//! this connection's stream) and answers client pings. When the client
+//! cannot keep up with its events, the hub cuts its queue off; the
+//! connection then sends [`ServerEvent::Resync`] and carries on.
 //! Closes when the session is revoked or expires, when the peer stops
 //! answering for three heartbeats, or when the server shuts down.
 
@@ -9,18 +12,22 @@ use axum::extract::State;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::http::HeaderMap;
 use axum::response::Response;
-use fieldesk_core::event::{ClientMessage, ServerEvent};
+use fieldesk_core::event::{ClientMessage, Sequenced, ServerEvent};
 use fieldesk_core::{ErrorCode, Locale};
-use tokio::sync::broadcast::error::RecvError;
 
 use crate::auth::Caller;
 use crate::clock::now;
 use crate::error::request_locale;
+use crate::hub::{FeedItem, Listener};
 use crate::state::AppState;
 
-/// The largest message a client may send (as on the visitor socket); a
-/// larger one closes the connection.
+/// The largest message a client may send (staff and visitor sockets): a
+/// larger one is answered with a localized "too long" error.
 pub const MAX_MESSAGE_BYTES: usize = 64 * 1024;
+/// The largest frame read at all; beyond it the connection closes.
+pub const MAX_FRAME_BYTES: usize = 1024 * 1024;
+/// Oversize messages answered before the connection is closed.
+pub const OVERSIZE_STRIKES: u32 = 3;
 
 /// Upgrades to the event WebSocket (send `Authorization: Bearer …`).
 #[utoipa::path(get, path = "/api/ws", tag = "events", security(("bearer" = [])),
@@ -36,7 +43,7 @@ pub async fn connect(
 ) -> Response {
     let locale = request_locale(&headers);
     upgrade
-        .max_message_size(MAX_MESSAGE_BYTES)
+        .max_message_size(MAX_FRAME_BYTES)
         .on_upgrade(move |socket| run(socket, state, caller, locale))
 }
 
@@ -48,9 +55,22 @@ fn text(event: &ServerEvent) -> Message {
     )
 }
 
+fn numbered(frame: &Sequenced) -> Message {
+    Message::Text(
+        serde_json::to_string(frame)
+            .expect("events serialize")
+            .into(),
+    )
+}
+
 async fn run(mut socket: WebSocket, state: AppState, caller: Caller, locale: Locale) {
     let heartbeat = state.settings.heartbeat;
-    let mut events = state.hub.subscribe();
+    let mut feed = state.hub.subscribe(Listener {
+        tenant_id: caller.tenant_id(),
+        user_id: caller.user.id,
+        role: caller.user.role,
+        token_hash: caller.token_hash.clone(),
+    });
     let mut shutdown = state.shutdown.clone();
     let hello = ServerEvent::Hello {
         user_id: caller.user.id,
@@ -72,6 +92,7 @@ async fn run(mut socket: WebSocket, state: AppState, caller: Caller, locale: Loc
     let mut ticker = tokio::time::interval_at(tokio::time::Instant::now() + heartbeat, heartbeat);
     let mut seq = 0u64;
     let mut last_heard = Instant::now();
+    let mut oversize = 0u32;
     loop {
         tokio::select! {
             _ = ticker.tick() => {
@@ -84,7 +105,7 @@ async fn run(mut socket: WebSocket, state: AppState, caller: Caller, locale: Loc
                     break;
                 }
                 seq += 1;
-                let beat = ServerEvent::Heartbeat { seq, server_time: now() };
+                let beat = ServerEvent::Heartbeat { beat: seq, server_time: now() };
                 if socket.send(text(&beat)).await.is_err()
                     || socket.send(Message::Ping(Vec::new().into())).await.is_err()
                 {
@@ -95,6 +116,14 @@ async fn run(mut socket: WebSocket, state: AppState, caller: Caller, locale: Loc
                 let Some(Ok(message)) = incoming else { break };
                 last_heard = Instant::now();
                 match message {
+                    Message::Text(body) if body.len() > MAX_MESSAGE_BYTES => {
+                        oversize += 1;
+                        if oversize > OVERSIZE_STRIKES
+                            || socket.send(text(&error_event(&state, locale, ErrorCode::MessageTooLong))).await.is_err()
+                        {
+                            break;
+                        }
+                    }
                     Message::Text(body) => {
                         let reply = match serde_json::from_str::<ClientMessage>(&body) {
                             Ok(ClientMessage::Ping { nonce }) => Some(ServerEvent::Pong { nonce }),
@@ -116,19 +145,27 @@ async fn run(mut socket: WebSocket, state: AppState, caller: Caller, locale: Loc
                     _ => {}
                 }
             }
-            envelope = events.recv() => match envelope {
-                Ok(envelope) if envelope.is_for(caller.tenant_id(), caller.user.id, caller.user.role, &caller.token_hash) => {
-                    if socket.send(text(&envelope.event)).await.is_err()
-                        || envelope.event == ServerEvent::SessionRevoked
-                    {
+            item = feed.recv() => match item {
+                Some(FeedItem::Event(frame)) => {
+                    // A peer that drains what it is sent is alive, even
+                    // while its answers to pings wait behind a backlog; one
+                    // that takes nothing for three beats is not.
+                    match tokio::time::timeout(heartbeat * 3, socket.send(numbered(&frame))).await {
+                        Ok(Ok(())) => last_heard = Instant::now(),
+                        _ => break,
+                    }
+                    if frame.event == ServerEvent::SessionRevoked {
                         break;
                     }
                 }
-                Ok(_) => {}
-                Err(RecvError::Lagged(missed)) => {
-                    tracing::warn!(missed, "WebSocket subscriber lagged");
+                Some(FeedItem::Lagged) => {
+                    tracing::warn!(user = caller.user.id, "staff socket could not keep up; told to resync");
+                    let resync = Sequenced { seq: feed.next_seq(), event: ServerEvent::Resync };
+                    if socket.send(numbered(&resync)).await.is_err() {
+                        break;
+                    }
                 }
-                Err(RecvError::Closed) => break,
+                None => break,
             },
             _ = shutdown.changed() => break,
         }

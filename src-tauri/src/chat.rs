@@ -46,15 +46,19 @@ pub async fn conversations(shell: &Shell, tab: &str) -> AppResult<Vec<Conversati
     fetch(shell, &ListConversations { tab: tab.into() }).await
 }
 
-pub async fn messages(shell: &Shell, conversation: i64, after: i64) -> AppResult<Vec<ChatMessage>> {
-    fetch(
-        shell,
-        &ListMessages {
-            conversation,
-            after,
-        },
-    )
-    .await
+/// A page of a conversation (see [`ListMessages`]).
+pub async fn messages(
+    shell: &Shell,
+    conversation: i64,
+    after: i64,
+    before: Option<i64>,
+) -> AppResult<Vec<ChatMessage>> {
+    let page = ListMessages {
+        conversation,
+        after,
+        before,
+    };
+    fetch(shell, &page).await
 }
 
 pub async fn agents(shell: &Shell) -> AppResult<Vec<ChatAgent>> {

@@ -6,7 +6,7 @@
 use std::sync::{Arc, Mutex, OnceLock, Weak};
 use std::time::Duration;
 
-use fieldesk_core::event::{ClientMessage, ServerEvent};
+use fieldesk_core::event::{ClientMessage, Sequenced, ServerEvent, StreamPosition};
 use futures_util::{SinkExt, StreamExt};
 use reqwest::Url;
 use tauri::async_runtime::JoinHandle;
@@ -148,8 +148,22 @@ async fn run_once(
     let mut silence = Duration::from_secs(60);
     // Nothing queued while offline is worth sending now.
     while outgoing.try_recv().is_ok() {}
+    // Each connection's events are numbered from 1.
+    let mut position = StreamPosition::default();
+    // The app's own keepalive: when a burst of events delays the server's
+    // pings behind them, the server still hears the app in time.
+    let mut keepalive = tokio::time::interval(Duration::from_secs(5));
+    let mut nonce = 0u64;
     loop {
         let next = tokio::select! {
+            _ = keepalive.tick() => {
+                nonce += 1;
+                let ping = serde_json::to_string(&ClientMessage::Ping { nonce }).expect("messages serialize");
+                if socket.send(Message::Text(ping.into())).await.is_err() {
+                    return Outcome::Retry;
+                }
+                continue;
+            }
             next = tokio::time::timeout(silence, socket.next()) => match next {
                 Ok(Some(Ok(message))) => message,
                 // Silent for three heartbeats, closed or broken: reconnect.
@@ -166,32 +180,48 @@ async fn run_once(
         let Message::Text(text) = next else {
             continue;
         };
-        match serde_json::from_str::<ServerEvent>(&text) {
-            Ok(ServerEvent::Hello { heartbeat_secs, .. }) => {
+        let frame = match serde_json::from_str::<Sequenced>(&text) {
+            Ok(frame) => frame,
+            Err(e) => {
+                tracing::warn!(%e, "unknown server event");
+                continue;
+            }
+        };
+        if !position.follows(frame.seq) || frame.event == ServerEvent::Resync {
+            // Events were lost: everything shown is fetched again.
+            tracing::warn!(seq = frame.seq, "live events lost; resyncing");
+            let _ = app.emit(CHAT_EVENT, ServerEvent::Resync);
+            let _ = app.emit(WORKBENCH_EVENT, ServerEvent::Resync);
+            let _ = app.emit(DISPATCH_EVENT, 0i64);
+            nudge_sync(shell);
+            if frame.event == ServerEvent::Resync {
+                continue;
+            }
+        }
+        match frame.event {
+            ServerEvent::Hello { heartbeat_secs, .. } => {
                 silence = Duration::from_secs(heartbeat_secs.max(1) * 3);
+                keepalive = tokio::time::interval(Duration::from_secs(heartbeat_secs.max(1)));
                 set_state(app, shared, ConnectionState::Online);
                 // Back online: push what was done offline, pull what changed.
                 nudge_sync(shell);
             }
-            Ok(ServerEvent::SyncAvailable { .. }) => nudge_sync(shell),
-            Ok(ServerEvent::SessionRevoked) => return Outcome::SessionEnded,
-            Ok(event @ (ServerEvent::LayoutsChanged | ServerEvent::QuickRepliesChanged)) => {
+            ServerEvent::SyncAvailable { .. } => nudge_sync(shell),
+            ServerEvent::SessionRevoked => return Outcome::SessionEnded,
+            event @ (ServerEvent::LayoutsChanged | ServerEvent::QuickRepliesChanged) => {
                 let _ = app.emit(WORKBENCH_EVENT, event);
             }
-            Ok(ServerEvent::WorkOrderDispatched { work_order }) => {
+            ServerEvent::WorkOrderDispatched { work_order } => {
                 let _ = app.emit(DISPATCH_EVENT, work_order);
             }
-            Ok(
-                event @ (ServerEvent::ConversationChanged { .. }
-                | ServerEvent::ChatMessage { .. }
-                | ServerEvent::VisitorTyping { .. }
-                | ServerEvent::VisitorMarks { .. }
-                | ServerEvent::Transferred { .. }),
-            ) => {
+            event @ (ServerEvent::ConversationChanged { .. }
+            | ServerEvent::ChatMessage { .. }
+            | ServerEvent::VisitorTyping { .. }
+            | ServerEvent::VisitorMarks { .. }
+            | ServerEvent::Transferred { .. }) => {
                 let _ = app.emit(CHAT_EVENT, event);
             }
-            Ok(_) => {}
-            Err(e) => tracing::warn!(%e, "unknown server event"),
+            _ => {}
         }
     }
 }

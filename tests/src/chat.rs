@@ -31,30 +31,31 @@ impl Link {
         let (mut sink, mut stream) = socket.split();
         let (out, mut outgoing) = mpsc::unbounded_channel::<Message>();
         let (texts, incoming) = mpsc::unbounded_channel::<String>();
+        // Writing and reading apart, as a browser does: a send waiting for
+        // the server never stops the reading (which would deadlock both
+        // ends when their buffers fill).
+        tokio::spawn(async move {
+            while let Some(m) = outgoing.recv().await {
+                let closing = matches!(m, Message::Close(_));
+                if sink.send(m).await.is_err() || closing {
+                    break;
+                }
+            }
+        });
+        let pongs = out.clone();
         let task = tokio::spawn(async move {
             loop {
-                tokio::select! {
-                    message = outgoing.recv() => match message {
-                        Some(m) => {
-                            let closing = matches!(m, Message::Close(_));
-                            if sink.send(m).await.is_err() || closing {
-                                break;
-                            }
+                match stream.next().await {
+                    Some(Ok(Message::Text(text))) => {
+                        if texts.send(text.to_string()).is_err() {
+                            break;
                         }
-                        None => break,
-                    },
-                    message = stream.next() => match message {
-                        Some(Ok(Message::Text(text))) => {
-                            if texts.send(text.to_string()).is_err() {
-                                break;
-                            }
-                        }
-                        Some(Ok(Message::Ping(payload))) => {
-                            let _ = sink.send(Message::Pong(payload)).await;
-                        }
-                        Some(Ok(Message::Close(_)) | Err(_)) | None => break,
-                        Some(Ok(_)) => {}
-                    },
+                    }
+                    Some(Ok(Message::Ping(payload))) => {
+                        let _ = pongs.send(Message::Pong(payload));
+                    }
+                    Some(Ok(Message::Close(_)) | Err(_)) | None => break,
+                    Some(Ok(_)) => {}
                 }
             }
         });
@@ -107,6 +108,25 @@ impl Visitor {
         locale: Option<&str>,
     ) -> Result<(Visitor, VisitorEvent), String> {
         Self::connect_as(ws_url, token, after, locale, None).await
+    }
+
+    /// The first answer to a resume, whatever it is (to read a refusal's
+    /// message).
+    pub async fn first_answer(
+        ws_url: &str,
+        token: Option<&str>,
+        locale: Option<&str>,
+    ) -> VisitorEvent {
+        let request = ws_url.into_client_request().unwrap();
+        let (socket, _) = tokio_tungstenite::connect_async(request).await.unwrap();
+        let mut link = Link::new(socket);
+        link.send(&VisitorCommand::Resume {
+            token: token.map(str::to_owned),
+            after: 0,
+            locale: locale.map(str::to_owned),
+            identity: None,
+        });
+        link.next_json::<VisitorEvent>().await.expect("an answer")
     }
 
     /// [`Visitor::connect`] from a page that says who the visitor is.

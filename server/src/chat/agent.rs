@@ -2,7 +2,8 @@
 //! end, read marks.
 
 use fieldesk_core::chat::{
-    AgentStatus, Author, ChatMessage, Notice, VisitorEvent, validate_client_id, validate_text,
+    AgentStatus, Author, ChatMessage, HISTORY_PAGE, MessagePage, Notice, RESUME_PAGE, VisitorEvent,
+    validate_client_id, validate_text,
 };
 use fieldesk_core::event::ServerEvent;
 use fieldesk_core::handoff::{HandoffEvent, HandoffState};
@@ -307,19 +308,28 @@ impl ChatService {
         Ok(())
     }
 
+    /// A page of a conversation's messages, oldest first: before a
+    /// message ("load earlier"), else after one (resuming, up to
+    /// [`RESUME_PAGE`]: ask again after the last), else the newest page.
     pub async fn history(
         &self,
         agent: &User,
         conversation_id: i64,
         after: i64,
+        before: Option<i64>,
     ) -> ChatResult<Vec<ChatMessage>> {
         if !agent.role.serves_chat() {
             return fail(ErrorCode::Forbidden);
         }
         self.readable(agent, conversation_id).await?;
+        let (page, limit) = match (before, after) {
+            (Some(before), _) => (MessagePage::Before(Some(before)), HISTORY_PAGE),
+            (None, 0) => (MessagePage::Before(None), HISTORY_PAGE),
+            (None, after) => (MessagePage::After(after), RESUME_PAGE),
+        };
         Ok(self
             .store
-            .messages(agent.tenant_id, conversation_id, after, 1000)
+            .messages(agent.tenant_id, conversation_id, page, limit)
             .await?)
     }
 }

@@ -3,8 +3,8 @@
 use std::net::IpAddr;
 
 use fieldesk_core::chat::{
-    Author, ChatMessage, Notice, TenantText, VisitorEvent, WindowTexts, pick_text,
-    validate_client_id, validate_text, visitor_locale,
+    Author, ChatMessage, HISTORY_PAGE, MessagePage, Notice, RESUME_PAGE, TenantText, VisitorEvent,
+    WindowTexts, pick_text, validate_client_id, validate_text, visitor_locale,
 };
 use fieldesk_core::event::ServerEvent;
 use fieldesk_core::handoff::{HandoffEvent, HandoffState, asks_for_human};
@@ -46,7 +46,6 @@ pub struct Resumed {
 
 const MAX_CONTACT_CHARS: usize = 200;
 const MAX_COMMENT_CHARS: usize = 1000;
-const HISTORY_LIMIT: u32 = 500;
 
 impl ChatService {
     fn window_texts(&self, settings: &ChatSettings, locale: Locale) -> WindowTexts {
@@ -128,10 +127,19 @@ impl ChatService {
         if requested_locale.is_some() && conversation.locale != locale {
             conversation = self.switch_language(&conversation, locale).await?;
         }
-        let history = self
-            .store
-            .messages(tenant.id, conversation.id, after, HISTORY_LIMIT)
-            .await?;
+        // Resuming: what was missed (the rest comes with the catch-up); a
+        // new window: the newest page, older ones on "load earlier".
+        let (history, earlier) = if after > 0 {
+            let page = MessagePage::After(after);
+            (
+                self.store
+                    .messages(tenant.id, conversation.id, page, RESUME_PAGE)
+                    .await?,
+                false,
+            )
+        } else {
+            self.page_before(tenant.id, conversation.id, None).await?
+        };
         let ready = VisitorEvent::Ready {
             token,
             conversation_id: conversation.id,
@@ -139,6 +147,7 @@ impl ChatService {
             texts: self.window_texts(&settings, conversation.locale),
             state: conversation.state,
             history,
+            earlier,
             agent_read_up_to: conversation.agent_read_up_to,
         };
         Ok(Resumed {
@@ -150,6 +159,84 @@ impl ChatService {
             ready,
             warning,
         })
+    }
+
+    /// The page of messages before `before` (or the newest) and whether
+    /// older ones exist.
+    async fn page_before(
+        &self,
+        tenant_id: i64,
+        conversation_id: i64,
+        before: Option<i64>,
+    ) -> ChatResult<(Vec<ChatMessage>, bool)> {
+        let mut page = self
+            .store
+            .messages(
+                tenant_id,
+                conversation_id,
+                MessagePage::Before(before),
+                HISTORY_PAGE + 1,
+            )
+            .await?;
+        let more = page.len() > HISTORY_PAGE as usize;
+        if more {
+            page.remove(0);
+        }
+        Ok((page, more))
+    }
+
+    /// "Load earlier" in the window.
+    pub async fn earlier(&self, s: &VisitorSession, before: i64) -> ChatResult<VisitorEvent> {
+        let (messages, more) = self
+            .page_before(s.tenant_id, s.conversation_id, Some(before))
+            .await?;
+        Ok(VisitorEvent::Earlier { messages, more })
+    }
+
+    /// What a window missed after message `after` (its socket fell
+    /// behind, or events came between the resume and its subscription):
+    /// every message since, then the conversation's state now.
+    pub async fn catch_up(&self, s: &VisitorSession, after: i64) -> ChatResult<Vec<VisitorEvent>> {
+        let mut events = Vec::new();
+        let mut last = after;
+        loop {
+            let page = self
+                .store
+                .messages(
+                    s.tenant_id,
+                    s.conversation_id,
+                    MessagePage::After(last),
+                    RESUME_PAGE,
+                )
+                .await?;
+            let full = page.len() == RESUME_PAGE as usize;
+            last = page.last().map_or(last, |m| m.id);
+            events.extend(page.into_iter().map(VisitorEvent::Message));
+            if !full {
+                break;
+            }
+        }
+        let Some(conversation) = self
+            .store
+            .conversation(s.tenant_id, s.conversation_id)
+            .await?
+        else {
+            return fail(ErrorCode::NotFound);
+        };
+        let settings = self.store.chat_settings(s.tenant_id).await?;
+        let queue = self
+            .queue_place(s.tenant_id, conversation.id, &settings)
+            .await?;
+        let agent_name = match conversation.state {
+            HandoffState::Human { agent_id } => Some(self.agent_name(s.tenant_id, agent_id).await?),
+            _ => None,
+        };
+        events.push(VisitorEvent::State {
+            state: conversation.state,
+            queue,
+            agent_name,
+        });
+        Ok(events)
     }
 
     /// A new visitor and their token, within the new-visitor limits.

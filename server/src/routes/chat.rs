@@ -115,13 +115,17 @@ pub async fn list(
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 pub struct HistoryQuery {
-    /// Only messages after this id (to resume).
+    /// Only messages after this id (to resume; up to 500, ask again
+    /// after the last).
     #[serde(default)]
     after: i64,
+    /// The page (50) before this id ("load earlier").
+    before: Option<i64>,
 }
 
-/// A conversation's messages, oldest first, including the AI agent's
-/// transcript before the handoff.
+/// A page of a conversation's messages, oldest first, including the AI
+/// agent's transcript before the handoff: with neither `after` nor
+/// `before`, the newest 50.
 #[utoipa::path(get, path = "/api/chat/conversations/{id}/messages", tag = "chat",
     security(("bearer" = [])), params(("id" = i64, Path), HistoryQuery),
     responses((status = 200, body = Vec<ChatMessage>), (status = 404, body = ErrorBody)))]
@@ -131,7 +135,12 @@ pub async fn history(
     Path(id): Path<i64>,
     Query(q): Query<HistoryQuery>,
 ) -> Result<Json<Vec<ChatMessage>>, ApiError> {
-    Ok(Json(state.chat.history(&caller.user, id, q.after).await?))
+    Ok(Json(
+        state
+            .chat
+            .history(&caller.user, id, q.after, q.before)
+            .await?,
+    ))
 }
 
 /// Sends a reply; the same `client_id` again returns the stored message.

@@ -5,7 +5,7 @@
 use async_trait::async_trait;
 use fieldesk_core::Locale;
 use fieldesk_core::business_hours::BusinessHours;
-use fieldesk_core::chat::{Author, ChatMessage, Notice, Reference, TenantText};
+use fieldesk_core::chat::{Author, ChatMessage, MessagePage, Notice, Reference, TenantText};
 use fieldesk_core::group::{ServiceGroup, ServiceGroupInput};
 use fieldesk_core::handoff::HandoffState;
 use fieldesk_core::identity::CustomerLink;
@@ -221,12 +221,13 @@ pub trait ChatStore: Send + Sync + 'static {
         patch: ConversationPatch,
         messages: Vec<NewMessage>,
     ) -> StoreResult<(Conversation, Vec<ChatMessage>)>;
-    /// Messages after `after`, oldest first, at most `limit`.
+    /// At most `limit` messages of the page, oldest first: after an id,
+    /// or the newest before one (or of all).
     async fn messages(
         &self,
         tenant_id: i64,
         conversation_id: i64,
-        after: i64,
+        page: MessagePage,
         limit: u32,
     ) -> StoreResult<Vec<ChatMessage>>;
 

@@ -396,12 +396,64 @@ async fn bad_visitor_input_gets_localized_errors_and_the_server_keeps_serving() 
     assert!(message.contains("unknown tenant"), "{message}");
     let refused = Visitor::connect(&server.visitor_ws_url("nobody"), None, 0, None).await;
     assert_eq!(refused.err().as_deref(), Some("http 404 Not Found"));
-    // A forged visitor token is refused.
+    // A forged visitor token is refused, in the language the visitor
+    // asked for (whatever Accept-Language says).
     let refused = Visitor::connect(&server.visitor_ws_url("acme"), Some("forged"), 0, None).await;
     assert_eq!(refused.err().as_deref(), Some("invalid_visitor_token"));
+    let catalog = Catalog::new();
+    for (asked, locale) in [
+        ("en", Locale::En),
+        ("zh-TW", Locale::ZhTw),
+        ("zh-HK", Locale::ZhTw),
+    ] {
+        let answer =
+            Visitor::first_answer(&server.visitor_ws_url("acme"), Some("forged"), Some(asked))
+                .await;
+        let code = ErrorCode::InvalidVisitorToken;
+        assert_eq!(
+            answer,
+            VisitorEvent::Error {
+                code,
+                message: catalog.message(locale, code.message_key())
+            },
+            "asked for {asked}"
+        );
+    }
+    // The chat page of an unknown tenant: a 404 page in the asked
+    // language (else the browser's), readable from any site (the snippet
+    // asks before it shows its button).
+    let http = reqwest::Client::new();
+    for (query, accept, want) in [
+        ("?lang=en", "zh-CN", Locale::En),
+        ("?lang=zh-TW", "en", Locale::ZhTw),
+        ("", "en-GB,en;q=0.8", Locale::En),
+    ] {
+        let res = http
+            .get(server.url(&format!("/chat/nobody{query}")))
+            .header("accept-language", accept)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 404, "{query}");
+        assert_eq!(res.headers()["access-control-allow-origin"], "*");
+        assert!(
+            res.headers()["content-type"]
+                .to_str()
+                .unwrap()
+                .starts_with("text/html")
+        );
+        let page = res.text().await.unwrap();
+        assert!(
+            page.contains(&format!("lang=\"{}\"", want.tag()))
+                && page.contains(&catalog.message(want, "portal-unknown-tenant")),
+            "{query}: {page}"
+        );
+    }
+    let known = http.head(server.url("/chat/acme")).send().await.unwrap();
+    assert_eq!(known.headers()["access-control-allow-origin"], "*");
+    assert_ne!(known.status(), 404);
 
     let mut v = visitor(&server, Some("en")).await;
-    let catalog = Catalog::new();
     let expect = async |v: &mut Visitor, code: ErrorCode| {
         let e = v.wait_for("error", |e| error_code(e).is_some()).await;
         assert_eq!(
@@ -423,6 +475,17 @@ async fn bad_visitor_input_gets_localized_errors_and_the_server_keeps_serving() 
     expect(&mut v, ErrorCode::MessageTooLong).await;
     v.say("bad id with spaces", "hi").await;
     expect(&mut v, ErrorCode::BadRequest).await;
+    // A 100 KB frame: "too long", in English, and the window stays
+    // connected.
+    v.send_raw(&format!(
+        r#"{{"type":"send","client_id":"big","text":"{}"}}"#,
+        "x".repeat(100 * 1024)
+    ))
+    .await;
+    expect(&mut v, ErrorCode::MessageTooLong).await;
+    v.send(&VisitorCommand::Ping { nonce: 8 }).await;
+    v.wait_for("pong", |e| *e == VisitorEvent::Pong { nonce: 8 })
+        .await;
 
     // A flood: past the burst, messages are refused, and nothing accepted is lost.
     for i in 0..15 {

@@ -224,8 +224,27 @@ async fn websockets_outlive_the_header_timeout_by_their_heartbeat() {
         }
     }
     assert!(beats >= 3, "{beats} heartbeats in 5 s");
-    // A message over 64 KiB ends it, as on the visitor socket.
+    // A message over 64 KiB is refused with a localized error and the
+    // connection stays; a client that insists is cut off.
     let big = "x".repeat(65 * 1024);
+    for strike in 1..=3 {
+        socket
+            .send(Message::Text(big.clone().into()))
+            .await
+            .unwrap();
+        let error = tokio::time::timeout(Duration::from_secs(3), async {
+            loop {
+                match socket.next().await {
+                    Some(Ok(Message::Text(t))) if t.contains("\"error\"") => return t.to_string(),
+                    Some(Ok(_)) => {}
+                    other => panic!("strike {strike}: the WebSocket ended: {other:?}"),
+                }
+            }
+        })
+        .await
+        .expect("an error event");
+        assert!(error.contains("message_too_long"), "{error}");
+    }
     let _ = socket.send(Message::Text(big.into())).await;
     let ended = tokio::time::timeout(Duration::from_secs(3), async {
         loop {
@@ -236,7 +255,7 @@ async fn websockets_outlive_the_header_timeout_by_their_heartbeat() {
         }
     })
     .await;
-    assert_eq!(ended, Ok(true), "a 65 KiB message was accepted");
+    assert_eq!(ended, Ok(true), "a fourth oversize message was accepted");
 }
 
 #[tokio::test]

@@ -69,11 +69,11 @@ async fn websocket_says_hello_beats_and_answers_pings() {
     }
     assert!(matches!(
         next_event(&mut socket).await,
-        Some(ServerEvent::Heartbeat { seq: 1, .. })
+        Some(ServerEvent::Heartbeat { beat: 1, .. })
     ));
     assert!(matches!(
         next_event(&mut socket).await,
-        Some(ServerEvent::Heartbeat { seq: 2, .. })
+        Some(ServerEvent::Heartbeat { beat: 2, .. })
     ));
 
     socket

@@ -39,8 +39,9 @@ pub async fn chat_messages(
     shell: State<'_, SharedShell>,
     conversation_id: i64,
     after: i64,
+    before: Option<i64>,
 ) -> AppResult<Vec<ChatMessage>> {
-    chat::messages(&shell, conversation_id, after).await
+    chat::messages(&shell, conversation_id, after, before).await
 }
 
 #[tauri::command]

@@ -51,11 +51,16 @@ pub async fn visitor_window_switches_language_and_the_ai_answers(ctx: Ctx) {
 /// the one-line snippet (`attrs`: more attributes on it, e.g. a signed-in
 /// customer's identity).
 pub(crate) async fn third_party_site(server_base: &str, attrs: &str) -> String {
+    third_party_site_of(server_base, "acme", attrs).await
+}
+
+/// [`third_party_site`] with the snippet naming `tenant`.
+async fn third_party_site_of(server_base: &str, tenant: &str, attrs: &str) -> String {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let page = format!(
         "<!doctype html><html lang=\"de\"><head><title>Some shop</title></head><body>\
          <h1>Some shop</h1>\
-         <script src=\"{server_base}/chat/embed.js\" data-tenant=\"acme\" data-lang=\"en\" {attrs} async></script>\
+         <script src=\"{server_base}/chat/embed.js\" data-tenant=\"{tenant}\" data-lang=\"en\" {attrs} async></script>\
          </body></html>"
     );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -115,5 +120,96 @@ pub async fn the_snippet_embeds_the_window_in_another_site(ctx: Ctx) {
     page.expect_attr("connection", "data-online", "true").await;
     page.client.enter_parent_frame().await.unwrap();
     ctx.shot(&page, "embedded").await;
+    page.close().await;
+}
+
+/// A way to the server that lets pages through but no WebSocket: the
+/// window stays as it is before its socket connects.
+async fn without_websockets(server_addr: &str) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let upstream = server_addr.to_owned();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        while let Ok((mut client, _)) = listener.accept().await {
+            let upstream = upstream.clone();
+            tokio::spawn(async move {
+                let mut head = vec![0u8; 8192];
+                let Ok(n) = client.read(&mut head).await else {
+                    return;
+                };
+                let text = String::from_utf8_lossy(&head[..n]).to_ascii_lowercase();
+                if text.contains("upgrade: websocket") {
+                    return; // dropped: the socket never opens
+                }
+                let Ok(mut server) = tokio::net::TcpStream::connect(&upstream).await else {
+                    return;
+                };
+                if server.write_all(&head[..n]).await.is_ok() {
+                    let _ = tokio::io::copy_bidirectional(&mut client, &mut server).await;
+                }
+            });
+        }
+    });
+    format!("http://{addr}")
+}
+
+pub async fn the_window_speaks_the_visitors_language_before_it_connects(ctx: Ctx) {
+    let server = ctx.server();
+    let catalog = Catalog::new();
+    let text = |locale, key: &str| catalog.message(locale, key);
+    let browser =
+        Browser::start(&ctx.artifacts.join(format!("{}.chromedriver.log", ctx.name))).await;
+    let blocked = without_websockets(server.addr()).await;
+    for (lang, locale) in [("en", Locale::En), ("zh-TW", Locale::ZhTw)] {
+        let page = browser
+            .open(&format!("{blocked}/chat/acme?lang={lang}"))
+            .await;
+        page.expect_lang(locale.tag()).await;
+        page.expect_text("connection", &text(locale, "portal-connecting"))
+            .await;
+        page.expect_attr(
+            "chat-input",
+            "placeholder",
+            &text(locale, "portal-input-placeholder"),
+        )
+        .await;
+        page.expect_attr("connection", "data-online", "false").await;
+        ctx.shot(&page, &format!("connecting-{lang}")).await;
+        page.close().await;
+    }
+    // An unknown tenant: its page says so in the visitor's language, and
+    // the snippet shows nothing on the host site.
+    let page = browser.open(&server.url("/chat/nobody?lang=en")).await;
+    let unknown = text(Locale::En, "portal-unknown-tenant");
+    page.wait_text("unknown-tenant", |t| t.contains(&unknown))
+        .await;
+    page.expect_lang("en").await;
+    page.close().await;
+    let site = third_party_site_of(&server.base, "nobody", "").await;
+    let page = browser.open(&site).await;
+    // Once the snippet has asked about its tenant…
+    let asked = "return performance.getEntriesByType('resource')\
+                 .some(e => e.name.includes('/chat/nobody'))";
+    let deadline = std::time::Instant::now() + fieldesk_testkit::app::PATIENCE;
+    while page.client.execute(asked, vec![]).await.unwrap() != serde_json::json!(true) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the snippet never asked"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    // …the host page has no button and no window.
+    let added = page
+        .client
+        .execute(
+            "return document.querySelectorAll('[data-fieldesk]').length",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(added, serde_json::json!(0));
+    ctx.shot(&page, "wrong-tenant-site").await;
     page.close().await;
 }

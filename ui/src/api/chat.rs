@@ -40,18 +40,26 @@ pub async fn conversations(tab: &str) -> IpcResult<Vec<ConversationSummary>> {
     invoke("chat_conversations", &Args { tab }).await
 }
 
-pub async fn messages(conversation_id: i64, after: i64) -> IpcResult<Vec<ChatMessage>> {
+/// A page of a conversation's messages, oldest first: before `before`
+/// ("load earlier"), else after `after`, else (0) the newest.
+pub async fn messages(
+    conversation_id: i64,
+    after: i64,
+    before: Option<i64>,
+) -> IpcResult<Vec<ChatMessage>> {
     #[derive(Serialize)]
     #[serde(rename_all = "camelCase")]
     struct Args {
         conversation_id: i64,
         after: i64,
+        before: Option<i64>,
     }
     invoke(
         "chat_messages",
         &Args {
             conversation_id,
             after,
+            before,
         },
     )
     .await

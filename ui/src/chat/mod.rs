@@ -10,7 +10,9 @@ mod view;
 
 use std::collections::HashMap;
 
-use fieldesk_core::chat::{AgentStatus, Author, ChatAgent, ChatMessage, ConversationSummary};
+use fieldesk_core::chat::{
+    AgentStatus, Author, ChatAgent, ChatMessage, ConversationSummary, HISTORY_PAGE, RESUME_PAGE,
+};
 use fieldesk_core::event::ServerEvent;
 use fieldesk_core::group::ServiceGroup;
 use fieldesk_core::{ErrorCode, Role};
@@ -36,6 +38,8 @@ pub struct Desk {
     pub known: RwSignal<HashMap<i64, ConversationSummary>>,
     pub selected: RwSignal<Option<i64>>,
     pub messages: RwSignal<Vec<ChatMessage>>,
+    /// Whether older messages than the first shown exist ("load earlier").
+    pub earlier: RwSignal<bool>,
     pub typing: RwSignal<Option<i64>>,
     pub status: RwSignal<AgentStatus>,
     pub capacity: RwSignal<u32>,
@@ -89,21 +93,59 @@ impl Desk {
         });
     }
 
-    /// Loads the selected conversation's messages after the last one held.
+    /// Loads the selected conversation's messages after the last one
+    /// held (page after page), or its newest page when none is held.
     pub fn load_messages(self) {
         let Some(id) = self.selected.get_untracked() else {
             return;
         };
-        let after = self
-            .messages
-            .with_untracked(|m| m.last().map_or(0, |m| m.id));
         spawn_local(async move {
-            match chat::messages(id, after).await {
-                Ok(new) if self.selected.get_untracked() == Some(id) => {
-                    for m in new {
+            loop {
+                let after = self
+                    .messages
+                    .with_untracked(|m| m.last().map_or(0, |m| m.id));
+                match chat::messages(id, after, None).await {
+                    Ok(new) if self.selected.get_untracked() == Some(id) => {
+                        let full = new.len() as u32
+                            == if after == 0 {
+                                HISTORY_PAGE
+                            } else {
+                                RESUME_PAGE
+                            };
+                        if after == 0 {
+                            self.earlier.set(full);
+                        }
+                        let got = !new.is_empty();
+                        for m in new {
+                            self.add(m);
+                        }
+                        if !(full && got && after > 0) {
+                            break;
+                        }
+                    }
+                    Ok(_) => return,
+                    Err(e) => return self.error.set(Some(e.code)),
+                }
+            }
+            self.mark_read();
+        });
+    }
+
+    /// "Load earlier": the page before the first message shown.
+    pub fn load_earlier(self) {
+        let Some(id) = self.selected.get_untracked() else {
+            return;
+        };
+        let Some(first) = self.messages.with_untracked(|m| m.first().map(|m| m.id)) else {
+            return;
+        };
+        spawn_local(async move {
+            match chat::messages(id, 0, Some(first)).await {
+                Ok(older) if self.selected.get_untracked() == Some(id) => {
+                    self.earlier.set(older.len() as u32 == HISTORY_PAGE);
+                    for m in older {
                         self.add(m);
                     }
-                    self.mark_read();
                 }
                 Ok(_) => {}
                 Err(e) => self.error.set(Some(e.code)),
@@ -159,6 +201,7 @@ impl Desk {
         self.side_url.set(None);
         self.selected.set(Some(id));
         self.messages.set(vec![]);
+        self.earlier.set(false);
         self.error.set(None);
         self.load_messages();
     }
@@ -213,6 +256,12 @@ impl Desk {
                 self.notice.set(Some(text));
                 self.refresh();
             }
+            // Events were lost: the lists and the open conversation again
+            // (messages are kept by id, so nothing shows twice).
+            ServerEvent::Resync => {
+                self.refresh();
+                self.load_messages();
+            }
             _ => {}
         }
     }
@@ -248,6 +297,7 @@ pub fn ChatDesk(me: i64, role: Role) -> impl IntoView {
         known: RwSignal::new(HashMap::new()),
         selected: RwSignal::new(None),
         messages: RwSignal::new(vec![]),
+        earlier: RwSignal::new(false),
         typing: RwSignal::new(None),
         status: RwSignal::new(AgentStatus::Offline),
         capacity: RwSignal::new(0),

@@ -215,6 +215,10 @@ pub fn ChatView(
                     </Show>
                 </header>
                 <div class="chat-messages" data-testid="chat-messages">
+                    <Show when=move || desk.earlier.get()>
+                        <button class="link load-earlier" data-testid="load-earlier"
+                            on:click=move |_| desk.load_earlier()>{tr("desk-load-earlier")}</button>
+                    </Show>
                     <For each=move || desk.messages.get() key=|m| m.id let:m>
                         {message_view(m)}
                     </For>

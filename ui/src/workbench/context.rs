@@ -67,7 +67,12 @@ impl WorkbenchState {
             workbench::WORKBENCH_EVENT,
             move |event: ServerEvent| match event {
                 ServerEvent::LayoutsChanged => state.load_layouts(),
-                _ => state.load_replies(),
+                ServerEvent::QuickRepliesChanged => state.load_replies(),
+                // Events were lost (`Resync`): both again.
+                _ => {
+                    state.load_layouts();
+                    state.load_replies();
+                }
             },
         );
         api::listen(api::CONNECTION_EVENT, move |s: ConnectionState| {

@@ -1,6 +1,7 @@
 use std::sync::Arc;
 
 use fieldesk_core::chat::Author;
+use fieldesk_core::chat::MessagePage::{After, Before};
 use fieldesk_core::group::ServiceGroupInput;
 use fieldesk_core::handoff::HandoffState;
 use fieldesk_core::identity::{CustomerLink, Verification};
@@ -136,14 +137,49 @@ pub async fn messages_are_stored_once_per_client_id_and_page_in_order(store: Arc
             .await
             .unwrap();
     }
-    let all = store.messages(a.id, c.id, 0, 100).await.unwrap();
+    let all = store.messages(a.id, c.id, After(0), 100).await.unwrap();
     assert_eq!(all.len(), 5);
     assert!(all.windows(2).all(|w| w[0].id < w[1].id));
     assert_eq!(
-        store.messages(a.id, c.id, all[1].id, 2).await.unwrap(),
+        store
+            .messages(a.id, c.id, After(all[1].id), 2)
+            .await
+            .unwrap(),
         all[2..4].to_vec()
     );
-    assert!(store.messages(b.id, c.id, 0, 100).await.unwrap().is_empty());
+    // Paging back: the newest first (answered oldest first), then before.
+    assert_eq!(
+        store.messages(a.id, c.id, Before(None), 2).await.unwrap(),
+        all[3..].to_vec()
+    );
+    assert_eq!(
+        store
+            .messages(a.id, c.id, Before(Some(all[3].id)), 2)
+            .await
+            .unwrap(),
+        all[1..3].to_vec()
+    );
+    assert_eq!(
+        store
+            .messages(a.id, c.id, Before(Some(all[1].id)), 2)
+            .await
+            .unwrap(),
+        all[..1].to_vec()
+    );
+    assert!(
+        store
+            .messages(b.id, c.id, After(0), 100)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        store
+            .messages(b.id, c.id, Before(None), 100)
+            .await
+            .unwrap()
+            .is_empty()
+    );
     assert!(
         store
             .add_message(b.id, c.id, visitor_says("m-9", "x"))
@@ -151,7 +187,14 @@ pub async fn messages_are_stored_once_per_client_id_and_page_in_order(store: Arc
             .is_err(),
         "not into another tenant's"
     );
-    assert_eq!(store.messages(a.id, c.id, 0, 100).await.unwrap().len(), 5);
+    assert_eq!(
+        store
+            .messages(a.id, c.id, After(0), 100)
+            .await
+            .unwrap()
+            .len(),
+        5
+    );
 }
 
 pub async fn a_patch_and_its_messages_are_one_write(store: Arc<dyn Store>) {

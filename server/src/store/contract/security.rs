@@ -240,5 +240,12 @@ pub async fn purge_drops_ended_sessions_and_visitors_who_never_wrote(store: Arc<
     assert!(store.visitor_by_token(t.id, "h1").await.unwrap().is_none());
     assert!(store.conversation(t.id, c.id).await.unwrap().is_none());
     assert!(store.visitor_by_token(t.id, "h2").await.unwrap().is_some());
-    assert_eq!(store.messages(t.id, c2.id, 0, 10).await.unwrap().len(), 1);
+    assert_eq!(
+        store
+            .messages(t.id, c2.id, fieldesk_core::chat::MessagePage::After(0), 10)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
 }

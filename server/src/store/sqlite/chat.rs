@@ -2,7 +2,7 @@
 
 use async_trait::async_trait;
 use fieldesk_core::Locale;
-use fieldesk_core::chat::{Author, ChatMessage, Notice, TenantText, parse_languages};
+use fieldesk_core::chat::{Author, ChatMessage, MessagePage, Notice, TenantText, parse_languages};
 use fieldesk_core::group::{ServiceGroup, ServiceGroupInput};
 use fieldesk_core::handoff::HandoffState;
 use fieldesk_core::identity::{CustomerLink, Verification};
@@ -686,20 +686,38 @@ impl ChatStore for SqliteStore {
         &self,
         tenant_id: i64,
         conversation_id: i64,
-        after: i64,
+        page: MessagePage,
         limit: u32,
     ) -> StoreResult<Vec<ChatMessage>> {
         self.read(move |conn| {
-            let mut stmt = conn.prepare(&format!(
-                "SELECT {MESSAGE_COLUMNS} FROM messages
-                 WHERE tenant_id = ?1 AND conversation_id = ?2 AND id > ?3 ORDER BY id LIMIT ?4"
-            ))?;
-            let rows = stmt
+            let (sql, bound) = match page {
+                MessagePage::After(after) => (
+                    format!(
+                        "SELECT {MESSAGE_COLUMNS} FROM messages
+                         WHERE tenant_id = ?1 AND conversation_id = ?2 AND id > ?3
+                         ORDER BY id LIMIT ?4"
+                    ),
+                    after,
+                ),
+                MessagePage::Before(before) => (
+                    format!(
+                        "SELECT {MESSAGE_COLUMNS} FROM messages
+                         WHERE tenant_id = ?1 AND conversation_id = ?2 AND id < ?3
+                         ORDER BY id DESC LIMIT ?4"
+                    ),
+                    before.unwrap_or(i64::MAX),
+                ),
+            };
+            let mut rows = conn
+                .prepare(&sql)?
                 .query_map(
-                    params![tenant_id, conversation_id, after, limit],
+                    params![tenant_id, conversation_id, bound, limit],
                     message_from_row,
                 )?
                 .collect::<rusqlite::Result<Vec<_>>>()?;
+            if matches!(page, MessagePage::Before(_)) {
+                rows.reverse();
+            }
             Ok(rows)
         })
         .await
