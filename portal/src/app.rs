@@ -303,8 +303,11 @@ fn LanguageSelect(chat: Chat, i18n: I18n) -> impl IntoView {
             }
         >
             {move || {
-                chat.languages
-                    .get()
+                // Before the server says what the tenant offers: the
+                // language the window speaks now.
+                let offered = chat.languages.get();
+                let offered = if offered.is_empty() { vec![i18n.locale.get()] } else { offered };
+                offered
                     .into_iter()
                     .map(|l| {
                         let key = l.name_key();

@@ -105,8 +105,9 @@ struct Entry<T> {
     shared: Arc<Shared>,
 }
 
+/// A feed's state shared with its registration.
 #[derive(Default)]
-struct Shared {
+pub struct Shared {
     /// The last sequence number given out.
     seq: AtomicU64,
     lagged: AtomicBool,
@@ -210,62 +211,14 @@ impl Hub {
         )
     }
 
-    fn add_staff(
-        &self,
-        listener: &Listener,
-        shared: Arc<Shared>,
-    ) -> (u64, mpsc::Receiver<Sequenced>) {
-        let mut registry = self.registry();
-        let (entry, rx) = self.entry(&mut registry, shared);
-        let id = entry.id;
-        registry
-            .staff
-            .entry(listener.tenant_id)
-            .or_default()
-            .push(StaffEntry {
-                listener: listener.clone(),
-                entry,
-            });
-        (id, rx)
-    }
-
-    fn add_visitor(
-        &self,
-        key: (i64, i64),
-        shared: Arc<Shared>,
-    ) -> (u64, mpsc::Receiver<VisitorEvent>) {
-        let mut registry = self.registry();
-        let (entry, rx) = self.entry(&mut registry, shared);
-        let id = entry.id;
-        registry.visitors.entry(key).or_default().push(entry);
-        (id, rx)
-    }
-
     /// A feed of the staff events for `listener`'s connection.
     pub fn subscribe(&self, listener: Listener) -> StaffFeed {
-        let shared = Arc::<Shared>::default();
-        let (id, rx) = self.add_staff(&listener, shared.clone());
-        StaffFeed {
-            hub: self.clone(),
-            listener,
-            id,
-            rx,
-            shared,
-        }
+        Feed::new(self.clone(), listener)
     }
 
     /// A feed of one conversation's visitor events.
     pub fn subscribe_visitor(&self, tenant_id: i64, conversation_id: i64) -> VisitorFeed {
-        let key = (tenant_id, conversation_id);
-        let shared = Arc::<Shared>::default();
-        let (id, rx) = self.add_visitor(key, shared.clone());
-        VisitorFeed {
-            hub: self.clone(),
-            key,
-            id,
-            rx,
-            shared,
-        }
+        Feed::new(self.clone(), (tenant_id, conversation_id))
     }
 
     /// Connections registered now (staff, visitor), for tests and metrics.
@@ -278,18 +231,91 @@ impl Hub {
     }
 }
 
-/// A staff connection's events; unregisters when dropped.
-pub struct StaffFeed {
+/// What a feed is of: where it registers in the hub, and what it yields.
+pub trait Topic {
+    type Item;
+    fn register(&self, hub: &Hub, shared: Arc<Shared>) -> (u64, mpsc::Receiver<Self::Item>);
+    fn unregister(&self, hub: &Hub, id: u64);
+}
+
+/// A staff connection: its tenant's events that are for it.
+impl Topic for Listener {
+    type Item = Sequenced;
+
+    fn register(&self, hub: &Hub, shared: Arc<Shared>) -> (u64, mpsc::Receiver<Sequenced>) {
+        let mut registry = hub.registry();
+        let (entry, rx) = hub.entry(&mut registry, shared);
+        let id = entry.id;
+        let listener = self.clone();
+        registry
+            .staff
+            .entry(self.tenant_id)
+            .or_default()
+            .push(StaffEntry { listener, entry });
+        (id, rx)
+    }
+
+    fn unregister(&self, hub: &Hub, id: u64) {
+        let mut registry = hub.registry();
+        if let Some(feeds) = registry.staff.get_mut(&self.tenant_id) {
+            feeds.retain(|f| f.entry.id != id);
+            if feeds.is_empty() {
+                registry.staff.remove(&self.tenant_id);
+            }
+        }
+    }
+}
+
+/// A visitor connection: `(tenant, conversation)`.
+impl Topic for (i64, i64) {
+    type Item = VisitorEvent;
+
+    fn register(&self, hub: &Hub, shared: Arc<Shared>) -> (u64, mpsc::Receiver<VisitorEvent>) {
+        let mut registry = hub.registry();
+        let (entry, rx) = hub.entry(&mut registry, shared);
+        let id = entry.id;
+        registry.visitors.entry(*self).or_default().push(entry);
+        (id, rx)
+    }
+
+    fn unregister(&self, hub: &Hub, id: u64) {
+        let mut registry = hub.registry();
+        if let Some(feeds) = registry.visitors.get_mut(self) {
+            feeds.retain(|f| f.id != id);
+            if feeds.is_empty() {
+                registry.visitors.remove(self);
+            }
+        }
+    }
+}
+
+/// One connection's events; unregisters when dropped.
+pub struct Feed<T: Topic> {
     hub: Hub,
-    listener: Listener,
+    topic: T,
     id: u64,
-    rx: mpsc::Receiver<Sequenced>,
+    rx: mpsc::Receiver<T::Item>,
     shared: Arc<Shared>,
 }
 
-impl StaffFeed {
+pub type StaffFeed = Feed<Listener>;
+pub type VisitorFeed = Feed<(i64, i64)>;
+
+impl<T: Topic> Feed<T> {
+    fn new(hub: Hub, topic: T) -> Self {
+        let shared = Arc::<Shared>::default();
+        let (id, rx) = topic.register(&hub, shared.clone());
+        Feed {
+            hub,
+            topic,
+            id,
+            rx,
+            shared,
+        }
+    }
+
     /// The next event; `None` when the hub is gone.
-    pub async fn recv(&mut self) -> Option<FeedItem<Sequenced>> {
+    pub async fn recv(&mut self) -> Option<FeedItem<T::Item>> {
         if let Some(item) = self.rx.recv().await {
             return Some(FeedItem::Event(item));
         }
@@ -297,7 +323,7 @@ impl StaffFeed {
         if !self.shared.lagged.swap(false, Ordering::SeqCst) {
             return None;
         }
-        let (id, rx) = self.hub.add_staff(&self.listener, self.shared.clone());
+        let (id, rx) = self.topic.register(&self.hub, self.shared.clone());
         self.id = id;
         self.rx = rx;
         Some(FeedItem::Lagged)
@@ -310,52 +336,9 @@ impl StaffFeed {
     }
 }
 
-impl Drop for StaffFeed {
+impl<T: Topic> Drop for Feed<T> {
     fn drop(&mut self) {
-        let mut registry = self.hub.registry();
-        if let Some(feeds) = registry.staff.get_mut(&self.listener.tenant_id) {
-            feeds.retain(|f| f.entry.id != self.id);
-            if feeds.is_empty() {
-                registry.staff.remove(&self.listener.tenant_id);
-            }
-        }
-    }
-}
-
-/// A visitor connection's events; unregisters when dropped.
-pub struct VisitorFeed {
-    hub: Hub,
-    key: (i64, i64),
-    id: u64,
-    rx: mpsc::Receiver<VisitorEvent>,
-    shared: Arc<Shared>,
-}
-
-impl VisitorFeed {
-    /// The next event; `None` when the hub is gone.
-    pub async fn recv(&mut self) -> Option<FeedItem<VisitorEvent>> {
-        if let Some(item) = self.rx.recv().await {
-            return Some(FeedItem::Event(item));
-        }
-        if !self.shared.lagged.swap(false, Ordering::SeqCst) {
-            return None;
-        }
-        let (id, rx) = self.hub.add_visitor(self.key, self.shared.clone());
-        self.id = id;
-        self.rx = rx;
-        Some(FeedItem::Lagged)
-    }
-}
-
-impl Drop for VisitorFeed {
-    fn drop(&mut self) {
-        let mut registry = self.hub.registry();
-        if let Some(feeds) = registry.visitors.get_mut(&self.key) {
-            feeds.retain(|f| f.id != self.id);
-            if feeds.is_empty() {
-                registry.visitors.remove(&self.key);
-            }
-        }
+        self.topic.unregister(&self.hub, self.id);
     }
 }
 
