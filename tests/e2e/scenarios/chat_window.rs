@@ -213,3 +213,68 @@ pub async fn the_window_speaks_the_visitors_language_before_it_connects(ctx: Ctx
     ctx.shot(&page, "wrong-tenant-site").await;
     page.close().await;
 }
+
+pub async fn a_long_conversation_opens_at_its_newest_and_loads_earlier(ctx: Ctx) {
+    let fast = ["--visitor-burst", "100000", "--visitor-per-sec", "100000"];
+    let server = fieldesk_testkit::server::TestServer::start_with(&ctx.server_bin, &fast, true);
+    // 70 messages from an earlier visit.
+    let (mut visitor, _) = fieldesk_testkit::chat::Visitor::connect(
+        &server.visitor_ws_url("acme"),
+        None,
+        0,
+        Some("en"),
+    )
+    .await
+    .unwrap();
+    for n in 0..70 {
+        visitor.say(&format!("c{n}"), &format!("line {n}")).await;
+    }
+    visitor
+        .wait_for("the last ack", |e| {
+            matches!(e, fieldesk_core::chat::VisitorEvent::Ack { client_id, .. } if client_id == "c69")
+        })
+        .await;
+    let token = visitor.token.clone();
+    visitor.close().await;
+    let browser =
+        Browser::start(&ctx.artifacts.join(format!("{}.chromedriver.log", ctx.name))).await;
+    let page = browser.open(&server.url("/chat/acme?lang=en")).await;
+    page.expect_attr("connection", "data-online", "true").await;
+    // The same browser as that visit: its token kept, then a reload.
+    let keep = format!("localStorage.setItem('fieldesk.visitor.acme', '{token}')");
+    page.client.execute(&keep, vec![]).await.unwrap();
+    page.client.refresh().await.unwrap();
+    page.wait_text("messages", |t| t.contains("line 69")).await;
+    let shown = async || {
+        page.client
+            .find_all(fantoccini::Locator::Css("[data-testid=message]"))
+            .await
+            .unwrap()
+            .len()
+    };
+    assert_eq!(shown().await, 50, "the newest page first");
+    assert!(!page.text("messages").await.contains("line 0"));
+    // Back, a page at a time, to the first message.
+    let mut pages = 0;
+    while page.exists("load-earlier").await {
+        let before = shown().await;
+        page.click("load-earlier").await;
+        let deadline = std::time::Instant::now() + fieldesk_testkit::app::PATIENCE;
+        while shown().await == before {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the earlier page came"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        pages += 1;
+    }
+    assert!(pages >= 1);
+    page.wait_text("messages", |t| {
+        t.contains("line 0") && t.contains("line 69")
+    })
+    .await;
+    assert!(shown().await > 70, "every message, the AI's too");
+    ctx.shot(&page, "loaded-earlier").await;
+    page.close().await;
+}
