@@ -166,15 +166,23 @@ async fn through_fieldesk(bin: &Path) -> Figures {
     // Every message is persisted, once.
     let token = server.login("acme", "sam").await.token;
     for v in &visitors {
-        let stored: Vec<serde_json::Value> = server
-            .get(
-                &format!("/api/chat/conversations/{}/messages", v.conversation_id),
-                &token,
-            )
-            .await
-            .json()
-            .await
-            .expect("history");
+        // The whole history: the newest page, then back page by page.
+        let base = format!("/api/chat/conversations/{}/messages", v.conversation_id);
+        let mut stored: Vec<serde_json::Value> = Vec::new();
+        let mut path = base.clone();
+        loop {
+            let page: Vec<serde_json::Value> = server
+                .get(&path, &token)
+                .await
+                .json()
+                .await
+                .expect("history");
+            let Some(first) = page.first().and_then(|m| m["id"].as_i64()) else {
+                break;
+            };
+            stored.splice(0..0, page);
+            path = format!("{base}?before={first}");
+        }
         let visitor_messages = stored
             .iter()
             .filter(|m| m["author"]["kind"] == "visitor")
