@@ -60,6 +60,10 @@ pub enum Notice {
     Survey,
     SurveyThanks,
     AgentLeft,
+    /// Resolved after the tenant's idle time; writing reopens it.
+    Resolved,
+    /// The visitor wrote again in a resolved conversation.
+    Reopened,
 }
 
 /// One message of a conversation, as stored.
@@ -272,6 +276,16 @@ pub enum VisitorCommand {
         locale: Option<String>,
         #[serde(default)]
         identity: Option<crate::identity::SignedIdentity>,
+        /// The page the chat was opened on, its referrer and the
+        /// browser's language (recorded with the conversation).
+        #[serde(default)]
+        context: crate::visit::VisitContext,
+    },
+    /// The pre-chat form ([`VisitorEvent::Ready`] `pre_chat`): name and
+    /// email or phone; starts the conversation.
+    PreChat {
+        name: String,
+        contact: String,
     },
     Send {
         client_id: String,
@@ -303,6 +317,8 @@ pub enum VisitorCommand {
         #[serde(default)]
         comment: String,
     },
+    /// The visitor ends the chat (a served one asks for the survey).
+    End,
     Ping {
         nonce: u64,
     },
@@ -322,7 +338,12 @@ pub enum VisitorEvent {
     /// The answer to `Resume`: keep `token` for the next visit.
     Ready {
         token: String,
-        conversation_id: i64,
+        /// `None` until the visitor's first message (or pre-chat form):
+        /// a page view alone starts no conversation.
+        conversation_id: Option<i64>,
+        /// The tenant asks for name and contact before the first message.
+        #[serde(default)]
+        pre_chat: bool,
         languages: Vec<Locale>,
         texts: WindowTexts,
         state: HandoffState,
@@ -345,6 +366,21 @@ pub enum VisitorEvent {
     Ack {
         client_id: String,
         message_id: i64,
+        /// The conversation it is in (the first message starts one).
+        #[serde(default)]
+        conversation_id: i64,
+    },
+    /// The message with this client id was refused for now (too many in a
+    /// short time): the window keeps it, marked "not sent, retrying", and
+    /// sends it again (same client id) after `retry_after_ms`.
+    NotSent {
+        client_id: String,
+        code: ErrorCode,
+        retry_after_ms: u32,
+    },
+    /// The pre-chat form was accepted and the conversation started.
+    Started {
+        conversation_id: i64,
     },
     State {
         state: HandoffState,
@@ -403,6 +439,12 @@ pub struct ConversationSummary {
     pub visitor_delivered_up_to: i64,
     pub visitor_read_up_to: i64,
     pub created_at: i64,
+    /// Email or phone from the pre-chat form or a left message.
+    #[serde(default)]
+    pub contact: Option<String>,
+    /// Where the visit came from (the visitor profile panel).
+    #[serde(default)]
+    pub context: crate::visit::VisitContext,
 }
 
 /// `PUT /api/chat/status`: the caller's availability and capacity.
@@ -505,7 +547,17 @@ pub struct ChatSettingsBody {
     /// `null`: the AI agent answers by retrieval alone (the default).
     #[serde(default)]
     pub llm: Option<LlmSettings>,
+    /// Minutes without activity after which a conversation is resolved
+    /// (1–43200); `null`: never.
+    #[serde(default)]
+    pub auto_resolve_minutes: Option<u32>,
+    /// Ask name and email or phone before the first message.
+    #[serde(default)]
+    pub pre_chat: bool,
 }
+
+/// Longest idle time a tenant can set (30 days).
+pub const MAX_AUTO_RESOLVE_MINUTES: u32 = 43_200;
 
 #[cfg(test)]
 mod tests {

@@ -97,10 +97,15 @@ pub enum ErrorCode {
     UnknownCustomer,
     /// The embedding site verified this visitor: agents cannot relink them.
     IdentitySigned,
+    /// The pre-chat form's name is empty, or its contact is neither an
+    /// email address nor a phone number.
+    InvalidContact,
+    /// The tenant asks for name and contact before the first message.
+    PreChatRequired,
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 43] = [
+    pub const ALL: [ErrorCode; 45] = [
         ErrorCode::BadRequest,
         ErrorCode::InvalidCredentials,
         ErrorCode::Unauthorized,
@@ -144,6 +149,8 @@ impl ErrorCode {
         ErrorCode::InvalidIdentity,
         ErrorCode::UnknownCustomer,
         ErrorCode::IdentitySigned,
+        ErrorCode::InvalidContact,
+        ErrorCode::PreChatRequired,
     ];
 
     /// The HTTP status the server answers with for this code.
@@ -178,6 +185,8 @@ impl ErrorCode {
             ErrorCode::InvalidIdentity => 400,
             ErrorCode::UnknownCustomer => 404,
             ErrorCode::IdentitySigned => 409,
+            ErrorCode::InvalidContact => 400,
+            ErrorCode::PreChatRequired => 409,
             ErrorCode::ServerUnreachable => 503,
             ErrorCode::Internal
             | ErrorCode::KeychainUnavailable
@@ -224,6 +233,8 @@ impl ErrorCode {
             ErrorCode::InvalidLayout => "error-invalid-layout",
             ErrorCode::InvalidQuickReply => "error-invalid-quick-reply",
             ErrorCode::IdentitySigned => "error-identity-signed",
+            ErrorCode::InvalidContact => "error-invalid-contact",
+            ErrorCode::PreChatRequired => "error-pre-chat-required",
             ErrorCode::UnknownCustomer => "error-unknown-customer",
             ErrorCode::InvalidIdentity => "error-invalid-identity",
             ErrorCode::PhotoQuotaExceeded => "error-photo-quota-exceeded",
@@ -273,6 +284,8 @@ impl ErrorCode {
             ErrorCode::InvalidLayout => "invalid_layout",
             ErrorCode::InvalidQuickReply => "invalid_quick_reply",
             ErrorCode::IdentitySigned => "identity_signed",
+            ErrorCode::InvalidContact => "invalid_contact",
+            ErrorCode::PreChatRequired => "pre_chat_required",
             ErrorCode::UnknownCustomer => "unknown_customer",
             ErrorCode::InvalidIdentity => "invalid_identity",
             ErrorCode::PhotoQuotaExceeded => "photo_quota_exceeded",

@@ -21,6 +21,9 @@ pub enum HandoffState {
     Human { agent_id: i64 },
     /// Ended; nothing changes it any more.
     Closed,
+    /// Resolved after the tenant's idle time with no activity; the visitor
+    /// writing again reopens it with the AI agent.
+    Resolved,
 }
 
 /// What the caller knows when a visitor asks for a human.
@@ -46,6 +49,10 @@ pub enum HandoffEvent {
     BusinessHoursEnded,
     /// The agent or the visitor ended the conversation.
     Ended,
+    /// Nothing happened for the tenant's idle time ([`resolves_idle`]).
+    Idle,
+    /// The visitor wrote in a resolved conversation.
+    VisitorReturned,
 }
 
 /// What the caller must do after a transition.
@@ -63,6 +70,12 @@ pub enum Effect {
     Dequeue,
     /// Send the satisfaction survey in the visitor's language.
     SendSurvey { agent_id: i64 },
+    /// Tell both sides it ended (without a survey: no human served).
+    TellEnded,
+    /// Tell both sides it was resolved for inactivity (and how to reopen).
+    TellResolved,
+    /// Tell the staff the visitor is back.
+    TellReopened,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -79,12 +92,37 @@ impl HandoffState {
         matches!(self, HandoffState::Bot | HandoffState::Queued)
     }
 
+    /// The Fluent key of the state's name in the workbench.
+    pub fn label_key(self) -> &'static str {
+        match self {
+            HandoffState::Bot => "desk-state-bot",
+            HandoffState::Queued => "desk-state-queued",
+            HandoffState::Human { .. } => "desk-state-human",
+            HandoffState::Closed => "desk-state-closed",
+            HandoffState::Resolved => "desk-state-resolved",
+        }
+    }
+
+    /// Whether the conversation is over for the staff (closed, or resolved
+    /// until the visitor writes again): no replies, takes or transfers.
+    pub fn is_over(self) -> bool {
+        matches!(self, HandoffState::Closed | HandoffState::Resolved)
+    }
+
     /// Applies `event`, returning the next state and the effects to perform.
     pub fn apply(self, event: HandoffEvent) -> Result<(HandoffState, Vec<Effect>), HandoffError> {
         use HandoffEvent::*;
         use HandoffState::*;
         let next = match (self, event) {
             (Closed, _) => return Err(HandoffError::Closed),
+            (Resolved, VisitorReturned) => (Bot, vec![Effect::TellReopened]),
+            (Resolved, Ended) => (Closed, vec![]),
+            // Only the visitor's return reopens it (the caller applies
+            // that first when the visitor asks for a human).
+            (Resolved, _) => (Resolved, vec![]),
+            (_, VisitorReturned) => (self, vec![]),
+            (Bot | Human { .. }, Idle) => (Resolved, vec![Effect::TellResolved]),
+            (Queued, Idle) => (Resolved, vec![Effect::Dequeue, Effect::TellResolved]),
             (Human { .. }, VisitorAsksForHuman(_)) => return Err(HandoffError::AlreadyHuman),
             (Queued, VisitorAsksForHuman(_)) => (Queued, vec![Effect::TellQueuePosition]),
             (Bot, VisitorAsksForHuman(a)) if !a.within_business_hours => {
@@ -123,11 +161,26 @@ impl HandoffState {
             (Queued, BusinessHoursEnded) => (Bot, vec![Effect::Dequeue, Effect::OutOfHours]),
             (Bot | Human { .. }, BusinessHoursEnded) => (self, vec![]),
             (Human { agent_id }, Ended) => (Closed, vec![Effect::SendSurvey { agent_id }]),
-            (Queued, Ended) => (Closed, vec![Effect::Dequeue]),
-            (Bot, Ended) => (Closed, vec![]),
+            (Queued, Ended) => (Closed, vec![Effect::Dequeue, Effect::TellEnded]),
+            (Bot, Ended) => (Closed, vec![Effect::TellEnded]),
         };
         Ok(next)
     }
+}
+
+/// Whether a conversation in `state` whose last activity was at
+/// `last_activity` (Unix seconds) is resolved at `now` by the tenant's
+/// idle time (`None`: never).
+pub fn resolves_idle(
+    state: HandoffState,
+    last_activity: i64,
+    now: i64,
+    idle_minutes: Option<u32>,
+) -> bool {
+    let Some(minutes) = idle_minutes else {
+        return false;
+    };
+    !state.is_over() && now - last_activity >= i64::from(minutes) * 60
 }
 
 /// Phrases by which a visitor asks for a human, in the three languages.
@@ -260,6 +313,40 @@ mod tests {
         );
     }
 
+    #[test]
+    fn idle_conversations_are_resolved_and_reopen_when_the_visitor_writes() {
+        assert_eq!(
+            Queued.apply(Idle),
+            Ok((Resolved, vec![Effect::Dequeue, Effect::TellResolved]))
+        );
+        assert_eq!(
+            Human { agent_id: 3 }.apply(Idle),
+            Ok((Resolved, vec![Effect::TellResolved]))
+        );
+        assert_eq!(
+            Resolved.apply(VisitorReturned),
+            Ok((Bot, vec![Effect::TellReopened]))
+        );
+        assert_eq!(
+            Resolved.apply(AgentAssigned { agent_id: 1 }),
+            Ok((Resolved, vec![]))
+        );
+        assert_eq!(Resolved.apply(Ended), Ok((Closed, vec![])));
+        assert_eq!(Bot.apply(VisitorReturned), Ok((Bot, vec![])));
+        assert_eq!(Closed.apply(VisitorReturned), Err(HandoffError::Closed));
+        assert!(Resolved.is_over() && Closed.is_over() && !Queued.is_over());
+    }
+
+    #[test]
+    fn idle_time_is_the_tenants() {
+        assert!(!resolves_idle(Bot, 0, 1_000_000, None));
+        assert!(!resolves_idle(Bot, 1_000, 1_000 + 59 * 60, Some(60)));
+        assert!(resolves_idle(Bot, 1_000, 1_000 + 60 * 60, Some(60)));
+        assert!(resolves_idle(Human { agent_id: 1 }, 0, 60, Some(1)));
+        assert!(!resolves_idle(Resolved, 0, 600, Some(1)));
+        assert!(!resolves_idle(Closed, 0, 600, Some(1)));
+    }
+
     fn all_events() -> Vec<HandoffEvent> {
         vec![
             VisitorAsksForHuman(OPEN_FREE),
@@ -274,6 +361,8 @@ mod tests {
             TransferredToGroup { free_member: None },
             BusinessHoursEnded,
             Ended,
+            Idle,
+            VisitorReturned,
         ]
     }
 
@@ -315,7 +404,7 @@ mod tests {
                         "{state:?} -{event:?}-> {to:?}"
                     );
                     assert!(survey_count <= 1);
-                    assert!(to == Closed || to.bot_answers() || matches!(to, Human { .. }));
+                    assert!(to.is_over() || to.bot_answers() || matches!(to, Human { .. }));
                     next.push((to, entries, survey_count));
                 }
             }
@@ -361,7 +450,7 @@ mod tests {
                 );
                 assert_eq!(entries == 1, to == Queued, "run {run} seed {start_seed}");
                 assert!(surveys <= 1, "run {run} seed {start_seed}");
-                if !matches!(to, Human { .. } | Closed) {
+                if !matches!(to, Human { .. }) && !to.is_over() {
                     assert!(
                         to.bot_answers(),
                         "run {run} seed {start_seed}: {to:?} is silent"

@@ -36,6 +36,7 @@ pub mod session_policy;
 pub mod standard_operation;
 pub mod sync;
 pub mod template;
+pub mod visit;
 pub mod work_order;
 
 pub use error_code::ErrorCode;

@@ -599,3 +599,27 @@ security-event-password-changed = Password changed
 security-event-role-changed = Role changed
 security-event-identity-rejected = Chat identity not verified
 security-event-customer-linked = Visitor linked to a customer
+
+# Live chat lifecycle (issue 15)
+error-invalid-contact = Enter your name and a valid email address or phone number.
+error-pre-chat-required = Please tell us your name and how to reach you first.
+chat-resolved = This conversation was closed after { $minutes } min without activity. Write again to reopen it.
+chat-reopened = The visitor wrote again; the conversation is open again.
+portal-prechat-title = Before we start
+portal-prechat-name = Your name
+portal-prechat-contact = Email or phone
+portal-prechat-start = Start chat
+portal-end-chat = End chat
+portal-not-sent = Not sent, retrying…
+desk-state-resolved = Resolved (idle)
+desk-profile = Visitor profile
+desk-profile-contact = Contact
+desk-profile-page = Page
+desk-profile-referrer = Came from
+desk-profile-browser = Browser
+desk-profile-language = Browser language
+desk-profile-none = Not reported
+desk-load-more = Load more conversations
+admin-auto-resolve = Resolve conversations after this many minutes without activity (empty: never)
+admin-conversations = Conversations
+admin-pre-chat = Ask name and email or phone before the chat starts

@@ -598,3 +598,27 @@ security-event-password-changed = 密码已更改
 security-event-role-changed = 角色已更改
 security-event-identity-rejected = 聊天身份未通过验证
 security-event-customer-linked = 访客已关联客户
+
+# Live chat lifecycle (issue 15)
+error-invalid-contact = 请填写您的姓名以及有效的邮箱或电话号码。
+error-pre-chat-required = 请先告诉我们您的姓名和联系方式。
+chat-resolved = 会话已因 { $minutes } 分钟无活动而关闭。再次发送消息即可重新打开。
+chat-reopened = 访客再次发来消息，会话已重新打开。
+portal-prechat-title = 开始之前
+portal-prechat-name = 您的姓名
+portal-prechat-contact = 邮箱或电话
+portal-prechat-start = 开始咨询
+portal-end-chat = 结束会话
+portal-not-sent = 未发送，正在重试…
+desk-state-resolved = 已解决（无活动）
+desk-profile = 访客资料
+desk-profile-contact = 联系方式
+desk-profile-page = 页面
+desk-profile-referrer = 来源
+desk-profile-browser = 浏览器
+desk-profile-language = 浏览器语言
+desk-profile-none = 未提供
+desk-load-more = 加载更多会话
+admin-auto-resolve = 无活动多少分钟后自动解决会话（留空：从不）
+admin-conversations = 会话
+admin-pre-chat = 会话开始前询问姓名和邮箱或电话

@@ -598,3 +598,27 @@ security-event-password-changed = 密碼已變更
 security-event-role-changed = 角色已變更
 security-event-identity-rejected = 聊天身分未通過驗證
 security-event-customer-linked = 訪客已關聯客戶
+
+# Live chat lifecycle (issue 15)
+error-invalid-contact = 請填寫您的姓名以及有效的電子郵件或電話號碼。
+error-pre-chat-required = 請先告訴我們您的姓名和聯絡方式。
+chat-resolved = 對話已因 { $minutes } 分鐘無活動而關閉。再次傳送訊息即可重新開啟。
+chat-reopened = 訪客再次傳來訊息，對話已重新開啟。
+portal-prechat-title = 開始之前
+portal-prechat-name = 您的姓名
+portal-prechat-contact = 電子郵件或電話
+portal-prechat-start = 開始諮詢
+portal-end-chat = 結束對話
+portal-not-sent = 未傳送，正在重試…
+desk-state-resolved = 已解決（無活動）
+desk-profile = 訪客資料
+desk-profile-contact = 聯絡方式
+desk-profile-page = 頁面
+desk-profile-referrer = 來源
+desk-profile-browser = 瀏覽器
+desk-profile-language = 瀏覽器語言
+desk-profile-none = 未提供
+desk-load-more = 載入更多對話
+admin-auto-resolve = 無活動多少分鐘後自動解決對話（留空：從不）
+admin-conversations = 對話
+admin-pre-chat = 對話開始前詢問姓名和電子郵件或電話

@@ -8,6 +8,7 @@ use fieldesk_core::Locale;
 use fieldesk_core::chat::{Author, ChatMessage, Notice, QueuePlace, VisitorCommand, VisitorEvent};
 use fieldesk_core::handoff::HandoffState;
 use fieldesk_core::identity::SignedIdentity;
+use fieldesk_core::visit::{VisitContext, validate_pre_chat};
 use leptos::prelude::*;
 
 use crate::connection::{self, Target};
@@ -30,8 +31,19 @@ struct Chat {
     survey: RwSignal<Option<String>>,
     error: RwSignal<Option<String>>,
     online: RwSignal<bool>,
-    /// Sent but not yet acknowledged: resent after a reconnect.
-    pending: RwSignal<Vec<(String, String)>>,
+    /// Sent but not yet acknowledged: shown, resent after a reconnect.
+    pending: RwSignal<Vec<Pending>>,
+    /// The tenant asks for name and contact before the first message.
+    pre_chat: RwSignal<bool>,
+}
+
+/// A message the server has not acknowledged yet.
+#[derive(Clone, Debug, PartialEq)]
+struct Pending {
+    client_id: String,
+    text: String,
+    /// Refused for the rate: waiting to be sent again.
+    retrying: bool,
 }
 
 fn storage() -> Option<web_sys::Storage> {
@@ -48,13 +60,49 @@ fn store(key: &str, value: &str) {
     }
 }
 
-/// Who the embedding site says the visitor is: `customer_id`,
-/// `customer_name` and `customer_hash` in the fragment (embed.js puts them
-/// there from its `data-customer-*` attributes; a fragment never reaches
-/// server logs). The server verifies the hash.
-fn identity() -> Option<SignedIdentity> {
+/// The fragment's parameters (embed.js puts them there; a fragment never
+/// reaches server logs).
+fn fragment() -> Option<web_sys::UrlSearchParams> {
     let hash = web_sys::window()?.location().hash().ok()?;
-    let params = web_sys::UrlSearchParams::new_with_str(hash.trim_start_matches('#')).ok()?;
+    web_sys::UrlSearchParams::new_with_str(hash.trim_start_matches('#')).ok()
+}
+
+/// Where the visit came from: the embedding page and its referrer (from
+/// embed.js), else this page's referrer; and the browser's language. The
+/// server adds the user agent and keeps only what is safe to show.
+fn visit_context() -> VisitContext {
+    let params = fragment();
+    let param = |name: &str| {
+        params
+            .as_ref()
+            .and_then(|p| p.get(name))
+            .filter(|v| !v.is_empty())
+    };
+    let window = web_sys::window();
+    let referrer = window
+        .as_ref()
+        .and_then(|w| w.document())
+        .map(|d| d.referrer())
+        .filter(|r| !r.is_empty());
+    VisitContext {
+        page_url: param("page_url").or_else(|| referrer.clone()),
+        referrer: param("referrer").or(
+            if params.as_ref().and_then(|p| p.get("page_url")).is_some() {
+                None
+            } else {
+                referrer
+            },
+        ),
+        user_agent: None,
+        language: window.and_then(|w| w.navigator().language()),
+    }
+}
+
+/// Who the embedding site says the visitor is: `customer_id`,
+/// `customer_name` and `customer_hash` in the fragment (from embed.js's
+/// `data-customer-*` attributes). The server verifies the hash.
+fn identity() -> Option<SignedIdentity> {
+    let params = fragment()?;
     Some(SignedIdentity {
         customer_id: params.get("customer_id")?,
         name: params.get("customer_name")?,
@@ -111,7 +159,25 @@ impl Chat {
             error: RwSignal::new(None),
             online: RwSignal::new(false),
             pending: RwSignal::new(vec![]),
+            pre_chat: RwSignal::new(false),
         }
+    }
+
+    /// Sends a message (again, with the same client id: the server keeps
+    /// it once).
+    fn send(&self, client_id: String, text: String) {
+        self.pending.update(|p| {
+            if let Some(m) = p.iter_mut().find(|m| m.client_id == client_id) {
+                m.retrying = false;
+            } else {
+                p.push(Pending {
+                    client_id: client_id.clone(),
+                    text: text.clone(),
+                    retrying: false,
+                });
+            }
+        });
+        connection::send(&VisitorCommand::Send { client_id, text });
     }
 
     fn add(&self, m: ChatMessage) {
@@ -133,8 +199,10 @@ impl Chat {
                 history,
                 earlier,
                 agent_read_up_to,
+                pre_chat,
                 ..
             } => {
+                self.pre_chat.set(pre_chat);
                 store(token_key, &token);
                 store(lang_key, texts.locale.tag());
                 i18n.locale.set(texts.locale);
@@ -151,8 +219,10 @@ impl Chat {
                 for m in history {
                     self.add(m);
                 }
-                for (client_id, text) in self.pending.get_untracked() {
-                    connection::send(&VisitorCommand::Send { client_id, text });
+                if !pre_chat {
+                    for m in self.pending.get_untracked() {
+                        self.send(m.client_id, m.text);
+                    }
                 }
             }
             VisitorEvent::Message(m) => {
@@ -169,7 +239,39 @@ impl Chat {
             }
             VisitorEvent::Ack { client_id, .. } => {
                 self.pending
-                    .update(|p| p.retain(|(id, _)| *id != client_id));
+                    .update(|p| p.retain(|m| m.client_id != client_id));
+            }
+            VisitorEvent::NotSent {
+                client_id,
+                retry_after_ms,
+                ..
+            } => {
+                self.pending.update(|p| {
+                    if let Some(m) = p.iter_mut().find(|m| m.client_id == client_id) {
+                        m.retrying = true;
+                    }
+                });
+                let chat = *self;
+                set_timeout(
+                    move || {
+                        let again = chat.pending.with_untracked(|p| {
+                            p.iter().find(|m| m.client_id == client_id).cloned()
+                        });
+                        if let Some(m) = again
+                            && chat.online.get_untracked()
+                        {
+                            chat.send(m.client_id, m.text);
+                        }
+                    },
+                    std::time::Duration::from_millis(u64::from(retry_after_ms.max(200))),
+                );
+            }
+            VisitorEvent::Started { .. } => {
+                self.pre_chat.set(false);
+                self.error.set(None);
+                for m in self.pending.get_untracked() {
+                    self.send(m.client_id, m.text);
+                }
             }
             VisitorEvent::State {
                 state,
@@ -214,6 +316,7 @@ pub fn App() -> impl IntoView {
             // The visitor's own choice wins; the site's `lang` sets the first one.
             let first = lang.clone();
             let identity = identity();
+            let context = visit_context();
             // After a cut: only what came since the last message held.
             Rc::new(move || VisitorCommand::Resume {
                 token: stored(&token_key),
@@ -222,6 +325,7 @@ pub fn App() -> impl IntoView {
                     .with_untracked(|m| m.last().map_or(0, |m| m.id)),
                 locale: stored(&lang_key).or_else(|| first.clone()),
                 identity: identity.clone(),
+                context: context.clone(),
             })
         },
         on_event: {
@@ -258,6 +362,15 @@ pub fn App() -> impl IntoView {
                 <For each=move || chat.messages.get() key=|m| m.id let:m>
                     <Message m chat i18n />
                 </For>
+                <For each=move || unsent(chat) key=|m| (m.client_id.clone(), m.retrying) let:m>
+                    <div class="bubble visitor pending" data-testid="pending-message"
+                        data-retrying=m.retrying.to_string()>
+                        <div class="body">{m.text.clone()}</div>
+                        <Show when=move || m.retrying>
+                            <div class="not-sent" data-testid="not-sent">{t("portal-not-sent")}</div>
+                        </Show>
+                    </div>
+                </For>
                 <Show when=move || chat.agent_typing.get()>
                     <div class="typing" data-testid="agent-typing">{t("portal-agent-typing")}</div>
                 </Show>
@@ -272,6 +385,7 @@ pub fn App() -> impl IntoView {
             <Show when=move || chat.state.get() == HandoffState::Closed || chat.survey.get().is_some()>
                 <button class="secondary" data-testid="new-conversation"
                     on:click=move |_| {
+                        chat.pending.set(vec![]);
                         chat.messages.set(vec![]);
                         chat.earlier.set(false);
                         chat.survey.set(None);
@@ -285,8 +399,71 @@ pub fn App() -> impl IntoView {
                 && !chat.messages.get().iter().any(|m| m.notice == Some(Notice::MessageLeft))>
                 <LeaveMessage i18n />
             </Show>
-            <Composer chat i18n />
+            <Show when=move || chat.pre_chat.get() fallback=move || view! { <Composer chat i18n /> }>
+                <PreChatForm chat i18n />
+            </Show>
         </div>
+    }
+}
+
+/// Sent messages the server has not confirmed (nor echoed) yet.
+fn unsent(chat: Chat) -> Vec<Pending> {
+    let pending = chat.pending.get();
+    chat.messages.with(|all| {
+        pending
+            .into_iter()
+            .filter(|p| {
+                !all.iter().any(|m| {
+                    m.client_id.as_deref() == Some(p.client_id.as_str())
+                        && m.author == Author::Visitor
+                })
+            })
+            .collect()
+    })
+}
+
+/// Name and email or phone before the first message (when the tenant
+/// asks): checked here by the same rule as on the server.
+#[component]
+fn PreChatForm(chat: Chat, i18n: I18n) -> impl IntoView {
+    let name = RwSignal::new(String::new());
+    let contact = RwSignal::new(String::new());
+    let invalid = RwSignal::new(None::<String>);
+    let field = move |label: &'static str,
+                      value: RwSignal<String>,
+                      testid: &'static str,
+                      kind: &'static str| {
+        view! {
+            <label>
+                <span>{move || i18n.t(label)}</span>
+                <input data-testid=testid type=kind prop:value=move || value.get()
+                    on:input=move |ev| value.set(event_target_value(&ev)) />
+            </label>
+        }
+    };
+    view! {
+        <form class="pre-chat" data-testid="pre-chat" novalidate on:submit=move |ev| {
+            ev.prevent_default();
+            let (n, c) = (name.get_untracked(), contact.get_untracked());
+            match validate_pre_chat(&n, &c) {
+                Ok(_) => {
+                    invalid.set(None);
+                    chat.error.set(None);
+                    connection::send(&VisitorCommand::PreChat { name: n, contact: c });
+                }
+                Err(code) => invalid.set(Some(i18n.t(code.message_key()))),
+            }
+        }>
+            <h2>{move || i18n.t("portal-prechat-title")}</h2>
+            {field("portal-prechat-name", name, "pre-chat-name", "text")}
+            {field("portal-prechat-contact", contact, "pre-chat-contact", "text")}
+            <Show when=move || invalid.get().is_some()>
+                <div class="error" role="alert" data-testid="pre-chat-error">{move || invalid.get().unwrap_or_default()}</div>
+            </Show>
+            <button type="submit" data-testid="pre-chat-start" disabled=move || !chat.online.get()>
+                {move || i18n.t("portal-prechat-start")}
+            </button>
+        </form>
     }
 }
 
@@ -471,12 +648,7 @@ fn Composer(chat: Chat, i18n: I18n) -> impl IntoView {
         if text.is_empty() {
             return;
         }
-        let id = client_id();
-        chat.pending.update(|p| p.push((id.clone(), text.clone())));
-        connection::send(&VisitorCommand::Send {
-            client_id: id,
-            text,
-        });
+        chat.send(client_id(), text);
         draft.set(String::new());
     };
     view! {
@@ -493,6 +665,13 @@ fn Composer(chat: Chat, i18n: I18n) -> impl IntoView {
                 <button type="button" class="secondary" data-testid="ask-human"
                     on:click=move |_| { connection::send(&VisitorCommand::AskForHuman); }>
                     {move || i18n.t("portal-ask-human")}
+                </button>
+            </Show>
+            <Show when=move || !chat.messages.with(Vec::is_empty)
+                && matches!(chat.state.get(), HandoffState::Bot | HandoffState::Queued | HandoffState::Human { .. })>
+                <button type="button" class="secondary" data-testid="end-chat"
+                    on:click=move |_| { connection::send(&VisitorCommand::End); }>
+                    {move || i18n.t("portal-end-chat")}
                 </button>
             </Show>
         </form>

@@ -5,7 +5,8 @@
 // the site's server with the tenant's identity secret, never in the page):
 //   data-customer-id="c-42" data-customer-name="华东医院"
 //   data-customer-hash="HEX(HMAC-SHA256(secret, customer_id + "\n" + name))"
-// They travel in the fragment, which no server log sees.
+// They travel in the fragment, which no server log sees, with the page's
+// address and referrer.
 (function () {
   var me = document.currentScript;
   if (!me) return;
@@ -24,9 +25,12 @@
     customer_name: me.getAttribute("data-customer-name"),
     customer_hash: me.getAttribute("data-customer-hash")
   };
+  // Where the visitor is and came from, shown to the agent in the profile.
+  var visit = { page_url: location.href, referrer: document.referrer || "" };
   if (customer.customer_id && customer.customer_name && customer.customer_hash) {
-    src += "#" + new URLSearchParams(customer).toString();
+    for (var k in customer) visit[k] = customer[k];
   }
+  src += "#" + new URLSearchParams(visit).toString();
   var frame = document.createElement("iframe");
   frame.src = src;
   frame.title = label;

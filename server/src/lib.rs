@@ -89,6 +89,11 @@ pub async fn serve(
                     if let Err(e) = sweeper.close_queues_out_of_hours().await {
                         tracing::error!(%e, "closing queues out of hours");
                     }
+                    match sweeper.resolve_idle().await {
+                        Ok(0) => {}
+                        Ok(n) => tracing::info!(resolved = n, "idle conversations resolved"),
+                        Err(e) => tracing::error!(%e, "resolving idle conversations"),
+                    }
                 }
                 _ = sweeper_stop.changed() => return,
             }

@@ -77,7 +77,8 @@ enum Command {
         /// …and per minute after that.
         #[arg(long, default_value_t = 600.0)]
         tenant_new_visitors_per_min: f64,
-        /// How often queued conversations are checked against business hours.
+        /// How often queued conversations are checked against business hours,
+        /// and open ones against their tenant's idle time.
         #[arg(long, default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..))]
         hours_check_secs: u64,
         /// Open connections at most (WebSockets included); capped by the

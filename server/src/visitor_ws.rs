@@ -43,11 +43,28 @@ pub async fn connect(
         return Err(ApiError::new(ErrorCode::UnknownTenant));
     }
     let upgrade = upgrade.map_err(|_| ApiError::new(ErrorCode::BadRequest))?;
-    let locale = request_locale(&headers);
+    let peer = Peer {
+        locale: request_locale(&headers),
+        client,
+        user_agent: headers
+            .get(axum::http::header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned),
+    };
     Ok(upgrade
         .max_message_size(crate::ws::MAX_FRAME_BYTES)
-        .on_upgrade(move |socket| run(socket, state, tenant, locale, client)))
+        .on_upgrade(move |socket| run(socket, state, tenant, peer)))
 }
+
+/// What the connection says of the visitor before `resume`.
+struct Peer {
+    locale: Locale,
+    client: IpAddr,
+    user_agent: Option<String>,
+}
+
+/// How long a window waits before sending a refused message again.
+const RETRY_AFTER_MS: u32 = 1000;
 
 fn frame(event: &VisitorEvent) -> Message {
     Message::Text(
@@ -69,9 +86,9 @@ async fn resume(
     socket: &mut WebSocket,
     state: &AppState,
     tenant: &str,
-    locale: Locale,
-    client: IpAddr,
+    peer: &Peer,
 ) -> Option<(VisitorSession, Locale, i64)> {
+    let locale = peer.locale;
     loop {
         let message = tokio::time::timeout(RESUME_TIMEOUT, socket.recv())
             .await
@@ -85,6 +102,7 @@ async fn resume(
             after,
             locale: wanted,
             identity,
+            mut context,
         }) = serde_json::from_str(&body)
         else {
             let _ = socket
@@ -97,13 +115,15 @@ async fn resume(
             .as_deref()
             .and_then(Locale::try_negotiate)
             .unwrap_or(locale);
+        context.user_agent = peer.user_agent.clone();
         let request = Resume {
             tenant,
             token: token.as_deref(),
             after,
             locale: wanted.as_deref(),
             identity,
-            client,
+            client: peer.client,
+            context,
         };
         match state.chat.resume(request).await {
             Ok(Resumed {
@@ -137,24 +157,19 @@ async fn resume(
     }
 }
 
-async fn run(
-    mut socket: WebSocket,
-    state: AppState,
-    tenant: String,
-    locale: Locale,
-    client: IpAddr,
-) {
-    let Some((session, mut locale, mut last_sent)) =
-        resume(&mut socket, &state, &tenant, locale, client).await
+async fn run(mut socket: WebSocket, state: AppState, tenant: String, peer: Peer) {
+    let Some((mut session, mut locale, mut last_sent)) =
+        resume(&mut socket, &state, &tenant, &peer).await
     else {
         let _ = socket.send(Message::Close(None)).await;
         return;
     };
-    // Only this conversation's events; whatever happened between the
-    // history read and now comes from the store.
-    let mut events = state
-        .hub
-        .subscribe_visitor(session.tenant_id, session.conversation_id);
+    // Only this conversation's events (none before the visitor writes);
+    // whatever happened between the history read and now comes from the
+    // store.
+    let mut events = session
+        .conversation_id
+        .map(|id| state.hub.subscribe_visitor(session.tenant_id, id));
     if !catch_up(&mut socket, &state, &session, &mut last_sent).await {
         let _ = socket.send(Message::Close(None)).await;
         return;
@@ -187,22 +202,30 @@ async fn run(
                         Some(error_event(&state, locale, ErrorCode::MessageTooLong))
                     }
                     Message::Text(body) => match serde_json::from_str::<VisitorCommand>(&body) {
-                        Ok(command) => match handle(&state, &session, command).await {
-                            Ok(reply) => reply,
-                            Err(e) => Some(error_event(&state, locale, e.code)),
-                        },
+                        Ok(command) => reply(&state, &mut session, command, locale).await,
                         Err(_) => Some(error_event(&state, locale, ErrorCode::BadRequest)),
                     },
                     Message::Close(_) => break,
                     _ => None,
                 };
+                if let Some(VisitorEvent::Language { texts }) = &reply {
+                    locale = texts.locale;
+                }
                 if let Some(reply) = reply
                     && socket.send(frame(&reply)).await.is_err()
                 {
                     break;
                 }
+                // The first message started the conversation: its events
+                // from now, and what came before the subscription.
+                if events.is_none() && let Some(id) = session.conversation_id {
+                    events = Some(state.hub.subscribe_visitor(session.tenant_id, id));
+                    if !catch_up(&mut socket, &state, &session, &mut last_sent).await {
+                        break;
+                    }
+                }
             }
-            item = events.recv() => match item {
+            item = next_event(&mut events) => match item {
                 Some(FeedItem::Event(event)) => {
                     if let VisitorEvent::Language { texts } = &event {
                         locale = texts.locale;
@@ -223,7 +246,7 @@ async fn run(
                     }
                 }
                 Some(FeedItem::Lagged) => {
-                    tracing::warn!(conversation = session.conversation_id, "visitor socket could not keep up; catching up from the store");
+                    tracing::warn!(conversation = ?session.conversation_id, "visitor socket could not keep up; catching up from the store");
                     if !catch_up(&mut socket, &state, &session, &mut last_sent).await {
                         break;
                     }
@@ -262,10 +285,46 @@ async fn catch_up(
     true
 }
 
+/// The next event of the conversation's feed; none before it starts.
+async fn next_event(
+    events: &mut Option<crate::hub::VisitorFeed>,
+) -> Option<FeedItem<VisitorEvent>> {
+    match events {
+        Some(feed) => feed.recv().await,
+        None => std::future::pending().await,
+    }
+}
+
+/// Carries out one command: the answer to send back, if any, with errors
+/// in the visitor's language. A message refused for the rate stays the
+/// window's to send again.
+async fn reply(
+    state: &AppState,
+    session: &mut VisitorSession,
+    command: VisitorCommand,
+    locale: Locale,
+) -> Option<VisitorEvent> {
+    let sent = match &command {
+        VisitorCommand::Send { client_id, .. } => Some(client_id.clone()),
+        _ => None,
+    };
+    match handle(state, session, command).await {
+        Ok(reply) => reply,
+        Err(e) => match sent {
+            Some(client_id) if e.code == ErrorCode::RateLimited => Some(VisitorEvent::NotSent {
+                client_id,
+                code: e.code,
+                retry_after_ms: RETRY_AFTER_MS,
+            }),
+            _ => Some(error_event(state, locale, e.code)),
+        },
+    }
+}
+
 /// Carries out one command; the answer to send back, if any.
 async fn handle(
     state: &AppState,
-    session: &VisitorSession,
+    session: &mut VisitorSession,
     command: VisitorCommand,
 ) -> ChatResult<Option<VisitorEvent>> {
     let chat = &state.chat;
@@ -276,16 +335,21 @@ async fn handle(
             Some(VisitorEvent::Ack {
                 client_id,
                 message_id: stored.id,
+                conversation_id: stored.conversation_id,
             })
+        }
+        VisitorCommand::PreChat { name, contact } => {
+            Some(chat.pre_chat(session, &name, &contact).await?)
+        }
+        VisitorCommand::End => {
+            chat.visitor_end(session).await?;
+            None
         }
         VisitorCommand::AskForHuman => {
             chat.ask_for_human(session).await?;
             None
         }
-        VisitorCommand::SetLanguage { locale } => {
-            chat.set_language(session, &locale).await?;
-            None
-        }
+        VisitorCommand::SetLanguage { locale } => chat.set_language(session, &locale).await?,
         VisitorCommand::Typing => {
             chat.visitor_typing(session).await?;
             None

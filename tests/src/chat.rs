@@ -93,6 +93,7 @@ impl Link {
 pub struct Visitor {
     link: Link,
     pub token: String,
+    /// 0 until the first message starts the conversation.
     pub conversation_id: i64,
     /// Every event received, in order.
     pub seen: Vec<VisitorEvent>,
@@ -125,6 +126,7 @@ impl Visitor {
             after: 0,
             locale: locale.map(str::to_owned),
             identity: None,
+            context: Default::default(),
         });
         link.next_json::<VisitorEvent>().await.expect("an answer")
     }
@@ -137,17 +139,32 @@ impl Visitor {
         locale: Option<&str>,
         identity: Option<fieldesk_core::identity::SignedIdentity>,
     ) -> Result<(Visitor, VisitorEvent), String> {
-        let request = ws_url.into_client_request().unwrap();
-        let (socket, _) = match tokio_tungstenite::connect_async(request).await {
-            Ok(ok) => ok,
-            Err(tungstenite::Error::Http(res)) => return Err(format!("http {}", res.status())),
-            Err(e) => return Err(e.to_string()),
-        };
         let resume = VisitorCommand::Resume {
             token: token.map(str::to_owned),
             after,
             locale: locale.map(str::to_owned),
             identity,
+            context: Default::default(),
+        };
+        Self::connect_with(ws_url, resume, None).await
+    }
+
+    /// Connects from a browser with `user_agent` and resumes with `resume`.
+    pub async fn connect_with(
+        ws_url: &str,
+        resume: VisitorCommand,
+        user_agent: Option<&str>,
+    ) -> Result<(Visitor, VisitorEvent), String> {
+        let mut request = ws_url.into_client_request().unwrap();
+        if let Some(agent) = user_agent {
+            request
+                .headers_mut()
+                .insert("user-agent", agent.parse().unwrap());
+        }
+        let (socket, _) = match tokio_tungstenite::connect_async(request).await {
+            Ok(ok) => ok,
+            Err(tungstenite::Error::Http(res)) => return Err(format!("http {}", res.status())),
+            Err(e) => return Err(e.to_string()),
         };
         let mut link = Link::new(socket);
         link.send(&resume);
@@ -163,7 +180,7 @@ impl Visitor {
                 };
                 let visitor = Visitor {
                     token: token.clone(),
-                    conversation_id: *conversation_id,
+                    conversation_id: conversation_id.unwrap_or(0),
                     link,
                     seen: vec![ready.clone()],
                 };
@@ -215,6 +232,17 @@ impl Visitor {
     /// The next event; `None` when the server closed the connection.
     pub async fn next(&mut self) -> Option<VisitorEvent> {
         let event = self.link.next_json::<VisitorEvent>().await?;
+        // The first message (or the pre-chat form) starts the conversation.
+        match &event {
+            VisitorEvent::Ack {
+                conversation_id, ..
+            }
+            | VisitorEvent::Started { conversation_id } => self.conversation_id = *conversation_id,
+            VisitorEvent::Message(m) if self.conversation_id == 0 => {
+                self.conversation_id = m.conversation_id;
+            }
+            _ => {}
+        }
         self.seen.push(event.clone());
         Some(event)
     }

@@ -71,7 +71,9 @@ impl ChatService {
         let settings = self.store.chat_settings(agent.tenant_id).await?;
         let c = self.conversation(agent.tenant_id, conversation_id).await?;
         match c.state {
-            HandoffState::Closed => return fail(ErrorCode::ConversationClosed),
+            HandoffState::Closed | HandoffState::Resolved => {
+                return fail(ErrorCode::ConversationClosed);
+            }
             HandoffState::Human { agent_id } if agent_id == agent.id => return Ok(()),
             HandoffState::Human { .. } => return fail(ErrorCode::Conflict),
             HandoffState::Bot | HandoffState::Queued => {}
@@ -104,7 +106,7 @@ impl ChatService {
         let _guard = self.lock(agent.tenant_id).await;
         let settings = self.store.chat_settings(agent.tenant_id).await?;
         let c = self.conversation(agent.tenant_id, conversation_id).await?;
-        if c.state == HandoffState::Closed {
+        if c.state.is_over() {
             return fail(ErrorCode::ConversationClosed);
         }
         if !Self::may_serve(agent, &c) {
@@ -160,7 +162,7 @@ impl ChatService {
         let _guard = self.lock(tenant_id).await;
         let settings = self.store.chat_settings(tenant_id).await?;
         let c = self.conversation(tenant_id, conversation_id).await?;
-        if c.state == HandoffState::Closed {
+        if c.state.is_over() {
             return fail(ErrorCode::ConversationClosed);
         }
         if !Self::may_serve(agent, &c) {
@@ -242,7 +244,7 @@ impl ChatService {
         let client_id = validate_client_id(client_id)?;
         let text = validate_text(text)?;
         let c = self.conversation(agent.tenant_id, conversation_id).await?;
-        if c.state == HandoffState::Closed {
+        if c.state.is_over() {
             return fail(ErrorCode::ConversationClosed);
         }
         if c.state != (HandoffState::Human { agent_id: agent.id }) {

@@ -255,6 +255,8 @@ impl ChatService {
             visitor_delivered_up_to: c.visitor_delivered_up_to,
             visitor_read_up_to: c.visitor_read_up_to,
             created_at: c.created_at,
+            contact: c.contact,
+            context: c.context,
         }
     }
 
@@ -507,6 +509,24 @@ impl ChatService {
                     messages.push(NewMessage::system(Notice::Survey, locale, question.clone()));
                     survey = Some(question);
                 }
+                Effect::TellEnded => messages.push(NewMessage::system(
+                    Notice::Ended,
+                    locale,
+                    self.text(locale, "chat-ended", &[]),
+                )),
+                Effect::TellResolved => {
+                    let minutes = settings.auto_resolve_minutes.unwrap_or(0).to_string();
+                    messages.push(NewMessage::system(
+                        Notice::Resolved,
+                        locale,
+                        self.text(locale, "chat-resolved", &[("minutes", minutes)]),
+                    ));
+                }
+                Effect::TellReopened => messages.push(NewMessage::system(
+                    Notice::Reopened,
+                    locale,
+                    self.text(locale, "chat-reopened", &[]),
+                )),
             }
         }
         let (after, stored) = self

@@ -7,22 +7,39 @@ use fieldesk_core::chat::{
     WindowTexts, pick_text, validate_client_id, validate_text, visitor_locale,
 };
 use fieldesk_core::event::ServerEvent;
-use fieldesk_core::handoff::{HandoffEvent, HandoffState, asks_for_human};
+use fieldesk_core::handoff::{HandoffEvent, HandoffState, asks_for_human, resolves_idle};
 use fieldesk_core::identity::{OnResume, SignedIdentity, on_resume};
 use fieldesk_core::{ErrorCode, Locale};
 
 use super::identity::Presented;
 use super::{ChatResult, ChatService, fail};
 use crate::auth::{new_token, token_hash};
+use crate::clock::now;
 use crate::hub::{Audience, Envelope};
-use crate::store::chat::{ChatSettings, Conversation, ConversationPatch, NewMessage, Visitor};
+use crate::store::chat::{
+    ChatSettings, Conversation, ConversationPatch, NewConversation, NewMessage, Visitor,
+};
+use fieldesk_core::visit::{VisitContext, validate_pre_chat};
 
 /// A visitor's live connection: who, and which conversation.
 #[derive(Debug, Clone)]
 pub struct VisitorSession {
     pub tenant_id: i64,
     pub visitor: Visitor,
-    pub conversation_id: i64,
+    /// `None` until the first message or pre-chat form: a page view
+    /// starts no conversation.
+    pub conversation_id: Option<i64>,
+    /// The window's language (the conversation's, once there is one).
+    pub locale: Locale,
+    /// Where the visit came from, recorded when the conversation starts.
+    pub context: VisitContext,
+}
+
+impl VisitorSession {
+    fn started(&self) -> ChatResult<i64> {
+        self.conversation_id
+            .ok_or(super::ApiError::new(ErrorCode::NotFound))
+    }
 }
 
 /// What the chat window sends to start or resume (see
@@ -34,6 +51,8 @@ pub struct Resume<'a> {
     pub locale: Option<&'a str>,
     pub identity: Option<SignedIdentity>,
     pub client: IpAddr,
+    /// As the window reported it, with the connection's user agent.
+    pub context: VisitContext,
 }
 
 /// A started or resumed visit: the session, the `ready` answer, and an
@@ -70,6 +89,7 @@ impl ChatService {
             locale: requested_locale,
             identity,
             client,
+            context,
         } = request;
         let tenant = self
             .store
@@ -112,53 +132,144 @@ impl ChatService {
                 .await?;
             visitor.customer = Some(link);
         }
-        let locale = visitor_locale(requested_locale, &settings.languages);
-        let mut conversation = match self.store.open_conversation(tenant.id, visitor.id).await? {
-            Some(c) => c,
-            None => {
-                let c = self
-                    .store
-                    .create_conversation(tenant.id, visitor.id, locale)
-                    .await?;
-                self.announce(tenant.id, c.id).await?;
-                c
+        let mut locale = visitor_locale(requested_locale, &settings.languages);
+        // A conversation only once the visitor writes (see `start`).
+        let mut conversation = self.store.open_conversation(tenant.id, visitor.id).await?;
+        if let Some(c) = &mut conversation {
+            if requested_locale.is_some() && c.locale != locale {
+                *c = self.switch_language(c, locale).await?;
             }
-        };
-        if requested_locale.is_some() && conversation.locale != locale {
-            conversation = self.switch_language(&conversation, locale).await?;
+            locale = c.locale;
         }
         // Resuming: what was missed (the rest comes with the catch-up); a
         // new window: the newest page, older ones on "load earlier".
-        let (history, earlier) = if after > 0 {
-            let page = MessagePage::After(after);
-            (
+        let (history, earlier) = match &conversation {
+            None => (Vec::new(), false),
+            Some(c) if after > 0 => (
                 self.store
-                    .messages(tenant.id, conversation.id, page, RESUME_PAGE)
+                    .messages(tenant.id, c.id, MessagePage::After(after), RESUME_PAGE)
                     .await?,
                 false,
-            )
-        } else {
-            self.page_before(tenant.id, conversation.id, None).await?
+            ),
+            Some(c) => self.page_before(tenant.id, c.id, None).await?,
         };
         let ready = VisitorEvent::Ready {
             token,
-            conversation_id: conversation.id,
+            conversation_id: conversation.as_ref().map(|c| c.id),
+            pre_chat: settings.pre_chat && conversation.is_none(),
             languages: settings.languages.clone(),
-            texts: self.window_texts(&settings, conversation.locale),
-            state: conversation.state,
+            texts: self.window_texts(&settings, locale),
+            state: conversation.as_ref().map_or(HandoffState::Bot, |c| c.state),
             history,
             earlier,
-            agent_read_up_to: conversation.agent_read_up_to,
+            agent_read_up_to: conversation.as_ref().map_or(0, |c| c.agent_read_up_to),
         };
         Ok(Resumed {
             session: VisitorSession {
                 tenant_id: tenant.id,
                 visitor,
-                conversation_id: conversation.id,
+                conversation_id: conversation.map(|c| c.id),
+                locale,
+                context: context.sanitized(),
             },
             ready,
             warning,
         })
+    }
+
+    /// The visitor's conversation, started now if there is none: with
+    /// where the visit came from and the pre-chat form's `contact`. A
+    /// tenant that asks for the form gets none without it.
+    async fn start(
+        &self,
+        s: &mut VisitorSession,
+        contact: Option<(String, String)>,
+    ) -> ChatResult<i64> {
+        if let Some(id) = s.conversation_id {
+            return Ok(id);
+        }
+        if contact.is_none() && self.store.chat_settings(s.tenant_id).await?.pre_chat {
+            return fail(ErrorCode::PreChatRequired);
+        }
+        let new = NewConversation {
+            locale: s.locale,
+            context: s.context.clone(),
+            contact,
+        };
+        let c = self
+            .store
+            .create_conversation(s.tenant_id, s.visitor.id, new)
+            .await?;
+        self.announce(s.tenant_id, c.id).await?;
+        s.conversation_id = Some(c.id);
+        Ok(c.id)
+    }
+
+    /// The pre-chat form: a name and an email or phone, then the
+    /// conversation starts with them. Sent again (a retry), it changes
+    /// nothing.
+    pub async fn pre_chat(
+        &self,
+        s: &mut VisitorSession,
+        name: &str,
+        contact: &str,
+    ) -> ChatResult<VisitorEvent> {
+        let (name, contact) = validate_pre_chat(name, contact)?;
+        let id = self
+            .start(s, Some((name, contact.as_str().to_owned())))
+            .await?;
+        Ok(VisitorEvent::Started {
+            conversation_id: id,
+        })
+    }
+
+    /// A resolved conversation opens again when the visitor writes.
+    async fn reopen(&self, c: Conversation) -> ChatResult<Conversation> {
+        if c.state != HandoffState::Resolved {
+            return Ok(c);
+        }
+        let _guard = self.lock(c.tenant_id).await;
+        let settings = self.store.chat_settings(c.tenant_id).await?;
+        let c = self.conversation(c.tenant_id, c.id).await?;
+        self.handoff(&c, HandoffEvent::VisitorReturned, &settings)
+            .await
+    }
+
+    /// Resolves conversations that saw no activity for their tenant's
+    /// idle time, with a system message to both sides. Run periodically.
+    pub async fn resolve_idle(&self) -> ChatResult<usize> {
+        let idle = self.store.idle_conversations(now()).await?;
+        let mut resolved = 0;
+        for c in idle {
+            let _guard = self.lock(c.tenant_id).await;
+            let settings = self.store.chat_settings(c.tenant_id).await?;
+            // Read again under the lock: the visitor may just have written.
+            let c = self.conversation(c.tenant_id, c.id).await?;
+            if !resolves_idle(c.state, c.updated_at, now(), settings.auto_resolve_minutes) {
+                continue;
+            }
+            self.handoff(&c, HandoffEvent::Idle, &settings).await?;
+            resolved += 1;
+        }
+        Ok(resolved)
+    }
+
+    /// The visitor ends the chat: a served one asks for the survey, and
+    /// the agent is free for the next. Ending twice is not an error.
+    pub async fn visitor_end(&self, s: &VisitorSession) -> ChatResult<()> {
+        let Some(id) = s.conversation_id else {
+            return Ok(());
+        };
+        {
+            let _guard = self.lock(s.tenant_id).await;
+            let settings = self.store.chat_settings(s.tenant_id).await?;
+            let c = self.conversation(s.tenant_id, id).await?;
+            if c.state == HandoffState::Closed {
+                return Ok(());
+            }
+            self.handoff(&c, HandoffEvent::Ended, &settings).await?;
+        }
+        self.agent_changed(s.tenant_id).await
     }
 
     /// The page of messages before `before` (or the newest) and whether
@@ -187,9 +298,10 @@ impl ChatService {
 
     /// "Load earlier" in the window.
     pub async fn earlier(&self, s: &VisitorSession, before: i64) -> ChatResult<VisitorEvent> {
-        let (messages, more) = self
-            .page_before(s.tenant_id, s.conversation_id, Some(before))
-            .await?;
+        let (messages, more) = match s.conversation_id {
+            Some(id) => self.page_before(s.tenant_id, id, Some(before)).await?,
+            None => (Vec::new(), false),
+        };
         Ok(VisitorEvent::Earlier { messages, more })
     }
 
@@ -198,13 +310,16 @@ impl ChatService {
     /// every message since, then the conversation's state now.
     pub async fn catch_up(&self, s: &VisitorSession, after: i64) -> ChatResult<Vec<VisitorEvent>> {
         let mut events = Vec::new();
+        let Some(conversation_id) = s.conversation_id else {
+            return Ok(events);
+        };
         let mut last = after;
         loop {
             let page = self
                 .store
                 .messages(
                     s.tenant_id,
-                    s.conversation_id,
+                    conversation_id,
                     MessagePage::After(last),
                     RESUME_PAGE,
                 )
@@ -218,7 +333,7 @@ impl ChatService {
         }
         let Some(conversation) = self
             .store
-            .conversation(s.tenant_id, s.conversation_id)
+            .conversation(s.tenant_id, conversation_id)
             .await?
         else {
             return fail(ErrorCode::NotFound);
@@ -271,39 +386,48 @@ impl ChatService {
     }
 
     /// The visitor picks another language: everything after is in it.
-    pub async fn set_language(&self, s: &VisitorSession, requested: &str) -> ChatResult<()> {
+    /// Before a conversation the answer is for this window alone
+    /// (returned); after, every window of the conversation hears it.
+    pub async fn set_language(
+        &self,
+        s: &mut VisitorSession,
+        requested: &str,
+    ) -> ChatResult<Option<VisitorEvent>> {
         let settings = self.store.chat_settings(s.tenant_id).await?;
         let locale = Locale::try_negotiate(requested)
             .filter(|l| settings.languages.contains(l))
             .ok_or(super::ApiError::new(ErrorCode::InvalidLanguage))?;
-        let conversation = self.conversation(s.tenant_id, s.conversation_id).await?;
-        self.switch_language(&conversation, locale).await?;
+        s.locale = locale;
         let texts = self.window_texts(&settings, locale);
-        self.to_visitor(
-            s.tenant_id,
-            s.conversation_id,
-            VisitorEvent::Language { texts },
-        );
-        Ok(())
+        let Some(id) = s.conversation_id else {
+            return Ok(Some(VisitorEvent::Language { texts }));
+        };
+        let conversation = self.conversation(s.tenant_id, id).await?;
+        self.switch_language(&conversation, locale).await?;
+        self.to_visitor(s.tenant_id, id, VisitorEvent::Language { texts });
+        Ok(None)
     }
 
     /// Validates and stores a visitor message once per client id; a new
     /// one is delivered. Returns the conversation as it was before.
     async fn store_visitor_message(
         &self,
-        s: &VisitorSession,
+        s: &mut VisitorSession,
         client_id: &str,
         text: &str,
+        contact: Option<(String, String)>,
     ) -> ChatResult<(Conversation, ChatMessage, bool)> {
         let client_id = validate_client_id(client_id)?;
         let text = validate_text(text)?;
         if !self.limiter.allow((s.tenant_id, s.visitor.id)) {
             return fail(ErrorCode::RateLimited);
         }
-        let conversation = self.conversation(s.tenant_id, s.conversation_id).await?;
+        let id = self.start(s, contact).await?;
+        let conversation = self.conversation(s.tenant_id, id).await?;
         if conversation.state == HandoffState::Closed {
             return fail(ErrorCode::ConversationClosed);
         }
+        let conversation = self.reopen(conversation).await?;
         let message = NewMessage {
             client_id: Some(client_id.to_owned()),
             author: Author::Visitor,
@@ -313,14 +437,11 @@ impl ChatService {
             ai_generated: false,
             notice: None,
         };
-        let (stored, new) = self
-            .store
-            .add_message(s.tenant_id, s.conversation_id, message)
-            .await?;
+        let (stored, new) = self.store.add_message(s.tenant_id, id, message).await?;
         if new {
             self.deliver(s.tenant_id, std::slice::from_ref(&stored))
                 .await?;
-            self.announce(s.tenant_id, s.conversation_id).await?;
+            self.announce(s.tenant_id, id).await?;
         }
         Ok((conversation, stored, new))
     }
@@ -329,11 +450,12 @@ impl ChatService {
     /// by the AI agent unless a human serves the conversation.
     pub async fn visitor_send(
         &self,
-        s: &VisitorSession,
+        s: &mut VisitorSession,
         client_id: &str,
         text: &str,
     ) -> ChatResult<ChatMessage> {
-        let (conversation, stored, new) = self.store_visitor_message(s, client_id, text).await?;
+        let (conversation, stored, new) =
+            self.store_visitor_message(s, client_id, text, None).await?;
         if new && conversation.state.bot_answers() {
             if asks_for_human(&stored.body) {
                 self.ask_for_human(s).await?;
@@ -344,11 +466,15 @@ impl ChatService {
         Ok(stored)
     }
 
-    /// The visitor asks for a human (button or phrase).
-    pub async fn ask_for_human(&self, s: &VisitorSession) -> ChatResult<()> {
+    /// The visitor asks for a human (button or phrase); this starts (or
+    /// reopens) the conversation.
+    pub async fn ask_for_human(&self, s: &mut VisitorSession) -> ChatResult<()> {
+        let id = self.start(s, None).await?;
+        let conversation = self.conversation(s.tenant_id, id).await?;
+        self.reopen(conversation).await?;
         let _guard = self.lock(s.tenant_id).await;
         let settings = self.store.chat_settings(s.tenant_id).await?;
-        let conversation = self.conversation(s.tenant_id, s.conversation_id).await?;
+        let conversation = self.conversation(s.tenant_id, id).await?;
         let availability = self.availability(s.tenant_id, &settings).await?;
         self.handoff(
             &conversation,
@@ -360,13 +486,16 @@ impl ChatService {
     }
 
     pub async fn visitor_typing(&self, s: &VisitorSession) -> ChatResult<()> {
-        let c = self.conversation(s.tenant_id, s.conversation_id).await?;
+        let Some(id) = s.conversation_id else {
+            return Ok(());
+        };
+        let c = self.conversation(s.tenant_id, id).await?;
         let readers = self.live_readers(&c).await?;
         self.hub.publish(Envelope {
             tenant_id: s.tenant_id,
             audience: Audience::Readers(readers),
             event: ServerEvent::VisitorTyping {
-                conversation_id: s.conversation_id,
+                conversation_id: id,
             },
         });
         Ok(())
@@ -380,6 +509,9 @@ impl ChatService {
         up_to: i64,
         read: bool,
     ) -> ChatResult<()> {
+        let Some(id) = s.conversation_id else {
+            return Ok(());
+        };
         let patch = ConversationPatch {
             visitor_delivered_up_to: Some(up_to),
             visitor_read_up_to: read.then_some(up_to),
@@ -387,7 +519,7 @@ impl ChatService {
         };
         let (c, _) = self
             .store
-            .update_conversation(s.tenant_id, s.conversation_id, patch, vec![])
+            .update_conversation(s.tenant_id, id, patch, vec![])
             .await?;
         if let Some(agent_id) = c.agent_id {
             self.hub.publish(Envelope {
@@ -407,7 +539,7 @@ impl ChatService {
     /// conversation to follow up.
     pub async fn leave_message(
         &self,
-        s: &VisitorSession,
+        s: &mut VisitorSession,
         client_id: &str,
         name: &str,
         contact: &str,
@@ -421,7 +553,10 @@ impl ChatService {
         {
             return fail(ErrorCode::BadRequest);
         }
-        let (conversation, _, new) = self.store_visitor_message(s, client_id, text).await?;
+        let contact_given = Some((name.to_owned(), contact.to_owned()));
+        let (conversation, _, new) = self
+            .store_visitor_message(s, client_id, text, contact_given)
+            .await?;
         if !new {
             // A retry of the same form: already saved and thanked.
             return Ok(());
@@ -440,13 +575,13 @@ impl ChatService {
             .store
             .update_conversation(
                 s.tenant_id,
-                s.conversation_id,
+                conversation.id,
                 patch,
                 vec![NewMessage::system(Notice::MessageLeft, locale, thanks)],
             )
             .await?;
         self.deliver(s.tenant_id, &messages).await?;
-        self.announce(s.tenant_id, s.conversation_id).await
+        self.announce(s.tenant_id, conversation.id).await
     }
 
     /// The satisfaction survey after a human served; stored once with the
@@ -455,7 +590,7 @@ impl ChatService {
         if !(1..=5).contains(&rating) || comment.chars().count() > MAX_COMMENT_CHARS {
             return fail(ErrorCode::BadRequest);
         }
-        let conversation = self.conversation(s.tenant_id, s.conversation_id).await?;
+        let conversation = self.conversation(s.tenant_id, s.started()?).await?;
         if conversation.state != HandoffState::Closed || conversation.agent_id.is_none() {
             return fail(ErrorCode::BadRequest);
         }

@@ -270,6 +270,8 @@ fn settings_body(s: ChatSettings) -> ChatSettingsBody {
             api_key: String::new(),
             api_key_set: !l.api_key.is_empty(),
         }),
+        auto_resolve_minutes: s.auto_resolve_minutes,
+        pre_chat: s.pre_chat,
     }
 }
 
@@ -302,6 +304,9 @@ pub async fn put_settings(
         || body.avg_handle_secs == 0
         || body.avg_handle_secs > 86_400
         || body.texts.iter().any(|t| t.body.chars().count() > 2000)
+        || body
+            .auto_resolve_minutes
+            .is_some_and(|m| !(1..=fieldesk_core::chat::MAX_AUTO_RESOLVE_MINUTES).contains(&m))
     {
         return Err(bad());
     }
@@ -368,6 +373,8 @@ pub async fn put_settings(
             .map(|t| (t.key, t.locale, t.body.trim().to_owned()))
             .collect(),
         llm,
+        auto_resolve_minutes: body.auto_resolve_minutes,
+        pre_chat: body.pre_chat,
     };
     state
         .store

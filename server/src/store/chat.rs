@@ -10,6 +10,7 @@ use fieldesk_core::group::{ServiceGroup, ServiceGroupInput};
 use fieldesk_core::handoff::HandoffState;
 use fieldesk_core::identity::CustomerLink;
 use fieldesk_core::knowledge::{Article, ArticleInput};
+use fieldesk_core::visit::VisitContext;
 
 use super::StoreResult;
 
@@ -23,6 +24,10 @@ pub struct ChatSettings {
     pub avg_handle_secs: u32,
     pub texts: Vec<(TenantText, Locale, String)>,
     pub llm: Option<LlmConfig>,
+    /// Minutes without activity before a conversation is resolved.
+    pub auto_resolve_minutes: Option<u32>,
+    /// Name and contact asked before the first message.
+    pub pre_chat: bool,
 }
 
 /// The tenant's LLM endpoint, with its key (server side only; sealed with
@@ -42,6 +47,8 @@ impl Default for ChatSettings {
             avg_handle_secs: 300,
             texts: Vec::new(),
             llm: None,
+            auto_resolve_minutes: None,
+            pre_chat: false,
         }
     }
 }
@@ -79,6 +86,28 @@ pub struct Conversation {
     pub updated_at: i64,
     /// The visitor's verified customer, if any.
     pub customer: Option<CustomerLink>,
+    /// Where the visit came from.
+    pub context: VisitContext,
+}
+
+/// What a conversation starts with: the visitor's language, where they
+/// came from, and the pre-chat form's name and contact, if asked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewConversation {
+    pub locale: Locale,
+    pub context: VisitContext,
+    pub contact: Option<(String, String)>,
+}
+
+impl NewConversation {
+    /// Nothing known but the language.
+    pub fn in_locale(locale: Locale) -> Self {
+        NewConversation {
+            locale,
+            context: VisitContext::default(),
+            contact: None,
+        }
+    }
 }
 
 /// A conversation with what the workbench lists with it.
@@ -173,7 +202,8 @@ pub trait ChatStore: Send + Sync + 'static {
         at: i64,
     ) -> StoreResult<()>;
 
-    /// The visitor's conversation that is not closed, if any.
+    /// The visitor's newest conversation that is not closed (a resolved
+    /// one reopens when they write), if any.
     async fn open_conversation(
         &self,
         tenant_id: i64,
@@ -183,8 +213,11 @@ pub trait ChatStore: Send + Sync + 'static {
         &self,
         tenant_id: i64,
         visitor_id: i64,
-        locale: Locale,
+        new: NewConversation,
     ) -> StoreResult<Conversation>;
+    /// Conversations of any tenant, not closed or resolved, whose last
+    /// activity is older than their tenant's idle time at `now`.
+    async fn idle_conversations(&self, now: i64) -> StoreResult<Vec<Conversation>>;
     async fn conversation(&self, tenant_id: i64, id: i64) -> StoreResult<Option<Conversation>>;
     /// Whether `agent_id` ever served the conversation.
     async fn has_served(&self, tenant_id: i64, id: i64, agent_id: i64) -> StoreResult<bool>;

@@ -118,6 +118,9 @@ async fn a_typed_name_links_no_one_and_a_signed_identity_does() {
         warning,
         VisitorEvent::Error { code: ErrorCode::InvalidIdentity, ref message } if message.contains("访客")
     ));
+    v.say("g1", "我的工单？").await;
+    v.wait_for("ack", |e| matches!(e, VisitorEvent::Ack { .. }))
+        .await;
     assert!(related(&server, &sam, v.conversation_id).await.is_empty());
 
     // The admin makes a secret; the site signs with it.
@@ -272,15 +275,19 @@ async fn another_customer_on_the_same_browser_gets_a_new_visitor() {
     // Another customer signs in on that browser: a new visitor, who sees
     // none of the first one's messages.
     let b = signed(&secret, "c-b", "Beta");
-    let (other, ready) = Visitor::connect_as(&ws, Some(&token), 0, None, Some(b))
+    let (mut other, ready) = Visitor::connect_as(&ws, Some(&token), 0, None, Some(b))
         .await
         .unwrap();
     assert_ne!(other.token, token);
-    assert_ne!(other.conversation_id, conversation);
     let VisitorEvent::Ready { history, .. } = ready else {
         unreachable!()
     };
     assert!(!history.iter().any(|m| m.body.contains("our order")));
+    other.say("q1", "our order too").await;
+    other
+        .wait_for("ack", |e| matches!(e, VisitorEvent::Ack { .. }))
+        .await;
+    assert_ne!(other.conversation_id, conversation);
     assert_eq!(
         related(&server, &sam, other.conversation_id).await,
         ["WO-B"]

@@ -7,6 +7,7 @@ mod cli;
 mod dispatch;
 mod field;
 mod identity;
+mod lifecycle;
 mod live;
 mod perimeter;
 mod sessions;

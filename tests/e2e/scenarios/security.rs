@@ -97,7 +97,7 @@ pub async fn admin_disables_a_user_and_everyone_ends_their_own_sessions(ctx: Ctx
         name: "Acme Ltd".into(),
         hash: fieldesk_core::identity::sign(secret.as_bytes(), "c-1", "Acme Ltd"),
     };
-    let (visitor, _) = fieldesk_testkit::chat::Visitor::connect_as(
+    let (mut visitor, _) = fieldesk_testkit::chat::Visitor::connect_as(
         &server.visitor_ws_url("acme"),
         None,
         0,
@@ -106,6 +106,13 @@ pub async fn admin_disables_a_user_and_everyone_ends_their_own_sessions(ctx: Ctx
     )
     .await
     .unwrap();
+    // The first message starts the conversation.
+    visitor.say("v1", "hello").await;
+    visitor
+        .wait_for("ack", |e| {
+            matches!(e, fieldesk_core::chat::VisitorEvent::Ack { .. })
+        })
+        .await;
     let sam = server.login("acme", "sam").await.token;
     let list: Vec<fieldesk_core::chat::ConversationSummary> = server
         .get("/api/chat/conversations?tab=all", &sam)

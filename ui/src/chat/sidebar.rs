@@ -5,7 +5,6 @@
 //! draft) and custom web panels in sandboxed frames with the
 //! conversation's variables in their URL.
 
-use fieldesk_core::handoff::HandoffState;
 use fieldesk_core::identity::{CustomerLink, Verification};
 use fieldesk_core::knowledge::{self, Article};
 use fieldesk_core::layout::{Channel, Panel, fill_url};
@@ -188,7 +187,31 @@ fn VisitorProfile(desk: Desk) -> impl IntoView {
             </dd>
             <dt>{tr("language")}</dt>
             <dd>{move || summary(desk).map(|c| i18n.t(c.locale.name_key())).unwrap_or_default()}</dd>
+            <dt>{tr("desk-profile-contact")}</dt>
+            <dd data-testid="profile-contact">{fact(desk, |c| c.contact)}</dd>
+            <dt>{tr("desk-profile-page")}</dt>
+            <dd data-testid="profile-page">{fact(desk, |c| c.context.page_url)}</dd>
+            <dt>{tr("desk-profile-referrer")}</dt>
+            <dd data-testid="profile-referrer">{fact(desk, |c| c.context.referrer)}</dd>
+            <dt>{tr("desk-profile-browser")}</dt>
+            <dd data-testid="profile-browser">{fact(desk, |c| c.context.user_agent)}</dd>
+            <dt>{tr("desk-profile-language")}</dt>
+            <dd data-testid="profile-browser-language">{fact(desk, |c| c.context.language)}</dd>
         </dl>
+    }
+}
+
+/// One fact of the visit, as text (never a link: the window reported
+/// it), or "not reported".
+fn fact(
+    desk: Desk,
+    pick: impl Fn(fieldesk_core::chat::ConversationSummary) -> Option<String> + Copy + 'static,
+) -> impl Fn() -> String {
+    let i18n = desk.i18n;
+    move || {
+        summary(desk)
+            .and_then(pick)
+            .unwrap_or_else(|| i18n.t("desk-profile-none"))
     }
 }
 
@@ -200,12 +223,7 @@ fn ConversationInfo(desk: Desk) -> impl IntoView {
             <dt>{tr("desk-conversation-number")}</dt>
             <dd>{move || summary(desk).map(|c| format!("#{}", c.id)).unwrap_or_default()}</dd>
             <dt>{tr("desk-conversation-state")}</dt>
-            <dd>{move || summary(desk).map(|c| i18n.t(match c.state {
-                HandoffState::Bot => "desk-state-bot",
-                HandoffState::Queued => "desk-state-queued",
-                HandoffState::Human { .. } => "desk-state-human",
-                HandoffState::Closed => "desk-state-closed",
-            })).unwrap_or_default()}</dd>
+            <dd>{move || summary(desk).map(|c| i18n.t(c.state.label_key())).unwrap_or_default()}</dd>
             <dt>{tr("desk-conversation-started")}</dt>
             <dd>{move || summary(desk).map(|c| when(c.created_at)).unwrap_or_default()}</dd>
             <dt>{tr("desk-conversation-messages")}</dt>

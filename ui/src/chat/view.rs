@@ -198,12 +198,7 @@ pub fn ChatView(
                         {move || summary().map(|c| i18n.t(c.locale.name_key())).unwrap_or_default()}
                     </span>
                     <span class="badge" data-testid="chat-state">
-                        {move || summary().map(|c| i18n.t(match c.state {
-                            HandoffState::Bot => "desk-state-bot",
-                            HandoffState::Queued => "desk-state-queued",
-                            HandoffState::Human { .. } => "desk-state-human",
-                            HandoffState::Closed => "desk-state-closed",
-                        })).unwrap_or_default()}
+                        {move || summary().map(|c| i18n.t(c.state.label_key())).unwrap_or_default()}
                     </span>
                     <div class="spacer"></div>
                     <Show when=move || summary().is_some_and(|c| matches!(c.state, HandoffState::Queued | HandoffState::Bot))>

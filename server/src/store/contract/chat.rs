@@ -9,7 +9,9 @@ use fieldesk_core::knowledge::{ArticleInput, query_terms};
 use fieldesk_core::{Locale, Role};
 
 use super::{two_tenants, user};
-use crate::store::chat::{ChatSettings, ConversationFilter, ConversationPatch, NewMessage};
+use crate::store::chat::{
+    ChatSettings, ConversationFilter, ConversationPatch, NewConversation, NewMessage,
+};
 use crate::store::{Store, StoreError};
 
 fn visitor_says(client_id: &str, body: &str) -> NewMessage {
@@ -108,7 +110,7 @@ pub async fn messages_are_stored_once_per_client_id_and_page_in_order(store: Arc
     let (a, b) = two_tenants(&*store).await;
     let v = store.create_visitor(a.id, "vt-1").await.unwrap();
     let c = store
-        .create_conversation(a.id, v.id, Locale::ZhCn)
+        .create_conversation(a.id, v.id, NewConversation::in_locale(Locale::ZhCn))
         .await
         .unwrap();
     assert_eq!(
@@ -202,7 +204,7 @@ pub async fn a_patch_and_its_messages_are_one_write(store: Arc<dyn Store>) {
     let alice = user(&*store, &a, "alice", Role::Agent).await;
     let v = store.create_visitor(a.id, "vt-1").await.unwrap();
     let c = store
-        .create_conversation(a.id, v.id, Locale::ZhCn)
+        .create_conversation(a.id, v.id, NewConversation::in_locale(Locale::ZhCn))
         .await
         .unwrap();
     assert_eq!(c.state, HandoffState::Bot);
@@ -413,4 +415,88 @@ pub async fn articles_are_found_by_chinese_terms_in_their_tenant(store: Arc<dyn 
             .is_empty()
     );
     assert_eq!(store.articles(a.id).await.unwrap().len(), 1);
+}
+
+pub async fn idle_conversations_are_found_by_their_tenants_time_and_keep_their_visit(
+    store: Arc<dyn Store>,
+) {
+    use fieldesk_core::visit::VisitContext;
+    let (a, b) = two_tenants(&*store).await;
+    let context = VisitContext {
+        page_url: Some("https://shop.example.com/pumps".into()),
+        referrer: Some("https://search.example.com/?q=pump".into()),
+        user_agent: Some("Mozilla/5.0 (X11; Linux x86_64)".into()),
+        language: Some("en-GB".into()),
+    };
+    let va = store.create_visitor(a.id, "vt-idle-a").await.unwrap();
+    let vb = store.create_visitor(b.id, "vt-idle-b").await.unwrap();
+    let ca = store
+        .create_conversation(
+            a.id,
+            va.id,
+            NewConversation {
+                locale: Locale::En,
+                context: context.clone(),
+                contact: Some(("Wang Wei".into(), "wang@example.cn".into())),
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(ca.context, context);
+    assert_eq!(ca.contact_name.as_deref(), Some("Wang Wei"));
+    assert_eq!(ca.contact.as_deref(), Some("wang@example.cn"));
+    let cb = store
+        .create_conversation(b.id, vb.id, NewConversation::in_locale(Locale::En))
+        .await
+        .unwrap();
+    assert_eq!(cb.context, VisitContext::default());
+    let later = ca.updated_at + 3600;
+    // No tenant set an idle time: nothing is idle.
+    assert!(store.idle_conversations(later).await.unwrap().is_empty());
+    let settings = ChatSettings {
+        auto_resolve_minutes: Some(30),
+        pre_chat: true,
+        ..ChatSettings::default()
+    };
+    store
+        .set_chat_settings(a.id, settings.clone())
+        .await
+        .unwrap();
+    assert_eq!(store.chat_settings(a.id).await.unwrap(), settings);
+    assert!(!store.chat_settings(b.id).await.unwrap().pre_chat);
+    let idle: Vec<i64> = store
+        .idle_conversations(later)
+        .await
+        .unwrap()
+        .iter()
+        .map(|c| c.id)
+        .collect();
+    assert_eq!(idle, [ca.id], "only tenant a set an idle time");
+    assert!(
+        store
+            .idle_conversations(ca.updated_at + 29 * 60)
+            .await
+            .unwrap()
+            .is_empty(),
+        "29 of 30 minutes"
+    );
+    // Resolved: not idle again, still the visitor's open conversation.
+    let patch = ConversationPatch {
+        state: Some(HandoffState::Resolved),
+        ..Default::default()
+    };
+    let (resolved, _) = store
+        .update_conversation(a.id, ca.id, patch, vec![])
+        .await
+        .unwrap();
+    assert_eq!(resolved.state, HandoffState::Resolved);
+    assert!(store.idle_conversations(later).await.unwrap().is_empty());
+    assert_eq!(
+        store
+            .open_conversation(a.id, va.id)
+            .await
+            .unwrap()
+            .map(|c| (c.id, c.state)),
+        Some((ca.id, HandoffState::Resolved))
+    );
 }

@@ -178,7 +178,7 @@ pub async fn security_events_page_newest_first_per_tenant(store: Arc<dyn Store>)
 }
 
 pub async fn purge_drops_ended_sessions_and_visitors_who_never_wrote(store: Arc<dyn Store>) {
-    use crate::store::chat::NewMessage;
+    use crate::store::chat::{NewConversation, NewMessage};
     use crate::store::security::Purged;
     use fieldesk_core::Locale;
     use fieldesk_core::chat::{Author, Notice};
@@ -186,14 +186,14 @@ pub async fn purge_drops_ended_sessions_and_visitors_who_never_wrote(store: Arc<
     let t = store.create_tenant("a", "A", "A").await.unwrap();
     let silent = store.create_visitor(t.id, "h1").await.unwrap();
     let c = store
-        .create_conversation(t.id, silent.id, Locale::En)
+        .create_conversation(t.id, silent.id, NewConversation::in_locale(Locale::En))
         .await
         .unwrap();
     let notice = NewMessage::system(Notice::Queued, Locale::En, "queued".into());
     store.add_message(t.id, c.id, notice).await.unwrap();
     let talker = store.create_visitor(t.id, "h2").await.unwrap();
     let c2 = store
-        .create_conversation(t.id, talker.id, Locale::En)
+        .create_conversation(t.id, talker.id, NewConversation::in_locale(Locale::En))
         .await
         .unwrap();
     let said = NewMessage {

@@ -7,6 +7,7 @@ use fieldesk_core::group::{ServiceGroup, ServiceGroupInput};
 use fieldesk_core::handoff::HandoffState;
 use fieldesk_core::identity::{CustomerLink, Verification};
 use fieldesk_core::knowledge::{Article, ArticleInput, document_terms};
+use fieldesk_core::visit::VisitContext;
 use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
 
 use super::SqliteStore;
@@ -14,7 +15,7 @@ use super::team::{load_teams, save_team};
 use crate::clock::now;
 use crate::store::chat::{
     ChatSettings, ChatStore, Conversation, ConversationFilter, ConversationPatch, ConversationRow,
-    NewMessage, Visitor,
+    NewConversation, NewMessage, Visitor,
 };
 use crate::store::{StoreError, StoreResult};
 use fieldesk_core::dispatch::TargetKind;
@@ -22,9 +23,10 @@ use fieldesk_core::dispatch::TargetKind;
 const CONVERSATION_COLUMNS: &str = "c.id, c.tenant_id, c.visitor_id, v.name, c.state, c.agent_id,
     c.locale, c.queued_at, c.follow_up, c.contact_name, c.contact, c.visitor_read_up_to,
     c.visitor_delivered_up_to, c.agent_read_up_to, c.created_at, c.updated_at, c.group_id,
-    v.customer_name, v.customer_external_id, v.linked_by";
+    v.customer_name, v.customer_external_id, v.linked_by,
+    c.page_url, c.referrer, c.user_agent, c.browser_language, c.resolved";
 /// How many columns `CONVERSATION_COLUMNS` has (queries add theirs after).
-const CONVERSATION_COLUMN_COUNT: usize = 20;
+const CONVERSATION_COLUMN_COUNT: usize = 25;
 const CONVERSATION_FROM: &str = "conversations c JOIN visitors v ON v.id = c.visitor_id";
 const MESSAGE_COLUMNS: &str = "id, conversation_id, client_id, author_kind, author_id,
     author_name, body, locale, refs, ai, notice, created_at";
@@ -34,22 +36,27 @@ fn conversion(i: usize, e: impl std::error::Error + Send + Sync + 'static) -> ru
     rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, Box::new(e))
 }
 
-fn state_name(state: HandoffState) -> &'static str {
+/// The `state` column and the `resolved` flag: a resolved conversation
+/// is stored closed with the flag (the table's CHECK predates it).
+fn state_columns(state: HandoffState) -> (&'static str, bool) {
     match state {
-        HandoffState::Bot => "bot",
-        HandoffState::Queued => "queued",
-        HandoffState::Human { .. } => "human",
-        HandoffState::Closed => "closed",
+        HandoffState::Bot => ("bot", false),
+        HandoffState::Queued => ("queued", false),
+        HandoffState::Human { .. } => ("human", false),
+        HandoffState::Closed => ("closed", false),
+        HandoffState::Resolved => ("closed", true),
     }
 }
 
 fn conversation_from_row(row: &Row<'_>) -> rusqlite::Result<Conversation> {
     let state: String = row.get(4)?;
     let agent_id: Option<i64> = row.get(5)?;
+    let resolved: bool = row.get(24)?;
     let state = match (state.as_str(), agent_id) {
         ("bot", _) => HandoffState::Bot,
         ("queued", _) => HandoffState::Queued,
         ("human", Some(agent_id)) => HandoffState::Human { agent_id },
+        _ if resolved => HandoffState::Resolved,
         _ => HandoffState::Closed,
     };
     let locale: String = row.get(6)?;
@@ -72,6 +79,12 @@ fn conversation_from_row(row: &Row<'_>) -> rusqlite::Result<Conversation> {
         updated_at: row.get(15)?,
         group_id: row.get(16)?,
         customer: customer_from(row, 17)?,
+        context: VisitContext {
+            page_url: row.get(20)?,
+            referrer: row.get(21)?,
+            user_agent: row.get(22)?,
+            language: row.get(23)?,
+        },
     })
 }
 
@@ -289,12 +302,16 @@ impl ChatStore for SqliteStore {
             let mut settings = ChatSettings::default();
             let row = conn
                 .query_row(
-                    "SELECT languages, business_hours, avg_handle_secs, llm FROM chat_settings WHERE tenant_id = ?1",
+                    "SELECT languages, business_hours, avg_handle_secs, llm, auto_resolve_minutes, pre_chat
+                     FROM chat_settings WHERE tenant_id = ?1",
                     [tenant_id],
-                    |r| Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?, r.get::<_, u32>(2)?, r.get::<_, Option<String>>(3)?)),
+                    |r| Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?, r.get::<_, u32>(2)?, r.get::<_, Option<String>>(3)?,
+                        r.get::<_, Option<u32>>(4)?, r.get::<_, bool>(5)?)),
                 )
                 .optional()?;
-            if let Some((languages, hours, avg, llm)) = row {
+            if let Some((languages, hours, avg, llm, auto_resolve, pre_chat)) = row {
+                settings.auto_resolve_minutes = auto_resolve;
+                settings.pre_chat = pre_chat;
                 settings.llm = match llm {
                     Some(json) => Some(
                         serde_json::from_str(&json)
@@ -341,11 +358,13 @@ impl ChatStore for SqliteStore {
                 .as_ref()
                 .map(|l| serde_json::to_string(l).expect("llm settings serialize"));
             tx.execute(
-                "INSERT INTO chat_settings (tenant_id, languages, business_hours, avg_handle_secs, llm)
-                 VALUES (?1, ?2, ?3, ?4, ?5)
+                "INSERT INTO chat_settings (tenant_id, languages, business_hours, avg_handle_secs, llm,
+                    auto_resolve_minutes, pre_chat)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
                  ON CONFLICT (tenant_id) DO UPDATE SET languages = ?2, business_hours = ?3,
-                    avg_handle_secs = ?4, llm = ?5",
-                params![tenant_id, languages.join(","), hours, s.avg_handle_secs, llm],
+                    avg_handle_secs = ?4, llm = ?5, auto_resolve_minutes = ?6, pre_chat = ?7",
+                params![tenant_id, languages.join(","), hours, s.avg_handle_secs, llm,
+                    s.auto_resolve_minutes, s.pre_chat],
             )?;
             tx.execute("DELETE FROM tenant_texts WHERE tenant_id = ?1", [tenant_id])?;
             for (text, locale, body) in &s.texts {
@@ -475,7 +494,8 @@ impl ChatStore for SqliteStore {
                 .query_row(
                     &format!(
                         "SELECT {CONVERSATION_COLUMNS} FROM {CONVERSATION_FROM}
-                         WHERE c.tenant_id = ?1 AND c.visitor_id = ?2 AND c.state <> 'closed'
+                         WHERE c.tenant_id = ?1 AND c.visitor_id = ?2
+                           AND (c.state <> 'closed' OR c.resolved = 1)
                          ORDER BY c.id DESC LIMIT 1"
                     ),
                     params![tenant_id, visitor_id],
@@ -490,16 +510,38 @@ impl ChatStore for SqliteStore {
         &self,
         tenant_id: i64,
         visitor_id: i64,
-        locale: Locale,
+        new: NewConversation,
     ) -> StoreResult<Conversation> {
         self.write(move |conn| {
             let t = now();
+            let NewConversation { locale, context: x, contact } = new;
+            let (name, contact) = contact.unzip();
             conn.execute(
-                "INSERT INTO conversations (tenant_id, visitor_id, state, locale, created_at, updated_at)
-                 VALUES (?1, ?2, 'bot', ?3, ?4, ?4)",
-                params![tenant_id, visitor_id, locale.tag(), t],
+                "INSERT INTO conversations (tenant_id, visitor_id, state, locale, created_at, updated_at,
+                    page_url, referrer, user_agent, browser_language, contact_name, contact)
+                 VALUES (?1, ?2, 'bot', ?3, ?4, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                params![tenant_id, visitor_id, locale.tag(), t, x.page_url, x.referrer,
+                    x.user_agent, x.language, name, contact],
             )?;
             load_conversation(conn, tenant_id, conn.last_insert_rowid())
+        })
+        .await
+    }
+
+    async fn idle_conversations(&self, now: i64) -> StoreResult<Vec<Conversation>> {
+        self.read(move |conn| {
+            let mut stmt = conn.prepare_cached(&format!(
+                "SELECT {CONVERSATION_COLUMNS} FROM {CONVERSATION_FROM}
+                 JOIN chat_settings s ON s.tenant_id = c.tenant_id
+                 WHERE s.auto_resolve_minutes IS NOT NULL
+                   AND c.state IN ('bot', 'queued', 'human')
+                   AND c.updated_at <= ?1 - s.auto_resolve_minutes * 60
+                 ORDER BY c.updated_at, c.id LIMIT 1000"
+            ))?;
+            let rows = stmt
+                .query_map([now], conversation_from_row)?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            Ok(rows)
         })
         .await
     }
@@ -623,12 +665,13 @@ impl ChatStore for SqliteStore {
             if let Some(state) = patch.state {
                 let agent = match state {
                     HandoffState::Human { agent_id } => Some(agent_id),
-                    HandoffState::Closed => before.agent_id,
+                    HandoffState::Closed | HandoffState::Resolved => before.agent_id,
                     HandoffState::Bot | HandoffState::Queued => None,
                 };
+                let (name, resolved) = state_columns(state);
                 tx.execute(
-                    "UPDATE conversations SET state = ?2, agent_id = ?3 WHERE id = ?1",
-                    params![id, state_name(state), agent],
+                    "UPDATE conversations SET state = ?2, agent_id = ?3, resolved = ?4 WHERE id = ?1",
+                    params![id, name, agent, resolved],
                 )?;
                 if let HandoffState::Human { agent_id } = state {
                     tx.execute(

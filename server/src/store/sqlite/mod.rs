@@ -37,6 +37,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("0013_sessions.sql"),
     include_str!("0014_identity.sql"),
     include_str!("0015_customer_tier.sql"),
+    include_str!("0016_chat_lifecycle.sql"),
 ];
 const READERS: usize = 4;
 

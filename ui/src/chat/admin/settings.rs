@@ -3,7 +3,9 @@
 
 use fieldesk_core::Locale;
 use fieldesk_core::business_hours::{BusinessHours, Interval, LocalDate};
-use fieldesk_core::chat::{ChatSettingsBody, LlmSettings, TenantText, TenantTextEntry};
+use fieldesk_core::chat::{
+    ChatSettingsBody, LlmSettings, MAX_AUTO_RESOLVE_MINUTES, TenantText, TenantTextEntry,
+};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
@@ -78,12 +80,20 @@ pub fn ChatSettingsPanel() -> impl IntoView {
     let llm_key = RwSignal::new(String::new());
     let llm_key_set = RwSignal::new(false);
     let status = RwSignal::new(None::<Result<(), String>>);
+    let auto_resolve = RwSignal::new(String::new());
+    let pre_chat = RwSignal::new(false);
 
     spawn_local(async move {
         match chat::settings().await {
             Ok(s) => {
                 languages.set(s.languages);
                 avg.set(s.avg_handle_secs);
+                auto_resolve.set(
+                    s.auto_resolve_minutes
+                        .map(|m| m.to_string())
+                        .unwrap_or_default(),
+                );
+                pre_chat.set(s.pre_chat);
                 if let Some(l) = s.llm {
                     llm_on.set(true);
                     llm_url.set(l.base_url);
@@ -170,7 +180,19 @@ pub fn ChatSettingsPanel() -> impl IntoView {
                 holidays: dates,
             })
         };
+        let auto_resolve_minutes = match auto_resolve.get_untracked().trim() {
+            "" => None,
+            m => match m.parse::<u32>() {
+                Ok(m) if (1..=MAX_AUTO_RESOLVE_MINUTES).contains(&m) => Some(m),
+                _ => {
+                    status.set(Some(Err(i18n.t("error-bad-request"))));
+                    return;
+                }
+            },
+        };
         let body = ChatSettingsBody {
+            auto_resolve_minutes,
+            pre_chat: pre_chat.get_untracked(),
             languages: languages.get_untracked(),
             business_hours,
             avg_handle_secs: avg.get_untracked(),
@@ -224,6 +246,20 @@ pub fn ChatSettingsPanel() -> impl IntoView {
                         {tr(l.name_key())}
                     </label>
                 }).collect_view()}
+            </fieldset>
+            <fieldset>
+                <legend>{tr("admin-conversations")}</legend>
+                <label class="check">
+                    <input type="checkbox" data-testid="pre-chat" prop:checked=move || pre_chat.get()
+                        on:change=move |ev| pre_chat.set(event_target_checked(&ev)) />
+                    {tr("admin-pre-chat")}
+                </label>
+                <label>
+                    <span>{tr("admin-auto-resolve")}</span>
+                    <input type="number" min="1" max=MAX_AUTO_RESOLVE_MINUTES.to_string()
+                        data-testid="auto-resolve-minutes" prop:value=move || auto_resolve.get()
+                        on:input=move |ev| auto_resolve.set(event_target_value(&ev)) />
+                </label>
             </fieldset>
             <fieldset>
                 <legend>{tr("admin-texts")}</legend>
