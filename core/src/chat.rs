@@ -445,6 +445,49 @@ pub struct ConversationSummary {
     /// Where the visit came from (the visitor profile panel).
     #[serde(default)]
     pub context: crate::visit::VisitContext,
+    /// Last activity: lists are ordered by it, newest first.
+    #[serde(default)]
+    pub updated_at: i64,
+}
+
+impl ConversationSummary {
+    /// Where the next page of a list starts (`before=` this).
+    pub fn cursor(&self) -> ListCursor {
+        ListCursor {
+            activity: self.updated_at,
+            id: self.id,
+        }
+    }
+}
+
+/// Conversations per page of a workbench list, by default and at most.
+pub const CONVERSATION_PAGE: u32 = 50;
+pub const MAX_CONVERSATION_PAGE: u32 = 200;
+
+/// A place in a conversation list (newest activity first): the last
+/// activity and id of the last row held; `updated_at.id` in a query.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct ListCursor {
+    pub activity: i64,
+    pub id: i64,
+}
+
+impl std::fmt::Display for ListCursor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}.{}", self.activity, self.id)
+    }
+}
+
+impl std::str::FromStr for ListCursor {
+    type Err = ErrorCode;
+
+    fn from_str(s: &str) -> Result<Self, ErrorCode> {
+        let (activity, id) = s.split_once('.').ok_or(ErrorCode::BadRequest)?;
+        Ok(ListCursor {
+            activity: activity.parse().map_err(|_| ErrorCode::BadRequest)?,
+            id: id.parse().map_err(|_| ErrorCode::BadRequest)?,
+        })
+    }
 }
 
 /// `PUT /api/chat/status`: the caller's availability and capacity.
@@ -617,6 +660,23 @@ mod tests {
             pick_text(&texts, TenantText::OutOfHours, Locale::ZhTw),
             None
         );
+    }
+
+    #[test]
+    fn list_cursors_round_trip_and_refuse_garbage() {
+        let c = ListCursor {
+            activity: 1_764_700_000,
+            id: 42,
+        };
+        assert_eq!(c.to_string(), "1764700000.42");
+        assert_eq!("1764700000.42".parse(), Ok(c));
+        for bad in ["", "42", "a.b", "1.2.3", "1.", ".2"] {
+            assert_eq!(
+                bad.parse::<ListCursor>(),
+                Err(ErrorCode::BadRequest),
+                "{bad}"
+            );
+        }
     }
 
     #[test]

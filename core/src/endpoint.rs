@@ -13,8 +13,8 @@ use serde::de::DeserializeOwned;
 use crate::Role;
 use crate::api::{LoginRequest, LoginResponse, Me, UserSummary};
 use crate::chat::{
-    AgentStatusBody, ChatAgent, ChatMessage, ChatSettingsBody, ConversationSummary, ReadBody,
-    SendBody, TransferBody,
+    AgentStatusBody, ChatAgent, ChatMessage, ChatSettingsBody, ConversationSummary, ListCursor,
+    ReadBody, SendBody, TransferBody,
 };
 use crate::device::FieldDef;
 use crate::dispatch::{
@@ -94,7 +94,7 @@ macro_rules! query_by_display {
         }
     )*};
 }
-query_by_display!(i64, u64, u32);
+query_by_display!(i64, u64, u32, crate::chat::ListCursor);
 
 macro_rules! query_by_name {
     ($($t:ty),*) => {$(
@@ -250,8 +250,8 @@ endpoints! {
     GetAgentStatus: GET "/api/chat/status" -> AgentStatusBody;
     SetAgentStatus: PUT "/api/chat/status" (AgentStatusBody) -> AgentStatusBody;
     ListAgents: GET "/api/chat/agents" -> Vec<ChatAgent>;
-    ListConversations { tab: String }: GET "/api/chat/conversations" ? tab
-        -> Vec<ConversationSummary>;
+    ListConversations { tab: String, before: Option<ListCursor>, limit: Option<u32> }:
+        GET "/api/chat/conversations" ? tab, before, limit -> Vec<ConversationSummary>;
     ListMessages { conversation: i64, after: i64, before: Option<i64> }:
         GET "/api/chat/conversations/{conversation}/messages" ? after, before
         -> Vec<ChatMessage>;
@@ -398,10 +398,25 @@ mod tests {
         // Text is percent-encoded.
         assert_eq!(
             ListConversations {
-                tab: "a b&c=队".into()
+                tab: "a b&c=队".into(),
+                before: None,
+                limit: None,
             }
             .path(),
             "/api/chat/conversations?tab=a%20b%26c%3D%E9%98%9F"
+        );
+        let before = Some(crate::chat::ListCursor {
+            activity: 1_764_700_000,
+            id: 7,
+        });
+        assert_eq!(
+            ListConversations {
+                tab: "all".into(),
+                before,
+                limit: Some(50),
+            }
+            .path(),
+            "/api/chat/conversations?tab=all&before=1764700000.7&limit=50"
         );
         assert_eq!(PutPhoto { id: "p-1".into() }.path(), "/api/photos/p-1");
     }

@@ -33,7 +33,9 @@ pub enum ServerEvent {
     },
     /// A conversation was created or changed (queue, assignment, language,
     /// end); sent to everyone who serves chat in the tenant.
-    ConversationChanged { conversation: ConversationSummary },
+    ConversationChanged {
+        conversation: Box<ConversationSummary>,
+    },
     /// A new message in a conversation.
     ChatMessage { message: ChatMessage },
     /// The visitor is typing.

@@ -597,7 +597,7 @@ fn Survey(chat: Chat, i18n: I18n) -> impl IntoView {
                         on:click=move |_| rating.set(n)>{n.to_string()}</button>
                 }).collect_view()}
             </div>
-            <input placeholder=move || i18n.t("portal-survey-comment") prop:value=move || comment.get()
+            <input data-testid="survey-comment" placeholder=move || i18n.t("portal-survey-comment") prop:value=move || comment.get()
                 on:input=move |ev| comment.set(event_target_value(&ev)) />
             <button type="submit" data-testid="survey-submit" disabled=move || sent.get() || rating.get() == 0>
                 {move || i18n.t("portal-survey-submit")}

@@ -7,7 +7,7 @@ use std::time::Duration;
 use fieldesk_core::ErrorCode;
 use fieldesk_core::chat::{
     AgentStatus, AgentStatusBody, ChatAgent, ChatMessage, ChatSettingsBody, ConversationSummary,
-    ReadBody, SendBody, TransferBody,
+    ListCursor, ReadBody, SendBody, TransferBody,
 };
 use fieldesk_core::endpoint::{
     AcceptConversation, CreateArticle, CreateGroup, DeleteArticle, DeleteGroup, EndConversation,
@@ -39,11 +39,31 @@ pub async fn set_status(
     call(shell, &SetAgentStatus, &body).await
 }
 
-pub async fn conversations(shell: &Shell, tab: &str) -> AppResult<Vec<ConversationSummary>> {
+/// A page of a workbench tab: after the conversation whose cursor is
+/// `before` (none: the first page), `limit` rows (the server's default).
+pub async fn conversations(
+    shell: &Shell,
+    tab: &str,
+    before: Option<&str>,
+    limit: Option<u32>,
+) -> AppResult<Vec<ConversationSummary>> {
     if !matches!(tab, "mine" | "queued" | "follow_up" | "all") {
         return Err(AppError::new(ErrorCode::BadRequest, format!("tab {tab}")));
     }
-    fetch(shell, &ListConversations { tab: tab.into() }).await
+    let before = match before {
+        Some(cursor) => Some(
+            cursor
+                .parse::<ListCursor>()
+                .map_err(|code| AppError::new(code, format!("cursor {cursor}")))?,
+        ),
+        None => None,
+    };
+    let page = ListConversations {
+        tab: tab.into(),
+        before,
+        limit,
+    };
+    fetch(shell, &page).await
 }
 
 /// A page of a conversation (see [`ListMessages`]).

@@ -31,6 +31,7 @@ scenarios![
     chat_window::the_snippet_embeds_the_window_in_another_site,
     chat_window::the_window_speaks_the_visitors_language_before_it_connects,
     chat_window::a_long_conversation_opens_at_its_newest_and_loads_earlier,
+    chat_window::the_window_asks_who_first_keeps_refused_messages_and_ends_with_a_rating,
     dispatch::supervisor_sets_rules_and_orders_reach_the_right_group,
     dispatch::provider_admin_names_a_crew_and_only_the_lead_acts,
     field::admin_designs_a_template_and_prints_labels,

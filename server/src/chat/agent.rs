@@ -12,7 +12,9 @@ use fieldesk_core::{ErrorCode, Role};
 use super::{ChatResult, ChatService, fail};
 use crate::hub::{Audience, Envelope};
 use crate::store::User;
-use crate::store::chat::{Conversation, ConversationFilter, ConversationPatch, NewMessage};
+use crate::store::chat::{
+    Conversation, ConversationFilter, ConversationPatch, ListPage, NewMessage,
+};
 
 /// The most concurrent conversations an agent may take.
 pub const MAX_CAPACITY: u32 = 50;
@@ -44,7 +46,11 @@ impl ChatService {
             let settings = self.store.chat_settings(agent.tenant_id).await?;
             let serving = self
                 .store
-                .conversations(agent.tenant_id, ConversationFilter::AgentActive(agent.id))
+                .conversations(
+                    agent.tenant_id,
+                    ConversationFilter::AgentActive(agent.id),
+                    ListPage::everything(),
+                )
                 .await?;
             for row in serving {
                 self.handoff(&row.conversation, HandoffEvent::AgentLeft, &settings)

@@ -18,7 +18,8 @@ use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
 
 use fieldesk_core::chat::{
-    ChatMessage, ConversationSummary, Notice, QueuePlace, VisitorEvent, estimated_wait_secs,
+    ChatMessage, ConversationSummary, ListCursor, Notice, QueuePlace, VisitorEvent,
+    estimated_wait_secs,
 };
 use fieldesk_core::conversation_access::{Access, LiveReaders, live_readers, may_read};
 use fieldesk_core::event::ServerEvent;
@@ -35,7 +36,7 @@ use crate::outbound::Outbound;
 use crate::secret_box::SecretBox;
 use crate::security::SecurityService;
 use crate::store::chat::{
-    ChatSettings, Conversation, ConversationPatch, ConversationRow, NewMessage,
+    ChatSettings, Conversation, ConversationPatch, ConversationRow, ListPage, NewMessage,
 };
 use crate::store::{Store, User};
 
@@ -257,29 +258,47 @@ impl ChatService {
             created_at: c.created_at,
             contact: c.contact,
             context: c.context,
+            updated_at: c.updated_at,
         }
     }
 
-    /// Conversations for `user`'s workbench, with queue places: only
-    /// those they may read (a queue for a group they are not in is not
-    /// theirs).
+    /// A page of `user`'s workbench list, with queue places: only those
+    /// they may read (a queue for a group they are not in is not theirs).
+    /// Full pages (`limit` rows) unless the list ends: the store is read
+    /// page after page until that many are readable.
     pub async fn list(
         &self,
         user: &User,
         filter: crate::store::chat::ConversationFilter,
+        before: Option<ListCursor>,
+        limit: u32,
     ) -> ChatResult<Vec<ConversationSummary>> {
         let tenant_id = user.tenant_id;
         let settings = self.store.chat_settings(tenant_id).await?;
         let queue = self.store.queue(tenant_id).await?;
-        let rows = self.store.conversations(tenant_id, filter).await?;
         let groups = self.groups_of(user).await?;
-        let mut readable = Vec::with_capacity(rows.len());
-        for row in rows {
-            let c = &row.conversation;
-            if may_read(user.id, user.role, &groups, &access(c), false)
-                || self.store.has_served(tenant_id, c.id, user.id).await?
-            {
-                readable.push(row);
+        let mut page = ListPage {
+            before: before.map(|c| (c.activity, c.id)),
+            limit,
+        };
+        let mut readable = Vec::new();
+        'pages: loop {
+            let rows = self.store.conversations(tenant_id, filter, page).await?;
+            let last_page = rows.len() < page.limit as usize;
+            for row in rows {
+                let c = &row.conversation;
+                page.before = Some((c.updated_at, c.id));
+                if may_read(user.id, user.role, &groups, &access(c), false)
+                    || self.store.has_served(tenant_id, c.id, user.id).await?
+                {
+                    readable.push(row);
+                    if readable.len() == limit as usize {
+                        break 'pages;
+                    }
+                }
+            }
+            if last_page {
+                break;
             }
         }
         Ok(readable
@@ -319,10 +338,14 @@ impl ChatService {
         redacted.customer = None;
         redacted.last_message = None;
         redacted.unread = 0;
+        redacted.contact = None;
+        redacted.context = Default::default();
         self.hub.publish(Envelope {
             tenant_id,
             audience: Audience::Readers(readers.clone()),
-            event: ServerEvent::ConversationChanged { conversation },
+            event: ServerEvent::ConversationChanged {
+                conversation: Box::new(conversation),
+            },
         });
         // A conversation with the AI agent is nobody's business but the
         // supervisors' (new visitors do not stir every agent's list).
@@ -331,7 +354,7 @@ impl ChatService {
                 tenant_id,
                 audience: Audience::NotReaders(readers),
                 event: ServerEvent::ConversationChanged {
-                    conversation: redacted,
+                    conversation: Box::new(redacted),
                 },
             });
         }

@@ -7,8 +7,9 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use fieldesk_core::api::ErrorBody;
 use fieldesk_core::chat::{
-    AgentStatusBody, ChatAgent, ChatMessage, ChatSettingsBody, ConversationSummary, LlmSettings,
-    ReadBody, SendBody, SurveyBody, TenantTextEntry, TransferBody,
+    AgentStatusBody, CONVERSATION_PAGE, ChatAgent, ChatMessage, ChatSettingsBody,
+    ConversationSummary, ListCursor, LlmSettings, MAX_CONVERSATION_PAGE, ReadBody, SendBody,
+    SurveyBody, TenantTextEntry, TransferBody,
 };
 use fieldesk_core::{ErrorCode, Role};
 use serde::Deserialize;
@@ -88,12 +89,19 @@ pub async fn agents(
 pub struct ListQuery {
     /// `mine` (default), `queued`, `follow_up`, or `all` (supervisors).
     tab: Option<String>,
+    /// The page after this one: `cursor` of the last conversation held
+    /// (`updated_at.id`).
+    before: Option<String>,
+    /// Conversations per page (1–200, default 50).
+    limit: Option<u32>,
 }
 
-/// Conversations of a workbench tab.
+/// A page of a workbench tab, newest activity first: `limit` rows, fewer
+/// only at the end of the list.
 #[utoipa::path(get, path = "/api/chat/conversations", tag = "chat", security(("bearer" = [])),
     params(ListQuery),
-    responses((status = 200, body = Vec<ConversationSummary>), (status = 403, body = ErrorBody)))]
+    responses((status = 200, body = Vec<ConversationSummary>), (status = 400, body = ErrorBody),
+        (status = 403, body = ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
     caller: Caller,
@@ -110,7 +118,21 @@ pub async fn list(
         }
         _ => return Err(ApiError::new(ErrorCode::BadRequest)),
     };
-    Ok(Json(state.chat.list(&caller.user, filter).await?))
+    let before = match q.before.as_deref() {
+        None | Some("") => None,
+        Some(cursor) => Some(
+            cursor
+                .parse::<ListCursor>()
+                .map_err(|_| ApiError::new(ErrorCode::BadRequest))?,
+        ),
+    };
+    let limit = q.limit.unwrap_or(CONVERSATION_PAGE);
+    if !(1..=MAX_CONVERSATION_PAGE).contains(&limit) {
+        return Err(ApiError::new(ErrorCode::BadRequest));
+    }
+    Ok(Json(
+        state.chat.list(&caller.user, filter, before, limit).await?,
+    ))
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]

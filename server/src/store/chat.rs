@@ -131,6 +131,28 @@ pub enum ConversationFilter {
     All,
 }
 
+/// A page of a conversation list, newest activity first: those before
+/// `before` (last activity, id) of the previous page's last row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ListPage {
+    pub before: Option<(i64, i64)>,
+    pub limit: u32,
+}
+
+impl ListPage {
+    pub fn first(limit: u32) -> Self {
+        ListPage {
+            before: None,
+            limit,
+        }
+    }
+
+    /// No limit (an agent's own conversations, bounded by capacity).
+    pub fn everything() -> Self {
+        Self::first(u32::MAX)
+    }
+}
+
 /// A message to store.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewMessage {
@@ -221,10 +243,13 @@ pub trait ChatStore: Send + Sync + 'static {
     async fn conversation(&self, tenant_id: i64, id: i64) -> StoreResult<Option<Conversation>>;
     /// Whether `agent_id` ever served the conversation.
     async fn has_served(&self, tenant_id: i64, id: i64, agent_id: i64) -> StoreResult<bool>;
+    /// A page of the conversations matching `filter`, newest activity
+    /// (`updated_at`) first.
     async fn conversations(
         &self,
         tenant_id: i64,
         filter: ConversationFilter,
+        page: ListPage,
     ) -> StoreResult<Vec<ConversationRow>>;
     async fn conversation_row(
         &self,

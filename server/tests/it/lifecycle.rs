@@ -478,3 +478,77 @@ async fn an_idle_conversation_is_resolved_after_the_tenants_time_and_reopens() {
         Some("bot")
     );
 }
+
+/// More conversations than one page (and than the old cap of 500): the
+/// supervisor pages through all of them, each once, newest first.
+#[tokio::test]
+async fn workbench_lists_page_through_every_conversation() {
+    let flags = [
+        "--new-visitor-burst",
+        "1000",
+        "--tenant-new-visitor-burst",
+        "1000",
+    ];
+    let server = TestServer::start_with(bin(), &flags, true);
+    let ws = server.visitor_ws_url("acme");
+    let started: Vec<i64> = futures_util::future::join_all((0..10).map(|task| {
+        let ws = ws.clone();
+        async move {
+            let mut ids = Vec::new();
+            for n in 0..51 {
+                let (mut v, _) = Visitor::connect(&ws, None, 0, Some("en")).await.unwrap();
+                v.say("first", &format!("visitor {task}-{n}")).await;
+                v.wait_for("ack", |e| matches!(e, VisitorEvent::Ack { .. }))
+                    .await;
+                ids.push(v.conversation_id);
+                v.close().await;
+            }
+            ids
+        }
+    }))
+    .await
+    .into_iter()
+    .flatten()
+    .collect();
+    assert_eq!(started.len(), 510);
+    let sam = server.login("acme", "sam").await.token;
+    let mut seen: Vec<i64> = Vec::new();
+    let mut before: Option<String> = None;
+    let mut pages = 0;
+    loop {
+        let mut path = "/api/chat/conversations?tab=all&limit=200".to_owned();
+        if let Some(cursor) = &before {
+            path.push_str(&format!("&before={cursor}"));
+        }
+        let page: Vec<fieldesk_core::chat::ConversationSummary> =
+            server.get(&path, &sam).await.json().await.unwrap();
+        pages += 1;
+        seen.extend(page.iter().map(|c| c.id));
+        match page.last() {
+            Some(last) if page.len() == 200 => before = Some(last.cursor().to_string()),
+            _ => break,
+        }
+    }
+    assert_eq!(pages, 3);
+    let mut unique = seen.clone();
+    unique.sort_unstable();
+    unique.dedup();
+    assert_eq!(unique.len(), seen.len(), "no conversation twice");
+    let mut all = started.clone();
+    all.sort_unstable();
+    assert_eq!(unique, all, "every conversation, beyond 500");
+    // The default page is 50; bad pages are refused clearly.
+    let first: Vec<Value> = server
+        .get("/api/chat/conversations?tab=all", &sam)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(first.len(), 50);
+    for bad in ["limit=0", "limit=201", "before=yesterday", "before=1.x"] {
+        let res = server
+            .get(&format!("/api/chat/conversations?tab=all&{bad}"), &sam)
+            .await;
+        assert_eq!(res.status(), 400, "{bad}");
+    }
+}

@@ -30,8 +30,10 @@ pub async fn chat_set_status(
 pub async fn chat_conversations(
     shell: State<'_, SharedShell>,
     tab: String,
+    before: Option<String>,
+    limit: Option<u32>,
 ) -> AppResult<Vec<ConversationSummary>> {
-    chat::conversations(&shell, &tab).await
+    chat::conversations(&shell, &tab, before.as_deref(), limit).await
 }
 
 #[tauri::command]

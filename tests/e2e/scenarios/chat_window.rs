@@ -278,3 +278,130 @@ pub async fn a_long_conversation_opens_at_its_newest_and_loads_earlier(ctx: Ctx)
     ctx.shot(&page, "loaded-earlier").await;
     page.close().await;
 }
+
+/// The tenant asks who the visitor is first; the agent sees it with where
+/// the visit came from; a message over the rate waits "not sent,
+/// retrying" and goes through; the visitor ends the chat and rates it.
+pub async fn the_window_asks_who_first_keeps_refused_messages_and_ends_with_a_rating(ctx: Ctx) {
+    let limits = ["--visitor-burst", "3", "--visitor-per-sec", "0.5"];
+    let server = fieldesk_testkit::server::TestServer::start_with(&ctx.server_bin, &limits, true);
+    let ada = server.login("acme", "ada").await.token;
+    let mut settings: serde_json::Value = server
+        .get("/api/chat/settings", &ada)
+        .await
+        .json()
+        .await
+        .unwrap();
+    settings["pre_chat"] = true.into();
+    let res = server
+        .send_json("PUT", "/api/chat/settings", &ada, &settings)
+        .await;
+    assert_eq!(res.status(), 200);
+    let catalog = Catalog::new();
+    let en = |key: &str| catalog.message(Locale::En, key);
+
+    let site = third_party_site(&server.base, "").await;
+    let browser =
+        Browser::start(&ctx.artifacts.join(format!("{}.chromedriver.log", ctx.name))).await;
+    let page = browser.open(&site).await;
+    open_snippet_window(&page).await;
+    page.expect_attr("connection", "data-online", "true").await;
+    // The form first; no composer until it is filled in right.
+    assert!(page.exists("pre-chat").await && !page.exists("chat-input").await);
+    page.fill("pre-chat-name", "Wang Wei").await;
+    page.fill("pre-chat-contact", "wang at example").await;
+    page.click("pre-chat-start").await;
+    page.expect_text("pre-chat-error", &en("error-invalid-contact"))
+        .await;
+    ctx.shot(&page, "pre-chat-refused").await;
+    page.fill("pre-chat-contact", "wang@example.cn").await;
+    page.click("pre-chat-start").await;
+    page.find("chat-input").await;
+    assert!(!page.exists("pre-chat").await);
+
+    // A burst past the limit: the last ones wait, marked, then go through.
+    for n in 1..=5 {
+        page.fill("chat-input", &format!("burst {n}")).await;
+        page.click("chat-send").await;
+    }
+    page.wait_text("messages", |t| t.contains(&en("portal-not-sent")))
+        .await;
+    ctx.shot(&page, "not-sent").await;
+    page.wait_text("messages", |t| {
+        (1..=5).all(|n| t.contains(&format!("burst {n}"))) && !t.contains(&en("portal-not-sent"))
+    })
+    .await;
+    let deadline = std::time::Instant::now() + fieldesk_testkit::app::PATIENCE;
+    while page.exists("pending-message").await {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "every burst message was sent"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    page.click("ask-human").await;
+    page.wait_text("messages", |t| t.contains("number 1 in the queue"))
+        .await;
+
+    // The agent sees who, and from where.
+    let driver = ctx.driver().await;
+    let app = driver.open().await;
+    app.log_in(
+        &server.base,
+        "acme",
+        "alice",
+        fieldesk_testkit::server::PASSWORD,
+    )
+    .await;
+    app.select("language-select", "en").await;
+    app.click("tab-queued").await;
+    app.click("conversation").await;
+    app.expect_text("profile-name", "Wang Wei").await;
+    app.expect_text("profile-contact", "wang@example.cn").await;
+    app.expect_text("profile-page", &site).await;
+    app.wait_text("profile-browser", |t| t.contains("Chrome"))
+        .await;
+    app.wait_text("profile-browser-language", |t| {
+        !t.is_empty() && t != en("desk-profile-none")
+    })
+    .await;
+    app.click("accept").await;
+    ctx.shot(&app, "profile").await;
+    page.wait_text("messages", |t| t.contains("Alice Agent"))
+        .await;
+
+    // The visitor ends the chat and rates it; the agent sees it end.
+    page.click("end-chat").await;
+    page.find("survey").await;
+    page.click("rating-5").await;
+    page.fill("survey-comment", "Quick and kind").await;
+    page.click("survey-submit").await;
+    page.wait_text("messages", |t| t.contains(&en("chat-survey-thanks")))
+        .await;
+    ctx.shot(&page, "rated").await;
+    app.expect_text("chat-state", &en("desk-state-closed"))
+        .await;
+    let sam = server.login("acme", "sam").await.token;
+    let listed: Vec<serde_json::Value> = server
+        .get("/api/chat/conversations?tab=all", &sam)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let id = listed
+        .iter()
+        .find(|c| c["visitor_name"] == "Wang Wei")
+        .expect("listed")["id"]
+        .clone();
+    let alice = server.login("acme", "alice").await.token;
+    let survey: serde_json::Value = server
+        .get(&format!("/api/chat/conversations/{id}/survey"), &alice)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(survey["rating"], 5);
+    assert_eq!(survey["comment"], "Quick and kind");
+    app.close().await;
+    page.close().await;
+}

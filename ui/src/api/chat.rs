@@ -32,12 +32,20 @@ pub async fn set_status(status: AgentStatus, capacity: Option<u32>) -> IpcResult
     invoke("chat_set_status", &Args { status, capacity }).await
 }
 
-pub async fn conversations(tab: &str) -> IpcResult<Vec<ConversationSummary>> {
+/// A page of a workbench tab, newest activity first: after the
+/// conversation whose cursor is `before`, `limit` rows (fewer: the end).
+pub async fn conversations(
+    tab: &str,
+    before: Option<String>,
+    limit: u32,
+) -> IpcResult<Vec<ConversationSummary>> {
     #[derive(Serialize)]
     struct Args<'a> {
         tab: &'a str,
+        before: Option<String>,
+        limit: u32,
     }
-    invoke("chat_conversations", &Args { tab }).await
+    invoke("chat_conversations", &Args { tab, before, limit }).await
 }
 
 /// A page of a conversation's messages, oldest first: before `before`

@@ -11,7 +11,8 @@ mod view;
 use std::collections::HashMap;
 
 use fieldesk_core::chat::{
-    AgentStatus, Author, ChatAgent, ChatMessage, ConversationSummary, HISTORY_PAGE, RESUME_PAGE,
+    AgentStatus, Author, CONVERSATION_PAGE, ChatAgent, ChatMessage, ConversationSummary,
+    HISTORY_PAGE, MAX_CONVERSATION_PAGE, RESUME_PAGE,
 };
 use fieldesk_core::event::ServerEvent;
 use fieldesk_core::group::ServiceGroup;
@@ -34,6 +35,8 @@ pub(crate) use view::new_client_id;
 pub struct Desk {
     pub tab: RwSignal<&'static str>,
     pub list: RwSignal<Vec<ConversationSummary>>,
+    /// Whether the tab has more than the rows loaded ("load more").
+    pub more: RwSignal<bool>,
     pub counts: RwSignal<(usize, usize)>,
     pub known: RwSignal<HashMap<i64, ConversationSummary>>,
     pub selected: RwSignal<Option<i64>>,
@@ -61,12 +64,15 @@ pub struct Desk {
 }
 
 impl Desk {
-    /// Reloads the current tab and the counts.
+    /// Reloads the current tab (as many rows as are shown, a page at
+    /// least) and the counts.
     pub fn refresh(self) {
         let ticket = self.refreshes.ticket();
         spawn_local(async move {
             let tab = self.tab.get_untracked();
-            match chat::conversations(tab).await {
+            let limit = (self.list.with_untracked(Vec::len) as u32)
+                .clamp(CONVERSATION_PAGE, MAX_CONVERSATION_PAGE);
+            match chat::conversations(tab, None, limit).await {
                 Ok(list) => {
                     self.known.update(|k| {
                         for c in &list {
@@ -76,20 +82,50 @@ impl Desk {
                     // An answer overtaken by a newer refresh (e.g. of the tab
                     // switched to meanwhile) is not shown.
                     if self.refreshes.is_newest(ticket) {
+                        self.more.set(list.len() as u32 == limit);
                         self.list.set(list);
                     }
                 }
                 Err(e) => self.error.set(Some(e.code)),
             }
-            let mine = chat::conversations("mine")
-                .await
-                .map(|l| l.len())
-                .unwrap_or(0);
-            let queued = chat::conversations("queued")
-                .await
-                .map(|l| l.len())
-                .unwrap_or(0);
+            let count = async |tab| {
+                chat::conversations(tab, None, MAX_CONVERSATION_PAGE)
+                    .await
+                    .map(|l| l.len())
+                    .unwrap_or(0)
+            };
+            let (mine, queued) = (count("mine").await, count("queued").await);
             self.counts.set((mine, queued));
+        });
+    }
+
+    /// The tab's next page, after the last row shown.
+    pub fn load_more(self) {
+        let ticket = self.refreshes.ticket();
+        spawn_local(async move {
+            let tab = self.tab.get_untracked();
+            let before = self
+                .list
+                .with_untracked(|l| l.last().map(|c| c.cursor().to_string()));
+            match chat::conversations(tab, before, CONVERSATION_PAGE).await {
+                Ok(page) if self.refreshes.is_newest(ticket) => {
+                    self.more.set(page.len() as u32 == CONVERSATION_PAGE);
+                    self.known.update(|k| {
+                        for c in &page {
+                            k.insert(c.id, c.clone());
+                        }
+                    });
+                    self.list.update(|l| {
+                        for c in page {
+                            if !l.iter().any(|x| x.id == c.id) {
+                                l.push(c);
+                            }
+                        }
+                    });
+                }
+                Ok(_) => {}
+                Err(e) => self.error.set(Some(e.code)),
+            }
         });
     }
 
@@ -211,7 +247,7 @@ impl Desk {
             ServerEvent::ConversationChanged { conversation } => {
                 let id = conversation.id;
                 self.known.update(|k| {
-                    k.insert(id, conversation);
+                    k.insert(id, *conversation);
                 });
                 self.refresh();
                 if self.selected.get_untracked() == Some(id) {
@@ -292,6 +328,7 @@ pub fn ChatDesk(me: i64, role: Role) -> impl IntoView {
     });
     let desk = Desk {
         tab: RwSignal::new("mine"),
+        more: RwSignal::new(false),
         list: RwSignal::new(vec![]),
         counts: RwSignal::new((0, 0)),
         known: RwSignal::new(HashMap::new()),
@@ -395,8 +432,8 @@ pub fn ChatDesk(me: i64, role: Role) -> impl IntoView {
         .filter(|(tab, _)| *tab != "all" || role.oversees_chat())
         .map(|(tab, key)| {
             let count = move || match tab {
-                "mine" => desk.counts.get().0.to_string(),
-                "queued" => desk.counts.get().1.to_string(),
+                "mine" => count_text(desk.counts.get().0),
+                "queued" => count_text(desk.counts.get().1),
                 _ => String::new(),
             };
             view! {
@@ -435,6 +472,10 @@ pub fn ChatDesk(me: i64, role: Role) -> impl IntoView {
                 <Show when=move || desk.list.get().is_empty()>
                     <p class="muted" data-testid="no-conversations">{tr("desk-no-conversations")}</p>
                 </Show>
+                <Show when=move || desk.more.get()>
+                    <button class="link" data-testid="load-more-conversations"
+                        on:click=move |_| desk.load_more()>{tr("desk-load-more")}</button>
+                </Show>
             </aside>
             <Show when=move || desk.notice.get().is_some()>
                 <div class="notice" data-testid="desk-notice">{move || desk.notice.get().unwrap_or_default()}</div>
@@ -449,6 +490,15 @@ pub fn ChatDesk(me: i64, role: Role) -> impl IntoView {
                 <Sidebar desk bench />
             </Show>
         </section>
+    }
+}
+
+/// A tab's count; a full page of counting reads "200+".
+fn count_text(n: usize) -> String {
+    if n >= MAX_CONVERSATION_PAGE as usize {
+        format!("{MAX_CONVERSATION_PAGE}+")
+    } else {
+        n.to_string()
     }
 }
 

@@ -10,7 +10,7 @@ use fieldesk_core::{Locale, Role};
 
 use super::{two_tenants, user};
 use crate::store::chat::{
-    ChatSettings, ConversationFilter, ConversationPatch, NewConversation, NewMessage,
+    ChatSettings, ConversationFilter, ConversationPatch, ListPage, NewConversation, NewMessage,
 };
 use crate::store::{Store, StoreError};
 
@@ -256,7 +256,11 @@ pub async fn a_patch_and_its_messages_are_one_write(store: Arc<dyn Store>) {
         vec![(alice.id, 1)]
     );
     let rows = store
-        .conversations(a.id, ConversationFilter::AgentActive(alice.id))
+        .conversations(
+            a.id,
+            ConversationFilter::AgentActive(alice.id),
+            ListPage::first(50),
+        )
         .await
         .unwrap();
     assert_eq!(
@@ -276,7 +280,7 @@ pub async fn a_patch_and_its_messages_are_one_write(store: Arc<dyn Store>) {
     assert_eq!(store.conversation_row(b.id, c.id).await.unwrap(), None);
     assert!(
         store
-            .conversations(b.id, ConversationFilter::All)
+            .conversations(b.id, ConversationFilter::All, ListPage::first(50))
             .await
             .unwrap()
             .is_empty()
@@ -499,4 +503,54 @@ pub async fn idle_conversations_are_found_by_their_tenants_time_and_keep_their_v
             .map(|c| (c.id, c.state)),
         Some((ca.id, HandoffState::Resolved))
     );
+}
+
+pub async fn conversation_lists_page_by_activity_without_gaps_or_repeats(store: Arc<dyn Store>) {
+    let (a, b) = two_tenants(&*store).await;
+    let mut made = Vec::new();
+    for n in 0..23 {
+        let v = store
+            .create_visitor(a.id, &format!("vt-page-{n}"))
+            .await
+            .unwrap();
+        let c = store
+            .create_conversation(a.id, v.id, NewConversation::in_locale(Locale::En))
+            .await
+            .unwrap();
+        made.push(c.id);
+    }
+    let other = store.create_visitor(b.id, "vt-page-b").await.unwrap();
+    store
+        .create_conversation(b.id, other.id, NewConversation::in_locale(Locale::En))
+        .await
+        .unwrap();
+    // Paging while a conversation moves to the top (new activity) never
+    // repeats one nor skips one that stayed.
+    let mut seen = Vec::new();
+    let mut page = ListPage::first(10);
+    loop {
+        let rows = store
+            .conversations(a.id, ConversationFilter::All, page)
+            .await
+            .unwrap();
+        assert!(rows.len() <= 10);
+        for pair in rows.windows(2) {
+            let key = |r: &crate::store::chat::ConversationRow| {
+                (r.conversation.updated_at, r.conversation.id)
+            };
+            assert!(key(&pair[0]) > key(&pair[1]), "newest activity first");
+        }
+        seen.extend(rows.iter().map(|r| r.conversation.id));
+        let Some(last) = rows.last() else { break };
+        page.before = Some((last.conversation.updated_at, last.conversation.id));
+        if rows.len() < 10 {
+            break;
+        }
+    }
+    let mut sorted = seen.clone();
+    sorted.sort_unstable();
+    sorted.dedup();
+    assert_eq!(sorted.len(), seen.len(), "no repeats");
+    made.sort_unstable();
+    assert_eq!(sorted, made, "every conversation of the tenant, no other");
 }

@@ -42,6 +42,7 @@ contracts![
     chat::visitors_are_found_by_token_and_linked_to_customers,
     chat::messages_are_stored_once_per_client_id_and_page_in_order,
     chat::idle_conversations_are_found_by_their_tenants_time_and_keep_their_visit,
+    chat::conversation_lists_page_by_activity_without_gaps_or_repeats,
     chat::a_patch_and_its_messages_are_one_write,
     chat::agents_capacity_and_groups_are_per_tenant,
     chat::articles_are_found_by_chinese_terms_in_their_tenant,

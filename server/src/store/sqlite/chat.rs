@@ -15,7 +15,7 @@ use super::team::{load_teams, save_team};
 use crate::clock::now;
 use crate::store::chat::{
     ChatSettings, ChatStore, Conversation, ConversationFilter, ConversationPatch, ConversationRow,
-    NewConversation, NewMessage, Visitor,
+    ListPage, NewConversation, NewMessage, Visitor,
 };
 use crate::store::{StoreError, StoreResult};
 use fieldesk_core::dispatch::TargetKind;
@@ -236,13 +236,16 @@ fn insert_message(
     Ok((stored, true))
 }
 
-/// Conversations matching `condition` (on `?2` = `arg`), newest activity first.
+/// Conversations matching `condition` (on `?2` = `arg`), newest activity
+/// first, a page at a time.
 fn conversation_rows(
     conn: &Connection,
     tenant_id: i64,
     condition: &str,
     arg: i64,
+    page: ListPage,
 ) -> StoreResult<Vec<ConversationRow>> {
+    let (before_at, before_id) = page.before.unwrap_or((i64::MAX, i64::MAX));
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT {CONVERSATION_COLUMNS},
             (SELECT body FROM messages m WHERE m.conversation_id = c.id ORDER BY m.id DESC LIMIT 1),
@@ -250,22 +253,25 @@ fn conversation_rows(
             (SELECT COUNT(*) FROM messages m WHERE m.conversation_id = c.id
                 AND m.author_kind = 'visitor' AND m.id > c.agent_read_up_to)
          FROM {CONVERSATION_FROM}
-         WHERE c.tenant_id = ?1 AND {condition}
-         ORDER BY c.updated_at DESC, c.id DESC LIMIT 500"
+         WHERE c.tenant_id = ?1 AND {condition} AND (c.updated_at, c.id) < (?3, ?4)
+         ORDER BY c.updated_at DESC, c.id DESC LIMIT ?5"
     ))?;
     let rows = stmt
-        .query_map(params![tenant_id, arg], |r| {
-            let conversation = conversation_from_row(r)?;
-            let extra = CONVERSATION_COLUMN_COUNT;
-            Ok(ConversationRow {
-                last_message_at: r
-                    .get::<_, Option<i64>>(extra + 1)?
-                    .unwrap_or(conversation.created_at),
-                conversation,
-                last_message: r.get(extra)?,
-                unread: r.get(extra + 2)?,
-            })
-        })?
+        .query_map(
+            params![tenant_id, arg, before_at, before_id, i64::from(page.limit)],
+            |r| {
+                let conversation = conversation_from_row(r)?;
+                let extra = CONVERSATION_COLUMN_COUNT;
+                Ok(ConversationRow {
+                    last_message_at: r
+                        .get::<_, Option<i64>>(extra + 1)?
+                        .unwrap_or(conversation.created_at),
+                    conversation,
+                    last_message: r.get(extra)?,
+                    unread: r.get(extra + 2)?,
+                })
+            },
+        )?
         .collect::<rusqlite::Result<Vec<_>>>()?;
     Ok(rows)
 }
@@ -572,6 +578,7 @@ impl ChatStore for SqliteStore {
         &self,
         tenant_id: i64,
         filter: ConversationFilter,
+        page: ListPage,
     ) -> StoreResult<Vec<ConversationRow>> {
         let (condition, arg) = match filter {
             ConversationFilter::AgentActive(agent) => {
@@ -583,7 +590,7 @@ impl ChatStore for SqliteStore {
                 ("(c.state <> 'closed' OR c.updated_at > ?2)", now() - 86_400)
             }
         };
-        self.read(move |conn| conversation_rows(conn, tenant_id, condition, arg))
+        self.read(move |conn| conversation_rows(conn, tenant_id, condition, arg, page))
             .await
     }
 
@@ -592,8 +599,10 @@ impl ChatStore for SqliteStore {
         tenant_id: i64,
         id: i64,
     ) -> StoreResult<Option<ConversationRow>> {
-        self.read(move |conn| Ok(conversation_rows(conn, tenant_id, "c.id = ?2", id)?.pop()))
-            .await
+        self.read(move |conn| {
+            Ok(conversation_rows(conn, tenant_id, "c.id = ?2", id, ListPage::first(1))?.pop())
+        })
+        .await
     }
 
     async fn queue(&self, tenant_id: i64) -> StoreResult<Vec<Conversation>> {
