@@ -27,6 +27,7 @@ macro_rules! scenarios {
 scenarios![
     chat_admin::admin_edits_texts_and_knowledge_that_visitors_see,
     chat_desk::agent_accepts_replies_and_ends_with_a_survey,
+    chat_desk::long_lists_and_long_conversations_page_in_the_desk,
     chat_window::visitor_window_switches_language_and_the_ai_answers,
     chat_window::the_snippet_embeds_the_window_in_another_site,
     chat_window::the_window_speaks_the_visitors_language_before_it_connects,

@@ -84,3 +84,109 @@ pub async fn agent_accepts_replies_and_ends_with_a_survey(ctx: Ctx) {
     app.expect_text("tab-mine", "Mine 1").await;
     app.close().await;
 }
+
+/// A supervisor's "All" tab past one page, and a long conversation that
+/// opens at its newest messages and pages back in the desk.
+pub async fn long_lists_and_long_conversations_page_in_the_desk(ctx: Ctx) {
+    let flags = [
+        "--visitor-burst",
+        "100000",
+        "--visitor-per-sec",
+        "100000",
+        "--new-visitor-burst",
+        "1000",
+        "--tenant-new-visitor-burst",
+        "1000",
+    ];
+    let server = fieldesk_testkit::server::TestServer::start_with(&ctx.server_bin, &flags, true);
+    let ws = server.visitor_ws_url("acme");
+    // 55 visitors wrote once; the first of them 70 times.
+    let mut first = None;
+    for n in 0..55 {
+        let (mut v, _) = Visitor::connect(&ws, None, 0, Some("en")).await.unwrap();
+        let lines = if n == 0 { 70 } else { 1 };
+        for i in 0..lines {
+            v.say(&format!("m{i}"), &format!("visitor {n} line {i}"))
+                .await;
+        }
+        let last = format!("m{}", lines - 1);
+        v.wait_for(
+            "the last ack",
+            |e| matches!(e, VisitorEvent::Ack { client_id, .. } if *client_id == last),
+        )
+        .await;
+        if n == 0 {
+            first = Some(v.conversation_id);
+        }
+        v.close().await;
+    }
+    let first = first.unwrap();
+    let driver = ctx.driver().await;
+    let app = driver.open().await;
+    app.log_in(&server.base, "acme", "sam", PASSWORD).await;
+    app.select("language-select", "en").await;
+    app.click("tab-all").await;
+    let rows = async || {
+        app.client
+            .find_all(fantoccini::Locator::Css("[data-testid=conversation]"))
+            .await
+            .unwrap()
+            .len()
+    };
+    let deadline = std::time::Instant::now() + fieldesk_testkit::app::PATIENCE;
+    while rows().await != 50 {
+        assert!(std::time::Instant::now() < deadline, "a first page of 50");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    app.click("load-more-conversations").await;
+    let deadline = std::time::Instant::now() + fieldesk_testkit::app::PATIENCE;
+    while rows().await != 55 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the next page, every row once"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    app.expect_gone("load-more-conversations").await;
+    ctx.shot(&app, "all-pages").await;
+    // The oldest activity is last: the long conversation.
+    let selector = format!("[data-testid=conversation][data-id=\"{first}\"]");
+    app.client
+        .find(fantoccini::Locator::Css(&selector))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    app.wait_text("chat-messages", |t| t.contains("visitor 0 line 69"))
+        .await;
+    let shown = async || {
+        app.client
+            .find_all(fantoccini::Locator::Css("[data-testid=chat-message]"))
+            .await
+            .unwrap()
+            .len()
+    };
+    assert!(!app.text("chat-messages").await.contains("visitor 0 line 0"));
+    let mut pages = 0;
+    while app.exists("load-earlier").await {
+        let before = shown().await;
+        app.click("load-earlier").await;
+        let deadline = std::time::Instant::now() + fieldesk_testkit::app::PATIENCE;
+        while shown().await == before {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the earlier page came"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        pages += 1;
+    }
+    assert!(pages >= 1, "the conversation was longer than a page");
+    app.wait_text("chat-messages", |t| {
+        t.contains("visitor 0 line 0") && t.contains("visitor 0 line 69")
+    })
+    .await;
+    ctx.shot(&app, "loaded-earlier").await;
+    app.close().await;
+}

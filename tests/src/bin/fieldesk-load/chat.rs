@@ -26,6 +26,20 @@ const MESSAGES_EACH: usize = 100;
 
 type Sent = Arc<Mutex<HashMap<String, Instant>>>;
 
+/// Visitors may talk, arrive and connect as fast as the load needs.
+const FAST: [&str; 10] = [
+    "--visitor-burst",
+    "1000000",
+    "--visitor-per-sec",
+    "1000000",
+    "--new-visitor-burst",
+    "1000000",
+    "--tenant-new-visitor-burst",
+    "1000000",
+    "--max-connections-per-client",
+    "100000",
+];
+
 struct Figures {
     rate: f64,
     p50: f64,
@@ -49,9 +63,7 @@ fn figures(name: &str, mut samples: Vec<Duration>, wall: Duration) -> Figures {
     f
 }
 
-pub async fn run(bin: &Path) {
-    let fieldesk = through_fieldesk(bin).await;
-    let relay = through_bare_relay().await;
+fn ratio(fieldesk: &Figures, relay: &Figures) {
     println!(
         "ratio fieldesk / bare relay: throughput {:.2}, p50 latency {:.1}x, p99 latency {:.1}x",
         fieldesk.rate / relay.rate,
@@ -60,23 +72,267 @@ pub async fn run(bin: &Path) {
     );
 }
 
-async fn through_fieldesk(bin: &Path) -> Figures {
-    let server = TestServer::start_with(
-        bin,
-        &[
-            "--visitor-burst",
-            "1000000",
-            "--visitor-per-sec",
-            "1000000",
-            "--new-visitor-burst",
-            "1000000",
-            "--tenant-new-visitor-burst",
-            "1000000",
-            "--max-connections-per-client",
-            "100000",
-        ],
-        true,
+pub async fn run(bin: &Path) {
+    let fieldesk = through_fieldesk(bin).await;
+    let relay = through_bare_relay(CONVERSATIONS, MESSAGES_EACH).await;
+    ratio(&fieldesk, &relay);
+    // Many conversations at once, one staff socket deliberately slow: the
+    // 32-conversation run above is the same-run baseline for latency.
+    for conversations in [500, 1000] {
+        let fieldesk = with_a_slow_socket(bin, conversations).await;
+        let relay = through_bare_relay(conversations, LOAD_MESSAGES_EACH).await;
+        ratio(&fieldesk, &relay);
+    }
+}
+
+/// Visitor messages per conversation in the 500 and 1 000 runs.
+const LOAD_MESSAGES_EACH: usize = 10;
+/// Conversations one agent serves at once (the most the server allows).
+const AGENT_CAPACITY: usize = 50;
+
+/// A raw staff socket that reads one frame a millisecond through a 4 KiB
+/// receive buffer: the server's queue for it fills, it is cut off and
+/// told to resync (or sees a gap in `seq`), and it then reads what it
+/// missed from the store, as the app does. Returns the message ids it
+/// ended with, by conversation, and how many came live.
+async fn slow_socket(
+    server: &TestServer,
+    token: String,
+    stop: tokio::sync::watch::Receiver<bool>,
+) -> tokio::task::JoinHandle<(HashMap<i64, Vec<i64>>, usize, usize)> {
+    use fieldesk_core::event::{Sequenced, StreamPosition};
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    let socket = tokio::net::TcpSocket::new_v4().expect("socket");
+    socket.set_recv_buffer_size(4096).expect("small buffer");
+    let stream = socket
+        .connect(server.addr().parse().expect("address"))
+        .await
+        .expect("connects");
+    let mut request = server.ws_url().into_client_request().expect("request");
+    request.headers_mut().insert(
+        "authorization",
+        format!("Bearer {token}").parse().expect("header"),
     );
+    let (mut ws, _) = tokio_tungstenite::client_async(request, stream)
+        .await
+        .expect("upgrade");
+    tokio::spawn(async move {
+        let mut live: HashMap<i64, Vec<i64>> = HashMap::new();
+        let mut position = StreamPosition::default();
+        let mut resyncs = 0;
+        loop {
+            let next = tokio::time::timeout(Duration::from_millis(500), ws.next()).await;
+            let frame = match next {
+                Ok(Some(Ok(Message::Text(text)))) => text,
+                Ok(Some(Ok(_))) => continue,
+                Ok(_) => break,
+                Err(_) if *stop.borrow() => break,
+                Err(_) => continue,
+            };
+            tokio::time::sleep(Duration::from_millis(1)).await;
+            let Ok(event) = serde_json::from_str::<Sequenced>(&frame) else {
+                continue;
+            };
+            if !position.follows(event.seq) || matches!(event.event, ServerEvent::Resync) {
+                resyncs += 1;
+            }
+            if let ServerEvent::ChatMessage { message } = event.event
+                && message.author == Author::Visitor
+            {
+                live.entry(message.conversation_id)
+                    .or_default()
+                    .push(message.id);
+            }
+        }
+        let delivered = live.values().map(Vec::len).sum();
+        (live, delivered, resyncs)
+    })
+}
+
+/// `conversations` visitors served by as many agents as it takes, each
+/// sending [`LOAD_MESSAGES_EACH`] messages as fast as acknowledged, while
+/// a supervisor's socket is slow. Latency: visitor send → serving agent's
+/// socket. Then every socket's view is checked against the store: each
+/// acknowledged message exactly once, live or recovered by the resync.
+async fn with_a_slow_socket(bin: &Path, conversations: usize) -> Figures {
+    let server = TestServer::start_with(bin, &FAST, true);
+    let agents_needed = conversations.div_ceil(AGENT_CAPACITY);
+    println!(
+        "chat: {conversations} conversations x {LOAD_MESSAGES_EACH} visitor messages, \
+         {agents_needed} agents, one slow supervisor socket, server {}",
+        server.base
+    );
+    // The visitors first (the queue), then the agents go online.
+    let mut visitors = Vec::with_capacity(conversations);
+    for _ in 0..conversations {
+        let (mut v, _) = Visitor::connect(&server.visitor_ws_url("acme"), None, 0, Some("en"))
+            .await
+            .expect("visitor connects");
+        v.send(&VisitorCommand::AskForHuman).await;
+        visitors.push(v);
+    }
+    let sam = server.login("acme", "sam").await.token;
+    let (stop_tx, stop) = tokio::sync::watch::channel(false);
+    let slow = slow_socket(&server, sam.clone(), stop).await;
+    let mut agent_sockets = Vec::new();
+    for n in 0..agents_needed {
+        let name = format!("agent{n}");
+        server.add_user(&name, "agent", &format!("Agent {n}"));
+        let token = server.login("acme", &name).await.token;
+        let events = StaffEvents::connect(&server.ws_url(), &token).await;
+        let res = server
+            .send_json(
+                "PUT",
+                "/api/chat/status",
+                &token,
+                &json!({"status": "online", "capacity": AGENT_CAPACITY}),
+            )
+            .await;
+        assert_eq!(res.status(), 200);
+        agent_sockets.push(events);
+    }
+    for v in &mut visitors {
+        v.wait_message("assigned", |m| m.notice == Some(Notice::Assigned))
+            .await;
+    }
+    let sent: Sent = Arc::default();
+    let total = conversations * LOAD_MESSAGES_EACH;
+    let started = Instant::now();
+    // Each agent's socket: the visitor messages of its conversations.
+    let receivers: Vec<_> = agent_sockets
+        .into_iter()
+        .map(|mut events| {
+            tokio::spawn(async move {
+                let mut arrived = Vec::new();
+                let quiet = Duration::from_secs(5);
+                loop {
+                    let next = tokio::time::timeout(
+                        quiet,
+                        events.wait_for("a visitor message", |e| {
+                            matches!(e, ServerEvent::ChatMessage { message } if message.author == Author::Visitor)
+                                || matches!(e, ServerEvent::Resync)
+                        }),
+                    )
+                    .await;
+                    match next {
+                        Ok(ServerEvent::ChatMessage { message }) => arrived.push((
+                            message.client_id.unwrap_or_default(),
+                            message.id,
+                            Instant::now(),
+                        )),
+                        Ok(_) => panic!("a fast agent socket was told to resync"),
+                        Err(_) => return arrived,
+                    }
+                }
+            })
+        })
+        .collect();
+    let senders: Vec<_> = visitors
+        .into_iter()
+        .enumerate()
+        .map(|(c, mut v)| {
+            let sent = sent.clone();
+            tokio::spawn(async move {
+                let mut acked = Vec::with_capacity(LOAD_MESSAGES_EACH);
+                for i in 0..LOAD_MESSAGES_EACH {
+                    let id = format!("c{c}-{i}");
+                    sent.lock().unwrap().insert(id.clone(), Instant::now());
+                    v.say(&id, &format!("message {i} of conversation {c}"))
+                        .await;
+                    let ack = v
+                        .wait_for("ack", |e| {
+                            matches!(e, fieldesk_core::chat::VisitorEvent::Ack { .. })
+                        })
+                        .await;
+                    if let fieldesk_core::chat::VisitorEvent::Ack { message_id, .. } = ack {
+                        acked.push(message_id);
+                    }
+                }
+                (v.conversation_id, acked)
+            })
+        })
+        .collect();
+    let mut acked: HashMap<i64, Vec<i64>> = HashMap::new();
+    for s in senders {
+        let (conversation, ids) = s.await.expect("visitor task");
+        acked.insert(conversation, ids);
+    }
+    let send_wall = started.elapsed();
+    let mut arrived = Vec::new();
+    for r in receivers {
+        arrived.extend(r.await.expect("agent task"));
+    }
+    let _ = stop_tx.send(true);
+    let (mut slow_view, slow_live, resyncs) = slow.await.expect("slow socket");
+    // The fast agents: every acknowledged message, live, once.
+    let mut live_ids: Vec<i64> = arrived.iter().map(|(_, id, _)| *id).collect();
+    live_ids.sort_unstable();
+    let before = live_ids.len();
+    live_ids.dedup();
+    assert_eq!(
+        before,
+        live_ids.len(),
+        "no duplicates on the agents' sockets"
+    );
+    let mut all_acked: Vec<i64> = acked.values().flatten().copied().collect();
+    all_acked.sort_unstable();
+    assert_eq!(all_acked.len(), total, "every message acknowledged");
+    assert_eq!(
+        live_ids, all_acked,
+        "the agents got every acknowledged message"
+    );
+    // The slow socket: what it got live, then the rest from the store
+    // (after the last id it held of each conversation), as a resync does.
+    let mut recovered = 0;
+    for (conversation, ids) in &acked {
+        let view = slow_view.entry(*conversation).or_default();
+        let duplicates = view.len() - {
+            let mut v = view.clone();
+            v.sort_unstable();
+            v.dedup();
+            v.len()
+        };
+        assert_eq!(duplicates, 0, "no duplicates on the slow socket");
+        if view.len() < ids.len() {
+            let last = view.iter().max().copied().unwrap_or(0);
+            let path = format!("/api/chat/conversations/{conversation}/messages?after={last}");
+            let page: Vec<fieldesk_core::chat::ChatMessage> =
+                server.get(&path, &sam).await.json().await.expect("history");
+            for m in page.into_iter().filter(|m| m.author == Author::Visitor) {
+                if !view.contains(&m.id) {
+                    view.push(m.id);
+                    recovered += 1;
+                }
+            }
+        }
+        view.sort_unstable();
+        assert_eq!(
+            view, ids,
+            "the slow socket ends with every message of {conversation} once"
+        );
+    }
+    println!(
+        "  delivered/acknowledged: agents {}/{total} live; slow socket {slow_live} live + \
+         {recovered} after {resyncs} resyncs = {}/{total}; duplicates 0",
+        live_ids.len(),
+        slow_live + recovered
+    );
+    let samples: Vec<Duration> = {
+        let sent = sent.lock().unwrap();
+        arrived
+            .iter()
+            .map(|(id, _, at)| at.duration_since(sent[id]))
+            .collect()
+    };
+    figures(
+        &format!("fieldesk, {conversations} conversations"),
+        samples,
+        send_wall,
+    )
+}
+
+async fn through_fieldesk(bin: &Path) -> Figures {
+    let server = TestServer::start_with(bin, &FAST, true);
     println!(
         "chat: {CONVERSATIONS} conversations x {MESSAGES_EACH} visitor messages, server {}",
         server.base
@@ -193,7 +449,7 @@ async fn through_fieldesk(bin: &Path) -> Figures {
 }
 
 /// Visitors' text frames forwarded to the one agent socket as they are.
-async fn through_bare_relay() -> Figures {
+async fn through_bare_relay(conversations: usize, messages_each: usize) -> Figures {
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let addr = listener.local_addr().expect("addr");
     let (to_agent, agent_rx) = tokio::sync::mpsc::unbounded_channel::<String>();
@@ -234,7 +490,7 @@ async fn through_bare_relay() -> Figures {
         .send(Message::Text("agent".into()))
         .await
         .expect("hello");
-    let total = CONVERSATIONS * MESSAGES_EACH;
+    let total = conversations * messages_each;
     let sent: Sent = Arc::default();
     let started = Instant::now();
     let receiver = tokio::spawn(async move {
@@ -251,14 +507,14 @@ async fn through_bare_relay() -> Figures {
         }
         arrived
     });
-    let senders: Vec<_> = (0..CONVERSATIONS)
+    let senders: Vec<_> = (0..conversations)
         .map(|c| {
             let sent = sent.clone();
             tokio::spawn(async move {
                 let (mut ws, _) = tokio_tungstenite::connect_async(format!("ws://{addr}/"))
                     .await
                     .expect("visitor connects");
-                for i in 0..MESSAGES_EACH {
+                for i in 0..messages_each {
                     let id = format!("c{c}-{i}");
                     let frame = serde_json::to_string(&VisitorCommand::Send {
                         client_id: id.clone(),
@@ -282,5 +538,9 @@ async fn through_bare_relay() -> Figures {
         .iter()
         .map(|(id, at)| at.duration_since(sent[id]))
         .collect();
-    figures("bare relay (tokio-tungstenite)", samples, wall)
+    figures(
+        &format!("bare relay, {conversations} conversations"),
+        samples,
+        wall,
+    )
 }
