@@ -68,8 +68,9 @@ fn fragment() -> Option<web_sys::UrlSearchParams> {
 }
 
 /// Where the visit came from: the embedding page and its referrer (from
-/// embed.js), else this page's referrer; and the browser's language. The
-/// server adds the user agent and keeps only what is safe to show.
+/// embed.js), else the page that linked to this window; and the browser's
+/// language. The server adds the user agent and keeps only what is safe to
+/// show.
 fn visit_context() -> VisitContext {
     let params = fragment();
     let param = |name: &str| {
@@ -79,20 +80,20 @@ fn visit_context() -> VisitContext {
             .filter(|v| !v.is_empty())
     };
     let window = web_sys::window();
-    let referrer = window
-        .as_ref()
-        .and_then(|w| w.document())
-        .map(|d| d.referrer())
-        .filter(|r| !r.is_empty());
-    VisitContext {
-        page_url: param("page_url").or_else(|| referrer.clone()),
-        referrer: param("referrer").or(
-            if params.as_ref().and_then(|p| p.get("page_url")).is_some() {
-                None
-            } else {
-                referrer
-            },
+    let (page_url, referrer) = match param("page_url") {
+        Some(page) => (Some(page), param("referrer")),
+        None => (
+            window
+                .as_ref()
+                .and_then(|w| w.document())
+                .map(|d| d.referrer())
+                .filter(|r| !r.is_empty()),
+            None,
         ),
+    };
+    VisitContext {
+        page_url,
+        referrer,
         user_agent: None,
         language: window.and_then(|w| w.navigator().language()),
     }

@@ -265,6 +265,54 @@ impl AppWindow {
         }
     }
 
+    /// How many elements with `data-testid` are on the page now.
+    pub async fn count(&self, testid: &str) -> usize {
+        self.client
+            .find_all(Locator::Css(&by_testid(testid)))
+            .await
+            .map_or(0, |all| all.len())
+    }
+
+    /// Waits until the number of `testid` elements is `expected`.
+    pub async fn expect_count(&self, testid: &str, expected: usize) {
+        let deadline = Instant::now() + PATIENCE;
+        loop {
+            let shown = self.count(testid).await;
+            if shown == expected {
+                return;
+            }
+            if Instant::now() > deadline {
+                self.fail(format!(
+                    "{shown} [data-testid={testid}] on the page, expected {expected}"
+                ))
+                .await;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Clicks `button` while it is shown, each time waiting for more
+    /// `item` elements (an earlier page arriving); returns the clicks.
+    pub async fn load_all(&self, button: &str, item: &str) -> usize {
+        let mut pages = 0;
+        while self.exists(button).await {
+            let before = self.count(item).await;
+            self.click(button).await;
+            let deadline = Instant::now() + PATIENCE;
+            while self.count(item).await == before {
+                if Instant::now() > deadline {
+                    self.fail(format!(
+                        "[data-testid={button}] brought no more [data-testid={item}]"
+                    ))
+                    .await;
+                }
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            pages += 1;
+        }
+        pages
+    }
+
     /// Resizes the window (e.g. to a phone's 390×844).
     pub async fn resize(&self, width: u32, height: u32) {
         self.client.set_window_size(width, height).await.unwrap();

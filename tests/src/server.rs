@@ -113,7 +113,8 @@ fn capitalize(s: &str) -> String {
 }
 
 impl TestServer {
-    /// Seeds a fresh data dir and serves it with a 1 s heartbeat.
+    /// Seeds a fresh data dir and serves it with a 1 s heartbeat (unless
+    /// `extra` sets `--heartbeat-secs`).
     pub fn start(bin: &Path) -> Self {
         Self::start_with(bin, &[], true)
     }
@@ -131,7 +132,13 @@ impl TestServer {
         let mut child = Command::new(bin)
             .arg("--data-dir")
             .arg(dir.path())
-            .args(["serve", "--listen", listen, "--heartbeat-secs", "1"])
+            .args(["serve", "--listen", listen])
+            .args(
+                (!extra.contains(&"--heartbeat-secs"))
+                    .then_some(["--heartbeat-secs", "1"])
+                    .into_iter()
+                    .flatten(),
+            )
             .arg("--portal-dir")
             .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("../portal/dist"))
             .args(extra)

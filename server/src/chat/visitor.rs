@@ -470,11 +470,14 @@ impl ChatService {
     /// reopens) the conversation.
     pub async fn ask_for_human(&self, s: &mut VisitorSession) -> ChatResult<()> {
         let id = self.start(s, None).await?;
-        let conversation = self.conversation(s.tenant_id, id).await?;
-        self.reopen(conversation).await?;
         let _guard = self.lock(s.tenant_id).await;
         let settings = self.store.chat_settings(s.tenant_id).await?;
-        let conversation = self.conversation(s.tenant_id, id).await?;
+        let mut conversation = self.conversation(s.tenant_id, id).await?;
+        if conversation.state == HandoffState::Resolved {
+            conversation = self
+                .handoff(&conversation, HandoffEvent::VisitorReturned, &settings)
+                .await?;
+        }
         let availability = self.availability(s.tenant_id, &settings).await?;
         self.handoff(
             &conversation,

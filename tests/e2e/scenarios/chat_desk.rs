@@ -126,27 +126,10 @@ pub async fn long_lists_and_long_conversations_page_in_the_desk(ctx: Ctx) {
     app.log_in(&server.base, "acme", "sam", PASSWORD).await;
     app.select("language-select", "en").await;
     app.click("tab-all").await;
-    let rows = async || {
-        app.client
-            .find_all(fantoccini::Locator::Css("[data-testid=conversation]"))
-            .await
-            .unwrap()
-            .len()
-    };
-    let deadline = std::time::Instant::now() + fieldesk_testkit::app::PATIENCE;
-    while rows().await != 50 {
-        assert!(std::time::Instant::now() < deadline, "a first page of 50");
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
+    app.expect_count("conversation", 50).await;
     app.click("load-more-conversations").await;
-    let deadline = std::time::Instant::now() + fieldesk_testkit::app::PATIENCE;
-    while rows().await != 55 {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the next page, every row once"
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
+    // The next page, every row once.
+    app.expect_count("conversation", 55).await;
     app.expect_gone("load-more-conversations").await;
     ctx.shot(&app, "all-pages").await;
     // The oldest activity is last: the long conversation.
@@ -160,28 +143,8 @@ pub async fn long_lists_and_long_conversations_page_in_the_desk(ctx: Ctx) {
         .unwrap();
     app.wait_text("chat-messages", |t| t.contains("visitor 0 line 69"))
         .await;
-    let shown = async || {
-        app.client
-            .find_all(fantoccini::Locator::Css("[data-testid=chat-message]"))
-            .await
-            .unwrap()
-            .len()
-    };
     assert!(!app.text("chat-messages").await.contains("visitor 0 line 0"));
-    let mut pages = 0;
-    while app.exists("load-earlier").await {
-        let before = shown().await;
-        app.click("load-earlier").await;
-        let deadline = std::time::Instant::now() + fieldesk_testkit::app::PATIENCE;
-        while shown().await == before {
-            assert!(
-                std::time::Instant::now() < deadline,
-                "the earlier page came"
-            );
-            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-        }
-        pages += 1;
-    }
+    let pages = app.load_all("load-earlier", "chat-message").await;
     assert!(pages >= 1, "the conversation was longer than a page");
     app.wait_text("chat-messages", |t| {
         t.contains("visitor 0 line 0") && t.contains("visitor 0 line 69")

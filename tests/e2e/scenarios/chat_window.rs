@@ -245,36 +245,19 @@ pub async fn a_long_conversation_opens_at_its_newest_and_loads_earlier(ctx: Ctx)
     page.client.execute(&keep, vec![]).await.unwrap();
     page.client.refresh().await.unwrap();
     page.wait_text("messages", |t| t.contains("line 69")).await;
-    let shown = async || {
-        page.client
-            .find_all(fantoccini::Locator::Css("[data-testid=message]"))
-            .await
-            .unwrap()
-            .len()
-    };
-    assert_eq!(shown().await, 50, "the newest page first");
+    assert_eq!(page.count("message").await, 50, "the newest page first");
     assert!(!page.text("messages").await.contains("line 0"));
     // Back, a page at a time, to the first message.
-    let mut pages = 0;
-    while page.exists("load-earlier").await {
-        let before = shown().await;
-        page.click("load-earlier").await;
-        let deadline = std::time::Instant::now() + fieldesk_testkit::app::PATIENCE;
-        while shown().await == before {
-            assert!(
-                std::time::Instant::now() < deadline,
-                "the earlier page came"
-            );
-            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-        }
-        pages += 1;
-    }
+    let pages = page.load_all("load-earlier", "message").await;
     assert!(pages >= 1);
     page.wait_text("messages", |t| {
         t.contains("line 0") && t.contains("line 69")
     })
     .await;
-    assert!(shown().await > 70, "every message, the AI's too");
+    assert!(
+        page.count("message").await > 70,
+        "every message, the AI's too"
+    );
     ctx.shot(&page, "loaded-earlier").await;
     page.close().await;
 }

@@ -26,8 +26,12 @@ const MESSAGES_EACH: usize = 100;
 
 type Sent = Arc<Mutex<HashMap<String, Instant>>>;
 
-/// Visitors may talk, arrive and connect as fast as the load needs.
-const FAST: [&str; 10] = [
+/// Visitors may talk, arrive and connect as fast as the load needs; the
+/// production heartbeat (the driver reads a visitor's socket only while it
+/// waits for something, where a browser reads all the time).
+const FAST: [&str; 12] = [
+    "--heartbeat-secs",
+    "20",
     "--visitor-burst",
     "1000000",
     "--visitor-per-sec",
@@ -90,16 +94,26 @@ const LOAD_MESSAGES_EACH: usize = 10;
 /// Conversations one agent serves at once (the most the server allows).
 const AGENT_CAPACITY: usize = 50;
 
-/// A raw staff socket that reads one frame a millisecond through a 4 KiB
+/// What the slow socket saw.
+struct SlowView {
+    /// Visitor message ids that came live, by conversation.
+    live: HashMap<i64, Vec<i64>>,
+    /// `Resync` events, and gaps in `seq` without one.
+    resyncs: usize,
+    gaps: usize,
+    /// The server closed it before the run ended.
+    cut: bool,
+}
+
+/// A raw staff socket that reads one frame every 5 ms through a 4 KiB
 /// receive buffer: the server's queue for it fills, it is cut off and
 /// told to resync (or sees a gap in `seq`), and it then reads what it
-/// missed from the store, as the app does. Returns the message ids it
-/// ended with, by conversation, and how many came live.
+/// missed from the store, as the app does.
 async fn slow_socket(
     server: &TestServer,
     token: String,
     stop: tokio::sync::watch::Receiver<bool>,
-) -> tokio::task::JoinHandle<(HashMap<i64, Vec<i64>>, usize, usize)> {
+) -> tokio::task::JoinHandle<SlowView> {
     use fieldesk_core::event::{Sequenced, StreamPosition};
     use tokio_tungstenite::tungstenite::client::IntoClientRequest;
     let socket = tokio::net::TcpSocket::new_v4().expect("socket");
@@ -117,35 +131,44 @@ async fn slow_socket(
         .await
         .expect("upgrade");
     tokio::spawn(async move {
-        let mut live: HashMap<i64, Vec<i64>> = HashMap::new();
+        let mut view = SlowView {
+            live: HashMap::new(),
+            resyncs: 0,
+            gaps: 0,
+            cut: false,
+        };
         let mut position = StreamPosition::default();
-        let mut resyncs = 0;
         loop {
             let next = tokio::time::timeout(Duration::from_millis(500), ws.next()).await;
             let frame = match next {
                 Ok(Some(Ok(Message::Text(text)))) => text,
                 Ok(Some(Ok(_))) => continue,
-                Ok(_) => break,
+                Ok(_) => {
+                    view.cut = !*stop.borrow();
+                    break;
+                }
                 Err(_) if *stop.borrow() => break,
                 Err(_) => continue,
             };
-            tokio::time::sleep(Duration::from_millis(1)).await;
+            tokio::time::sleep(Duration::from_millis(5)).await;
             let Ok(event) = serde_json::from_str::<Sequenced>(&frame) else {
                 continue;
             };
-            if !position.follows(event.seq) || matches!(event.event, ServerEvent::Resync) {
-                resyncs += 1;
+            if matches!(event.event, ServerEvent::Resync) {
+                view.resyncs += 1;
+            } else if !position.follows(event.seq) {
+                view.gaps += 1;
             }
             if let ServerEvent::ChatMessage { message } = event.event
                 && message.author == Author::Visitor
             {
-                live.entry(message.conversation_id)
+                view.live
+                    .entry(message.conversation_id)
                     .or_default()
                     .push(message.id);
             }
         }
-        let delivered = live.values().map(Vec::len).sum();
-        (live, delivered, resyncs)
+        view
     })
 }
 
@@ -230,32 +253,12 @@ async fn with_a_slow_socket(bin: &Path, conversations: usize) -> Figures {
     let senders: Vec<_> = visitors
         .into_iter()
         .enumerate()
-        .map(|(c, mut v)| {
-            let sent = sent.clone();
-            tokio::spawn(async move {
-                let mut acked = Vec::with_capacity(LOAD_MESSAGES_EACH);
-                for i in 0..LOAD_MESSAGES_EACH {
-                    let id = format!("c{c}-{i}");
-                    sent.lock().unwrap().insert(id.clone(), Instant::now());
-                    v.say(&id, &format!("message {i} of conversation {c}"))
-                        .await;
-                    let ack = v
-                        .wait_for("ack", |e| {
-                            matches!(e, fieldesk_core::chat::VisitorEvent::Ack { .. })
-                        })
-                        .await;
-                    if let fieldesk_core::chat::VisitorEvent::Ack { message_id, .. } = ack {
-                        acked.push(message_id);
-                    }
-                }
-                (v.conversation_id, acked)
-            })
-        })
+        .map(|(c, v)| talk(c, v, LOAD_MESSAGES_EACH, sent.clone()))
         .collect();
     let mut acked: HashMap<i64, Vec<i64>> = HashMap::new();
     for s in senders {
-        let (conversation, ids) = s.await.expect("visitor task");
-        acked.insert(conversation, ids);
+        let (v, ids) = s.await.expect("visitor task");
+        acked.insert(v.conversation_id, ids);
     }
     let send_wall = started.elapsed();
     let mut arrived = Vec::new();
@@ -263,7 +266,9 @@ async fn with_a_slow_socket(bin: &Path, conversations: usize) -> Figures {
         arrived.extend(r.await.expect("agent task"));
     }
     let _ = stop_tx.send(true);
-    let (mut slow_view, slow_live, resyncs) = slow.await.expect("slow socket");
+    let slow = slow.await.expect("slow socket");
+    let slow_live: usize = slow.live.values().map(Vec::len).sum();
+    let mut slow_view = slow.live;
     // The fast agents: every acknowledged message, live, once.
     let mut live_ids: Vec<i64> = arrived.iter().map(|(_, id, _)| *id).collect();
     live_ids.sort_unstable();
@@ -313,8 +318,11 @@ async fn with_a_slow_socket(bin: &Path, conversations: usize) -> Figures {
     }
     println!(
         "  delivered/acknowledged: agents {}/{total} live; slow socket {slow_live} live + \
-         {recovered} after {resyncs} resyncs = {}/{total}; duplicates 0",
+         {recovered} from the store after {} resyncs, {} gaps{} = {}/{total}; duplicates 0",
         live_ids.len(),
+        slow.resyncs,
+        slow.gaps,
+        if slow.cut { ", cut off" } else { "" },
         slow_live + recovered
     );
     let samples: Vec<Duration> = {
@@ -329,6 +337,33 @@ async fn with_a_slow_socket(bin: &Path, conversations: usize) -> Figures {
         samples,
         send_wall,
     )
+}
+
+/// Visitor `c` sends `messages` messages, each after the last one's
+/// acknowledgement; returns the visitor and the acknowledged ids.
+fn talk(
+    c: usize,
+    mut v: Visitor,
+    messages: usize,
+    sent: Sent,
+) -> tokio::task::JoinHandle<(Visitor, Vec<i64>)> {
+    use fieldesk_core::chat::VisitorEvent;
+    tokio::spawn(async move {
+        let mut acked = Vec::with_capacity(messages);
+        for i in 0..messages {
+            let id = format!("c{c}-{i}");
+            sent.lock().unwrap().insert(id.clone(), Instant::now());
+            v.say(&id, &format!("message {i} of conversation {c}"))
+                .await;
+            if let VisitorEvent::Ack { message_id, .. } = v
+                .wait_for("ack", |e| matches!(e, VisitorEvent::Ack { .. }))
+                .await
+            {
+                acked.push(message_id);
+            }
+        }
+        (v, acked)
+    })
 }
 
 async fn through_fieldesk(bin: &Path) -> Figures {
@@ -389,26 +424,11 @@ async fn through_fieldesk(bin: &Path) -> Figures {
     let senders: Vec<_> = visitors
         .into_iter()
         .enumerate()
-        .map(|(c, mut v)| {
-            let sent = sent.clone();
-            tokio::spawn(async move {
-                for i in 0..MESSAGES_EACH {
-                    let id = format!("c{c}-{i}");
-                    sent.lock().unwrap().insert(id.clone(), Instant::now());
-                    v.say(&id, &format!("message {i} of conversation {c}"))
-                        .await;
-                    v.wait_for("ack", |e| {
-                        matches!(e, fieldesk_core::chat::VisitorEvent::Ack { .. })
-                    })
-                    .await;
-                }
-                v
-            })
-        })
+        .map(|(c, v)| talk(c, v, MESSAGES_EACH, sent.clone()))
         .collect();
     let mut visitors = vec![];
     for s in senders {
-        visitors.push(s.await.expect("visitor task"));
+        visitors.push(s.await.expect("visitor task").0);
     }
     let arrived = receiver.await.expect("listener task");
     let wall = started.elapsed();
