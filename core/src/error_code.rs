@@ -102,10 +102,22 @@ pub enum ErrorCode {
     InvalidContact,
     /// The tenant asks for name and contact before the first message.
     PreChatRequired,
+    /// A mailbox's settings are incomplete or malformed (address, servers, folder, size limit, or a password when creating).
+    InvalidMailbox,
+    /// The mail server refused the user name or password.
+    MailAuthFailed,
+    /// The mail server could not be reached (host, port, firewall).
+    MailUnreachable,
+    /// The secure connection to the mail server failed (STARTTLS or TLS setting, certificate).
+    MailTlsFailed,
+    /// The IMAP folder does not exist on the mail server.
+    MailFolderMissing,
+    /// The mail server answered with an error.
+    MailServerRefused,
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 45] = [
+    pub const ALL: [ErrorCode; 51] = [
         ErrorCode::BadRequest,
         ErrorCode::InvalidCredentials,
         ErrorCode::Unauthorized,
@@ -151,6 +163,12 @@ impl ErrorCode {
         ErrorCode::IdentitySigned,
         ErrorCode::InvalidContact,
         ErrorCode::PreChatRequired,
+        ErrorCode::InvalidMailbox,
+        ErrorCode::MailAuthFailed,
+        ErrorCode::MailUnreachable,
+        ErrorCode::MailTlsFailed,
+        ErrorCode::MailFolderMissing,
+        ErrorCode::MailServerRefused,
     ];
 
     /// The HTTP status the server answers with for this code.
@@ -187,6 +205,12 @@ impl ErrorCode {
             ErrorCode::IdentitySigned => 409,
             ErrorCode::InvalidContact => 400,
             ErrorCode::PreChatRequired => 409,
+            ErrorCode::InvalidMailbox => 400,
+            ErrorCode::MailAuthFailed
+            | ErrorCode::MailUnreachable
+            | ErrorCode::MailTlsFailed
+            | ErrorCode::MailFolderMissing
+            | ErrorCode::MailServerRefused => 502,
             ErrorCode::ServerUnreachable => 503,
             ErrorCode::Internal
             | ErrorCode::KeychainUnavailable
@@ -235,6 +259,12 @@ impl ErrorCode {
             ErrorCode::IdentitySigned => "error-identity-signed",
             ErrorCode::InvalidContact => "error-invalid-contact",
             ErrorCode::PreChatRequired => "error-pre-chat-required",
+            ErrorCode::InvalidMailbox => "error-invalid-mailbox",
+            ErrorCode::MailAuthFailed => "error-mail-auth-failed",
+            ErrorCode::MailUnreachable => "error-mail-unreachable",
+            ErrorCode::MailTlsFailed => "error-mail-tls-failed",
+            ErrorCode::MailFolderMissing => "error-mail-folder-missing",
+            ErrorCode::MailServerRefused => "error-mail-server-refused",
             ErrorCode::UnknownCustomer => "error-unknown-customer",
             ErrorCode::InvalidIdentity => "error-invalid-identity",
             ErrorCode::PhotoQuotaExceeded => "error-photo-quota-exceeded",
@@ -286,6 +316,12 @@ impl ErrorCode {
             ErrorCode::IdentitySigned => "identity_signed",
             ErrorCode::InvalidContact => "invalid_contact",
             ErrorCode::PreChatRequired => "pre_chat_required",
+            ErrorCode::InvalidMailbox => "invalid_mailbox",
+            ErrorCode::MailAuthFailed => "mail_auth_failed",
+            ErrorCode::MailUnreachable => "mail_unreachable",
+            ErrorCode::MailTlsFailed => "mail_tls_failed",
+            ErrorCode::MailFolderMissing => "mail_folder_missing",
+            ErrorCode::MailServerRefused => "mail_server_refused",
             ErrorCode::UnknownCustomer => "unknown_customer",
             ErrorCode::InvalidIdentity => "invalid_identity",
             ErrorCode::PhotoQuotaExceeded => "photo_quota_exceeded",

@@ -13,6 +13,7 @@ pub mod chat;
 pub mod conversation_access;
 pub mod device;
 pub mod dispatch;
+pub mod email;
 pub mod endpoint;
 pub mod error_code;
 pub mod event;

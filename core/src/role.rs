@@ -66,6 +66,11 @@ impl Role {
         self == Role::Admin
     }
 
+    /// Sets up the service mailboxes (servers, passwords, who serves them).
+    pub fn manages_mailboxes(self) -> bool {
+        self == Role::Admin
+    }
+
     /// May see and manage the tenant's users.
     pub fn manages_users(self) -> bool {
         matches!(self, Role::Admin | Role::Supervisor)
@@ -143,6 +148,7 @@ mod tests {
             [Role::Admin, Role::Supervisor, Role::Engineer]
         );
         assert_eq!(with(Role::manages_security), [Role::Admin]);
+        assert_eq!(with(Role::manages_mailboxes), [Role::Admin]);
         assert_eq!(
             with(Role::serves_chat),
             [Role::Admin, Role::Supervisor, Role::Agent]

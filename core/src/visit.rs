@@ -101,20 +101,8 @@ impl Contact {
         if s.len() > 254 {
             return None;
         }
-        if let Some((local, domain)) = s.split_once('@') {
-            let labels: Vec<&str> = domain.split('.').collect();
-            let ok = !local.is_empty()
-                && !s.chars().any(|c| c.is_whitespace() || c.is_control())
-                && !domain.contains('@')
-                && labels.len() >= 2
-                && labels.iter().all(|l| {
-                    !l.is_empty()
-                        && !l.starts_with('-')
-                        && !l.ends_with('-')
-                        && l.chars().all(|c| c.is_alphanumeric() || c == '-')
-                })
-                && labels.last().is_some_and(|tld| tld.chars().count() >= 2);
-            return ok.then(|| Contact::Email(s.to_owned()));
+        if s.contains('@') {
+            return crate::email::address::is_valid(s).then(|| Contact::Email(s.to_owned()));
         }
         let (plus, rest) = match s.strip_prefix('+') {
             Some(rest) => (true, rest),

@@ -603,6 +603,12 @@ security-event-customer-linked = Visitor linked to a customer
 # Live chat lifecycle (issue 15)
 error-invalid-contact = Enter your name and a valid email address or phone number.
 error-pre-chat-required = Please tell us your name and how to reach you first.
+error-invalid-mailbox = The mailbox settings are incomplete or invalid: check the address, both servers, the folder and the size limit (passwords are needed for a new mailbox).
+error-mail-auth-failed = The mail server refused the user name or password.
+error-mail-unreachable = The mail server could not be reached: check the host and port.
+error-mail-tls-failed = The secure connection failed: check the STARTTLS/TLS setting and the server's certificate.
+error-mail-folder-missing = That folder does not exist on the mail server.
+error-mail-server-refused = The mail server answered with an error.
 chat-resolved = This conversation was closed after { $minutes } min without activity. Write again to reopen it.
 chat-reopened = The visitor wrote again; the conversation is open again.
 portal-prechat-title = Before we start

@@ -602,6 +602,12 @@ security-event-customer-linked = 访客已关联客户
 # Live chat lifecycle (issue 15)
 error-invalid-contact = 请填写您的姓名以及有效的邮箱或电话号码。
 error-pre-chat-required = 请先告诉我们您的姓名和联系方式。
+error-invalid-mailbox = 邮箱设置不完整或有误：请检查地址、收发服务器、文件夹和大小上限（新建邮箱需要填写密码）。
+error-mail-auth-failed = 邮件服务器拒绝了用户名或密码。
+error-mail-unreachable = 无法连接邮件服务器：请检查主机和端口。
+error-mail-tls-failed = 安全连接失败：请检查 STARTTLS/TLS 设置和服务器证书。
+error-mail-folder-missing = 邮件服务器上没有这个文件夹。
+error-mail-server-refused = 邮件服务器返回了错误。
 chat-resolved = 会话已因 { $minutes } 分钟无活动而关闭。再次发送消息即可重新打开。
 chat-reopened = 访客再次发来消息，会话已重新打开。
 portal-prechat-title = 开始之前

@@ -602,6 +602,12 @@ security-event-customer-linked = 訪客已關聯客戶
 # Live chat lifecycle (issue 15)
 error-invalid-contact = 請填寫您的姓名以及有效的電子郵件或電話號碼。
 error-pre-chat-required = 請先告訴我們您的姓名和聯絡方式。
+error-invalid-mailbox = 信箱設定不完整或有誤：請檢查地址、收發伺服器、資料夾和大小上限（新增信箱需要填寫密碼）。
+error-mail-auth-failed = 郵件伺服器拒絕了使用者名稱或密碼。
+error-mail-unreachable = 無法連線郵件伺服器：請檢查主機和連接埠。
+error-mail-tls-failed = 安全連線失敗：請檢查 STARTTLS/TLS 設定和伺服器憑證。
+error-mail-folder-missing = 郵件伺服器上沒有這個資料夾。
+error-mail-server-refused = 郵件伺服器回傳了錯誤。
 chat-resolved = 對話已因 { $minutes } 分鐘無活動而關閉。再次傳送訊息即可重新開啟。
 chat-reopened = 訪客再次傳來訊息，對話已重新開啟。
 portal-prechat-title = 開始之前
