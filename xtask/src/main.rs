@@ -12,6 +12,7 @@
 mod bench;
 mod checks;
 mod contract;
+mod mail;
 mod run;
 mod setup;
 mod shell;

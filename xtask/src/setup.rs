@@ -1,6 +1,7 @@
 //! Installs what the build and the tests need on Debian 12: system
 //! packages (when root, else prints the apt-get line), the wasm target,
-//! wasm-bindgen-cli at the version in Cargo.lock, and tauri-driver.
+//! wasm-bindgen-cli at the version in Cargo.lock, tauri-driver, and the
+//! loopback mail server (`mail.rs`).
 
 use std::process::Command;
 
@@ -32,12 +33,12 @@ pub const PACKAGES: &[&str] = &[
 
 const TAURI_DRIVER_VERSION: &str = "2.1.0";
 
-fn installed(package: &str) -> bool {
+pub fn installed(package: &str) -> bool {
     output("dpkg-query", &["-W", "-f=${Status}", package])
         .is_some_and(|s| s.contains("install ok installed"))
 }
 
-fn is_root() -> bool {
+pub fn is_root() -> bool {
     output("id", &["-u"]).is_some_and(|s| s.trim() == "0")
 }
 
@@ -110,6 +111,9 @@ pub fn setup() -> anyhow::Result<()> {
             "--force",
         ])?;
     }
+
+    step("setup: mail server (Postfix + Dovecot on loopback)");
+    crate::mail::ensure()?;
     Ok(())
 }
 
