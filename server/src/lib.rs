@@ -15,6 +15,7 @@ pub mod error;
 pub mod field;
 pub mod hasher;
 pub mod hub;
+pub mod mail;
 pub mod outbound;
 pub mod perimeter;
 pub mod portal;
@@ -77,6 +78,13 @@ pub async fn serve(
         fieldesk_core::region::DivisionTable::shared(),
         settings.photo_quota_bytes,
     ));
+    let mail = Arc::new(mail::MailService::new(
+        store.clone(),
+        settings.secrets.clone(),
+        catalog.clone(),
+        security.clone(),
+        outbound.clone(),
+    ));
     spawn_purge(store.clone(), stop_rx.clone());
     let hours_check = settings.hours_check;
     let sweeper = chat.clone();
@@ -106,6 +114,7 @@ pub async fn serve(
         chat,
         field,
         dispatch,
+        mail,
         settings: Arc::new(settings),
         outbound,
         security,

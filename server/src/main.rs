@@ -113,6 +113,16 @@ enum Command {
     /// Manage users (passwords are read from standard input).
     #[command(subcommand)]
     User(UserCommand),
+    /// The server key that seals tenants' secrets (`secret.key`).
+    #[command(subcommand)]
+    Key(KeyCommand),
+}
+
+#[derive(Subcommand)]
+enum KeyCommand {
+    /// Replace the server key and reseal every secret under the new one
+    /// (stop the server first; safe to run again if interrupted).
+    Rotate,
 }
 
 #[derive(Subcommand)]
@@ -274,6 +284,15 @@ async fn main() -> anyhow::Result<()> {
                 ..Settings::default()
             };
             serve(listener, Arc::new(store), settings, shutdown_signal()).await?;
+        }
+        Command::Key(KeyCommand::Rotate) => {
+            let count = fieldesk_server::secret_box::rotate_key(&cli.data_dir, &store).await?;
+            println!(
+                "New server key in {}; {count} sealed values resealed",
+                cli.data_dir
+                    .join(fieldesk_server::secret_box::KEY_FILE)
+                    .display()
+            );
         }
         Command::Tenant(TenantCommand::Add {
             slug,

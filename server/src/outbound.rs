@@ -20,6 +20,8 @@ pub const MAX_RESPONSE_BYTES: usize = 1024 * 1024;
 pub enum OutboundError {
     #[error("the address is not allowed: {0}")]
     NotAllowed(String),
+    #[error("{0} is not a known host name")]
+    NotFound(String),
     #[error("not an http(s) URL")]
     BadUrl,
     #[error("request failed: {0}")]
@@ -106,6 +108,25 @@ impl Outbound {
             }
         }
         Ok(url)
+    }
+
+    /// The allowed addresses `host` resolves to now, for a connection
+    /// that is not HTTP (a mailbox's SMTP and IMAP servers).
+    pub async fn resolve(&self, host: &str, port: u16) -> Result<Vec<SocketAddr>, OutboundError> {
+        let found: Vec<SocketAddr> = tokio::net::lookup_host((host, port))
+            .await
+            .map_err(|_| OutboundError::NotFound(host.to_owned()))?
+            .collect();
+        let allowed: Vec<SocketAddr> = found
+            .iter()
+            .copied()
+            .filter(|a| self.allow_private || is_public(a.ip()))
+            .collect();
+        if allowed.is_empty() {
+            tracing::warn!(%host, ?found, "connection to a non-public address refused");
+            return Err(OutboundError::NotAllowed(host.to_owned()));
+        }
+        Ok(allowed)
     }
 
     fn literal(&self, url: Url, ip: IpAddr) -> Result<Url, OutboundError> {

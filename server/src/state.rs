@@ -16,6 +16,7 @@ use crate::dispatch::DispatchService;
 use crate::field::FieldService;
 use crate::hasher::Hasher;
 use crate::hub::Hub;
+use crate::mail::MailService;
 use crate::outbound::Outbound;
 use crate::perimeter::Limits;
 use crate::secret_box::SecretBox;
@@ -83,6 +84,8 @@ pub struct AppState {
     pub field: Arc<FieldService>,
     /// Dispatch decisions and carrying them out.
     pub dispatch: Arc<DispatchService>,
+    /// Service mailboxes: the email channel.
+    pub mail: Arc<MailService>,
     pub settings: Arc<Settings>,
     /// Requests to tenants' endpoints, public addresses only.
     pub outbound: Outbound,

@@ -8,6 +8,7 @@ mod groups;
 mod health;
 mod identity;
 mod knowledge;
+mod mail;
 mod photos;
 mod security;
 mod sync;
@@ -65,6 +66,12 @@ use crate::{portal, visitor_ws, ws};
         groups::create,
         groups::update,
         groups::delete,
+        mail::list,
+        mail::get,
+        mail::create,
+        mail::update,
+        mail::delete,
+        mail::test,
         knowledge::list,
         knowledge::create,
         knowledge::update,
@@ -297,6 +304,12 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/groups", get(groups::list).post(groups::create))
         .route("/groups/{id}", put(groups::update).delete(groups::delete))
+        .route("/mail/mailboxes", get(mail::list).post(mail::create))
+        .route("/mail/mailboxes/test", post(mail::test))
+        .route(
+            "/mail/mailboxes/{id}",
+            get(mail::get).put(mail::update).delete(mail::delete),
+        )
         .route(
             "/knowledge/articles",
             get(knowledge::list).post(knowledge::create),

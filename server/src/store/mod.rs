@@ -7,6 +7,8 @@ pub mod chat;
 mod contract;
 pub mod dispatch;
 pub mod field;
+pub mod mail;
+pub mod sealed;
 pub mod security;
 pub mod sqlite;
 pub mod workbench;
@@ -111,6 +113,8 @@ pub trait Store:
     + dispatch::DispatchStore
     + workbench::WorkbenchStore
     + security::SecurityStore
+    + mail::MailStore
+    + sealed::SealedStore
     + Send
     + Sync
     + 'static

@@ -9,6 +9,7 @@ mod field;
 mod identity;
 mod lifecycle;
 mod live;
+mod mail;
 mod perimeter;
 mod sessions;
 mod sign_in;

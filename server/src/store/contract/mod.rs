@@ -7,6 +7,7 @@
 mod chat;
 mod dispatch;
 mod field;
+mod mail;
 mod security;
 mod tenants;
 mod workbench;
@@ -66,6 +67,8 @@ contracts![
     security::purge_drops_ended_sessions_and_visitors_who_never_wrote,
     workbench::quick_replies_are_the_users_and_the_tenants_and_saved_once,
     workbench::layouts_and_their_assignments_are_per_tenant,
+    mail::mailboxes_are_per_tenant_keep_passwords_and_free_their_address_when_deleted,
+    mail::sealed_values_are_listed_and_replaced_all_or_nothing,
 ];
 
 /// Runs every contract, each on a fresh store from `make`, and fails

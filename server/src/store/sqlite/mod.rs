@@ -5,6 +5,8 @@ mod chat;
 mod dispatch;
 mod field;
 mod json;
+mod mail;
+mod sealed;
 mod security;
 mod team;
 mod workbench;
@@ -38,6 +40,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("0014_identity.sql"),
     include_str!("0015_customer_tier.sql"),
     include_str!("0016_chat_lifecycle.sql"),
+    include_str!("0017_mailboxes.sql"),
 ];
 const READERS: usize = 4;
 
