@@ -53,6 +53,7 @@ fn main() {
         "related_work_orders",
         "chat_link_customer",
         "security",
+        "mailboxes",
     ]);
     tauri_build::try_build(tauri_build::Attributes::new().app_manifest(manifest))
         .expect("tauri build script");

@@ -20,6 +20,7 @@ use crate::device::FieldDef;
 use crate::dispatch::{
     DispatchProfile, DispatchSettings, NamedRegion, ProfileEntry, ProviderView, Rule, TargetKind,
 };
+use crate::email::mailbox::{ConnectionCheck, ConnectionTest, Mailbox, MailboxBody};
 use crate::group::{ServiceGroup, ServiceGroupInput};
 use crate::identity::{IdentitySecret, IdentityStatus, LinkCustomerBody};
 use crate::knowledge::{Article, ArticleInput};
@@ -279,6 +280,13 @@ endpoints! {
     CreateGroup: POST "/api/groups" (ServiceGroupInput) -> ServiceGroup;
     UpdateGroup { id: i64 }: PUT "/api/groups/{id}" (ServiceGroupInput) -> ServiceGroup;
     DeleteGroup { id: i64 }: DELETE "/api/groups/{id}" -> ();
+
+    // Service mailboxes (the email channel).
+    ListMailboxes: GET "/api/mail/mailboxes" -> Vec<Mailbox>;
+    CreateMailbox: POST "/api/mail/mailboxes" (MailboxBody) -> Mailbox;
+    UpdateMailbox { id: i64 }: PUT "/api/mail/mailboxes/{id}" (MailboxBody) -> Mailbox;
+    DeleteMailbox { id: i64 }: DELETE "/api/mail/mailboxes/{id}" -> ();
+    TestMailbox: POST "/api/mail/mailboxes/test" (ConnectionTest) -> ConnectionCheck;
 
     // The workbench: layouts and quick replies.
     ListMyLayouts: GET "/api/workbench" -> Vec<ResolvedLayout>;

@@ -11,6 +11,7 @@ pub mod field;
 pub mod keychain;
 pub mod live;
 pub mod local_store;
+pub mod mail;
 pub mod security;
 pub mod server_client;
 pub mod session;
@@ -90,6 +91,7 @@ pub fn run() {
             commands::workbench::related_work_orders,
             commands::chat::chat_link_customer,
             commands::security::security,
+            commands::mail::mailboxes,
         ])
         .run(tauri::generate_context!())
         .expect("the Fieldesk app runs");

@@ -32,6 +32,11 @@ impl Ctx {
         TestServer::start(&self.server_bin)
     }
 
+    /// A seeded server with more `serve` flags.
+    pub fn server_with(&self, extra: &[&str]) -> TestServer {
+        TestServer::start_with(&self.server_bin, extra, true)
+    }
+
     /// A tauri-driver with a fresh app profile.
     pub async fn driver(&self) -> AppDriver {
         let log = self.artifacts.join(format!("{}.driver.log", self.name));

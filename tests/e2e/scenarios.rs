@@ -9,6 +9,7 @@ mod identity;
 mod keychain;
 mod language;
 mod login;
+mod mail;
 mod security;
 mod session;
 mod sync_faults;
@@ -40,6 +41,7 @@ scenarios![
     field::engineer_works_offline_and_the_server_gets_exactly_that,
     identity::agent_sees_work_orders_only_of_verified_visitors,
     keychain::keychain_keeps_tokens_per_profile,
+    mail::admin_adds_a_mailbox_and_the_test_names_a_wrong_password,
     login::login_shows_the_workbench,
     login::wrong_password_shows_a_localized_error,
     login::unreachable_server_and_bad_input_show_localized_errors,

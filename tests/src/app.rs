@@ -84,6 +84,9 @@ impl AppDriver {
         // start-up) can drop the new-session request: try again, boundedly.
         let mut attempt = 1;
         let client = loop {
+            // lettre brings rustls' ring provider beside fantoccini's
+            // default one: with two, rustls picks none by itself.
+            let _ = rustls::crypto::ring::default_provider().install_default();
             let mut builder = ClientBuilder::rustls().expect("rustls");
             match builder.capabilities(caps.clone()).connect(&url).await {
                 Ok(client) => break client,

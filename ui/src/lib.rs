@@ -7,6 +7,7 @@ pub mod dispatch;
 pub mod field;
 pub mod i18n;
 pub mod login;
+pub mod mail;
 pub mod security;
 pub mod shell;
 pub mod workbench;

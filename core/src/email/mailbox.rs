@@ -258,6 +258,33 @@ pub struct ConnectionTest {
     pub body: MailboxBody,
 }
 
+/// What the app's mailbox screen asks the shell (one IPC command).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum MailboxCommand {
+    List,
+    /// Creates (`id` none) or changes a mailbox.
+    Save {
+        id: Option<i64>,
+        body: MailboxBody,
+    },
+    Delete {
+        id: i64,
+    },
+    Test {
+        test: ConnectionTest,
+    },
+}
+
+/// The shell's answer to a [`MailboxCommand`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "value", rename_all = "snake_case")]
+pub enum MailboxAnswer {
+    Mailboxes(Vec<Mailbox>),
+    Saved(Mailbox),
+    Check(ConnectionCheck),
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -301,7 +328,8 @@ mod tests {
 
     #[test]
     fn faults_are_refused_with_one_code() {
-        let cases: Vec<(&str, Box<dyn Fn(&mut MailboxBody)>)> = vec![
+        type Break = Box<dyn Fn(&mut MailboxBody)>;
+        let cases: Vec<(&str, Break)> = vec![
             ("address", Box::new(|b| b.address = "support".into())),
             ("alias", Box::new(|b| b.aliases = vec!["nope".into()])),
             ("host", Box::new(|b| b.smtp.host = "mail example".into())),

@@ -5,6 +5,7 @@
 pub mod chat;
 pub mod dispatch;
 pub mod field;
+pub mod mail;
 pub mod security;
 mod tauri;
 pub mod workbench;

@@ -16,6 +16,7 @@ pub enum View {
     Settings,
     Knowledge,
     Groups,
+    Mailboxes,
     Field,
     Security,
     Account,
@@ -23,7 +24,7 @@ pub enum View {
 
 impl View {
     /// In the order the tabs show them.
-    pub const ALL: [View; 11] = [
+    pub const ALL: [View; 12] = [
         View::Desk,
         View::Work,
         View::QuickReplies,
@@ -32,6 +33,7 @@ impl View {
         View::Settings,
         View::Knowledge,
         View::Groups,
+        View::Mailboxes,
         View::Field,
         View::Security,
         View::Account,
@@ -48,6 +50,7 @@ impl View {
             View::Settings => "settings",
             View::Knowledge => "knowledge",
             View::Groups => "groups",
+            View::Mailboxes => "mailboxes",
             View::Field => "field",
             View::Security => "security",
             View::Account => "account",
@@ -65,6 +68,7 @@ impl View {
             View::Settings => "view-chat-settings",
             View::Knowledge => "view-knowledge",
             View::Groups => "view-groups",
+            View::Mailboxes => "view-mailboxes",
             View::Field => "view-field",
             View::Security => "view-security",
             View::Account => "view-account",

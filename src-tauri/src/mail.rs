@@ -1,0 +1,26 @@
+//! The mailbox screen's use cases over `/api/mail/mailboxes`: list, set
+//! up or change, delete, test the connection. Passwords only go out.
+
+use fieldesk_core::email::mailbox::{MailboxAnswer, MailboxCommand as C};
+use fieldesk_core::endpoint as api;
+
+use crate::error::AppResult;
+use crate::session::{call as send, fetch};
+use crate::state::Shell;
+
+pub async fn call(shell: &Shell, command: C) -> AppResult<MailboxAnswer> {
+    Ok(match command {
+        C::List => MailboxAnswer::Mailboxes(fetch(shell, &api::ListMailboxes).await?),
+        C::Save { id: None, body } => {
+            MailboxAnswer::Saved(send(shell, &api::CreateMailbox, &body).await?)
+        }
+        C::Save { id: Some(id), body } => {
+            MailboxAnswer::Saved(send(shell, &api::UpdateMailbox { id }, &body).await?)
+        }
+        C::Delete { id } => {
+            fetch(shell, &api::DeleteMailbox { id }).await?;
+            MailboxAnswer::Mailboxes(fetch(shell, &api::ListMailboxes).await?)
+        }
+        C::Test { test } => MailboxAnswer::Check(send(shell, &api::TestMailbox, &test).await?),
+    })
+}
