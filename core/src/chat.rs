@@ -448,6 +448,12 @@ pub struct ConversationSummary {
     /// Last activity: lists are ordered by it, newest first.
     #[serde(default)]
     pub updated_at: i64,
+    /// Web chat or email.
+    #[serde(default)]
+    pub channel: crate::channel::Channel,
+    /// An email conversation's subject (of its first mail).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subject: Option<String>,
 }
 
 impl ConversationSummary {

@@ -21,6 +21,7 @@ use crate::dispatch::{
     DispatchProfile, DispatchSettings, NamedRegion, ProfileEntry, ProviderView, Rule, TargetKind,
 };
 use crate::email::mailbox::{ConnectionCheck, ConnectionTest, Mailbox, MailboxBody};
+use crate::email::quarantine::{QuarantinedMail, RetryOutcome};
 use crate::group::{ServiceGroup, ServiceGroupInput};
 use crate::identity::{IdentitySecret, IdentityStatus, LinkCustomerBody};
 use crate::knowledge::{Article, ArticleInput};
@@ -287,6 +288,8 @@ endpoints! {
     UpdateMailbox { id: i64 }: PUT "/api/mail/mailboxes/{id}" (MailboxBody) -> Mailbox;
     DeleteMailbox { id: i64 }: DELETE "/api/mail/mailboxes/{id}" -> ();
     TestMailbox: POST "/api/mail/mailboxes/test" (ConnectionTest) -> ConnectionCheck;
+    ListQuarantine: GET "/api/mail/quarantine" -> Vec<QuarantinedMail>;
+    RetryQuarantined { id: i64 }: POST "/api/mail/quarantine/{id}/retry" -> RetryOutcome;
 
     // The workbench: layouts and quick replies.
     ListMyLayouts: GET "/api/workbench" -> Vec<ResolvedLayout>;

@@ -80,11 +80,15 @@ pub async fn serve(
     ));
     let mail = Arc::new(mail::MailService::new(
         store.clone(),
-        settings.secrets.clone(),
-        catalog.clone(),
-        security.clone(),
-        outbound.clone(),
+        mail::MailParts {
+            secrets: settings.secrets.clone(),
+            catalog: catalog.clone(),
+            security: security.clone(),
+            outbound: outbound.clone(),
+            chat: chat.clone(),
+        },
     ));
+    tokio::spawn(mail.clone().run_receivers(stop_rx.clone()));
     spawn_purge(store.clone(), stop_rx.clone());
     let hours_check = settings.hours_check;
     let sweeper = chat.clone();

@@ -122,8 +122,7 @@ impl Fetched {
     }
 }
 
-/// Everything in the account's INBOX now.
-pub async fn inbox(account: &Account) -> Vec<Fetched> {
+async fn sign_in(account: &Account) -> async_imap::Session<tokio::net::TcpStream> {
     let stream = tokio::net::TcpStream::connect((HOST, IMAP_PORT))
         .await
         .expect("IMAP connects");
@@ -133,11 +132,28 @@ pub async fn inbox(account: &Account) -> Vec<Fetched> {
         .await
         .expect("a greeting")
         .expect("a greeting");
-    let mut session = client
+    client
         .login(&account.address, &account.password)
         .await
         .map_err(|(e, _)| e)
-        .expect("IMAP login");
+        .expect("IMAP login")
+}
+
+/// Puts `raw` into the account's INBOX as it is, past Postfix (which
+/// would mend a mail's missing headers): mail as a broken sender or
+/// another server may leave it.
+pub async fn append(account: &Account, raw: &[u8]) {
+    let mut session = sign_in(account).await;
+    session
+        .append("INBOX", None, None, raw)
+        .await
+        .expect("IMAP APPEND");
+    let _ = session.logout().await;
+}
+
+/// Everything in the account's INBOX now.
+pub async fn inbox(account: &Account) -> Vec<Fetched> {
+    let mut session = sign_in(account).await;
     let mailbox = session.select("INBOX").await.expect("INBOX");
     let mut out = Vec::new();
     if mailbox.exists > 0 {

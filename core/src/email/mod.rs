@@ -6,6 +6,7 @@
 pub mod address;
 pub mod auto;
 pub mod mailbox;
+pub mod quarantine;
 pub mod subject;
 pub mod threading;
 pub mod token;

@@ -259,7 +259,22 @@ impl ChatService {
             contact: c.contact,
             context: c.context,
             updated_at: c.updated_at,
+            channel: c.channel,
+            subject: c.subject,
         }
+    }
+
+    /// A mail arrived in an email conversation: its message goes to the
+    /// staff who may read it, and their lists learn of the conversation.
+    pub(crate) async fn mail_arrived(
+        &self,
+        tenant_id: i64,
+        conversation_id: i64,
+        message: &ChatMessage,
+    ) -> ChatResult<()> {
+        self.deliver(tenant_id, std::slice::from_ref(message))
+            .await?;
+        self.announce(tenant_id, conversation_id).await
     }
 
     /// A page of `user`'s workbench list, with queue places: only those
@@ -323,7 +338,9 @@ impl ChatService {
             return Ok(());
         };
         // Only a queued conversation has a place to compute.
-        let place = if row.conversation.state == HandoffState::Queued {
+        let place = if row.conversation.state == HandoffState::Queued
+            && row.conversation.channel == fieldesk_core::channel::Channel::WebChat
+        {
             let settings = self.store.chat_settings(tenant_id).await?;
             self.queue_place(tenant_id, conversation_id, &settings)
                 .await?

@@ -5,22 +5,30 @@
 //! carries one.
 
 pub mod imap;
+mod import;
+pub mod parse;
 mod probe;
+pub mod receive;
 
 use probe::IntoCheck;
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use fieldesk_core::email::mailbox::{ConnectionCheck, Mailbox, MailboxBody, validate};
+use fieldesk_core::email::quarantine::{QuarantinedMail, RetryOutcome};
+use fieldesk_core::email::token::MailKey;
 use fieldesk_core::i18n::Catalog;
 use fieldesk_core::security::SecurityEventKind;
 use fieldesk_core::{ErrorCode, Locale};
 
+use crate::chat::ChatService;
 use crate::clock::now;
 use crate::error::ApiError;
 use crate::outbound::Outbound;
 use crate::secret_box::SecretBox;
 use crate::security::SecurityService;
+use crate::store::inbox::{ImportContent, Imported};
 use crate::store::mail::StoredMailbox;
 use crate::store::{Store, User};
 
@@ -32,23 +40,56 @@ pub struct MailService {
     catalog: Arc<Catalog>,
     security: Arc<SecurityService>,
     outbound: Outbound,
+    /// Received mail is told to the staff as chat messages are.
+    chat: Arc<ChatService>,
+    /// Each tenant's key for reply tokens and Message-IDs, once opened.
+    keys: std::sync::Mutex<HashMap<i64, MailKey>>,
+    /// Signalled when a mailbox is set up, changed or deleted.
+    changed: tokio::sync::Notify,
+    receivers: receive::Receivers,
+}
+
+/// What a service mailbox needs besides the store.
+pub struct MailParts {
+    pub secrets: Arc<SecretBox>,
+    pub catalog: Arc<Catalog>,
+    pub security: Arc<SecurityService>,
+    pub outbound: Outbound,
+    pub chat: Arc<ChatService>,
 }
 
 impl MailService {
-    pub fn new(
-        store: Arc<dyn Store>,
-        secrets: Arc<SecretBox>,
-        catalog: Arc<Catalog>,
-        security: Arc<SecurityService>,
-        outbound: Outbound,
-    ) -> Self {
+    pub fn new(store: Arc<dyn Store>, parts: MailParts) -> Self {
         MailService {
             store,
-            secrets,
-            catalog,
-            security,
-            outbound,
+            secrets: parts.secrets,
+            catalog: parts.catalog,
+            security: parts.security,
+            outbound: parts.outbound,
+            chat: parts.chat,
+            keys: Default::default(),
+            changed: tokio::sync::Notify::new(),
+            receivers: Default::default(),
         }
+    }
+
+    /// The tenant's mail key, made (random, sealed) on first use.
+    pub async fn mail_key(&self, tenant_id: i64) -> MailResult<MailKey> {
+        if let Some(key) = self.keys.lock().expect("mail keys").get(&tenant_id) {
+            return Ok(key.clone());
+        }
+        let fresh = self.secrets.seal(&crate::auth::random_bytes::<32>());
+        let sealed = self.store.mail_key(tenant_id, fresh, now()).await?;
+        let secret = self.secrets.open(&sealed).map_err(|e| {
+            tracing::error!(%e, tenant_id, "the mail key does not open");
+            ApiError::new(ErrorCode::Internal)
+        })?;
+        let key = MailKey::new(&secret);
+        self.keys
+            .lock()
+            .expect("mail keys")
+            .insert(tenant_id, key.clone());
+        Ok(key)
     }
 
     pub async fn mailboxes(&self, tenant_id: i64) -> MailResult<Vec<Mailbox>> {
@@ -113,6 +154,7 @@ impl MailService {
             format!("mailbox {} set up", saved.mailbox.address),
         )
         .await;
+        self.changed.notify_one();
         Ok(saved.mailbox)
     }
 
@@ -135,6 +177,7 @@ impl MailService {
             format!("mailbox {} changed", saved.mailbox.address),
         )
         .await;
+        self.changed.notify_one();
         Ok(saved.mailbox)
     }
 
@@ -150,6 +193,7 @@ impl MailService {
             format!("mailbox {} deleted", gone.mailbox.address),
         )
         .await;
+        self.changed.notify_one();
         Ok(())
     }
 
@@ -201,6 +245,54 @@ impl MailService {
         Ok(ConnectionCheck {
             smtp: localize(smtp),
             imap: localize(imap),
+        })
+    }
+
+    /// The tenant's mail that could not be read, oldest first.
+    pub async fn quarantine(&self, tenant_id: i64) -> MailResult<Vec<QuarantinedMail>> {
+        Ok(self.store.quarantine(tenant_id).await?)
+    }
+
+    /// Reads a quarantined mail again (after a fix): imported into its
+    /// conversation and out of the quarantine, or kept there with the new
+    /// reason.
+    pub async fn retry(&self, tenant_id: i64, id: i64) -> MailResult<RetryOutcome> {
+        let (mailbox_id, bytes) = self
+            .store
+            .quarantined_raw(tenant_id, id)
+            .await?
+            .ok_or(ApiError::new(ErrorCode::NotFound))?;
+        let mailbox = self.stored(tenant_id, mailbox_id).await?.mailbox;
+        let source = import::Source {
+            tenant_id,
+            mailbox: &mailbox,
+            folder: &mailbox.imap_folder,
+            position: Default::default(),
+        };
+        let limit = usize::try_from(mailbox.max_message_bytes).unwrap_or(usize::MAX);
+        let content = match parse::parse(&bytes, limit) {
+            Ok(parsed) => self.content(&source, parsed, None).await?,
+            Err(e) => ImportContent::Quarantine {
+                error: e.to_string(),
+            },
+        };
+        let error = match &content {
+            ImportContent::Quarantine { error } => Some(error.clone()),
+            ImportContent::Mail { .. } => None,
+        };
+        let imported = self
+            .store
+            .retry_quarantined(tenant_id, id, content, now())
+            .await?;
+        self.tell(tenant_id, &imported).await;
+        Ok(RetryOutcome {
+            conversation_id: match imported {
+                Imported::Added {
+                    conversation_id, ..
+                } => Some(conversation_id),
+                _ => None,
+            },
+            error,
         })
     }
 

@@ -7,6 +7,7 @@ use axum::http::{HeaderMap, StatusCode};
 use fieldesk_core::Role;
 use fieldesk_core::api::ErrorBody;
 use fieldesk_core::email::mailbox::{ConnectionCheck, ConnectionTest, Mailbox, MailboxBody};
+use fieldesk_core::email::quarantine::{QuarantinedMail, RetryOutcome};
 
 use crate::auth::Caller;
 use crate::error::{ApiError, request_locale};
@@ -117,4 +118,29 @@ pub async fn test(
             .test_connection(caller.tenant_id(), test.id, &test.body, locale)
             .await?,
     ))
+}
+
+/// Mail that could not be read, with why (admins).
+#[utoipa::path(get, path = "/api/mail/quarantine", tag = "mail", security(("bearer" = [])),
+    responses((status = 200, body = Vec<QuarantinedMail>), (status = 403, body = ErrorBody)))]
+pub async fn quarantine(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<Json<Vec<QuarantinedMail>>, ApiError> {
+    caller.require(Role::manages_mailboxes)?;
+    Ok(Json(state.mail.quarantine(caller.tenant_id()).await?))
+}
+
+/// Reads a quarantined mail again (admins): into its conversation, or
+/// still held with the new reason.
+#[utoipa::path(post, path = "/api/mail/quarantine/{id}/retry", tag = "mail",
+    security(("bearer" = [])), params(("id" = i64, Path)),
+    responses((status = 200, body = RetryOutcome), (status = 404, body = ErrorBody)))]
+pub async fn retry(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> Result<Json<RetryOutcome>, ApiError> {
+    caller.require(Role::manages_mailboxes)?;
+    Ok(Json(state.mail.retry(caller.tenant_id(), id).await?))
 }

@@ -72,6 +72,8 @@ use crate::{portal, visitor_ws, ws};
         mail::update,
         mail::delete,
         mail::test,
+        mail::quarantine,
+        mail::retry,
         knowledge::list,
         knowledge::create,
         knowledge::update,
@@ -306,6 +308,8 @@ pub fn router(state: AppState) -> Router {
         .route("/groups/{id}", put(groups::update).delete(groups::delete))
         .route("/mail/mailboxes", get(mail::list).post(mail::create))
         .route("/mail/mailboxes/test", post(mail::test))
+        .route("/mail/quarantine", get(mail::quarantine))
+        .route("/mail/quarantine/{id}/retry", post(mail::retry))
         .route(
             "/mail/mailboxes/{id}",
             get(mail::get).put(mail::update).delete(mail::delete),

@@ -88,6 +88,12 @@ pub struct Conversation {
     pub customer: Option<CustomerLink>,
     /// Where the visit came from.
     pub context: VisitContext,
+    /// Web chat or email; an email conversation's mailbox, subject and
+    /// the first conversation of its thread.
+    pub channel: fieldesk_core::channel::Channel,
+    pub mailbox_id: Option<i64>,
+    pub subject: Option<String>,
+    pub linked_to: Option<i64>,
 }
 
 /// What a conversation starts with: the visitor's language, where they

@@ -20,6 +20,9 @@ pub trait MailStore: Send + Sync + 'static {
     /// The tenant's mailboxes (not deleted), by address.
     async fn mailboxes(&self, tenant_id: i64) -> StoreResult<Vec<StoredMailbox>>;
     async fn mailbox(&self, tenant_id: i64, id: i64) -> StoreResult<Option<StoredMailbox>>;
+    /// Every tenant's enabled mailboxes, with their tenant (the
+    /// receivers).
+    async fn enabled_mailboxes(&self) -> StoreResult<Vec<(i64, StoredMailbox)>>;
     /// Creates (`id` none; both passwords set) or changes a mailbox
     /// (a `None` password keeps the stored one). `body` is validated and
     /// its passwords sealed. An address the tenant already has: conflict.

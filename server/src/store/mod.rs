@@ -7,6 +7,7 @@ pub mod chat;
 mod contract;
 pub mod dispatch;
 pub mod field;
+pub mod inbox;
 pub mod mail;
 pub mod sealed;
 pub mod security;
@@ -114,6 +115,7 @@ pub trait Store:
     + workbench::WorkbenchStore
     + security::SecurityStore
     + mail::MailStore
+    + inbox::InboxStore
     + sealed::SealedStore
     + Send
     + Sync

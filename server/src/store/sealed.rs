@@ -16,6 +16,10 @@ pub enum SealedSlot {
     LlmApiKey {
         tenant_id: i64,
     },
+    /// A tenant's key for reply tokens and Message-IDs.
+    MailKey {
+        tenant_id: i64,
+    },
     SmtpPassword {
         mailbox_id: i64,
     },

@@ -3,7 +3,10 @@
 //! API never gives a password back, the database never holds one in the
 //! clear, and nobody else — another role, another tenant — reaches them.
 
+use fieldesk_core::channel::Channel;
+use fieldesk_core::chat::{ChatMessage, ConversationSummary};
 use fieldesk_core::email::mailbox::{ConnectionCheck, Mailbox};
+use fieldesk_core::email::quarantine::{QuarantinedMail, RetryOutcome};
 use fieldesk_testkit::mail::{self, HOST, IMAP_PORT, SUBMISSION_PORT, SUPPORT_DOMAIN};
 use fieldesk_testkit::server::{TestServer, cli_ok, expect_error};
 use serde_json::{Value, json};
@@ -268,4 +271,268 @@ async fn a_mailbox_on_a_private_address_is_refused_unless_the_operator_allows_it
             "endpoint_not_allowed"
         );
     }
+}
+
+/// Conversations of `tab` that came by email.
+async fn email_conversations(
+    server: &TestServer,
+    token: &str,
+    tab: &str,
+) -> Vec<ConversationSummary> {
+    let list: Vec<ConversationSummary> = server
+        .get(&format!("/api/chat/conversations?tab={tab}"), token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    list.into_iter()
+        .filter(|c| c.channel == Channel::Email)
+        .collect()
+}
+
+async fn messages(server: &TestServer, token: &str, id: i64) -> Vec<ChatMessage> {
+    server
+        .get(
+            &format!("/api/chat/conversations/{id}/messages?after=0"),
+            token,
+        )
+        .await
+        .json()
+        .await
+        .unwrap()
+}
+
+/// Waits until `check` holds for the email conversations of `tab`.
+async fn wait_for(
+    server: &TestServer,
+    token: &str,
+    tab: &str,
+    what: &str,
+    check: impl Fn(&[ConversationSummary]) -> bool,
+) -> Vec<ConversationSummary> {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let list = email_conversations(server, token, tab).await;
+        if check(&list) {
+            return list;
+        }
+        assert!(std::time::Instant::now() < deadline, "{what}: {list:#?}");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
+
+fn customer_mail(from: &str, to: &str, headers: &[&str], body_lines: &[&str]) -> Vec<u8> {
+    let mut lines = vec![format!("From: {from}"), format!("To: {to}")];
+    lines.extend(headers.iter().map(|h| h.to_string()));
+    lines.push(String::new());
+    lines.extend(body_lines.iter().map(|l| l.to_string()));
+    lines.join("\r\n").into_bytes()
+}
+
+#[tokio::test]
+async fn customers_mail_becomes_threads_imported_once_across_restarts() {
+    let support = mail::account("inbox", SUPPORT_DOMAIN);
+    let customer = mail::account("wang", mail::CUSTOMER_DOMAIN);
+    let server = TestServer::start_with(bin(), &["--allow-private-outbound"], true);
+    let ada = server.login("acme", "ada").await.token;
+    let alice = server.login("acme", "alice").await.token;
+    let res = server
+        .send_json("POST", "/api/mail/mailboxes", &ada, &body(&support))
+        .await;
+    assert_eq!(res.status(), 201);
+
+    // A first mail, GB2312 subject and a Big5 body: a new email
+    // conversation in the queue, readable as written.
+    let first = customer_mail(
+        &format!("=?UTF-8?B?546L5bCP5piO?= <{}>", customer.address),
+        &support.address,
+        &[
+            "Subject: =?GB2312?B?udjT2rTy06G7+s6s0N4=?=",
+            "Message-ID: <first-1@customer.test>",
+            "MIME-Version: 1.0",
+            "Content-Type: text/plain; charset=big5",
+            "Content-Transfer-Encoding: base64",
+        ],
+        &["sXqmbqFBpkyq7b73tUyqa7Z9vvehQb3QqPOnVaFD"],
+    );
+    mail::deliver(&customer.address, &[&support.address], &first).await;
+    let list = wait_for(&server, &alice, "queued", "the first mail", |l| {
+        l.len() == 1
+    })
+    .await;
+    let conversation = &list[0];
+    assert_eq!(conversation.subject.as_deref(), Some("关于打印机维修"));
+    assert_eq!(conversation.visitor_name, "王小明");
+    assert_eq!(
+        conversation.contact.as_deref(),
+        Some(customer.address.as_str())
+    );
+    let id = conversation.id;
+    let got = messages(&server, &alice, id).await;
+    assert_eq!(got.len(), 1);
+    assert_eq!(got[0].body.trim(), "您好，印表機無法開機，請協助。");
+
+    // A reply by In-Reply-To, one by References only (Outlook drops
+    // In-Reply-To on some paths) and the first mail delivered again.
+    let reply = |n: u32, header: &str| {
+        customer_mail(
+            &customer.address,
+            &support.address,
+            &[
+                "Subject: RE: 关于打印机维修",
+                &format!("Message-ID: <reply-{n}@customer.test>"),
+                header,
+                "Content-Type: text/plain; charset=utf-8",
+            ],
+            &[&format!("reply {n}")],
+        )
+    };
+    mail::deliver(
+        &customer.address,
+        &[&support.address],
+        &reply(1, "In-Reply-To: <first-1@customer.test>"),
+    )
+    .await;
+    mail::deliver(&customer.address, &[&support.address], &first).await;
+    mail::deliver(
+        &customer.address,
+        &[&support.address],
+        &reply(
+            2,
+            "References: <first-1@customer.test> <reply-1@customer.test>",
+        ),
+    )
+    .await;
+    // Another customer's mail, no thread: a conversation of its own.
+    let other = mail::account("li", mail::CUSTOMER_DOMAIN);
+    let unrelated = customer_mail(
+        &other.address,
+        &support.address,
+        &["Subject: 新问题", "Message-ID: <other-1@customer.test>"],
+        &["another question"],
+    );
+    mail::deliver(&other.address, &[&support.address], &unrelated).await;
+    wait_for(
+        &server,
+        &alice,
+        "queued",
+        "the other customer's mail",
+        |l| l.len() == 2,
+    )
+    .await;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while messages(&server, &alice, id).await.len() < 3 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the replies did not thread"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let bodies: Vec<String> = messages(&server, &alice, id)
+        .await
+        .into_iter()
+        .map(|m| m.body.trim().to_owned())
+        .collect();
+    assert_eq!(
+        bodies,
+        vec!["您好，印表機無法開機，請協助。", "reply 1", "reply 2"],
+        "the first mail once"
+    );
+
+    // An auto-reply that threads to nothing starts nothing (kept closed);
+    // a mail without a sender (put in past Postfix) waits in quarantine.
+    let auto = customer_mail(
+        &other.address,
+        &support.address,
+        &[
+            "Subject: Out of office",
+            "Auto-Submitted: auto-replied",
+            "Message-ID: <ooo-1@customer.test>",
+        ],
+        &["I am away"],
+    );
+    mail::deliver(&other.address, &[&support.address], &auto).await;
+    mail::append(
+        &support,
+        b"Subject: who sent this?\r\nMessage-ID: <nobody-1@x.test>\r\n\r\nno From at all",
+    )
+    .await;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let held = loop {
+        let held: Vec<QuarantinedMail> = server
+            .get("/api/mail/quarantine", &ada)
+            .await
+            .json()
+            .await
+            .unwrap();
+        if !held.is_empty() {
+            break held;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "nothing reached the quarantine"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    };
+    assert_eq!(held.len(), 1);
+    assert!(held[0].error.contains("no sender"), "{}", held[0].error);
+    expect_error(
+        server.get("/api/mail/quarantine", &alice).await,
+        403,
+        "forbidden",
+    )
+    .await;
+    let again: RetryOutcome = server
+        .send_json(
+            "POST",
+            &format!("/api/mail/quarantine/{}/retry", held[0].id),
+            &ada,
+            &Value::Null,
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(again.conversation_id, None, "still unreadable");
+    assert!(again.error.unwrap().contains("no sender"));
+    assert_eq!(
+        email_conversations(&server, &alice, "queued").await.len(),
+        2,
+        "the auto-reply waits for nobody"
+    );
+
+    // Restarted: nothing is imported twice, and new mail still threads.
+    let dir = server.stop();
+    let server = TestServer::serve(bin(), dir, "127.0.0.1:0", &["--allow-private-outbound"]);
+    let alice = server.login("acme", "alice").await.token;
+    mail::deliver(
+        &customer.address,
+        &[&support.address],
+        &reply(3, "In-Reply-To: <reply-2@customer.test>"),
+    )
+    .await;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while messages(&server, &alice, id).await.len() < 4 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the reply after the restart did not thread"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    assert_eq!(messages(&server, &alice, id).await.len(), 4);
+    assert_eq!(
+        email_conversations(&server, &alice, "queued").await.len(),
+        2
+    );
+
+    // Another tenant sees none of it.
+    let gina = server.login("globex", "gina").await.token;
+    let theirs: Vec<QuarantinedMail> = server
+        .get("/api/mail/quarantine", &gina)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(theirs.is_empty());
 }

@@ -7,6 +7,7 @@
 mod chat;
 mod dispatch;
 mod field;
+mod inbox;
 mod mail;
 mod security;
 mod tenants;
@@ -69,6 +70,7 @@ contracts![
     workbench::layouts_and_their_assignments_are_per_tenant,
     mail::mailboxes_are_per_tenant_keep_passwords_and_free_their_address_when_deleted,
     mail::sealed_values_are_listed_and_replaced_all_or_nothing,
+    inbox::received_mail_is_kept_once_threads_within_its_tenant_and_moves_the_position,
 ];
 
 /// Runs every contract, each on a fresh store from `make`, and fails

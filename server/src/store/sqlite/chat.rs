@@ -24,11 +24,12 @@ const CONVERSATION_COLUMNS: &str = "c.id, c.tenant_id, c.visitor_id, v.name, c.s
     c.locale, c.queued_at, c.follow_up, c.contact_name, c.contact, c.visitor_read_up_to,
     c.visitor_delivered_up_to, c.agent_read_up_to, c.created_at, c.updated_at, c.group_id,
     v.customer_name, v.customer_external_id, v.linked_by,
-    c.page_url, c.referrer, c.user_agent, c.browser_language, c.resolved";
+    c.page_url, c.referrer, c.user_agent, c.browser_language, c.resolved,
+    c.channel, c.mailbox_id, c.subject, c.linked_to";
 /// How many columns `CONVERSATION_COLUMNS` has (queries add theirs after).
-const CONVERSATION_COLUMN_COUNT: usize = 25;
+const CONVERSATION_COLUMN_COUNT: usize = 29;
 const CONVERSATION_FROM: &str = "conversations c JOIN visitors v ON v.id = c.visitor_id";
-const MESSAGE_COLUMNS: &str = "id, conversation_id, client_id, author_kind, author_id,
+pub(super) const MESSAGE_COLUMNS: &str = "id, conversation_id, client_id, author_kind, author_id,
     author_name, body, locale, refs, ai, notice, created_at";
 const ARTICLE_COLUMNS: &str = "id, space, title, body, locale, tags, updated_at";
 
@@ -85,6 +86,11 @@ fn conversation_from_row(row: &Row<'_>) -> rusqlite::Result<Conversation> {
             user_agent: row.get(22)?,
             language: row.get(23)?,
         },
+        channel: fieldesk_core::channel::Channel::parse(&row.get::<_, String>(25)?)
+            .unwrap_or_default(),
+        mailbox_id: row.get(26)?,
+        subject: row.get(27)?,
+        linked_to: row.get(28)?,
     })
 }
 
@@ -121,7 +127,7 @@ fn notice_name(notice: Notice) -> String {
         .unwrap_or_default()
 }
 
-fn message_from_row(row: &Row<'_>) -> rusqlite::Result<ChatMessage> {
+pub(super) fn message_from_row(row: &Row<'_>) -> rusqlite::Result<ChatMessage> {
     let kind: String = row.get(3)?;
     let author = match kind.as_str() {
         "visitor" => Author::Visitor,
@@ -540,7 +546,7 @@ impl ChatStore for SqliteStore {
                 "SELECT {CONVERSATION_COLUMNS} FROM {CONVERSATION_FROM}
                  JOIN chat_settings s ON s.tenant_id = c.tenant_id
                  WHERE s.auto_resolve_minutes IS NOT NULL
-                   AND c.state IN ('bot', 'queued', 'human')
+                   AND c.state IN ('bot', 'queued', 'human') AND c.channel = 'web_chat'
                    AND c.updated_at <= ?1 - s.auto_resolve_minutes * 60
                  ORDER BY c.updated_at, c.id LIMIT 1000"
             ))?;
@@ -609,7 +615,8 @@ impl ChatStore for SqliteStore {
         self.read(move |conn| {
             let mut stmt = conn.prepare(&format!(
                 "SELECT {CONVERSATION_COLUMNS} FROM {CONVERSATION_FROM}
-                 WHERE c.tenant_id = ?1 AND c.state = 'queued' ORDER BY c.queued_at, c.id"
+                 WHERE c.tenant_id = ?1 AND c.state = 'queued' AND c.channel = 'web_chat'
+                 ORDER BY c.queued_at, c.id"
             ))?;
             let rows = stmt
                 .query_map([tenant_id], conversation_from_row)?
@@ -621,8 +628,10 @@ impl ChatStore for SqliteStore {
 
     async fn tenants_with_queue(&self) -> StoreResult<Vec<i64>> {
         self.read(move |conn| {
-            let mut stmt = conn
-                .prepare("SELECT DISTINCT tenant_id FROM conversations WHERE state = 'queued'")?;
+            let mut stmt = conn.prepare(
+                "SELECT DISTINCT tenant_id FROM conversations
+                     WHERE state = 'queued' AND channel = 'web_chat'",
+            )?;
             let rows = stmt
                 .query_map([], |r| r.get(0))?
                 .collect::<rusqlite::Result<Vec<i64>>>()?;
@@ -635,7 +644,8 @@ impl ChatStore for SqliteStore {
         self.read(move |conn| {
             let mut stmt = conn.prepare(
                 "SELECT agent_id, COUNT(*) FROM conversations
-                 WHERE tenant_id = ?1 AND state = 'human' GROUP BY agent_id",
+                 WHERE tenant_id = ?1 AND state = 'human' AND channel = 'web_chat'
+                 GROUP BY agent_id",
             )?;
             let rows = stmt
                 .query_map([tenant_id], |r| Ok((r.get(0)?, r.get(1)?)))?

@@ -80,6 +80,22 @@ impl MailStore for SqliteStore {
         self.read(move |conn| load(conn, tenant_id, id)).await
     }
 
+    async fn enabled_mailboxes(&self) -> StoreResult<Vec<(i64, StoredMailbox)>> {
+        self.read(move |conn| {
+            let mut stmt = conn.prepare_cached(&format!(
+                "SELECT {COLUMNS}, tenant_id FROM mailboxes
+                 WHERE enabled = 1 AND deleted_at IS NULL ORDER BY id"
+            ))?;
+            let mut rows = stmt.query([])?;
+            let mut out = Vec::new();
+            while let Some(r) = rows.next()? {
+                out.push((r.get(20)?, from_row(r)?));
+            }
+            Ok(out)
+        })
+        .await
+    }
+
     async fn save_mailbox(
         &self,
         tenant_id: i64,

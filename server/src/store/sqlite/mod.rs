@@ -4,6 +4,7 @@
 mod chat;
 mod dispatch;
 mod field;
+mod inbox;
 mod json;
 mod mail;
 mod sealed;
@@ -41,6 +42,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("0015_customer_tier.sql"),
     include_str!("0016_chat_lifecycle.sql"),
     include_str!("0017_mailboxes.sql"),
+    include_str!("0018_email.sql"),
 ];
 const READERS: usize = 4;
 

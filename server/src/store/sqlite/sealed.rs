@@ -22,6 +22,10 @@ fn replace(tx: &Transaction<'_>, old: &SealedValue, new: &str) -> StoreResult<()
             "UPDATE identity_secrets SET sealed = ?3 WHERE tenant_id = ?1 AND sealed = ?2",
             params![tenant_id, old.value, new],
         )?,
+        SealedSlot::MailKey { tenant_id } => tx.execute(
+            "UPDATE mail_keys SET sealed = ?3 WHERE tenant_id = ?1 AND sealed = ?2",
+            params![tenant_id, old.value, new],
+        )?,
         SealedSlot::SmtpPassword { mailbox_id } => tx.execute(
             "UPDATE mailboxes SET smtp_password = ?3 WHERE id = ?1 AND smtp_password = ?2",
             params![mailbox_id, old.value, new],
@@ -87,6 +91,15 @@ impl SealedStore for SqliteStore {
                         value,
                     });
                 }
+            }
+            let mut rows =
+                conn.prepare("SELECT tenant_id, sealed FROM mail_keys ORDER BY tenant_id")?;
+            for row in rows.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))? {
+                let (tenant_id, value) = row?;
+                out.push(SealedValue {
+                    slot: SealedSlot::MailKey { tenant_id },
+                    value,
+                });
             }
             let mut rows =
                 conn.prepare("SELECT id, smtp_password, imap_password FROM mailboxes ORDER BY id")?;

@@ -1,0 +1,226 @@
+//! Importing one received mail: read it, decide its conversation with
+//! `core::email::threading`, keep it in one store write, tell the staff.
+
+use fieldesk_core::Locale;
+use fieldesk_core::email::address;
+use fieldesk_core::email::auto::Origin;
+use fieldesk_core::email::mailbox::Mailbox;
+use fieldesk_core::email::threading::{self, Threading, clean_id};
+use fieldesk_core::email::token::MailKey;
+
+use super::parse::{self, ParsedMail};
+use super::{MailResult, MailService};
+use crate::clock::now;
+use crate::store::inbox::{
+    Import, ImportContent, Imported, MailAttachment, MailPosition, NewMail, Placement, RawMail,
+};
+
+/// Where a mail came from in its mailbox.
+#[derive(Debug, Clone)]
+pub struct Source<'a> {
+    pub tenant_id: i64,
+    pub mailbox: &'a Mailbox,
+    pub folder: &'a str,
+    /// The position once this mail is kept (its UID).
+    pub position: MailPosition,
+}
+
+/// Whether `candidate` is one of the mailbox's own addresses (the
+/// mailbox, its aliases, and their `+token` forms).
+fn is_ours(mailbox: &Mailbox, candidate: &str) -> bool {
+    let candidate = address::normalize(candidate);
+    mailbox.from_addresses().any(|own| {
+        let own = address::normalize(own);
+        if own == candidate {
+            return true;
+        }
+        let (Some((own_local, own_domain)), Some((local, domain))) =
+            (own.split_once('@'), candidate.split_once('@'))
+        else {
+            return false;
+        };
+        own_domain == domain && local.starts_with(&format!("{own_local}+"))
+    })
+}
+
+/// The language a new conversation is in: Chinese text is, else English.
+fn guess_locale(mail: &ParsedMail) -> Locale {
+    let cjk = |s: &str| s.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c));
+    if cjk(&mail.subject) || cjk(&mail.text) {
+        Locale::ZhCn
+    } else {
+        Locale::En
+    }
+}
+
+impl MailService {
+    /// What becomes of a readable mail: its conversation by threading,
+    /// the thread's addresses, the mail's parts.
+    pub(super) async fn content(
+        &self,
+        source: &Source<'_>,
+        mut parsed: ParsedMail,
+        too_large: Option<u64>,
+    ) -> MailResult<ImportContent> {
+        let key: MailKey = self.mail_key(source.tenant_id).await?;
+        // A bounce threads by the mail of ours it reports on.
+        if let Some(bounced) = &parsed.bounce_of {
+            parsed.in_reply_to.insert(0, bounced.clone());
+        }
+        let incoming = parsed.incoming();
+        let lookups = threading::lookups(&incoming, &key);
+        let known = self.store.known_threads(source.tenant_id, lookups).await?;
+        let decision = threading::decide(&incoming, &known, &key);
+        tracing::debug!(mailbox = source.mailbox.id, ?decision, "threading");
+        let placement = match decision {
+            Threading::Join {
+                conversation_id, ..
+            } => Placement::Join { conversation_id },
+            Threading::New { linked_to, .. } => Placement::New {
+                linked_to,
+                group_id: source.mailbox.group_ids.first().copied(),
+                locale: guess_locale(&parsed),
+                // Mail nobody wrote starts nothing: kept, closed.
+                open: parsed.origin == Origin::Person,
+            },
+        };
+        let mut participants: Vec<String> = Vec::new();
+        for a in std::iter::once(&parsed.from)
+            .chain(&parsed.to)
+            .chain(&parsed.cc)
+        {
+            if !is_ours(source.mailbox, a) && !participants.contains(a) {
+                participants.push(a.clone());
+            }
+        }
+        let mail = NewMail {
+            header_id: parsed.message_id.clone(),
+            from: parsed.from,
+            from_name: parsed.from_name,
+            to: parsed.to,
+            cc: parsed.cc,
+            subject: parsed.subject,
+            text: parsed.text,
+            html: parsed.html,
+            origin: parsed.origin,
+            too_large,
+            attachments: parsed
+                .attachments
+                .into_iter()
+                .map(|a| MailAttachment {
+                    filename: a.filename,
+                    content_type: a.content_type,
+                    content_id: a.content_id,
+                    sha256: a.sha256,
+                    bytes: a.bytes,
+                })
+                .collect(),
+        };
+        Ok(ImportContent::Mail {
+            mail: Box::new(mail),
+            placement,
+            participants,
+        })
+    }
+
+    async fn keep(
+        &self,
+        source: &Source<'_>,
+        raw: RawMail,
+        content: ImportContent,
+    ) -> MailResult<Imported> {
+        let imported = self
+            .store
+            .import_mail(
+                source.tenant_id,
+                Import {
+                    mailbox_id: source.mailbox.id,
+                    folder: source.folder.to_owned(),
+                    position: source.position,
+                    raw,
+                    content,
+                    at: now(),
+                },
+            )
+            .await?;
+        self.tell(source.tenant_id, &imported).await;
+        Ok(imported)
+    }
+
+    /// Tells the staff who may see it (as a chat message is told).
+    pub(super) async fn tell(&self, tenant_id: i64, imported: &Imported) {
+        if let Imported::Added {
+            conversation_id,
+            message,
+            ..
+        } = imported
+            && let Err(e) = self
+                .chat
+                .mail_arrived(tenant_id, *conversation_id, message)
+                .await
+        {
+            tracing::error!(%e, "telling the staff of a mail");
+        }
+    }
+
+    /// Imports a whole raw mail (stored once per mailbox whatever
+    /// happens; unreadable mail goes to the quarantine).
+    pub async fn import_raw(&self, source: &Source<'_>, bytes: Vec<u8>) -> MailResult<Imported> {
+        let limit = usize::try_from(source.mailbox.max_message_bytes).unwrap_or(usize::MAX);
+        let parsed = parse::parse(&bytes, limit);
+        let sha256 = parse::sha256(&bytes);
+        let dedup_key = match &parsed {
+            Ok(p) => p.message_id.clone(),
+            Err(_) => None,
+        }
+        .unwrap_or_else(|| format!("sha256:{sha256}"));
+        let content = match parsed {
+            Ok(p) => self.content(source, p, None).await?,
+            Err(e) => ImportContent::Quarantine {
+                error: e.to_string(),
+            },
+        };
+        let raw = RawMail {
+            dedup_key,
+            sha256,
+            size: bytes.len() as u64,
+            bytes: Some(bytes),
+        };
+        self.keep(source, raw, content).await
+    }
+
+    /// Imports a mail over the mailbox's limit from its headers only: a
+    /// visible "too large" item in its conversation, never a retry.
+    pub async fn import_too_large(
+        &self,
+        source: &Source<'_>,
+        size: u64,
+        header: Vec<u8>,
+    ) -> MailResult<Imported> {
+        let sha256 = parse::sha256(&header);
+        let parsed = parse::parse(&header, 0);
+        let dedup_key = parsed
+            .as_ref()
+            .ok()
+            .and_then(|p| p.message_id.clone())
+            .map(|id| clean_id(&id))
+            .unwrap_or_else(|| format!("sha256:{sha256}"));
+        let content = match parsed {
+            Ok(mut p) => {
+                p.text = String::new();
+                p.html = None;
+                self.content(source, p, Some(size)).await?
+            }
+            Err(e) => ImportContent::Quarantine {
+                error: format!("{e} (too large to import: {size} bytes)"),
+            },
+        };
+        let raw = RawMail {
+            dedup_key,
+            sha256,
+            size,
+            bytes: None,
+        };
+        self.keep(source, raw, content).await
+    }
+}
