@@ -21,6 +21,8 @@ use crate::dispatch::{
     DispatchProfile, DispatchSettings, NamedRegion, ProfileEntry, ProviderView, Rule, TargetKind,
 };
 use crate::email::mailbox::{ConnectionCheck, ConnectionTest, Mailbox, MailboxBody};
+use crate::email::outgoing::{ComposeBody, ReplyBody};
+use crate::email::part::MailPart;
 use crate::email::quarantine::{QuarantinedMail, RetryOutcome};
 use crate::group::{ServiceGroup, ServiceGroupInput};
 use crate::identity::{IdentitySecret, IdentityStatus, LinkCustomerBody};
@@ -290,6 +292,11 @@ endpoints! {
     TestMailbox: POST "/api/mail/mailboxes/test" (ConnectionTest) -> ConnectionCheck;
     ListQuarantine: GET "/api/mail/quarantine" -> Vec<QuarantinedMail>;
     RetryQuarantined { id: i64 }: POST "/api/mail/quarantine/{id}/retry" -> RetryOutcome;
+    ReplyByMail { conversation: i64 }:
+        POST "/api/mail/conversations/{conversation}/reply" (ReplyBody) -> ChatMessage;
+    ComposeMail: POST "/api/mail/compose" (ComposeBody) -> ChatMessage;
+    ListMailParts { conversation: i64 }:
+        GET "/api/mail/conversations/{conversation}/mails" -> Vec<MailPart>;
 
     // The workbench: layouts and quick replies.
     ListMyLayouts: GET "/api/workbench" -> Vec<ResolvedLayout>;

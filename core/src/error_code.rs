@@ -104,6 +104,8 @@ pub enum ErrorCode {
     PreChatRequired,
     /// A mailbox's settings are incomplete or malformed (address, servers, folder, size limit, or a password when creating).
     InvalidMailbox,
+    /// An outgoing mail's recipients, sender, subject or text are invalid.
+    InvalidMail,
     /// The mail server refused the user name or password.
     MailAuthFailed,
     /// The mail server could not be reached (host, port, firewall).
@@ -117,7 +119,7 @@ pub enum ErrorCode {
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 51] = [
+    pub const ALL: [ErrorCode; 52] = [
         ErrorCode::BadRequest,
         ErrorCode::InvalidCredentials,
         ErrorCode::Unauthorized,
@@ -164,6 +166,7 @@ impl ErrorCode {
         ErrorCode::InvalidContact,
         ErrorCode::PreChatRequired,
         ErrorCode::InvalidMailbox,
+        ErrorCode::InvalidMail,
         ErrorCode::MailAuthFailed,
         ErrorCode::MailUnreachable,
         ErrorCode::MailTlsFailed,
@@ -205,7 +208,7 @@ impl ErrorCode {
             ErrorCode::IdentitySigned => 409,
             ErrorCode::InvalidContact => 400,
             ErrorCode::PreChatRequired => 409,
-            ErrorCode::InvalidMailbox => 400,
+            ErrorCode::InvalidMailbox | ErrorCode::InvalidMail => 400,
             ErrorCode::MailAuthFailed
             | ErrorCode::MailUnreachable
             | ErrorCode::MailTlsFailed
@@ -260,6 +263,7 @@ impl ErrorCode {
             ErrorCode::InvalidContact => "error-invalid-contact",
             ErrorCode::PreChatRequired => "error-pre-chat-required",
             ErrorCode::InvalidMailbox => "error-invalid-mailbox",
+            ErrorCode::InvalidMail => "error-invalid-mail",
             ErrorCode::MailAuthFailed => "error-mail-auth-failed",
             ErrorCode::MailUnreachable => "error-mail-unreachable",
             ErrorCode::MailTlsFailed => "error-mail-tls-failed",
@@ -317,6 +321,7 @@ impl ErrorCode {
             ErrorCode::InvalidContact => "invalid_contact",
             ErrorCode::PreChatRequired => "pre_chat_required",
             ErrorCode::InvalidMailbox => "invalid_mailbox",
+            ErrorCode::InvalidMail => "invalid_mail",
             ErrorCode::MailAuthFailed => "mail_auth_failed",
             ErrorCode::MailUnreachable => "mail_unreachable",
             ErrorCode::MailTlsFailed => "mail_tls_failed",

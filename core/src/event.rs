@@ -38,6 +38,14 @@ pub enum ServerEvent {
     },
     /// A new message in a conversation.
     ChatMessage { message: ChatMessage },
+    /// Where an agent's mail is: queued (with the last try's error),
+    /// sent (the server's answer) or failed.
+    MailStatus {
+        conversation_id: i64,
+        message_id: i64,
+        status: crate::email::outgoing::SendStatus,
+        detail: String,
+    },
     /// The visitor is typing.
     VisitorTyping { conversation_id: i64 },
     /// How far the visitor has received and read (message ids).

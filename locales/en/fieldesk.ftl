@@ -631,6 +631,7 @@ security-event-customer-linked = Visitor linked to a customer
 error-invalid-contact = Enter your name and a valid email address or phone number.
 error-pre-chat-required = Please tell us your name and how to reach you first.
 error-invalid-mailbox = The mailbox settings are incomplete or invalid: check the address, both servers, the folder and the size limit (passwords are needed for a new mailbox).
+error-invalid-mail = The mail cannot be sent like this: check the recipients (valid addresses, at most 50), the sender (the mailbox or one of its aliases), the subject and the text.
 error-mail-auth-failed = The mail server refused the user name or password.
 error-mail-unreachable = The mail server could not be reached: check the host and port.
 error-mail-tls-failed = The secure connection failed: check the STARTTLS/TLS setting and the server's certificate.

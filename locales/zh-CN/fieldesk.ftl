@@ -630,6 +630,7 @@ security-event-customer-linked = 访客已关联客户
 error-invalid-contact = 请填写您的姓名以及有效的邮箱或电话号码。
 error-pre-chat-required = 请先告诉我们您的姓名和联系方式。
 error-invalid-mailbox = 邮箱设置不完整或有误：请检查地址、收发服务器、文件夹和大小上限（新建邮箱需要填写密码）。
+error-invalid-mail = 邮件无法这样发送：请检查收件人（有效地址，最多 50 个）、发件人（该邮箱或其别名）、主题和正文。
 error-mail-auth-failed = 邮件服务器拒绝了用户名或密码。
 error-mail-unreachable = 无法连接邮件服务器：请检查主机和端口。
 error-mail-tls-failed = 安全连接失败：请检查 STARTTLS/TLS 设置和服务器证书。

@@ -630,6 +630,7 @@ security-event-customer-linked = 訪客已關聯客戶
 error-invalid-contact = 請填寫您的姓名以及有效的電子郵件或電話號碼。
 error-pre-chat-required = 請先告訴我們您的姓名和聯絡方式。
 error-invalid-mailbox = 信箱設定不完整或有誤：請檢查地址、收發伺服器、資料夾和大小上限（新增信箱需要填寫密碼）。
+error-invalid-mail = 郵件無法這樣寄出：請檢查收件者（有效地址，最多 50 個）、寄件者（該郵箱或其別名）、主旨和內文。
 error-mail-auth-failed = 郵件伺服器拒絕了使用者名稱或密碼。
 error-mail-unreachable = 無法連線郵件伺服器：請檢查主機和連接埠。
 error-mail-tls-failed = 安全連線失敗：請檢查 STARTTLS/TLS 設定和伺服器憑證。

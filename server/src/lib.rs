@@ -89,6 +89,7 @@ pub async fn serve(
         },
     ));
     tokio::spawn(mail.clone().run_receivers(stop_rx.clone()));
+    tokio::spawn(mail.clone().run_sender(stop_rx.clone()));
     spawn_purge(store.clone(), stop_rx.clone());
     let hours_check = settings.hours_check;
     let sweeper = chat.clone();

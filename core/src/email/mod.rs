@@ -6,6 +6,8 @@
 pub mod address;
 pub mod auto;
 pub mod mailbox;
+pub mod outgoing;
+pub mod part;
 pub mod quarantine;
 pub mod subject;
 pub mod threading;

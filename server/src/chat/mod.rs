@@ -264,6 +264,34 @@ impl ChatService {
         }
     }
 
+    /// Tells those who may read the conversation where a sent mail is.
+    pub(crate) async fn mail_status(
+        &self,
+        tenant_id: i64,
+        conversation_id: i64,
+        message_id: i64,
+        status: fieldesk_core::email::outgoing::SendStatus,
+        detail: String,
+    ) {
+        let c = match self.conversation(tenant_id, conversation_id).await {
+            Ok(c) => c,
+            Err(e) => return tracing::warn!(%e, "a sent mail's conversation"),
+        };
+        match self.live_readers(&c).await {
+            Ok(readers) => self.hub.publish(Envelope {
+                tenant_id,
+                audience: Audience::Readers(readers),
+                event: ServerEvent::MailStatus {
+                    conversation_id,
+                    message_id,
+                    status,
+                    detail,
+                },
+            }),
+            Err(e) => tracing::warn!(%e, "who reads a sent mail's conversation"),
+        }
+    }
+
     /// A mail arrived in an email conversation: its message goes to the
     /// staff who may read it, and their lists learn of the conversation.
     pub(crate) async fn mail_arrived(

@@ -9,6 +9,7 @@ mod import;
 pub mod parse;
 mod probe;
 pub mod receive;
+pub mod send;
 
 use probe::IntoCheck;
 
@@ -16,6 +17,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use fieldesk_core::email::mailbox::{ConnectionCheck, Mailbox, MailboxBody, validate};
+use fieldesk_core::email::part::MailPart;
 use fieldesk_core::email::quarantine::{QuarantinedMail, RetryOutcome};
 use fieldesk_core::email::token::MailKey;
 use fieldesk_core::i18n::Catalog;
@@ -47,6 +49,8 @@ pub struct MailService {
     /// Signalled when a mailbox is set up, changed or deleted.
     changed: tokio::sync::Notify,
     receivers: receive::Receivers,
+    /// Signalled when a mail is queued.
+    outbox: tokio::sync::Notify,
 }
 
 /// What a service mailbox needs besides the store.
@@ -70,6 +74,7 @@ impl MailService {
             keys: Default::default(),
             changed: tokio::sync::Notify::new(),
             receivers: Default::default(),
+            outbox: tokio::sync::Notify::new(),
         }
     }
 
@@ -178,6 +183,9 @@ impl MailService {
         )
         .await;
         self.changed.notify_one();
+        // Mail waiting for this mailbox's server is tried again at once.
+        self.store.wake_outbox(saved.mailbox.id, now()).await?;
+        self.outbox.notify_one();
         Ok(saved.mailbox)
     }
 
@@ -246,6 +254,44 @@ impl MailService {
             smtp: localize(smtp),
             imap: localize(imap),
         })
+    }
+
+    /// The mails of an email conversation the user may read.
+    pub async fn parts(&self, user: &User, conversation_id: i64) -> MailResult<Vec<MailPart>> {
+        self.chat.readable(user, conversation_id).await?;
+        Ok(self
+            .store
+            .mail_parts(user.tenant_id, conversation_id)
+            .await?)
+    }
+
+    /// A mail's sanitized HTML (for a sandboxed frame).
+    pub async fn html(
+        &self,
+        user: &User,
+        conversation_id: i64,
+        message_id: i64,
+    ) -> MailResult<String> {
+        self.chat.readable(user, conversation_id).await?;
+        self.store
+            .mail_html(user.tenant_id, conversation_id, message_id)
+            .await?
+            .ok_or(ApiError::new(ErrorCode::NotFound))
+    }
+
+    /// An attachment: name, type and bytes.
+    pub async fn attachment(
+        &self,
+        user: &User,
+        conversation_id: i64,
+        message_id: i64,
+        sha256: &str,
+    ) -> MailResult<(String, String, Vec<u8>)> {
+        self.chat.readable(user, conversation_id).await?;
+        self.store
+            .mail_attachment(user.tenant_id, conversation_id, message_id, sha256)
+            .await?
+            .ok_or(ApiError::new(ErrorCode::NotFound))
     }
 
     /// The tenant's mail that could not be read, oldest first.

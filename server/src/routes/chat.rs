@@ -177,6 +177,18 @@ pub async fn send(
     Path(id): Path<i64>,
     Json(body): Json<SendBody>,
 ) -> Result<Json<ChatMessage>, ApiError> {
+    // In an email conversation a reply is a mail (from the address the
+    // customer wrote to).
+    let c = state.chat.readable(&caller.user, id).await?;
+    if c.channel == fieldesk_core::channel::Channel::Email {
+        let reply = fieldesk_core::email::outgoing::ReplyBody {
+            client_id: body.client_id,
+            text: body.text,
+            from: None,
+            cc: vec![],
+        };
+        return Ok(Json(state.mail.reply(&caller.user, id, &reply).await?));
+    }
     Ok(Json(
         state
             .chat

@@ -3,10 +3,14 @@
 
 use axum::Json;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::IntoResponse;
 use fieldesk_core::Role;
 use fieldesk_core::api::ErrorBody;
+use fieldesk_core::chat::ChatMessage;
 use fieldesk_core::email::mailbox::{ConnectionCheck, ConnectionTest, Mailbox, MailboxBody};
+use fieldesk_core::email::outgoing::{ComposeBody, ReplyBody};
+use fieldesk_core::email::part::MailPart;
 use fieldesk_core::email::quarantine::{QuarantinedMail, RetryOutcome};
 
 use crate::auth::Caller;
@@ -143,4 +147,127 @@ pub async fn retry(
 ) -> Result<Json<RetryOutcome>, ApiError> {
     caller.require(Role::manages_mailboxes)?;
     Ok(Json(state.mail.retry(caller.tenant_id(), id).await?))
+}
+
+/// Replies in an email conversation the caller serves: queued, then sent
+/// over the mailbox's SMTP (a retry with the same `client_id` sends
+/// nothing twice).
+#[utoipa::path(post, path = "/api/mail/conversations/{id}/reply", tag = "mail",
+    security(("bearer" = [])), params(("id" = i64, Path)), request_body = ReplyBody,
+    responses((status = 200, body = ChatMessage), (status = 400, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn reply(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    Json(body): Json<ReplyBody>,
+) -> Result<Json<ChatMessage>, ApiError> {
+    caller.require(Role::serves_chat)?;
+    Ok(Json(state.mail.reply(&caller.user, id, &body).await?))
+}
+
+/// Starts an email conversation: a new mail from one of the tenant's
+/// mailboxes (or an alias) to any address, served by the caller.
+#[utoipa::path(post, path = "/api/mail/compose", tag = "mail", security(("bearer" = [])),
+    request_body = ComposeBody,
+    responses((status = 200, body = ChatMessage), (status = 400, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn compose(
+    State(state): State<AppState>,
+    caller: Caller,
+    Json(body): Json<ComposeBody>,
+) -> Result<Json<ChatMessage>, ApiError> {
+    caller.require(Role::serves_chat)?;
+    Ok(Json(state.mail.compose(&caller.user, &body).await?))
+}
+
+/// The mails of an email conversation: headers, where sent mail is, what
+/// each holds.
+#[utoipa::path(get, path = "/api/mail/conversations/{id}/mails", tag = "mail",
+    security(("bearer" = [])), params(("id" = i64, Path)),
+    responses((status = 200, body = Vec<MailPart>), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody)))]
+pub async fn parts(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> Result<Json<Vec<MailPart>>, ApiError> {
+    Ok(Json(state.mail.parts(&caller.user, id).await?))
+}
+
+/// A mail's HTML, sanitized on import, as a page for a sandboxed frame:
+/// no script may run (CSP), images only from attachments until the
+/// reader loads the remote ones.
+#[utoipa::path(get, path = "/api/mail/conversations/{id}/messages/{message}/html", tag = "mail",
+    security(("bearer" = [])), params(("id" = i64, Path), ("message" = i64, Path)),
+    responses((status = 200, content_type = "text/html"), (status = 404, body = ErrorBody)))]
+pub async fn html(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((id, message)): Path<(i64, i64)>,
+) -> Result<impl IntoResponse, ApiError> {
+    let html = state.mail.html(&caller.user, id, message).await?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/html; charset=utf-8"),
+            (
+                header::CONTENT_SECURITY_POLICY,
+                "default-src 'none'; img-src data: cid:; style-src 'unsafe-inline'; sandbox",
+            ),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        ],
+        html,
+    ))
+}
+
+/// An attachment of a mail: always a download, never rendered.
+#[utoipa::path(get, path = "/api/mail/conversations/{id}/messages/{message}/attachments/{sha256}",
+    tag = "mail", security(("bearer" = [])),
+    params(("id" = i64, Path), ("message" = i64, Path), ("sha256" = String, Path)),
+    responses((status = 200, content_type = "application/octet-stream"),
+        (status = 404, body = ErrorBody)))]
+pub async fn attachment(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((id, message, sha256)): Path<(i64, i64, String)>,
+) -> Result<impl IntoResponse, ApiError> {
+    let (filename, content_type, bytes) = state
+        .mail
+        .attachment(&caller.user, id, message, &sha256)
+        .await?;
+    // RFC 6266: an ASCII fallback and the UTF-8 name.
+    let ascii: String = filename
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || ".-_ ".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let encoded: String = filename
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b".-_".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect();
+    let disposition = format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}");
+    let content_type = if content_type.parse::<axum::http::HeaderValue>().is_ok() {
+        content_type
+    } else {
+        "application/octet-stream".to_owned()
+    };
+    Ok((
+        [
+            (header::CONTENT_TYPE, content_type),
+            (header::CONTENT_DISPOSITION, disposition),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_owned()),
+        ],
+        bytes,
+    ))
 }

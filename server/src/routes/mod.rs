@@ -74,6 +74,11 @@ use crate::{portal, visitor_ws, ws};
         mail::test,
         mail::quarantine,
         mail::retry,
+        mail::reply,
+        mail::compose,
+        mail::parts,
+        mail::html,
+        mail::attachment,
         knowledge::list,
         knowledge::create,
         knowledge::update,
@@ -310,6 +315,17 @@ pub fn router(state: AppState) -> Router {
         .route("/mail/mailboxes/test", post(mail::test))
         .route("/mail/quarantine", get(mail::quarantine))
         .route("/mail/quarantine/{id}/retry", post(mail::retry))
+        .route("/mail/conversations/{id}/reply", post(mail::reply))
+        .route("/mail/compose", post(mail::compose))
+        .route("/mail/conversations/{id}/mails", get(mail::parts))
+        .route(
+            "/mail/conversations/{id}/messages/{message}/html",
+            get(mail::html),
+        )
+        .route(
+            "/mail/conversations/{id}/messages/{message}/attachments/{sha256}",
+            get(mail::attachment),
+        )
         .route(
             "/mail/mailboxes/{id}",
             get(mail::get).put(mail::update).delete(mail::delete),

@@ -8,6 +8,7 @@ use async_trait::async_trait;
 use fieldesk_core::Locale;
 use fieldesk_core::chat::ChatMessage;
 use fieldesk_core::email::auto::Origin;
+use fieldesk_core::email::part::MailPart;
 use fieldesk_core::email::quarantine::QuarantinedMail;
 use fieldesk_core::email::threading::{Known, Lookups};
 
@@ -135,6 +136,23 @@ pub trait InboxStore: Send + Sync + 'static {
     async fn import_mail(&self, tenant_id: i64, import: Import) -> StoreResult<Imported>;
     /// The tenant's mail waiting in quarantine, oldest first.
     async fn quarantine(&self, tenant_id: i64) -> StoreResult<Vec<QuarantinedMail>>;
+    /// The mails of an email conversation, oldest first.
+    async fn mail_parts(&self, tenant_id: i64, conversation_id: i64) -> StoreResult<Vec<MailPart>>;
+    /// A mail's sanitized HTML, if the message is the tenant's and has one.
+    async fn mail_html(
+        &self,
+        tenant_id: i64,
+        conversation_id: i64,
+        message_id: i64,
+    ) -> StoreResult<Option<String>>;
+    /// An attachment of one of the tenant's messages: its name, type and bytes.
+    async fn mail_attachment(
+        &self,
+        tenant_id: i64,
+        conversation_id: i64,
+        message_id: i64,
+        sha256: &str,
+    ) -> StoreResult<Option<(String, String, Vec<u8>)>>;
     /// A quarantined mail's mailbox and raw bytes (none once resolved).
     async fn quarantined_raw(&self, tenant_id: i64, id: i64)
     -> StoreResult<Option<(i64, Vec<u8>)>>;

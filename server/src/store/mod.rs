@@ -9,6 +9,7 @@ pub mod dispatch;
 pub mod field;
 pub mod inbox;
 pub mod mail;
+pub mod outbox;
 pub mod sealed;
 pub mod security;
 pub mod sqlite;
@@ -116,6 +117,7 @@ pub trait Store:
     + security::SecurityStore
     + mail::MailStore
     + inbox::InboxStore
+    + outbox::OutboxStore
     + sealed::SealedStore
     + Send
     + Sync

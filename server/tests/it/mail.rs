@@ -6,6 +6,8 @@
 use fieldesk_core::channel::Channel;
 use fieldesk_core::chat::{ChatMessage, ConversationSummary};
 use fieldesk_core::email::mailbox::{ConnectionCheck, Mailbox};
+use fieldesk_core::email::outgoing::SendStatus;
+use fieldesk_core::email::part::MailPart;
 use fieldesk_core::email::quarantine::{QuarantinedMail, RetryOutcome};
 use fieldesk_testkit::mail::{self, HOST, IMAP_PORT, SUBMISSION_PORT, SUPPORT_DOMAIN};
 use fieldesk_testkit::server::{TestServer, cli_ok, expect_error};
@@ -535,4 +537,254 @@ async fn customers_mail_becomes_threads_imported_once_across_restarts() {
         .await
         .unwrap();
     assert!(theirs.is_empty());
+}
+
+#[tokio::test]
+async fn agents_mail_reaches_customers_with_its_thread_and_their_replies_come_back() {
+    let support = mail::account("desk", SUPPORT_DOMAIN);
+    let customer = mail::account("chen", mail::CUSTOMER_DOMAIN);
+    let server = TestServer::start_with(bin(), &["--allow-private-outbound"], true);
+    let ada = server.login("acme", "ada").await.token;
+    let alice = server.login("acme", "alice").await.token;
+    let alias = format!("help-{}", support.address);
+    let form = with(body(&support), &["aliases"], json!([alias]));
+    let created: Mailbox = server
+        .send_json("POST", "/api/mail/mailboxes", &ada, &form)
+        .await
+        .json()
+        .await
+        .unwrap();
+
+    // Alice writes first, from the alias; a retry sends nothing twice.
+    let compose = json!({
+        "client_id": "first-mail",
+        "mailbox_id": created.id,
+        "from": alias,
+        "to": customer.address,
+        "subject": "您的维修单 Your repair",
+        "text": "您好，\n工程师明天上午到。",
+    });
+    let sent: ChatMessage = server
+        .send_json("POST", "/api/mail/compose", &alice, &compose)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let again: ChatMessage = server
+        .send_json("POST", "/api/mail/compose", &alice, &compose)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(again.id, sent.id);
+    let id = sent.conversation_id;
+    let got = mail::wait_inbox(&customer, 1).await;
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    assert_eq!(mail::inbox(&customer).await.len(), 1, "sent once");
+    let first = &got[0];
+    assert!(
+        first.header("From").unwrap().contains(&alias),
+        "{:?}",
+        first.header("From")
+    );
+    let subject = first.header("Subject").unwrap();
+    assert!(subject.contains(&format!("[#{id}]")), "{subject}");
+    let message_id = first.header("Message-ID").unwrap();
+    assert!(message_id.starts_with("<fd."), "{message_id}");
+    let reply_to = first.header("Reply-To").unwrap();
+    assert!(reply_to.contains(&format!("+c{id}-")), "{reply_to}");
+    let raw = String::from_utf8_lossy(&first.raw);
+    assert!(raw.contains("multipart/alternative") && raw.contains("text/html"));
+    let mine = email_conversations(&server, &alice, "mine").await;
+    assert_eq!(mine.iter().map(|c| c.id).collect::<Vec<_>>(), vec![id]);
+    let parts: Vec<MailPart> = server
+        .get(&format!("/api/mail/conversations/{id}/mails"), &alice)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(parts.len(), 1);
+    assert_eq!(parts[0].from, alias);
+    assert_eq!(parts[0].status, Some(SendStatus::Sent), "{parts:?}");
+    assert!(
+        parts[0]
+            .status_detail
+            .as_deref()
+            .unwrap_or("")
+            .starts_with("250")
+    );
+
+    // The customer answers: to the Reply-To with In-Reply-To, then with
+    // every threading header stripped — both land in the conversation.
+    let token_address = reply_to
+        .rsplit_once('<')
+        .map_or(reply_to.as_str(), |(_, a)| a.trim_end_matches('>'))
+        .to_owned();
+    let answer = |n: u32, threading: &str| {
+        customer_mail(
+            &customer.address,
+            &token_address,
+            &[
+                &format!("Subject: Re: {subject}"),
+                &format!("Message-ID: <answer-{n}@customer.test>"),
+                threading,
+            ],
+            &[&format!("answer {n}")],
+        )
+    };
+    mail::deliver(
+        &customer.address,
+        &[&token_address],
+        &answer(1, &format!("In-Reply-To: {message_id}")),
+    )
+    .await;
+    mail::deliver(
+        &customer.address,
+        &[&token_address],
+        &answer(2, "X-Stripped: yes"),
+    )
+    .await;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while messages(&server, &alice, id).await.len() < 3 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the answers did not come back"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(
+        email_conversations(&server, &alice, "queued").await.len(),
+        0,
+        "no new conversation"
+    );
+
+    // Alice answers in the thread through the chat composer's endpoint: a
+    // mail in reply to the newest, with the whole chain.
+    let res = server
+        .send_json(
+            "POST",
+            &format!("/api/chat/conversations/{id}/messages"),
+            &alice,
+            &json!({"client_id": "second-mail", "text": "Thanks, see you tomorrow."}),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let got = mail::wait_inbox(&customer, 2).await;
+    let second = got.iter().find(|m| m.uid != first.uid).unwrap();
+    assert_eq!(
+        second.header("In-Reply-To").as_deref(),
+        Some("<answer-2@customer.test>")
+    );
+    let references = second.header("References").unwrap();
+    for earlier in [
+        message_id.as_str(),
+        "<answer-1@customer.test>",
+        "<answer-2@customer.test>",
+    ] {
+        assert!(references.contains(earlier), "{references} lacks {earlier}");
+    }
+    assert!(
+        second.header("From").unwrap().contains(&support.address),
+        "replies come from the address written to"
+    );
+    assert!(second.header("Subject").unwrap().starts_with("Re: "));
+
+    // Only the serving agent replies; another tenant cannot even see it.
+    let bob_body = json!({"client_id": "x", "text": "hi"});
+    let sam = server.login("acme", "sam").await.token;
+    let res = server
+        .send_json(
+            "POST",
+            &format!("/api/mail/conversations/{id}/reply"),
+            &sam,
+            &bob_body,
+        )
+        .await;
+    expect_error(res, 403, "forbidden").await;
+    let gina = server.login("globex", "gina").await.token;
+    let res = server
+        .get(&format!("/api/mail/conversations/{id}/mails"), &gina)
+        .await;
+    expect_error(res, 404, "not_found").await;
+    let res = server
+        .send_json(
+            "POST",
+            "/api/mail/compose",
+            &alice,
+            &with(compose.clone(), &["to"], json!("not an address")),
+        )
+        .await;
+    expect_error(res, 400, "invalid_mail").await;
+}
+
+#[tokio::test]
+async fn mail_waits_while_the_smtp_server_is_unreachable_and_goes_once_it_is_fixed() {
+    let support = mail::account("queue", SUPPORT_DOMAIN);
+    let customer = mail::account("zhao", mail::CUSTOMER_DOMAIN);
+    let server = TestServer::start_with(bin(), &["--allow-private-outbound"], true);
+    let ada = server.login("acme", "ada").await.token;
+    let alice = server.login("acme", "alice").await.token;
+    let broken = with(body(&support), &["smtp", "port"], json!(1));
+    let created: Mailbox = server
+        .send_json("POST", "/api/mail/mailboxes", &ada, &broken)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let sent: ChatMessage = server
+        .send_json(
+            "POST",
+            "/api/mail/compose",
+            &alice,
+            &json!({"client_id": "while-down", "mailbox_id": created.id,
+                    "to": customer.address, "subject": "Parts", "text": "Your parts shipped."}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let id = sent.conversation_id;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let p = first_part(&server, &alice, id).await;
+        assert_eq!(p.status, Some(SendStatus::Queued));
+        if p.status_detail.is_some() {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "no try was made");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(mail::inbox(&customer).await.is_empty());
+    // The admin mends the port: the waiting mail goes at once, once.
+    let fixed = with(
+        with(body(&support), &["smtp_password"], Value::Null),
+        &["imap_password"],
+        Value::Null,
+    );
+    let res = server
+        .send_json(
+            "PUT",
+            &format!("/api/mail/mailboxes/{}", created.id),
+            &ada,
+            &fixed,
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let got = mail::wait_inbox(&customer, 1).await;
+    assert_eq!(got.len(), 1);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while first_part(&server, &alice, id).await.status != Some(SendStatus::Sent) {
+        assert!(std::time::Instant::now() < deadline, "never marked sent");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
+
+async fn first_part(server: &TestServer, token: &str, id: i64) -> MailPart {
+    let parts: Vec<MailPart> = server
+        .get(&format!("/api/mail/conversations/{id}/mails"), token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    parts[0].clone()
 }

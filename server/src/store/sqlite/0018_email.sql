@@ -91,3 +91,23 @@ CREATE TABLE mail_quarantine (
     created_at  INTEGER NOT NULL,
     resolved_at INTEGER
 );
+
+-- Mail the agents send: built once (its Message-ID fixed), sent by the
+-- outbox task, retried with backoff, never twice for one client key.
+CREATE TABLE mail_outbox (
+    message_id      INTEGER PRIMARY KEY REFERENCES messages(id),
+    tenant_id       INTEGER NOT NULL REFERENCES tenants(id),
+    mailbox_id      INTEGER NOT NULL REFERENCES mailboxes(id),
+    conversation_id INTEGER NOT NULL REFERENCES conversations(id),
+    client_key      TEXT NOT NULL,
+    envelope_from   TEXT NOT NULL,
+    recipients      TEXT NOT NULL,    -- JSON [address]
+    raw             BLOB NOT NULL,
+    status          TEXT NOT NULL DEFAULT 'queued' CHECK (status IN ('queued', 'sent', 'failed')),
+    attempts        INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at INTEGER NOT NULL,
+    detail          TEXT,             -- the SMTP server's last answer
+    sent_at         INTEGER,
+    UNIQUE (tenant_id, client_key)
+);
+CREATE INDEX mail_outbox_due ON mail_outbox (status, next_attempt_at);

@@ -182,7 +182,7 @@ fn load_conversation(conn: &Connection, tenant_id: i64, id: i64) -> StoreResult<
 }
 
 /// Inserts `m`, or returns the message already stored under its client id.
-fn insert_message(
+pub(super) fn insert_message(
     tx: &Transaction<'_>,
     tenant_id: i64,
     conversation_id: i64,

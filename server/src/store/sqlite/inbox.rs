@@ -4,6 +4,8 @@ use std::collections::HashMap;
 
 use async_trait::async_trait;
 use fieldesk_core::email::auto::Origin;
+use fieldesk_core::email::outgoing::SendStatus;
+use fieldesk_core::email::part::{AttachmentInfo, Direction, MailOrigin, MailPart};
 use fieldesk_core::email::quarantine::QuarantinedMail;
 use fieldesk_core::email::threading::{Known, KnownConversation, Lookups};
 use rusqlite::{OptionalExtension, Transaction, params, params_from_iter};
@@ -11,7 +13,7 @@ use sha2::{Digest, Sha256};
 
 use super::SqliteStore;
 use super::chat::{MESSAGE_COLUMNS, message_from_row};
-use super::json::to_json;
+use super::json::{from_json, to_json};
 use crate::store::inbox::{
     Import, ImportContent, Imported, InboxStore, MailPosition, NewMail, Placement,
 };
@@ -43,23 +45,25 @@ fn set_position(tx: &Transaction<'_>, import: &Import) -> StoreResult<()> {
     Ok(())
 }
 
-/// The contact's visitor row: one per address and tenant.
-fn contact_visitor(
+/// The contact's visitor row: one per address and tenant (named by the
+/// newest mail that gave a name).
+pub(super) fn contact_visitor(
     tx: &Transaction<'_>,
     tenant_id: i64,
-    mail: &NewMail,
+    address: &str,
+    name: Option<&str>,
     at: i64,
 ) -> StoreResult<i64> {
     let key = format!(
         "mail:{:x}",
-        Sha256::digest(format!("{tenant_id}\0{}", mail.from).as_bytes())
+        Sha256::digest(format!("{tenant_id}\0{address}").as_bytes())
     );
-    let name = mail.from_name.clone().unwrap_or_else(|| mail.from.clone());
     Ok(tx.query_row(
         "INSERT INTO visitors (tenant_id, token_hash, name, created_at) VALUES (?1, ?2, ?3, ?4)
-         ON CONFLICT (token_hash) DO UPDATE SET name = excluded.name
+         ON CONFLICT (token_hash) DO UPDATE SET
+           name = CASE WHEN ?5 THEN excluded.name ELSE name END
          RETURNING id",
-        params![tenant_id, key, name, at],
+        params![tenant_id, key, name.unwrap_or(address), at, name.is_some()],
         |r| r.get(0),
     )?)
 }
@@ -93,7 +97,8 @@ fn place(
             locale,
             open,
         } => {
-            let visitor_id = contact_visitor(tx, tenant_id, mail, at)?;
+            let visitor_id =
+                contact_visitor(tx, tenant_id, &mail.from, mail.from_name.as_deref(), at)?;
             tx.execute(
                 "INSERT INTO conversations (tenant_id, visitor_id, state, locale, queued_at,
                  contact_name, contact, created_at, updated_at, group_id, channel, mailbox_id,
@@ -501,6 +506,114 @@ impl InboxStore for SqliteStore {
             };
             tx.commit()?;
             Ok(imported)
+        })
+        .await
+    }
+
+    async fn mail_parts(&self, tenant_id: i64, conversation_id: i64) -> StoreResult<Vec<MailPart>> {
+        self.read(move |conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT m.message_id, m.direction, m.from_address, m.from_name, m.to_addresses,
+                 m.cc_addresses, m.subject, m.origin, o.status, o.detail, m.too_large,
+                 m.html IS NOT NULL
+                 FROM mail_messages m LEFT JOIN mail_outbox o ON o.message_id = m.message_id
+                 WHERE m.tenant_id = ?1 AND m.conversation_id = ?2 ORDER BY m.message_id",
+            )?;
+            let mut files = conn.prepare_cached(
+                "SELECT sha256, filename, content_type, content_id, size
+                 FROM mail_message_attachments WHERE message_id = ?1 ORDER BY rowid",
+            )?;
+            let mut rows = stmt.query(params![tenant_id, conversation_id])?;
+            let mut out = Vec::new();
+            while let Some(r) = rows.next()? {
+                let message_id: i64 = r.get(0)?;
+                let attachments = files
+                    .query_map([message_id], |f| {
+                        Ok(AttachmentInfo {
+                            sha256: f.get(0)?,
+                            filename: f.get(1)?,
+                            content_type: f.get(2)?,
+                            content_id: f.get(3)?,
+                            size: u64::try_from(f.get::<_, i64>(4)?).unwrap_or_default(),
+                        })
+                    })?
+                    .collect::<Result<_, _>>()?;
+                let direction: String = r.get(1)?;
+                let origin: String = r.get(7)?;
+                out.push(MailPart {
+                    message_id,
+                    direction: if direction == "out" {
+                        Direction::Out
+                    } else {
+                        Direction::In
+                    },
+                    from: r.get(2)?,
+                    from_name: r.get(3)?,
+                    to: from_json(&r.get::<_, String>(4)?)?,
+                    cc: from_json(&r.get::<_, String>(5)?)?,
+                    subject: r.get(6)?,
+                    origin: match origin.as_str() {
+                        "auto_reply" => MailOrigin::AutoReply,
+                        "bounce" => MailOrigin::Bounce,
+                        _ => MailOrigin::Person,
+                    },
+                    status: r
+                        .get::<_, Option<String>>(8)?
+                        .and_then(|s| SendStatus::parse(&s)),
+                    status_detail: r.get(9)?,
+                    too_large: r
+                        .get::<_, Option<i64>>(10)?
+                        .and_then(|s| u64::try_from(s).ok()),
+                    has_html: r.get(11)?,
+                    attachments,
+                });
+            }
+            Ok(out)
+        })
+        .await
+    }
+
+    async fn mail_html(
+        &self,
+        tenant_id: i64,
+        conversation_id: i64,
+        message_id: i64,
+    ) -> StoreResult<Option<String>> {
+        self.read(move |conn| {
+            Ok(conn
+                .query_row(
+                    "SELECT html FROM mail_messages
+                     WHERE tenant_id = ?1 AND conversation_id = ?2 AND message_id = ?3",
+                    params![tenant_id, conversation_id, message_id],
+                    |r| r.get::<_, Option<String>>(0),
+                )
+                .optional()?
+                .flatten())
+        })
+        .await
+    }
+
+    async fn mail_attachment(
+        &self,
+        tenant_id: i64,
+        conversation_id: i64,
+        message_id: i64,
+        sha256: &str,
+    ) -> StoreResult<Option<(String, String, Vec<u8>)>> {
+        let sha256 = sha256.to_owned();
+        self.read(move |conn| {
+            Ok(conn
+                .query_row(
+                    "SELECT f.filename, f.content_type, a.content
+                     FROM mail_message_attachments f
+                     JOIN mail_messages m ON m.message_id = f.message_id
+                     JOIN mail_attachments a ON a.tenant_id = m.tenant_id AND a.sha256 = f.sha256
+                     WHERE m.tenant_id = ?1 AND m.conversation_id = ?2 AND f.message_id = ?3
+                       AND f.sha256 = ?4",
+                    params![tenant_id, conversation_id, message_id, sha256],
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                )
+                .optional()?)
         })
         .await
     }

@@ -7,6 +7,7 @@ mod field;
 mod inbox;
 mod json;
 mod mail;
+mod outbox;
 mod sealed;
 mod security;
 mod team;

@@ -1,0 +1,61 @@
+//! The mail side of the messages of an email conversation, as the
+//! workbench shows them beside the message text.
+
+use serde::{Deserialize, Serialize};
+
+use super::outgoing::SendStatus;
+
+#[cfg(feature = "openapi")]
+use utoipa::ToSchema;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum Direction {
+    In,
+    Out,
+}
+
+/// Who wrote a received mail (see `auto`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum MailOrigin {
+    Person,
+    AutoReply,
+    Bounce,
+}
+
+/// A stored attachment of a mail.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct AttachmentInfo {
+    pub sha256: String,
+    pub filename: String,
+    pub content_type: String,
+    pub content_id: Option<String>,
+    pub size: u64,
+}
+
+/// One mail of an email conversation: its message's headers, where it
+/// is (sent mail), and what it holds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct MailPart {
+    pub message_id: i64,
+    pub direction: Direction,
+    pub from: String,
+    pub from_name: Option<String>,
+    pub to: Vec<String>,
+    pub cc: Vec<String>,
+    pub subject: String,
+    pub origin: MailOrigin,
+    /// Sent mail: queued, sent or failed, with the server's last answer.
+    pub status: Option<SendStatus>,
+    pub status_detail: Option<String>,
+    /// Its size, when it was too large to import.
+    pub too_large: Option<u64>,
+    /// It has an HTML part (`GET /api/mail/messages/{id}/html`).
+    pub has_html: bool,
+    pub attachments: Vec<AttachmentInfo>,
+}
