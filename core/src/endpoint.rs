@@ -22,7 +22,7 @@ use crate::dispatch::{
 };
 use crate::email::mailbox::{ConnectionCheck, ConnectionTest, Mailbox, MailboxBody};
 use crate::email::outgoing::{ComposeBody, ReplyBody};
-use crate::email::part::MailPart;
+use crate::email::part::{MailPart, Sender};
 use crate::email::quarantine::{QuarantinedMail, RetryOutcome};
 use crate::group::{ServiceGroup, ServiceGroupInput};
 use crate::identity::{IdentitySecret, IdentityStatus, LinkCustomerBody};
@@ -295,6 +295,7 @@ endpoints! {
     ReplyByMail { conversation: i64 }:
         POST "/api/mail/conversations/{conversation}/reply" (ReplyBody) -> ChatMessage;
     ComposeMail: POST "/api/mail/compose" (ComposeBody) -> ChatMessage;
+    ListSenders: GET "/api/mail/senders" -> Vec<Sender>;
     ListMailParts { conversation: i64 }:
         GET "/api/mail/conversations/{conversation}/mails" -> Vec<MailPart>;
 

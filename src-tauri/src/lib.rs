@@ -92,6 +92,7 @@ pub fn run() {
             commands::chat::chat_link_customer,
             commands::security::security,
             commands::mail::mailboxes,
+            commands::mail::mail,
         ])
         .run(tauri::generate_context!())
         .expect("the Fieldesk app runs");

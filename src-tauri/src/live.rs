@@ -218,7 +218,8 @@ async fn run_once(
             | ServerEvent::ChatMessage { .. }
             | ServerEvent::VisitorTyping { .. }
             | ServerEvent::VisitorMarks { .. }
-            | ServerEvent::Transferred { .. }) => {
+            | ServerEvent::Transferred { .. }
+            | ServerEvent::MailStatus { .. }) => {
                 let _ = app.emit(CHAT_EVENT, event);
             }
             _ => {}

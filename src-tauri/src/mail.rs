@@ -2,6 +2,7 @@
 //! up or change, delete, test the connection. Passwords only go out.
 
 use fieldesk_core::email::mailbox::{MailboxAnswer, MailboxCommand as C};
+use fieldesk_core::email::part::{MailAnswer, MailCommand};
 use fieldesk_core::endpoint as api;
 
 use crate::error::AppResult;
@@ -22,5 +23,24 @@ pub async fn call(shell: &Shell, command: C) -> AppResult<MailboxAnswer> {
             MailboxAnswer::Mailboxes(fetch(shell, &api::ListMailboxes).await?)
         }
         C::Test { test } => MailboxAnswer::Check(send(shell, &api::TestMailbox, &test).await?),
+    })
+}
+
+/// The desk's mail: senders, a conversation's mails, a new mail.
+pub async fn desk(shell: &Shell, command: MailCommand) -> AppResult<MailAnswer> {
+    Ok(match command {
+        MailCommand::Senders => MailAnswer::Senders(fetch(shell, &api::ListSenders).await?),
+        MailCommand::Parts { conversation_id } => MailAnswer::Parts(
+            fetch(
+                shell,
+                &api::ListMailParts {
+                    conversation: conversation_id,
+                },
+            )
+            .await?,
+        ),
+        MailCommand::Compose { body } => {
+            MailAnswer::Sent(send(shell, &api::ComposeMail, &body).await?)
+        }
     })
 }

@@ -42,6 +42,7 @@ scenarios![
     identity::agent_sees_work_orders_only_of_verified_visitors,
     keychain::keychain_keeps_tokens_per_profile,
     mail::admin_adds_a_mailbox_and_the_test_names_a_wrong_password,
+    mail::agent_writes_from_an_alias_and_the_customers_reply_arrives_live,
     login::login_shows_the_workbench,
     login::wrong_password_shows_a_localized_error,
     login::unreachable_server_and_bad_input_show_localized_errors,

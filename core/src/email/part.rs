@@ -59,3 +59,32 @@ pub struct MailPart {
     pub has_html: bool,
     pub attachments: Vec<AttachmentInfo>,
 }
+
+/// A mailbox agents may send from: its name and the addresses it may
+/// send as (no settings).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct Sender {
+    pub mailbox_id: i64,
+    pub display_name: String,
+    /// The mailbox's address first, then its aliases.
+    pub addresses: Vec<String>,
+}
+
+/// What the desk asks the shell about mail (one IPC command).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum MailCommand {
+    Senders,
+    Parts { conversation_id: i64 },
+    Compose { body: super::outgoing::ComposeBody },
+}
+
+/// The shell's answer to a [`MailCommand`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "value", rename_all = "snake_case")]
+pub enum MailAnswer {
+    Senders(Vec<Sender>),
+    Parts(Vec<MailPart>),
+    Sent(crate::chat::ChatMessage),
+}

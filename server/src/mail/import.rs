@@ -165,6 +165,36 @@ impl MailService {
 
     /// Imports a whole raw mail (stored once per mailbox whatever
     /// happens; unreadable mail goes to the quarantine).
+    /// A bounce fails the mail of ours it reports on, for the agent to see.
+    async fn bounced(&self, tenant_id: i64, parsed: &ParsedMail) -> MailResult<()> {
+        let (Origin::Bounce, Some(ours)) = (parsed.origin, &parsed.bounce_of) else {
+            return Ok(());
+        };
+        let detail = parsed
+            .text
+            .lines()
+            .map(str::trim)
+            .find(|l| !l.is_empty())
+            .unwrap_or("bounced")
+            .chars()
+            .take(300)
+            .collect::<String>();
+        if let Some((conversation_id, message_id)) =
+            self.store.mark_bounced(tenant_id, ours, &detail).await?
+        {
+            self.chat
+                .mail_status(
+                    tenant_id,
+                    conversation_id,
+                    message_id,
+                    fieldesk_core::email::outgoing::SendStatus::Failed,
+                    detail,
+                )
+                .await;
+        }
+        Ok(())
+    }
+
     pub async fn import_raw(&self, source: &Source<'_>, bytes: Vec<u8>) -> MailResult<Imported> {
         let limit = usize::try_from(source.mailbox.max_message_bytes).unwrap_or(usize::MAX);
         let parsed = parse::parse(&bytes, limit);
@@ -175,7 +205,10 @@ impl MailService {
         }
         .unwrap_or_else(|| format!("sha256:{sha256}"));
         let content = match parsed {
-            Ok(p) => self.content(source, p, None).await?,
+            Ok(p) => {
+                self.bounced(source.tenant_id, &p).await?;
+                self.content(source, p, None).await?
+            }
             Err(e) => ImportContent::Quarantine {
                 error: e.to_string(),
             },

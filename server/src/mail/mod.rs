@@ -17,7 +17,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use fieldesk_core::email::mailbox::{ConnectionCheck, Mailbox, MailboxBody, validate};
-use fieldesk_core::email::part::MailPart;
+use fieldesk_core::email::part::{MailPart, Sender};
 use fieldesk_core::email::quarantine::{QuarantinedMail, RetryOutcome};
 use fieldesk_core::email::token::MailKey;
 use fieldesk_core::i18n::Catalog;
@@ -254,6 +254,22 @@ impl MailService {
             smtp: localize(smtp),
             imap: localize(imap),
         })
+    }
+
+    /// The enabled mailboxes an agent may send from, with their addresses.
+    pub async fn senders(&self, tenant_id: i64) -> MailResult<Vec<Sender>> {
+        Ok(self
+            .store
+            .mailboxes(tenant_id)
+            .await?
+            .into_iter()
+            .filter(|m| m.mailbox.enabled)
+            .map(|m| Sender {
+                mailbox_id: m.mailbox.id,
+                display_name: m.mailbox.display_name.clone(),
+                addresses: m.mailbox.from_addresses().map(str::to_owned).collect(),
+            })
+            .collect())
     }
 
     /// The mails of an email conversation the user may read.

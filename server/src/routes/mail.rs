@@ -10,7 +10,7 @@ use fieldesk_core::api::ErrorBody;
 use fieldesk_core::chat::ChatMessage;
 use fieldesk_core::email::mailbox::{ConnectionCheck, ConnectionTest, Mailbox, MailboxBody};
 use fieldesk_core::email::outgoing::{ComposeBody, ReplyBody};
-use fieldesk_core::email::part::MailPart;
+use fieldesk_core::email::part::{MailPart, Sender};
 use fieldesk_core::email::quarantine::{QuarantinedMail, RetryOutcome};
 
 use crate::auth::Caller;
@@ -270,4 +270,15 @@ pub async fn attachment(
         ],
         bytes,
     ))
+}
+
+/// The mailboxes the caller may send from, and as which addresses.
+#[utoipa::path(get, path = "/api/mail/senders", tag = "mail", security(("bearer" = [])),
+    responses((status = 200, body = Vec<Sender>), (status = 403, body = ErrorBody)))]
+pub async fn senders(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<Json<Vec<Sender>>, ApiError> {
+    caller.require(Role::serves_chat)?;
+    Ok(Json(state.mail.senders(caller.tenant_id()).await?))
 }

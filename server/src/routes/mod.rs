@@ -77,6 +77,7 @@ use crate::{portal, visitor_ws, ws};
         mail::reply,
         mail::compose,
         mail::parts,
+        mail::senders,
         mail::html,
         mail::attachment,
         knowledge::list,
@@ -317,6 +318,7 @@ pub fn router(state: AppState) -> Router {
         .route("/mail/quarantine/{id}/retry", post(mail::retry))
         .route("/mail/conversations/{id}/reply", post(mail::reply))
         .route("/mail/compose", post(mail::compose))
+        .route("/mail/senders", get(mail::senders))
         .route("/mail/conversations/{id}/mails", get(mail::parts))
         .route(
             "/mail/conversations/{id}/messages/{message}/html",

@@ -103,6 +103,14 @@ pub trait OutboxStore: Send + Sync + 'static {
     /// When the next queued mail is due, if any is.
     async fn next_due(&self) -> StoreResult<Option<i64>>;
     async fn record_send(&self, message_id: i64, result: SendResult, at: i64) -> StoreResult<()>;
+    /// Marks the tenant's sent mail with Message-ID `header_id` failed (a
+    /// bounce reported it); answers its conversation and message.
+    async fn mark_bounced(
+        &self,
+        tenant_id: i64,
+        header_id: &str,
+        detail: &str,
+    ) -> StoreResult<Option<(i64, i64)>>;
     /// Makes the mailbox's queued mail due at `at` (its settings changed).
     async fn wake_outbox(&self, mailbox_id: i64, at: i64) -> StoreResult<()>;
 }

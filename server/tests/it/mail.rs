@@ -689,6 +689,51 @@ async fn agents_mail_reaches_customers_with_its_thread_and_their_replies_come_ba
     );
     assert!(second.header("Subject").unwrap().starts_with("Re: "));
 
+    // A delivery report on the first mail marks it failed for Alice.
+    let dsn = customer_mail(
+        &format!("MAILER-DAEMON@{}", mail::CUSTOMER_DOMAIN),
+        &support.address,
+        &[
+            "Subject: Undelivered Mail Returned to Sender",
+            "Auto-Submitted: auto-replied",
+            "Content-Type: multipart/report; report-type=delivery-status; boundary=r",
+        ],
+        &[
+            "--r",
+            "Content-Type: text/plain",
+            "",
+            "The mailbox is full.",
+            "--r",
+            "Content-Type: message/delivery-status",
+            "",
+            "Action: failed",
+            "--r",
+            "Content-Type: text/rfc822-headers",
+            "",
+            &format!("Message-ID: {message_id}"),
+            "--r--",
+        ],
+    );
+    mail::deliver(
+        &format!("MAILER-DAEMON@{}", mail::CUSTOMER_DOMAIN),
+        &[&support.address],
+        &dsn,
+    )
+    .await;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let p = first_part(&server, &alice, id).await;
+        if p.status == Some(SendStatus::Failed) {
+            assert_eq!(p.status_detail.as_deref(), Some("The mailbox is full."));
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the bounce did not fail it: {p:?}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+
     // Only the serving agent replies; another tenant cannot even see it.
     let bob_body = json!({"client_id": "x", "text": "hi"});
     let sam = server.login("acme", "sam").await.token;

@@ -13,3 +13,11 @@ pub async fn mailboxes(
 ) -> AppResult<MailboxAnswer> {
     crate::mail::call(&shell, command).await
 }
+
+#[tauri::command]
+pub async fn mail(
+    shell: State<'_, SharedShell>,
+    command: fieldesk_core::email::part::MailCommand,
+) -> AppResult<fieldesk_core::email::part::MailAnswer> {
+    crate::mail::desk(&shell, command).await
+}

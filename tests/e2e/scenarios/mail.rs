@@ -89,3 +89,71 @@ pub async fn admin_adds_a_mailbox_and_the_test_names_a_wrong_password(ctx: Ctx) 
         .await;
     ctx.shot(&app, "saved").await;
 }
+
+pub async fn agent_writes_from_an_alias_and_the_customers_reply_arrives_live(ctx: Ctx) {
+    let support = mail::account("desk", SUPPORT_DOMAIN);
+    let customer = mail::account("wang", mail::CUSTOMER_DOMAIN);
+    let server = ctx.server_with(&["--allow-private-outbound"]);
+    let ada = server.login("acme", "ada").await.token;
+    let alias = format!("help-{}", support.address);
+    let server_settings = |port: u16| serde_json::json!({"host": HOST, "port": port, "security": "none", "user": support.address});
+    let created: Mailbox = server
+        .send_json(
+            "POST",
+            "/api/mail/mailboxes",
+            &ada,
+            &serde_json::json!({
+                "address": support.address, "display_name": "Acme Support", "aliases": [alias],
+                "smtp": server_settings(SUBMISSION_PORT), "smtp_password": support.password,
+                "imap": server_settings(IMAP_PORT), "imap_password": support.password,
+            }),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+
+    let driver = ctx.driver().await;
+    let app = driver.open().await;
+    app.log_in(&server.base, "acme", "alice", PASSWORD).await;
+    app.select("language-select", "en").await;
+    app.click("compose-mail").await;
+    app.select("compose-from", &format!("{}|{alias}", created.id))
+        .await;
+    app.fill("compose-to", &customer.address).await;
+    app.fill("compose-subject", "Your repair visit").await;
+    app.fill("compose-text", "Hello,\nthe engineer comes tomorrow at 9.")
+        .await;
+    ctx.shot(&app, "compose").await;
+    app.click("compose-send").await;
+
+    // The new conversation opens, the mail goes out from the alias.
+    app.wait_text("mail-subject", |t| t.starts_with("Your repair visit [#"))
+        .await;
+    app.expect_attr("mail-status", "data-status", "sent").await;
+    app.wait_text("conversation-channel", |t| t.contains("Email"))
+        .await;
+    let sent = mail::wait_inbox(&customer, 1).await;
+    assert!(sent[0].header("From").unwrap().contains(&alias));
+    let message_id = sent[0].header("Message-ID").unwrap();
+
+    // The customer answers: it appears in the thread without a reload.
+    let answer = format!(
+        "From: {}\r\nTo: {}\r\nSubject: Re: Your repair visit\r\nMessage-ID: <e2e-answer@customer.test>\r\nIn-Reply-To: {message_id}\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n好的，明天见。\r\n",
+        customer.address, support.address
+    );
+    mail::deliver(&customer.address, &[&support.address], answer.as_bytes()).await;
+    app.wait_text("chat-messages", |t| t.contains("好的，明天见。"))
+        .await;
+
+    // Alice answers in the thread: a mail in reply to the customer's.
+    app.fill("reply-input", "See you then.").await;
+    app.click("reply-send").await;
+    let got = mail::wait_inbox(&customer, 2).await;
+    let second = got.iter().find(|m| m.uid != sent[0].uid).unwrap();
+    assert_eq!(
+        second.header("In-Reply-To").as_deref(),
+        Some("<e2e-answer@customer.test>")
+    );
+    ctx.shot(&app, "thread").await;
+}

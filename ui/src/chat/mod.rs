@@ -5,15 +5,18 @@
 
 mod admin;
 mod composer;
+mod mail;
 mod sidebar;
 mod view;
 
 use std::collections::HashMap;
 
+use fieldesk_core::channel::Channel;
 use fieldesk_core::chat::{
     AgentStatus, Author, CONVERSATION_PAGE, ChatAgent, ChatMessage, ConversationSummary,
     HISTORY_PAGE, MAX_CONVERSATION_PAGE, RESUME_PAGE,
 };
+use fieldesk_core::email::part::{MailAnswer, MailCommand, MailPart};
 use fieldesk_core::event::ServerEvent;
 use fieldesk_core::group::ServiceGroup;
 use fieldesk_core::{ErrorCode, Role};
@@ -59,6 +62,10 @@ pub struct Desk {
     /// The sidebar panel a button asked to show.
     pub side_focus: RwSignal<Option<String>>,
     pub error: RwSignal<Option<ErrorCode>>,
+    /// The mail side of the open email conversation's messages, by id.
+    pub mails: RwSignal<HashMap<i64, MailPart>>,
+    /// The new-mail form is open.
+    pub composing: RwSignal<bool>,
     pub me: i64,
     pub i18n: I18n,
 }
@@ -189,7 +196,37 @@ impl Desk {
         });
     }
 
+    /// Loads the mails of the open conversation, if it is an email one.
+    pub fn load_mails(self) {
+        let Some(id) = self.selected.get_untracked() else {
+            return;
+        };
+        let email = self
+            .known
+            .with_untracked(|k| k.get(&id).is_some_and(|c| c.channel == Channel::Email));
+        if !email {
+            return;
+        }
+        spawn_local(async move {
+            match crate::api::mail::desk(MailCommand::Parts {
+                conversation_id: id,
+            })
+            .await
+            {
+                Ok(MailAnswer::Parts(parts)) if self.selected.get_untracked() == Some(id) => {
+                    self.mails
+                        .set(parts.into_iter().map(|p| (p.message_id, p)).collect());
+                }
+                Ok(_) => {}
+                Err(e) => self.error.set(Some(e.code)),
+            }
+        });
+    }
+
     pub fn add(self, m: ChatMessage) {
+        if !self.mails.with_untracked(|p| p.contains_key(&m.id)) {
+            self.load_mails();
+        }
         self.messages.update(|all| {
             if !all.iter().any(|x| x.id == m.id) {
                 let at = all.partition_point(|x| x.id < m.id);
@@ -237,8 +274,10 @@ impl Desk {
         self.side_url.set(None);
         self.selected.set(Some(id));
         self.messages.set(vec![]);
+        self.mails.set(HashMap::new());
         self.earlier.set(false);
         self.error.set(None);
+        self.composing.set(false);
         self.load_messages();
     }
 
@@ -292,6 +331,17 @@ impl Desk {
                 self.notice.set(Some(text));
                 self.refresh();
             }
+            ServerEvent::MailStatus {
+                message_id,
+                status,
+                detail,
+                ..
+            } => self.mails.update(|m| {
+                if let Some(p) = m.get_mut(&message_id) {
+                    p.status = Some(status);
+                    p.status_detail = Some(detail);
+                }
+            }),
             // Events were lost: the lists and the open conversation again
             // (messages are kept by id, so nothing shows twice).
             ServerEvent::Resync => {
@@ -347,6 +397,8 @@ pub fn ChatDesk(me: i64, role: Role) -> impl IntoView {
         side_url: RwSignal::new(None),
         side_focus: RwSignal::new(None),
         error: RwSignal::new(None),
+        mails: RwSignal::new(HashMap::new()),
+        composing: RwSignal::new(false),
         me,
         i18n,
     };
@@ -463,6 +515,9 @@ pub fn ChatDesk(me: i64, role: Role) -> impl IntoView {
                     <input type="number" min="0" max="50" data-testid="agent-capacity"
                         prop:value=move || desk.capacity.get().to_string() on:change=set_capacity />
                 </label>
+                <button class="secondary compose-open" data-testid="compose-mail"
+                    title=move || i18n.t("mail-compose")
+                    on:click=move |_| desk.composing.update(|c| *c = !*c)>"＋ "{tr("mail-compose")}</button>
                 <nav class="tabs">{tabs}</nav>
                 <ul class="conversations">
                     <For each=move || desk.list.get() key=|c| (c.id, c.last_message_at, c.unread, c.state) let:c>
@@ -485,7 +540,10 @@ pub fn ChatDesk(me: i64, role: Role) -> impl IntoView {
                     {move || desk.error.get().map(|c| i18n.t(c.message_key())).unwrap_or_default()}
                 </div>
             </Show>
-            <ChatView desk bench create_work_order />
+            <Show when=move || desk.composing.get()
+                fallback=move || view! { <ChatView desk bench create_work_order /> }>
+                <mail::ComposeMail desk />
+            </Show>
             <Show when=move || desk.selected.get().is_some()>
                 <Sidebar desk bench />
             </Show>
@@ -517,6 +575,12 @@ fn ConversationItem(c: ConversationSummary, desk: Desk) -> impl IntoView {
                     None => view! { <span class="identity unverified" data-testid="conversation-unverified">{tr("desk-unverified")}</span> }.into_any(),
                 }}
                 <span class="lang">{tr(c.locale.name_key())}</span>
+                {(c.channel == Channel::Email).then(|| view! {
+                    <span class="channel email" data-testid="conversation-channel" data-channel="email">
+                        "✉ "{tr("layout-channel-email")}
+                    </span>
+                })}
+                {c.subject.clone().map(|s| view! { <span class="subject" data-testid="conversation-subject">{s}</span> })}
                 {(unread > 0).then(|| view! { <span class="unread" data-testid="unread">{unread.to_string()}</span> })}
                 <span class="last">{c.last_message.clone().unwrap_or_default()}</span>
             </button>

@@ -148,7 +148,9 @@ pub fn ChatView(
             Author::Agent { name, .. } => ("msg agent", name.clone()),
             Author::System => ("msg system", String::new()),
         };
-        let mine = matches!(m.author, Author::Agent { user_id, .. } if user_id == desk.me);
+        // Mail shows where it is in its head (queued, sent, failed).
+        let mine = matches!(m.author, Author::Agent { user_id, .. } if user_id == desk.me)
+            && summary().is_none_or(|c| c.channel != Channel::Email);
         let id = m.id;
         let delivery = move || {
             let c = summary()?;
@@ -170,6 +172,7 @@ pub fn ChatView(
         view! {
             <div class=class data-testid="chat-message" data-author=author>
                 {(!who.is_empty()).then(|| view! { <div class="who">{who}</div> })}
+                {move || desk.mails.with(|p| p.get(&id).cloned()).map(|part| view! { <super::mail::MailHead part /> })}
                 <div class="body">{linkified(&m.body)}</div>
                 {ai.then(|| view! { <span class="ai-label">{tr("chat-ai-label")}</span> })}
                 {(!references.is_empty()).then(|| view! {

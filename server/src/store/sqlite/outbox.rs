@@ -224,4 +224,27 @@ impl OutboxStore for SqliteStore {
         })
         .await
     }
+
+    async fn mark_bounced(
+        &self,
+        tenant_id: i64,
+        header_id: &str,
+        detail: &str,
+    ) -> StoreResult<Option<(i64, i64)>> {
+        let (header_id, detail) = (header_id.to_owned(), detail.to_owned());
+        self.write(move |conn| {
+            Ok(conn
+                .query_row(
+                    "UPDATE mail_outbox SET status = 'failed', detail = ?3
+                     WHERE tenant_id = ?1 AND message_id IN (
+                       SELECT message_id FROM mail_messages
+                       WHERE tenant_id = ?1 AND header_id = ?2 AND direction = 'out')
+                     RETURNING conversation_id, message_id",
+                    params![tenant_id, header_id, detail],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .optional()?)
+        })
+        .await
+    }
 }
