@@ -5,7 +5,7 @@
 //! palette. Variables are filled on insertion. Matching runs here, on the
 //! cached book (`core::quick_reply::suggest`): no round-trip per key.
 
-use fieldesk_core::layout::{Action, Button, Channel, fill_url};
+use fieldesk_core::layout::{Action, Button, fill_url};
 use fieldesk_core::quick_reply::{QuickReply, Tier, suggest};
 use fieldesk_core::template::fill;
 use leptos::prelude::*;
@@ -75,7 +75,7 @@ pub fn Composer(
     actions: ComposerActions,
 ) -> impl IntoView {
     let i18n = desk.i18n;
-    let channel = Channel::WebChat;
+    let channel = move || desk.channel();
     let picker_open = RwSignal::new(false);
     let emoji_open = RwSignal::new(false);
     // The suggestion chosen with the arrow keys. Without `/`, Enter sends
@@ -88,7 +88,7 @@ pub fn Composer(
 
     let suggestions = Memo::new(move |_| {
         let text = draft.get();
-        if !bench.replies_on(channel) || dismissed.get().as_deref() == Some(text.as_str()) {
+        if !bench.replies_on(channel()) || dismissed.get().as_deref() == Some(text.as_str()) {
             return vec![];
         }
         let index = bench.index.get();
@@ -158,7 +158,7 @@ pub fn Composer(
             return;
         }
         match ev.code().as_str() {
-            "KeyQ" if bench.replies_on(channel) => {
+            "KeyQ" if bench.replies_on(channel()) => {
                 ev.prevent_default();
                 picker_open.update(|o| *o = !*o);
             }
@@ -176,7 +176,7 @@ pub fn Composer(
     on_cleanup(move || handle.remove());
 
     let buttons = move || {
-        let layout = bench.layout(channel);
+        let layout = bench.layout(channel());
         layout
             .buttons
             .into_iter()
@@ -188,7 +188,7 @@ pub fn Composer(
                             let testid = format!("button-{}", action_name(action));
                             let run: Box<dyn Fn() + Send + Sync> = match action {
                                 Action::QuickReplies => {
-                                    if !bench.replies_on(channel) {
+                                    if !bench.replies_on(channel()) {
                                         return None;
                                     }
                                     Box::new(move || picker_open.update(|o| *o = !*o))

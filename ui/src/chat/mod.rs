@@ -196,6 +196,14 @@ impl Desk {
         });
     }
 
+    /// The open conversation's channel: its layout and quick replies.
+    pub fn channel(self) -> Channel {
+        self.selected
+            .get()
+            .and_then(|id| self.known.with(|k| k.get(&id).map(|c| c.channel)))
+            .unwrap_or_default()
+    }
+
     /// Loads the mails of the open conversation, if it is an email one.
     pub fn load_mails(self) {
         let Some(id) = self.selected.get_untracked() else {

@@ -7,7 +7,7 @@
 
 use fieldesk_core::identity::{CustomerLink, Verification};
 use fieldesk_core::knowledge::{self, Article};
-use fieldesk_core::layout::{Channel, Panel, fill_url};
+use fieldesk_core::layout::{Panel, fill_url};
 use fieldesk_core::template::fill;
 use fieldesk_core::work_order::RelatedWorkOrder;
 use leptos::prelude::*;
@@ -81,7 +81,7 @@ pub fn Sidebar(desk: Desk, bench: WorkbenchState) -> impl IntoView {
     });
     let panels = move || {
         bench
-            .layout(Channel::WebChat)
+            .layout(desk.channel())
             .panels
             .into_iter()
             .map(|panel| {

@@ -60,7 +60,7 @@ pub fn ChatView(
         move || summary().is_some_and(|c| c.state == (HandoffState::Human { agent_id: desk.me }));
     let transfer_open = RwSignal::new(false);
     let has_end = move || {
-        bench.layout(Channel::WebChat).buttons.iter().any(|b| {
+        bench.layout(desk.channel()).buttons.iter().any(|b| {
             matches!(
                 b,
                 Button::Builtin {
