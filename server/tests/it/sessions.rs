@@ -287,9 +287,17 @@ async fn a_disabled_user_is_out_at_once_and_cannot_sign_in() {
 async fn the_security_log_shows_failures_refusals_and_changes_to_admins_only() {
     let server = TestServer::start(bin());
     let ada = server.login("acme", "ada").await;
-    for _ in 0..7 {
-        server.login_raw("acme", "alice", "guess-guess-guess").await;
+    // Guesses until one is throttled: 5 are free, then the waits double
+    // from 1 s (a slow machine's guess may outlast the first waits).
+    let mut throttled = false;
+    for _ in 0..12 {
+        let res = server.login_raw("acme", "alice", "guess-guess-guess").await;
+        if res.status() == 429 {
+            throttled = true;
+            break;
+        }
     }
+    assert!(throttled, "guessing was never slowed down");
     let sam = server.login("acme", "sam").await;
     // Sam (a supervisor) tries an admin's page.
     let res = server.get("/api/security/events", &sam.token).await;
