@@ -454,6 +454,10 @@ pub struct ConversationSummary {
     /// An email conversation's subject (of its first mail).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subject: Option<String>,
+    /// The service mailbox an email conversation came in on or went out
+    /// from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mailbox_id: Option<i64>,
 }
 
 impl ConversationSummary {

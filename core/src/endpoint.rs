@@ -20,6 +20,7 @@ use crate::device::FieldDef;
 use crate::dispatch::{
     DispatchProfile, DispatchSettings, NamedRegion, ProfileEntry, ProviderView, Rule, TargetKind,
 };
+use crate::email::html::MailHtml;
 use crate::email::mailbox::{ConnectionCheck, ConnectionTest, Mailbox, MailboxBody};
 use crate::email::outgoing::{ComposeBody, ReplyBody};
 use crate::email::part::{MailPart, Sender};
@@ -298,6 +299,8 @@ endpoints! {
     ListSenders: GET "/api/mail/senders" -> Vec<Sender>;
     ListMailParts { conversation: i64 }:
         GET "/api/mail/conversations/{conversation}/mails" -> Vec<MailPart>;
+    GetMailHtml { conversation: i64, message: i64 }:
+        GET "/api/mail/conversations/{conversation}/messages/{message}/html" -> MailHtml;
 
     // The workbench: layouts and quick replies.
     ListMyLayouts: GET "/api/workbench" -> Vec<ResolvedLayout>;

@@ -5,6 +5,8 @@
 
 pub mod address;
 pub mod auto;
+pub mod grouping;
+pub mod html;
 pub mod mailbox;
 pub mod outgoing;
 pub mod part;

@@ -15,6 +15,56 @@ pub const MAX_RECIPIENTS: usize = 50;
 pub const MAX_SUBJECT_CHARS: usize = 300;
 pub const MAX_TEXT_BYTES: usize = 64 * 1024;
 
+/// Files one mail may carry, and their bytes together at most (the
+/// mailbox's own limit applies too).
+pub const MAX_ATTACHMENTS: usize = 10;
+pub const MAX_ATTACHMENT_BYTES: u64 = 10 * 1024 * 1024;
+/// A compose or reply request at most: the files in base64, the text and
+/// the rest.
+pub const MAX_BODY_BYTES: usize = (MAX_ATTACHMENT_BYTES as usize).div_ceil(3) * 4 + 256 * 1024;
+
+/// A file the agent attaches to a mail, its bytes in base64.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct OutgoingAttachment {
+    pub filename: String,
+    /// The file's type as the agent's system named it.
+    #[serde(default)]
+    pub content_type: String,
+    /// Standard base64 of the bytes.
+    pub data: String,
+}
+
+impl OutgoingAttachment {
+    /// The size of the bytes the base64 holds.
+    pub fn size(&self) -> u64 {
+        let data = self.data.trim_end_matches('=');
+        (data.len() as u64 * 3) / 4
+    }
+}
+
+/// Checks the files of a mail: how many, their names, and their bytes
+/// together against `limit` (the smaller of [`MAX_ATTACHMENT_BYTES`] and
+/// the mailbox's size limit).
+pub fn check_attachments(files: &[OutgoingAttachment], limit: u64) -> Result<(), ErrorCode> {
+    let total: u64 = files.iter().map(OutgoingAttachment::size).sum();
+    let named = files.iter().all(|f| {
+        let name = f.filename.trim();
+        !name.is_empty()
+            && name.chars().count() <= 255
+            && !name
+                .chars()
+                .any(|c| c.is_control() || c == '/' || c == '\\')
+    });
+    if files.len() > MAX_ATTACHMENTS || !named {
+        return Err(ErrorCode::InvalidMail);
+    }
+    if total > limit.min(MAX_ATTACHMENT_BYTES) {
+        return Err(ErrorCode::PayloadTooLarge);
+    }
+    Ok(())
+}
+
 /// A reply (or a follow-up) in an email conversation.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
@@ -28,6 +78,8 @@ pub struct ReplyBody {
     pub from: Option<String>,
     #[serde(default)]
     pub cc: Vec<String>,
+    #[serde(default)]
+    pub attachments: Vec<OutgoingAttachment>,
 }
 
 /// A new email conversation started by an agent.
@@ -44,6 +96,8 @@ pub struct ComposeBody {
     pub cc: Vec<String>,
     pub subject: String,
     pub text: String,
+    #[serde(default)]
+    pub attachments: Vec<OutgoingAttachment>,
 }
 
 /// Where a sent mail is.
@@ -170,6 +224,44 @@ mod tests {
             .collect();
         assert_eq!(
             validate("a@b.test", &many, "s", "t"),
+            Err(ErrorCode::InvalidMail)
+        );
+    }
+
+    #[test]
+    fn attachments_are_counted_named_and_bounded() {
+        let file = |name: &str, bytes: usize| OutgoingAttachment {
+            filename: name.into(),
+            content_type: "application/pdf".into(),
+            data: "QUJD".repeat(bytes / 3),
+        };
+        assert_eq!(file("a.pdf", 300).size(), 300);
+        let padded = OutgoingAttachment {
+            data: "TWE=".into(),
+            ..file("b", 0)
+        };
+        assert_eq!(padded.size(), 2);
+        assert_eq!(
+            check_attachments(&[file("报价单.pdf", 3000)], 1 << 20),
+            Ok(())
+        );
+        assert_eq!(
+            check_attachments(&[file("a.pdf", 3000)], 2000),
+            Err(ErrorCode::PayloadTooLarge),
+            "over the mailbox's limit"
+        );
+        for bad in ["", "  ", "../etc/passwd", "a\nb"] {
+            assert_eq!(
+                check_attachments(&[file(bad, 3)], 1 << 20),
+                Err(ErrorCode::InvalidMail),
+                "{bad:?}"
+            );
+        }
+        let many: Vec<_> = (0..=MAX_ATTACHMENTS)
+            .map(|i| file(&format!("{i}"), 3))
+            .collect();
+        assert_eq!(
+            check_attachments(&many, 1 << 20),
             Err(ErrorCode::InvalidMail)
         );
     }

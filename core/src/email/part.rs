@@ -55,7 +55,7 @@ pub struct MailPart {
     pub status_detail: Option<String>,
     /// Its size, when it was too large to import.
     pub too_large: Option<u64>,
-    /// It has an HTML part (`GET /api/mail/messages/{id}/html`).
+    /// It has an HTML part (`GET …/messages/{id}/html`).
     pub has_html: bool,
     pub attachments: Vec<AttachmentInfo>,
 }
@@ -76,8 +76,29 @@ pub struct Sender {
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum MailCommand {
     Senders,
-    Parts { conversation_id: i64 },
-    Compose { body: super::outgoing::ComposeBody },
+    Parts {
+        conversation_id: i64,
+    },
+    Compose {
+        body: super::outgoing::ComposeBody,
+    },
+    /// A mail in the thread (with files; a text-only reply goes as chat).
+    Reply {
+        conversation_id: i64,
+        body: super::outgoing::ReplyBody,
+    },
+    /// A mail's HTML; with `load_images`, its remote images fetched by
+    /// the app and inlined.
+    Html {
+        conversation_id: i64,
+        message_id: i64,
+        load_images: bool,
+    },
+    /// The signed-in user's thread order and groups.
+    Prefs,
+    SavePrefs {
+        prefs: super::grouping::DeskPrefs,
+    },
 }
 
 /// The shell's answer to a [`MailCommand`].
@@ -87,4 +108,6 @@ pub enum MailAnswer {
     Senders(Vec<Sender>),
     Parts(Vec<MailPart>),
     Sent(crate::chat::ChatMessage),
+    Html(super::html::MailHtml),
+    Prefs(super::grouping::DeskPrefs),
 }

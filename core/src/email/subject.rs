@@ -85,31 +85,28 @@ fn without_tags(subject: &str) -> String {
     out
 }
 
-/// The subject as the workbench groups it: prefixes (repeated, mixed)
-/// and ticket tags gone, runs of whitespace one space, lower case.
-/// `"Re: 回复：FW: Pump [#12]  broken"` → `"pump broken"`.
-pub fn normalize(subject: &str) -> String {
+/// The subject with its reply/forward prefixes (repeated, mixed) and
+/// ticket tags gone and runs of whitespace one space, case kept: what a
+/// group of the workbench is called.
+pub fn base(subject: &str) -> String {
     let untagged = without_tags(subject);
     let mut s = untagged.as_str();
     while let Some(rest) = strip_prefix(s) {
         s = rest;
     }
-    s.split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
-        .to_lowercase()
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// The subject as the workbench groups it: [`base`], lower case.
+/// `"Re: 回复：FW: Pump [#12]  broken"` → `"pump broken"`.
+pub fn normalize(subject: &str) -> String {
+    base(subject).to_lowercase()
 }
 
 /// The subject of a reply: the original's, with one `Re: ` and the
 /// conversation's tag (once).
 pub fn reply(original: &str, conversation_id: i64) -> String {
-    let untagged = without_tags(original);
-    let mut s = untagged.as_str();
-    while let Some(rest) = strip_prefix(s) {
-        s = rest;
-    }
-    let base = s.split_whitespace().collect::<Vec<_>>().join(" ");
-    format!("Re: {base} {}", tag(conversation_id))
+    format!("Re: {} {}", base(original), tag(conversation_id))
 }
 
 /// A new thread's subject with its tag.
