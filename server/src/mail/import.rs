@@ -222,6 +222,35 @@ impl MailService {
         self.keep(source, raw, content).await
     }
 
+    /// Sets aside a mail the IMAP server failed to hand over, session
+    /// after session: admins see it in the quarantine with the server's
+    /// error, and reading goes on after it.
+    pub async fn import_unfetchable(
+        &self,
+        source: &Source<'_>,
+        size: u64,
+        error: &str,
+    ) -> MailResult<Imported> {
+        let key = format!(
+            "uid:{}:{}",
+            source.position.uid_validity, source.position.last_uid
+        );
+        let raw = RawMail {
+            sha256: parse::sha256(key.as_bytes()),
+            dedup_key: key,
+            size,
+            bytes: None,
+        };
+        let content = ImportContent::Quarantine {
+            error: format!(
+                "the mail server did not hand this mail over (UID {}, {size} bytes) in {} tries: {error}",
+                source.position.last_uid,
+                super::receive::MAX_FETCH_TRIES
+            ),
+        };
+        self.keep(source, raw, content).await
+    }
+
     /// Imports a mail over the mailbox's limit from its headers only: a
     /// visible "too large" item in its conversation, never a retry.
     pub async fn import_too_large(

@@ -29,6 +29,10 @@ const RETRY_FIRST: Duration = Duration::from_secs(2);
 const RETRY_MOST: Duration = Duration::from_secs(300);
 /// How often the set of mailboxes is read again without a change signal.
 const RECONCILE_EVERY: Duration = Duration::from_secs(60);
+/// Sessions that may fail on fetching one mail before it is set aside
+/// (quarantined without its bytes, the position moved past it): a mail
+/// the server cannot hand over is never fetched forever.
+pub const MAX_FETCH_TRIES: u32 = 5;
 
 #[derive(Debug, thiserror::Error)]
 enum ReceiveError {
@@ -46,12 +50,32 @@ enum ReceiveError {
 #[derive(Default)]
 pub struct Receivers {
     running: tokio::sync::Mutex<HashMap<i64, (i64, JoinHandle<()>)>>,
+    /// Failed fetches by (mailbox, UIDVALIDITY, UID).
+    failed_fetches: std::sync::Mutex<HashMap<(i64, u32, u32), u32>>,
 }
 
 impl Drop for Receivers {
     fn drop(&mut self) {
         for (_, (_, task)) in self.running.get_mut().drain() {
             task.abort();
+        }
+    }
+}
+
+impl Receivers {
+    /// Counts a failed fetch of `key` (or forgets it): the failures so far.
+    fn failed(&self, key: (i64, u32, u32), failed: bool) -> u32 {
+        let mut all = self
+            .failed_fetches
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        if failed {
+            let n = all.entry(key).or_default();
+            *n += 1;
+            *n
+        } else {
+            all.remove(&key);
+            0
         }
     }
 }
@@ -202,14 +226,31 @@ impl MailService {
             } else {
                 "BODY.PEEK[]"
             };
-            let fetched: Vec<Vec<u8>> = session
-                .uid_fetch(uid.to_string(), query)
-                .await?
-                .try_filter_map(|f| async move {
-                    Ok(if too_large { f.header() } else { f.body() }.map(<[u8]>::to_vec))
-                })
-                .try_collect()
-                .await?;
+            let fetch = async {
+                session
+                    .uid_fetch(uid.to_string(), query)
+                    .await?
+                    .try_filter_map(|f| async move {
+                        Ok(if too_large { f.header() } else { f.body() }.map(<[u8]>::to_vec))
+                    })
+                    .try_collect::<Vec<Vec<u8>>>()
+                    .await
+            };
+            let key = (m.id, uid_validity, uid);
+            let fetched = match fetch.await {
+                Ok(fetched) => {
+                    self.receivers.failed(key, false);
+                    fetched
+                }
+                Err(e) if self.receivers.failed(key, true) >= MAX_FETCH_TRIES => {
+                    tracing::warn!(mailbox = %m.address, uid, %e, "a mail the server will not hand over, set aside");
+                    self.import_unfetchable(&source, u64::from(size), &e.to_string())
+                        .await?;
+                    self.receivers.failed(key, false);
+                    continue;
+                }
+                Err(e) => return Err(e.into()),
+            };
             let Some(bytes) = fetched.into_iter().next() else {
                 // Expunged meanwhile: nothing to keep.
                 continue;
@@ -222,5 +263,23 @@ impl MailService {
             }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fetch_failures_count_per_mail_until_one_succeeds() {
+        let r = Receivers::default();
+        let (a, b) = ((1, 7, 10), (1, 7, 11));
+        assert_eq!(r.failed(a, true), 1);
+        assert_eq!(r.failed(a, true), 2);
+        assert_eq!(r.failed(b, true), 1, "each mail its own count");
+        assert_eq!(r.failed(a, false), 0);
+        assert_eq!(r.failed(a, true), 1, "a success starts over");
+        // Renumbered folder (another UIDVALIDITY): another mail.
+        assert_eq!(r.failed((1, 8, 10), true), 1);
     }
 }
