@@ -13,7 +13,7 @@ use crate::store::inbox::{
     Import, ImportContent, Imported, MailPosition, NewMail, Placement, RawMail,
 };
 
-fn mailbox(address: &str) -> MailboxBody {
+pub(super) fn mailbox(address: &str) -> MailboxBody {
     let server = |port| ServerSettings {
         host: "mail.example.com".into(),
         port,

@@ -9,6 +9,7 @@ mod dispatch;
 mod field;
 mod inbox;
 mod mail;
+mod outbox;
 mod security;
 mod tenants;
 mod workbench;
@@ -71,6 +72,7 @@ contracts![
     mail::mailboxes_are_per_tenant_keep_passwords_and_free_their_address_when_deleted,
     mail::sealed_values_are_listed_and_replaced_all_or_nothing,
     inbox::received_mail_is_kept_once_threads_within_its_tenant_and_moves_the_position,
+    outbox::outgoing_mail_is_queued_once_sent_or_retried_and_stays_in_its_tenant,
 ];
 
 /// Runs every contract, each on a fresh store from `make`, and fails

@@ -1,0 +1,209 @@
+use std::sync::Arc;
+
+use fieldesk_core::Locale;
+use fieldesk_core::Role;
+use fieldesk_core::chat::Author;
+use fieldesk_core::email::outgoing::SendStatus;
+
+use super::{two_tenants, user};
+use crate::store::Store;
+use crate::store::chat::NewMessage;
+use crate::store::inbox::MailAttachment;
+use crate::store::outbox::{MailBuilder, OutMail, OutTarget, SendResult};
+
+fn message(text: &str, agent: i64) -> NewMessage {
+    NewMessage {
+        client_id: Some("c1".into()),
+        author: Author::Agent {
+            user_id: agent,
+            name: "Alice".into(),
+        },
+        body: text.into(),
+        locale: Locale::En,
+        references: vec![],
+        ai_generated: false,
+        notice: None,
+    }
+}
+
+fn builder(mailbox_id: i64, header: &'static str) -> MailBuilder {
+    Box::new(move |conversation_id| {
+        Ok(OutMail {
+            mailbox_id,
+            header_id: format!("{header}.c{conversation_id}@acme.test"),
+            from: "support@acme.test".into(),
+            from_name: Some("客服".into()),
+            to: vec!["wang@customer.test".into()],
+            cc: vec![],
+            subject: "Quote [#1]".into(),
+            html: Some("<p>hi</p>".into()),
+            raw: b"From: support@acme.test\r\n\r\nhi".to_vec(),
+            attachments: vec![MailAttachment {
+                filename: "报价单.pdf".into(),
+                content_type: "application/pdf".into(),
+                content_id: None,
+                sha256: "abc123".into(),
+                bytes: b"%PDF-1.7".to_vec(),
+            }],
+        })
+    })
+}
+
+pub async fn outgoing_mail_is_queued_once_sent_or_retried_and_stays_in_its_tenant(
+    store: Arc<dyn Store>,
+) {
+    let (a, b) = two_tenants(&*store).await;
+    let alice = user(&*store, &a, "alice", Role::Agent).await;
+    let mailbox = store
+        .save_mailbox(a.id, None, super::inbox::mailbox("support@acme.test"), 1)
+        .await
+        .unwrap()
+        .mailbox;
+    let target = || OutTarget::New {
+        mailbox_id: mailbox.id,
+        contact: "wang@customer.test".into(),
+        subject: "Quote".into(),
+        agent_id: alice.id,
+        locale: Locale::En,
+    };
+    let (first, new) = store
+        .queue_mail(
+            a.id,
+            target(),
+            "u1:c1".into(),
+            message("hi", alice.id),
+            builder(mailbox.id, "fd.1"),
+            100,
+        )
+        .await
+        .unwrap();
+    assert!(new);
+    let (again, new) = store
+        .queue_mail(
+            a.id,
+            target(),
+            "u1:c1".into(),
+            message("hi", alice.id),
+            builder(mailbox.id, "fd.2"),
+            101,
+        )
+        .await
+        .unwrap();
+    assert!(!new, "one mail per client key");
+    assert_eq!(again.id, first.id);
+    let conversation = first.conversation_id;
+
+    // A builder that fails writes nothing.
+    let failing: MailBuilder = Box::new(|_| Err("no".into()));
+    assert!(
+        store
+            .queue_mail(
+                a.id,
+                target(),
+                "u1:c2".into(),
+                message("x", alice.id),
+                failing,
+                102
+            )
+            .await
+            .is_err()
+    );
+    let due = store.due_mail(200, 10).await.unwrap();
+    assert_eq!(due.len(), 1, "{due:?}");
+    assert_eq!(due[0].message_id, first.id);
+    assert_eq!(due[0].recipients, vec!["wang@customer.test"]);
+    assert!(
+        store.due_mail(99, 10).await.unwrap().is_empty(),
+        "not yet due"
+    );
+    assert_eq!(store.next_due().await.unwrap(), Some(100));
+
+    // Its mail as the agent sees it, files included.
+    let parts = store.mail_parts(a.id, conversation).await.unwrap();
+    assert_eq!(parts.len(), 1);
+    assert_eq!(parts[0].status, Some(SendStatus::Queued));
+    assert_eq!(parts[0].attachments[0].filename, "报价单.pdf");
+    assert_eq!(parts[0].attachments[0].size, 8);
+    assert!(
+        store
+            .mail_parts(b.id, conversation)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let thread = store.mail_thread(a.id, conversation).await.unwrap();
+    assert_eq!(
+        thread.last_id.as_deref(),
+        Some(format!("fd.1.c{conversation}@acme.test").as_str())
+    );
+
+    // Retried later, then sent: no longer due.
+    store
+        .record_send(
+            first.id,
+            SendResult::Retry {
+                error: "421 busy".into(),
+                next_at: 500,
+            },
+            200,
+        )
+        .await
+        .unwrap();
+    assert!(store.due_mail(400, 10).await.unwrap().is_empty());
+    assert_eq!(store.due_mail(500, 10).await.unwrap()[0].attempts, 1);
+    store.wake_outbox(mailbox.id, 300).await.unwrap();
+    assert_eq!(
+        store.next_due().await.unwrap(),
+        Some(300),
+        "woken by a mended mailbox"
+    );
+    store
+        .record_send(
+            first.id,
+            SendResult::Sent {
+                answer: "250 ok".into(),
+            },
+            301,
+        )
+        .await
+        .unwrap();
+    assert!(store.due_mail(10_000, 10).await.unwrap().is_empty());
+    let parts = store.mail_parts(a.id, conversation).await.unwrap();
+    assert_eq!(parts[0].status, Some(SendStatus::Sent));
+    assert_eq!(parts[0].status_detail.as_deref(), Some("250 ok"));
+
+    // A bounce fails it, found only in its own tenant.
+    let header = format!("fd.1.c{conversation}@acme.test");
+    assert_eq!(
+        store.mark_bounced(b.id, &header, "full").await.unwrap(),
+        None
+    );
+    assert_eq!(
+        store
+            .mark_bounced(a.id, &header, "The mailbox is full.")
+            .await
+            .unwrap(),
+        Some((conversation, first.id))
+    );
+    let parts = store.mail_parts(a.id, conversation).await.unwrap();
+    assert_eq!(parts[0].status, Some(SendStatus::Failed));
+    assert_eq!(
+        parts[0].status_detail.as_deref(),
+        Some("The mailbox is full.")
+    );
+
+    // Another tenant cannot reply into the conversation.
+    let res = store
+        .queue_mail(
+            b.id,
+            OutTarget::Conversation {
+                conversation_id: conversation,
+            },
+            "u9:c1".into(),
+            message("x", alice.id),
+            builder(mailbox.id, "fd.3"),
+            400,
+        )
+        .await;
+    assert!(res.is_err());
+}
