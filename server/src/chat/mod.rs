@@ -261,6 +261,7 @@ impl ChatService {
             updated_at: c.updated_at,
             channel: c.channel,
             subject: c.subject,
+            mailbox_id: c.mailbox_id,
         }
     }
 

@@ -16,6 +16,7 @@ use probe::IntoCheck;
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use fieldesk_core::email::html::{self, MailHtml};
 use fieldesk_core::email::mailbox::{ConnectionCheck, Mailbox, MailboxBody, validate};
 use fieldesk_core::email::part::{MailPart, Sender};
 use fieldesk_core::email::quarantine::{QuarantinedMail, RetryOutcome};
@@ -35,6 +36,9 @@ use crate::store::mail::StoredMailbox;
 use crate::store::{Store, User};
 
 pub type MailResult<T> = Result<T, ApiError>;
+
+/// The bytes of `cid:` images one mail's HTML inlines, at most.
+pub const INLINE_IMAGES_MAX: u64 = 8 * 1024 * 1024;
 
 pub struct MailService {
     store: Arc<dyn Store>,
@@ -281,18 +285,56 @@ impl MailService {
             .await?)
     }
 
-    /// A mail's sanitized HTML (for a sandboxed frame).
+    /// A mail's sanitized HTML (for a sandboxed frame), its `cid:` images
+    /// inline from the stored attachments (up to [`INLINE_IMAGES_MAX`]
+    /// bytes in all) and its remote images counted, not loaded.
     pub async fn html(
         &self,
         user: &User,
         conversation_id: i64,
         message_id: i64,
-    ) -> MailResult<String> {
+    ) -> MailResult<MailHtml> {
         self.chat.readable(user, conversation_id).await?;
-        self.store
-            .mail_html(user.tenant_id, conversation_id, message_id)
+        let tenant_id = user.tenant_id;
+        let html = self
+            .store
+            .mail_html(tenant_id, conversation_id, message_id)
             .await?
-            .ok_or(ApiError::new(ErrorCode::NotFound))
+            .ok_or(ApiError::new(ErrorCode::NotFound))?;
+        let inline: Vec<_> = self
+            .store
+            .mail_parts(tenant_id, conversation_id)
+            .await?
+            .into_iter()
+            .filter(|p| p.message_id == message_id)
+            .flat_map(|p| p.attachments)
+            .filter(|a| a.content_id.is_some() && a.content_type.starts_with("image/"))
+            .collect();
+        let mut images = HashMap::new();
+        let mut budget = INLINE_IMAGES_MAX;
+        for a in inline {
+            if a.size > budget {
+                continue;
+            }
+            let Some((_, content_type, bytes)) = self
+                .store
+                .mail_attachment(tenant_id, conversation_id, message_id, &a.sha256)
+                .await?
+            else {
+                continue;
+            };
+            if let Some(uri) = html::data_uri(&content_type, &bytes) {
+                budget -= a.size;
+                let cid = a.content_id.unwrap_or_default();
+                images.insert(cid.trim_matches(['<', '>']).to_owned(), uri);
+            }
+        }
+        let html = html::with_cid_images(&html, |cid| images.get(cid).cloned());
+        let remote_images = html::remote_images(&html).len() as u32;
+        Ok(MailHtml {
+            html,
+            remote_images,
+        })
     }
 
     /// An attachment: name, type and bytes.

@@ -1,7 +1,7 @@
 //! Sending: an agent's reply or new mail is built once — Message-ID of
 //! ours, In-Reply-To and the whole References chain, Reply-To with the
 //! conversation's reply token, the ticket tag in the subject, a text and
-//! an HTML part — and queued with the message in one transaction (once
+//! an HTML part, the agent's files — and queued with the message in one transaction (once
 //! per client id). The outbox task sends what is due over the mailbox's
 //! SMTP with lettre: a refusal for good fails it with the server's answer,
 //! anything else is retried with a growing pause.
@@ -11,7 +11,9 @@ use std::time::Duration;
 
 use fieldesk_core::chat::{Author, ChatMessage};
 use fieldesk_core::email::mailbox::Mailbox;
-use fieldesk_core::email::outgoing::{self, ComposeBody, ReplyBody, SendStatus};
+use fieldesk_core::email::outgoing::{
+    self, ComposeBody, OutgoingAttachment, ReplyBody, SendStatus,
+};
 use fieldesk_core::email::token::MailKey;
 use fieldesk_core::email::{address, subject};
 use fieldesk_core::handoff::HandoffState;
@@ -19,7 +21,8 @@ use fieldesk_core::{ErrorCode, Locale};
 use lettre::AsyncTransport;
 use lettre::Message;
 use lettre::address::Envelope;
-use lettre::message::{Mailbox as Named, MultiPart};
+use lettre::message::header::ContentType;
+use lettre::message::{Attachment, Mailbox as Named, MultiPart};
 use tokio::sync::watch;
 
 use super::{MailResult, MailService, probe};
@@ -28,6 +31,7 @@ use crate::clock::now;
 use crate::error::ApiError;
 use crate::store::User;
 use crate::store::chat::NewMessage;
+use crate::store::inbox::MailAttachment;
 use crate::store::outbox::{DueMail, MailBuilder, OutMail, OutTarget, SendResult};
 
 /// Tries before a mail that cannot reach its server is failed.
@@ -62,6 +66,32 @@ struct Draft {
     text: String,
     in_reply_to: Option<String>,
     references: Vec<String>,
+    attachments: Vec<MailAttachment>,
+}
+
+/// The agent's files, checked against the mailbox's limit and decoded.
+fn attachments(files: &[OutgoingAttachment], mailbox: &Mailbox) -> MailResult<Vec<MailAttachment>> {
+    use base64::Engine;
+    outgoing::check_attachments(files, mailbox.max_message_bytes)?;
+    files
+        .iter()
+        .map(|f| {
+            let bytes = base64::engine::general_purpose::STANDARD
+                .decode(f.data.as_bytes())
+                .map_err(|_| invalid())?;
+            let content_type = Some(f.content_type.trim())
+                .filter(|t| ContentType::parse(t).is_ok())
+                .unwrap_or("application/octet-stream")
+                .to_owned();
+            Ok(MailAttachment {
+                filename: f.filename.trim().to_owned(),
+                content_type,
+                content_id: None,
+                sha256: super::parse::sha256(&bytes),
+                bytes,
+            })
+        })
+        .collect()
 }
 
 /// Builds the mail of conversation `conversation_id`.
@@ -106,12 +136,21 @@ fn build(d: Draft, conversation_id: i64) -> Result<OutMail, String> {
         builder = builder.references(chain.join(" "));
     }
     let html = outgoing::text_to_html(&d.text);
-    let message = builder
-        .multipart(MultiPart::alternative_plain_html(
-            d.text.clone(),
-            html.clone(),
-        ))
-        .map_err(|e| e.to_string())?;
+    let text = MultiPart::alternative_plain_html(d.text.clone(), html.clone());
+    let body =
+        if d.attachments.is_empty() {
+            text
+        } else {
+            d.attachments
+                .iter()
+                .try_fold(MultiPart::mixed().multipart(text), |mixed, a| {
+                    let kind = ContentType::parse(&a.content_type).map_err(|e| e.to_string())?;
+                    Ok::<_, String>(mixed.singlepart(
+                        Attachment::new(a.filename.clone()).body(a.bytes.clone(), kind),
+                    ))
+                })?
+        };
+    let message = builder.multipart(body).map_err(|e| e.to_string())?;
     Ok(OutMail {
         mailbox_id: d.mailbox_id,
         header_id,
@@ -122,6 +161,7 @@ fn build(d: Draft, conversation_id: i64) -> Result<OutMail, String> {
         subject,
         html: Some(html),
         raw: message.formatted(),
+        attachments: d.attachments,
     })
 }
 
@@ -208,6 +248,7 @@ impl MailService {
             text: checked.text,
             in_reply_to: thread.last_id,
             references: thread.header_ids,
+            attachments: attachments(&body.attachments, &mailbox)?,
         };
         self.queue(
             agent,
@@ -248,6 +289,7 @@ impl MailService {
             text: checked.text,
             in_reply_to: None,
             references: vec![],
+            attachments: attachments(&body.attachments, &mailbox)?,
         };
         let target = OutTarget::New {
             mailbox_id: mailbox.id,

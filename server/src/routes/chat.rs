@@ -186,6 +186,7 @@ pub async fn send(
             text: body.text,
             from: None,
             cc: vec![],
+            attachments: vec![],
         };
         return Ok(Json(state.mail.reply(&caller.user, id, &reply).await?));
     }

@@ -8,6 +8,7 @@ use axum::response::IntoResponse;
 use fieldesk_core::Role;
 use fieldesk_core::api::ErrorBody;
 use fieldesk_core::chat::ChatMessage;
+use fieldesk_core::email::html::MailHtml;
 use fieldesk_core::email::mailbox::{ConnectionCheck, ConnectionTest, Mailbox, MailboxBody};
 use fieldesk_core::email::outgoing::{ComposeBody, ReplyBody};
 use fieldesk_core::email::part::{MailPart, Sender};
@@ -195,29 +196,17 @@ pub async fn parts(
     Ok(Json(state.mail.parts(&caller.user, id).await?))
 }
 
-/// A mail's HTML, sanitized on import, as a page for a sandboxed frame:
-/// no script may run (CSP), images only from attachments until the
-/// reader loads the remote ones.
+/// A mail's HTML, sanitized on import, for a sandboxed frame: `cid:`
+/// images inline, remote images counted and not loaded.
 #[utoipa::path(get, path = "/api/mail/conversations/{id}/messages/{message}/html", tag = "mail",
     security(("bearer" = [])), params(("id" = i64, Path), ("message" = i64, Path)),
-    responses((status = 200, content_type = "text/html"), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = MailHtml), (status = 404, body = ErrorBody)))]
 pub async fn html(
     State(state): State<AppState>,
     caller: Caller,
     Path((id, message)): Path<(i64, i64)>,
-) -> Result<impl IntoResponse, ApiError> {
-    let html = state.mail.html(&caller.user, id, message).await?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/html; charset=utf-8"),
-            (
-                header::CONTENT_SECURITY_POLICY,
-                "default-src 'none'; img-src data: cid:; style-src 'unsafe-inline'; sandbox",
-            ),
-            (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
-        ],
-        html,
-    ))
+) -> Result<Json<MailHtml>, ApiError> {
+    Ok(Json(state.mail.html(&caller.user, id, message).await?))
 }
 
 /// An attachment of a mail: always a download, never rendered.

@@ -23,6 +23,7 @@ use axum::http::header::{CACHE_CONTROL, X_CONTENT_TYPE_OPTIONS};
 use axum::http::{HeaderValue, StatusCode};
 use axum::routing::{delete, get, post, put};
 use fieldesk_core::ErrorCode;
+use fieldesk_core::email::outgoing;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
@@ -316,8 +317,14 @@ pub fn router(state: AppState) -> Router {
         .route("/mail/mailboxes/test", post(mail::test))
         .route("/mail/quarantine", get(mail::quarantine))
         .route("/mail/quarantine/{id}/retry", post(mail::retry))
-        .route("/mail/conversations/{id}/reply", post(mail::reply))
-        .route("/mail/compose", post(mail::compose))
+        .route(
+            "/mail/conversations/{id}/reply",
+            post(mail::reply).layer(DefaultBodyLimit::max(outgoing::MAX_BODY_BYTES)),
+        )
+        .route(
+            "/mail/compose",
+            post(mail::compose).layer(DefaultBodyLimit::max(outgoing::MAX_BODY_BYTES)),
+        )
         .route("/mail/senders", get(mail::senders))
         .route("/mail/conversations/{id}/mails", get(mail::parts))
         .route(

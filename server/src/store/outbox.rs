@@ -21,6 +21,8 @@ pub struct OutMail {
     pub subject: String,
     pub html: Option<String>,
     pub raw: Vec<u8>,
+    /// The agent's files, kept as received mail's are.
+    pub attachments: Vec<super::inbox::MailAttachment>,
 }
 
 /// Builds the mail once its conversation's id is known (inside the

@@ -833,3 +833,398 @@ async fn first_part(server: &TestServer, token: &str, id: i64) -> MailPart {
         .unwrap();
     parts[0].clone()
 }
+
+/// Bytes that do not compress and are the same every run.
+fn noise(len: usize) -> Vec<u8> {
+    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+    (0..len)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            (x >> 24) as u8
+        })
+        .collect()
+}
+
+/// Base64 in 76-character lines, as mailers write it.
+fn base64_lines(bytes: &[u8]) -> Vec<String> {
+    use base64::Engine;
+    let all = base64::engine::general_purpose::STANDARD.encode(bytes);
+    all.as_bytes()
+        .chunks(76)
+        .map(|c| String::from_utf8(c.to_vec()).unwrap())
+        .collect()
+}
+
+const PIXEL_PNG: &str = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==";
+
+#[tokio::test]
+async fn html_mail_reads_safely_big_mail_is_kept_or_shown_and_nothing_threads_across_tenants() {
+    let support = mail::account("big", SUPPORT_DOMAIN);
+    let theirs = mail::account("globexdesk", SUPPORT_DOMAIN);
+    let customer = mail::account("sun", mail::CUSTOMER_DOMAIN);
+    let server = TestServer::start_with(bin(), &["--allow-private-outbound"], true);
+    let ada = server.login("acme", "ada").await.token;
+    let alice = server.login("acme", "alice").await.token;
+    let gina = server.login("globex", "gina").await.token;
+    let form = with(
+        body(&support),
+        &["max_message_bytes"],
+        json!(20 * 1024 * 1024),
+    );
+    let res = server
+        .send_json("POST", "/api/mail/mailboxes", &ada, &form)
+        .await;
+    assert_eq!(res.status(), 201);
+    let globex = with(body(&theirs), &["aliases"], json!([]));
+    let res = server
+        .send_json("POST", "/api/mail/mailboxes", &gina, &globex)
+        .await;
+    assert_eq!(res.status(), 201);
+
+    // HTML with a script, a handler, a tracking pixel and an inline logo.
+    let html_mail = customer_mail(
+        &customer.address,
+        &support.address,
+        &[
+            "Subject: 账单 HTML",
+            "Message-ID: <html-1@customer.test>",
+            "MIME-Version: 1.0",
+            "Content-Type: multipart/related; boundary=rel",
+        ],
+        &[
+            "--rel",
+            "Content-Type: text/html; charset=utf-8",
+            "",
+            "<html><body><p onclick=\"steal()\">您好 <b>Sun</b></p>\
+             <script>fetch('https://evil.example/x')</script>\
+             <img src=\"https://tracker.example/p.gif?u=1&amp;m=2\">\
+             <img src=\"cid:logo@acme\" alt=\"logo\"></body></html>",
+            "--rel",
+            "Content-Type: image/png",
+            "Content-ID: <logo@acme>",
+            "Content-Disposition: inline; filename=logo.png",
+            "Content-Transfer-Encoding: base64",
+            "",
+            PIXEL_PNG,
+            "--rel--",
+        ],
+    );
+    mail::deliver(&customer.address, &[&support.address], &html_mail).await;
+    let list = wait_for(&server, &alice, "queued", "the HTML mail", |l| l.len() == 1).await;
+    let id = list[0].id;
+    let part = first_part(&server, &alice, id).await;
+    assert!(part.has_html);
+    let html: fieldesk_core::email::html::MailHtml = server
+        .get(
+            &format!(
+                "/api/mail/conversations/{id}/messages/{}/html",
+                part.message_id
+            ),
+            &alice,
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(html.html.contains("您好"), "{}", html.html);
+    for gone in [
+        "<script",
+        "onclick",
+        "evil.example",
+        "steal",
+        " src=\"https://tracker",
+    ] {
+        assert!(!html.html.contains(gone), "{gone} in {}", html.html);
+    }
+    assert!(
+        html.html
+            .contains(&format!("src=\"data:image/png;base64,{PIXEL_PNG}\"")),
+        "{}",
+        html.html
+    );
+    assert_eq!(html.remote_images, 1);
+    assert_eq!(
+        fieldesk_core::email::html::remote_images(&html.html),
+        ["https://tracker.example/p.gif?u=1&m=2"]
+    );
+    // Nobody else reads it.
+    let res = server
+        .get(
+            &format!(
+                "/api/mail/conversations/{id}/messages/{}/html",
+                part.message_id
+            ),
+            &gina,
+        )
+        .await;
+    expect_error(res, 404, "not_found").await;
+
+    // A 10 MiB attachment in the same thread: kept whole, served as a
+    // download.
+    let big = noise(10 * 1024 * 1024);
+    let mut lines = vec![
+        "--mix".to_owned(),
+        "Content-Type: text/plain; charset=utf-8".to_owned(),
+        String::new(),
+        "The photos of the broken pump.".to_owned(),
+        "--mix".to_owned(),
+        "Content-Type: application/octet-stream".to_owned(),
+        "Content-Disposition: attachment; filename=\"=?UTF-8?B?5rO15Zu+?=.bin\"".to_owned(),
+        "Content-Transfer-Encoding: base64".to_owned(),
+        String::new(),
+    ];
+    lines.extend(base64_lines(&big));
+    lines.push("--mix--".to_owned());
+    let lines: Vec<&str> = lines.iter().map(String::as_str).collect();
+    let with_attachment = customer_mail(
+        &customer.address,
+        &support.address,
+        &[
+            "Subject: Re: 账单 HTML",
+            "Message-ID: <big-1@customer.test>",
+            "In-Reply-To: <html-1@customer.test>",
+            "MIME-Version: 1.0",
+            "Content-Type: multipart/mixed; boundary=mix",
+        ],
+        &lines,
+    );
+    mail::deliver(&customer.address, &[&support.address], &with_attachment).await;
+    // Over the mailbox's 20 MiB: shown as too large, in the thread.
+    let huge = noise(16 * 1024 * 1024);
+    let mut lines = vec![String::new()];
+    lines.extend(base64_lines(&huge));
+    let lines: Vec<&str> = lines.iter().map(String::as_str).collect();
+    let too_large = customer_mail(
+        &customer.address,
+        &support.address,
+        &[
+            "Subject: Re: 账单 HTML (video)",
+            "Message-ID: <huge-1@customer.test>",
+            "In-Reply-To: <big-1@customer.test>",
+            "MIME-Version: 1.0",
+            "Content-Type: application/octet-stream",
+            "Content-Transfer-Encoding: base64",
+        ],
+        &lines,
+    );
+    mail::deliver(&customer.address, &[&support.address], &too_large).await;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let parts = loop {
+        let parts: Vec<MailPart> = server
+            .get(&format!("/api/mail/conversations/{id}/mails"), &alice)
+            .await
+            .json()
+            .await
+            .unwrap();
+        if parts.len() == 3 {
+            break parts;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the big mails: {parts:#?}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    };
+    let attachment = &parts[1].attachments[0];
+    assert_eq!(attachment.size, big.len() as u64);
+    assert_eq!(attachment.filename, "泵图.bin");
+    let res = server
+        .get(
+            &format!(
+                "/api/mail/conversations/{id}/messages/{}/attachments/{}",
+                parts[1].message_id, attachment.sha256
+            ),
+            &alice,
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let disposition = res.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(disposition.starts_with("attachment;"), "{disposition}");
+    assert_eq!(res.headers()["x-content-type-options"], "nosniff");
+    assert!(
+        res.bytes().await.unwrap() == big,
+        "the attachment comes back whole"
+    );
+    let shown = &parts[2];
+    assert_eq!(shown.from, customer.address);
+    assert_eq!(shown.subject, "Re: 账单 HTML (video)");
+    assert!(
+        shown.too_large.is_some_and(|n| n > 20 * 1024 * 1024),
+        "{shown:?}"
+    );
+    assert!(shown.attachments.is_empty());
+
+    // The same customer writes to Globex quoting Acme's thread (its
+    // Message-ID and tag): Globex gets a conversation of its own, Acme's
+    // thread is untouched.
+    let across = customer_mail(
+        &customer.address,
+        &theirs.address,
+        &[
+            &format!("Subject: Re: 账单 [#{id}]"),
+            "Message-ID: <across-1@customer.test>",
+            "In-Reply-To: <html-1@customer.test>",
+            "References: <html-1@customer.test> <big-1@customer.test>",
+        ],
+        &["wrong company"],
+    );
+    mail::deliver(&customer.address, &[&theirs.address], &across).await;
+    let theirs_list = wait_for(&server, &gina, "all", "Globex's own conversation", |l| {
+        l.len() == 1
+    })
+    .await;
+    assert_ne!(theirs_list[0].id, id);
+    assert_eq!(messages(&server, &alice, id).await.len(), 3);
+
+    // Alice writes with a file: the customer gets it attached, she sees it
+    // on her mail; too much, or not base64, is refused and nothing is sent.
+    use base64::Engine;
+    let b64 = |bytes: &[u8]| base64::engine::general_purpose::STANDARD.encode(bytes);
+    let quote = noise(300 * 1024);
+    let mailboxes: Vec<Mailbox> = server
+        .get("/api/mail/mailboxes", &ada)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let compose = json!({
+        "client_id": "with-a-file", "mailbox_id": mailboxes[0].id, "to": customer.address,
+        "subject": "报价 Quote", "text": "请查收报价单。",
+        "attachments": [{"filename": "报价单.pdf", "content_type": "application/pdf", "data": b64(&quote)}],
+    });
+    for (change, status, code) in [
+        (
+            json!([{"filename": "big.bin", "data": b64(&noise(11 * 1024 * 1024))}]),
+            413,
+            "payload_too_large",
+        ),
+        (
+            json!([{"filename": "a.pdf", "data": "not base64!"}]),
+            400,
+            "invalid_mail",
+        ),
+        (
+            json!([{"filename": "../a.pdf", "data": "QUJD"}]),
+            400,
+            "invalid_mail",
+        ),
+    ] {
+        let res = server
+            .send_json(
+                "POST",
+                "/api/mail/compose",
+                &alice,
+                &with(compose.clone(), &["attachments"], change),
+            )
+            .await;
+        expect_error(res, status, code).await;
+    }
+    let sent: ChatMessage = server
+        .send_json("POST", "/api/mail/compose", &alice, &compose)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let got = mail::wait_inbox(&customer, 1).await;
+    assert_eq!(got.len(), 1, "the refused ones were never sent");
+    let raw = String::from_utf8_lossy(&got[0].raw).into_owned();
+    assert!(
+        raw.contains("multipart/mixed") && raw.contains("Content-Disposition: attachment"),
+        "{}",
+        &raw[..raw.len().min(2000)]
+    );
+    let part = first_part(&server, &alice, sent.conversation_id).await;
+    assert_eq!(part.attachments.len(), 1);
+    assert_eq!(part.attachments[0].filename, "报价单.pdf");
+    assert_eq!(part.attachments[0].size, quote.len() as u64);
+}
+
+/// Every email conversation of the tenant with its message count, paged
+/// through as an admin sees them.
+async fn all_email_threads(server: &TestServer, token: &str) -> Vec<(i64, usize)> {
+    let mut out = Vec::new();
+    let mut before: Option<String> = None;
+    loop {
+        let mut url = "/api/chat/conversations?tab=all&limit=200".to_owned();
+        if let Some(b) = &before {
+            url.push_str(&format!("&before={b}"));
+        }
+        let page: Vec<ConversationSummary> = server.get(&url, token).await.json().await.unwrap();
+        for c in page.iter().filter(|c| c.channel == Channel::Email) {
+            out.push((c.id, messages(server, token, c.id).await.len()));
+        }
+        match page.last() {
+            Some(last) if page.len() == 200 => before = Some(last.cursor().to_string()),
+            _ => return out,
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_server_killed_mid_import_neither_loses_nor_duplicates_mail() {
+    const MAILS: usize = 600;
+    let support = mail::account("crash", SUPPORT_DOMAIN);
+    mail::append_all(
+        &support,
+        (0..MAILS).map(|n| {
+            customer_mail(
+                &format!("c{n}@{}", mail::CUSTOMER_DOMAIN),
+                &support.address,
+                &[
+                    &format!("Subject: 问题 {n}"),
+                    &format!("Message-ID: <crash-{n}@customer.test>"),
+                ],
+                &[&format!("mail {n}")],
+            )
+        }),
+    )
+    .await;
+    let server = TestServer::start_with(bin(), &["--allow-private-outbound"], true);
+    let ada = server.login("acme", "ada").await.token;
+    let res = server
+        .send_json("POST", "/api/mail/mailboxes", &ada, &body(&support))
+        .await;
+    assert_eq!(res.status(), 201);
+    // Killed (SIGKILL) once some, not all, are in.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        let list = email_conversations(&server, &ada, "all").await;
+        if !list.is_empty() {
+            assert!(
+                list.len() < MAILS,
+                "all imported before the kill: make the batch larger"
+            );
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "nothing imported");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    let dir = server.stop();
+    let server = TestServer::serve(bin(), dir, "127.0.0.1:0", &["--allow-private-outbound"]);
+    let ada = server.login("acme", "ada").await.token;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    let threads = loop {
+        let threads = all_email_threads(&server, &ada).await;
+        if threads.len() >= MAILS {
+            break threads;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{} of {MAILS} after the restart",
+            threads.len()
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    };
+    tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+    let again = all_email_threads(&server, &ada).await;
+    assert_eq!(again.len(), MAILS, "no mail twice");
+    assert!(
+        threads.iter().chain(&again).all(|(_, n)| *n == 1),
+        "each mail once: {again:?}"
+    );
+}

@@ -173,26 +173,7 @@ fn add_mail(
             params![conversation_id, address],
         )?;
     }
-    for a in &mail.attachments {
-        let size = i64::try_from(a.bytes.len()).unwrap_or(i64::MAX);
-        tx.execute(
-            "INSERT OR IGNORE INTO mail_attachments (tenant_id, sha256, size, content)
-             VALUES (?1, ?2, ?3, ?4)",
-            params![tenant_id, a.sha256, size, a.bytes],
-        )?;
-        tx.execute(
-            "INSERT INTO mail_message_attachments (message_id, sha256, filename, content_type,
-             content_id, size) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            params![
-                message_id,
-                a.sha256,
-                a.filename,
-                a.content_type,
-                a.content_id,
-                size
-            ],
-        )?;
-    }
+    insert_attachments(tx, tenant_id, message_id, &mail.attachments)?;
     // An auto-reply or a bounce is kept but is not activity.
     if mail.origin == Origin::Person {
         tx.execute(
@@ -617,4 +598,34 @@ impl InboxStore for SqliteStore {
         })
         .await
     }
+}
+
+/// A mail's files: each content once per tenant (by hash), named per mail.
+pub(super) fn insert_attachments(
+    tx: &rusqlite::Transaction<'_>,
+    tenant_id: i64,
+    message_id: i64,
+    attachments: &[crate::store::inbox::MailAttachment],
+) -> rusqlite::Result<()> {
+    for a in attachments {
+        let size = i64::try_from(a.bytes.len()).unwrap_or(i64::MAX);
+        tx.execute(
+            "INSERT OR IGNORE INTO mail_attachments (tenant_id, sha256, size, content)
+             VALUES (?1, ?2, ?3, ?4)",
+            params![tenant_id, a.sha256, size, a.bytes],
+        )?;
+        tx.execute(
+            "INSERT INTO mail_message_attachments (message_id, sha256, filename, content_type,
+             content_id, size) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![
+                message_id,
+                a.sha256,
+                a.filename,
+                a.content_type,
+                a.content_id,
+                size
+            ],
+        )?;
+    }
+    Ok(())
 }

@@ -94,6 +94,7 @@ impl OutboxStore for SqliteStore {
                     mail.html
                 ],
             )?;
+            super::inbox::insert_attachments(&tx, tenant_id, stored.id, &mail.attachments)?;
             for address in mail.to.iter().chain(&mail.cc) {
                 tx.execute(
                     "INSERT OR IGNORE INTO mail_participants (conversation_id, address) VALUES (?1, ?2)",
