@@ -1,6 +1,11 @@
 //! The mailbox screen's use cases over `/api/mail/mailboxes`: list, set
-//! up or change, delete, test the connection. Passwords only go out.
+//! up or change, delete, test the connection (passwords only go out);
+//! and the desk's mail: senders, a conversation's mails and their HTML,
+//! a new mail.
 
+mod remote_images;
+
+use fieldesk_core::email::html;
 use fieldesk_core::email::mailbox::{MailboxAnswer, MailboxCommand as C};
 use fieldesk_core::email::part::{MailAnswer, MailCommand};
 use fieldesk_core::endpoint as api;
@@ -26,7 +31,8 @@ pub async fn call(shell: &Shell, command: C) -> AppResult<MailboxAnswer> {
     })
 }
 
-/// The desk's mail: senders, a conversation's mails, a new mail.
+/// The desk's mail: senders, a conversation's mails, a mail's HTML, a
+/// new mail.
 pub async fn desk(shell: &Shell, command: MailCommand) -> AppResult<MailAnswer> {
     Ok(match command {
         MailCommand::Senders => MailAnswer::Senders(fetch(shell, &api::ListSenders).await?),
@@ -41,6 +47,43 @@ pub async fn desk(shell: &Shell, command: MailCommand) -> AppResult<MailAnswer> 
         ),
         MailCommand::Compose { body } => {
             MailAnswer::Sent(send(shell, &api::ComposeMail, &body).await?)
+        }
+        MailCommand::Reply {
+            conversation_id,
+            body,
+        } => MailAnswer::Sent(
+            send(
+                shell,
+                &api::ReplyByMail {
+                    conversation: conversation_id,
+                },
+                &body,
+            )
+            .await?,
+        ),
+        MailCommand::Html {
+            conversation_id,
+            message_id,
+            load_images,
+        } => {
+            let mut got = fetch(
+                shell,
+                &api::GetMailHtml {
+                    conversation: conversation_id,
+                    message: message_id,
+                },
+            )
+            .await?;
+            if load_images {
+                got.html = remote_images::load(&got.html).await;
+                got.remote_images = html::remote_images(&got.html).len() as u32;
+            }
+            MailAnswer::Html(got)
+        }
+        MailCommand::Prefs => MailAnswer::Prefs(shell.store.desk_prefs()?),
+        MailCommand::SavePrefs { prefs } => {
+            shell.store.set_desk_prefs(&prefs)?;
+            MailAnswer::Prefs(prefs)
         }
     })
 }

@@ -8,12 +8,13 @@ pub mod field;
 use std::path::Path;
 use std::sync::Mutex;
 
-use fieldesk_core::Locale;
 use fieldesk_core::api::Me;
+use fieldesk_core::email::grouping::DeskPrefs;
+use fieldesk_core::{ErrorCode, Locale};
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
 
 const MIGRATIONS: &[&str] = &[
     "CREATE TABLE settings (
@@ -97,6 +98,28 @@ impl LocalStore {
         self.set("locale", locale.tag())
     }
 
+    /// The signed-in user's mail reading: thread order and groups, kept
+    /// per server and user (the default until they choose, or when no one
+    /// is signed in).
+    pub fn desk_prefs(&self) -> AppResult<DeskPrefs> {
+        let Some(key) = self.session()?.map(|s| desk_prefs_key(&s)) else {
+            return Ok(DeskPrefs::default());
+        };
+        Ok(self
+            .get(&key)?
+            .and_then(|j| serde_json::from_str(&j).ok())
+            .unwrap_or_default())
+    }
+
+    pub fn set_desk_prefs(&self, prefs: &DeskPrefs) -> AppResult<()> {
+        let Some(key) = self.session()?.map(|s| desk_prefs_key(&s)) else {
+            return Err(AppError::new(ErrorCode::Unauthorized, "not signed in"));
+        };
+        let json = serde_json::to_string(prefs)
+            .map_err(|e| AppError::new(ErrorCode::LocalStore, e.to_string()))?;
+        self.set(&key, &json)
+    }
+
     /// What the login form was last filled with (server, tenant, user).
     pub fn last_login(&self) -> AppResult<LastLogin> {
         Ok(self
@@ -147,6 +170,10 @@ pub struct LastLogin {
     pub username: String,
 }
 
+fn desk_prefs_key(session: &StoredSession) -> String {
+    format!("desk_prefs {} {}", session.server_url, session.me.user_id)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -183,5 +210,43 @@ mod tests {
         assert_eq!(store.session().unwrap(), Some(session));
         store.clear_session().unwrap();
         assert_eq!(store.session().unwrap(), None);
+    }
+
+    #[test]
+    fn desk_prefs_are_each_users_own_and_survive_reopen() {
+        use fieldesk_core::email::grouping::{Grouping, ThreadOrder};
+        let dir = tempfile::tempdir().unwrap();
+        let session = |user_id| StoredSession {
+            server_url: "http://127.0.0.1:1".into(),
+            me: Me {
+                user_id,
+                username: format!("u{user_id}"),
+                display_name: "U".into(),
+                role: Role::Agent,
+                tenant: TenantSummary {
+                    slug: "acme".into(),
+                    name: "Acme".into(),
+                    workbench_name: "Desk".into(),
+                    default_locale: Locale::ZhCn,
+                },
+            },
+        };
+        let mine = DeskPrefs {
+            thread_order: ThreadOrder::NewestFirst,
+            grouping: Grouping::Subject,
+            groups: vec![],
+        };
+        {
+            let store = LocalStore::open(dir.path()).unwrap();
+            assert!(store.set_desk_prefs(&mine).is_err(), "no one signed in");
+            store.set_session(&session(1)).unwrap();
+            assert_eq!(store.desk_prefs().unwrap(), DeskPrefs::default());
+            store.set_desk_prefs(&mine).unwrap();
+            store.set_session(&session(2)).unwrap();
+            assert_eq!(store.desk_prefs().unwrap(), DeskPrefs::default());
+        }
+        let store = LocalStore::open(dir.path()).unwrap();
+        store.set_session(&session(1)).unwrap();
+        assert_eq!(store.desk_prefs().unwrap(), mine);
     }
 }
