@@ -5,6 +5,7 @@ pub mod api;
 pub mod chat;
 pub mod dispatch;
 pub mod field;
+pub mod files;
 pub mod i18n;
 pub mod login;
 pub mod mail;

@@ -5,7 +5,8 @@
 //! palette. Variables are filled on insertion. Matching runs here, on the
 //! cached book (`core::quick_reply::suggest`): no round-trip per key.
 
-use fieldesk_core::layout::{Action, Button, fill_url};
+use fieldesk_core::chat::Author;
+use fieldesk_core::layout::{Action, Button, Channel, fill_url};
 use fieldesk_core::quick_reply::{QuickReply, Tier, suggest};
 use fieldesk_core::template::fill;
 use leptos::prelude::*;
@@ -85,6 +86,25 @@ pub fn Composer(
     // The draft for which the agent closed the suggestions (Esc).
     let dismissed = RwSignal::new(None::<String>);
     let input_ref = NodeRef::<leptos::html::Textarea>::new();
+    let file_error = RwSignal::new(None::<String>);
+    // Mail: a reply to the customer's last mail, or a follow-up appended
+    // to ours (the same thread either way).
+    let send_key = move || {
+        if channel() != Channel::Email {
+            return "desk-send";
+        }
+        let ours_last = desk.messages.with(|m| {
+            m.iter()
+                .rev()
+                .find(|m| !matches!(m.author, Author::System))
+                .is_some_and(|m| matches!(m.author, Author::Agent { .. }))
+        });
+        if ours_last {
+            "mail-append"
+        } else {
+            "mail-reply"
+        }
+    };
 
     let suggestions = Memo::new(move |_| {
         let text = draft.get();
@@ -290,8 +310,16 @@ pub fn Composer(
                             }
                         }></textarea>
                 </div>
-                <button type="submit" data-testid="reply-send">{tr("desk-send")}</button>
+                <button type="submit" data-testid="reply-send">{move || i18n.t(send_key())}</button>
             </form>
+            <Show when=move || channel() == Channel::Email>
+                <div class="reply-files">
+                    <super::mail::AttachFiles files=desk.reply_files error=file_error testid="reply-files" />
+                    <Show when=move || file_error.get().is_some()>
+                        <div class="error" role="alert" data-testid="reply-files-error">{move || file_error.get().unwrap_or_default()}</div>
+                    </Show>
+                </div>
+            </Show>
         </div>
     }
 }

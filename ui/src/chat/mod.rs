@@ -16,6 +16,7 @@ use fieldesk_core::chat::{
     AgentStatus, Author, CONVERSATION_PAGE, ChatAgent, ChatMessage, ConversationSummary,
     HISTORY_PAGE, MAX_CONVERSATION_PAGE, RESUME_PAGE,
 };
+use fieldesk_core::email::grouping::{DeskPrefs, GroupKey, Grouping, group};
 use fieldesk_core::email::part::{MailAnswer, MailCommand, MailPart};
 use fieldesk_core::event::ServerEvent;
 use fieldesk_core::group::ServiceGroup;
@@ -43,6 +44,8 @@ pub struct Desk {
     pub counts: RwSignal<(usize, usize)>,
     pub known: RwSignal<HashMap<i64, ConversationSummary>>,
     pub selected: RwSignal<Option<i64>>,
+    /// The selected conversation's channel (see [`Desk::channel`]).
+    open_channel: Memo<Channel>,
     pub messages: RwSignal<Vec<ChatMessage>>,
     /// Whether older messages than the first shown exist ("load earlier").
     pub earlier: RwSignal<bool>,
@@ -66,6 +69,15 @@ pub struct Desk {
     pub mails: RwSignal<HashMap<i64, MailPart>>,
     /// The new-mail form is open.
     pub composing: RwSignal<bool>,
+    /// Who the new mail goes to when it was opened for someone (a left
+    /// message's contact).
+    pub compose_to: RwSignal<String>,
+    /// Files to go with the next reply of an email conversation.
+    pub reply_files: RwSignal<Vec<fieldesk_core::email::outgoing::OutgoingAttachment>>,
+    /// Thread order and list groups, the signed-in user's own.
+    pub prefs: RwSignal<DeskPrefs>,
+    /// The own-groups editor is open.
+    pub editing_groups: RwSignal<bool>,
     pub me: i64,
     pub i18n: I18n,
 }
@@ -196,12 +208,23 @@ impl Desk {
         });
     }
 
+    /// Changes the user's reading preferences and keeps them (in the
+    /// app's store, per user: they survive a restart).
+    pub fn set_prefs(self, change: impl FnOnce(&mut DeskPrefs)) {
+        self.prefs.update(change);
+        let prefs = self.prefs.get_untracked();
+        spawn_local(async move {
+            if let Err(e) = crate::api::mail::desk(MailCommand::SavePrefs { prefs }).await {
+                self.error.set(Some(e.code));
+            }
+        });
+    }
+
     /// The open conversation's channel: its layout and quick replies.
+    /// Changes only when the channel does (not with every list update),
+    /// so what depends on it is not rebuilt under the agent's hands.
     pub fn channel(self) -> Channel {
-        self.selected
-            .get()
-            .and_then(|id| self.known.with(|k| k.get(&id).map(|c| c.channel)))
-            .unwrap_or_default()
+        self.open_channel.get()
     }
 
     /// Loads the mails of the open conversation, if it is an email one.
@@ -286,6 +309,7 @@ impl Desk {
         self.earlier.set(false);
         self.error.set(None);
         self.composing.set(false);
+        self.reply_files.set(vec![]);
         self.load_messages();
     }
 
@@ -384,13 +408,22 @@ pub fn ChatDesk(me: i64, role: Role) -> impl IntoView {
             use_context::<crate::shell::nav::Page>().expect("the workbench provides its page");
         Callback::new(move |_| page.0.set(crate::shell::nav::View::Dispatch))
     });
+    let known = RwSignal::new(HashMap::<i64, ConversationSummary>::new());
+    let selected = RwSignal::new(None::<i64>);
+    let open_channel = Memo::new(move |_| {
+        selected
+            .get()
+            .and_then(|id| known.with(|k| k.get(&id).map(|c| c.channel)))
+            .unwrap_or_default()
+    });
     let desk = Desk {
         tab: RwSignal::new("mine"),
         more: RwSignal::new(false),
         list: RwSignal::new(vec![]),
         counts: RwSignal::new((0, 0)),
-        known: RwSignal::new(HashMap::new()),
-        selected: RwSignal::new(None),
+        known,
+        selected,
+        open_channel,
         messages: RwSignal::new(vec![]),
         earlier: RwSignal::new(false),
         typing: RwSignal::new(None),
@@ -407,6 +440,10 @@ pub fn ChatDesk(me: i64, role: Role) -> impl IntoView {
         error: RwSignal::new(None),
         mails: RwSignal::new(HashMap::new()),
         composing: RwSignal::new(false),
+        compose_to: RwSignal::new(String::new()),
+        reply_files: RwSignal::new(vec![]),
+        prefs: RwSignal::new(DeskPrefs::default()),
+        editing_groups: RwSignal::new(false),
         me,
         i18n,
     };
@@ -421,6 +458,9 @@ pub fn ChatDesk(me: i64, role: Role) -> impl IntoView {
         }
     });
     spawn_local(async move {
+        if let Ok(MailAnswer::Prefs(prefs)) = crate::api::mail::desk(MailCommand::Prefs).await {
+            desk.prefs.set(prefs);
+        }
         if let Ok(s) = chat::status().await {
             desk.status.set(s.status);
             desk.capacity.set(s.capacity.unwrap_or_default());
@@ -525,13 +565,40 @@ pub fn ChatDesk(me: i64, role: Role) -> impl IntoView {
                 </label>
                 <button class="secondary compose-open" data-testid="compose-mail"
                     title=move || i18n.t("mail-compose")
-                    on:click=move |_| desk.composing.update(|c| *c = !*c)>"＋ "{tr("mail-compose")}</button>
+                    on:click=move |_| {
+                        desk.compose_to.set(String::new());
+                        desk.composing.update(|c| *c = !*c);
+                    }>"＋ "{tr("mail-compose")}</button>
                 <nav class="tabs">{tabs}</nav>
-                <ul class="conversations">
-                    <For each=move || desk.list.get() key=|c| (c.id, c.last_message_at, c.unread, c.state) let:c>
-                        <ConversationItem c desk />
-                    </For>
-                </ul>
+                <div class="group-by">
+                    <label>
+                        <span>{tr("mail-group-by")}</span>
+                        <select data-testid="group-by"
+                            on:change=move |ev| {
+                                let g = Grouping::parse(&event_target_value(&ev)).unwrap_or_default();
+                                desk.set_prefs(|p| p.grouping = g);
+                            }>
+                            {Grouping::ALL.into_iter().map(|g| view! {
+                                <option value=g.as_str() selected=move || desk.prefs.with(|p| p.grouping == g)>
+                                    {tr(grouping_key(g))}
+                                </option>
+                            }).collect_view()}
+                        </select>
+                    </label>
+                    <button class="link" data-testid="edit-groups"
+                        on:click=move |_| desk.editing_groups.set(true)>{tr("mail-groups-edit")}</button>
+                </div>
+                <Show when=move || desk.prefs.with(|p| p.grouping == Grouping::None)
+                    fallback=move || view! { <GroupedList desk /> }>
+                    <ul class="conversations">
+                        <For each=move || desk.list.get() key=|c| (c.id, c.last_message_at, c.unread, c.state) let:c>
+                            <ConversationItem c desk />
+                        </For>
+                    </ul>
+                </Show>
+                <Show when=move || desk.editing_groups.get()>
+                    <mail::GroupsEditor desk />
+                </Show>
                 <Show when=move || desk.list.get().is_empty()>
                     <p class="muted" data-testid="no-conversations">{tr("desk-no-conversations")}</p>
                 </Show>
@@ -556,6 +623,50 @@ pub fn ChatDesk(me: i64, role: Role) -> impl IntoView {
                 <Sidebar desk bench />
             </Show>
         </section>
+    }
+}
+
+fn grouping_key(g: Grouping) -> &'static str {
+    match g {
+        Grouping::None => "mail-group-none",
+        Grouping::Subject => "mail-group-subject",
+        Grouping::Custom => "mail-group-custom",
+    }
+}
+
+/// The list in groups (by subject, or the user's own), each under a
+/// heading with its count.
+#[component]
+fn GroupedList(desk: Desk) -> impl IntoView {
+    let i18n = desk.i18n;
+    view! {
+        <ul class="conversations grouped">
+            {move || {
+                let prefs = desk.prefs.get();
+                desk.list.with(|list| {
+                    group(prefs.grouping, &prefs.groups, list)
+                        .into_iter()
+                        .map(|(key, members)| {
+                            let title = match key {
+                                GroupKey::Subject { title, .. } => title,
+                                GroupKey::Custom(at) => prefs.groups[at].name.clone(),
+                                GroupKey::Other => i18n.t("mail-group-other"),
+                            };
+                            let count = members.len();
+                            let items: Vec<ConversationSummary> =
+                                members.into_iter().cloned().collect();
+                            view! {
+                                <li class="group-head" data-testid="conversation-group" data-count=count.to_string()>
+                                    <span class="group-name" data-testid="conversation-group-name">{title}</span>
+                                    " "<span class="count">{count.to_string()}</span>
+                                </li>
+                                {items.into_iter().map(|c| view! { <ConversationItem c desk /> }).collect_view()}
+                            }
+                        })
+                        .collect_view()
+                })
+            }}
+        </ul>
     }
 }
 

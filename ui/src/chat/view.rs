@@ -2,6 +2,10 @@
 //! the AI transcript, typing, delivery state, and the actions.
 
 use fieldesk_core::chat::{Author, ChatMessage, Delivery};
+use fieldesk_core::email::address;
+use fieldesk_core::email::grouping::ThreadOrder;
+use fieldesk_core::email::outgoing::ReplyBody;
+use fieldesk_core::email::part::{MailAnswer, MailCommand};
 use fieldesk_core::handoff::HandoffState;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -25,7 +29,7 @@ pub(crate) fn new_client_id(prefix: &str) -> String {
 }
 
 /// Links in chat text become anchors; everything else stays text.
-fn linkified(text: &str) -> Vec<AnyView> {
+pub(super) fn linkified(text: &str) -> Vec<AnyView> {
     let mut out = Vec::new();
     for (i, word) in text.split(' ').enumerate() {
         if i > 0 {
@@ -58,6 +62,14 @@ pub fn ChatView(
     };
     let serving =
         move || summary().is_some_and(|c| c.state == (HandoffState::Human { agent_id: desk.me }));
+    let email = move || summary().is_some_and(|c| c.channel == Channel::Email);
+    // Mail threads read in the user's order; chats always oldest first.
+    let newest_first = move || {
+        email()
+            && desk
+                .prefs
+                .with(|p| p.thread_order == ThreadOrder::NewestFirst)
+    };
     let transfer_open = RwSignal::new(false);
     let has_end = move || {
         bench.layout(desk.channel()).buttons.iter().any(|b| {
@@ -82,8 +94,33 @@ pub fn ChatView(
             p.retain(|(c, _, _)| *c != client_id);
             p.push((client_id.clone(), text.clone(), false));
         });
+        let files = desk.reply_files.get_untracked();
         spawn_local(async move {
-            match chat::send(id, &client_id, &text).await {
+            let sent = if files.is_empty() {
+                chat::send(id, &client_id, &text).await
+            } else {
+                let body = ReplyBody {
+                    client_id: client_id.clone(),
+                    text: text.clone(),
+                    from: None,
+                    cc: vec![],
+                    attachments: files,
+                };
+                match crate::api::mail::desk(MailCommand::Reply {
+                    conversation_id: id,
+                    body,
+                })
+                .await
+                {
+                    Ok(MailAnswer::Sent(m)) => {
+                        desk.reply_files.set(vec![]);
+                        Ok(m)
+                    }
+                    Ok(_) => return,
+                    Err(e) => Err(e),
+                }
+            };
+            match sent {
                 Ok(m) => {
                     pending.update(|p| p.retain(|(c, _, _)| *c != client_id));
                     desk.add(m);
@@ -168,12 +205,23 @@ pub fn ChatView(
             Author::System => "system",
         };
         let ai = m.ai_generated;
+        // Changes once, when the mails arrive: the frame is not rebuilt
+        // by later status updates.
+        let (conversation_id, text) = (m.conversation_id, m.body.clone());
+        let has_html =
+            Memo::new(move |_| desk.mails.with(|p| p.get(&id).is_some_and(|p| p.has_html)));
         let references: Vec<String> = m.references.iter().map(|r| r.title.clone()).collect();
         view! {
             <div class=class data-testid="chat-message" data-author=author>
                 {(!who.is_empty()).then(|| view! { <div class="who">{who}</div> })}
                 {move || desk.mails.with(|p| p.get(&id).cloned()).map(|part| view! { <super::mail::MailHead part /> })}
-                <div class="body">{linkified(&m.body)}</div>
+                <Show when=move || has_html.get()
+                    fallback={
+                        let body = m.body.clone();
+                        move || view! { <div class="body">{linkified(&body)}</div> }
+                    }>
+                    <super::mail::MailBody conversation_id message_id=id text=text.clone() />
+                </Show>
                 {ai.then(|| view! { <span class="ai-label">{tr("chat-ai-label")}</span> })}
                 {(!references.is_empty()).then(|| view! {
                     <div class="references">{tr("chat-references")}": "{references.join(" · ")}</div>
@@ -204,6 +252,24 @@ pub fn ChatView(
                         {move || summary().map(|c| i18n.t(c.state.label_key())).unwrap_or_default()}
                     </span>
                     <div class="spacer"></div>
+                    <Show when=move || summary().and_then(|c| c.contact).is_some_and(|a| !email() && address::is_valid(&a))>
+                        <button class="secondary" data-testid="mail-visitor"
+                            on:click=move |_| {
+                                desk.compose_to.set(summary().and_then(|c| c.contact).unwrap_or_default());
+                                desk.composing.set(true);
+                            }>{tr("mail-visitor")}</button>
+                    </Show>
+                    <Show when=email>
+                        <button class="secondary" data-testid="thread-order"
+                            data-order=move || desk.prefs.with(|p| p.thread_order.as_str())
+                            title=move || i18n.t("mail-order-toggle")
+                            on:click=move |_| desk.set_prefs(|p| p.thread_order = p.thread_order.flipped())>
+                            {move || match desk.prefs.with(|p| p.thread_order) {
+                                ThreadOrder::OldestFirst => i18n.t("mail-order-oldest"),
+                                ThreadOrder::NewestFirst => i18n.t("mail-order-newest"),
+                            }}
+                        </button>
+                    </Show>
                     <Show when=move || summary().is_some_and(|c| matches!(c.state, HandoffState::Queued | HandoffState::Bot))>
                         <button data-testid="accept" on:click=move |_| action("accept")>{tr("desk-accept")}</button>
                     </Show>
@@ -213,13 +279,23 @@ pub fn ChatView(
                     </Show>
                 </header>
                 <div class="chat-messages" data-testid="chat-messages">
-                    <Show when=move || desk.earlier.get()>
+                    <Show when=move || desk.earlier.get() && !newest_first()>
                         <button class="link load-earlier" data-testid="load-earlier"
                             on:click=move |_| desk.load_earlier()>{tr("desk-load-earlier")}</button>
                     </Show>
-                    <For each=move || desk.messages.get() key=|m| m.id let:m>
+                    <For each=move || {
+                            let mut all = desk.messages.get();
+                            if newest_first() {
+                                all.reverse();
+                            }
+                            all
+                        } key=|m| m.id let:m>
                         {message_view(m)}
                     </For>
+                    <Show when=move || desk.earlier.get() && newest_first()>
+                        <button class="link load-earlier" data-testid="load-earlier"
+                            on:click=move |_| desk.load_earlier()>{tr("desk-load-earlier")}</button>
+                    </Show>
                     <For each=move || pending.get() key=|p| (p.0.clone(), p.2) let:p>
                         <div class="msg agent pending" data-testid="pending">
                             <div class="body">{p.1.clone()}</div>

@@ -8,8 +8,8 @@ use leptos::task::spawn_local;
 use wasm_bindgen::JsCast;
 
 use super::FieldDesk;
-use super::scan::read_file;
 use crate::api::field;
+use crate::files::read_file;
 use crate::i18n::tr;
 
 /// Sends an image for a step and shows the order as it now is.

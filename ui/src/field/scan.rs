@@ -48,18 +48,6 @@ async fn try_image(desk: FieldDesk, work_order: i64, data_url: &str, said: RwSig
     }
 }
 
-/// Reads a picked file as a `data:` URL.
-pub(super) async fn read_file(file: web_sys::File) -> Option<String> {
-    let reader = web_sys::FileReader::new().ok()?;
-    let done = js_sys::Promise::new(&mut |resolve, reject| {
-        reader.set_onload(Some(&resolve));
-        reader.set_onerror(Some(&reject));
-    });
-    reader.read_as_data_url(&file).ok()?;
-    JsFuture::from(done).await.ok()?;
-    reader.result().ok()?.as_string()
-}
-
 /// One camera frame as a JPEG `data:` URL.
 fn grab(video: &web_sys::HtmlVideoElement) -> Option<String> {
     let (w, h) = (video.video_width(), video.video_height());
@@ -108,7 +96,7 @@ pub fn ScanPanel(desk: FieldDesk, work_order: i64) -> impl IntoView {
         input.set_value("");
         said.set(Said::Scanning);
         spawn_local(async move {
-            match read_file(file).await {
+            match crate::files::read_file(file).await {
                 Some(url) => {
                     try_image(desk, work_order, &url, said).await;
                 }
