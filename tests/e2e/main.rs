@@ -39,7 +39,15 @@ impl Ctx {
 
     /// A tauri-driver with a fresh app profile.
     pub async fn driver(&self) -> AppDriver {
-        let log = self.artifacts.join(format!("{}.driver.log", self.name));
+        self.driver_for("").await
+    }
+
+    /// Another app profile beside the first (two users at once); `who`
+    /// names its log.
+    pub async fn driver_for(&self, who: &str) -> AppDriver {
+        let log = self
+            .artifacts
+            .join(format!("{}{who}.driver.log", self.name));
         AppDriver::start(&self.app, &[], &log).await
     }
 

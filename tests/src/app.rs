@@ -193,7 +193,10 @@ impl AppWindow {
     /// Clicks an element, first scrolled to the middle of the window (an
     /// element at the bottom edge may move under the pointer otherwise).
     pub async fn click(&self, testid: &str) {
-        self.scroll_to(testid).await.click().await.unwrap();
+        if let Err(e) = self.scroll_to(testid).await.click().await {
+            self.fail(format!("clicking [data-testid={testid}]: {e}"))
+                .await
+        }
     }
 
     /// Scrolls an element to the middle of the window (before pointer
@@ -274,6 +277,57 @@ impl AppWindow {
             .find_all(Locator::Css(&by_testid(testid)))
             .await
             .map_or(0, |all| all.len())
+    }
+
+    /// The texts of every `testid` element, in page order.
+    pub async fn texts(&self, testid: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        for e in self
+            .client
+            .find_all(Locator::Css(&by_testid(testid)))
+            .await
+            .unwrap_or_default()
+        {
+            out.push(e.text().await.unwrap_or_default());
+        }
+        out
+    }
+
+    /// Waits until `check` holds for the texts of the `testid` elements.
+    pub async fn wait_texts(&self, testid: &str, check: impl Fn(&[String]) -> bool) -> Vec<String> {
+        let deadline = Instant::now() + PATIENCE;
+        loop {
+            let texts = self.texts(testid).await;
+            if check(&texts) {
+                return texts;
+            }
+            if Instant::now() > deadline {
+                self.fail(format!("[data-testid={testid}] texts stayed {texts:?}"))
+                    .await;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Clicks the element matching a CSS selector (waiting for it, then
+    /// scrolled to the middle of the window as [`Self::click`] does).
+    pub async fn click_css(&self, selector: &str) {
+        let element = match self
+            .client
+            .wait()
+            .at_most(PATIENCE)
+            .for_element(Locator::Css(selector))
+            .await
+        {
+            Ok(e) => e,
+            Err(e) => self.fail(format!("no element {selector}: {e}")).await,
+        };
+        let arg = serde_json::to_value(&element).expect("an element serializes");
+        let _ = self
+            .client
+            .execute("arguments[0].scrollIntoView({block: 'center'})", vec![arg])
+            .await;
+        element.click().await.unwrap();
     }
 
     /// Waits until the number of `testid` elements is `expected`.

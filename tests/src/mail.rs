@@ -122,7 +122,8 @@ impl Fetched {
     }
 }
 
-async fn sign_in(account: &Account) -> async_imap::Session<tokio::net::TcpStream> {
+/// An IMAP session signed in as the account.
+pub async fn sign_in(account: &Account) -> async_imap::Session<tokio::net::TcpStream> {
     let stream = tokio::net::TcpStream::connect((HOST, IMAP_PORT))
         .await
         .expect("IMAP connects");
@@ -148,6 +149,18 @@ pub async fn append(account: &Account, raw: &[u8]) {
         .append("INBOX", None, None, raw)
         .await
         .expect("IMAP APPEND");
+    let _ = session.logout().await;
+}
+
+/// Puts many mails into the account's INBOX over one session.
+pub async fn append_all(account: &Account, raws: impl IntoIterator<Item = Vec<u8>>) {
+    let mut session = sign_in(account).await;
+    for raw in raws {
+        session
+            .append("INBOX", None, None, &raw)
+            .await
+            .expect("IMAP APPEND");
+    }
     let _ = session.logout().await;
 }
 

@@ -5,15 +5,18 @@ use std::process::Command;
 
 use crate::shell::{self, cargo, root, step};
 
-/// `cargo xtask bench [chat|scan|sync|dispatch|quick-replies]`: the API
-/// scenarios, the chat scenario, barcode decoding, the engineer app's
-/// sync, dispatch decisions, or quick-reply matching.
+/// `cargo xtask bench [chat|email|scan|sync|dispatch|quick-replies]`: the
+/// API scenarios, the chat scenario, email ingest and delivery, barcode
+/// decoding, the engineer app's sync, dispatch decisions, or quick-reply
+/// matching.
 pub fn bench(args: &[String]) -> anyhow::Result<()> {
     match args.first().map(String::as_str) {
         Some("scan") => return scan(),
         Some("sync") => return sync(),
         Some("dispatch") => return dispatch(),
         Some("quick-replies") => return quick_replies(),
+        // The loopback mail server first (installs and starts it if need be).
+        Some("email") => crate::mail::ensure()?,
         _ => {}
     }
     step("bench: release build");

@@ -22,7 +22,14 @@ pub fn run() -> anyhow::Result<()> {
     let mut server = Command::new(target.join("fieldesk-server"))
         .arg("--data-dir")
         .arg(&data_dir)
-        .args(["serve", "--demo", "--listen", LISTEN])
+        // The demo mailbox is on this machine's loopback mail server.
+        .args([
+            "serve",
+            "--demo",
+            "--allow-private-outbound",
+            "--listen",
+            LISTEN,
+        ])
         .stdout(Stdio::piped())
         .spawn()
         .context("starting fieldesk-server")?;
@@ -46,6 +53,14 @@ pub fn run() -> anyhow::Result<()> {
     }
     println!("Sign in with server http://{LISTEN}, tenant demo, and a user and password above.");
     println!("The visitor chat window: http://{LISTEN}/chat/demo (add ?lang=en or ?lang=zh-TW).");
+    println!(
+        "Email: the loopback mail server (cargo xtask setup) holds the service mailbox \
+         support@support.test (password support-demo) and a customer, customer@customer.test \
+         (password customer-demo). Sign in as admin, open Mailboxes and add support@support.test: \
+         SMTP 127.0.0.1:1587 and IMAP 127.0.0.1:1143, security none, user name = the address. \
+         Then write to it as the customer from any mail client (SMTP 127.0.0.1:1587, IMAP \
+         127.0.0.1:1143, same user and password) and answer in the desk; nothing leaves this machine."
+    );
 
     let has_display = ["DISPLAY", "WAYLAND_DISPLAY"]
         .iter()

@@ -3,11 +3,13 @@
 //! drives it over HTTP and WebSocket with a bounded number of requests, and
 //! prints latency and throughput. Traffic goes to loopback only.
 //!
-//! `fieldesk-load <server> [api|chat|dispatch]`: the API scenarios
-//! (default), the chat scenario (see [`chat`]) or dispatch ([`dispatch`]).
+//! `fieldesk-load <server> [api|chat|dispatch|email]`: the API scenarios
+//! (default), the chat scenario (see [`chat`]), dispatch ([`dispatch`]) or
+//! email ([`email`]).
 
 mod chat;
 mod dispatch;
+mod email;
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -76,6 +78,10 @@ async fn main() {
     );
     if std::env::args().nth(2).as_deref() == Some("chat") {
         chat::run(&bin).await;
+        return;
+    }
+    if std::env::args().nth(2).as_deref() == Some("email") {
+        email::run(&bin).await;
         return;
     }
     if std::env::args().nth(2).as_deref() == Some("dispatch") {
