@@ -1099,7 +1099,10 @@ async fn html_mail_reads_safely_big_mail_is_kept_or_shown_and_nothing_threads_ac
     });
     for (change, status, code) in [
         (
-            json!([{"filename": "big.bin", "data": b64(&noise(11 * 1024 * 1024))}]),
+            // Just past 10 MiB: the request still fits the body limit, so the
+            // server reads it whole and answers (a far larger body is cut off
+            // mid-upload; the app refuses such files before sending).
+            json!([{"filename": "big.bin", "data": b64(&noise(10 * 1024 * 1024 + 1024))}]),
             413,
             "payload_too_large",
         ),
