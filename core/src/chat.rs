@@ -64,6 +64,8 @@ pub enum Notice {
     Resolved,
     /// The visitor wrote again in a resolved conversation.
     Reopened,
+    /// The visitor asked for the transcript by email (it is queued).
+    TranscriptSent,
 }
 
 /// One message of a conversation, as stored.
@@ -319,6 +321,13 @@ pub enum VisitorCommand {
     },
     /// The visitor ends the chat (a served one asks for the survey).
     End,
+    /// "Email transcript" ([`VisitorEvent::Ready`] `transcript`): the
+    /// conversation so far, mailed to `to` (once per `client_id`; answered
+    /// with [`VisitorEvent::Ack`] and a [`Notice::TranscriptSent`] message).
+    EmailTranscript {
+        client_id: String,
+        to: String,
+    },
     Ping {
         nonce: u64,
     },
@@ -344,6 +353,9 @@ pub enum VisitorEvent {
         /// The tenant asks for name and contact before the first message.
         #[serde(default)]
         pre_chat: bool,
+        /// The tenant mails transcripts ("Email transcript" is offered).
+        #[serde(default)]
+        transcript: bool,
         languages: Vec<Locale>,
         texts: WindowTexts,
         state: HandoffState,
@@ -607,6 +619,10 @@ pub struct ChatSettingsBody {
     /// Ask name and email or phone before the first message.
     #[serde(default)]
     pub pre_chat: bool,
+    /// The service mailbox chat transcripts are mailed from; `null`: the
+    /// window offers none.
+    #[serde(default)]
+    pub transcript_mailbox_id: Option<i64>,
 }
 
 /// Longest idle time a tenant can set (30 days).

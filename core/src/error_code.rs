@@ -116,10 +116,17 @@ pub enum ErrorCode {
     MailFolderMissing,
     /// The mail server answered with an error.
     MailServerRefused,
+    /// An email address is not valid (e.g. for a chat transcript).
+    InvalidEmail,
+    /// The tenant sends no chat transcripts (no mailbox chosen, or it is
+    /// disabled).
+    TranscriptUnavailable,
+    /// This conversation has had as many transcripts mailed as allowed.
+    TranscriptLimit,
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 52] = [
+    pub const ALL: [ErrorCode; 55] = [
         ErrorCode::BadRequest,
         ErrorCode::InvalidCredentials,
         ErrorCode::Unauthorized,
@@ -172,6 +179,9 @@ impl ErrorCode {
         ErrorCode::MailTlsFailed,
         ErrorCode::MailFolderMissing,
         ErrorCode::MailServerRefused,
+        ErrorCode::InvalidEmail,
+        ErrorCode::TranscriptUnavailable,
+        ErrorCode::TranscriptLimit,
     ];
 
     /// The HTTP status the server answers with for this code.
@@ -214,6 +224,9 @@ impl ErrorCode {
             | ErrorCode::MailTlsFailed
             | ErrorCode::MailFolderMissing
             | ErrorCode::MailServerRefused => 502,
+            ErrorCode::InvalidEmail => 400,
+            ErrorCode::TranscriptUnavailable => 409,
+            ErrorCode::TranscriptLimit => 429,
             ErrorCode::ServerUnreachable => 503,
             ErrorCode::Internal
             | ErrorCode::KeychainUnavailable
@@ -269,6 +282,9 @@ impl ErrorCode {
             ErrorCode::MailTlsFailed => "error-mail-tls-failed",
             ErrorCode::MailFolderMissing => "error-mail-folder-missing",
             ErrorCode::MailServerRefused => "error-mail-server-refused",
+            ErrorCode::InvalidEmail => "error-invalid-email",
+            ErrorCode::TranscriptUnavailable => "error-transcript-unavailable",
+            ErrorCode::TranscriptLimit => "error-transcript-limit",
             ErrorCode::UnknownCustomer => "error-unknown-customer",
             ErrorCode::InvalidIdentity => "error-invalid-identity",
             ErrorCode::PhotoQuotaExceeded => "error-photo-quota-exceeded",
@@ -327,6 +343,9 @@ impl ErrorCode {
             ErrorCode::MailTlsFailed => "mail_tls_failed",
             ErrorCode::MailFolderMissing => "mail_folder_missing",
             ErrorCode::MailServerRefused => "mail_server_refused",
+            ErrorCode::InvalidEmail => "invalid_email",
+            ErrorCode::TranscriptUnavailable => "transcript_unavailable",
+            ErrorCode::TranscriptLimit => "transcript_limit",
             ErrorCode::UnknownCustomer => "unknown_customer",
             ErrorCode::InvalidIdentity => "invalid_identity",
             ErrorCode::PhotoQuotaExceeded => "photo_quota_exceeded",

@@ -37,6 +37,7 @@ pub mod session_policy;
 pub mod standard_operation;
 pub mod sync;
 pub mod template;
+pub mod transcript;
 pub mod visit;
 pub mod work_order;
 

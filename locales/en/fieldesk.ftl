@@ -702,3 +702,34 @@ desk-load-more = Load more conversations
 admin-auto-resolve = Resolve conversations after this many minutes without activity (empty: never)
 admin-conversations = Conversations
 admin-pre-chat = Ask name and email or phone before the chat starts
+
+# Chat transcript by email (issue 15)
+error-invalid-email = Enter a valid email address.
+error-transcript-unavailable = Transcripts cannot be emailed from this chat.
+error-transcript-limit = This conversation's transcript has been emailed as often as allowed.
+portal-transcript = Email transcript
+portal-transcript-address = Your email address
+portal-transcript-send = Send transcript
+portal-transcript-cancel = Cancel
+chat-transcript-sent = The transcript of this conversation is on its way to { $address }.
+transcript-subject = Transcript of your conversation with { $name }
+transcript-intro = Here is the transcript of your conversation with { $name } (times in { $zone }).
+transcript-you = You
+transcript-ai = AI assistant
+transcript-footer = This mail was sent because it was asked for in the chat window. Replies reach our service team.
+admin-transcript-mailbox = Email chat transcripts from
+admin-transcript-off = Do not offer transcripts
+
+# Mail quarantine (issue 16)
+mail-quarantine = Quarantine
+mail-quarantine-help = Mail that could not be read is kept here whole. Fix the cause, then retry it.
+mail-quarantine-empty = No mail is waiting in the quarantine.
+mail-quarantine-refresh = Refresh
+mail-quarantine-retry = Retry
+mail-quarantine-imported = Imported into conversation #{ $id }.
+mail-quarantine-still = Still unreadable: { $reason }
+mail-quarantine-size = { $kib } KiB
+mail-quarantine-reason-not-mail = Not a mail message (no headers could be read).
+mail-quarantine-reason-no-sender = The mail has no usable sender address.
+mail-quarantine-reason-not-handed-over = The mail server did not hand this mail over.
+mail-quarantine-reason-too-large = Too large to import, and unreadable.

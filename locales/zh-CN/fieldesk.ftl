@@ -701,3 +701,34 @@ desk-load-more = 加载更多会话
 admin-auto-resolve = 无活动多少分钟后自动解决会话（留空：从不）
 admin-conversations = 会话
 admin-pre-chat = 会话开始前询问姓名和邮箱或电话
+
+# Chat transcript by email (issue 15)
+error-invalid-email = 请输入有效的邮箱地址。
+error-transcript-unavailable = 本会话无法通过邮件发送聊天记录。
+error-transcript-limit = 本会话的聊天记录发送次数已达上限。
+portal-transcript = 邮件发送聊天记录
+portal-transcript-address = 您的邮箱地址
+portal-transcript-send = 发送聊天记录
+portal-transcript-cancel = 取消
+chat-transcript-sent = 本次会话的聊天记录正在发送至 { $address }。
+transcript-subject = 您与{ $name }的会话记录
+transcript-intro = 以下是您与{ $name }的会话记录（时间为 { $zone }）。
+transcript-you = 您
+transcript-ai = 智能助手
+transcript-footer = 此邮件应您在聊天窗口中的请求发送。回复此邮件将送达我们的客服团队。
+admin-transcript-mailbox = 聊天记录发件邮箱
+admin-transcript-off = 不提供聊天记录邮件
+
+# Mail quarantine (issue 16)
+mail-quarantine = 隔离区
+mail-quarantine-help = 无法读取的邮件完整保存在这里。排除原因后可重试。
+mail-quarantine-empty = 隔离区中没有邮件。
+mail-quarantine-refresh = 刷新
+mail-quarantine-retry = 重试
+mail-quarantine-imported = 已导入会话 #{ $id }。
+mail-quarantine-still = 仍无法读取：{ $reason }
+mail-quarantine-size = { $kib } KiB
+mail-quarantine-reason-not-mail = 不是邮件（无法读取邮件头）。
+mail-quarantine-reason-no-sender = 邮件没有可用的发件人地址。
+mail-quarantine-reason-not-handed-over = 邮件服务器未能交出这封邮件。
+mail-quarantine-reason-too-large = 邮件过大无法导入，且无法读取。

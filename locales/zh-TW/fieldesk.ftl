@@ -701,3 +701,34 @@ desk-load-more = 載入更多對話
 admin-auto-resolve = 無活動多少分鐘後自動解決對話（留空：從不）
 admin-conversations = 對話
 admin-pre-chat = 對話開始前詢問姓名和電子郵件或電話
+
+# Chat transcript by email (issue 15)
+error-invalid-email = 請輸入有效的電子郵件地址。
+error-transcript-unavailable = 本對話無法以郵件寄送對話記錄。
+error-transcript-limit = 本對話的對話記錄寄送次數已達上限。
+portal-transcript = 以郵件寄送對話記錄
+portal-transcript-address = 您的電子郵件地址
+portal-transcript-send = 寄送對話記錄
+portal-transcript-cancel = 取消
+chat-transcript-sent = 本次對話的記錄正寄往 { $address }。
+transcript-subject = 您與{ $name }的對話記錄
+transcript-intro = 以下是您與{ $name }的對話記錄（時間為 { $zone }）。
+transcript-you = 您
+transcript-ai = 智慧助理
+transcript-footer = 此郵件應您在聊天視窗中的要求寄出。回覆此郵件將送達我們的客服團隊。
+admin-transcript-mailbox = 對話記錄寄件郵箱
+admin-transcript-off = 不提供對話記錄郵件
+
+# Mail quarantine (issue 16)
+mail-quarantine = 隔離區
+mail-quarantine-help = 無法讀取的郵件完整保存在這裡。排除原因後可重試。
+mail-quarantine-empty = 隔離區中沒有郵件。
+mail-quarantine-refresh = 重新整理
+mail-quarantine-retry = 重試
+mail-quarantine-imported = 已匯入對話 #{ $id }。
+mail-quarantine-still = 仍無法讀取：{ $reason }
+mail-quarantine-size = { $kib } KiB
+mail-quarantine-reason-not-mail = 不是郵件（無法讀取郵件標頭）。
+mail-quarantine-reason-no-sender = 郵件沒有可用的寄件人地址。
+mail-quarantine-reason-not-handed-over = 郵件伺服器未能交出這封郵件。
+mail-quarantine-reason-too-large = 郵件過大無法匯入，且無法讀取。

@@ -8,6 +8,7 @@ use fieldesk_core::Locale;
 use fieldesk_core::chat::{Author, ChatMessage, Notice, QueuePlace, VisitorCommand, VisitorEvent};
 use fieldesk_core::handoff::HandoffState;
 use fieldesk_core::identity::SignedIdentity;
+use fieldesk_core::transcript;
 use fieldesk_core::visit::{VisitContext, validate_pre_chat};
 use leptos::prelude::*;
 
@@ -35,6 +36,16 @@ struct Chat {
     pending: RwSignal<Vec<Pending>>,
     /// The tenant asks for name and contact before the first message.
     pre_chat: RwSignal<bool>,
+    /// The tenant mails transcripts ("Email transcript").
+    transcript: RwSignal<bool>,
+    /// The transcript form is open.
+    transcript_open: RwSignal<bool>,
+    /// The transcript asked for and not yet confirmed (client id, address):
+    /// asked again, with the same id, after a reconnect.
+    transcript_pending: RwSignal<Option<(String, String)>>,
+    /// The contact the visitor gave in the pre-chat form (the transcript
+    /// form starts with it when it is an email address).
+    contact: RwSignal<String>,
 }
 
 /// A message the server has not acknowledged yet.
@@ -161,6 +172,10 @@ impl Chat {
             online: RwSignal::new(false),
             pending: RwSignal::new(vec![]),
             pre_chat: RwSignal::new(false),
+            transcript: RwSignal::new(false),
+            transcript_open: RwSignal::new(false),
+            transcript_pending: RwSignal::new(None),
+            contact: RwSignal::new(String::new()),
         }
     }
 
@@ -201,9 +216,11 @@ impl Chat {
                 earlier,
                 agent_read_up_to,
                 pre_chat,
+                transcript,
                 ..
             } => {
                 self.pre_chat.set(pre_chat);
+                self.transcript.set(transcript);
                 store(token_key, &token);
                 store(lang_key, texts.locale.tag());
                 i18n.locale.set(texts.locale);
@@ -225,6 +242,9 @@ impl Chat {
                         self.send(m.client_id, m.text);
                     }
                 }
+                if let Some((client_id, to)) = self.transcript_pending.get_untracked() {
+                    connection::send(&VisitorCommand::EmailTranscript { client_id, to });
+                }
             }
             VisitorEvent::Message(m) => {
                 if matches!(m.author, Author::Agent { .. }) {
@@ -239,6 +259,13 @@ impl Chat {
                 }
             }
             VisitorEvent::Ack { client_id, .. } => {
+                if self
+                    .transcript_pending
+                    .with_untracked(|p| p.as_ref().is_some_and(|(id, _)| *id == client_id))
+                {
+                    self.transcript_pending.set(None);
+                    self.transcript_open.set(false);
+                }
                 self.pending
                     .update(|p| p.retain(|m| m.client_id != client_id));
             }
@@ -291,7 +318,11 @@ impl Chat {
             VisitorEvent::AgentTyping => self.agent_typing.set(true),
             VisitorEvent::Read { up_to } => self.agent_read_up_to.set(up_to),
             VisitorEvent::SurveyRequested { question } => self.survey.set(Some(question)),
-            VisitorEvent::Error { message, .. } => self.error.set(Some(message)),
+            VisitorEvent::Error { message, .. } => {
+                // A refused transcript can be asked for again.
+                self.transcript_pending.set(None);
+                self.error.set(Some(message));
+            }
             VisitorEvent::Pong { .. } => {}
         }
     }
@@ -383,6 +414,9 @@ pub fn App() -> impl IntoView {
             <Show when=move || chat.survey.get().is_some()>
                 <Survey chat i18n />
             </Show>
+            <Show when=move || chat.transcript.get() && !chat.messages.with(Vec::is_empty)>
+                <Transcript chat i18n />
+            </Show>
             <Show when=move || chat.state.get() == HandoffState::Closed || chat.survey.get().is_some()>
                 <button class="secondary" data-testid="new-conversation"
                     on:click=move |_| {
@@ -450,6 +484,7 @@ fn PreChatForm(chat: Chat, i18n: I18n) -> impl IntoView {
                 Ok(_) => {
                     invalid.set(None);
                     chat.error.set(None);
+                    chat.contact.set(c.trim().to_owned());
                     connection::send(&VisitorCommand::PreChat { name: n, contact: c });
                 }
                 Err(code) => invalid.set(Some(i18n.t(code.message_key()))),
@@ -604,6 +639,64 @@ fn Survey(chat: Chat, i18n: I18n) -> impl IntoView {
                 {move || i18n.t("portal-survey-submit")}
             </button>
         </form>
+    }
+}
+
+/// "Email transcript": the conversation so far, mailed to the address
+/// the visitor gives (checked here by the rule the server applies).
+#[component]
+fn Transcript(chat: Chat, i18n: I18n) -> impl IntoView {
+    let to = RwSignal::new(String::new());
+    let invalid = RwSignal::new(None::<String>);
+    let open = move |_| {
+        let contact = chat.contact.get_untracked();
+        if to.get_untracked().is_empty() && transcript::check(&contact, 0).is_ok() {
+            to.set(contact);
+        }
+        invalid.set(None);
+        chat.transcript_open.set(true);
+    };
+    view! {
+        <Show when=move || chat.transcript_open.get()
+            fallback=move || view! {
+                <button type="button" class="link transcript-open" data-testid="transcript-open" on:click=open>
+                    {move || i18n.t("portal-transcript")}
+                </button>
+            }>
+            <form class="transcript" data-testid="transcript" novalidate on:submit=move |ev| {
+                ev.prevent_default();
+                match transcript::check(&to.get_untracked(), 0) {
+                    Ok(address) => {
+                        invalid.set(None);
+                        chat.error.set(None);
+                        let id = client_id();
+                        chat.transcript_pending.set(Some((id.clone(), address.clone())));
+                        connection::send(&VisitorCommand::EmailTranscript { client_id: id, to: address });
+                    }
+                    Err(code) => invalid.set(Some(i18n.t(code.message_key()))),
+                }
+            }>
+                <label>
+                    <span>{move || i18n.t("portal-transcript-address")}</span>
+                    <input type="email" data-testid="transcript-address" autocomplete="email"
+                        prop:value=move || to.get() on:input=move |ev| to.set(event_target_value(&ev)) />
+                </label>
+                <Show when=move || invalid.get().is_some()>
+                    <div class="error" role="alert" data-testid="transcript-error">{move || invalid.get().unwrap_or_default()}</div>
+                </Show>
+                <button type="submit" data-testid="transcript-send"
+                    disabled=move || !chat.online.get() || chat.transcript_pending.get().is_some()>
+                    {move || i18n.t("portal-transcript-send")}
+                </button>
+                <button type="button" class="secondary" data-testid="transcript-cancel"
+                    on:click=move |_| {
+                        chat.transcript_pending.set(None);
+                        chat.transcript_open.set(false);
+                    }>
+                    {move || i18n.t("portal-transcript-cancel")}
+                </button>
+            </form>
+        </Show>
     }
 }
 

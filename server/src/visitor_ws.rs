@@ -373,6 +373,14 @@ async fn handle(
             None
         }
         VisitorCommand::LoadEarlier { before } => Some(chat.earlier(session, before).await?),
+        VisitorCommand::EmailTranscript { client_id, to } => {
+            let notice = state.mail.transcript(session, &client_id, &to).await?;
+            Some(VisitorEvent::Ack {
+                client_id,
+                message_id: notice.id,
+                conversation_id: notice.conversation_id,
+            })
+        }
         VisitorCommand::Ping { nonce } => Some(VisitorEvent::Pong { nonce }),
     })
 }

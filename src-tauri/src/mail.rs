@@ -1,5 +1,6 @@
 //! The mailbox screen's use cases over `/api/mail/mailboxes`: list, set
-//! up or change, delete, test the connection (passwords only go out);
+//! up or change, delete, test the connection (passwords only go out),
+//! the quarantine and its retry;
 //! and the desk's mail: senders, a conversation's mails and their HTML,
 //! a new mail.
 
@@ -28,6 +29,10 @@ pub async fn call(shell: &Shell, command: C) -> AppResult<MailboxAnswer> {
             MailboxAnswer::Mailboxes(fetch(shell, &api::ListMailboxes).await?)
         }
         C::Test { test } => MailboxAnswer::Check(send(shell, &api::TestMailbox, &test).await?),
+        C::Quarantine => MailboxAnswer::Quarantine(fetch(shell, &api::ListQuarantine).await?),
+        C::Retry { id } => {
+            MailboxAnswer::Retried(fetch(shell, &api::RetryQuarantined { id }).await?)
+        }
     })
 }
 

@@ -44,6 +44,7 @@ scenarios![
     mail::admin_adds_a_mailbox_and_the_test_names_a_wrong_password,
     mail::agent_writes_from_an_alias_and_the_customers_reply_arrives_live,
     mail::agent_groups_orders_reads_html_and_transfers_mail,
+    mail::visitor_has_the_chat_transcript_mailed,
     login::login_shows_the_workbench,
     login::wrong_password_shows_a_localized_error,
     login::unreachable_server_and_bad_input_show_localized_errors,

@@ -82,3 +82,16 @@ pub fn error_text(i18n: I18n, e: &crate::api::IpcError) -> String {
         i18n.t(e.code.message_key())
     }
 }
+
+/// "2026-12-01 14:05" in the viewer's local time, from Unix seconds.
+pub fn when(at: i64) -> String {
+    let d = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(at as f64 * 1000.0));
+    format!(
+        "{}-{:02}-{:02} {:02}:{:02}",
+        d.get_full_year(),
+        d.get_month() + 1,
+        d.get_date(),
+        d.get_hours(),
+        d.get_minutes()
+    )
+}

@@ -274,6 +274,12 @@ pub enum MailboxCommand {
     Test {
         test: ConnectionTest,
     },
+    /// The mail that could not be read.
+    Quarantine,
+    /// Reads a quarantined mail again.
+    Retry {
+        id: i64,
+    },
 }
 
 /// The shell's answer to a [`MailboxCommand`].
@@ -283,6 +289,8 @@ pub enum MailboxAnswer {
     Mailboxes(Vec<Mailbox>),
     Saved(Mailbox),
     Check(ConnectionCheck),
+    Quarantine(Vec<super::quarantine::QuarantinedMail>),
+    Retried(super::quarantine::RetryOutcome),
 }
 
 #[cfg(test)]

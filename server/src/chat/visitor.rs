@@ -67,6 +67,19 @@ const MAX_CONTACT_CHARS: usize = 200;
 const MAX_COMMENT_CHARS: usize = 1000;
 
 impl ChatService {
+    /// Whether the window offers "Email transcript": the tenant chose a
+    /// mailbox for them and it is enabled.
+    async fn offers_transcript(&self, tenant_id: i64, settings: &ChatSettings) -> ChatResult<bool> {
+        Ok(match settings.transcript_mailbox_id {
+            Some(id) => self
+                .store
+                .mailbox(tenant_id, id)
+                .await?
+                .is_some_and(|m| m.mailbox.enabled),
+            None => false,
+        })
+    }
+
     fn window_texts(&self, settings: &ChatSettings, locale: Locale) -> WindowTexts {
         let welcome = pick_text(&settings.texts, TenantText::Welcome, locale)
             .map(str::to_owned)
@@ -157,6 +170,7 @@ impl ChatService {
             token,
             conversation_id: conversation.as_ref().map(|c| c.id),
             pre_chat: settings.pre_chat && conversation.is_none(),
+            transcript: self.offers_transcript(tenant.id, &settings).await?,
             languages: settings.languages.clone(),
             texts: self.window_texts(&settings, locale),
             state: conversation.as_ref().map_or(HandoffState::Bot, |c| c.state),

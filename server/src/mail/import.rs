@@ -5,6 +5,7 @@ use fieldesk_core::Locale;
 use fieldesk_core::email::address;
 use fieldesk_core::email::auto::Origin;
 use fieldesk_core::email::mailbox::Mailbox;
+use fieldesk_core::email::quarantine::{QuarantineReason, Unreadable};
 use fieldesk_core::email::threading::{self, Threading, clean_id};
 use fieldesk_core::email::token::MailKey;
 
@@ -209,9 +210,7 @@ impl MailService {
                 self.bounced(source.tenant_id, &p).await?;
                 self.content(source, p, None).await?
             }
-            Err(e) => ImportContent::Quarantine {
-                error: e.to_string(),
-            },
+            Err(e) => ImportContent::Quarantine(e.unreadable(&bytes)),
         };
         let raw = RawMail {
             dedup_key,
@@ -241,13 +240,16 @@ impl MailService {
             size,
             bytes: None,
         };
-        let content = ImportContent::Quarantine {
+        let content = ImportContent::Quarantine(Unreadable {
+            reason: QuarantineReason::NotHandedOver,
             error: format!(
                 "the mail server did not hand this mail over (UID {}, {size} bytes) in {} tries: {error}",
                 source.position.last_uid,
                 super::receive::MAX_FETCH_TRIES
             ),
-        };
+            from: None,
+            subject: None,
+        });
         self.keep(source, raw, content).await
     }
 
@@ -273,9 +275,11 @@ impl MailService {
                 p.html = None;
                 self.content(source, p, Some(size)).await?
             }
-            Err(e) => ImportContent::Quarantine {
+            Err(e) => ImportContent::Quarantine(Unreadable {
+                reason: QuarantineReason::TooLarge,
                 error: format!("{e} (too large to import: {size} bytes)"),
-            },
+                ..e.unreadable(&header)
+            }),
         };
         let raw = RawMail {
             dedup_key,

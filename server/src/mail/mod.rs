@@ -10,6 +10,7 @@ pub mod parse;
 mod probe;
 pub mod receive;
 pub mod send;
+mod transcript;
 
 use probe::IntoCheck;
 
@@ -376,12 +377,10 @@ impl MailService {
         let limit = usize::try_from(mailbox.max_message_bytes).unwrap_or(usize::MAX);
         let content = match parse::parse(&bytes, limit) {
             Ok(parsed) => self.content(&source, parsed, None).await?,
-            Err(e) => ImportContent::Quarantine {
-                error: e.to_string(),
-            },
+            Err(e) => ImportContent::Quarantine(e.unreadable(&bytes)),
         };
-        let error = match &content {
-            ImportContent::Quarantine { error } => Some(error.clone()),
+        let still = match &content {
+            ImportContent::Quarantine(u) => Some((u.reason, u.error.clone())),
             ImportContent::Mail { .. } => None,
         };
         let imported = self
@@ -396,7 +395,8 @@ impl MailService {
                 } => Some(conversation_id),
                 _ => None,
             },
-            error,
+            reason: still.as_ref().map(|(r, _)| *r),
+            error: still.map(|(_, e)| e),
         })
     }
 

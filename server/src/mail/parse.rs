@@ -10,6 +10,7 @@ use std::collections::HashSet;
 
 use fieldesk_core::email::address;
 use fieldesk_core::email::auto::{self, Origin, Signals};
+use fieldesk_core::email::quarantine::{QuarantineReason, Unreadable};
 use fieldesk_core::email::threading::{Incoming, clean_id};
 use mail_parser::{Address, HeaderValue, MessageParser, MimeHeaders};
 use sha2::{Digest, Sha256};
@@ -25,6 +26,40 @@ pub enum ParseError {
     NotMail,
     #[error("no sender: the mail has no usable From address")]
     NoSender,
+}
+
+impl ParseError {
+    /// The quarantine's record of a mail that failed to read with this:
+    /// the reason, the words, and what its head shows.
+    pub fn unreadable(&self, raw: &[u8]) -> Unreadable {
+        let reason = match self {
+            ParseError::NotMail => QuarantineReason::NotMail,
+            ParseError::NoSender => QuarantineReason::NoSender,
+        };
+        let (from, subject) = glimpse(raw);
+        Unreadable {
+            reason,
+            error: self.to_string(),
+            from,
+            subject,
+        }
+    }
+}
+
+/// The sender (address or name) and subject of a mail that cannot be
+/// read in full, as far as its head shows them.
+pub fn glimpse(raw: &[u8]) -> (Option<String>, Option<String>) {
+    let Some(m) = MessageParser::default().parse(raw) else {
+        return (None, None);
+    };
+    let short = |s: &str| Some(cut(s.trim().to_owned(), 200)).filter(|s| !s.is_empty());
+    let from = m
+        .from()
+        .and_then(Address::first)
+        .and_then(|a| a.address().or(a.name()))
+        .and_then(short);
+    let subject = m.subject().and_then(short);
+    (from, subject)
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -307,6 +307,7 @@ fn settings_body(s: ChatSettings) -> ChatSettingsBody {
         }),
         auto_resolve_minutes: s.auto_resolve_minutes,
         pre_chat: s.pre_chat,
+        transcript_mailbox_id: s.transcript_mailbox_id,
     }
 }
 
@@ -354,6 +355,14 @@ pub async fn put_settings(
                 .any(|i| i.start >= i.end || i.end > 1440))
     {
         return Err(bad());
+    }
+    // Transcripts go out from one of the tenant's own mailboxes.
+    if let Some(id) = body.transcript_mailbox_id {
+        state
+            .mail
+            .mailbox(caller.tenant_id(), id)
+            .await
+            .map_err(|_| ApiError::new(ErrorCode::InvalidMailbox))?;
     }
     let llm = match body.llm {
         None => None,
@@ -410,6 +419,7 @@ pub async fn put_settings(
         llm,
         auto_resolve_minutes: body.auto_resolve_minutes,
         pre_chat: body.pre_chat,
+        transcript_mailbox_id: body.transcript_mailbox_id,
     };
     state
         .store

@@ -28,6 +28,8 @@ pub struct ChatSettings {
     pub auto_resolve_minutes: Option<u32>,
     /// Name and contact asked before the first message.
     pub pre_chat: bool,
+    /// The mailbox chat transcripts are mailed from (none: not offered).
+    pub transcript_mailbox_id: Option<i64>,
 }
 
 /// The tenant's LLM endpoint, with its key (server side only; sealed with
@@ -49,6 +51,7 @@ impl Default for ChatSettings {
             llm: None,
             auto_resolve_minutes: None,
             pre_chat: false,
+            transcript_mailbox_id: None,
         }
     }
 }

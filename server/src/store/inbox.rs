@@ -84,7 +84,7 @@ pub enum ImportContent {
         participants: Vec<String>,
     },
     /// It could not be read: kept for an admin, with why.
-    Quarantine { error: String },
+    Quarantine(fieldesk_core::email::quarantine::Unreadable),
 }
 
 /// One mail to keep, and the position to move to with it.

@@ -8,7 +8,7 @@ use fieldesk_core::chat::{ChatMessage, ConversationSummary};
 use fieldesk_core::email::mailbox::{ConnectionCheck, Mailbox};
 use fieldesk_core::email::outgoing::SendStatus;
 use fieldesk_core::email::part::MailPart;
-use fieldesk_core::email::quarantine::{QuarantinedMail, RetryOutcome};
+use fieldesk_core::email::quarantine::{QuarantineReason, QuarantinedMail, RetryOutcome};
 use fieldesk_testkit::mail::{self, HOST, IMAP_PORT, SUBMISSION_PORT, SUPPORT_DOMAIN};
 use fieldesk_testkit::server::{TestServer, cli_ok, expect_error};
 use serde_json::{Value, json};
@@ -478,6 +478,9 @@ async fn customers_mail_becomes_threads_imported_once_across_restarts() {
     };
     assert_eq!(held.len(), 1);
     assert!(held[0].error.contains("no sender"), "{}", held[0].error);
+    assert_eq!(held[0].reason, QuarantineReason::NoSender);
+    assert_eq!(held[0].subject.as_deref(), Some("who sent this?"));
+    assert_eq!(held[0].from, None);
     expect_error(
         server.get("/api/mail/quarantine", &alice).await,
         403,
@@ -496,6 +499,7 @@ async fn customers_mail_becomes_threads_imported_once_across_restarts() {
         .await
         .unwrap();
     assert_eq!(again.conversation_id, None, "still unreadable");
+    assert_eq!(again.reason, Some(QuarantineReason::NoSender));
     assert!(again.error.unwrap().contains("no sender"));
     assert_eq!(
         email_conversations(&server, &alice, "queued").await.len(),

@@ -13,6 +13,7 @@ mod mail;
 mod perimeter;
 mod sessions;
 mod sign_in;
+mod transcript;
 mod workbench;
 mod ws;
 

@@ -88,6 +88,54 @@ pub async fn admin_adds_a_mailbox_and_the_test_names_a_wrong_password(ctx: Ctx) 
     app.wait_text("check-imap", |t| t.contains("Connected and signed in."))
         .await;
     ctx.shot(&app, "saved").await;
+
+    // A mail nobody can answer (no sender) waits in the quarantine, with
+    // why in the admin's language; a retry says it is still unreadable.
+    mail::append(
+        &account,
+        b"Subject: =?UTF-8?B?5omT5Y2w5py65pWF6Zqc?=\r\nMessage-ID: <nobody-e2e@x.test>\r\n\r\nno From",
+    )
+    .await;
+    let deadline = std::time::Instant::now() + fieldesk_testkit::app::PATIENCE;
+    while !app.exists("quarantined").await {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the mail never reached the quarantine"
+        );
+        app.click("quarantine-refresh").await;
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    }
+    app.wait_text("quarantined", |t| t.contains("打印机故障") && t.contains(&account.address))
+        .await;
+    app.expect_text("quarantined-reason", "The mail has no usable sender address.")
+        .await;
+    app.click("quarantined-retry").await;
+    app.expect_text(
+        "quarantine-outcome",
+        "Still unreadable: The mail has no usable sender address.",
+    )
+    .await;
+    ctx.shot(&app, "quarantine").await;
+    app.select("language-select", "zh-TW").await;
+    app.expect_text("quarantined-reason", "郵件沒有可用的寄件人地址。")
+        .await;
+    app.select("language-select", "en").await;
+
+    // Chat transcripts go out from the new mailbox.
+    app.click("view-chat-settings").await;
+    app.wait_text("transcript-mailbox", |t| t.contains(&account.address))
+        .await;
+    app.select("transcript-mailbox", &saved[0].id.to_string())
+        .await;
+    app.click("chat-settings-save").await;
+    app.find("chat-settings-saved").await;
+    let settings: serde_json::Value = server
+        .get("/api/chat/settings", &ada)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(settings["transcript_mailbox_id"], saved[0].id);
 }
 
 /// A mailbox on the loopback mail server, set up by the admin's API.
@@ -459,4 +507,68 @@ pub async fn agent_groups_orders_reads_html_and_transfers_mail(ctx: Ctx) {
     ctx.shot(&bob, "transferred").await;
     bob.close().await;
     app.close().await;
+}
+
+/// The visitor, in the chat window (headless Chromium), has the chat
+/// mailed to them: the address checked in their language, the notice in
+/// the conversation, the mail in their box with what was said.
+pub async fn visitor_has_the_chat_transcript_mailed(ctx: Ctx) {
+    use fieldesk_core::Locale;
+    use fieldesk_core::i18n::Catalog;
+    let support = mail::account("chat", SUPPORT_DOMAIN);
+    let customer = mail::account("lin", mail::CUSTOMER_DOMAIN);
+    let server = ctx.server_with(&["--allow-private-outbound"]);
+    let mailbox = set_up_mailbox(&server, &support, &[]).await;
+    let ada = server.login("acme", "ada").await.token;
+    let mut settings: serde_json::Value = server
+        .get("/api/chat/settings", &ada)
+        .await
+        .json()
+        .await
+        .unwrap();
+    settings["transcript_mailbox_id"] = mailbox.id.into();
+    let res = server
+        .send_json("PUT", "/api/chat/settings", &ada, &settings)
+        .await;
+    assert_eq!(res.status(), 200);
+    let catalog = Catalog::new();
+    let tw = |key: &str| catalog.message(Locale::ZhTw, key);
+
+    let browser = fieldesk_testkit::browser::Browser::start(
+        &ctx.artifacts.join(format!("{}.chromedriver.log", ctx.name)),
+    )
+    .await;
+    let page = browser.open(&server.url("/chat/acme?lang=zh-TW")).await;
+    page.expect_attr("connection", "data-online", "true").await;
+    // Nothing said, nothing to mail.
+    assert!(!page.exists("transcript-open").await);
+    page.fill("chat-input", "印表機無法開機").await;
+    page.click("chat-send").await;
+    page.find("ai-label").await;
+    page.click("transcript-open").await;
+    page.fill("transcript-address", "lin@").await;
+    page.click("transcript-send").await;
+    page.expect_text("transcript-error", &tw("error-invalid-email"))
+        .await;
+    page.fill("transcript-address", &customer.address).await;
+    page.click("transcript-send").await;
+    page.wait_text("messages", |t| t.contains(&customer.address))
+        .await;
+    let deadline = std::time::Instant::now() + fieldesk_testkit::app::PATIENCE;
+    while page.exists("transcript").await {
+        assert!(std::time::Instant::now() < deadline, "the form stays open");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    page.find("transcript-open").await;
+    ctx.shot(&page, "transcript-sent").await;
+
+    let got = mail::wait_inbox(&customer, 1).await;
+    let parsed = mail_parser::MessageParser::default()
+        .parse(&got[0].raw)
+        .expect("a mail");
+    assert_eq!(parsed.subject(), Some("您與Acme Support的對話記錄"));
+    let text = parsed.body_text(0).expect("a text part").into_owned();
+    assert!(text.contains("您: 印表機無法開機"), "{text}");
+    assert!(text.contains(&tw("transcript-ai")), "{text}");
+    page.close().await;
 }

@@ -1,6 +1,8 @@
 //! Service mailboxes (客服邮箱), for admins: the list, the form (SMTP and
 //! IMAP each with its own password, write-only), "test connection" that
-//! reports each server on its own, delete.
+//! reports each server on its own, delete; the quarantine below.
+
+mod quarantine;
 
 use fieldesk_core::email::mailbox::{
     Check, ConnectionCheck, ConnectionTest, DEFAULT_MESSAGE_BYTES, Mailbox, MailboxAnswer,
@@ -362,6 +364,7 @@ pub fn MailboxesPanel() -> impl IntoView {
             <Show when=move || error.get().is_some()>
                 <div class="error" role="alert" data-testid="mailbox-error">{move || error.get().unwrap_or_default()}</div>
             </Show>
+            <quarantine::QuarantinePanel mailboxes />
         </section>
     }
 }

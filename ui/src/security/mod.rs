@@ -13,20 +13,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use crate::api::security::call;
-use crate::i18n::{I18n, error_text, tr, use_i18n};
-
-/// "2026-12-01 14:05" in the viewer's local time, from Unix seconds.
-fn when(at: i64) -> String {
-    let d = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(at as f64 * 1000.0));
-    format!(
-        "{}-{:02}-{:02} {:02}:{:02}",
-        d.get_full_year(),
-        d.get_month() + 1,
-        d.get_date(),
-        d.get_hours(),
-        d.get_minutes()
-    )
-}
+use crate::i18n::{I18n, error_text, tr, use_i18n, when};
 
 /// Runs a command; the answer goes to `ok`, an error to `error`.
 fn run(

@@ -4,6 +4,7 @@ use fieldesk_core::Locale;
 use fieldesk_core::chat::Author;
 use fieldesk_core::email::auto::Origin;
 use fieldesk_core::email::mailbox::{MailboxBody, Security, ServerSettings};
+use fieldesk_core::email::quarantine::{QuarantineReason, Unreadable};
 use fieldesk_core::email::threading::Lookups;
 
 use super::two_tenants;
@@ -267,9 +268,12 @@ pub async fn received_mail_is_kept_once_threads_within_its_tenant_and_moves_the_
                 inbox.id,
                 6,
                 "sha256:bad",
-                ImportContent::Quarantine {
+                ImportContent::Quarantine(Unreadable {
+                    reason: QuarantineReason::NoSender,
                     error: "no sender".into(),
-                },
+                    from: None,
+                    subject: Some("打印机".into()),
+                }),
             ),
         )
         .await
@@ -280,6 +284,11 @@ pub async fn received_mail_is_kept_once_threads_within_its_tenant_and_moves_the_
     let list = store.quarantine(a.id).await.unwrap();
     assert_eq!(list.len(), 1);
     assert_eq!((list[0].id, list[0].error.as_str()), (id, "no sender"));
+    assert_eq!(list[0].reason, QuarantineReason::NoSender);
+    assert_eq!(
+        (list[0].from.as_deref(), list[0].subject.as_deref()),
+        (None, Some("打印机"))
+    );
     assert!(store.quarantine(b.id).await.unwrap().is_empty());
     assert_eq!(store.quarantined_raw(b.id, id).await.unwrap(), None);
     assert_eq!(

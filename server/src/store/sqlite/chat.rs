@@ -314,15 +314,17 @@ impl ChatStore for SqliteStore {
             let mut settings = ChatSettings::default();
             let row = conn
                 .query_row(
-                    "SELECT languages, business_hours, avg_handle_secs, llm, auto_resolve_minutes, pre_chat
+                    "SELECT languages, business_hours, avg_handle_secs, llm, auto_resolve_minutes, pre_chat,
+                        transcript_mailbox_id
                      FROM chat_settings WHERE tenant_id = ?1",
                     [tenant_id],
                     |r| Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?, r.get::<_, u32>(2)?, r.get::<_, Option<String>>(3)?,
-                        r.get::<_, Option<u32>>(4)?, r.get::<_, bool>(5)?)),
+                        r.get::<_, Option<u32>>(4)?, r.get::<_, bool>(5)?, r.get::<_, Option<i64>>(6)?)),
                 )
                 .optional()?;
-            if let Some((languages, hours, avg, llm, auto_resolve, pre_chat)) = row {
+            if let Some((languages, hours, avg, llm, auto_resolve, pre_chat, transcript)) = row {
                 settings.auto_resolve_minutes = auto_resolve;
+                settings.transcript_mailbox_id = transcript;
                 settings.pre_chat = pre_chat;
                 settings.llm = match llm {
                     Some(json) => Some(
@@ -371,12 +373,13 @@ impl ChatStore for SqliteStore {
                 .map(|l| serde_json::to_string(l).expect("llm settings serialize"));
             tx.execute(
                 "INSERT INTO chat_settings (tenant_id, languages, business_hours, avg_handle_secs, llm,
-                    auto_resolve_minutes, pre_chat)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+                    auto_resolve_minutes, pre_chat, transcript_mailbox_id)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
                  ON CONFLICT (tenant_id) DO UPDATE SET languages = ?2, business_hours = ?3,
-                    avg_handle_secs = ?4, llm = ?5, auto_resolve_minutes = ?6, pre_chat = ?7",
+                    avg_handle_secs = ?4, llm = ?5, auto_resolve_minutes = ?6, pre_chat = ?7,
+                    transcript_mailbox_id = ?8",
                 params![tenant_id, languages.join(","), hours, s.avg_handle_secs, llm,
-                    s.auto_resolve_minutes, s.pre_chat],
+                    s.auto_resolve_minutes, s.pre_chat, s.transcript_mailbox_id],
             )?;
             tx.execute("DELETE FROM tenant_texts WHERE tenant_id = ?1", [tenant_id])?;
             for (text, locale, body) in &s.texts {

@@ -6,7 +6,7 @@ use async_trait::async_trait;
 use fieldesk_core::email::auto::Origin;
 use fieldesk_core::email::outgoing::SendStatus;
 use fieldesk_core::email::part::{AttachmentInfo, Direction, MailOrigin, MailPart};
-use fieldesk_core::email::quarantine::QuarantinedMail;
+use fieldesk_core::email::quarantine::{QuarantineReason, QuarantinedMail};
 use fieldesk_core::email::threading::{Known, KnownConversation, Lookups};
 use rusqlite::{OptionalExtension, Transaction, params, params_from_iter};
 use sha2::{Digest, Sha256};
@@ -194,11 +194,12 @@ fn keep(
     at: i64,
 ) -> StoreResult<Imported> {
     Ok(match content {
-        ImportContent::Quarantine { error } => {
+        ImportContent::Quarantine(u) => {
             tx.execute(
-                "INSERT INTO mail_quarantine (tenant_id, mailbox_id, raw_id, error, created_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5)",
-                params![tenant_id, mailbox_id, raw_id, error, at],
+                "INSERT INTO mail_quarantine (tenant_id, mailbox_id, raw_id, error, created_at,
+                 reason, from_address, subject)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                params![tenant_id, mailbox_id, raw_id, u.error, at, u.reason.as_str(), u.from, u.subject],
             )?;
             Imported::Quarantined {
                 id: tx.last_insert_rowid(),
@@ -411,7 +412,8 @@ impl InboxStore for SqliteStore {
     async fn quarantine(&self, tenant_id: i64) -> StoreResult<Vec<QuarantinedMail>> {
         self.read(move |conn| {
             let mut stmt = conn.prepare(
-                "SELECT q.id, q.mailbox_id, q.error, r.size, q.created_at
+                "SELECT q.id, q.mailbox_id, q.error, r.size, q.created_at, q.reason,
+                 q.from_address, q.subject
                  FROM mail_quarantine q JOIN mail_raw r ON r.id = q.raw_id
                  WHERE q.tenant_id = ?1 AND q.resolved_at IS NULL ORDER BY q.id",
             )?;
@@ -423,6 +425,9 @@ impl InboxStore for SqliteStore {
                         error: r.get(2)?,
                         size: u64::try_from(r.get::<_, i64>(3)?).unwrap_or_default(),
                         created_at: r.get(4)?,
+                        reason: QuarantineReason::parse(&r.get::<_, String>(5)?),
+                        from: r.get(6)?,
+                        subject: r.get(7)?,
                     })
                 })?
                 .collect::<Result<_, _>>()?;
@@ -470,10 +475,12 @@ impl InboxStore for SqliteStore {
                 return Err(StoreError::NotFound(format!("quarantined mail {id}")));
             };
             let imported = match &content {
-                ImportContent::Quarantine { error } => {
+                ImportContent::Quarantine(u) => {
                     tx.execute(
-                        "UPDATE mail_quarantine SET error = ?2 WHERE id = ?1",
-                        params![id, error],
+                        "UPDATE mail_quarantine SET error = ?2, reason = ?3,
+                         from_address = coalesce(?4, from_address), subject = coalesce(?5, subject)
+                         WHERE id = ?1",
+                        params![id, u.error, u.reason.as_str(), u.from, u.subject],
                     )?;
                     Imported::Quarantined { id }
                 }

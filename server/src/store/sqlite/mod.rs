@@ -44,6 +44,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("0016_chat_lifecycle.sql"),
     include_str!("0017_mailboxes.sql"),
     include_str!("0018_email.sql"),
+    include_str!("0019_transcripts_quarantine.sql"),
 ];
 const READERS: usize = 4;
 

@@ -8,7 +8,9 @@ use super::chat::{MESSAGE_COLUMNS, insert_message, message_from_row};
 use super::inbox::contact_visitor;
 use super::json::{from_json, to_json};
 use crate::store::chat::NewMessage;
-use crate::store::outbox::{DueMail, MailBuilder, MailThread, OutTarget, OutboxStore, SendResult};
+use crate::store::outbox::{
+    DueMail, MailBuilder, MailThread, OutMail, OutTarget, OutboxStore, SendResult,
+};
 use crate::store::{StoreError, StoreResult};
 
 #[async_trait]
@@ -74,32 +76,21 @@ impl OutboxStore for SqliteStore {
                     )?;
                     tx.last_insert_rowid()
                 }
+                OutTarget::Transcript { conversation_id } => tx
+                    .query_row(
+                        "SELECT id FROM conversations
+                         WHERE tenant_id = ?1 AND id = ?2 AND channel <> 'email'",
+                        params![tenant_id, conversation_id],
+                        |r| r.get::<_, i64>(0),
+                    )
+                    .optional()?
+                    .ok_or_else(|| StoreError::NotFound(format!("chat {conversation_id}")))?,
             };
+            let transcript = matches!(target, OutTarget::Transcript { .. });
             let mail = build(conversation_id).map_err(StoreError::invalid)?;
             let (stored, _) = insert_message(&tx, tenant_id, conversation_id, message)?;
-            tx.execute(
-                "INSERT INTO mail_messages (message_id, tenant_id, conversation_id, direction,
-                 header_id, from_address, from_name, to_addresses, cc_addresses, subject, html)
-                 VALUES (?1, ?2, ?3, 'out', ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-                params![
-                    stored.id,
-                    tenant_id,
-                    conversation_id,
-                    mail.header_id,
-                    mail.from,
-                    mail.from_name,
-                    to_json(&mail.to),
-                    to_json(&mail.cc),
-                    mail.subject,
-                    mail.html
-                ],
-            )?;
-            super::inbox::insert_attachments(&tx, tenant_id, stored.id, &mail.attachments)?;
-            for address in mail.to.iter().chain(&mail.cc) {
-                tx.execute(
-                    "INSERT OR IGNORE INTO mail_participants (conversation_id, address) VALUES (?1, ?2)",
-                    params![conversation_id, address],
-                )?;
+            if !transcript {
+                thread_mail(&tx, tenant_id, conversation_id, stored.id, &mail)?;
             }
             let recipients: Vec<&String> = mail.to.iter().chain(&mail.cc).collect();
             tx.execute(
@@ -148,6 +139,26 @@ impl OutboxStore for SqliteStore {
                 }
             }
             Ok(thread)
+        })
+        .await
+    }
+
+    async fn transcript_keys(
+        &self,
+        tenant_id: i64,
+        conversation_id: i64,
+    ) -> StoreResult<Vec<String>> {
+        self.read(move |conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT o.client_key FROM mail_outbox o
+                 JOIN conversations c ON c.id = o.conversation_id
+                 WHERE o.tenant_id = ?1 AND o.conversation_id = ?2 AND c.channel <> 'email'
+                 ORDER BY o.message_id",
+            )?;
+            let keys = stmt
+                .query_map(params![tenant_id, conversation_id], |r| r.get(0))?
+                .collect::<Result<_, _>>()?;
+            Ok(keys)
         })
         .await
     }
@@ -248,4 +259,41 @@ impl OutboxStore for SqliteStore {
         })
         .await
     }
+}
+
+/// Keeps a sent mail in its email thread: its head (the Message-ID that
+/// replies thread on), the agent's files, and its recipients as the
+/// conversation's participants.
+fn thread_mail(
+    tx: &rusqlite::Transaction<'_>,
+    tenant_id: i64,
+    conversation_id: i64,
+    message_id: i64,
+    mail: &OutMail,
+) -> rusqlite::Result<()> {
+    tx.execute(
+        "INSERT INTO mail_messages (message_id, tenant_id, conversation_id, direction,
+         header_id, from_address, from_name, to_addresses, cc_addresses, subject, html)
+         VALUES (?1, ?2, ?3, 'out', ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+        params![
+            message_id,
+            tenant_id,
+            conversation_id,
+            mail.header_id,
+            mail.from,
+            mail.from_name,
+            to_json(&mail.to),
+            to_json(&mail.cc),
+            mail.subject,
+            mail.html
+        ],
+    )?;
+    super::inbox::insert_attachments(tx, tenant_id, message_id, &mail.attachments)?;
+    for address in mail.to.iter().chain(&mail.cc) {
+        tx.execute(
+            "INSERT OR IGNORE INTO mail_participants (conversation_id, address) VALUES (?1, ?2)",
+            params![conversation_id, address],
+        )?;
+    }
+    Ok(())
 }

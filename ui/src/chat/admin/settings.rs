@@ -6,10 +6,11 @@ use fieldesk_core::business_hours::{BusinessHours, Interval, LocalDate};
 use fieldesk_core::chat::{
     ChatSettingsBody, LlmSettings, MAX_AUTO_RESOLVE_MINUTES, TenantText, TenantTextEntry,
 };
+use fieldesk_core::email::mailbox::{Mailbox, MailboxAnswer, MailboxCommand};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use crate::api::chat;
+use crate::api::{chat, mail};
 use crate::i18n::{tr, use_i18n};
 
 const TEXTS: [(TenantText, &str); 3] = [
@@ -82,6 +83,14 @@ pub fn ChatSettingsPanel() -> impl IntoView {
     let status = RwSignal::new(None::<Result<(), String>>);
     let auto_resolve = RwSignal::new(String::new());
     let pre_chat = RwSignal::new(false);
+    // The mailbox transcripts are mailed from ("" none), and the choices.
+    let transcript = RwSignal::new(String::new());
+    let mailboxes = RwSignal::new(Vec::<Mailbox>::new());
+    spawn_local(async move {
+        if let Ok(MailboxAnswer::Mailboxes(list)) = mail::call(MailboxCommand::List).await {
+            mailboxes.set(list);
+        }
+    });
 
     spawn_local(async move {
         match chat::settings().await {
@@ -94,6 +103,11 @@ pub fn ChatSettingsPanel() -> impl IntoView {
                         .unwrap_or_default(),
                 );
                 pre_chat.set(s.pre_chat);
+                transcript.set(
+                    s.transcript_mailbox_id
+                        .map(|id| id.to_string())
+                        .unwrap_or_default(),
+                );
                 if let Some(l) = s.llm {
                     llm_on.set(true);
                     llm_url.set(l.base_url);
@@ -193,6 +207,7 @@ pub fn ChatSettingsPanel() -> impl IntoView {
         let body = ChatSettingsBody {
             auto_resolve_minutes,
             pre_chat: pre_chat.get_untracked(),
+            transcript_mailbox_id: transcript.get_untracked().parse().ok(),
             languages: languages.get_untracked(),
             business_hours,
             avg_handle_secs: avg.get_untracked(),
@@ -259,6 +274,21 @@ pub fn ChatSettingsPanel() -> impl IntoView {
                     <input type="number" min="1" max=MAX_AUTO_RESOLVE_MINUTES.to_string()
                         data-testid="auto-resolve-minutes" prop:value=move || auto_resolve.get()
                         on:input=move |ev| auto_resolve.set(event_target_value(&ev)) />
+                </label>
+                <label>
+                    <span>{tr("admin-transcript-mailbox")}</span>
+                    <select data-testid="transcript-mailbox" prop:value=move || transcript.get()
+                        on:change=move |ev| transcript.set(event_target_value(&ev))>
+                        <option value="">{tr("admin-transcript-off")}</option>
+                        {move || mailboxes.get().into_iter().map(|m| {
+                            let id = m.id.to_string();
+                            view! {
+                                <option value=id.clone() selected=move || transcript.get() == id>
+                                    {m.address}
+                                </option>
+                            }
+                        }).collect_view()}
+                    </select>
                 </label>
             </fieldset>
             <fieldset>
