@@ -125,9 +125,19 @@ mod tests {
 
     #[test]
     fn addresses_are_normalized_and_checked() {
-        assert_eq!(check(" Li.Lei@Example.CN ", 0), Ok("li.lei@example.cn".into()));
+        assert_eq!(
+            check(" Li.Lei@Example.CN ", 0),
+            Ok("li.lei@example.cn".into())
+        );
         assert_eq!(check("Li <li@example.cn>", 2), Ok("li@example.cn".into()));
-        for bad in ["", "li", "li@", "li@localhost", "a b@example.cn", "13800138000"] {
+        for bad in [
+            "",
+            "li",
+            "li@",
+            "li@localhost",
+            "a b@example.cn",
+            "13800138000",
+        ] {
             assert_eq!(check(bad, 0), Err(ErrorCode::InvalidEmail), "{bad:?}");
         }
     }

@@ -8,10 +8,10 @@
 //! conversation and never joins the chat.
 
 use fieldesk_core::ErrorCode;
-use fieldesk_core::chat::{Author, ChatMessage, MessagePage, Notice, RESUME_PAGE};
-use fieldesk_core::i18n::FluentArgs;
 use fieldesk_core::Locale;
+use fieldesk_core::chat::{Author, ChatMessage, MessagePage, Notice, RESUME_PAGE};
 use fieldesk_core::email::{address, outgoing};
+use fieldesk_core::i18n::FluentArgs;
 use fieldesk_core::transcript::{self, Labels};
 use lettre::Message;
 use lettre::message::{Mailbox as Named, MultiPart};
@@ -174,10 +174,7 @@ impl MailService {
             self.text(
                 locale,
                 "transcript-intro",
-                &[
-                    ("name", name.clone()),
-                    ("zone", transcript::zone(offset))
-                ]
+                &[("name", name.clone()), ("zone", transcript::zone(offset))]
             ),
             transcript::render(&messages, &labels),
             self.catalog.message(locale, "transcript-footer"),

@@ -90,8 +90,7 @@ async fn visitors_get_their_chat_by_mail_once_per_ask_and_a_reply_starts_an_emai
     assert_eq!(message, "Transcripts cannot be emailed from this chat.");
 
     // An admin chooses the mailbox (only one of the tenant's own).
-    let server_settings =
-        |port: u16| json!({"host": HOST, "port": port, "security": "none", "user": support.address});
+    let server_settings = |port: u16| json!({"host": HOST, "port": port, "security": "none", "user": support.address});
     let mailbox: Mailbox = server
         .send_json(
             "POST",
@@ -134,11 +133,11 @@ async fn visitors_get_their_chat_by_mail_once_per_ask_and_a_reply_starts_an_emai
     // nothing to send.
     let token = v.token.clone();
     v.close().await;
-    let (mut v, ready) = Visitor::connect(&url, Some(&token), 0, None)
+    let (mut v, ready) = Visitor::connect(&url, Some(&token), 0, None).await.unwrap();
+    assert!(ready_offers_transcript(&ready));
+    let (mut fresh, _) = Visitor::connect(&url, None, 0, Some("zh-TW"))
         .await
         .unwrap();
-    assert!(ready_offers_transcript(&ready));
-    let (mut fresh, _) = Visitor::connect(&url, None, 0, Some("zh-TW")).await.unwrap();
     assert_eq!(
         refused(&ask(&mut fresh, "t0", &customer.address).await).0,
         ErrorCode::NotFound
@@ -165,7 +164,10 @@ async fn visitors_get_their_chat_by_mail_once_per_ask_and_a_reply_starts_an_emai
     assert_eq!(mail::inbox(&customer).await.len(), 1, "mailed once");
     let raw = &got[0];
     assert!(raw.header("From").unwrap().contains(&support.address));
-    assert_eq!(raw.header("Auto-Submitted").as_deref(), Some("auto-generated"));
+    assert_eq!(
+        raw.header("Auto-Submitted").as_deref(),
+        Some("auto-generated")
+    );
     let message_id = raw.header("Message-ID").unwrap();
     assert!(message_id.starts_with("<transcript."), "{message_id}");
     assert_eq!(raw.header("Reply-To"), None, "no reply token");
@@ -180,23 +182,26 @@ async fn visitors_get_their_chat_by_mail_once_per_ask_and_a_reply_starts_an_emai
         "{text}"
     );
     assert!(text.contains("AI assistant: "), "{text}");
-    assert!(!text.contains("on its way"), "earlier notices left out: {text}");
+    assert!(
+        !text.contains("on its way"),
+        "earlier notices left out: {text}"
+    );
     assert!(parsed.body_html(0).is_some(), "an HTML part too");
 
     // The agent sees the notice in the conversation.
     let staff_view: Vec<ChatMessage> = server
         .get(
-            &format!("/api/chat/conversations/{}/messages", notice.conversation_id),
+            &format!(
+                "/api/chat/conversations/{}/messages",
+                notice.conversation_id
+            ),
             &ada,
         )
         .await
         .json()
         .await
         .unwrap();
-    assert!(
-        staff_view.iter().any(|m| m.id == first),
-        "{staff_view:?}"
-    );
+    assert!(staff_view.iter().any(|m| m.id == first), "{staff_view:?}");
 
     // Three a conversation: the fourth is refused.
     for n in 2..=3 {
@@ -235,7 +240,10 @@ async fn visitors_get_their_chat_by_mail_once_per_ask_and_a_reply_starts_an_emai
     assert_eq!(email.contact.as_deref(), Some(customer.address.as_str()));
     let chat_now: Vec<ChatMessage> = server
         .get(
-            &format!("/api/chat/conversations/{}/messages", notice.conversation_id),
+            &format!(
+                "/api/chat/conversations/{}/messages",
+                notice.conversation_id
+            ),
             &ada,
         )
         .await
@@ -243,7 +251,9 @@ async fn visitors_get_their_chat_by_mail_once_per_ask_and_a_reply_starts_an_emai
         .await
         .unwrap();
     assert!(
-        !chat_now.iter().any(|m| m.body.contains("one more question")),
+        !chat_now
+            .iter()
+            .any(|m| m.body.contains("one more question")),
         "the reply joined the chat"
     );
 }

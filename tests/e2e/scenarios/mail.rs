@@ -105,10 +105,15 @@ pub async fn admin_adds_a_mailbox_and_the_test_names_a_wrong_password(ctx: Ctx) 
         app.click("quarantine-refresh").await;
         tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     }
-    app.wait_text("quarantined", |t| t.contains("打印机故障") && t.contains(&account.address))
-        .await;
-    app.expect_text("quarantined-reason", "The mail has no usable sender address.")
-        .await;
+    app.wait_text("quarantined", |t| {
+        t.contains("打印机故障") && t.contains(&account.address)
+    })
+    .await;
+    app.expect_text(
+        "quarantined-reason",
+        "The mail has no usable sender address.",
+    )
+    .await;
     app.click("quarantined-retry").await;
     app.expect_text(
         "quarantine-outcome",
@@ -122,7 +127,7 @@ pub async fn admin_adds_a_mailbox_and_the_test_names_a_wrong_password(ctx: Ctx) 
     app.select("language-select", "en").await;
 
     // Chat transcripts go out from the new mailbox.
-    app.click("view-chat-settings").await;
+    app.click("view-settings").await;
     app.wait_text("transcript-mailbox", |t| t.contains(&account.address))
         .await;
     app.select("transcript-mailbox", &saved[0].id.to_string())

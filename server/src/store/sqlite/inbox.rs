@@ -199,7 +199,16 @@ fn keep(
                 "INSERT INTO mail_quarantine (tenant_id, mailbox_id, raw_id, error, created_at,
                  reason, from_address, subject)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-                params![tenant_id, mailbox_id, raw_id, u.error, at, u.reason.as_str(), u.from, u.subject],
+                params![
+                    tenant_id,
+                    mailbox_id,
+                    raw_id,
+                    u.error,
+                    at,
+                    u.reason.as_str(),
+                    u.from,
+                    u.subject
+                ],
             )?;
             Imported::Quarantined {
                 id: tx.last_insert_rowid(),
