@@ -50,14 +50,29 @@ pub fn account(name: &str, domain: &str) -> Account {
     let unique: u64 = rand_u64();
     let address = format!("{name}-{unique:x}@{domain}");
     let password = format!("pw-{:x}", rand_u64());
+    add_user(&format!("{address}:{{PLAIN}}{password}\n"));
+    Account { address, password }
+}
+
+/// Appends a line to Dovecot's users file and waits until Dovecot will
+/// read it. Dovecot looks at the file at most once a second (its loop's
+/// clock): a login in the second of the append may still be checked
+/// against what it read before ("unknown user"), so this returns only
+/// once that second has passed.
+fn add_user(line: &str) {
     // One short append per line: concurrent tests do not interleave.
     let mut file = std::fs::OpenOptions::new()
         .append(true)
         .open(USERS_FILE)
         .unwrap_or_else(|e| panic!("{USERS_FILE}: {e} (run `cargo xtask setup` as root)"));
-    file.write_all(format!("{address}:{{PLAIN}}{password}\n").as_bytes())
-        .expect("adding a mailbox");
-    Account { address, password }
+    file.write_all(line.as_bytes()).expect("adding a mailbox");
+    let into_second = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .subsec_nanos();
+    std::thread::sleep(
+        Duration::from_nanos(u64::from(1_000_000_000 - into_second)) + Duration::from_millis(20),
+    );
 }
 
 fn rand_u64() -> u64 {
