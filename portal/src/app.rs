@@ -650,7 +650,7 @@ fn Transcript(chat: Chat, i18n: I18n) -> impl IntoView {
     let invalid = RwSignal::new(None::<String>);
     let open = move |_| {
         let contact = chat.contact.get_untracked();
-        if to.get_untracked().is_empty() && transcript::check(&contact, 0).is_ok() {
+        if to.get_untracked().is_empty() && transcript::check(&contact).is_ok() {
             to.set(contact);
         }
         invalid.set(None);
@@ -665,7 +665,7 @@ fn Transcript(chat: Chat, i18n: I18n) -> impl IntoView {
             }>
             <form class="transcript" data-testid="transcript" novalidate on:submit=move |ev| {
                 ev.prevent_default();
-                match transcript::check(&to.get_untracked(), 0) {
+                match transcript::check(&to.get_untracked()) {
                     Ok(address) => {
                         invalid.set(None);
                         chat.error.set(None);

@@ -285,6 +285,27 @@ impl TestServer {
         res
     }
 
+    /// The chat settings as `admin` reads them with the fields of `change`
+    /// put in, saved by `by` (to see who may): the server's answer.
+    pub async fn put_chat_settings(
+        &self,
+        admin: &str,
+        by: &str,
+        change: Value,
+    ) -> reqwest::Response {
+        let mut settings: Value = self
+            .get("/api/chat/settings", admin)
+            .await
+            .json()
+            .await
+            .unwrap();
+        for (k, v) in change.as_object().expect("an object of settings") {
+            settings[k] = v.clone();
+        }
+        self.send_json("PUT", "/api/chat/settings", by, &settings)
+            .await
+    }
+
     pub async fn get(&self, path: &str, token: &str) -> reqwest::Response {
         self.http
             .get(self.url(path))

@@ -94,23 +94,29 @@ fn attachments(files: &[OutgoingAttachment], mailbox: &Mailbox) -> MailResult<Ve
         .collect()
 }
 
-/// Builds the mail of conversation `conversation_id`.
-fn build(d: Draft, conversation_id: i64) -> Result<OutMail, String> {
-    let unique: String = random_bytes::<8>()
+/// 16 random hex digits, for the unique part of a Message-ID.
+pub(super) fn unique() -> String {
+    random_bytes::<8>()
         .iter()
         .map(|b| format!("{b:02x}"))
-        .collect();
+        .collect()
+}
+
+/// `address` with its display name, as a header wants it.
+pub(super) fn named(address: &str, name: Option<String>) -> Result<Named, String> {
+    Ok(Named::new(
+        name,
+        address.parse().map_err(|e| format!("{address}: {e}"))?,
+    ))
+}
+
+/// Builds the mail of conversation `conversation_id`.
+fn build(d: Draft, conversation_id: i64) -> Result<OutMail, String> {
     let header_id = d
         .key
-        .message_id(conversation_id, &unique, address::domain(&d.from));
+        .message_id(conversation_id, &unique(), address::domain(&d.from));
     let reply_to = d.key.reply_address(&d.mailbox_address, conversation_id);
     let display = Some(d.display_name.clone()).filter(|n| !n.is_empty());
-    let named = |a: &str, name: Option<String>| -> Result<Named, String> {
-        Ok(Named::new(
-            name,
-            a.parse().map_err(|e| format!("{a}: {e}"))?,
-        ))
-    };
     let subject = match &d.subject {
         Subject::Reply(original) => subject::reply(original, conversation_id),
         Subject::New(s) => subject::tagged(s, conversation_id),

@@ -14,13 +14,14 @@ use fieldesk_core::email::{address, outgoing};
 use fieldesk_core::i18n::FluentArgs;
 use fieldesk_core::transcript::{self, Labels};
 use lettre::Message;
-use lettre::message::{Mailbox as Named, MultiPart};
+use lettre::message::MultiPart;
 
+use super::send::{named, unique};
 use super::{MailResult, MailService};
-use crate::auth::random_bytes;
 use crate::chat::VisitorSession;
 use crate::clock::now;
 use crate::error::ApiError;
+use crate::store::StoreError;
 use crate::store::chat::NewMessage;
 use crate::store::outbox::{MailBuilder, OutMail, OutTarget};
 
@@ -35,18 +36,11 @@ struct TranscriptMail {
 }
 
 fn build(m: TranscriptMail) -> Result<OutMail, String> {
-    let unique: String = random_bytes::<12>()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
     // Not one of ours (no MAC): replies do not thread into the chat.
-    let header_id = format!("transcript.{unique}@{}", address::domain(&m.from));
+    let header_id = format!("transcript.{}@{}", unique(), address::domain(&m.from));
     let display = Some(m.display_name.clone()).filter(|n| !n.is_empty());
-    let from: Named = Named::new(
-        display.clone(),
-        m.from.parse().map_err(|e| format!("{}: {e}", m.from))?,
-    );
-    let to: Named = Named::new(None, m.to.parse().map_err(|e| format!("{}: {e}", m.to))?);
+    let from = named(&m.from, display.clone())?;
+    let to = named(&m.to, None)?;
     let html = outgoing::text_to_html(&m.text);
     let message = Message::builder()
         .from(from)
@@ -116,22 +110,14 @@ impl MailService {
             .conversation_id
             .ok_or(ApiError::new(ErrorCode::NotFound))?;
         let settings = self.store.chat_settings(tenant_id).await?;
-        let unavailable = || ApiError::new(ErrorCode::TranscriptUnavailable);
         let mailbox = match settings.transcript_mailbox_id {
             Some(id) => self.store.mailbox(tenant_id, id).await?,
             None => None,
         }
         .map(|m| m.mailbox)
         .filter(|m| m.enabled)
-        .ok_or_else(unavailable)?;
-        let key = format!("t{conversation_id}:{client_id}");
-        let keys = self
-            .store
-            .transcript_keys(tenant_id, conversation_id)
-            .await?;
-        // A retry of one already queued is not one more.
-        let before = keys.iter().filter(|k| **k != key).count();
-        let to = transcript::check(to, u32::try_from(before).unwrap_or(u32::MAX))?;
+        .ok_or(ApiError::new(ErrorCode::TranscriptUnavailable))?;
+        let to = transcript::check(to)?;
         let locale = session.locale;
         let tenant = self
             .store
@@ -201,13 +187,21 @@ impl MailService {
             .store
             .queue_mail(
                 tenant_id,
-                OutTarget::Transcript { conversation_id },
-                key,
+                OutTarget::Transcript {
+                    conversation_id,
+                    max: transcript::MAX_PER_CONVERSATION,
+                },
+                format!("t{conversation_id}:{client_id}"),
                 notice,
                 build,
                 now(),
             )
-            .await?;
+            .await
+            .map_err(|e| match e {
+                // Past the limit: a retry of one queued answers the first.
+                StoreError::Conflict(_) => ApiError::new(ErrorCode::TranscriptLimit),
+                e => e.into(),
+            })?;
         if new {
             self.chat
                 .mail_arrived(tenant_id, conversation_id, &stored)

@@ -44,8 +44,9 @@ pub enum OutTarget {
         locale: Locale,
     },
     /// A chat's transcript, to an address the visitor gave: the message is
-    /// the chat's notice; no email thread is made of it.
-    Transcript { conversation_id: i64 },
+    /// the chat's notice; no email thread is made of it. A chat has at
+    /// most `max` (a new key past them is a `Conflict`).
+    Transcript { conversation_id: i64, max: u32 },
 }
 
 /// What the thread of an email conversation says for a reply.
@@ -103,12 +104,6 @@ pub trait OutboxStore: Send + Sync + 'static {
         at: i64,
     ) -> StoreResult<(ChatMessage, bool)>;
     async fn mail_thread(&self, tenant_id: i64, conversation_id: i64) -> StoreResult<MailThread>;
-    /// The client keys of the transcripts queued for a chat.
-    async fn transcript_keys(
-        &self,
-        tenant_id: i64,
-        conversation_id: i64,
-    ) -> StoreResult<Vec<String>>;
     /// Queued mail due at `now`, oldest first.
     async fn due_mail(&self, now: i64, limit: u32) -> StoreResult<Vec<DueMail>>;
     /// When the next queued mail is due, if any is.

@@ -24,14 +24,7 @@ async fn all(server: &TestServer, token: &str) -> Vec<Value> {
 
 async fn set_settings(server: &TestServer, tenant: &str, admin: &str, change: Value) {
     let token = server.login(tenant, admin).await.token;
-    let res = server.get("/api/chat/settings", &token).await;
-    let mut settings: Value = res.json().await.unwrap();
-    for (k, v) in change.as_object().unwrap() {
-        settings[k] = v.clone();
-    }
-    let res = server
-        .send_json("PUT", "/api/chat/settings", &token, &settings)
-        .await;
+    let res = server.put_chat_settings(&token, &token, change).await;
     assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
 }
 

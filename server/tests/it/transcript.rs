@@ -57,16 +57,19 @@ async fn set_transcript_mailbox(
     by: &str,
     id: Value,
 ) -> reqwest::Response {
-    let mut settings: Value = server
-        .get("/api/chat/settings", admin)
+    server
+        .put_chat_settings(admin, by, json!({ "transcript_mailbox_id": id }))
+        .await
+}
+
+/// The messages of a conversation as the staff read them.
+async fn staff_messages(server: &TestServer, token: &str, id: i64) -> Vec<ChatMessage> {
+    server
+        .get(&format!("/api/chat/conversations/{id}/messages"), token)
         .await
         .json()
         .await
-        .unwrap();
-    settings["transcript_mailbox_id"] = id;
-    server
-        .send_json("PUT", "/api/chat/settings", by, &settings)
-        .await
+        .unwrap()
 }
 
 #[tokio::test]
@@ -189,18 +192,7 @@ async fn visitors_get_their_chat_by_mail_once_per_ask_and_a_reply_starts_an_emai
     assert!(parsed.body_html(0).is_some(), "an HTML part too");
 
     // The agent sees the notice in the conversation.
-    let staff_view: Vec<ChatMessage> = server
-        .get(
-            &format!(
-                "/api/chat/conversations/{}/messages",
-                notice.conversation_id
-            ),
-            &ada,
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
+    let staff_view = staff_messages(&server, &ada, notice.conversation_id).await;
     assert!(staff_view.iter().any(|m| m.id == first), "{staff_view:?}");
 
     // Three a conversation: the fourth is refused.
@@ -238,18 +230,7 @@ async fn visitors_get_their_chat_by_mail_once_per_ask_and_a_reply_starts_an_emai
     };
     assert_ne!(email.id, notice.conversation_id);
     assert_eq!(email.contact.as_deref(), Some(customer.address.as_str()));
-    let chat_now: Vec<ChatMessage> = server
-        .get(
-            &format!(
-                "/api/chat/conversations/{}/messages",
-                notice.conversation_id
-            ),
-            &ada,
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
+    let chat_now = staff_messages(&server, &ada, notice.conversation_id).await;
     assert!(
         !chat_now
             .iter()

@@ -269,15 +269,8 @@ pub async fn the_window_asks_who_first_keeps_refused_messages_and_ends_with_a_ra
     let limits = ["--visitor-burst", "3", "--visitor-per-sec", "0.5"];
     let server = fieldesk_testkit::server::TestServer::start_with(&ctx.server_bin, &limits, true);
     let ada = server.login("acme", "ada").await.token;
-    let mut settings: serde_json::Value = server
-        .get("/api/chat/settings", &ada)
-        .await
-        .json()
-        .await
-        .unwrap();
-    settings["pre_chat"] = true.into();
     let res = server
-        .send_json("PUT", "/api/chat/settings", &ada, &settings)
+        .put_chat_settings(&ada, &ada, serde_json::json!({"pre_chat": true}))
         .await;
     assert_eq!(res.status(), 200);
     let catalog = Catalog::new();

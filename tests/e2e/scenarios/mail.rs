@@ -525,15 +525,12 @@ pub async fn visitor_has_the_chat_transcript_mailed(ctx: Ctx) {
     let server = ctx.server_with(&["--allow-private-outbound"]);
     let mailbox = set_up_mailbox(&server, &support, &[]).await;
     let ada = server.login("acme", "ada").await.token;
-    let mut settings: serde_json::Value = server
-        .get("/api/chat/settings", &ada)
-        .await
-        .json()
-        .await
-        .unwrap();
-    settings["transcript_mailbox_id"] = mailbox.id.into();
     let res = server
-        .send_json("PUT", "/api/chat/settings", &ada, &settings)
+        .put_chat_settings(
+            &ada,
+            &ada,
+            serde_json::json!({"transcript_mailbox_id": mailbox.id}),
+        )
         .await;
     assert_eq!(res.status(), 200);
     let catalog = Catalog::new();

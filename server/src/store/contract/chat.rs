@@ -460,6 +460,7 @@ pub async fn idle_conversations_are_found_by_their_tenants_time_and_keep_their_v
     let settings = ChatSettings {
         auto_resolve_minutes: Some(30),
         pre_chat: true,
+        transcript_mailbox_id: Some(7),
         ..ChatSettings::default()
     };
     store

@@ -73,6 +73,7 @@ contracts![
     mail::sealed_values_are_listed_and_replaced_all_or_nothing,
     inbox::received_mail_is_kept_once_threads_within_its_tenant_and_moves_the_position,
     outbox::outgoing_mail_is_queued_once_sent_or_retried_and_stays_in_its_tenant,
+    outbox::transcripts_are_queued_once_per_key_up_to_the_limit_and_thread_nothing,
 ];
 
 /// Runs every contract, each on a fresh store from `make`, and fails

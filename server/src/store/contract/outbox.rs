@@ -207,3 +207,103 @@ pub async fn outgoing_mail_is_queued_once_sent_or_retried_and_stays_in_its_tenan
         .await;
     assert!(res.is_err());
 }
+
+fn notice(client_id: &str) -> NewMessage {
+    NewMessage {
+        client_id: Some(client_id.into()),
+        author: Author::System,
+        body: "The transcript is on its way.".into(),
+        locale: Locale::En,
+        references: vec![],
+        ai_generated: false,
+        notice: Some(fieldesk_core::chat::Notice::TranscriptSent),
+    }
+}
+
+pub async fn transcripts_are_queued_once_per_key_up_to_the_limit_and_thread_nothing(
+    store: Arc<dyn Store>,
+) {
+    use crate::store::chat::NewConversation;
+    let (a, b) = two_tenants(&*store).await;
+    let mailbox = store
+        .save_mailbox(a.id, None, super::inbox::mailbox("support@acme.test"), 1)
+        .await
+        .unwrap()
+        .mailbox;
+    let visitor = store.create_visitor(a.id, "vt-transcript").await.unwrap();
+    let chat = store
+        .create_conversation(a.id, visitor.id, NewConversation::in_locale(Locale::En))
+        .await
+        .unwrap()
+        .id;
+    let target = |conversation_id| OutTarget::Transcript {
+        conversation_id,
+        max: 2,
+    };
+    let queue = |tenant: i64, conversation: i64, key: &str, at: i64| {
+        let store = store.clone();
+        let key = key.to_owned();
+        async move {
+            store
+                .queue_mail(
+                    tenant,
+                    target(conversation),
+                    key.clone(),
+                    notice(&key),
+                    builder(mailbox.id, "transcript.x"),
+                    at,
+                )
+                .await
+        }
+    };
+    let (first, new) = queue(a.id, chat, "t:1", 10).await.unwrap();
+    assert!(new);
+    assert_eq!(first.conversation_id, chat);
+    assert_eq!(
+        first.notice,
+        Some(fieldesk_core::chat::Notice::TranscriptSent)
+    );
+    let (again, new) = queue(a.id, chat, "t:1", 11).await.unwrap();
+    assert!(!new, "one mail per client key");
+    assert_eq!(again.id, first.id);
+    assert!(queue(a.id, chat, "t:2", 12).await.unwrap().1);
+    // Past the limit a new key is refused and writes nothing; a retry of
+    // one queued still answers it.
+    assert!(matches!(
+        queue(a.id, chat, "t:3", 13).await,
+        Err(crate::store::StoreError::Conflict(_))
+    ));
+    assert_eq!(queue(a.id, chat, "t:1", 14).await.unwrap().0.id, first.id);
+    let due = store.due_mail(100, 10).await.unwrap();
+    assert_eq!(due.len(), 2, "{due:?}");
+    assert!(due.iter().all(|d| d.conversation_id == chat));
+    // It sends, but no email thread is made of the chat.
+    assert_eq!(
+        store.mail_thread(a.id, chat).await.unwrap(),
+        Default::default()
+    );
+    assert!(store.mail_parts(a.id, chat).await.unwrap().is_empty());
+
+    // Only a chat of the tenant's own: not another tenant's, not an email
+    // conversation.
+    assert!(queue(b.id, chat, "t:9", 15).await.is_err());
+    let alice = user(&*store, &a, "alice", Role::Agent).await;
+    let (mail, _) = store
+        .queue_mail(
+            a.id,
+            OutTarget::New {
+                mailbox_id: mailbox.id,
+                contact: "wang@customer.test".into(),
+                subject: "Quote".into(),
+                agent_id: alice.id,
+                locale: Locale::En,
+            },
+            "u1:c1".into(),
+            message("hi", alice.id),
+            builder(mailbox.id, "fd.1"),
+            16,
+        )
+        .await
+        .unwrap();
+    assert!(queue(a.id, mail.conversation_id, "t:10", 17).await.is_err());
+}

@@ -76,15 +76,28 @@ impl OutboxStore for SqliteStore {
                     )?;
                     tx.last_insert_rowid()
                 }
-                OutTarget::Transcript { conversation_id } => tx
-                    .query_row(
-                        "SELECT id FROM conversations
-                         WHERE tenant_id = ?1 AND id = ?2 AND channel <> 'email'",
-                        params![tenant_id, conversation_id],
-                        |r| r.get::<_, i64>(0),
-                    )
-                    .optional()?
-                    .ok_or_else(|| StoreError::NotFound(format!("chat {conversation_id}")))?,
+                OutTarget::Transcript {
+                    conversation_id,
+                    max,
+                } => {
+                    // A chat's mail in the outbox is its transcripts.
+                    let sent = tx
+                        .query_row(
+                            "SELECT (SELECT count(*) FROM mail_outbox WHERE conversation_id = c.id)
+                             FROM conversations c
+                             WHERE c.tenant_id = ?1 AND c.id = ?2 AND c.channel <> 'email'",
+                            params![tenant_id, conversation_id],
+                            |r| r.get::<_, u32>(0),
+                        )
+                        .optional()?
+                        .ok_or_else(|| StoreError::NotFound(format!("chat {conversation_id}")))?;
+                    if sent >= *max {
+                        return Err(StoreError::Conflict(format!(
+                            "chat {conversation_id} has had {sent} transcripts"
+                        )));
+                    }
+                    *conversation_id
+                }
             };
             let transcript = matches!(target, OutTarget::Transcript { .. });
             let mail = build(conversation_id).map_err(StoreError::invalid)?;
@@ -139,26 +152,6 @@ impl OutboxStore for SqliteStore {
                 }
             }
             Ok(thread)
-        })
-        .await
-    }
-
-    async fn transcript_keys(
-        &self,
-        tenant_id: i64,
-        conversation_id: i64,
-    ) -> StoreResult<Vec<String>> {
-        self.read(move |conn| {
-            let mut stmt = conn.prepare_cached(
-                "SELECT o.client_key FROM mail_outbox o
-                 JOIN conversations c ON c.id = o.conversation_id
-                 WHERE o.tenant_id = ?1 AND o.conversation_id = ?2 AND c.channel <> 'email'
-                 ORDER BY o.message_id",
-            )?;
-            let keys = stmt
-                .query_map(params![tenant_id, conversation_id], |r| r.get(0))?
-                .collect::<Result<_, _>>()?;
-            Ok(keys)
         })
         .await
     }
