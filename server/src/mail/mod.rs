@@ -367,6 +367,23 @@ impl MailService {
             .quarantined_raw(tenant_id, id)
             .await?
             .ok_or(ApiError::new(ErrorCode::NotFound))?;
+        if bytes.is_empty() {
+            // Nothing of it was kept (the IMAP server never handed it over,
+            // or only its unreadable head of a too-large mail was read):
+            // reading again cannot change it, so it stays as it was.
+            let held = self
+                .store
+                .quarantine(tenant_id)
+                .await?
+                .into_iter()
+                .find(|q| q.id == id)
+                .ok_or(ApiError::new(ErrorCode::NotFound))?;
+            return Ok(RetryOutcome {
+                conversation_id: None,
+                reason: Some(held.reason),
+                error: Some(held.error),
+            });
+        }
         let mailbox = self.stored(tenant_id, mailbox_id).await?.mailbox;
         let source = import::Source {
             tenant_id,

@@ -501,6 +501,50 @@ async fn customers_mail_becomes_threads_imported_once_across_restarts() {
     assert_eq!(again.conversation_id, None, "still unreadable");
     assert_eq!(again.reason, Some(QuarantineReason::NoSender));
     assert!(again.error.unwrap().contains("no sender"));
+
+    // Over the mailbox's limit and no sender: only its head was read, so
+    // it waits as too large, and a retry keeps saying so.
+    let mut big = b"Subject: big and nameless\r\nMessage-ID: <nobody-2@x.test>\r\n\r\n".to_vec();
+    big.extend(std::iter::repeat_n(b"0123456789abcdef\r\n".as_slice(), 70_000).flatten());
+    mail::append(&support, &big).await;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let too_large = loop {
+        let held: Vec<QuarantinedMail> = server
+            .get("/api/mail/quarantine", &ada)
+            .await
+            .json()
+            .await
+            .unwrap();
+        if let Some(q) = held
+            .into_iter()
+            .find(|q| q.reason == QuarantineReason::TooLarge)
+        {
+            break q;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the too-large mail did not reach the quarantine"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    };
+    assert_eq!(too_large.subject.as_deref(), Some("big and nameless"));
+    assert!(too_large.size > 1_048_576, "{}", too_large.size);
+    let again: RetryOutcome = server
+        .send_json(
+            "POST",
+            &format!("/api/mail/quarantine/{}/retry", too_large.id),
+            &ada,
+            &Value::Null,
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (again.conversation_id, again.reason),
+        (None, Some(QuarantineReason::TooLarge))
+    );
+    assert_eq!(again.error.as_deref(), Some(too_large.error.as_str()));
     assert_eq!(
         email_conversations(&server, &alice, "queued").await.len(),
         2,
