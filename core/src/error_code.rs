@@ -123,10 +123,52 @@ pub enum ErrorCode {
     TranscriptUnavailable,
     /// This conversation has had as many transcripts mailed as allowed.
     TranscriptLimit,
+    /// The tenant has not enabled the parts mall.
+    MallNotEnabled,
+    /// A part or service is unknown or no longer sold.
+    ItemUnavailable,
+    /// A quantity is not 1 to 999, or the cart is empty or too long.
+    InvalidQuantity,
+    /// A price changed since the buyer saw it: the answer lists the new prices.
+    PriceChanged,
+    /// Not enough stock for a part.
+    OutOfStock,
+    /// The unpaid order's reservation ran out; it was cancelled.
+    ReservationExpired,
+    /// A checkout needs an Idempotency-Key header (8 to 200 visible characters).
+    IdempotencyKeyRequired,
+    /// The Idempotency-Key was used with another request body.
+    IdempotencyKeyReused,
+    /// A payment webhook is unsigned, forged or stale.
+    InvalidWebhook,
+    /// The card was declined.
+    PaymentDeclined,
+    /// The payment provider failed; nothing was charged.
+    PaymentFailed,
+    /// The payment method is not offered (or not for this order).
+    PaymentUnavailable,
+    /// The order's status does not allow that now, or not for this caller.
+    OrderNotAllowed,
+    /// A catalog item's fields are invalid.
+    InvalidCatalogItem,
+    /// A price list's fields are invalid.
+    InvalidPriceList,
+    /// The delivery address or depot is invalid.
+    InvalidDelivery,
+    /// Carrier, tracking number or URL is invalid, or the shipment is not possible.
+    InvalidTracking,
+    /// The email code is wrong, expired or used up.
+    VerificationFailed,
+    /// An account with that email exists already.
+    EmailTaken,
+    /// The customer has not verified their email yet.
+    EmailNotVerified,
+    /// No service mailbox is set for the mall's mail.
+    MallMailUnavailable,
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 55] = [
+    pub const ALL: [ErrorCode; 76] = [
         ErrorCode::BadRequest,
         ErrorCode::InvalidCredentials,
         ErrorCode::Unauthorized,
@@ -182,6 +224,27 @@ impl ErrorCode {
         ErrorCode::InvalidEmail,
         ErrorCode::TranscriptUnavailable,
         ErrorCode::TranscriptLimit,
+        ErrorCode::MallNotEnabled,
+        ErrorCode::ItemUnavailable,
+        ErrorCode::InvalidQuantity,
+        ErrorCode::PriceChanged,
+        ErrorCode::OutOfStock,
+        ErrorCode::ReservationExpired,
+        ErrorCode::IdempotencyKeyRequired,
+        ErrorCode::IdempotencyKeyReused,
+        ErrorCode::InvalidWebhook,
+        ErrorCode::PaymentDeclined,
+        ErrorCode::PaymentFailed,
+        ErrorCode::PaymentUnavailable,
+        ErrorCode::OrderNotAllowed,
+        ErrorCode::InvalidCatalogItem,
+        ErrorCode::InvalidPriceList,
+        ErrorCode::InvalidDelivery,
+        ErrorCode::InvalidTracking,
+        ErrorCode::VerificationFailed,
+        ErrorCode::EmailTaken,
+        ErrorCode::EmailNotVerified,
+        ErrorCode::MallMailUnavailable,
     ];
 
     /// The HTTP status the server answers with for this code.
@@ -227,6 +290,27 @@ impl ErrorCode {
             ErrorCode::InvalidEmail => 400,
             ErrorCode::TranscriptUnavailable => 409,
             ErrorCode::TranscriptLimit => 429,
+            ErrorCode::MallNotEnabled => 404,
+            ErrorCode::ItemUnavailable => 422,
+            ErrorCode::InvalidQuantity => 400,
+            ErrorCode::PriceChanged => 409,
+            ErrorCode::OutOfStock => 409,
+            ErrorCode::ReservationExpired => 409,
+            ErrorCode::IdempotencyKeyRequired => 400,
+            ErrorCode::IdempotencyKeyReused => 422,
+            ErrorCode::InvalidWebhook => 401,
+            ErrorCode::PaymentDeclined => 402,
+            ErrorCode::PaymentFailed => 502,
+            ErrorCode::PaymentUnavailable => 400,
+            ErrorCode::OrderNotAllowed => 409,
+            ErrorCode::InvalidCatalogItem => 400,
+            ErrorCode::InvalidPriceList => 400,
+            ErrorCode::InvalidDelivery => 400,
+            ErrorCode::InvalidTracking => 400,
+            ErrorCode::VerificationFailed => 400,
+            ErrorCode::EmailTaken => 409,
+            ErrorCode::EmailNotVerified => 403,
+            ErrorCode::MallMailUnavailable => 409,
             ErrorCode::ServerUnreachable => 503,
             ErrorCode::Internal
             | ErrorCode::KeychainUnavailable
@@ -285,6 +369,27 @@ impl ErrorCode {
             ErrorCode::InvalidEmail => "error-invalid-email",
             ErrorCode::TranscriptUnavailable => "error-transcript-unavailable",
             ErrorCode::TranscriptLimit => "error-transcript-limit",
+            ErrorCode::MallNotEnabled => "error-mall-not-enabled",
+            ErrorCode::ItemUnavailable => "error-item-unavailable",
+            ErrorCode::InvalidQuantity => "error-invalid-quantity",
+            ErrorCode::PriceChanged => "error-price-changed",
+            ErrorCode::OutOfStock => "error-out-of-stock",
+            ErrorCode::ReservationExpired => "error-reservation-expired",
+            ErrorCode::IdempotencyKeyRequired => "error-idempotency-key-required",
+            ErrorCode::IdempotencyKeyReused => "error-idempotency-key-reused",
+            ErrorCode::InvalidWebhook => "error-invalid-webhook",
+            ErrorCode::PaymentDeclined => "error-payment-declined",
+            ErrorCode::PaymentFailed => "error-payment-failed",
+            ErrorCode::PaymentUnavailable => "error-payment-unavailable",
+            ErrorCode::OrderNotAllowed => "error-order-not-allowed",
+            ErrorCode::InvalidCatalogItem => "error-invalid-catalog-item",
+            ErrorCode::InvalidPriceList => "error-invalid-price-list",
+            ErrorCode::InvalidDelivery => "error-invalid-delivery",
+            ErrorCode::InvalidTracking => "error-invalid-tracking",
+            ErrorCode::VerificationFailed => "error-verification-failed",
+            ErrorCode::EmailTaken => "error-email-taken",
+            ErrorCode::EmailNotVerified => "error-email-not-verified",
+            ErrorCode::MallMailUnavailable => "error-mall-mail-unavailable",
             ErrorCode::UnknownCustomer => "error-unknown-customer",
             ErrorCode::InvalidIdentity => "error-invalid-identity",
             ErrorCode::PhotoQuotaExceeded => "error-photo-quota-exceeded",
@@ -346,6 +451,27 @@ impl ErrorCode {
             ErrorCode::InvalidEmail => "invalid_email",
             ErrorCode::TranscriptUnavailable => "transcript_unavailable",
             ErrorCode::TranscriptLimit => "transcript_limit",
+            ErrorCode::MallNotEnabled => "mall_not_enabled",
+            ErrorCode::ItemUnavailable => "item_unavailable",
+            ErrorCode::InvalidQuantity => "invalid_quantity",
+            ErrorCode::PriceChanged => "price_changed",
+            ErrorCode::OutOfStock => "out_of_stock",
+            ErrorCode::ReservationExpired => "reservation_expired",
+            ErrorCode::IdempotencyKeyRequired => "idempotency_key_required",
+            ErrorCode::IdempotencyKeyReused => "idempotency_key_reused",
+            ErrorCode::InvalidWebhook => "invalid_webhook",
+            ErrorCode::PaymentDeclined => "payment_declined",
+            ErrorCode::PaymentFailed => "payment_failed",
+            ErrorCode::PaymentUnavailable => "payment_unavailable",
+            ErrorCode::OrderNotAllowed => "order_not_allowed",
+            ErrorCode::InvalidCatalogItem => "invalid_catalog_item",
+            ErrorCode::InvalidPriceList => "invalid_price_list",
+            ErrorCode::InvalidDelivery => "invalid_delivery",
+            ErrorCode::InvalidTracking => "invalid_tracking",
+            ErrorCode::VerificationFailed => "verification_failed",
+            ErrorCode::EmailTaken => "email_taken",
+            ErrorCode::EmailNotVerified => "email_not_verified",
+            ErrorCode::MallMailUnavailable => "mall_mail_unavailable",
             ErrorCode::UnknownCustomer => "unknown_customer",
             ErrorCode::InvalidIdentity => "invalid_identity",
             ErrorCode::PhotoQuotaExceeded => "photo_quota_exceeded",

@@ -26,6 +26,7 @@ pub mod knowledge;
 pub mod layout;
 pub mod locale;
 pub mod login_throttle;
+pub mod mall;
 pub mod offline;
 pub mod outbound;
 pub mod password_policy;

@@ -9,6 +9,7 @@ pub mod dispatch;
 pub mod field;
 pub mod inbox;
 pub mod mail;
+pub mod mall;
 pub mod outbox;
 pub mod sealed;
 pub mod security;
@@ -116,6 +117,7 @@ pub trait Store:
     + workbench::WorkbenchStore
     + security::SecurityStore
     + mail::MailStore
+    + mall::MallStore
     + inbox::InboxStore
     + outbox::OutboxStore
     + sealed::SealedStore

@@ -7,6 +7,7 @@ mod field;
 mod inbox;
 mod json;
 mod mail;
+mod mall;
 mod outbox;
 mod sealed;
 mod security;
@@ -45,6 +46,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("0017_mailboxes.sql"),
     include_str!("0018_email.sql"),
     include_str!("0019_transcripts_quarantine.sql"),
+    include_str!("0020_mall.sql"),
 ];
 const READERS: usize = 4;
 

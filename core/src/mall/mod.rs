@@ -1,0 +1,325 @@
+//! The parts mall (配件商城): customers buy in the customer portal,
+//! service providers in their portal, engineers for the device in front
+//! of them. The rules live here once — money, price selection, the order
+//! and payment machines, stock reservation sums, checkout — and the
+//! server carries them out.
+
+pub mod catalog;
+pub mod checkout;
+pub mod customer;
+pub mod money;
+pub mod order;
+pub mod payment;
+pub mod price;
+pub mod shipment;
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use catalog::{Item, LocalizedText};
+use checkout::CartLine;
+use money::{Currency, Money};
+use order::OrderStatus;
+use payment::PaymentStatus;
+use shipment::ShipmentStatus;
+
+/// How a buyer pays.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum PaymentMethod {
+    /// Bank transfer or cash on delivery: pending until an admin marks it
+    /// paid.
+    Manual,
+    /// The test gateway: the card decides; confirmation may come later by
+    /// a signed webhook.
+    Test,
+}
+
+impl PaymentMethod {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PaymentMethod::Manual => "manual",
+            PaymentMethod::Test => "test",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<PaymentMethod> {
+        match s {
+            "manual" => Some(PaymentMethod::Manual),
+            "test" => Some(PaymentMethod::Test),
+            _ => None,
+        }
+    }
+}
+
+/// The tenant's mall switch and choices (`GET/PUT /api/mall/settings`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct MallSettings {
+    /// Off by default: every mall route answers "not enabled".
+    pub enabled: bool,
+    pub currency: Currency,
+    /// The service mailbox codes and order mails go out from.
+    pub mailbox_id: Option<i64>,
+    pub payment_methods: Vec<PaymentMethod>,
+}
+
+impl Default for MallSettings {
+    fn default() -> Self {
+        MallSettings {
+            enabled: false,
+            currency: Currency::CNY,
+            mailbox_id: None,
+            payment_methods: vec![PaymentMethod::Manual],
+        }
+    }
+}
+
+/// Where stock is kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum LocationKind {
+    Warehouse,
+    /// A service provider's depot.
+    Depot,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct LocationBody {
+    pub name: String,
+    pub kind: LocationKind,
+    /// The provider a depot belongs to.
+    #[serde(default)]
+    pub provider_id: Option<i64>,
+    /// Orders are shipped from it (the lowest-numbered such location
+    /// that has the stock).
+    #[serde(default)]
+    pub ships: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Location {
+    pub id: i64,
+    #[serde(flatten)]
+    pub body: LocationBody,
+}
+
+/// Stock of one part at one location.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct StockLevel {
+    pub item_id: i64,
+    pub location_id: i64,
+    pub on_hand: u32,
+    /// Held for orders not shipped yet.
+    pub reserved: u32,
+}
+
+impl StockLevel {
+    pub fn available(&self) -> u32 {
+        self.on_hand.saturating_sub(self.reserved)
+    }
+}
+
+/// `PUT /api/mall/stock`: the counted units of a part at a location.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct StockBody {
+    pub item_id: i64,
+    pub location_id: i64,
+    pub on_hand: i64,
+}
+
+/// An item as a buyer sees it: in their language, at their price beside
+/// the list price, with what can be had.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Offer {
+    pub item: Item,
+    pub name: String,
+    pub description: String,
+    pub quote: price::Quote,
+    /// Units available to order (services: none counted, always).
+    pub available: Option<u32>,
+}
+
+/// Where an order goes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(tag = "to", rename_all = "snake_case")]
+pub enum Delivery {
+    /// A postal address (customers; providers sending to a site).
+    Address {
+        name: String,
+        phone: String,
+        address: String,
+    },
+    /// The buying provider's depot.
+    Depot { location_id: i64 },
+}
+
+impl Delivery {
+    /// Name, phone and address filled and not absurd.
+    pub fn is_valid(&self) -> bool {
+        match self {
+            Delivery::Address {
+                name,
+                phone,
+                address,
+            } => {
+                let ok = |s: &str, max: usize| {
+                    let n = s.trim().chars().count();
+                    (1..=max).contains(&n) && !s.chars().any(|c| c.is_control() && c != '\n')
+                };
+                ok(name, 100)
+                    && ok(address, 500)
+                    && ok(phone, 40)
+                    && phone.chars().any(|c| c.is_ascii_digit())
+            }
+            Delivery::Depot { .. } => true,
+        }
+    }
+}
+
+/// `POST …/checkout` (with an `Idempotency-Key` header).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CheckoutBody {
+    pub lines: Vec<CartLine>,
+    pub delivery: Delivery,
+    pub payment: PaymentMethod,
+    /// The work order (and its device) the parts are for.
+    #[serde(default)]
+    pub work_order_id: Option<i64>,
+    #[serde(default)]
+    pub device_id: Option<i64>,
+}
+
+/// Who bought.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Buyer {
+    Customer { customer_id: i64 },
+    Provider { provider_id: i64, user_id: i64 },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct OrderLine {
+    pub item_id: i64,
+    pub sku: String,
+    pub name: LocalizedText,
+    pub quantity: u32,
+    /// The price it was bought at, kept.
+    pub unit_price: Money,
+    pub list_price: Money,
+    pub total: Money,
+    pub shipped: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Payment {
+    pub method: PaymentMethod,
+    pub status: PaymentStatus,
+    pub amount: Money,
+    /// The provider's reference (the webhook names it).
+    pub reference: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Shipment {
+    pub id: i64,
+    pub carrier: String,
+    pub tracking: String,
+    pub url: Option<String>,
+    pub status: ShipmentStatus,
+    /// Item id → units in this shipment.
+    pub lines: BTreeMap<i64, u32>,
+    pub shipped_at: i64,
+}
+
+/// One entry of an order's timeline.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TimelineEntry {
+    pub at: i64,
+    /// `placed`, an order event (`payment_confirmed`, `shipped`, …), a
+    /// payment outcome (`payment_declined`, `payment_failed`,
+    /// `payment_refunded`) or a shipment's (`shipment_in_transit`, …).
+    pub what: String,
+    /// The status after it.
+    pub status: OrderStatus,
+    /// Tracking number, carrier, or the reason.
+    #[serde(default)]
+    pub detail: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Order {
+    pub id: i64,
+    pub buyer: Buyer,
+    pub status: OrderStatus,
+    pub lines: Vec<OrderLine>,
+    pub total: Money,
+    pub delivery: Delivery,
+    pub payment: Payment,
+    pub shipments: Vec<Shipment>,
+    pub timeline: Vec<TimelineEntry>,
+    /// When an unpaid order's stock is released.
+    pub reserved_until: Option<i64>,
+    pub work_order_id: Option<i64>,
+    pub device_id: Option<i64>,
+    pub created_at: i64,
+}
+
+/// `POST …/orders/{id}/pay`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PayBody {
+    /// The test gateway's card number.
+    #[serde(default)]
+    pub card: Option<String>,
+}
+
+/// `POST /api/mall/orders/{id}/ship`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ShipBody {
+    pub carrier: String,
+    pub tracking: String,
+    #[serde(default)]
+    pub url: Option<String>,
+    /// Item id → units; empty: everything left.
+    #[serde(default)]
+    pub lines: BTreeMap<i64, u32>,
+}
+
+/// What staff do to an order besides shipping.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum StaffAction {
+    /// A bank transfer or cash arrived (manual payments).
+    MarkPaid,
+    StartPicking,
+    Cancel,
+    ReturnReceived,
+    Refund,
+}
+
+/// `POST /api/mall/shipments/{id}/events`: a carrier's report (manual
+/// entry, or the `test` carrier).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ShipmentEventBody {
+    pub status: ShipmentStatus,
+}
