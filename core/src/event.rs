@@ -70,6 +70,12 @@ pub enum ServerEvent {
         from_agent: String,
         note: String,
     },
+    /// A parts-mall order changed (admins and the buying provider's
+    /// people refresh it).
+    MallOrderChanged {
+        order_id: i64,
+        status: crate::mall::order::OrderStatus,
+    },
     /// Events for this connection were dropped (it could not keep up):
     /// fetch the conversation lists and the open conversation's messages
     /// again. Live events resume after it.

@@ -87,6 +87,23 @@ impl Role {
         matches!(self, Role::Admin | Role::Supervisor)
     }
 
+    /// Runs the parts mall: its switch, catalog, prices and stock.
+    pub fn runs_mall(self) -> bool {
+        self == Role::Admin
+    }
+
+    /// Fulfils mall orders (the warehouse): sees every order, marks
+    /// transfers paid, picks, ships, takes returns, refunds.
+    pub fn fulfils_mall_orders(self) -> bool {
+        matches!(self, Role::Admin | Role::Supervisor)
+    }
+
+    /// Buys in the mall on a provider's account (provider admins and
+    /// their engineers; membership is checked per provider).
+    pub fn buys_for_provider(self) -> bool {
+        matches!(self, Role::ProviderAdmin | Role::Engineer)
+    }
+
     /// Reads field work: templates, device fields, photos.
     pub fn reads_field_work(self) -> bool {
         self.dispatches() || self == Role::Engineer

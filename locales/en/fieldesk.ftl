@@ -754,3 +754,31 @@ mail-quarantine-reason-not-mail = Not a mail message (no headers could be read).
 mail-quarantine-reason-no-sender = The mail has no usable sender address.
 mail-quarantine-reason-not-handed-over = The mail server did not hand this mail over.
 mail-quarantine-reason-too-large = Too large to import, and unreadable.
+
+## Parts mall
+mall-code-subject = { $code } is your { $shop } code
+mall-code-text =
+    Hello { $name },
+    
+    your code for { $shop } is { $code }. It is valid for { $minutes } minutes.
+    If you did not sign up, ignore this mail.
+mall-order-mail-subject = Order { $order }: { $status }
+mall-order-mail-text =
+    Hello { $name },
+    
+    your order { $order } ({ $total }) is now: { $status }.
+    { $tracking }
+mall-price-now = { $sku }: you saw { $seen }, the price is now { $price } (list price { $list }).
+mall-out-of-stock = Not enough stock: { $sku }.
+mall-item-id = Item { $id }.
+mall-status-pending-payment = Awaiting payment
+mall-status-paid = Paid
+mall-status-picking = Being picked
+mall-status-partially-shipped = Partly shipped
+mall-status-shipped = Shipped
+mall-status-delivered = Delivered
+mall-status-completed = Completed
+mall-status-cancelled = Cancelled
+mall-status-return-requested = Return requested
+mall-status-returned = Returned
+mall-status-refunded = Refunded

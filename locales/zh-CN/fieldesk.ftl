@@ -753,3 +753,31 @@ mail-quarantine-reason-not-mail = 不是邮件（无法读取邮件头）。
 mail-quarantine-reason-no-sender = 邮件没有可用的发件人地址。
 mail-quarantine-reason-not-handed-over = 邮件服务器未能交出这封邮件。
 mail-quarantine-reason-too-large = 邮件过大无法导入，且无法读取。
+
+## Parts mall
+mall-code-subject = 您的{ $shop }验证码：{ $code }
+mall-code-text =
+    { $name }，您好：
+    
+    您在{ $shop }的验证码是 { $code }，{ $minutes } 分钟内有效。
+    如果不是您本人注册，请忽略此邮件。
+mall-order-mail-subject = 订单 { $order }：{ $status }
+mall-order-mail-text =
+    { $name }，您好：
+    
+    您的订单 { $order }（{ $total }）现在的状态：{ $status }。
+    { $tracking }
+mall-price-now = { $sku }：您看到的价格为 { $seen }，现价 { $price }（标价 { $list }）。
+mall-out-of-stock = 库存不足：{ $sku }。
+mall-item-id = 商品 { $id }。
+mall-status-pending-payment = 待付款
+mall-status-paid = 已付款
+mall-status-picking = 拣货中
+mall-status-partially-shipped = 部分发货
+mall-status-shipped = 已发货
+mall-status-delivered = 已送达
+mall-status-completed = 已完成
+mall-status-cancelled = 已取消
+mall-status-return-requested = 已申请退货
+mall-status-returned = 已退货
+mall-status-refunded = 已退款

@@ -753,3 +753,31 @@ mail-quarantine-reason-not-mail = 不是郵件（無法讀取郵件標頭）。
 mail-quarantine-reason-no-sender = 郵件沒有可用的寄件人地址。
 mail-quarantine-reason-not-handed-over = 郵件伺服器未能交出這封郵件。
 mail-quarantine-reason-too-large = 郵件過大無法匯入，且無法讀取。
+
+## Parts mall
+mall-code-subject = 您的{ $shop }驗證碼：{ $code }
+mall-code-text =
+    { $name }，您好：
+    
+    您在{ $shop }的驗證碼是 { $code }，{ $minutes } 分鐘內有效。
+    如果不是您本人註冊，請忽略此郵件。
+mall-order-mail-subject = 訂單 { $order }：{ $status }
+mall-order-mail-text =
+    { $name }，您好：
+    
+    您的訂單 { $order }（{ $total }）目前的狀態：{ $status }。
+    { $tracking }
+mall-price-now = { $sku }：您看到的價格為 { $seen }，現價 { $price }（標價 { $list }）。
+mall-out-of-stock = 庫存不足：{ $sku }。
+mall-item-id = 商品 { $id }。
+mall-status-pending-payment = 待付款
+mall-status-paid = 已付款
+mall-status-picking = 揀貨中
+mall-status-partially-shipped = 部分出貨
+mall-status-shipped = 已出貨
+mall-status-delivered = 已送達
+mall-status-completed = 已完成
+mall-status-cancelled = 已取消
+mall-status-return-requested = 已申請退貨
+mall-status-returned = 已退貨
+mall-status-refunded = 已退款

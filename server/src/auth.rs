@@ -61,6 +61,11 @@ pub fn check_new_password(password: &str, username: &str) -> Result<(), Weakness
     password_policy::check(password, username, |p| COMMON_PASSWORDS.contains(p))
 }
 
+/// An argon2id hash of a random password, checked against when an
+/// account does not exist, so timing does not tell (made once).
+pub static DUMMY_HASH: std::sync::LazyLock<String> =
+    std::sync::LazyLock::new(|| hash_password(&generate_password()));
+
 /// A new random password for generated accounts (demo users).
 pub fn generate_password() -> String {
     URL_SAFE_NO_PAD.encode(random_bytes::<12>())

@@ -21,6 +21,7 @@ use fieldesk_core::Role;
 use fieldesk_core::chat::VisitorEvent;
 use fieldesk_core::conversation_access::LiveReaders;
 use fieldesk_core::event::{Sequenced, ServerEvent};
+use fieldesk_core::mall::Order;
 use tokio::sync::mpsc;
 
 /// Who an event is for, always within one tenant.
@@ -30,6 +31,8 @@ pub enum Audience {
     /// Everyone who serves chat ([`Role::serves_chat`]).
     Staff,
     User(i64),
+    /// Everyone of a role.
+    Role(Role),
     /// One login session, by token hash.
     Session(String),
     /// Those who may read a conversation now: supervisors, admins and
@@ -71,6 +74,7 @@ impl Envelope {
                 Audience::Tenant => true,
                 Audience::Staff => role.serves_chat(),
                 Audience::User(id) => *id == user_id,
+                Audience::Role(r) => *r == role,
                 Audience::Session(hash) => hash == token_hash,
                 Audience::Readers(readers) => {
                     role.oversees_chat() || (role.serves_chat() && reads(readers, user_id))
@@ -123,6 +127,15 @@ struct Registry {
     next_id: u64,
     staff: HashMap<i64, Vec<StaffEntry>>,
     visitors: HashMap<(i64, i64), Vec<Entry<VisitorEvent>>>,
+    buyers: HashMap<BuyerTopic, Vec<Entry<Order>>>,
+}
+
+/// A mall buyer's connection: their tenant and customer; it gets each of
+/// their orders as it changes.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct BuyerTopic {
+    pub tenant_id: i64,
+    pub customer_id: i64,
 }
 
 #[derive(Clone)]
@@ -192,6 +205,19 @@ impl Hub {
         if let Some(feeds) = registry.visitors.get_mut(&(tenant_id, conversation_id)) {
             feeds.retain(|feed| offer(feed, event.clone()));
         }
+    }
+
+    /// Queues a changed order for its buyer's feeds.
+    pub fn publish_buyer(&self, topic: &BuyerTopic, order: &Order) {
+        let mut registry = self.registry();
+        if let Some(feeds) = registry.buyers.get_mut(topic) {
+            feeds.retain(|feed| offer(feed, order.clone()));
+        }
+    }
+
+    /// A feed of one buyer's changed orders.
+    pub fn subscribe_buyer(&self, topic: BuyerTopic) -> Feed<BuyerTopic> {
+        Feed::new(self.clone(), topic)
     }
 
     fn entry<T>(
@@ -284,6 +310,28 @@ impl Topic for (i64, i64) {
             feeds.retain(|f| f.id != id);
             if feeds.is_empty() {
                 registry.visitors.remove(self);
+            }
+        }
+    }
+}
+
+impl Topic for BuyerTopic {
+    type Item = Order;
+
+    fn register(&self, hub: &Hub, shared: Arc<Shared>) -> (u64, mpsc::Receiver<Order>) {
+        let mut registry = hub.registry();
+        let (entry, rx) = hub.entry(&mut registry, shared);
+        let id = entry.id;
+        registry.buyers.entry(self.clone()).or_default().push(entry);
+        (id, rx)
+    }
+
+    fn unregister(&self, hub: &Hub, id: u64) {
+        let mut registry = hub.registry();
+        if let Some(feeds) = registry.buyers.get_mut(self) {
+            feeds.retain(|f| f.id != id);
+            if feeds.is_empty() {
+                registry.buyers.remove(self);
             }
         }
     }

@@ -16,6 +16,7 @@ pub mod field;
 pub mod hasher;
 pub mod hub;
 pub mod mail;
+pub mod mall;
 pub mod outbound;
 pub mod perimeter;
 pub mod portal;
@@ -88,6 +89,26 @@ pub async fn serve(
             chat: chat.clone(),
         },
     ));
+    let hasher = Arc::new(hasher::Hasher::for_this_machine());
+    let mall = Arc::new(mall::MallService::new(
+        store.clone(),
+        mall::MallParts {
+            hub: hub.clone(),
+            catalog: catalog.clone(),
+            secrets: settings.secrets.clone(),
+            hasher: hasher.clone(),
+            mail: mail.clone(),
+        },
+    ));
+    let base_url = listener
+        .local_addr()
+        .map(|a| format!("http://{a}"))
+        .unwrap_or_default();
+    mall.start(
+        base_url,
+        settings.hours_check.min(std::time::Duration::from_secs(30)),
+        stop_rx.clone(),
+    );
     tokio::spawn(mail.clone().run_receivers(stop_rx.clone()));
     tokio::spawn(mail.clone().run_sender(stop_rx.clone()));
     spawn_purge(store.clone(), stop_rx.clone());
@@ -120,10 +141,11 @@ pub async fn serve(
         field,
         dispatch,
         mail,
+        mall,
         settings: Arc::new(settings),
         outbound,
         security,
-        hasher: Arc::new(hasher::Hasher::for_this_machine()),
+        hasher,
         throttle: Arc::default(),
         shutdown: stop_rx,
     };

@@ -17,6 +17,7 @@ use crate::field::FieldService;
 use crate::hasher::Hasher;
 use crate::hub::Hub;
 use crate::mail::MailService;
+use crate::mall::MallService;
 use crate::outbound::Outbound;
 use crate::perimeter::Limits;
 use crate::secret_box::SecretBox;
@@ -86,6 +87,8 @@ pub struct AppState {
     pub dispatch: Arc<DispatchService>,
     /// Service mailboxes: the email channel.
     pub mail: Arc<MailService>,
+    /// The parts mall.
+    pub mall: Arc<MallService>,
     pub settings: Arc<Settings>,
     /// Requests to tenants' endpoints, public addresses only.
     pub outbound: Outbound,

@@ -6,11 +6,14 @@
 
 pub mod imap;
 mod import;
+mod notice;
 pub mod parse;
 mod probe;
 pub mod receive;
 pub mod send;
 mod transcript;
+
+pub use notice::Notice;
 
 use probe::IntoCheck;
 

@@ -95,7 +95,7 @@ fn attachments(files: &[OutgoingAttachment], mailbox: &Mailbox) -> MailResult<Ve
 }
 
 /// 16 random hex digits, for the unique part of a Message-ID.
-pub(super) fn unique() -> String {
+pub(crate) fn unique() -> String {
     random_bytes::<8>()
         .iter()
         .map(|b| format!("{b:02x}"))
@@ -103,7 +103,7 @@ pub(super) fn unique() -> String {
 }
 
 /// `address` with its display name, as a header wants it.
-pub(super) fn named(address: &str, name: Option<String>) -> Result<Named, String> {
+pub(crate) fn named(address: &str, name: Option<String>) -> Result<Named, String> {
     Ok(Named::new(
         name,
         address.parse().map_err(|e| format!("{address}: {e}"))?,
@@ -337,10 +337,17 @@ impl MailService {
             if let Err(e) = self.send_due().await {
                 tracing::error!(%e, "sending mail");
             }
-            let wait = match self.store.next_due().await {
-                Ok(Some(at)) => (at - now()).clamp(0, 60),
-                _ => 60,
+            if let Err(e) = self.send_due_notices().await {
+                tracing::error!(%e, "sending mall mail");
+            }
+            let next = match (
+                self.store.next_due().await,
+                self.store.next_notice_due().await,
+            ) {
+                (Ok(a), Ok(b)) => a.into_iter().chain(b).min(),
+                _ => None,
             };
+            let wait = next.map_or(60, |at| (at - now()).clamp(0, 60));
             let wait = Duration::from_secs(u64::try_from(wait).unwrap_or(60));
             tokio::select! {
                 _ = self.outbox.notified() => {}
@@ -381,17 +388,68 @@ impl MailService {
     }
 
     async fn send_one(&self, mail: &DueMail) -> SendResult {
+        self.deliver(
+            mail.tenant_id,
+            mail.mailbox_id,
+            &mail.envelope_from,
+            &mail.recipients,
+            &mail.raw,
+            mail.attempts,
+        )
+        .await
+    }
+
+    /// Sends the mall's queued mail (codes, order updates) that is due.
+    async fn send_due_notices(&self) -> Result<(), crate::store::StoreError> {
+        loop {
+            let due = self.store.due_notices(now(), 20).await?;
+            if due.is_empty() {
+                return Ok(());
+            }
+            for n in due {
+                let result = self
+                    .deliver(
+                        n.tenant_id,
+                        n.mailbox_id,
+                        &n.envelope_from,
+                        &n.recipients,
+                        &n.raw,
+                        n.attempts,
+                    )
+                    .await;
+                tracing::info!(notice = n.id, ?result, "mall mail");
+                self.store.record_notice(n.id, result, now()).await?;
+            }
+        }
+    }
+
+    /// Wakes the sender: a mail was queued.
+    pub fn wake_sender(&self) {
+        self.outbox.notify_one();
+    }
+
+    /// Hands one built mail to the mailbox's SMTP server; what to do next
+    /// (sent, again later, failed for good) by the answer and `attempts`.
+    async fn deliver(
+        &self,
+        tenant_id: i64,
+        mailbox_id: i64,
+        envelope_from: &str,
+        recipients: &[String],
+        raw: &[u8],
+        attempts: u32,
+    ) -> SendResult {
         let retry_or_fail = |error: String| {
-            if mail.attempts + 1 >= MAX_ATTEMPTS {
+            if attempts + 1 >= MAX_ATTEMPTS {
                 SendResult::Failed { error }
             } else {
                 SendResult::Retry {
                     error,
-                    next_at: now() + backoff(mail.attempts),
+                    next_at: now() + backoff(attempts),
                 }
             }
         };
-        let stored = match self.store.mailbox(mail.tenant_id, mail.mailbox_id).await {
+        let stored = match self.store.mailbox(tenant_id, mailbox_id).await {
             Ok(Some(m)) => m,
             Ok(None) => {
                 return SendResult::Failed {
@@ -420,14 +478,13 @@ impl MailService {
             Err(f) => return SendResult::Failed { error: f.detail },
         };
         let parse = |a: &str| a.parse::<lettre::Address>().ok();
-        let recipients: Vec<lettre::Address> =
-            mail.recipients.iter().filter_map(|r| parse(r)).collect();
-        let Ok(envelope) = Envelope::new(parse(&mail.envelope_from), recipients) else {
+        let recipients: Vec<lettre::Address> = recipients.iter().filter_map(|r| parse(r)).collect();
+        let Ok(envelope) = Envelope::new(parse(envelope_from), recipients) else {
             return SendResult::Failed {
                 error: "no valid sender or recipient".into(),
             };
         };
-        match transport.send_raw(&envelope, &mail.raw).await {
+        match transport.send_raw(&envelope, raw).await {
             Ok(response) => SendResult::Sent {
                 answer: format!(
                     "{} {}",
@@ -440,6 +497,25 @@ impl MailService {
             },
             Err(e) => retry_or_fail(e.to_string()),
         }
+    }
+}
+
+/// `Auto-Submitted: auto-generated` (RFC 3834): the transcript is sent by
+/// the service, so mail robots do not answer it.
+#[derive(Clone)]
+pub(crate) struct AutoSubmitted;
+
+impl lettre::message::header::Header for AutoSubmitted {
+    fn name() -> lettre::message::header::HeaderName {
+        lettre::message::header::HeaderName::new_from_ascii_str("Auto-Submitted")
+    }
+
+    fn parse(_: &str) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+        Ok(AutoSubmitted)
+    }
+
+    fn display(&self) -> lettre::message::header::HeaderValue {
+        lettre::message::header::HeaderValue::new(Self::name(), "auto-generated".to_owned())
     }
 }
 

@@ -16,7 +16,7 @@ use fieldesk_core::transcript::{self, Labels};
 use lettre::Message;
 use lettre::message::MultiPart;
 
-use super::send::{named, unique};
+use super::send::{AutoSubmitted, named, unique};
 use super::{MailResult, MailService};
 use crate::chat::VisitorSession;
 use crate::clock::now;
@@ -64,25 +64,6 @@ fn build(m: TranscriptMail) -> Result<OutMail, String> {
         raw: message.formatted(),
         attachments: vec![],
     })
-}
-
-/// `Auto-Submitted: auto-generated` (RFC 3834): the transcript is sent by
-/// the service, so mail robots do not answer it.
-#[derive(Clone)]
-struct AutoSubmitted;
-
-impl lettre::message::header::Header for AutoSubmitted {
-    fn name() -> lettre::message::header::HeaderName {
-        lettre::message::header::HeaderName::new_from_ascii_str("Auto-Submitted")
-    }
-
-    fn parse(_: &str) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
-        Ok(AutoSubmitted)
-    }
-
-    fn display(&self) -> lettre::message::header::HeaderValue {
-        lettre::message::header::HeaderValue::new(Self::name(), "auto-generated".to_owned())
-    }
 }
 
 impl MailService {

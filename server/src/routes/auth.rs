@@ -1,7 +1,5 @@
 //! Login and logout.
 
-use std::sync::LazyLock;
-
 use axum::Json;
 use axum::extract::State;
 use axum::http::header::USER_AGENT;
@@ -12,7 +10,7 @@ use fieldesk_core::event::ServerEvent;
 use fieldesk_core::security::SecurityEventKind;
 
 use super::users::me_of;
-use crate::auth::{Caller, generate_password, hash_password, new_token};
+use crate::auth::{Caller, DUMMY_HASH, new_token};
 use crate::clock::now;
 use crate::error::ApiError;
 use crate::hub::{Audience, Envelope};
@@ -134,10 +132,6 @@ pub async fn login(
         me: me_of(&credentials.user, tenant),
     }))
 }
-
-/// An argon2id hash of a random password, checked against when the user
-/// does not exist (computed once, on the first failed lookup).
-static DUMMY_HASH: LazyLock<String> = LazyLock::new(|| hash_password(&generate_password()));
 
 /// Revokes the caller's session. Idempotent: a second logout with the same
 /// token answers `session_expired`, and nothing changes.

@@ -9,8 +9,10 @@ mod health;
 mod identity;
 mod knowledge;
 mod mail;
+mod mall;
 mod photos;
 mod security;
+mod shop;
 mod sync;
 mod templates;
 mod users;
@@ -144,6 +146,45 @@ use crate::{portal, visitor_ws, ws};
         security::get_policy,
         security::put_policy,
         security::events,
+        mall::get_settings,
+        mall::put_settings,
+        mall::items,
+        mall::create_item,
+        mall::update_item,
+        mall::price_lists,
+        mall::create_price_list,
+        mall::update_price_list,
+        mall::set_tier,
+        mall::locations,
+        mall::create_location,
+        mall::update_location,
+        mall::stock,
+        mall::set_stock,
+        mall::orders,
+        mall::order,
+        mall::ship,
+        mall::act,
+        mall::shipment_event,
+        mall::offers,
+        mall::checkout,
+        mall::pay,
+        mall::cancel,
+        shop::info,
+        shop::signup,
+        shop::resend,
+        shop::verify,
+        shop::signin,
+        shop::signout,
+        shop::me,
+        shop::offers,
+        shop::offer,
+        shop::checkout,
+        shop::orders,
+        shop::order,
+        shop::pay,
+        shop::act,
+        shop::webhook,
+        shop::live,
         visitor_ws::connect,
         openapi_json,
     ),
@@ -430,6 +471,49 @@ pub fn router(state: AppState) -> Router {
                     fieldesk_core::standard_operation::MAX_PHOTO_BYTES,
                 )),
         )
+        .route(
+            "/mall/settings",
+            get(mall::get_settings).put(mall::put_settings),
+        )
+        .route("/mall/items", get(mall::items).post(mall::create_item))
+        .route("/mall/items/{id}", put(mall::update_item))
+        .route(
+            "/mall/price-lists",
+            get(mall::price_lists).post(mall::create_price_list),
+        )
+        .route("/mall/price-lists/{id}", put(mall::update_price_list))
+        .route("/mall/providers/{id}/tier", put(mall::set_tier))
+        .route(
+            "/mall/locations",
+            get(mall::locations).post(mall::create_location),
+        )
+        .route("/mall/locations/{id}", put(mall::update_location))
+        .route("/mall/stock", get(mall::stock).put(mall::set_stock))
+        .route("/mall/orders", get(mall::orders))
+        .route("/mall/orders/{id}", get(mall::order))
+        .route("/mall/orders/{id}/ship", post(mall::ship))
+        .route("/mall/orders/{id}/actions", post(mall::act))
+        .route("/mall/orders/{id}/pay", post(mall::pay))
+        .route("/mall/orders/{id}/cancel", post(mall::cancel))
+        .route("/mall/shipments/{id}/events", post(mall::shipment_event))
+        .route("/mall/offers", get(mall::offers))
+        .route("/mall/checkout", post(mall::checkout))
+        .route("/shop/webhooks/test", post(shop::webhook))
+        .route("/shop/{tenant}", get(shop::info))
+        .route("/shop/{tenant}/signup", post(shop::signup))
+        .route("/shop/{tenant}/resend", post(shop::resend))
+        .route("/shop/{tenant}/verify", post(shop::verify))
+        .route("/shop/{tenant}/signin", post(shop::signin))
+        .route("/shop/{tenant}/signout", post(shop::signout))
+        .route("/shop/{tenant}/me", get(shop::me))
+        .route("/shop/{tenant}/offers", get(shop::offers))
+        .route("/shop/{tenant}/offers/{id}", get(shop::offer))
+        .route("/shop/{tenant}/checkout", post(shop::checkout))
+        .route("/shop/{tenant}/orders", get(shop::orders))
+        .route("/shop/{tenant}/orders/{id}", get(shop::order))
+        .route("/shop/{tenant}/orders/{id}/pay", post(shop::pay))
+        .route("/shop/{tenant}/orders/{id}/actions", post(shop::act))
+        .route("/shop/{tenant}/ws", get(shop::live))
         .route("/visitor/{tenant}/ws", get(visitor_ws::connect))
         .fallback(not_found);
     let chat_window = Router::new()

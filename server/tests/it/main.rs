@@ -10,6 +10,7 @@ mod identity;
 mod lifecycle;
 mod live;
 mod mail;
+mod mall;
 mod perimeter;
 mod sessions;
 mod sign_in;

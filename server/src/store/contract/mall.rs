@@ -730,7 +730,10 @@ pub async fn settings_tiers_locations_and_price_lists_are_per_tenant(store: Arc<
         .save_price_list(a.id, None, body.clone())
         .await
         .unwrap();
-    assert_eq!(store.price_lists(a.id).await.unwrap(), [list.clone()]);
+    assert_eq!(
+        store.price_lists(a.id).await.unwrap(),
+        std::slice::from_ref(&list)
+    );
     assert!(store.price_lists(b.id).await.unwrap().is_empty());
     assert!(matches!(
         store.save_price_list(b.id, Some(list.id), body).await,

@@ -1,0 +1,797 @@
+//! The parts mall over the real server, the loopback mail server and
+//! real concurrency: off until an admin enables it; a customer signs up
+//! with the code from their real mailbox; the last units cannot be
+//! oversold; an idempotency key makes one order however often it is
+//! sent; the test gateway's webhooks (always delivered twice, racing the
+//! buyer's return) confirm once; cancelling a paid order refunds it and
+//! puts the stock back; shipping with the test carrier reaches
+//! "delivered" live on the customer's socket and by mail; nobody sees
+//! another's orders.
+
+use std::time::Duration;
+
+use fieldesk_core::mall::Order;
+use fieldesk_core::mall::order::OrderStatus;
+use fieldesk_core::mall::payment::PaymentStatus;
+use fieldesk_testkit::mail::{self, HOST, IMAP_PORT, SUBMISSION_PORT, SUPPORT_DOMAIN};
+use fieldesk_testkit::server::{TestServer, expect_error};
+use futures_util::StreamExt;
+use serde_json::{Value, json};
+
+use crate::bin;
+
+/// A shop request as a customer (`token` may be a staff token, to see it
+/// refused).
+async fn shop(
+    server: &TestServer,
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+    body: Option<Value>,
+    key: Option<&str>,
+) -> reqwest::Response {
+    let mut req = reqwest::Client::new()
+        .request(
+            method.parse().unwrap(),
+            server.url(&format!("/api/shop/acme{path}")),
+        )
+        .header("accept-language", "en");
+    if let Some(t) = token {
+        req = req.bearer_auth(t);
+    }
+    if let Some(k) = key {
+        req = req.header("idempotency-key", k);
+    }
+    if let Some(b) = body {
+        req = req.json(&b);
+    }
+    req.send().await.unwrap()
+}
+
+async fn ok_json<T: serde::de::DeserializeOwned>(res: reqwest::Response) -> T {
+    let status = res.status();
+    let text = res.text().await.unwrap();
+    assert!(status.is_success(), "{status}: {text}");
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}: {text}"))
+}
+
+/// The newest code mailed to `account`, from the subject "123456 is your … code".
+async fn code_from_mailbox(account: &mail::Account, mails: usize) -> String {
+    let inbox = mail::wait_inbox(account, mails).await;
+    let subject = inbox.last().unwrap().header("Subject").unwrap();
+    subject.split_whitespace().next().unwrap().to_owned()
+}
+
+/// A verified customer's token: signed up, code read from their real
+/// mailbox, verified.
+async fn customer(server: &TestServer, name: &str) -> (String, mail::Account) {
+    let account = mail::account(name, mail::CUSTOMER_DOMAIN);
+    let created: Value = ok_json(
+        shop(
+            server,
+            "POST",
+            "/signup",
+            None,
+            Some(json!({"email": account.address, "password": "a long enough secret 42", "name": name, "locale": "en"})),
+            None,
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(created["verified"], false);
+    // Not verified: no sign-in yet.
+    let early = shop(
+        server,
+        "POST",
+        "/signin",
+        None,
+        Some(json!({"email": account.address, "password": "a long enough secret 42"})),
+        None,
+    )
+    .await;
+    expect_error(early, 403, "email_not_verified").await;
+    let code = code_from_mailbox(&account, 1).await;
+    assert_eq!(code.len(), 6, "{code}");
+    let wrong = if code == "000000" { "111111" } else { "000000" };
+    expect_error(
+        shop(
+            server,
+            "POST",
+            "/verify",
+            None,
+            Some(json!({"email": account.address, "code": wrong})),
+            None,
+        )
+        .await,
+        400,
+        "verification_failed",
+    )
+    .await;
+    let session: Value = ok_json(
+        shop(
+            server,
+            "POST",
+            "/verify",
+            None,
+            Some(json!({"email": account.address, "code": code})),
+            None,
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(session["customer"]["verified"], true);
+    (session["token"].as_str().unwrap().to_owned(), account)
+}
+
+struct Shop {
+    server: TestServer,
+    ada: String,
+    /// The part with the scarce stock, and a roomy one.
+    scarce: i64,
+    filter: i64,
+    warehouse: i64,
+}
+
+/// Acme with the mall on (test + manual payments, codes from a real
+/// service mailbox), a warehouse, two parts and a customer price list.
+async fn open_shop() -> Shop {
+    let support = mail::account("shop", SUPPORT_DOMAIN);
+    let server = TestServer::start_with(bin(), &["--allow-private-outbound"], true);
+    let ada = server.login("acme", "ada").await.token;
+    let alice = server.login("acme", "alice").await.token;
+
+    // Off by default: every mall route says so.
+    expect_error(
+        shop(&server, "GET", "", None, None, None).await,
+        404,
+        "mall_not_enabled",
+    )
+    .await;
+    expect_error(
+        shop(&server, "GET", "/offers", None, None, None).await,
+        404,
+        "mall_not_enabled",
+    )
+    .await;
+    expect_error(
+        server.get("/api/mall/orders", &ada).await,
+        404,
+        "mall_not_enabled",
+    )
+    .await;
+
+    let settings = |port: u16| json!({"host": HOST, "port": port, "security": "none", "user": support.address});
+    let mailbox: Value = ok_json(
+        server
+            .send_json(
+                "POST",
+                "/api/mail/mailboxes",
+                &ada,
+                &json!({
+                    "address": support.address, "display_name": "Acme Parts", "aliases": [],
+                    "smtp": settings(SUBMISSION_PORT), "smtp_password": support.password,
+                    "imap": settings(IMAP_PORT), "imap_password": support.password,
+                    "imap_folder": "INBOX", "max_message_bytes": 1_048_576,
+                }),
+            )
+            .await,
+    )
+    .await;
+    let on = json!({"enabled": true, "currency": "CNY", "mailbox_id": mailbox["id"], "payment_methods": ["test", "manual"]});
+    expect_error(
+        server
+            .send_json("PUT", "/api/mall/settings", &alice, &on)
+            .await,
+        403,
+        "forbidden",
+    )
+    .await;
+    ok_json::<Value>(
+        server
+            .send_json("PUT", "/api/mall/settings", &ada, &on)
+            .await,
+    )
+    .await;
+
+    let warehouse: Value = ok_json(
+        server
+            .send_json(
+                "POST",
+                "/api/mall/locations",
+                &ada,
+                &json!({"name": "上海总仓", "kind": "warehouse", "ships": true}),
+            )
+            .await,
+    )
+    .await;
+    let item = |sku: &str, zh: &str, en: &str, price: i64| {
+        json!({
+            "sku": sku, "kind": "part", "name": {"zh-CN": zh, "en": en}, "original": true,
+            "unit": "个", "category": "制冷", "models": ["FD-CH-200"],
+            "list_price": {"minor": price, "currency": "CNY"},
+        })
+    };
+    let scarce: Value = ok_json(
+        server
+            .send_json(
+                "POST",
+                "/api/mall/items",
+                &ada,
+                &item("FD-CMP-9", "压缩机", "Compressor", 980_000),
+            )
+            .await,
+    )
+    .await;
+    let filter: Value = ok_json(
+        server
+            .send_json(
+                "POST",
+                "/api/mall/items",
+                &ada,
+                &item("FD-FLT-100", "压缩机滤网", "Compressor filter", 12_800),
+            )
+            .await,
+    )
+    .await;
+    expect_error(
+        server
+            .send_json(
+                "POST",
+                "/api/mall/items",
+                &ada,
+                &item("fd-flt-100", "重复", "dup", 1),
+            )
+            .await,
+        409,
+        "conflict",
+    )
+    .await;
+    let mut bad = item("FD-BAD", "坏", "bad", -1);
+    expect_error(
+        server
+            .send_json("POST", "/api/mall/items", &ada, &bad)
+            .await,
+        400,
+        "invalid_catalog_item",
+    )
+    .await;
+    bad["list_price"] = json!({"minor": 1, "currency": "USD"});
+    expect_error(
+        server
+            .send_json("POST", "/api/mall/items", &ada, &bad)
+            .await,
+        400,
+        "invalid_catalog_item",
+    )
+    .await;
+    for (item, units) in [(&scarce, 10), (&filter, 500)] {
+        ok_json::<Value>(
+            server
+                .send_json(
+                    "PUT",
+                    "/api/mall/stock",
+                    &ada,
+                    &json!({"item_id": item["id"], "location_id": warehouse["id"], "on_hand": units}),
+                )
+                .await,
+        )
+        .await;
+    }
+    // Customers pay less than the list price for the filter.
+    let prices = json!({ filter["id"].as_i64().unwrap().to_string(): 11_500 });
+    ok_json::<Value>(
+        server
+            .send_json(
+                "POST",
+                "/api/mall/price-lists",
+                &ada,
+                &json!({"name": "终端客户价", "audience": {"kind": "customers"}, "currency": "CNY", "prices": prices}),
+            )
+            .await,
+    )
+    .await;
+    Shop {
+        server,
+        ada,
+        scarce: scarce["id"].as_i64().unwrap(),
+        filter: filter["id"].as_i64().unwrap(),
+        warehouse: warehouse["id"].as_i64().unwrap(),
+    }
+}
+
+fn checkout_body(item: i64, quantity: i64, payment: &str) -> Value {
+    json!({
+        "lines": [{"item_id": item, "quantity": quantity}],
+        "delivery": {"to": "address", "name": "Li Lei", "phone": "+86 138 0000 0000", "address": "上海市浦东新区张江路 1 号"},
+        "payment": payment,
+    })
+}
+
+async fn available(server: &TestServer, ada: &str, item: i64) -> (i64, i64) {
+    let levels: Vec<Value> = ok_json(
+        server
+            .get(&format!("/api/mall/stock?items={item}"), ada)
+            .await,
+    )
+    .await;
+    let l = &levels[0];
+    (
+        l["on_hand"].as_i64().unwrap(),
+        l["reserved"].as_i64().unwrap(),
+    )
+}
+
+async fn order_of(server: &TestServer, token: &str, id: i64) -> Order {
+    ok_json(
+        shop(
+            server,
+            "GET",
+            &format!("/orders/{id}"),
+            Some(token),
+            None,
+            None,
+        )
+        .await,
+    )
+    .await
+}
+
+/// Waits until the order satisfies `done`.
+async fn wait_order(
+    server: &TestServer,
+    token: &str,
+    id: i64,
+    what: &str,
+    done: impl Fn(&Order) -> bool,
+) -> Order {
+    for _ in 0..100 {
+        let order = order_of(server, token, id).await;
+        if done(&order) {
+            return order;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!(
+        "order {id} never {what}: {:?}",
+        order_of(server, token, id).await
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_mall_cannot_oversell_or_double_charge_and_follows_an_order_to_the_door() {
+    let Shop {
+        server,
+        ada,
+        scarce,
+        filter,
+        warehouse,
+    } = open_shop().await;
+    let (li, li_mail) = customer(&server, "li").await;
+    let (wang, _) = customer(&server, "wang").await;
+
+    // Browsing: the customers' price beside the list price, in English,
+    // found by Chinese words, by SKU and by the device's model.
+    let offers: Vec<Value> =
+        ok_json(shop(&server, "GET", "/offers?q=滤网", None, None, None).await).await;
+    assert_eq!(offers.len(), 1);
+    assert_eq!(offers[0]["name"], "Compressor filter");
+    assert_eq!(offers[0]["quote"]["price"]["minor"], 11_500);
+    assert_eq!(offers[0]["quote"]["list"]["minor"], 12_800);
+    let by_sku: Vec<Value> =
+        ok_json(shop(&server, "GET", "/offers?q=fd-cmp-9", None, None, None).await).await;
+    assert_eq!(by_sku[0]["item"]["id"], scarce);
+    assert_eq!(by_sku[0]["available"], 10);
+    let by_model: Vec<Value> =
+        ok_json(shop(&server, "GET", "/offers?model=fd-ch-200", None, None, None).await).await;
+    assert_eq!(by_model.len(), 2);
+
+    // 50 concurrent checkouts for the last 10 units: exactly 10 orders.
+    let runs = (0..50).map(|i| {
+        let (server, li) = (&server, &li);
+        async move {
+            shop(
+                server,
+                "POST",
+                "/checkout",
+                Some(li),
+                Some(checkout_body(scarce, 1, "test")),
+                Some(&format!("race-key-{i:04}")),
+            )
+            .await
+        }
+    });
+    let answers = futures_util::future::join_all(runs).await;
+    let mut placed = 0;
+    for res in answers {
+        match res.status().as_u16() {
+            201 => placed += 1,
+            409 => {
+                let message = expect_error(res, 409, "out_of_stock").await;
+                assert!(message.contains("FD-CMP-9"), "{message}");
+            }
+            other => panic!("checkout answered {other}: {}", res.text().await.unwrap()),
+        }
+    }
+    assert_eq!(placed, 10);
+    assert_eq!(available(&server, &ada, scarce).await, (10, 10));
+
+    // The same key 20 times at once: one order, one payment.
+    let key = "one-order-please-0001";
+    let runs = (0..20).map(|_| {
+        let (server, li) = (&server, &li);
+        async move {
+            shop(
+                server,
+                "POST",
+                "/checkout",
+                Some(li),
+                Some(checkout_body(filter, 2, "test")),
+                Some(key),
+            )
+            .await
+        }
+    });
+    let mut ids = Vec::new();
+    let mut created = 0;
+    for res in futures_util::future::join_all(runs).await {
+        if res.status() == 201 {
+            created += 1;
+        }
+        let order: Order = ok_json(res).await;
+        ids.push((order.id, order.payment.reference.clone()));
+    }
+    assert_eq!(created, 1);
+    ids.dedup();
+    assert_eq!(ids.len(), 1, "{ids:?}");
+    let paid_id = ids[0].0;
+    assert_eq!(available(&server, &ada, filter).await, (500, 2));
+    // The same key with another body is refused and changes nothing.
+    expect_error(
+        shop(
+            &server,
+            "POST",
+            "/checkout",
+            Some(&li),
+            Some(checkout_body(filter, 3, "test")),
+            Some(key),
+        )
+        .await,
+        422,
+        "idempotency_key_reused",
+    )
+    .await;
+    expect_error(
+        shop(
+            &server,
+            "POST",
+            "/checkout",
+            Some(&li),
+            Some(checkout_body(filter, 3, "test")),
+            None,
+        )
+        .await,
+        400,
+        "idempotency_key_required",
+    )
+    .await;
+    for (q, code) in [
+        (0, "invalid_quantity"),
+        (-3, "invalid_quantity"),
+        (100_000, "invalid_quantity"),
+    ] {
+        expect_error(
+            shop(
+                &server,
+                "POST",
+                "/checkout",
+                Some(&li),
+                Some(checkout_body(filter, q, "test")),
+                Some(&format!("bad-quantity-{q}")),
+            )
+            .await,
+            400,
+            code,
+        )
+        .await;
+    }
+    expect_error(
+        shop(
+            &server,
+            "POST",
+            "/checkout",
+            Some(&li),
+            Some(checkout_body(99_999, 1, "test")),
+            Some("unknown-item-1"),
+        )
+        .await,
+        422,
+        "item_unavailable",
+    )
+    .await;
+    // A price the buyer did not see: refused with the new price.
+    let mut stale = checkout_body(filter, 1, "test");
+    stale["lines"][0]["seen_price"] = json!({"minor": 12_800, "currency": "CNY"});
+    let message = expect_error(
+        shop(
+            &server,
+            "POST",
+            "/checkout",
+            Some(&li),
+            Some(stale),
+            Some("stale-price-0001"),
+        )
+        .await,
+        409,
+        "price_changed",
+    )
+    .await;
+    assert!(
+        message.contains("¥115.00") && message.contains("¥128.00"),
+        "{message}"
+    );
+    assert_eq!(
+        available(&server, &ada, filter).await,
+        (500, 2),
+        "refusals reserve nothing"
+    );
+
+    // Paying: a declined card leaves it unpaid; the good card pays; the
+    // gateway's webhook (twice) races the return: one confirmation.
+    expect_error(
+        shop(
+            &server,
+            "POST",
+            &format!("/orders/{paid_id}/pay"),
+            Some(&li),
+            Some(json!({"card": "4000 0000 0000 0002"})),
+            None,
+        )
+        .await,
+        402,
+        "payment_declined",
+    )
+    .await;
+    let order: Order = ok_json(
+        shop(
+            &server,
+            "POST",
+            &format!("/orders/{paid_id}/pay"),
+            Some(&li),
+            Some(json!({"card": "4242 4242 4242 4242"})),
+            None,
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(order.status, OrderStatus::Paid);
+    // Paying again answers the paid order.
+    let again: Order = ok_json(
+        shop(
+            &server,
+            "POST",
+            &format!("/orders/{paid_id}/pay"),
+            Some(&li),
+            Some(json!({"card": "4242 4242 4242 4242"})),
+            None,
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(again.status, OrderStatus::Paid);
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let order = order_of(&server, &li, paid_id).await;
+    let confirmations = order
+        .timeline
+        .iter()
+        .filter(|e| e.what == "payment_confirmed")
+        .count();
+    assert_eq!(confirmations, 1, "{:?}", order.timeline);
+    assert!(order.timeline.iter().any(|e| e.what == "payment_declined"));
+
+    // Pending then paid by the webhook alone.
+    let later: Order = ok_json(
+        shop(
+            &server,
+            "POST",
+            "/checkout",
+            Some(&li),
+            Some(checkout_body(filter, 1, "test")),
+            Some("pending-card-0001"),
+        )
+        .await,
+    )
+    .await;
+    let pending: Order = ok_json(
+        shop(
+            &server,
+            "POST",
+            &format!("/orders/{}/pay", later.id),
+            Some(&li),
+            Some(json!({"card": "4000000000003220"})),
+            None,
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(pending.status, OrderStatus::PendingPayment);
+    let later = wait_order(&server, &li, later.id, "paid by webhook", |o| {
+        o.status == OrderStatus::Paid
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+    let later = order_of(&server, &li, later.id).await;
+    assert_eq!(
+        later
+            .timeline
+            .iter()
+            .filter(|e| e.what == "payment_confirmed")
+            .count(),
+        1
+    );
+
+    // Forged and garbage webhooks change nothing.
+    let client = reqwest::Client::new();
+    let forged = client
+        .post(server.url("/api/shop/webhooks/test"))
+        .header("fieldesk-signature", "t=1,v1=00")
+        .header("content-type", "application/json")
+        .body(format!(
+            r#"{{"reference":"{}","status":"refunded"}}"#,
+            later.payment.reference
+        ))
+        .send()
+        .await
+        .unwrap();
+    expect_error(forged, 401, "invalid_webhook").await;
+    let garbage = client
+        .post(server.url("/api/shop/webhooks/test"))
+        .body("not json")
+        .send()
+        .await
+        .unwrap();
+    expect_error(garbage, 401, "invalid_webhook").await;
+    assert_eq!(
+        order_of(&server, &li, later.id).await.payment.status,
+        PaymentStatus::Captured
+    );
+
+    // Cancelling the paid order refunds it and gives its stock back.
+    let before = available(&server, &ada, filter).await;
+    let cancelled: Order = ok_json(
+        shop(
+            &server,
+            "POST",
+            &format!("/orders/{}/actions", later.id),
+            Some(&li),
+            Some(json!({"action": "cancel"})),
+            None,
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(cancelled.status, OrderStatus::Cancelled);
+    assert_eq!(cancelled.payment.status, PaymentStatus::Refunded);
+    assert_eq!(
+        available(&server, &ada, filter).await,
+        (before.0, before.1 - 1)
+    );
+
+    // Buyers see only their own orders; staff tokens open no shop route,
+    // customer tokens no staff route.
+    expect_error(order_res(&server, &wang, paid_id).await, 404, "not_found").await;
+    let wang_orders: Vec<Value> =
+        ok_json(shop(&server, "GET", "/orders", Some(&wang), None, None).await).await;
+    assert!(wang_orders.is_empty());
+    expect_error(
+        shop(&server, "GET", "/orders", Some(&ada), None, None).await,
+        401,
+        "session_expired",
+    )
+    .await;
+    expect_error(
+        server.get("/api/mall/orders", &li).await,
+        401,
+        "session_expired",
+    )
+    .await;
+    let other_shop = reqwest::Client::new()
+        .get(server.url("/api/shop/globex/orders"))
+        .bearer_auth(&li)
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        matches!(other_shop.status().as_u16(), 401 | 404),
+        "{}",
+        other_shop.status()
+    );
+
+    // The customer follows the paid order live while the warehouse ships
+    // it with the test carrier: shipped (tracking) → delivered.
+    let (mut socket, _) = tokio_tungstenite::connect_async(format!(
+        "{}/api/shop/acme/ws",
+        server
+            .url("")
+            .replacen("http://", "ws://", 1)
+            .trim_end_matches('/')
+    ))
+    .await
+    .unwrap();
+    use futures_util::SinkExt;
+    socket
+        .send(tokio_tungstenite::tungstenite::Message::Text(
+            json!({"token": li}).to_string().into(),
+        ))
+        .await
+        .unwrap();
+    let mut seen = Vec::new();
+    let ready = socket.next().await.unwrap().unwrap();
+    assert!(ready.to_text().unwrap().contains("ready"), "{ready:?}");
+    let shipped: Order = ok_json(
+        server
+            .send_json(
+                "POST",
+                &format!("/api/mall/orders/{paid_id}/ship"),
+                &ada,
+                &json!({"carrier": "test", "tracking": "TEST123456", "url": "https://track.example/TEST123456"}),
+            )
+            .await,
+    )
+    .await;
+    assert_eq!(shipped.status, OrderStatus::Shipped);
+    assert_eq!(available(&server, &ada, filter).await, (498, 0));
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+    while !seen.contains(&OrderStatus::Delivered) {
+        let frame = tokio::time::timeout_at(deadline, socket.next())
+            .await
+            .expect("delivered in time")
+            .unwrap()
+            .unwrap();
+        let v: Value = serde_json::from_str(frame.to_text().unwrap()).unwrap();
+        if v["type"] == "order" && v["order"]["id"] == paid_id {
+            let order: Order = serde_json::from_value(v["order"].clone()).unwrap();
+            seen.push(order.status);
+        }
+    }
+    let delivered = order_of(&server, &li, paid_id).await;
+    let whats: Vec<_> = delivered.timeline.iter().map(|e| e.what.as_str()).collect();
+    for step in [
+        "placed",
+        "payment_confirmed",
+        "shipped",
+        "shipment_in_transit",
+        "shipment_out_for_delivery",
+        "shipment_delivered",
+        "delivered",
+    ] {
+        assert!(whats.contains(&step), "{step} in {whats:?}");
+    }
+    assert!(
+        delivered
+            .timeline
+            .iter()
+            .any(|e| e.detail.as_deref() == Some("test TEST123456"))
+    );
+    // And by mail: paid, shipped (with tracking), delivered.
+    let inbox = mail::wait_inbox(&li_mail, 4).await;
+    let subjects: Vec<String> = inbox.iter().filter_map(|m| m.header("Subject")).collect();
+    assert!(
+        subjects
+            .iter()
+            .any(|s| s.contains(&format!("Order {paid_id}: Shipped"))),
+        "{subjects:?}"
+    );
+    let _ = warehouse;
+}
+
+async fn order_res(server: &TestServer, token: &str, id: i64) -> reqwest::Response {
+    shop(
+        server,
+        "GET",
+        &format!("/orders/{id}"),
+        Some(token),
+        None,
+        None,
+    )
+    .await
+}
