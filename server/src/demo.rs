@@ -22,12 +22,16 @@ use crate::store::{NewUser, Store, StoreResult};
 
 pub const DEMO_TENANT: &str = "demo";
 
-/// A demo account created now, with its generated password.
+/// A demo account created now, with its generated password: a staff
+/// user (`kind` its role) or the portal's customer (`customer`).
 pub struct DemoAccount {
     pub username: &'static str,
-    pub role: Role,
+    pub kind: &'static str,
     pub password: String,
 }
+
+/// The parts mall's demo customer (a mailbox of the loopback mail server).
+pub const DEMO_CUSTOMER: &str = "customer@customer.test";
 
 const ACCOUNTS: [(&str, &str, Role); 8] = [
     ("admin", "Admin 管理员", Role::Admin),
@@ -84,7 +88,7 @@ pub async fn seed(store: &dyn Store) -> StoreResult<Vec<DemoAccount>> {
         }
         created.push(DemoAccount {
             username,
-            role,
+            kind: role.as_str(),
             password,
         });
     }
@@ -105,6 +109,7 @@ pub async fn seed(store: &dyn Store) -> StoreResult<Vec<DemoAccount>> {
     seed_field_work(store, tenant.id, admin, &engineers).await?;
     seed_dispatch(store, tenant.id, &engineers, provider).await?;
     seed_workbench(store, tenant.id, agent).await?;
+    created.push(seed_mall(store, tenant.id).await?);
     Ok(created)
 }
 
@@ -478,6 +483,156 @@ async fn seed_field_work(
         store.assign(tenant_id, order.id, change).await?;
     }
     Ok(())
+}
+
+/// The parts mall, on: original parts and services for the demo's
+/// chillers (model "Chiller 30XA"), stock in a central warehouse and the
+/// provider's depot, a customer price list and a gold tier for the
+/// provider, the test and manual payment methods, and a verified demo
+/// customer (answers their account).
+async fn seed_mall(store: &dyn Store, tenant_id: i64) -> StoreResult<DemoAccount> {
+    use fieldesk_core::mall::catalog::{ItemBody, ItemKind, LocalizedText};
+    use fieldesk_core::mall::money::{Currency, Money};
+    use fieldesk_core::mall::price::{Audience, PriceListBody};
+    use fieldesk_core::mall::{LocationBody, LocationKind, MallSettings, PaymentMethod};
+
+    store
+        .save_mall_settings(
+            tenant_id,
+            MallSettings {
+                enabled: true,
+                currency: Currency::CNY,
+                mailbox_id: None,
+                payment_methods: vec![PaymentMethod::Manual, PaymentMethod::Test],
+            },
+        )
+        .await?;
+    let provider = store.providers(tenant_id).await?.first().map(|p| p.id);
+    let warehouse = store
+        .save_location(
+            tenant_id,
+            None,
+            LocationBody {
+                name: "深圳中心仓 Shenzhen central warehouse".into(),
+                kind: LocationKind::Warehouse,
+                provider_id: None,
+                ships: true,
+            },
+        )
+        .await?;
+    let depot = match provider {
+        Some(p) => Some(
+            store
+                .save_location(
+                    tenant_id,
+                    None,
+                    LocationBody {
+                        name: "华南服务商备件库 Provider depot".into(),
+                        kind: LocationKind::Depot,
+                        provider_id: Some(p),
+                        ships: false,
+                    },
+                )
+                .await?,
+        ),
+        None => None,
+    };
+    let text = |zh: &str, tw: &str, en: &str| LocalizedText {
+        zh_cn: zh.into(),
+        zh_tw: tw.into(),
+        en: en.into(),
+    };
+    let items = [
+        ("CH30XA-CMP", ItemKind::Part, text("螺杆压缩机", "螺桿壓縮機", "Screw compressor"), "压缩机", 3_280_000, 3),
+        ("CH30XA-OF", ItemKind::Part, text("油过滤器", "油過濾器", "Oil filter"), "滤芯", 46_000, 40),
+        ("CH30XA-EXV", ItemKind::Part, text("电子膨胀阀", "電子膨脹閥", "Electronic expansion valve"), "阀门", 185_000, 8),
+        ("R134A-10KG", ItemKind::Part, text("R134a 冷媒 10 kg", "R134a 冷媒 10 公斤", "R134a refrigerant 10 kg"), "冷媒", 98_000, 25),
+        ("SVC-WARRANTY-2Y", ItemKind::Service, text("延保两年", "延長保固兩年", "Two-year extended warranty"), "服务", 600_000, 0),
+        ("SVC-INSTALL", ItemKind::Service, text("原厂安装调试", "原廠安裝調試", "Factory installation and commissioning"), "服务", 150_000, 0),
+    ];
+    let mut ids = Vec::new();
+    for (sku, kind, name, category, price, stock) in items {
+        let body = ItemBody {
+            sku: sku.into(),
+            kind,
+            description: text(
+                "适用于 30XA 系列冷水机组的原厂配件与服务。",
+                "適用於 30XA 系列冷水機組的原廠配件與服務。",
+                "Original part or service for 30XA series chillers.",
+            ),
+            name,
+            original: true,
+            unit: if kind == ItemKind::Part { "个" } else { "次" }.into(),
+            category: category.into(),
+            photos: vec![],
+            models: vec!["Chiller 30XA".into()],
+            list_price: Money::new(price, Currency::CNY),
+            enabled: true,
+        };
+        let terms = body.search_terms();
+        let item = store
+            .save_item(tenant_id, None, body, terms, crate::clock::now())
+            .await?;
+        if kind == ItemKind::Part {
+            store.set_stock(tenant_id, item.id, warehouse.id, stock).await?;
+            if let Some(depot) = &depot {
+                store.set_stock(tenant_id, item.id, depot.id, 2).await?;
+            }
+        }
+        ids.push((item.id, price));
+    }
+    let list = |name: &str, audience: Audience, percent: i64| PriceListBody {
+        name: name.into(),
+        audience,
+        currency: Currency::CNY,
+        valid_from: None,
+        valid_until: None,
+        prices: ids.iter().map(|(id, p)| (*id, p * percent / 100)).collect(),
+    };
+    store
+        .save_price_list(tenant_id, None, list("终端客户价 Customer prices", Audience::Customers, 95))
+        .await?;
+    store
+        .save_price_list(
+            tenant_id,
+            None,
+            list("金牌服务商价 Gold provider prices", Audience::Providers("gold".into()), 80),
+        )
+        .await?;
+    if let Some(p) = provider {
+        store.set_provider_tier(tenant_id, p, Some("gold".into())).await?;
+    }
+    let password = generate_password();
+    let hash = {
+        let password = password.clone();
+        tokio::task::spawn_blocking(move || hash_password(&password))
+            .await
+            .expect("hashing does not panic")
+    };
+    let now = crate::clock::now();
+    let customer = store
+        .create_customer(
+            tenant_id,
+            DEMO_CUSTOMER.into(),
+            "刘经理 Manager Liu".into(),
+            Locale::ZhCn,
+            hash,
+            now,
+        )
+        .await?;
+    // Verified as a customer is: a code kept and checked.
+    let code = crate::auth::token_hash(&generate_password());
+    store
+        .put_code(tenant_id, customer.id, code.clone(), now + 60, 1, now)
+        .await?;
+    store
+        .check_code(tenant_id, customer.id, code, 1, now)
+        .await?;
+    Ok(DemoAccount {
+        username: DEMO_CUSTOMER,
+        kind: "customer",
+        password,
+    })
 }
 
 /// Knowledge articles the demo's AI agent answers from.

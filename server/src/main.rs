@@ -385,12 +385,7 @@ fn print_demo_accounts(accounts: &[demo::DemoAccount]) {
         demo::DEMO_TENANT
     );
     for a in accounts {
-        println!(
-            "  {:<11} {:<10} {}",
-            a.username,
-            a.role.as_str(),
-            a.password
-        );
+        println!("  {:<11} {:<10} {}", a.username, a.kind, a.password);
     }
 }
 

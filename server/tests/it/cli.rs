@@ -24,10 +24,50 @@ async fn demo_tenant_is_created_once_with_printed_passwords() {
             "engineer",
             "engineer",
             "provider_admin",
-            "engineer"
+            "engineer",
+            "customer"
         ],
         "{head}"
     );
+    // The parts mall is on: the demo customer signs in to the shop and
+    // finds the parts of the demo chillers at the customers' price; the
+    // provider's admin sees its gold tier's.
+    let (email, _, secret) = &accounts[8];
+    let session: serde_json::Value = reqwest::Client::new()
+        .post(server.url("/api/shop/demo/signin"))
+        .json(&serde_json::json!({"email": email, "password": secret}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(session["customer"]["verified"], true, "{session}");
+    let offers: serde_json::Value = server
+        .get_json("/api/shop/demo/offers?model=chiller%2030xa")
+        .await;
+    let compressor = offers
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["item"]["sku"] == "CH30XA-CMP")
+        .expect("the compressor fits the demo chillers");
+    assert_eq!(compressor["quote"]["list"]["minor"], 3_280_000);
+    assert_eq!(compressor["quote"]["price"]["minor"], 3_116_000);
+    assert_eq!(offers.as_array().unwrap().len(), 6);
+    let (provider, _, secret) = &accounts[6];
+    let res = server.login_raw("demo", provider, secret).await;
+    let token = res.json::<serde_json::Value>().await.unwrap()["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let tiered: serde_json::Value = server
+        .get("/api/mall/offers?q=CH30XA-CMP", &token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(tiered[0]["quote"]["price"]["minor"], 2_624_000, "{tiered}");
     // Dispatch is set up: orders go to the team or provider of their place.
     let (supervisor, _, secret) = &accounts[1];
     let res = server.login_raw("demo", supervisor, secret).await;
