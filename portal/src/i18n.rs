@@ -36,6 +36,12 @@ impl I18n {
         self.catalog.with_value(|c| c.message(locale, key))
     }
 
+    /// The message `key` now, outside any reactive scope.
+    pub fn t_untracked(&self, key: &str) -> String {
+        let locale = self.locale.get_untracked();
+        self.catalog.with_value(|c| c.message(locale, key))
+    }
+
     pub fn t_with(&self, key: &str, args: &[(&'static str, String)]) -> String {
         let locale = self.locale.get();
         let mut fluent = FluentArgs::new();

@@ -323,3 +323,103 @@ pub enum StaffAction {
 pub struct ShipmentEventBody {
     pub status: ShipmentStatus,
 }
+
+/// `GET /api/shop/{tenant}`: what the portal shows before anyone signs in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ShopInfo {
+    pub name: String,
+    pub currency: Currency,
+    pub payment_methods: Vec<PaymentMethod>,
+}
+
+/// What a customer does to their order (`POST …/orders/{id}/actions`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum CustomerAction {
+    /// Before the shop starts picking; a paid order is refunded.
+    Cancel,
+    /// Confirms receipt.
+    Complete,
+    /// Asks to return a delivered order.
+    Return,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CustomerActionBody {
+    pub action: CustomerAction,
+}
+
+/// The customer's live socket (`/api/shop/{tenant}/ws`): the first frame
+/// in is `{"token": …}`; these come out.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ShopLive {
+    /// Signed in: order changes follow.
+    Ready,
+    /// One of the customer's orders changed.
+    Order {
+        order: Order,
+    },
+    /// Changes were missed: fetch the orders again.
+    Resync,
+    Error {
+        code: crate::ErrorCode,
+    },
+}
+
+impl Order {
+    /// Whether the buyer may still cancel it (before picking).
+    pub fn cancellable(&self) -> bool {
+        matches!(self.status, OrderStatus::PendingPayment | OrderStatus::Paid)
+    }
+}
+
+/// Every `what` an order's timeline may hold: `placed`, the order
+/// events' names, the payment outcomes and the shipments' statuses.
+pub fn timeline_whats() -> Vec<String> {
+    let mut all: Vec<String> = [
+        "placed",
+        "marked_paid",
+        "payment_declined",
+        "payment_failed",
+        "payment_pending",
+        "payment_refunded",
+    ]
+    .into_iter()
+    .map(str::to_owned)
+    .collect();
+    all.extend(order::OrderEvent::ALL.iter().map(|e| e.name().to_owned()));
+    all.extend(
+        shipment::ShipmentStatus::ALL
+            .iter()
+            .map(|s| format!("shipment_{}", s.as_str())),
+    );
+    all
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Locale;
+    use crate::i18n::Catalog;
+
+    #[test]
+    fn every_status_and_timeline_entry_has_words_in_every_language() {
+        let catalog = Catalog::new();
+        for locale in Locale::ALL {
+            for s in OrderStatus::ALL {
+                assert!(catalog.has(locale, &s.message_key()), "{locale:?} {s:?}");
+            }
+            for what in timeline_whats() {
+                let key = format!("shop-event-{}", what.replace('_', "-"));
+                assert!(catalog.has(locale, &key), "{locale:?} {key}");
+            }
+            for m in [PaymentMethod::Manual, PaymentMethod::Test] {
+                assert!(catalog.has(locale, &format!("shop-pay-{}", m.as_str())));
+            }
+        }
+    }
+}

@@ -528,6 +528,8 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .nest("/api", api)
         .nest("/chat", chat_window)
+        // The customer portal's parts mall: the same bundle, its shop page.
+        .route("/shop/{tenant}", get(portal::page))
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(state.settings.body_limit))
         // A slow body (handlers read it) or a slow answer ends with a

@@ -18,12 +18,14 @@ use fieldesk_core::api::ErrorBody;
 use fieldesk_core::mall::customer::{
     Customer, CustomerSession, SigninBody, SignupBody, VerifyBody,
 };
-use fieldesk_core::mall::money::Currency;
 use fieldesk_core::mall::order::OrderEvent;
 use fieldesk_core::mall::price::Audience;
-use fieldesk_core::mall::{Buyer, CheckoutBody, Offer, Order, PayBody, PaymentMethod};
+use fieldesk_core::mall::{
+    Buyer, CheckoutBody, CustomerAction, CustomerActionBody, Offer, Order, PayBody, ShopInfo,
+    ShopLive,
+};
 use fieldesk_core::{ErrorCode, Locale};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
 use crate::error::{ApiError, request_locale};
 use crate::hub::{BuyerTopic, FeedItem};
@@ -68,14 +70,6 @@ fn buyer(s: &Shopper) -> BuyerRef {
         },
         audience: Audience::Customers,
     }
-}
-
-/// What the portal shows before anyone signs in.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct ShopInfo {
-    pub name: String,
-    pub currency: Currency,
-    pub payment_methods: Vec<PaymentMethod>,
 }
 
 /// The shop's name, currency and payment methods ("not enabled" when
@@ -333,23 +327,6 @@ pub async fn pay(
     Ok(Json(state.mall.pay(&buyer(&s), id, body).await?))
 }
 
-/// What a customer does to their order.
-#[derive(Debug, Clone, Copy, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum CustomerAction {
-    /// Before the shop starts picking; a paid order is refunded.
-    Cancel,
-    /// Confirms receipt.
-    Complete,
-    /// Asks to return a delivered order.
-    Return,
-}
-
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
-pub struct CustomerActionBody {
-    pub action: CustomerAction,
-}
-
 #[utoipa::path(post, path = "/api/shop/{tenant}/orders/{id}/actions", tag = "shop",
     params(("tenant" = String, Path), ("id" = i64, Path)), security(("bearer" = [])),
     request_body = CustomerActionBody,
@@ -391,24 +368,7 @@ struct Hello {
     token: String,
 }
 
-/// What the live socket sends.
-#[derive(Debug, Serialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
-enum LiveFrame<'a> {
-    /// Signed in: order changes follow.
-    Ready,
-    /// One of the customer's orders changed.
-    Order {
-        order: &'a Order,
-    },
-    /// Changes were missed: fetch the orders again.
-    Resync,
-    Error {
-        code: ErrorCode,
-    },
-}
-
-fn text(frame: &LiveFrame<'_>) -> Message {
+fn text(frame: &ShopLive) -> Message {
     Message::Text(serde_json::to_string(frame).expect("serializes").into())
 }
 
@@ -444,7 +404,7 @@ async fn run_live(mut socket: WebSocket, state: AppState, tenant: i64) {
     };
     let Some(shopper) = shopper.filter(|s| s.tenant_id == tenant) else {
         let _ = socket
-            .send(text(&LiveFrame::Error {
+            .send(text(&ShopLive::Error {
                 code: ErrorCode::SessionExpired,
             }))
             .await;
@@ -454,7 +414,7 @@ async fn run_live(mut socket: WebSocket, state: AppState, tenant: i64) {
         tenant_id: tenant,
         customer_id: shopper.customer.id,
     });
-    if socket.send(text(&LiveFrame::Ready)).await.is_err() {
+    if socket.send(text(&ShopLive::Ready)).await.is_err() {
         return;
     }
     let mut shutdown = state.shutdown.clone();
@@ -462,8 +422,8 @@ async fn run_live(mut socket: WebSocket, state: AppState, tenant: i64) {
         tokio::select! {
             item = feed.recv() => {
                 let frame = match &item {
-                    Some(FeedItem::Event(order)) => text(&LiveFrame::Order { order }),
-                    Some(FeedItem::Lagged) => text(&LiveFrame::Resync),
+                    Some(FeedItem::Event(order)) => text(&ShopLive::Order { order: order.clone() }),
+                    Some(FeedItem::Lagged) => text(&ShopLive::Resync),
                     None => return,
                 };
                 if socket.send(frame).await.is_err() {
