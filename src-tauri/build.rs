@@ -54,6 +54,7 @@ fn main() {
         "chat_link_customer",
         "security",
         "mailboxes",
+        "mall",
         "mail",
     ]);
     tauri_build::try_build(tauri_build::Attributes::new().app_manifest(manifest))

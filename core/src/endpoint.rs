@@ -29,6 +29,11 @@ use crate::group::{ServiceGroup, ServiceGroupInput};
 use crate::identity::{IdentitySecret, IdentityStatus, LinkCustomerBody};
 use crate::knowledge::{Article, ArticleInput};
 use crate::layout::{App, Assignment, Channel, CloneBody, Layout, LayoutBook, ResolvedLayout};
+use crate::mall::catalog::{Item, ItemBody};
+use crate::mall::{
+    Location, MallSettings, Order, ShipBody, ShipmentEventBody, StaffActionBody, StockBody,
+    StockLevel,
+};
 use crate::quick_reply::{
     ChannelsBody, GroupBody, OrderBody, QuickReply, QuickReplyBook, QuickReplyGroup,
     QuickReplyInput, Tier,
@@ -361,6 +366,23 @@ endpoints! {
     PushOps: POST "/api/sync/push" (PushBody) -> Vec<PushAnswer>;
     PullChanges { after: u64 }: GET "/api/sync/pull" ? after -> PullAnswer;
     PutPhoto { id: String }: PUT "/api/photos/{id}" (Upload) -> ();
+
+    // The parts mall: admins run it, the warehouse fulfils its orders.
+    GetMallSettings: GET "/api/mall/settings" -> MallSettings;
+    SetMallSettings: PUT "/api/mall/settings" (MallSettings) -> MallSettings;
+    ListMallItems { q: Option<String> }: GET "/api/mall/items" ? q -> Vec<Item>;
+    CreateMallItem: POST "/api/mall/items" (ItemBody) -> Item;
+    UpdateMallItem { id: i64 }: PUT "/api/mall/items/{id}" (ItemBody) -> Item;
+    ListMallLocations: GET "/api/mall/locations" -> Vec<Location>;
+    ListStock { items: String }: GET "/api/mall/stock" ? items -> Vec<StockLevel>;
+    SetStock: PUT "/api/mall/stock" (StockBody) -> StockLevel;
+    ListMallOrders { before: Option<i64>, work_order: Option<i64> }:
+        GET "/api/mall/orders" ? before, work_order -> Vec<Order>;
+    GetMallOrder { id: i64 }: GET "/api/mall/orders/{id}" -> Order;
+    ShipMallOrder { id: i64 }: POST "/api/mall/orders/{id}/ship" (ShipBody) -> Order;
+    ActOnMallOrder { id: i64 }: POST "/api/mall/orders/{id}/actions" (StaffActionBody) -> Order;
+    ReportShipment { id: i64 }:
+        POST "/api/mall/shipments/{id}/events" (ShipmentEventBody) -> Order;
 }
 
 #[cfg(test)]

@@ -18,6 +18,8 @@ pub const CHAT_EVENT: &str = "chat";
 pub const DISPATCH_EVENT: &str = "dispatch";
 /// Layouts or quick replies changed: the workbench fetches them again.
 pub const WORKBENCH_EVENT: &str = "workbench";
+/// A parts-mall order changed (payload: its id; 0 after a resync).
+pub const MALL_EVENT: &str = "mall";
 /// The sync state changed, and maybe the orders; the payload is a
 /// [`FieldNews`].
 pub const FIELD_EVENT: &str = "field";

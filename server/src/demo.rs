@@ -543,12 +543,62 @@ async fn seed_mall(store: &dyn Store, tenant_id: i64) -> StoreResult<DemoAccount
         en: en.into(),
     };
     let items = [
-        ("CH30XA-CMP", ItemKind::Part, text("螺杆压缩机", "螺桿壓縮機", "Screw compressor"), "压缩机", 3_280_000, 3),
-        ("CH30XA-OF", ItemKind::Part, text("油过滤器", "油過濾器", "Oil filter"), "滤芯", 46_000, 40),
-        ("CH30XA-EXV", ItemKind::Part, text("电子膨胀阀", "電子膨脹閥", "Electronic expansion valve"), "阀门", 185_000, 8),
-        ("R134A-10KG", ItemKind::Part, text("R134a 冷媒 10 kg", "R134a 冷媒 10 公斤", "R134a refrigerant 10 kg"), "冷媒", 98_000, 25),
-        ("SVC-WARRANTY-2Y", ItemKind::Service, text("延保两年", "延長保固兩年", "Two-year extended warranty"), "服务", 600_000, 0),
-        ("SVC-INSTALL", ItemKind::Service, text("原厂安装调试", "原廠安裝調試", "Factory installation and commissioning"), "服务", 150_000, 0),
+        (
+            "CH30XA-CMP",
+            ItemKind::Part,
+            text("螺杆压缩机", "螺桿壓縮機", "Screw compressor"),
+            "压缩机",
+            3_280_000,
+            3,
+        ),
+        (
+            "CH30XA-OF",
+            ItemKind::Part,
+            text("油过滤器", "油過濾器", "Oil filter"),
+            "滤芯",
+            46_000,
+            40,
+        ),
+        (
+            "CH30XA-EXV",
+            ItemKind::Part,
+            text("电子膨胀阀", "電子膨脹閥", "Electronic expansion valve"),
+            "阀门",
+            185_000,
+            8,
+        ),
+        (
+            "R134A-10KG",
+            ItemKind::Part,
+            text(
+                "R134a 冷媒 10 kg",
+                "R134a 冷媒 10 公斤",
+                "R134a refrigerant 10 kg",
+            ),
+            "冷媒",
+            98_000,
+            25,
+        ),
+        (
+            "SVC-WARRANTY-2Y",
+            ItemKind::Service,
+            text("延保两年", "延長保固兩年", "Two-year extended warranty"),
+            "服务",
+            600_000,
+            0,
+        ),
+        (
+            "SVC-INSTALL",
+            ItemKind::Service,
+            text(
+                "原厂安装调试",
+                "原廠安裝調試",
+                "Factory installation and commissioning",
+            ),
+            "服务",
+            150_000,
+            0,
+        ),
     ];
     let mut ids = Vec::new();
     for (sku, kind, name, category, price, stock) in items {
@@ -574,7 +624,9 @@ async fn seed_mall(store: &dyn Store, tenant_id: i64) -> StoreResult<DemoAccount
             .save_item(tenant_id, None, body, terms, crate::clock::now())
             .await?;
         if kind == ItemKind::Part {
-            store.set_stock(tenant_id, item.id, warehouse.id, stock).await?;
+            store
+                .set_stock(tenant_id, item.id, warehouse.id, stock)
+                .await?;
             if let Some(depot) = &depot {
                 store.set_stock(tenant_id, item.id, depot.id, 2).await?;
             }
@@ -590,17 +642,27 @@ async fn seed_mall(store: &dyn Store, tenant_id: i64) -> StoreResult<DemoAccount
         prices: ids.iter().map(|(id, p)| (*id, p * percent / 100)).collect(),
     };
     store
-        .save_price_list(tenant_id, None, list("终端客户价 Customer prices", Audience::Customers, 95))
+        .save_price_list(
+            tenant_id,
+            None,
+            list("终端客户价 Customer prices", Audience::Customers, 95),
+        )
         .await?;
     store
         .save_price_list(
             tenant_id,
             None,
-            list("金牌服务商价 Gold provider prices", Audience::Providers("gold".into()), 80),
+            list(
+                "金牌服务商价 Gold provider prices",
+                Audience::Providers("gold".into()),
+                80,
+            ),
         )
         .await?;
     if let Some(p) = provider {
-        store.set_provider_tier(tenant_id, p, Some("gold".into())).await?;
+        store
+            .set_provider_tier(tenant_id, p, Some("gold".into()))
+            .await?;
     }
     let password = generate_password();
     let hash = {

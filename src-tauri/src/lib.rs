@@ -12,6 +12,7 @@ pub mod keychain;
 pub mod live;
 pub mod local_store;
 pub mod mail;
+pub mod mall;
 pub mod security;
 pub mod server_client;
 pub mod session;
@@ -93,6 +94,7 @@ pub fn run() {
             commands::security::security,
             commands::mail::mailboxes,
             commands::mail::mail,
+            commands::mall::mall,
         ])
         .run(tauri::generate_context!())
         .expect("the Fieldesk app runs");

@@ -19,7 +19,7 @@ use tokio_tungstenite::tungstenite::{self, Message};
 use crate::state::Shell;
 
 pub use fieldesk_core::ipc::{
-    CHAT_EVENT, CONNECTION_EVENT, ConnectionState, DISPATCH_EVENT, SESSION_ENDED_EVENT,
+    CHAT_EVENT, CONNECTION_EVENT, ConnectionState, DISPATCH_EVENT, MALL_EVENT, SESSION_ENDED_EVENT,
     WORKBENCH_EVENT,
 };
 
@@ -193,6 +193,7 @@ async fn run_once(
             let _ = app.emit(CHAT_EVENT, ServerEvent::Resync);
             let _ = app.emit(WORKBENCH_EVENT, ServerEvent::Resync);
             let _ = app.emit(DISPATCH_EVENT, 0i64);
+            let _ = app.emit(MALL_EVENT, 0i64);
             nudge_sync(shell);
             if frame.event == ServerEvent::Resync {
                 continue;
@@ -213,6 +214,9 @@ async fn run_once(
             }
             ServerEvent::WorkOrderDispatched { work_order } => {
                 let _ = app.emit(DISPATCH_EVENT, work_order);
+            }
+            ServerEvent::MallOrderChanged { order_id, .. } => {
+                let _ = app.emit(MALL_EVENT, order_id);
             }
             event @ (ServerEvent::ConversationChanged { .. }
             | ServerEvent::ChatMessage { .. }

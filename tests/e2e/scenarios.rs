@@ -10,6 +10,7 @@ mod keychain;
 mod language;
 mod login;
 mod mail;
+mod mall;
 mod security;
 mod session;
 mod sync_faults;
@@ -45,6 +46,7 @@ scenarios![
     mail::agent_writes_from_an_alias_and_the_customers_reply_arrives_live,
     mail::agent_groups_orders_reads_html_and_transfers_mail,
     mail::visitor_has_the_chat_transcript_mailed,
+    mall::customer_buys_parts_for_their_device_and_follows_the_admins_shipment,
     login::login_shows_the_workbench,
     login::wrong_password_shows_a_localized_error,
     login::unreachable_server_and_bad_input_show_localized_errors,

@@ -52,6 +52,10 @@ impl Browser {
                          "--disable-dev-shm-usage", "--window-size=480,800"]
             }),
         );
+        // lettre brings rustls' ring provider beside fantoccini's default
+        // one: with two, rustls picks none by itself (a scenario run
+        // alone, before any app window installed one, met that).
+        let _ = rustls::crypto::ring::default_provider().install_default();
         let client = ClientBuilder::rustls()
             .expect("rustls")
             .capabilities(caps)

@@ -9,6 +9,7 @@ pub mod files;
 pub mod i18n;
 pub mod login;
 pub mod mail;
+pub mod mall;
 pub mod security;
 pub mod shell;
 pub mod workbench;

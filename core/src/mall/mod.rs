@@ -17,6 +17,56 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+/// Maps by item id in JSON: keys are strings there (`{"7": 2}`). serde
+/// reads them back as numbers only when it sees them directly; inside a
+/// tagged enum or a flattened struct (buffered first) it does not, so
+/// these maps read their keys from strings or numbers alike.
+pub mod id_map {
+    use std::collections::BTreeMap;
+
+    use serde::de::{Deserializer, Error, Visitor};
+    use serde::{Deserialize, Serialize, Serializer};
+
+    pub fn serialize<S: Serializer, V: Serialize>(
+        map: &BTreeMap<i64, V>,
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
+        map.serialize(s)
+    }
+
+    #[derive(PartialEq, Eq, PartialOrd, Ord)]
+    struct Key(i64);
+
+    impl<'de> Deserialize<'de> for Key {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Key, D::Error> {
+            struct K;
+            impl Visitor<'_> for K {
+                type Value = Key;
+                fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                    f.write_str("an item id")
+                }
+                fn visit_str<E: Error>(self, v: &str) -> Result<Key, E> {
+                    v.trim().parse().map(Key).map_err(E::custom)
+                }
+                fn visit_i64<E: Error>(self, v: i64) -> Result<Key, E> {
+                    Ok(Key(v))
+                }
+                fn visit_u64<E: Error>(self, v: u64) -> Result<Key, E> {
+                    i64::try_from(v).map(Key).map_err(E::custom)
+                }
+            }
+            d.deserialize_any(K)
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>, V: Deserialize<'de>>(
+        d: D,
+    ) -> Result<BTreeMap<i64, V>, D::Error> {
+        let raw = BTreeMap::<Key, V>::deserialize(d)?;
+        Ok(raw.into_iter().map(|(k, v)| (k.0, v)).collect())
+    }
+}
+
 use catalog::{Item, LocalizedText};
 use checkout::CartLine;
 use money::{Currency, Money};
@@ -242,6 +292,7 @@ pub struct Shipment {
     pub url: Option<String>,
     pub status: ShipmentStatus,
     /// Item id → units in this shipment.
+    #[serde(with = "id_map")]
     pub lines: BTreeMap<i64, u32>,
     pub shipped_at: i64,
 }
@@ -299,7 +350,7 @@ pub struct ShipBody {
     #[serde(default)]
     pub url: Option<String>,
     /// Item id → units; empty: everything left.
-    #[serde(default)]
+    #[serde(default, with = "id_map")]
     pub lines: BTreeMap<i64, u32>,
 }
 
@@ -314,6 +365,72 @@ pub enum StaffAction {
     Cancel,
     ReturnReceived,
     Refund,
+}
+
+/// `POST /api/mall/orders/{id}/actions`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct StaffActionBody {
+    pub action: StaffAction,
+}
+
+/// What the app's mall screens ask the shell (one IPC command).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum MallCommand {
+    Settings,
+    SaveSettings {
+        settings: MallSettings,
+    },
+    Orders {
+        before: Option<i64>,
+    },
+    Order {
+        id: i64,
+    },
+    Ship {
+        id: i64,
+        body: ShipBody,
+    },
+    Act {
+        id: i64,
+        action: StaffAction,
+    },
+    ReportShipment {
+        id: i64,
+        status: shipment::ShipmentStatus,
+    },
+    /// The catalog with its stock and the locations.
+    Catalog {
+        q: Option<String>,
+    },
+    SaveItem {
+        id: Option<i64>,
+        body: catalog::ItemBody,
+    },
+    SetStock {
+        body: StockBody,
+    },
+}
+
+/// Every item with its stock per location.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CatalogView {
+    pub items: Vec<Item>,
+    pub stock: Vec<StockLevel>,
+    pub locations: Vec<Location>,
+}
+
+/// The shell's answer to a [`MallCommand`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "value", rename_all = "snake_case")]
+pub enum MallAnswer {
+    Settings(MallSettings),
+    Orders(Vec<Order>),
+    Order(Order),
+    Catalog(CatalogView),
+    Item(Item),
+    Stock(StockLevel),
 }
 
 /// `POST /api/mall/shipments/{id}/events`: a carrier's report (manual
@@ -405,6 +522,30 @@ mod tests {
     use super::*;
     use crate::Locale;
     use crate::i18n::Catalog;
+
+    #[test]
+    fn id_maps_read_back_inside_tagged_answers() {
+        let order_json = serde_json::json!({"kind": "order", "value": {"id": 1, "carrier": "c",
+            "tracking": "t", "url": null, "status": "shipped", "lines": {"7": 2}, "shipped_at": 0}});
+        #[derive(Deserialize, Debug)]
+        #[serde(tag = "kind", content = "value", rename_all = "snake_case")]
+        enum Tagged {
+            Order(Shipment),
+        }
+        let Tagged::Order(s) = serde_json::from_value(order_json).unwrap();
+        assert_eq!(s.lines, BTreeMap::from([(7, 2)]));
+        let list: price::PriceList =
+            serde_json::from_value(serde_json::json!({"id": 1, "name": "n",
+            "audience": {"kind": "customers"}, "currency": "CNY", "prices": {"3": 100}}))
+            .unwrap();
+        assert_eq!(list.body.prices, BTreeMap::from([(3, 100)]));
+        assert!(
+            serde_json::from_value::<ShipBody>(
+                serde_json::json!({"carrier": "c", "tracking": "t", "lines": {"x": 1}})
+            )
+            .is_err()
+        );
+    }
 
     #[test]
     fn every_status_and_timeline_entry_has_words_in_every_language() {

@@ -61,6 +61,7 @@ pub struct PriceListBody {
     #[serde(default)]
     pub valid_until: Option<i64>,
     /// Item id → price in minor units.
+    #[serde(with = "super::id_map")]
     pub prices: BTreeMap<i64, i64>,
 }
 

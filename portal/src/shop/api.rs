@@ -76,7 +76,11 @@ impl Call<'_> {
                 Err(_) => failed(offline),
             });
         }
-        let text = if text.trim().is_empty() { "null" } else { &text };
+        let text = if text.trim().is_empty() {
+            "null"
+        } else {
+            &text
+        };
         serde_json::from_str(text).map_err(|_| failed(offline))
     }
 }

@@ -9,7 +9,9 @@ mod api;
 
 use fieldesk_core::Locale;
 use fieldesk_core::mall::checkout::CartLine;
-use fieldesk_core::mall::customer::{Customer, CustomerSession, SigninBody, SignupBody, VerifyBody};
+use fieldesk_core::mall::customer::{
+    Customer, CustomerSession, SigninBody, SignupBody, VerifyBody,
+};
 use fieldesk_core::mall::money::Money;
 use fieldesk_core::mall::order::OrderStatus;
 use fieldesk_core::mall::{
@@ -156,7 +158,11 @@ impl Shop {
                 params.append("model", &m);
             }
             path.push_str(&String::from(params.to_string()));
-            match me.call("GET", &path).send::<(), Vec<Offer>>(None, me.offline()).await {
+            match me
+                .call("GET", &path)
+                .send::<(), Vec<Offer>>(None, me.offline())
+                .await
+            {
                 Ok(offers) => {
                     me.error.set(None);
                     me.offers.set(offers);
@@ -172,7 +178,11 @@ impl Shop {
             return;
         }
         spawn_local(async move {
-            match me.call("GET", "/orders").send::<(), Vec<Order>>(None, me.offline()).await {
+            match me
+                .call("GET", "/orders")
+                .send::<(), Vec<Order>>(None, me.offline())
+                .await
+            {
                 Ok(orders) => me.orders.set(orders),
                 Err(f) => me.fail(f),
             }
@@ -180,10 +190,11 @@ impl Shop {
     }
 
     fn upsert(&self, order: Order) {
-        self.orders.update(|all| match all.iter_mut().find(|o| o.id == order.id) {
-            Some(o) => *o = order,
-            None => all.insert(0, order),
-        });
+        self.orders
+            .update(|all| match all.iter_mut().find(|o| o.id == order.id) {
+                Some(o) => *o = order,
+                None => all.insert(0, order),
+            });
     }
 
     fn signed_in(&self, session: CustomerSession) {
@@ -194,7 +205,11 @@ impl Shop {
         self.error.set(None);
         self.load_orders();
         self.live();
-        let next = if self.cart.get_untracked().is_empty() { View::Catalog } else { View::Cart };
+        let next = if self.cart.get_untracked().is_empty() {
+            View::Catalog
+        } else {
+            View::Cart
+        };
         self.view.set(next);
     }
 
@@ -205,7 +220,11 @@ impl Shop {
             return;
         };
         let loc = web_sys::window().expect("a window").location();
-        let scheme = if loc.protocol().unwrap_or_default() == "https:" { "wss" } else { "ws" };
+        let scheme = if loc.protocol().unwrap_or_default() == "https:" {
+            "wss"
+        } else {
+            "ws"
+        };
         let url = format!(
             "{scheme}://{}/api/shop/{}/ws",
             loc.host().unwrap_or_default(),
@@ -222,14 +241,17 @@ impl Shop {
         });
         socket.set_onopen(Some(on_open.as_ref().unchecked_ref()));
         on_open.forget();
-        let on_message = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |e: web_sys::MessageEvent| {
-            let Some(text) = e.data().as_string() else { return };
-            match serde_json::from_str::<ShopLive>(&text) {
-                Ok(ShopLive::Order { order }) => me.upsert(order),
-                Ok(ShopLive::Resync) => me.load_orders(),
-                _ => {}
-            }
-        });
+        let on_message =
+            Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |e: web_sys::MessageEvent| {
+                let Some(text) = e.data().as_string() else {
+                    return;
+                };
+                match serde_json::from_str::<ShopLive>(&text) {
+                    Ok(ShopLive::Order { order }) => me.upsert(order),
+                    Ok(ShopLive::Resync) => me.load_orders(),
+                    _ => {}
+                }
+            });
         socket.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
         on_message.forget();
         let on_close = Closure::<dyn FnMut()>::new(move || {
@@ -255,10 +277,17 @@ pub fn ShopApp() -> impl IntoView {
     let path = web_sys::window()
         .and_then(|w| w.location().pathname().ok())
         .unwrap_or_default();
-    let tenant = path.trim_end_matches('/').rsplit('/').next().unwrap_or_default().to_owned();
+    let tenant = path
+        .trim_end_matches('/')
+        .rsplit('/')
+        .next()
+        .unwrap_or_default()
+        .to_owned();
     let first = query("lang")
         .and_then(|l| Locale::try_negotiate(&l))
-        .or_else(|| load(&format!("fieldesk.shop.{tenant}.lang")).and_then(|l| Locale::try_negotiate(&l)))
+        .or_else(|| {
+            load(&format!("fieldesk.shop.{tenant}.lang")).and_then(|l| Locale::try_negotiate(&l))
+        })
         .or_else(|| {
             web_sys::window()
                 .and_then(|w| w.navigator().language())
@@ -288,7 +317,11 @@ pub fn ShopApp() -> impl IntoView {
     );
     let model = query("model");
     spawn_local(async move {
-        match shop.call("GET", "").send::<(), ShopInfo>(None, shop.offline()).await {
+        match shop
+            .call("GET", "")
+            .send::<(), ShopInfo>(None, shop.offline())
+            .await
+        {
             Ok(info) => {
                 shop.info.set(Some(info));
                 shop.search(String::new(), model);
@@ -296,7 +329,11 @@ pub fn ShopApp() -> impl IntoView {
             Err(f) => shop.error.set(Some(f.message)),
         }
         if shop.token.get_untracked().is_some() {
-            match shop.call("GET", "/me").send::<(), Customer>(None, shop.offline()).await {
+            match shop
+                .call("GET", "/me")
+                .send::<(), Customer>(None, shop.offline())
+                .await
+            {
                 Ok(c) => {
                     shop.customer.set(Some(c));
                     shop.load_orders();
@@ -448,7 +485,9 @@ fn total_of(lines: &[Line]) -> Option<Money> {
     let first = lines.first()?;
     Money::sum(
         first.price.currency,
-        lines.iter().filter_map(|l| l.price.times(u32::try_from(l.quantity).ok()?).ok()),
+        lines
+            .iter()
+            .filter_map(|l| l.price.times(u32::try_from(l.quantity).ok()?).ok()),
     )
     .ok()
 }
@@ -456,7 +495,12 @@ fn total_of(lines: &[Line]) -> Option<Money> {
 #[component]
 fn Cart(shop: Shop) -> impl IntoView {
     let i18n = shop.i18n;
-    let name = RwSignal::new(shop.customer.get_untracked().map(|c| c.name).unwrap_or_default());
+    let name = RwSignal::new(
+        shop.customer
+            .get_untracked()
+            .map(|c| c.name)
+            .unwrap_or_default(),
+    );
     let phone = RwSignal::new(String::new());
     let address = RwSignal::new(String::new());
     let method = RwSignal::new(
@@ -474,7 +518,11 @@ fn Cart(shop: Shop) -> impl IntoView {
         let body = CheckoutBody {
             lines: lines
                 .iter()
-                .map(|l| CartLine { item_id: l.item_id, quantity: l.quantity, seen_price: Some(l.price) })
+                .map(|l| CartLine {
+                    item_id: l.item_id,
+                    quantity: l.quantity,
+                    seen_price: Some(l.price),
+                })
                 .collect(),
             delivery: Delivery::Address {
                 name: name.get_untracked(),
@@ -618,9 +666,10 @@ fn Orders(shop: Shop) -> impl IntoView {
     }
 }
 
-fn when(at: i64) -> String {
+/// A moment in the page's language, in the browser's time zone.
+fn when(at: i64, locale: Locale) -> String {
     let d = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(at as f64 * 1000.0));
-    String::from(d.to_locale_string("default", &wasm_bindgen::JsValue::UNDEFINED))
+    String::from(d.to_locale_string(locale.tag(), &wasm_bindgen::JsValue::UNDEFINED))
 }
 
 #[component]
@@ -631,22 +680,36 @@ fn OrderView(shop: Shop, id: i64) -> impl IntoView {
     let act = move |action: CustomerAction| {
         let call = shop.call("POST", &format!("/orders/{id}/actions"));
         spawn_local(async move {
-            match call.send::<_, Order>(Some(&CustomerActionBody { action }), shop.offline()).await {
-                Ok(o) => { shop.error.set(None); shop.upsert(o) }
+            match call
+                .send::<_, Order>(Some(&CustomerActionBody { action }), shop.offline())
+                .await
+            {
+                Ok(o) => {
+                    shop.error.set(None);
+                    shop.upsert(o)
+                }
                 Err(f) => shop.fail(f),
             }
         });
     };
     let pay = move || {
         let call = shop.call("POST", &format!("/orders/{id}/pay"));
-        let body = PayBody { card: Some(card.get_untracked()).filter(|c| !c.trim().is_empty()) };
+        let body = PayBody {
+            card: Some(card.get_untracked()).filter(|c| !c.trim().is_empty()),
+        };
         shop.busy.set(true);
         spawn_local(async move {
             let answer = call.send::<_, Order>(Some(&body), shop.offline()).await;
             shop.busy.set(false);
             match answer {
-                Ok(o) => { shop.error.set(None); shop.upsert(o) }
-                Err(f) => { shop.fail(f); shop.load_orders() }
+                Ok(o) => {
+                    shop.error.set(None);
+                    shop.upsert(o)
+                }
+                Err(f) => {
+                    shop.fail(f);
+                    shop.load_orders()
+                }
             }
         });
     };
@@ -717,7 +780,7 @@ fn OrderView(shop: Shop, id: i64) -> impl IntoView {
                                 let key = format!("shop-event-{}", e.what.replace('_', "-"));
                                 view! {
                                     <li data-testid="timeline-entry" data-what=e.what.clone()>
-                                        <span class="when">{when(e.at)}</span>" "
+                                        <span class="when">{when(e.at, i18n.locale.get_untracked())}</span>" "
                                         <span>{i18n.t(&key)}</span>
                                         {e.detail.clone().map(|d| view! { " · "<span class="muted">{d}</span> })}
                                     </li>
@@ -731,7 +794,13 @@ fn OrderView(shop: Shop, id: i64) -> impl IntoView {
     }
 }
 
-fn field(i18n: I18n, label: &'static str, value: RwSignal<String>, testid: &'static str, kind: &'static str) -> impl IntoView {
+fn field(
+    i18n: I18n,
+    label: &'static str,
+    value: RwSignal<String>,
+    testid: &'static str,
+    kind: &'static str,
+) -> impl IntoView {
     view! {
         <label>
             <span>{move || i18n.t(label)}</span>
@@ -747,10 +816,16 @@ fn SignIn(shop: Shop) -> impl IntoView {
     let email = RwSignal::new(shop.email.get_untracked());
     let password = RwSignal::new(String::new());
     let submit = move || {
-        let body = SigninBody { email: email.get_untracked(), password: password.get_untracked() };
+        let body = SigninBody {
+            email: email.get_untracked(),
+            password: password.get_untracked(),
+        };
         let call = shop.call("POST", "/signin");
         spawn_local(async move {
-            match call.send::<_, CustomerSession>(Some(&body), shop.offline()).await {
+            match call
+                .send::<_, CustomerSession>(Some(&body), shop.offline())
+                .await
+            {
                 Ok(s) => shop.signed_in(s),
                 Err(f) => {
                     if f.code == Some(fieldesk_core::ErrorCode::EmailNotVerified) {
@@ -820,10 +895,16 @@ fn Verify(shop: Shop) -> impl IntoView {
     let i18n = shop.i18n;
     let code = RwSignal::new(String::new());
     let submit = move || {
-        let body = VerifyBody { email: shop.email.get_untracked(), code: code.get_untracked() };
+        let body = VerifyBody {
+            email: shop.email.get_untracked(),
+            code: code.get_untracked(),
+        };
         let call = shop.call("POST", "/verify");
         spawn_local(async move {
-            match call.send::<_, CustomerSession>(Some(&body), shop.offline()).await {
+            match call
+                .send::<_, CustomerSession>(Some(&body), shop.offline())
+                .await
+            {
                 Ok(s) => shop.signed_in(s),
                 Err(f) => shop.fail(f),
             }

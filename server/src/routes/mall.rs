@@ -11,7 +11,7 @@ use fieldesk_core::mall::order::OrderEvent;
 use fieldesk_core::mall::price::{PriceList, PriceListBody};
 use fieldesk_core::mall::{
     Buyer, CheckoutBody, Location, LocationBody, MallSettings, Offer, Order, PayBody, ShipBody,
-    ShipmentEventBody, StaffAction, StockBody, StockLevel,
+    ShipmentEventBody, StaffActionBody, StockBody, StockLevel,
 };
 use fieldesk_core::{ErrorCode, Role};
 use serde::Deserialize;
@@ -331,22 +331,16 @@ pub async fn ship(
     Ok(Json(state.mall.ship(caller.tenant_id(), id, body).await?))
 }
 
-/// `POST /api/mall/orders/{id}/actions`.
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
-pub struct ActionBody {
-    pub action: StaffAction,
-}
-
 /// Marks a transfer paid, starts picking, cancels (refunding what was
 /// paid), takes a return back, refunds it (the warehouse).
 #[utoipa::path(post, path = "/api/mall/orders/{id}/actions", tag = "mall", security(("bearer" = [])),
-    params(("id" = i64, Path)), request_body = ActionBody,
+    params(("id" = i64, Path)), request_body = StaffActionBody,
     responses((status = 200, body = Order), (status = 409, body = ErrorBody)))]
 pub async fn act(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<i64>,
-    Json(body): Json<ActionBody>,
+    Json(body): Json<StaffActionBody>,
 ) -> Result<Json<Order>, ApiError> {
     fulfils(&caller)?;
     Ok(Json(

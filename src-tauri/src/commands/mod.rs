@@ -8,6 +8,7 @@ pub mod chat;
 pub mod dispatch;
 pub mod field;
 pub mod mail;
+pub mod mall;
 pub mod security;
 pub mod session;
 pub mod workbench;

@@ -6,6 +6,7 @@ pub mod chat;
 pub mod dispatch;
 pub mod field;
 pub mod mail;
+pub mod mall;
 pub mod security;
 mod tauri;
 pub mod workbench;

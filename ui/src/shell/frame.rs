@@ -14,6 +14,7 @@ use crate::dispatch::{DispatchPanel, ProviderInbox};
 use crate::field::{FieldAdminPanel, FieldDeskView};
 use crate::i18n::use_i18n;
 use crate::mail::MailboxesPanel;
+use crate::mall::MallPanel;
 use crate::security::{AccountPanel, SecurityPanel};
 use crate::workbench::{LayoutsPanel, QuickRepliesPanel, context};
 
@@ -43,6 +44,7 @@ pub fn Frame(screen: RwSignal<Screen>, me: Me) -> impl IntoView {
                     View::Knowledge => view! { <KnowledgePanel /> }.into_any(),
                     View::Groups => view! { <GroupsPanel /> }.into_any(),
                     View::Mailboxes => view! { <MailboxesPanel /> }.into_any(),
+                    View::Mall => view! { <MallPanel role /> }.into_any(),
                     View::Field => view! { <FieldAdminPanel /> }.into_any(),
                     View::Dispatch => view! { <DispatchPanel /> }.into_any(),
                     View::Layouts => view! { <LayoutsPanel /> }.into_any(),

@@ -17,6 +17,7 @@ pub enum View {
     Knowledge,
     Groups,
     Mailboxes,
+    Mall,
     Field,
     Security,
     Account,
@@ -24,7 +25,7 @@ pub enum View {
 
 impl View {
     /// In the order the tabs show them.
-    pub const ALL: [View; 12] = [
+    pub const ALL: [View; 13] = [
         View::Desk,
         View::Work,
         View::QuickReplies,
@@ -34,6 +35,7 @@ impl View {
         View::Knowledge,
         View::Groups,
         View::Mailboxes,
+        View::Mall,
         View::Field,
         View::Security,
         View::Account,
@@ -51,6 +53,7 @@ impl View {
             View::Knowledge => "knowledge",
             View::Groups => "groups",
             View::Mailboxes => "mailboxes",
+            View::Mall => "mall",
             View::Field => "field",
             View::Security => "security",
             View::Account => "account",
@@ -69,6 +72,7 @@ impl View {
             View::Knowledge => "view-knowledge",
             View::Groups => "view-groups",
             View::Mailboxes => "view-mailboxes",
+            View::Mall => "view-mall",
             View::Field => "view-field",
             View::Security => "view-security",
             View::Account => "view-account",
@@ -77,13 +81,15 @@ impl View {
 
     /// Who sees a page: everyone their account (sessions); agents their
     /// desk and quick replies; engineers and provider admins their work;
-    /// supervisors also layouts, dispatch and knowledge; admins everything.
+    /// supervisors also layouts, dispatch, knowledge and the mall's orders;
+    /// admins everything.
     pub fn allowed(self, role: Role) -> bool {
         match self {
             View::Account => true,
             View::Work => !role.serves_chat(),
             View::Desk | View::QuickReplies => role.serves_chat(),
             View::Layouts | View::Dispatch | View::Knowledge => role.oversees_chat(),
+            View::Mall => role.fulfils_mall_orders() || role.runs_mall(),
             _ => role == Role::Admin,
         }
     }

@@ -1,0 +1,181 @@
+//! The parts mall end to end: a customer signs up in the customer portal
+//! in a real browser (the code read from their real mailbox), finds the
+//! parts for their device, pays with the test card; an admin ships the
+//! order in the app; the customer sees it shipped (with tracking) and
+//! delivered, live.
+
+use fieldesk_testkit::mail::{self, HOST, IMAP_PORT, SUBMISSION_PORT, SUPPORT_DOMAIN};
+use fieldesk_testkit::server::{PASSWORD, TestServer};
+use serde_json::{Value, json};
+
+use crate::Ctx;
+
+async fn ok(res: reqwest::Response) -> Value {
+    let status = res.status();
+    let text = res.text().await.unwrap();
+    assert!(status.is_success(), "{status}: {text}");
+    serde_json::from_str(&text).unwrap_or(Value::Null)
+}
+
+/// Acme's mall on, with a service mailbox for codes, a warehouse and a
+/// compressor filter for the FD-CH-200 chiller (and a part for another).
+async fn open_shop(server: &TestServer, support: &mail::Account) {
+    let ada = server.login("acme", "ada").await.token;
+    let settings = |port: u16| json!({"host": HOST, "port": port, "security": "none", "user": support.address});
+    let mailbox = ok(server
+        .send_json(
+            "POST",
+            "/api/mail/mailboxes",
+            &ada,
+            &json!({
+                "address": support.address, "display_name": "Acme Parts", "aliases": [],
+                "smtp": settings(SUBMISSION_PORT), "smtp_password": support.password,
+                "imap": settings(IMAP_PORT), "imap_password": support.password,
+            }),
+        )
+        .await)
+    .await;
+    ok(server
+        .send_json("PUT", "/api/mall/settings", &ada, &json!({
+            "enabled": true, "currency": "CNY", "mailbox_id": mailbox["id"], "payment_methods": ["test"],
+        }))
+        .await)
+    .await;
+    let warehouse = ok(server
+        .send_json(
+            "POST",
+            "/api/mall/locations",
+            &ada,
+            &json!({"name": "上海总仓", "kind": "warehouse", "ships": true}),
+        )
+        .await)
+    .await;
+    for (sku, zh, en, model) in [
+        ("FD-FLT-100", "压缩机滤网", "Compressor filter", "FD-CH-200"),
+        ("FD-PMP-3", "水泵", "Water pump", "FD-CH-900"),
+    ] {
+        let item = ok(server
+            .send_json(
+                "POST",
+                "/api/mall/items",
+                &ada,
+                &json!({
+                    "sku": sku, "kind": "part", "name": {"zh-CN": zh, "en": en}, "original": true,
+                    "unit": "个", "category": "制冷", "models": [model],
+                    "list_price": {"minor": 12_800, "currency": "CNY"},
+                }),
+            )
+            .await)
+        .await;
+        ok(server
+            .send_json(
+                "PUT",
+                "/api/mall/stock",
+                &ada,
+                &json!({"item_id": item["id"], "location_id": warehouse["id"], "on_hand": 5}),
+            )
+            .await)
+        .await;
+    }
+}
+
+pub async fn customer_buys_parts_for_their_device_and_follows_the_admins_shipment(ctx: Ctx) {
+    let support = mail::account("parts", SUPPORT_DOMAIN);
+    let buyer = mail::account("buyer", mail::CUSTOMER_DOMAIN);
+    let server = ctx.server_with(&["--allow-private-outbound"]);
+    open_shop(&server, &support).await;
+
+    let browser = fieldesk_testkit::browser::Browser::start(
+        &ctx.artifacts.join(format!("{}.chromedriver.log", ctx.name)),
+    )
+    .await;
+    // The parts for the customer's device: only the one that fits.
+    let page = browser
+        .open(&server.url("/shop/acme?lang=en&model=FD-CH-200"))
+        .await;
+    page.expect_lang("en").await;
+    page.expect_count("shop-offer", 1).await;
+    page.expect_text("offer-name", "Compressor filter").await;
+    page.click("offer-add").await;
+    page.wait_text("nav-cart", |t| t.contains('1')).await;
+    ctx.shot(&page, "catalog").await;
+
+    // Ordering needs an account: sign up, the code comes by mail.
+    page.click("nav-cart").await;
+    page.click("checkout-submit").await;
+    page.click("to-sign-up").await;
+    page.fill("signup-name", "Li Lei").await;
+    page.fill("signup-email", &buyer.address).await;
+    page.fill("signup-password", "short").await;
+    page.click("signup-submit").await;
+    page.wait_text("shop-error", |t| t.contains("12 characters"))
+        .await;
+    page.fill("signup-password", "a long enough secret 42")
+        .await;
+    page.click("signup-submit").await;
+    page.wait_text("verify-sent", |t| t.contains(&buyer.address))
+        .await;
+    let mails = mail::wait_inbox(&buyer, 1).await;
+    let subject = mails[0].header("Subject").unwrap();
+    let code = subject.split_whitespace().next().unwrap().to_owned();
+    assert_eq!(code.len(), 6, "{subject}");
+    page.fill("verify-code", &code).await;
+    page.click("verify-submit").await;
+    page.wait_text("shop-customer", |t| t == "Li Lei").await;
+
+    // Back at the cart: deliver, place, pay with the test card.
+    page.find("cart-line").await;
+    page.fill("checkout-name", "Li Lei").await;
+    page.fill("checkout-phone", "+86 138 0000 0000").await;
+    page.fill("checkout-address", "上海市浦东新区张江路 1 号")
+        .await;
+    page.click("checkout-submit").await;
+    page.expect_attr("order-status", "data-status", "pending_payment")
+        .await;
+    page.fill("pay-card", "4000 0000 0000 0002").await;
+    page.click("pay-submit").await;
+    page.wait_text("shop-error", |t| t.contains("declined"))
+        .await;
+    page.fill("pay-card", "4242 4242 4242 4242").await;
+    page.click("pay-submit").await;
+    page.expect_attr("order-status", "data-status", "paid")
+        .await;
+    ctx.shot(&page, "paid").await;
+
+    // The admin ships it in the app with the test carrier.
+    let driver = ctx.driver().await;
+    let app = driver.open().await;
+    app.log_in(&server.base, "acme", "ada", PASSWORD).await;
+    app.select("language-select", "en").await;
+    app.click("view-mall").await;
+    app.click("mall-order-open").await;
+    app.expect_attr("mall-order-status", "data-status", "paid")
+        .await;
+    app.fill("mall-carrier", "test").await;
+    app.fill("mall-tracking", "TEST20261207").await;
+    app.fill("mall-tracking-url", "https://track.example/TEST20261207")
+        .await;
+    app.click("mall-ship-submit").await;
+    app.expect_attr("mall-order-status", "data-status", "shipped")
+        .await;
+    ctx.shot(&app, "shipped-in-app").await;
+
+    // The customer sees it shipped with its tracking, then delivered —
+    // without reloading.
+    page.wait_text("tracking", |t| t.contains("TEST20261207"))
+        .await;
+    page.expect_attr("order-status", "data-status", "delivered")
+        .await;
+    let whats = page.wait_texts("timeline-entry", |t| t.len() >= 6).await;
+    assert!(whats.iter().any(|t| t.contains("Shipped")), "{whats:?}");
+    assert!(
+        whats.iter().any(|t| t.contains("Out for delivery")),
+        "{whats:?}"
+    );
+    ctx.shot(&page, "delivered").await;
+    // And the app's list follows the carrier too.
+    app.expect_attr("mall-order-status", "data-status", "delivered")
+        .await;
+    page.close().await;
+    app.close().await;
+}
