@@ -9,14 +9,15 @@ use std::time::Duration;
 
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
-use fieldesk_core::Role;
 use fieldesk_core::password_policy::{self, Weakness};
 use fieldesk_core::security::SecurityEventKind;
+use fieldesk_core::{Locale, Role};
 use fieldesk_server::auth::{check_new_password, hash_password};
 use fieldesk_server::chat::presence::VisitorLimits;
 use fieldesk_server::perimeter::{self, Limits};
 use fieldesk_server::secret_box::SecretBox;
 use fieldesk_server::state::Settings;
+use fieldesk_server::store::mall::MallStore;
 use fieldesk_server::store::security::{NewSecurityEvent, SecurityStore};
 use fieldesk_server::store::sqlite::SqliteStore;
 use fieldesk_server::store::{NewUser, Store};
@@ -113,6 +114,9 @@ enum Command {
     /// Manage users (passwords are read from standard input).
     #[command(subcommand)]
     User(UserCommand),
+    /// Manage the parts mall's customers (passwords from standard input).
+    #[command(subcommand)]
+    Customer(CustomerCommand),
     /// The server key that seals tenants' secrets (`secret.key`).
     #[command(subcommand)]
     Key(KeyCommand),
@@ -135,6 +139,22 @@ enum TenantCommand {
         /// The workbench title; defaults to the name.
         #[arg(long)]
         workbench_name: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum CustomerCommand {
+    /// Add a customer whose address the admin vouches for (verified
+    /// without a code); the password is read from standard input.
+    Add {
+        #[arg(long)]
+        tenant: String,
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long, default_value = "zh-CN")]
+        locale: String,
     },
 }
 
@@ -332,6 +352,39 @@ async fn main() -> anyhow::Result<()> {
                 )
                 .await?;
             println!("Added {} {} to tenant {tenant}", user.role, user.username);
+        }
+        Command::Customer(CustomerCommand::Add {
+            tenant,
+            email,
+            name,
+            locale,
+        }) => {
+            let body = fieldesk_core::mall::customer::SignupBody {
+                email,
+                password: String::new(),
+                name,
+                locale: None,
+            };
+            let (email, name) = fieldesk_core::mall::customer::check_signup(&body)
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            let tenant_id = tenant_id(&store, &tenant).await?;
+            let password = read_password(&email)?;
+            let hash = tokio::task::spawn_blocking(move || hash_password(&password)).await?;
+            let now = fieldesk_server::clock::now();
+            let customer = store
+                .create_customer(
+                    tenant_id,
+                    email,
+                    name,
+                    Locale::negotiate(&locale),
+                    hash,
+                    now,
+                )
+                .await?;
+            store
+                .vouch_for_customer(tenant_id, customer.id, now)
+                .await?;
+            println!("Added customer {} to tenant {tenant}", customer.email);
         }
         Command::User(UserCommand::Passwd { tenant, username }) => {
             let tenant_id = tenant_id(&store, &tenant).await?;

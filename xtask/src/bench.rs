@@ -5,10 +5,11 @@ use std::process::Command;
 
 use crate::shell::{self, cargo, root, step};
 
-/// `cargo xtask bench [chat|email|scan|sync|dispatch|quick-replies]`: the
-/// API scenarios, the chat scenario, email ingest and delivery, barcode
-/// decoding, the engineer app's sync, dispatch decisions, or quick-reply
-/// matching.
+/// `cargo xtask bench [chat|email|mall|scan|sync|dispatch|quick-replies]`:
+/// the API scenarios, the chat scenario, email ingest and delivery, the
+/// parts mall (catalog search on 100 000 parts, checkout with 100 buyers),
+/// barcode decoding, the engineer app's sync, dispatch decisions, or
+/// quick-reply matching.
 pub fn bench(args: &[String]) -> anyhow::Result<()> {
     match args.first().map(String::as_str) {
         Some("scan") => return scan(),

@@ -130,8 +130,15 @@ impl MallService {
             .await?)
     }
 
+    /// Where stock is kept: all of them for admins and the warehouse; a
+    /// provider's people see the warehouses and their own depots only.
     pub async fn locations(&self, user: &User) -> MallResult<Vec<Location>> {
-        Ok(self.store.locations(user.tenant_id).await?)
+        let mut all = self.store.locations(user.tenant_id).await?;
+        if !user.role.runs_mall() && !user.role.fulfils_mall_orders() {
+            let (provider, _) = self.provider_of(user).await?;
+            all.retain(|l| l.body.provider_id.is_none_or(|p| p == provider));
+        }
+        Ok(all)
     }
 
     /// A warehouse or a provider's depot (admins); a depot names its

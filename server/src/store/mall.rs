@@ -230,6 +230,14 @@ pub trait MallStore: Send + Sync + 'static {
         tenant_id: i64,
         email: String,
     ) -> StoreResult<Option<CustomerCredentials>>;
+    /// Marks an address verified without a code (an admin vouches for it:
+    /// the demo customer, `fieldesk-server customer add`).
+    async fn vouch_for_customer(
+        &self,
+        tenant_id: i64,
+        customer_id: i64,
+        at: i64,
+    ) -> StoreResult<()>;
     /// Keeps a new code (replacing earlier ones) unless `max_per_hour`
     /// were sent in the last hour (then false).
     async fn put_code(

@@ -37,6 +37,7 @@ CREATE TABLE mall_item_models (
     item_id   INTEGER NOT NULL REFERENCES mall_items(id),
     PRIMARY KEY (tenant_id, model_key, item_id)
 ) WITHOUT ROWID;
+CREATE INDEX mall_item_models_by_item ON mall_item_models (item_id);
 -- Terms from fieldesk_core::mall::catalog::ItemBody::search_terms; rowid = item id.
 CREATE VIRTUAL TABLE mall_items_fts USING fts5(terms, tokenize = 'unicode61');
 

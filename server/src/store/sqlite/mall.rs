@@ -648,7 +648,7 @@ impl MallStore for SqliteStore {
         self.read(move |conn| {
             let mut stmt = conn.prepare_cached(&format!(
                 "SELECT {ITEM_COLUMNS} FROM mall_items i
-                 WHERE i.tenant_id = ?1 AND i.id IN (SELECT value FROM json_each(?2)) ORDER BY i.id"
+                 WHERE i.id IN (SELECT value FROM json_each(?2)) AND +i.tenant_id = ?1 ORDER BY i.id"
             ))?;
             collect(
                 stmt.query(params![tenant_id, to_json(&ids)])?,
@@ -667,23 +667,38 @@ impl MallStore for SqliteStore {
             .collect::<Vec<_>>()
             .join(" AND ");
         self.read(move |conn| {
-            let mut sql = format!("SELECT {ITEM_COLUMNS} FROM mall_items i");
-            if !fts.is_empty() {
+            // Each walks an order the database keeps (the FTS rowids, the
+            // model index, the ids), so a page stops at its limit instead
+            // of sorting every match.
+            let (from, order) = match (fts.is_empty(), q.model.is_some()) {
+                (false, _) => (
+                    "mall_items_fts f JOIN mall_items i ON i.id = f.rowid
+                     WHERE mall_items_fts MATCH ?2 AND f.rowid > ?4 AND +i.tenant_id = ?1",
+                    "f.rowid",
+                ),
+                (true, true) => (
+                    "mall_item_models m JOIN mall_items i ON i.id = m.item_id
+                     WHERE m.tenant_id = ?1 AND m.model_key = ?3 AND m.item_id > ?4 AND ?2 = ''",
+                    "m.item_id",
+                ),
+                (true, false) => (
+                    "mall_items i WHERE i.id > ?4 AND +i.tenant_id = ?1 AND ?2 = ''",
+                    "i.id",
+                ),
+            };
+            let mut sql = format!("SELECT {ITEM_COLUMNS} FROM {from}");
+            if q.model.is_some() && !fts.is_empty() {
                 sql.push_str(
-                    " JOIN mall_items_fts f ON f.rowid = i.id AND mall_items_fts MATCH ?2",
+                    " AND EXISTS (SELECT 1 FROM mall_item_models m WHERE m.tenant_id = ?1
+                      AND m.model_key = ?3 AND m.item_id = i.id)",
                 );
+            } else if q.model.is_none() {
+                sql.push_str(" AND ?3 IS NULL");
             }
-            if q.model.is_some() {
-                sql.push_str(
-                    " JOIN mall_item_models m ON m.item_id = i.id AND m.tenant_id = ?1
-                      AND m.model_key = ?3",
-                );
-            }
-            sql.push_str(" WHERE i.tenant_id = ?1 AND i.id > ?4");
             if q.enabled_only {
                 sql.push_str(" AND i.enabled = 1");
             }
-            sql.push_str(" ORDER BY i.id LIMIT ?5");
+            sql.push_str(&format!(" ORDER BY {order} LIMIT ?5"));
             let mut stmt = conn.prepare_cached(&sql)?;
             let rows = stmt.query(params![
                 tenant_id,
@@ -964,6 +979,26 @@ impl MallStore for SqliteStore {
         .await
     }
 
+    async fn vouch_for_customer(
+        &self,
+        tenant_id: i64,
+        customer_id: i64,
+        at: i64,
+    ) -> StoreResult<()> {
+        self.write(move |conn| {
+            let changed = conn.execute(
+                "UPDATE mall_customers SET verified_at = COALESCE(verified_at, ?3)
+                 WHERE tenant_id = ?1 AND id = ?2",
+                params![tenant_id, customer_id, at],
+            )?;
+            if changed == 0 {
+                return Err(StoreError::NotFound(format!("customer {customer_id}")));
+            }
+            Ok(())
+        })
+        .await
+    }
+
     async fn put_code(
         &self,
         tenant_id: i64,
@@ -1118,16 +1153,18 @@ impl MallStore for SqliteStore {
         limit: u32,
     ) -> StoreResult<Vec<Order>> {
         self.read(move |conn| {
+            // Each scope walks its own index newest first; all of a
+            // tenant's walks the ids.
             let (filter, value) = match scope {
-                OrderScope::All => ("1 = 1 AND ?2 IS NULL", None),
-                OrderScope::Customer(id) => ("customer_id = ?2", Some(id)),
-                OrderScope::Provider(id) => ("provider_id = ?2", Some(id)),
-                OrderScope::WorkOrder(id) => ("work_order_id = ?2", Some(id)),
+                OrderScope::All => ("+tenant_id = ?1 AND ?2 IS NULL", None),
+                OrderScope::Customer(id) => ("tenant_id = ?1 AND customer_id = ?2", Some(id)),
+                OrderScope::Provider(id) => ("tenant_id = ?1 AND provider_id = ?2", Some(id)),
+                OrderScope::WorkOrder(id) => ("tenant_id = ?1 AND work_order_id = ?2", Some(id)),
             };
             let before = if before <= 0 { i64::MAX } else { before };
             let ids: Vec<i64> = {
                 let mut stmt = conn.prepare_cached(&format!(
-                    "SELECT id FROM mall_orders WHERE tenant_id = ?1 AND {filter} AND id < ?3
+                    "SELECT id FROM mall_orders WHERE {filter} AND id < ?3
                      ORDER BY id DESC LIMIT ?4"
                 ))?;
                 stmt.query_map(params![tenant_id, value, before, limit], |r| r.get(0))?

@@ -3,13 +3,14 @@
 //! drives it over HTTP and WebSocket with a bounded number of requests, and
 //! prints latency and throughput. Traffic goes to loopback only.
 //!
-//! `fieldesk-load <server> [api|chat|dispatch|email]`: the API scenarios
-//! (default), the chat scenario (see [`chat`]), dispatch ([`dispatch`]) or
-//! email ([`email`]).
+//! `fieldesk-load <server> [api|chat|dispatch|email|mall]`: the API
+//! scenarios (default), the chat scenario (see [`chat`]), dispatch
+//! ([`dispatch`]), email ([`email`]) or the parts mall ([`mall`]).
 
 mod chat;
 mod dispatch;
 mod email;
+mod mall;
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -82,6 +83,10 @@ async fn main() {
     }
     if std::env::args().nth(2).as_deref() == Some("email") {
         email::run(&bin).await;
+        return;
+    }
+    if std::env::args().nth(2).as_deref() == Some("mall") {
+        mall::run(&TestServer::start(&bin)).await;
         return;
     }
     if std::env::args().nth(2).as_deref() == Some("dispatch") {
