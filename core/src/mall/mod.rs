@@ -478,7 +478,7 @@ pub enum ShopLive {
     Ready,
     /// One of the customer's orders changed.
     Order {
-        order: Order,
+        order: Box<Order>,
     },
     /// Changes were missed: fetch the orders again.
     Resync,

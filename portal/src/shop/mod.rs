@@ -247,7 +247,7 @@ impl Shop {
                     return;
                 };
                 match serde_json::from_str::<ShopLive>(&text) {
-                    Ok(ShopLive::Order { order }) => me.upsert(order),
+                    Ok(ShopLive::Order { order }) => me.upsert(*order),
                     Ok(ShopLive::Resync) => me.load_orders(),
                     _ => {}
                 }

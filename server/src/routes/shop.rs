@@ -422,7 +422,9 @@ async fn run_live(mut socket: WebSocket, state: AppState, tenant: i64) {
         tokio::select! {
             item = feed.recv() => {
                 let frame = match &item {
-                    Some(FeedItem::Event(order)) => text(&ShopLive::Order { order: order.clone() }),
+                    Some(FeedItem::Event(order)) => text(&ShopLive::Order {
+                        order: Box::new(order.clone()),
+                    }),
                     Some(FeedItem::Lagged) => text(&ShopLive::Resync),
                     None => return,
                 };

@@ -96,7 +96,7 @@ fn item(i: usize) -> Value {
         "kind": "part",
         "name": {"zh-CN": format!("{a}{b}组件 {}", i % 997), "en": format!("Part {i}")},
         "description": {"zh-CN": format!("适用于{}系列机组的原厂{a}。", SERIES[i % SERIES.len()])},
-        "original": i % 3 != 0,
+        "original": !i.is_multiple_of(3),
         "unit": "个",
         "category": a,
         "models": [model(i), model(i + 7)],
