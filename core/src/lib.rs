@@ -19,6 +19,7 @@ pub mod error_code;
 pub mod event;
 pub mod group;
 pub mod handoff;
+pub mod hex;
 pub mod i18n;
 pub mod identity;
 pub mod ipc;

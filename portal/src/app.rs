@@ -14,6 +14,7 @@ use leptos::prelude::*;
 
 use crate::connection::{self, Target};
 use crate::i18n::I18n;
+use crate::storage::{load, save};
 use crate::text::{Segment, segments};
 
 /// Everything the window shows, as signals.
@@ -55,20 +56,6 @@ struct Pending {
     text: String,
     /// Refused for the rate: waiting to be sent again.
     retrying: bool,
-}
-
-fn storage() -> Option<web_sys::Storage> {
-    web_sys::window()?.local_storage().ok()?
-}
-
-fn stored(key: &str) -> Option<String> {
-    storage()?.get_item(key).ok()?
-}
-
-fn store(key: &str, value: &str) {
-    if let Some(s) = storage() {
-        let _ = s.set_item(key, value);
-    }
 }
 
 /// The fragment's parameters (embed.js puts them there; a fragment never
@@ -221,8 +208,8 @@ impl Chat {
             } => {
                 self.pre_chat.set(pre_chat);
                 self.transcript.set(transcript);
-                store(token_key, &token);
-                store(lang_key, texts.locale.tag());
+                save(token_key, Some(&token));
+                save(lang_key, Some(texts.locale.tag()));
                 i18n.locale.set(texts.locale);
                 self.languages.set(languages);
                 self.welcome.set(texts.welcome);
@@ -311,7 +298,7 @@ impl Chat {
                 self.agent_name.set(agent_name);
             }
             VisitorEvent::Language { texts } => {
-                store(lang_key, texts.locale.tag());
+                save(lang_key, Some(texts.locale.tag()));
                 i18n.locale.set(texts.locale);
                 self.welcome.set(texts.welcome);
             }
@@ -334,7 +321,7 @@ pub fn App() -> impl IntoView {
     let token_key = format!("fieldesk.visitor.{tenant}");
     let lang_key = format!("fieldesk.visitor.{tenant}.lang");
     let browser = web_sys::window().and_then(|w| w.navigator().language());
-    let first = [stored(&lang_key), lang.clone(), browser]
+    let first = [load(&lang_key), lang.clone(), browser]
         .into_iter()
         .flatten()
         .find_map(|tag| Locale::try_negotiate(&tag))
@@ -351,11 +338,11 @@ pub fn App() -> impl IntoView {
             let context = visit_context();
             // After a cut: only what came since the last message held.
             Rc::new(move || VisitorCommand::Resume {
-                token: stored(&token_key),
+                token: load(&token_key),
                 after: chat
                     .messages
                     .with_untracked(|m| m.last().map_or(0, |m| m.id)),
-                locale: stored(&lang_key).or_else(|| first.clone()),
+                locale: load(&lang_key).or_else(|| first.clone()),
                 identity: identity.clone(),
                 context: context.clone(),
             })

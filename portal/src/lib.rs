@@ -9,6 +9,7 @@ pub mod app;
 pub mod connection;
 pub mod i18n;
 pub mod shop;
+pub mod storage;
 pub mod text;
 
 use wasm_bindgen::prelude::wasm_bindgen;

@@ -13,6 +13,8 @@
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
+use crate::hex::{decode as unhex, encode as hex};
+
 /// Hex digits of the MAC kept (64 bits).
 const MAC_HEX: usize = 16;
 
@@ -118,20 +120,6 @@ fn positive_id(s: &str) -> Option<i64> {
         return None;
     }
     s.parse().ok().filter(|id| *id > 0)
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-fn unhex(s: &str) -> Option<Vec<u8>> {
-    if !s.len().is_multiple_of(2) {
-        return None;
-    }
-    (0..s.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok())
-        .collect()
 }
 
 #[cfg(test)]

@@ -25,6 +25,7 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::Closure;
 
 use crate::i18n::I18n;
+use crate::storage::{load, save};
 use api::{Call, Failure};
 
 /// A line of the cart as kept in local storage.
@@ -65,23 +66,6 @@ struct Shop {
     /// The address the verification code went to.
     email: RwSignal<String>,
     busy: RwSignal<bool>,
-}
-
-fn storage() -> Option<web_sys::Storage> {
-    web_sys::window()?.local_storage().ok()?
-}
-
-fn load(key: &str) -> Option<String> {
-    storage()?.get_item(key).ok()?
-}
-
-fn save(key: &str, value: Option<&str>) {
-    if let Some(s) = storage() {
-        let _ = match value {
-            Some(v) => s.set_item(key, v),
-            None => s.remove_item(key),
-        };
-    }
 }
 
 fn query(name: &str) -> Option<String> {

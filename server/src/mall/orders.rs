@@ -410,13 +410,8 @@ impl MallService {
                 detail: None,
                 shipment: None,
             };
-            match self.store.change_order(tenant_id, id, change, now()).await {
-                Ok(changed) => {
-                    self.after(tenant_id, &changed, &t.effects).await;
-                    return Ok(changed);
-                }
-                Err(StoreError::Conflict(_)) => continue,
-                Err(e) => return Err(e.into()),
+            if let Some(changed) = self.commit(tenant_id, id, change, &t.effects).await? {
+                return Ok(changed);
             }
         }
         Err(ApiError::new(ErrorCode::Conflict))
@@ -516,16 +511,30 @@ impl MallService {
                     .map(|s| format!("{} {}", s.carrier, s.tracking)),
                 shipment: shipment.clone(),
             };
-            match self.store.change_order(tenant_id, id, change, now()).await {
-                Ok(changed) => {
-                    self.after(tenant_id, &changed, &t.effects).await;
-                    return Ok(changed);
-                }
-                Err(StoreError::Conflict(_)) => continue,
-                Err(e) => return Err(e.into()),
+            if let Some(changed) = self.commit(tenant_id, id, change, &t.effects).await? {
+                return Ok(changed);
             }
         }
         Err(ApiError::new(ErrorCode::Conflict))
+    }
+
+    /// Writes a decided change and tells whoever follows the order;
+    /// `None` when the order moved meanwhile (the caller decides again).
+    async fn commit(
+        &self,
+        tenant_id: i64,
+        id: i64,
+        change: OrderChange,
+        effects: &[Effect],
+    ) -> MallResult<Option<Order>> {
+        match self.store.change_order(tenant_id, id, change, now()).await {
+            Ok(changed) => {
+                self.after(tenant_id, &changed, effects).await;
+                Ok(Some(changed))
+            }
+            Err(StoreError::Conflict(_)) => Ok(None),
+            Err(e) => Err(e.into()),
+        }
     }
 
     /// The buyer cancels (before picking), confirms receipt or asks to

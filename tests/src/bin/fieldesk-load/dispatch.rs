@@ -17,17 +17,17 @@ const RULES: usize = 100;
 const ORDERS: usize = 1_000;
 const TYPES: [&str; 5] = ["repair", "maintenance", "install", "inspection", "recall"];
 
-/// xorshift64*, reproducible.
-struct Rng(u64);
+/// xorshift64*, reproducible (the mall's bench uses it too).
+pub(crate) struct Rng(pub(crate) u64);
 
 impl Rng {
-    fn next(&mut self) -> u64 {
+    pub(crate) fn next(&mut self) -> u64 {
         self.0 ^= self.0 >> 12;
         self.0 ^= self.0 << 25;
         self.0 ^= self.0 >> 27;
         self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
     }
-    fn below(&mut self, n: usize) -> usize {
+    pub(crate) fn below(&mut self, n: usize) -> usize {
         (self.next() % n as u64) as usize
     }
     fn pick<T: Copy>(&mut self, items: &[T]) -> T {

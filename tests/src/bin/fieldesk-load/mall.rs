@@ -14,6 +14,7 @@ use std::time::{Duration, Instant};
 use fieldesk_testkit::server::{PASSWORD, TestServer};
 use serde_json::{Value, json};
 
+use crate::dispatch::Rng;
 use crate::{percentile, report};
 
 const ITEMS: usize = 100_000;
@@ -67,21 +68,6 @@ const WORDS: [&str; 40] = [
     "截止阀",
 ];
 const SERIES: [&str; 10] = ["FD", "GX", "HL", "KT", "LS", "MR", "NT", "QW", "RV", "ZX"];
-
-/// xorshift64*, reproducible.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-}
 
 fn model(n: usize) -> String {
     format!("{}-CH-{}", SERIES[n % SERIES.len()], 100 + n % 500)
