@@ -31,8 +31,8 @@ use crate::knowledge::{Article, ArticleInput};
 use crate::layout::{App, Assignment, Channel, CloneBody, Layout, LayoutBook, ResolvedLayout};
 use crate::mall::catalog::{Item, ItemBody};
 use crate::mall::{
-    Location, MallSettings, Order, ShipBody, ShipmentEventBody, StaffActionBody, StockBody,
-    StockLevel,
+    CheckoutBody, Location, MallSettings, Offer, Order, PayBody, ShipBody, ShipmentEventBody,
+    StaffActionBody, StockBody, StockLevel,
 };
 use crate::quick_reply::{
     ChannelsBody, GroupBody, OrderBody, QuickReply, QuickReplyBook, QuickReplyGroup,
@@ -383,6 +383,12 @@ endpoints! {
     ActOnMallOrder { id: i64 }: POST "/api/mall/orders/{id}/actions" (StaffActionBody) -> Order;
     ReportShipment { id: i64 }:
         POST "/api/mall/shipments/{id}/events" (ShipmentEventBody) -> Order;
+    // … and providers' people buy on their provider's account.
+    ListMallOffers { q: Option<String>, model: Option<String> }:
+        GET "/api/mall/offers" ? q, model -> Vec<Offer>;
+    MallCheckout: POST "/api/mall/checkout" (CheckoutBody) -> Order;
+    PayMallOrder { id: i64 }: POST "/api/mall/orders/{id}/pay" (PayBody) -> Order;
+    CancelMallOrder { id: i64 }: POST "/api/mall/orders/{id}/cancel" -> Order;
 }
 
 #[cfg(test)]

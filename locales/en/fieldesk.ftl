@@ -899,3 +899,7 @@ mall-category = Category
 mall-models = Fits device models (comma-separated)
 mall-is-service = Value-added service (no stock)
 mall-add-item = Add
+mall-shop = Buy parts
+mall-cart = Cart
+mall-deliver-to = Deliver to
+mall-to-site = Straight to a site (address below)

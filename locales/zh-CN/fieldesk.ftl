@@ -898,3 +898,7 @@ mall-category = 分类
 mall-models = 适用设备型号（逗号分隔）
 mall-is-service = 增值服务（无库存）
 mall-add-item = 添加
+mall-shop = 采购配件
+mall-cart = 购物车
+mall-deliver-to = 收货地点
+mall-to-site = 直接发往现场（填写下方地址）

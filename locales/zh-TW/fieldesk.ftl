@@ -898,3 +898,7 @@ mall-category = 分類
 mall-models = 適用設備型號（逗號分隔）
 mall-is-service = 加值服務（無庫存）
 mall-add-item = 新增
+mall-shop = 採購配件
+mall-cart = 購物車
+mall-deliver-to = 收貨地點
+mall-to-site = 直接寄往現場（填寫下方地址）

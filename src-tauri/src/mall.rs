@@ -1,14 +1,15 @@
 //! The parts mall's screens in the app over `/api/mall`: the switch,
 //! the catalog with its stock, and the warehouse's orders (mark paid,
 //! pick, ship with a carrier and tracking number, carrier events,
-//! cancel, returns, refunds).
+//! cancel, returns, refunds); a provider's people buy at their tier's
+//! price (checkout once per idempotency key), pay and cancel.
 
 use fieldesk_core::endpoint as api;
-use fieldesk_core::mall::ShipmentEventBody;
 use fieldesk_core::mall::{CatalogView, MallAnswer, MallCommand as C, StaffActionBody};
+use fieldesk_core::mall::{PayBody, ShipmentEventBody};
 
 use crate::error::AppResult;
-use crate::session::{call as send, fetch};
+use crate::session::{call as send, call_once, fetch};
 use crate::state::Shell;
 
 pub async fn call(shell: &Shell, command: C) -> AppResult<MallAnswer> {
@@ -75,5 +76,16 @@ pub async fn call(shell: &Shell, command: C) -> AppResult<MallAnswer> {
             MallAnswer::Item(send(shell, &api::UpdateMallItem { id }, &body).await?)
         }
         C::SetStock { body } => MallAnswer::Stock(send(shell, &api::SetStock, &body).await?),
+        C::Offers { q, model } => {
+            MallAnswer::Offers(fetch(shell, &api::ListMallOffers { q, model }).await?)
+        }
+        C::Locations => MallAnswer::Locations(fetch(shell, &api::ListMallLocations).await?),
+        C::Checkout { key, body } => {
+            MallAnswer::Order(call_once(shell, &api::MallCheckout, &body, &key).await?)
+        }
+        C::Pay { id, card } => {
+            MallAnswer::Order(send(shell, &api::PayMallOrder { id }, &PayBody { card }).await?)
+        }
+        C::Cancel { id } => MallAnswer::Order(fetch(shell, &api::CancelMallOrder { id }).await?),
     })
 }

@@ -161,6 +161,26 @@ impl ServerClient {
         decode(request.send().await.map_err(transport_error)?).await
     }
 
+    /// [`ServerClient::call`] with an `Idempotency-Key`: the server answers
+    /// a repeat with what the first call made.
+    pub async fn call_once<E: Endpoint>(
+        &self,
+        server: &Url,
+        token: &str,
+        endpoint: &E,
+        body: &E::Body,
+        key: &str,
+    ) -> AppResult<E::Answer>
+    where
+        E::Body: Serialize,
+    {
+        let request = self
+            .request(server, Some(token), endpoint)
+            .header("idempotency-key", key)
+            .json(body);
+        decode(request.send().await.map_err(transport_error)?).await
+    }
+
     /// Uploads raw bytes (photos).
     pub async fn upload<E: Endpoint<Body = Upload>>(
         &self,

@@ -25,6 +25,23 @@ where
     shell.client.call(&server, &token, endpoint, body).await
 }
 
+/// [`call`] once per `key` (the server answers a repeat with the first).
+pub(crate) async fn call_once<E: Endpoint>(
+    shell: &Shell,
+    endpoint: &E,
+    body: &E::Body,
+    key: &str,
+) -> AppResult<E::Answer>
+where
+    E::Body: serde::Serialize,
+{
+    let (server, token) = current(shell).await?;
+    shell
+        .client
+        .call_once(&server, &token, endpoint, body, key)
+        .await
+}
+
 /// Calls an endpoint that takes no body as the signed-in user.
 pub(crate) async fn fetch<E: Endpoint<Body = ()>>(
     shell: &Shell,

@@ -47,6 +47,7 @@ scenarios![
     mail::agent_groups_orders_reads_html_and_transfers_mail,
     mail::visitor_has_the_chat_transcript_mailed,
     mall::customer_buys_parts_for_their_device_and_follows_the_admins_shipment,
+    mall::provider_buys_at_its_tier_price_to_its_depot,
     login::login_shows_the_workbench,
     login::wrong_password_shows_a_localized_error,
     login::unreachable_server_and_bad_input_show_localized_errors,

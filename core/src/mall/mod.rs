@@ -411,6 +411,25 @@ pub enum MallCommand {
     SetStock {
         body: StockBody,
     },
+    /// A provider's people: the catalog at their tier's price.
+    Offers {
+        q: Option<String>,
+        model: Option<String>,
+    },
+    /// The warehouses and the provider's own depots.
+    Locations,
+    /// Checkout on the provider's account, once per `key`.
+    Checkout {
+        key: String,
+        body: CheckoutBody,
+    },
+    Pay {
+        id: i64,
+        card: Option<String>,
+    },
+    Cancel {
+        id: i64,
+    },
 }
 
 /// Every item with its stock per location.
@@ -431,6 +450,8 @@ pub enum MallAnswer {
     Catalog(CatalogView),
     Item(Item),
     Stock(StockLevel),
+    Offers(Vec<Offer>),
+    Locations(Vec<Location>),
 }
 
 /// `POST /api/mall/shipments/{id}/events`: a carrier's report (manual

@@ -179,3 +179,119 @@ pub async fn customer_buys_parts_for_their_device_and_follows_the_admins_shipmen
     page.close().await;
     app.close().await;
 }
+
+pub async fn provider_buys_at_its_tier_price_to_its_depot(ctx: Ctx) {
+    let server = ctx.server_with(&[]);
+    server.add_user("pat", "provider_admin", "Pat Provider");
+    let ada = server.login("acme", "ada").await.token;
+    let users = ok(server.get("/api/users", &ada).await).await;
+    let pat = users
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["username"] == "pat")
+        .unwrap()["user_id"]
+        .clone();
+    let provider = ok(server
+        .send_json(
+            "POST",
+            "/api/dispatch/providers",
+            &ada,
+            &json!({"name": "粤电服务商", "member_ids": [pat]}),
+        )
+        .await)
+    .await["id"]
+        .as_i64()
+        .unwrap();
+    ok(server.send_json("PUT", "/api/mall/settings", &ada, &json!({
+        "enabled": true, "currency": "CNY", "mailbox_id": null, "payment_methods": ["manual", "test"],
+    })).await)
+    .await;
+    ok(server
+        .send_json(
+            "PUT",
+            &format!("/api/mall/providers/{provider}/tier"),
+            &ada,
+            &json!({"tier": "gold"}),
+        )
+        .await)
+    .await;
+    let warehouse = ok(server
+        .send_json(
+            "POST",
+            "/api/mall/locations",
+            &ada,
+            &json!({"name": "总仓", "kind": "warehouse", "ships": true}),
+        )
+        .await)
+    .await;
+    ok(server
+        .send_json(
+            "POST",
+            "/api/mall/locations",
+            &ada,
+            &json!({"name": "粤电备件库", "kind": "depot", "provider_id": provider}),
+        )
+        .await)
+    .await;
+    let item = ok(server
+        .send_json("POST", "/api/mall/items", &ada, &json!({
+            "sku": "FD-VLV-7", "kind": "part", "name": {"zh-CN": "膨胀阀", "en": "Expansion valve"},
+            "unit": "个", "category": "阀门", "models": ["FD-CH-200"],
+            "list_price": {"minor": 20_000, "currency": "CNY"},
+        }))
+        .await)
+    .await;
+    ok(server
+        .send_json(
+            "PUT",
+            "/api/mall/stock",
+            &ada,
+            &json!({"item_id": item["id"], "location_id": warehouse["id"], "on_hand": 3}),
+        )
+        .await)
+    .await;
+    let prices = json!({ item["id"].as_i64().unwrap().to_string(): 16_000 });
+    ok(server
+        .send_json("POST", "/api/mall/price-lists", &ada, &json!({
+            "name": "金牌", "audience": {"kind": "providers", "tier": "gold"}, "currency": "CNY", "prices": prices,
+        }))
+        .await)
+    .await;
+
+    let driver = ctx.driver().await;
+    let app = driver.open().await;
+    app.log_in(&server.base, "acme", "pat", PASSWORD).await;
+    app.select("language-select", "en").await;
+    app.click("view-mall").await;
+    app.fill("mall-search", "膨胀阀").await;
+    app.click("mall-search-go").await;
+    app.expect_text("mall-offer-price", "¥160.00").await;
+    app.click("mall-offer-add").await;
+    // To the provider's own depot (the first choice), by transfer.
+    app.wait_text("mall-deliver-to", |t| t.contains("粤电备件库"))
+        .await;
+    app.click("mall-checkout").await;
+    app.expect_attr("mall-order-status", "data-status", "pending_payment")
+        .await;
+    app.expect_text("mall-order-line-price", "¥160.00").await;
+    ctx.shot(&app, "ordered").await;
+
+    // The warehouse marks the transfer paid: the provider's page follows.
+    let orders = ok(server.get("/api/mall/orders", &ada).await).await;
+    let id = orders[0]["id"].as_i64().unwrap();
+    assert_eq!(orders[0]["delivery"]["to"], "depot", "{orders}");
+    ok(server
+        .send_json(
+            "POST",
+            &format!("/api/mall/orders/{id}/actions"),
+            &ada,
+            &json!({"action": "mark_paid"}),
+        )
+        .await)
+    .await;
+    app.expect_attr("mall-order-status", "data-status", "paid")
+        .await;
+    ctx.shot(&app, "paid").await;
+    app.close().await;
+}

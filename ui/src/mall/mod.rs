@@ -3,9 +3,11 @@
 //! pick, ship with carrier, tracking number and URL, report a carrier's
 //! event, cancel, take a return, refund) refreshed live; the catalog with
 //! stock per location (admins add items and count stock); the switch,
-//! mailbox and payment methods (admins).
+//! mailbox and payment methods (admins). A provider's admin gets the
+//! provider portal's mall instead ([`provider`]).
 
 mod catalog;
+mod provider;
 
 use fieldesk_core::Role;
 use fieldesk_core::mall::order::OrderStatus;
@@ -29,6 +31,9 @@ enum Tab {
 
 #[component]
 pub fn MallPanel(role: Role) -> impl IntoView {
+    if role == Role::ProviderAdmin {
+        return view! { <provider::ProviderMall /> }.into_any();
+    }
     let tab = RwSignal::new(Tab::Orders);
     let tabs = [
         (Tab::Orders, "mall-orders", "mall-tab-orders", true),
@@ -55,6 +60,7 @@ pub fn MallPanel(role: Role) -> impl IntoView {
             }}
         </section>
     }
+    .into_any()
 }
 
 fn status_key(s: OrderStatus) -> String {

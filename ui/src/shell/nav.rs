@@ -89,7 +89,9 @@ impl View {
             View::Work => !role.serves_chat(),
             View::Desk | View::QuickReplies => role.serves_chat(),
             View::Layouts | View::Dispatch | View::Knowledge => role.oversees_chat(),
-            View::Mall => role.fulfils_mall_orders() || role.runs_mall(),
+            View::Mall => {
+                role.fulfils_mall_orders() || role.runs_mall() || role == Role::ProviderAdmin
+            }
             _ => role == Role::Admin,
         }
     }
