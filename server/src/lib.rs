@@ -98,6 +98,8 @@ pub async fn serve(
             secrets: settings.secrets.clone(),
             hasher: hasher.clone(),
             mail: mail.clone(),
+            reservation_secs: i64::try_from(settings.mall_reservation.as_secs())
+                .unwrap_or(fieldesk_core::mall::checkout::RESERVATION_SECONDS),
         },
     ));
     let base_url = listener

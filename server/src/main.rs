@@ -104,6 +104,10 @@ enum Command {
         /// for an on-premise model. Off by default (SSRF).
         #[arg(long)]
         allow_private_outbound: bool,
+        /// Seconds an unpaid parts-mall order holds its stock before it is
+        /// cancelled.
+        #[arg(long, default_value_t = 1800, value_parser = clap::value_parser!(u64).range(1..=7 * 24 * 3600))]
+        mall_reservation_secs: u64,
         /// The most MiB of step photos and signatures one tenant may keep.
         #[arg(long, default_value_t = 2048, value_parser = clap::value_parser!(u64).range(1..))]
         photo_quota_mib: u64,
@@ -254,6 +258,7 @@ async fn main() -> anyhow::Result<()> {
             tenant_new_visitor_burst,
             tenant_new_visitors_per_min,
             hours_check_secs,
+            mall_reservation_secs,
             max_connections,
             max_connections_per_client,
             header_timeout_secs,
@@ -298,6 +303,7 @@ async fn main() -> anyhow::Result<()> {
                 trusted_proxies,
                 allow_private_outbound,
                 photo_quota_bytes: photo_quota_mib.saturating_mul(1024 * 1024),
+                mall_reservation: Duration::from_secs(mall_reservation_secs),
                 secrets: Arc::new(
                     SecretBox::load_or_create(&cli.data_dir).context("the server key")?,
                 ),

@@ -51,6 +51,8 @@ pub struct Settings {
     pub allow_private_outbound: bool,
     /// The most bytes of photos one tenant may keep.
     pub photo_quota_bytes: u64,
+    /// How long an unpaid mall order holds its stock.
+    pub mall_reservation: Duration,
     /// The server key sealing tenants' secrets (`secret.key` in the data
     /// dir; an ephemeral one by default).
     pub secrets: Arc<SecretBox>,
@@ -70,6 +72,9 @@ impl Default for Settings {
             trusted_proxies: Vec::new(),
             allow_private_outbound: false,
             photo_quota_bytes: 2048 * 1024 * 1024,
+            mall_reservation: Duration::from_secs(
+                fieldesk_core::mall::checkout::RESERVATION_SECONDS.unsigned_abs(),
+            ),
             secrets: Arc::new(SecretBox::ephemeral()),
         }
     }

@@ -52,6 +52,7 @@ pub struct MallService {
     pub payments: Payments,
     /// The test carrier's pace.
     carrier_step: Duration,
+    reservation_secs: i64,
     /// This service, for the tasks it spawns (set by [`MallService::start`]).
     me: OnceLock<Weak<MallService>>,
 }
@@ -63,6 +64,8 @@ pub struct MallParts {
     pub secrets: Arc<SecretBox>,
     pub hasher: Arc<Hasher>,
     pub mail: Arc<MailService>,
+    /// How long an unpaid order holds its stock (seconds).
+    pub reservation_secs: i64,
 }
 
 impl MallService {
@@ -76,6 +79,7 @@ impl MallService {
             mail: parts.mail,
             payments: Payments::default(),
             carrier_step: Duration::from_millis(700),
+            reservation_secs: parts.reservation_secs,
             me: OnceLock::new(),
         }
     }

@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 
 use fieldesk_core::ErrorCode;
-use fieldesk_core::mall::checkout::{self, CheckoutError, RESERVATION_SECONDS};
+use fieldesk_core::mall::checkout::{self, CheckoutError};
 use fieldesk_core::mall::order::{self, Actor, Effect, OrderError, OrderEvent, OrderStatus};
 use fieldesk_core::mall::payment::PaymentStatus;
 use fieldesk_core::mall::price::{self, Audience};
@@ -167,7 +167,7 @@ impl MallService {
             delivery: body.delivery,
             method: body.payment,
             reference: provider.open(),
-            reserved_until: at + RESERVATION_SECONDS,
+            reserved_until: at + self.reservation_secs,
             work_order_id: body.work_order_id,
             device_id: body.device_id,
             key: key.to_owned(),

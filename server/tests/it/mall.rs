@@ -795,3 +795,136 @@ async fn order_res(server: &TestServer, token: &str, id: i64) -> reqwest::Respon
     )
     .await
 }
+
+/// An unpaid order holds its stock for the reservation time only (2 s
+/// here): then it is cancelled, its stock is free again, and paying it
+/// says the reservation expired.
+#[tokio::test]
+async fn an_unpaid_order_lets_its_stock_go_when_the_reservation_runs_out() {
+    let server = TestServer::start_with(
+        bin(),
+        &["--mall-reservation-secs", "2", "--hours-check-secs", "1"],
+        true,
+    );
+    let ada = server.login("acme", "ada").await.token;
+    ok_json::<Value>(
+        server
+            .send_json(
+                "PUT",
+                "/api/mall/settings",
+                &ada,
+                &json!({"enabled": true, "currency": "CNY", "mailbox_id": null, "payment_methods": ["test"]}),
+            )
+            .await,
+    )
+    .await;
+    let warehouse: Value = ok_json(
+        server
+            .send_json(
+                "POST",
+                "/api/mall/locations",
+                &ada,
+                &json!({"name": "总仓", "kind": "warehouse", "ships": true}),
+            )
+            .await,
+    )
+    .await;
+    let item: Value = ok_json(
+        server
+            .send_json(
+                "POST",
+                "/api/mall/items",
+                &ada,
+                &json!({"sku": "FD-FAN-1", "kind": "part", "name": {"zh-CN": "风机"}, "unit": "个",
+                        "category": "风机", "list_price": {"minor": 5_000, "currency": "CNY"}}),
+            )
+            .await,
+    )
+    .await;
+    let id = item["id"].as_i64().unwrap();
+    ok_json::<Value>(
+        server
+            .send_json(
+                "PUT",
+                "/api/mall/stock",
+                &ada,
+                &json!({"item_id": id, "location_id": warehouse["id"], "on_hand": 2}),
+            )
+            .await,
+    )
+    .await;
+    // A customer the admin vouches for (no mailbox needed).
+    let out = server.cli(
+        &[
+            "customer",
+            "add",
+            "--tenant",
+            "acme",
+            "--email",
+            "zhao@example.com",
+            "--name",
+            "赵先生",
+        ],
+        "a long enough secret 42\n",
+    );
+    assert!(out.status.success(), "{out:?}");
+    let session: Value = ok_json(
+        shop(
+            &server,
+            "POST",
+            "/signin",
+            None,
+            Some(json!({"email": "ZHAO@example.com", "password": "a long enough secret 42"})),
+            None,
+        )
+        .await,
+    )
+    .await;
+    let zhao = session["token"].as_str().unwrap().to_owned();
+    let order: Order = ok_json(
+        shop(
+            &server,
+            "POST",
+            "/checkout",
+            Some(&zhao),
+            Some(checkout_body(id, 2, "test")),
+            Some("hold-two-0001"),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(available(&server, &ada, id).await, (2, 2));
+    let expired = wait_order(&server, &zhao, order.id, "cancelled for its time", |o| {
+        o.status == OrderStatus::Cancelled
+    })
+    .await;
+    assert!(
+        expired
+            .timeline
+            .iter()
+            .any(|e| e.what == "reservation_expired"),
+        "{:?}",
+        expired.timeline
+    );
+    assert_eq!(expired.payment.status, PaymentStatus::Cancelled);
+    assert_eq!(
+        available(&server, &ada, id).await,
+        (2, 0),
+        "the stock is free again"
+    );
+    let message = expect_error(
+        shop(
+            &server,
+            "POST",
+            &format!("/orders/{}/pay", order.id),
+            Some(&zhao),
+            Some(json!({"card": "4242424242424242"})),
+            None,
+        )
+        .await,
+        409,
+        "reservation_expired",
+    )
+    .await;
+    assert!(message.contains("expired"), "{message}");
+}
