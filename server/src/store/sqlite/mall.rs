@@ -1409,24 +1409,7 @@ impl MallStore for SqliteStore {
 
     async fn record_notice(&self, id: i64, result: SendResult, at: i64) -> StoreResult<()> {
         self.write(move |conn| {
-            match result {
-                SendResult::Sent { answer } => conn.execute(
-                    "UPDATE mall_mail SET status = 'sent', attempts = attempts + 1, detail = ?2,
-                     sent_at = ?3 WHERE id = ?1",
-                    params![id, answer, at],
-                )?,
-                SendResult::Retry { error, next_at } => conn.execute(
-                    "UPDATE mall_mail SET attempts = attempts + 1, detail = ?2,
-                     next_attempt_at = ?3 WHERE id = ?1 AND status = 'queued'",
-                    params![id, error, next_at],
-                )?,
-                SendResult::Failed { error } => conn.execute(
-                    "UPDATE mall_mail SET status = 'failed', attempts = attempts + 1,
-                     detail = ?2 WHERE id = ?1",
-                    params![id, error],
-                )?,
-            };
-            Ok(())
+            super::outbox::record(conn, super::outbox::Queue::Mall, id, result, at)
         })
         .await
     }

@@ -195,27 +195,8 @@ impl OutboxStore for SqliteStore {
     }
 
     async fn record_send(&self, message_id: i64, result: SendResult, at: i64) -> StoreResult<()> {
-        self.write(move |conn| {
-            match result {
-                SendResult::Sent { answer } => conn.execute(
-                    "UPDATE mail_outbox SET status = 'sent', attempts = attempts + 1, detail = ?2,
-                     sent_at = ?3 WHERE message_id = ?1",
-                    params![message_id, answer, at],
-                )?,
-                SendResult::Retry { error, next_at } => conn.execute(
-                    "UPDATE mail_outbox SET attempts = attempts + 1, detail = ?2,
-                     next_attempt_at = ?3 WHERE message_id = ?1 AND status = 'queued'",
-                    params![message_id, error, next_at],
-                )?,
-                SendResult::Failed { error } => conn.execute(
-                    "UPDATE mail_outbox SET status = 'failed', attempts = attempts + 1,
-                     detail = ?2 WHERE message_id = ?1",
-                    params![message_id, error],
-                )?,
-            };
-            Ok(())
-        })
-        .await
+        self.write(move |conn| record(conn, Queue::Outbox, message_id, result, at))
+            .await
     }
 
     async fn wake_outbox(&self, mailbox_id: i64, at: i64) -> StoreResult<()> {
@@ -288,5 +269,50 @@ fn thread_mail(
             params![conversation_id, address],
         )?;
     }
+    Ok(())
+}
+
+/// A queue of built mail: conversation mail, or the mall's own.
+#[derive(Clone, Copy)]
+pub(super) enum Queue {
+    Outbox,
+    Mall,
+}
+
+/// Writes what a send attempt did to a queued mail of `queue`.
+pub(super) fn record(
+    conn: &rusqlite::Connection,
+    queue: Queue,
+    id: i64,
+    result: SendResult,
+    at: i64,
+) -> StoreResult<()> {
+    let (table, key) = match queue {
+        Queue::Outbox => ("mail_outbox", "message_id"),
+        Queue::Mall => ("mall_mail", "id"),
+    };
+    match result {
+        SendResult::Sent { answer } => conn.execute(
+            &format!(
+                "UPDATE {table} SET status = 'sent', attempts = attempts + 1, detail = ?2,
+                 sent_at = ?3 WHERE {key} = ?1"
+            ),
+            params![id, answer, at],
+        )?,
+        SendResult::Retry { error, next_at } => conn.execute(
+            &format!(
+                "UPDATE {table} SET attempts = attempts + 1, detail = ?2,
+                 next_attempt_at = ?3 WHERE {key} = ?1 AND status = 'queued'"
+            ),
+            params![id, error, next_at],
+        )?,
+        SendResult::Failed { error } => conn.execute(
+            &format!(
+                "UPDATE {table} SET status = 'failed', attempts = attempts + 1,
+                 detail = ?2 WHERE {key} = ?1"
+            ),
+            params![id, error],
+        )?,
+    };
     Ok(())
 }
