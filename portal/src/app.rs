@@ -112,25 +112,11 @@ fn identity() -> Option<SignedIdentity> {
 /// The tenant from `/chat/{tenant}` and the `lang` query parameter.
 fn location() -> (String, Option<String>, String) {
     let loc = web_sys::window().expect("a window").location();
-    let path = loc.pathname().unwrap_or_default();
-    let tenant = path
-        .trim_end_matches('/')
-        .rsplit('/')
-        .next()
-        .unwrap_or_default()
-        .to_owned();
+    let tenant = crate::page_tenant();
     let lang = web_sys::UrlSearchParams::new_with_str(&loc.search().unwrap_or_default())
         .ok()
         .and_then(|p| p.get("lang"));
-    let scheme = if loc.protocol().unwrap_or_default() == "https:" {
-        "wss"
-    } else {
-        "ws"
-    };
-    let url = format!(
-        "{scheme}://{}/api/visitor/{tenant}/ws",
-        loc.host().unwrap_or_default()
-    );
+    let url = crate::socket_url(&format!("/api/visitor/{tenant}/ws"));
     (tenant, lang, url)
 }
 

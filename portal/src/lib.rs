@@ -12,6 +12,29 @@ pub mod shop;
 pub mod storage;
 pub mod text;
 
+/// The page's tenant: the last part of `/chat/{tenant}` or `/shop/{tenant}`.
+pub fn page_tenant() -> String {
+    let path = web_sys::window()
+        .and_then(|w| w.location().pathname().ok())
+        .unwrap_or_default();
+    path.trim_end_matches('/')
+        .rsplit('/')
+        .next()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// A WebSocket URL of this server for `path` (`/api/…`), `wss` on https.
+pub fn socket_url(path: &str) -> String {
+    let loc = web_sys::window().expect("a window").location();
+    let scheme = if loc.protocol().unwrap_or_default() == "https:" {
+        "wss"
+    } else {
+        "ws"
+    };
+    format!("{scheme}://{}{path}", loc.host().unwrap_or_default())
+}
+
 use wasm_bindgen::prelude::wasm_bindgen;
 
 #[wasm_bindgen(start)]

@@ -203,17 +203,7 @@ impl Shop {
         let Some(token) = self.token.get_untracked() else {
             return;
         };
-        let loc = web_sys::window().expect("a window").location();
-        let scheme = if loc.protocol().unwrap_or_default() == "https:" {
-            "wss"
-        } else {
-            "ws"
-        };
-        let url = format!(
-            "{scheme}://{}/api/shop/{}/ws",
-            loc.host().unwrap_or_default(),
-            self.tenant.get_value()
-        );
+        let url = crate::socket_url(&format!("/api/shop/{}/ws", self.tenant.get_value()));
         let Ok(socket) = web_sys::WebSocket::new(&url) else {
             return;
         };
@@ -258,15 +248,7 @@ impl Shop {
 /// `/shop/{tenant}`.
 #[component]
 pub fn ShopApp() -> impl IntoView {
-    let path = web_sys::window()
-        .and_then(|w| w.location().pathname().ok())
-        .unwrap_or_default();
-    let tenant = path
-        .trim_end_matches('/')
-        .rsplit('/')
-        .next()
-        .unwrap_or_default()
-        .to_owned();
+    let tenant = crate::page_tenant();
     let first = query("lang")
         .and_then(|l| Locale::try_negotiate(&l))
         .or_else(|| {
