@@ -53,6 +53,8 @@ pub struct MallService {
     /// The test carrier's pace.
     carrier_step: Duration,
     reservation_secs: i64,
+    /// Each tenant's webhook secret, once opened (made on first use).
+    webhook_keys: std::sync::Mutex<std::collections::HashMap<i64, Vec<u8>>>,
     /// This service, for the tasks it spawns (set by [`MallService::start`]).
     me: OnceLock<Weak<MallService>>,
 }
@@ -80,6 +82,7 @@ impl MallService {
             payments: Payments::default(),
             carrier_step: Duration::from_millis(700),
             reservation_secs: parts.reservation_secs,
+            webhook_keys: Default::default(),
             me: OnceLock::new(),
         }
     }

@@ -358,17 +358,37 @@ impl MallService {
         Ok(())
     }
 
+    /// Where the test gateway posts, with the tenant's secret: opened once
+    /// and kept; made (random, sealed) the first time a tenant needs one.
     async fn webhook_target(&self, tenant_id: i64) -> MallResult<WebhookTarget> {
-        let fresh = self.secrets.seal(&crate::auth::random_bytes::<32>());
-        let sealed = self.store.webhook_secret(tenant_id, fresh).await?;
+        let url = self.payments.webhook_url();
+        if let Some(secret) = self
+            .webhook_keys
+            .lock()
+            .expect("webhook keys")
+            .get(&tenant_id)
+        {
+            return Ok(WebhookTarget {
+                url,
+                secret: secret.clone(),
+            });
+        }
+        let sealed = match self.store.mall_settings(tenant_id).await?.webhook_secret {
+            Some(sealed) => sealed,
+            None => {
+                let fresh = self.secrets.seal(&crate::auth::random_bytes::<32>());
+                self.store.webhook_secret(tenant_id, fresh).await?
+            }
+        };
         let secret = self.secrets.open(&sealed).map_err(|e| {
             tracing::error!(%e, tenant_id, "the mall's webhook secret does not open");
             ApiError::new(ErrorCode::Internal)
         })?;
-        Ok(WebhookTarget {
-            url: self.payments.webhook_url(),
-            secret,
-        })
+        self.webhook_keys
+            .lock()
+            .expect("webhook keys")
+            .insert(tenant_id, secret.clone());
+        Ok(WebhookTarget { url, secret })
     }
 
     /// A captured payment: the order is paid — once, whichever of the

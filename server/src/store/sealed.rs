@@ -20,6 +20,10 @@ pub enum SealedSlot {
     MailKey {
         tenant_id: i64,
     },
+    /// A tenant's secret that payment webhooks are signed with (the mall).
+    MallWebhookSecret {
+        tenant_id: i64,
+    },
     SmtpPassword {
         mailbox_id: i64,
     },

@@ -162,6 +162,10 @@ pub async fn sealed_values_are_listed_and_replaced_all_or_nothing(store: Arc<dyn
         .set_identity_secret(a.id, Some("sealed-identity".into()), 100)
         .await
         .unwrap();
+    store
+        .webhook_secret(b.id, "sealed-webhook".into())
+        .await
+        .unwrap();
     let values = store.sealed_values().await.unwrap();
     let find = |slot| values.iter().find(|v| v.slot == slot).cloned().unwrap();
     let smtp = find(SealedSlot::SmtpPassword {
@@ -170,10 +174,12 @@ pub async fn sealed_values_are_listed_and_replaced_all_or_nothing(store: Arc<dyn
     assert_eq!(smtp.value, "sealed-smtp");
     let identity = find(SealedSlot::IdentitySecret { tenant_id: a.id });
     assert_eq!(identity.value, "sealed-identity");
+    let webhook = find(SealedSlot::MallWebhookSecret { tenant_id: b.id });
+    assert_eq!(webhook.value, "sealed-webhook");
     assert_eq!(
         values.len(),
-        5,
-        "two per mailbox, deleted ones' too: {values:?}"
+        6,
+        "two per mailbox, deleted ones' too, and the webhook secret: {values:?}"
     );
     // A stale value: conflict, and nothing of the batch is written.
     let stale = SealedValue {
@@ -191,9 +197,19 @@ pub async fn sealed_values_are_listed_and_replaced_all_or_nothing(store: Arc<dyn
         .replace_sealed(vec![
             (smtp, "new-smtp".into()),
             (identity, "new-identity".into()),
+            (webhook, "new-webhook".into()),
         ])
         .await
         .unwrap();
+    assert_eq!(
+        store
+            .mall_settings(b.id)
+            .await
+            .unwrap()
+            .webhook_secret
+            .as_deref(),
+        Some("new-webhook")
+    );
     let now = store.mailbox(a.id, one.mailbox.id).await.unwrap().unwrap();
     assert_eq!(
         (now.smtp_password.as_str(), now.imap_password.as_str()),

@@ -26,6 +26,11 @@ fn replace(tx: &Transaction<'_>, old: &SealedValue, new: &str) -> StoreResult<()
             "UPDATE mail_keys SET sealed = ?3 WHERE tenant_id = ?1 AND sealed = ?2",
             params![tenant_id, old.value, new],
         )?,
+        SealedSlot::MallWebhookSecret { tenant_id } => tx.execute(
+            "UPDATE mall_settings SET webhook_secret = ?3
+             WHERE tenant_id = ?1 AND webhook_secret = ?2",
+            params![tenant_id, old.value, new],
+        )?,
         SealedSlot::SmtpPassword { mailbox_id } => tx.execute(
             "UPDATE mailboxes SET smtp_password = ?3 WHERE id = ?1 AND smtp_password = ?2",
             params![mailbox_id, old.value, new],
@@ -98,6 +103,17 @@ impl SealedStore for SqliteStore {
                 let (tenant_id, value) = row?;
                 out.push(SealedValue {
                     slot: SealedSlot::MailKey { tenant_id },
+                    value,
+                });
+            }
+            let mut rows = conn.prepare(
+                "SELECT tenant_id, webhook_secret FROM mall_settings
+                 WHERE webhook_secret IS NOT NULL ORDER BY tenant_id",
+            )?;
+            for row in rows.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))? {
+                let (tenant_id, value) = row?;
+                out.push(SealedValue {
+                    slot: SealedSlot::MallWebhookSecret { tenant_id },
                     value,
                 });
             }
