@@ -50,6 +50,29 @@ pub struct Device {
     pub fields: serde_json::Map<String, serde_json::Value>,
 }
 
+impl Device {
+    /// A field's value as text (empty when missing).
+    pub fn text(&self, key: &str) -> String {
+        match self.fields.get(key) {
+            Some(serde_json::Value::String(s)) => s.trim().to_owned(),
+            Some(serde_json::Value::Null) | None => String::new(),
+            Some(other) => other.to_string(),
+        }
+    }
+
+    /// The model field: a part fits the devices of its models.
+    pub fn model(&self) -> String {
+        self.text("model")
+    }
+
+    /// Its name in lists: model and serial number.
+    pub fn label(&self) -> String {
+        format!("{} {}", self.model(), self.text("serial_number"))
+            .trim()
+            .to_owned()
+    }
+}
+
 /// Why a field cannot be used for scanning.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ScanFieldError {

@@ -33,6 +33,7 @@ use crate::mall::catalog::{Item, ItemBody};
 use crate::mall::{
     CheckoutBody, Location, MallSettings, Offer, Order, PayBody, ShipBody, ShipmentEventBody,
     StaffActionBody, StockBody, StockLevel,
+    proposal::{DeviceParts, Proposal, ProposalBody, WorkOrderParts},
 };
 use crate::quick_reply::{
     ChannelsBody, GroupBody, OrderBody, QuickReply, QuickReplyBook, QuickReplyGroup,
@@ -389,6 +390,13 @@ endpoints! {
     MallCheckout: POST "/api/mall/checkout" (CheckoutBody) -> Order;
     PayMallOrder { id: i64 }: POST "/api/mall/orders/{id}/pay" (PayBody) -> Order;
     CancelMallOrder { id: i64 }: POST "/api/mall/orders/{id}/cancel" -> Order;
+    // … and engineers on site: a device's parts, proposals to the customer.
+    GetDeviceParts { work_order: i64, device: i64 }:
+        GET "/api/mall/work-orders/{work_order}/devices/{device}/parts" -> DeviceParts;
+    GetWorkOrderParts { work_order: i64 }:
+        GET "/api/mall/work-orders/{work_order}/parts" -> WorkOrderParts;
+    SendProposal: POST "/api/mall/proposals" (ProposalBody) -> Proposal;
+    WithdrawProposal { id: i64 }: POST "/api/mall/proposals/{id}/withdraw" -> Proposal;
 }
 
 #[cfg(test)]

@@ -165,10 +165,12 @@ pub enum ErrorCode {
     EmailNotVerified,
     /// No service mailbox is set for the mall's mail.
     MallMailUnavailable,
+    /// The parts proposal was approved, declined or withdrawn already.
+    ProposalClosed,
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 76] = [
+    pub const ALL: [ErrorCode; 77] = [
         ErrorCode::BadRequest,
         ErrorCode::InvalidCredentials,
         ErrorCode::Unauthorized,
@@ -245,6 +247,7 @@ impl ErrorCode {
         ErrorCode::EmailTaken,
         ErrorCode::EmailNotVerified,
         ErrorCode::MallMailUnavailable,
+        ErrorCode::ProposalClosed,
     ];
 
     /// The HTTP status the server answers with for this code.
@@ -311,6 +314,7 @@ impl ErrorCode {
             ErrorCode::EmailTaken => 409,
             ErrorCode::EmailNotVerified => 403,
             ErrorCode::MallMailUnavailable => 409,
+            ErrorCode::ProposalClosed => 409,
             ErrorCode::ServerUnreachable => 503,
             ErrorCode::Internal
             | ErrorCode::KeychainUnavailable
@@ -390,6 +394,7 @@ impl ErrorCode {
             ErrorCode::EmailTaken => "error-email-taken",
             ErrorCode::EmailNotVerified => "error-email-not-verified",
             ErrorCode::MallMailUnavailable => "error-mall-mail-unavailable",
+            ErrorCode::ProposalClosed => "error-proposal-closed",
             ErrorCode::UnknownCustomer => "error-unknown-customer",
             ErrorCode::InvalidIdentity => "error-invalid-identity",
             ErrorCode::PhotoQuotaExceeded => "error-photo-quota-exceeded",
@@ -472,6 +477,7 @@ impl ErrorCode {
             ErrorCode::EmailTaken => "email_taken",
             ErrorCode::EmailNotVerified => "email_not_verified",
             ErrorCode::MallMailUnavailable => "mall_mail_unavailable",
+            ErrorCode::ProposalClosed => "proposal_closed",
             ErrorCode::UnknownCustomer => "unknown_customer",
             ErrorCode::InvalidIdentity => "invalid_identity",
             ErrorCode::PhotoQuotaExceeded => "photo_quota_exceeded",

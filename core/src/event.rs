@@ -76,6 +76,9 @@ pub enum ServerEvent {
         order_id: i64,
         status: crate::mall::order::OrderStatus,
     },
+    /// A work order's parts changed (a proposal sent or decided, one of
+    /// its orders moved): its engineers refresh the parts they show.
+    MallPartsChanged { work_order: i64 },
     /// Events for this connection were dropped (it could not keep up):
     /// fetch the conversation lists and the open conversation's messages
     /// again. Live events resume after it.

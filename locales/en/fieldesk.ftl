@@ -903,3 +903,57 @@ mall-shop = Buy parts
 mall-cart = Cart
 mall-deliver-to = Deliver to
 mall-to-site = Straight to a site (address below)
+
+## Parts on site: proposals to the customer
+error-proposal-closed = This parts proposal was already approved, declined or withdrawn.
+mall-proposal-mail-subject = Parts proposed for work order { $order }
+mall-proposal-mail-text =
+    Hello,
+    
+    { $engineer } proposes these parts for your device { $device } (work order { $order }):
+    { $items }
+    { $note }
+    
+    Nothing is charged until you approve. See the prices, approve and pay, or decline:
+    { $link }
+    
+    Sign in (or sign up) with this email address to see the proposal.
+mall-proposal-open = Waiting for the customer
+mall-proposal-approved = Approved by the customer
+mall-proposal-declined = Declined by the customer
+mall-proposal-withdrawn = Withdrawn
+mall-needs-server = Ordering needs a connection to the server; try again when you are online.
+mall-parts-title = Parts
+mall-parts-for-device = Parts for this device
+mall-parts-none = No parts ordered or proposed for this work order yet.
+mall-proposal-sent-to = sent to { $email }
+mall-proposal-withdraw = Withdraw
+mall-paid-by-customer = paid by the customer
+mall-paid-by-provider = on the provider's account
+mall-parts-model = Parts for { $model }
+mall-close = Close
+mall-parts-offline = Offline: parts and prices as of { $at }.
+mall-parts-none-fit = No parts in the catalog fit this device's model.
+mall-customer-price = Customer { $price }
+mall-provider-price = Yours { $price }
+mall-send-to-customer = Send to the customer to approve and pay
+mall-buy-on-account = Buy on our provider account
+mall-send-help = The customer gets a link by email and in the customer portal; nothing is charged until they approve and pay.
+mall-proposal-note = Note to the customer
+mall-send-proposal = Send to customer
+mall-to-this-site = To this site (address below)
+mall-buy-now = Place order
+mall-proposal-sent = Sent to { $email }; the customer approves it in the portal.
+mall-onsite-ordered = Order { $order } placed for this device.
+shop-my-devices = My devices
+shop-proposals-count = To approve ({ $count })
+shop-all-parts = Show all parts
+shop-no-devices = No devices yet: they appear here once a work order names your email address.
+shop-work-order = Work order { $order }
+shop-device-parts = Parts for this device
+shop-no-proposals = No parts proposals yet.
+shop-proposal-title = Work order { $order } · { $device }
+shop-proposal-from = Proposed by { $engineer }
+shop-approve-help = Approving places an order for exactly these parts at the prices shown; you pay it next.
+shop-approve = Approve and pay
+shop-decline = Decline

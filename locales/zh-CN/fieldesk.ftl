@@ -902,3 +902,57 @@ mall-shop = 采购配件
 mall-cart = 购物车
 mall-deliver-to = 收货地点
 mall-to-site = 直接发往现场（填写下方地址）
+
+## 现场配件：发给客户的配件方案
+error-proposal-closed = 该配件方案已被批准、拒绝或撤回。
+mall-proposal-mail-subject = 工单 { $order } 的配件方案
+mall-proposal-mail-text =
+    您好：
+    
+    { $engineer } 为您的设备 { $device }（工单 { $order }）推荐以下配件：
+    { $items }
+    { $note }
+    
+    在您批准之前不会产生任何费用。查看价格、批准并付款，或拒绝：
+    { $link }
+    
+    请使用本邮箱地址登录（或注册）查看该方案。
+mall-proposal-open = 等待客户确认
+mall-proposal-approved = 客户已批准
+mall-proposal-declined = 客户已拒绝
+mall-proposal-withdrawn = 已撤回
+mall-needs-server = 下单需要连接服务器，请联网后重试。
+mall-parts-title = 配件
+mall-parts-for-device = 此设备的配件
+mall-parts-none = 此工单尚未订购或推荐配件。
+mall-proposal-sent-to = 已发送至 { $email }
+mall-proposal-withdraw = 撤回
+mall-paid-by-customer = 客户付款
+mall-paid-by-provider = 服务商账户
+mall-parts-model = { $model } 的配件
+mall-close = 关闭
+mall-parts-offline = 离线：配件与价格截至 { $at }。
+mall-parts-none-fit = 目录中没有适配此设备型号的配件。
+mall-customer-price = 客户价 { $price }
+mall-provider-price = 我方价 { $price }
+mall-send-to-customer = 发给客户确认并付款
+mall-buy-on-account = 用服务商账户购买
+mall-send-help = 客户会通过邮件和客户门户收到链接；客户批准并付款前不会产生任何费用。
+mall-proposal-note = 给客户的备注
+mall-send-proposal = 发送给客户
+mall-to-this-site = 送到本现场（地址见下）
+mall-buy-now = 下单
+mall-proposal-sent = 已发送至 { $email }，客户将在门户中确认。
+mall-onsite-ordered = 已为此设备下单，订单号 { $order }。
+shop-my-devices = 我的设备
+shop-proposals-count = 待确认（{ $count }）
+shop-all-parts = 显示全部配件
+shop-no-devices = 暂无设备：工单登记您的邮箱地址后会显示在这里。
+shop-work-order = 工单 { $order }
+shop-device-parts = 此设备的配件
+shop-no-proposals = 暂无配件方案。
+shop-proposal-title = 工单 { $order } · { $device }
+shop-proposal-from = 推荐人：{ $engineer }
+shop-approve-help = 批准后将按所示价格为这些配件下单，随后付款。
+shop-approve = 批准并付款
+shop-decline = 拒绝

@@ -902,3 +902,57 @@ mall-shop = 採購配件
 mall-cart = 購物車
 mall-deliver-to = 收貨地點
 mall-to-site = 直接寄往現場（填寫下方地址）
+
+## 現場配件：發給客戶的配件方案
+error-proposal-closed = 此配件方案已被核准、拒絕或撤回。
+mall-proposal-mail-subject = 工單 { $order } 的配件方案
+mall-proposal-mail-text =
+    您好：
+    
+    { $engineer } 為您的設備 { $device }（工單 { $order }）推薦以下配件：
+    { $items }
+    { $note }
+    
+    在您核准之前不會產生任何費用。查看價格、核准並付款，或拒絕：
+    { $link }
+    
+    請使用本電子郵件地址登入（或註冊）查看此方案。
+mall-proposal-open = 等待客戶確認
+mall-proposal-approved = 客戶已核准
+mall-proposal-declined = 客戶已拒絕
+mall-proposal-withdrawn = 已撤回
+mall-needs-server = 下單需要連線到伺服器，請連線後重試。
+mall-parts-title = 配件
+mall-parts-for-device = 此設備的配件
+mall-parts-none = 此工單尚未訂購或推薦配件。
+mall-proposal-sent-to = 已寄送至 { $email }
+mall-proposal-withdraw = 撤回
+mall-paid-by-customer = 客戶付款
+mall-paid-by-provider = 服務商帳戶
+mall-parts-model = { $model } 的配件
+mall-close = 關閉
+mall-parts-offline = 離線：配件與價格截至 { $at }。
+mall-parts-none-fit = 目錄中沒有適用此設備型號的配件。
+mall-customer-price = 客戶價 { $price }
+mall-provider-price = 我方價 { $price }
+mall-send-to-customer = 發給客戶確認並付款
+mall-buy-on-account = 用服務商帳戶購買
+mall-send-help = 客戶會透過電子郵件和客戶入口網站收到連結；客戶核准並付款前不會產生任何費用。
+mall-proposal-note = 給客戶的備註
+mall-send-proposal = 寄送給客戶
+mall-to-this-site = 送到本現場（地址見下）
+mall-buy-now = 下單
+mall-proposal-sent = 已寄送至 { $email }，客戶將在入口網站確認。
+mall-onsite-ordered = 已為此設備下單，訂單編號 { $order }。
+shop-my-devices = 我的設備
+shop-proposals-count = 待確認（{ $count }）
+shop-all-parts = 顯示全部配件
+shop-no-devices = 尚無設備：工單登記您的電子郵件地址後會顯示在這裡。
+shop-work-order = 工單 { $order }
+shop-device-parts = 此設備的配件
+shop-no-proposals = 尚無配件方案。
+shop-proposal-title = 工單 { $order } · { $device }
+shop-proposal-from = 推薦人：{ $engineer }
+shop-approve-help = 核准後將按所示價格為這些配件下單，隨後付款。
+shop-approve = 核准並付款
+shop-decline = 拒絕

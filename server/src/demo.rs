@@ -448,7 +448,7 @@ async fn seed_field_work(
                 WorkOrderInput {
                     number: format!("WO-DEMO-{n}"),
                     customer: "海岸城购物中心 Coastal Mall".into(),
-                    contact: "刘经理 138 0000 0000".into(),
+                    contact: format!("刘经理 138 0000 0000 {DEMO_CUSTOMER}"),
                     address: "广东省深圳市南山区文心五路 33 号".into(),
                     order_type: "maintenance".into(),
                     priority: Priority::High,

@@ -218,6 +218,9 @@ async fn run_once(
             ServerEvent::MallOrderChanged { order_id, .. } => {
                 let _ = app.emit(MALL_EVENT, order_id);
             }
+            ServerEvent::MallPartsChanged { work_order } => {
+                let _ = app.emit(MALL_EVENT, work_order);
+            }
             event @ (ServerEvent::ConversationChanged { .. }
             | ServerEvent::ChatMessage { .. }
             | ServerEvent::VisitorTyping { .. }

@@ -2,9 +2,13 @@
 //! the catalog with its stock, and the warehouse's orders (mark paid,
 //! pick, ship with a carrier and tracking number, carrier events,
 //! cancel, returns, refunds); a provider's people buy at their tier's
-//! price (checkout once per idempotency key), pay and cancel.
+//! price (checkout once per idempotency key), pay and cancel; engineers
+//! on site see the parts for a work order's device (kept for offline
+//! browsing) and send the customer proposals.
 
+use fieldesk_core::ErrorCode;
 use fieldesk_core::endpoint as api;
+use fieldesk_core::mall::proposal::DeviceParts;
 use fieldesk_core::mall::{CatalogView, MallAnswer, MallCommand as C, StaffActionBody};
 use fieldesk_core::mall::{PayBody, ShipmentEventBody};
 
@@ -87,5 +91,59 @@ pub async fn call(shell: &Shell, command: C) -> AppResult<MallAnswer> {
             MallAnswer::Order(send(shell, &api::PayMallOrder { id }, &PayBody { card }).await?)
         }
         C::Cancel { id } => MallAnswer::Order(fetch(shell, &api::CancelMallOrder { id }).await?),
+        C::DeviceParts {
+            work_order_id,
+            device_id,
+        } => MallAnswer::DeviceParts(device_parts(shell, work_order_id, device_id).await?),
+        C::WorkOrderParts { work_order_id } => MallAnswer::WorkOrderParts(
+            fetch(
+                shell,
+                &api::GetWorkOrderParts {
+                    work_order: work_order_id,
+                },
+            )
+            .await?,
+        ),
+        C::Propose { key, body } => {
+            MallAnswer::Proposal(call_once(shell, &api::SendProposal, &body, &key).await?)
+        }
+        C::Withdraw { id } => {
+            MallAnswer::Proposal(fetch(shell, &api::WithdrawProposal { id }).await?)
+        }
     })
+}
+
+/// The parts for a work order's device: the server's answer, kept per
+/// server, user and device so the engineer can browse them offline (the
+/// copy is marked `offline`; ordering needs the server).
+async fn device_parts(shell: &Shell, work_order: i64, device: i64) -> AppResult<DeviceParts> {
+    let key = shell.store.session()?.map(|s| {
+        format!(
+            "mall-parts:{}:{}:{work_order}:{device}",
+            s.server_url, s.me.user_id
+        )
+    });
+    match fetch(shell, &api::GetDeviceParts { work_order, device }).await {
+        Ok(parts) => {
+            if let Some(key) = &key {
+                let json = serde_json::to_string(&parts).expect("serializes");
+                shell.store.set(key, &json)?;
+            }
+            Ok(parts)
+        }
+        Err(e) if e.code == ErrorCode::ServerUnreachable => {
+            let kept = match &key {
+                Some(key) => shell.store.get(key)?,
+                None => None,
+            };
+            match kept.and_then(|j| serde_json::from_str::<DeviceParts>(&j).ok()) {
+                Some(parts) => Ok(DeviceParts {
+                    offline: true,
+                    ..parts
+                }),
+                None => Err(e),
+            }
+        }
+        Err(e) => Err(e),
+    }
 }

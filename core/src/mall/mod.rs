@@ -11,6 +11,7 @@ pub mod money;
 pub mod order;
 pub mod payment;
 pub mod price;
+pub mod proposal;
 pub mod shipment;
 
 use std::collections::BTreeMap;
@@ -430,6 +431,23 @@ pub enum MallCommand {
     Cancel {
         id: i64,
     },
+    /// The parts for a work order's device (the app's copy offline).
+    DeviceParts {
+        work_order_id: i64,
+        device_id: i64,
+    },
+    /// A work order's proposals and parts orders.
+    WorkOrderParts {
+        work_order_id: i64,
+    },
+    /// Sends the customer a proposal, once per `key`.
+    Propose {
+        key: String,
+        body: proposal::ProposalBody,
+    },
+    Withdraw {
+        id: i64,
+    },
 }
 
 /// Every item with its stock per location.
@@ -452,6 +470,9 @@ pub enum MallAnswer {
     Stock(StockLevel),
     Offers(Vec<Offer>),
     Locations(Vec<Location>),
+    DeviceParts(proposal::DeviceParts),
+    WorkOrderParts(proposal::WorkOrderParts),
+    Proposal(proposal::Proposal),
 }
 
 /// `POST /api/mall/shipments/{id}/events`: a carrier's report (manual

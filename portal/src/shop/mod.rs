@@ -6,6 +6,7 @@
 //! timeline, live over the customer's socket.
 
 mod api;
+mod proposals;
 
 use fieldesk_core::Locale;
 use fieldesk_core::mall::checkout::CartLine;
@@ -14,6 +15,7 @@ use fieldesk_core::mall::customer::{
 };
 use fieldesk_core::mall::money::Money;
 use fieldesk_core::mall::order::OrderStatus;
+use fieldesk_core::mall::proposal::{CustomerProposal, ProposalStatus};
 use fieldesk_core::mall::{
     CheckoutBody, CustomerAction, CustomerActionBody, Delivery, Offer, Order, PayBody,
     PaymentMethod, ShopInfo, ShopLive,
@@ -49,6 +51,11 @@ enum View {
     SignIn,
     SignUp,
     Verify,
+    /// The devices of the customer's work orders.
+    Devices,
+    /// Proposals engineers sent, and one of them.
+    Proposals,
+    Proposal(i64),
 }
 
 #[derive(Clone, Copy)]
@@ -66,6 +73,12 @@ struct Shop {
     /// The address the verification code went to.
     email: RwSignal<String>,
     busy: RwSignal<bool>,
+    /// The device model the catalog shows parts for (`?model=`, or a
+    /// device picked in "my devices").
+    model: RwSignal<Option<String>>,
+    proposals: RwSignal<Vec<CustomerProposal>>,
+    /// The proposal a link opened, shown once the customer signed in.
+    pending: RwSignal<Option<i64>>,
 }
 
 fn query(name: &str) -> Option<String> {
@@ -120,6 +133,7 @@ impl Shop {
         self.token.set(None);
         self.customer.set(None);
         self.orders.set(vec![]);
+        self.proposals.set(vec![]);
         save(&self.key("token"), None);
     }
 
@@ -173,6 +187,23 @@ impl Shop {
         });
     }
 
+    fn load_proposals(&self) {
+        let me = *self;
+        if me.token.get_untracked().is_none() {
+            return;
+        }
+        spawn_local(async move {
+            match me
+                .call("GET", "/proposals")
+                .send::<(), Vec<CustomerProposal>>(None, me.offline())
+                .await
+            {
+                Ok(list) => me.proposals.set(list),
+                Err(f) => me.fail(f),
+            }
+        });
+    }
+
     fn upsert(&self, order: Order) {
         self.orders
             .update(|all| match all.iter_mut().find(|o| o.id == order.id) {
@@ -188,11 +219,12 @@ impl Shop {
         self.customer.set(Some(session.customer));
         self.error.set(None);
         self.load_orders();
+        self.load_proposals();
         self.live();
-        let next = if self.cart.get_untracked().is_empty() {
-            View::Catalog
-        } else {
-            View::Cart
+        let next = match self.pending.get_untracked() {
+            Some(id) => View::Proposal(id),
+            None if self.cart.get_untracked().is_empty() => View::Catalog,
+            None => View::Cart,
         };
         self.view.set(next);
     }
@@ -273,6 +305,9 @@ pub fn ShopApp() -> impl IntoView {
         error: RwSignal::new(None),
         email: RwSignal::new(String::new()),
         busy: RwSignal::new(false),
+        model: RwSignal::new(query("model")),
+        proposals: RwSignal::new(vec![]),
+        pending: RwSignal::new(query("proposal").and_then(|p| p.parse().ok())),
     };
     let i18n = shop.i18n;
     shop.token.set(load(&shop.key("token")));
@@ -281,7 +316,14 @@ pub fn ShopApp() -> impl IntoView {
             .and_then(|c| serde_json::from_str(&c).ok())
             .unwrap_or_default(),
     );
-    let model = query("model");
+    let model = shop.model.get_untracked();
+    if let Some(id) = shop.pending.get_untracked() {
+        shop.view.set(if shop.token.get_untracked().is_some() {
+            View::Proposal(id)
+        } else {
+            View::SignIn
+        });
+    }
     spawn_local(async move {
         match shop
             .call("GET", "")
@@ -303,9 +345,15 @@ pub fn ShopApp() -> impl IntoView {
                 Ok(c) => {
                     shop.customer.set(Some(c));
                     shop.load_orders();
+                    shop.load_proposals();
                     shop.live();
                 }
-                Err(_) => shop.signed_out(),
+                Err(_) => {
+                    shop.signed_out();
+                    if shop.pending.get_untracked().is_some() {
+                        shop.view.set(View::SignIn);
+                    }
+                }
             }
         }
     });
@@ -327,7 +375,7 @@ pub fn ShopApp() -> impl IntoView {
                         let l = Locale::negotiate(&event_target_value(&ev));
                         save(&shop.key("lang"), Some(l.tag()));
                         i18n.locale.set(l);
-                        shop.search(String::new(), query("model"));
+                        shop.search(String::new(), shop.model.get_untracked());
                     }>
                     {Locale::ALL.into_iter().map(|l| {
                         let key = l.name_key();
@@ -344,6 +392,13 @@ pub fn ShopApp() -> impl IntoView {
                 <Show when=move || shop.customer.get().is_some()
                     fallback=move || view! { {nav(View::SignIn, "shop-sign-in", "nav-sign-in")} }>
                     {nav(View::Orders, "shop-orders", "nav-orders")}
+                    {nav(View::Devices, "shop-my-devices", "nav-devices")}
+                    <button class="tab" data-testid="nav-proposals"
+                        class:active=move || matches!(shop.view.get(), View::Proposals | View::Proposal(_))
+                        on:click=move |_| { shop.error.set(None); shop.load_proposals(); shop.view.set(View::Proposals); }>
+                        {move || i18n.t_with("shop-proposals-count", &[("count", shop.proposals.get().iter()
+                            .filter(|p| p.proposal.status == ProposalStatus::Open).count().to_string())])}
+                    </button>
                     <span class="who" data-testid="shop-customer">{move || shop.customer.get().map(|c| c.name).unwrap_or_default()}</span>
                     <button class="link" data-testid="nav-sign-out" on:click=move |_| {
                         let call = shop.call("POST", "/signout");
@@ -365,6 +420,9 @@ pub fn ShopApp() -> impl IntoView {
                     View::SignIn => view! { <SignIn shop=shop /> }.into_any(),
                     View::SignUp => view! { <SignUp shop=shop /> }.into_any(),
                     View::Verify => view! { <Verify shop=shop /> }.into_any(),
+                    View::Devices => view! { <proposals::Devices shop=shop /> }.into_any(),
+                    View::Proposals => view! { <proposals::Proposals shop=shop /> }.into_any(),
+                    View::Proposal(id) => view! { <proposals::ProposalView shop=shop id=id /> }.into_any(),
                 }}
             </main>
         </div>
@@ -387,16 +445,18 @@ fn price_view(price: Money, list: Money, i18n: I18n) -> impl IntoView {
 fn Catalog(shop: Shop) -> impl IntoView {
     let i18n = shop.i18n;
     let q = RwSignal::new(String::new());
-    let model = query("model");
-    let model_label = model.clone();
     view! {
-        <form class="search" on:submit=move |ev| { ev.prevent_default(); shop.search(q.get_untracked(), query("model")); }>
+        <form class="search" on:submit=move |ev| { ev.prevent_default(); shop.search(q.get_untracked(), shop.model.get_untracked()); }>
             <input data-testid="shop-search" type="search" placeholder=move || i18n.t("shop-search")
                 prop:value=move || q.get() on:input=move |ev| q.set(event_target_value(&ev)) />
             <button type="submit" data-testid="shop-search-go">{move || i18n.t("shop-search-go")}</button>
         </form>
-        {model_label.map(|m| view! {
-            <p class="status-line" data-testid="shop-model">{move || i18n.t_with("shop-for-model", &[("model", m.clone())])}</p>
+        {move || shop.model.get().map(|m| view! {
+            <p class="status-line" data-testid="shop-model">{move || i18n.t_with("shop-for-model", &[("model", m.clone())])}
+                " "<button class="link" data-testid="shop-model-clear" on:click=move |_| {
+                    shop.model.set(None);
+                    shop.search(String::new(), None);
+                }>{move || i18n.t("shop-all-parts")}</button></p>
         })}
         <ul class="offers">
             {move || {

@@ -37,6 +37,37 @@ pub fn scope(user: &User) -> FieldResult<Option<i64>> {
     }
 }
 
+/// One work order if `user` may see it: dispatchers any, engineers those
+/// they are assigned to, provider admins those dispatched to their
+/// providers (else not found; other roles are forbidden).
+pub async fn visible_work_order(
+    store: &dyn Store,
+    user: &User,
+    id: i64,
+) -> FieldResult<WorkOrderView> {
+    let tenant_id = user.tenant_id;
+    let view = store
+        .work_order(tenant_id, id)
+        .await?
+        .ok_or(ApiError::new(ErrorCode::NotFound))?;
+    let allowed = match user.role {
+        role if role.dispatches() => true,
+        Role::Engineer => view.assignees.contains(&user.id),
+        Role::ProviderAdmin => match &view.target {
+            Some(t) if t.kind == TargetKind::ServiceProvider => store
+                .providers_of(tenant_id, user.id)
+                .await?
+                .contains(&t.id),
+            _ => false,
+        },
+        _ => return Err(ApiError::new(ErrorCode::Forbidden)),
+    };
+    if !allowed {
+        return Err(ApiError::new(ErrorCode::NotFound));
+    }
+    Ok(view)
+}
+
 pub struct FieldService {
     store: Arc<dyn Store>,
     dispatch: Arc<DispatchService>,
@@ -77,29 +108,7 @@ impl FieldService {
 
     /// One order if `user` may see it (else not found).
     pub async fn visible_one(&self, user: &User, id: i64) -> FieldResult<WorkOrderView> {
-        let tenant_id = user.tenant_id;
-        let view = self
-            .store
-            .work_order(tenant_id, id)
-            .await?
-            .ok_or(ApiError::new(ErrorCode::NotFound))?;
-        let allowed = match user.role {
-            role if role.dispatches() => true,
-            Role::Engineer => view.assignees.contains(&user.id),
-            Role::ProviderAdmin => match &view.target {
-                Some(t) if t.kind == TargetKind::ServiceProvider => self
-                    .store
-                    .providers_of(tenant_id, user.id)
-                    .await?
-                    .contains(&t.id),
-                _ => false,
-            },
-            _ => return Err(ApiError::new(ErrorCode::Forbidden)),
-        };
-        if !allowed {
-            return Err(ApiError::new(ErrorCode::NotFound));
-        }
-        Ok(view)
+        visible_work_order(&*self.store, user, id).await
     }
 
     /// Creates a work order with its devices and dispatches it

@@ -296,7 +296,7 @@ impl MallService {
     }
 }
 
-fn item_query(q: &ShopQuery, enabled_only: bool) -> ItemQuery {
+pub(super) fn item_query(q: &ShopQuery, enabled_only: bool) -> ItemQuery {
     ItemQuery {
         terms: q.q.as_deref().map(query_terms).unwrap_or_default(),
         model: q.model.as_deref().map(model_key).filter(|m| !m.is_empty()),

@@ -14,6 +14,7 @@ mod catalog;
 mod customers;
 mod orders;
 pub mod payment;
+mod proposals;
 
 use std::sync::{Arc, OnceLock, Weak};
 use std::time::Duration;

@@ -70,6 +70,20 @@ impl MallService {
         raw: &[u8],
         body: CheckoutBody,
     ) -> MallResult<(bool, Order)> {
+        self.place(who, key, raw, body, None).await
+    }
+
+    /// [`Self::checkout`], approving `proposal_id` in the order's
+    /// transaction when given (its lines, work order and device are in
+    /// `body` already).
+    pub(super) async fn place(
+        &self,
+        who: &BuyerRef,
+        key: Option<&str>,
+        raw: &[u8],
+        body: CheckoutBody,
+        proposal_id: Option<i64>,
+    ) -> MallResult<(bool, Order)> {
         let tenant_id = who.tenant_id;
         let settings = self.enabled(tenant_id).await?;
         let key = key
@@ -96,21 +110,8 @@ impl MallService {
                 vec![("mall-item-id", vec![("id", gone.to_string())])],
             ));
         }
-        if let Some(wo) = body.work_order_id {
-            let order = self
-                .store
-                .work_order(tenant_id, wo)
-                .await?
-                .ok_or(ApiError::new(ErrorCode::NotFound))?;
-            if body
-                .device_id
-                .is_some_and(|d| !order.devices.iter().any(|x| x.id == d))
-            {
-                return Err(ApiError::new(ErrorCode::NotFound));
-            }
-        } else if body.device_id.is_some() {
-            return Err(ApiError::new(ErrorCode::BadRequest));
-        }
+        self.check_work_order(who, &body, proposal_id.is_some())
+            .await?;
         let lists = self.store.price_lists(tenant_id).await?;
         let at = now();
         let quotes: BTreeMap<i64, price::Quote> = items
@@ -170,6 +171,7 @@ impl MallService {
             reserved_until: at + self.reservation_secs,
             work_order_id: body.work_order_id,
             device_id: body.device_id,
+            proposal_id,
             key: key.to_owned(),
             fingerprint: checkout::fingerprint(raw),
         };
@@ -177,6 +179,7 @@ impl MallService {
             Placed::New(id) => (true, id),
             Placed::Replayed(id) => (false, id),
             Placed::KeyReused => return Err(ApiError::new(ErrorCode::IdempotencyKeyReused)),
+            Placed::ProposalClosed => return Err(ApiError::new(ErrorCode::ProposalClosed)),
             Placed::OutOfStock(item) => {
                 return Err(ApiError::with_details(
                     ErrorCode::OutOfStock,
@@ -195,8 +198,48 @@ impl MallService {
         let order = self.load(tenant_id, id).await?;
         if created {
             self.publish(tenant_id, &order);
+            if let (Some(wo), None) = (order.work_order_id, proposal_id) {
+                self.tell_work_order(tenant_id, wo).await;
+            }
         }
         Ok((created, order))
+    }
+
+    /// An order for a work order's parts: a provider's people buy for
+    /// the work orders they may see (and one of its devices); a customer
+    /// only by approving a proposal.
+    async fn check_work_order(
+        &self,
+        who: &BuyerRef,
+        body: &CheckoutBody,
+        approving: bool,
+    ) -> MallResult<()> {
+        let Some(wo) = body.work_order_id else {
+            return match body.device_id {
+                Some(_) => Err(ApiError::new(ErrorCode::BadRequest)),
+                None => Ok(()),
+            };
+        };
+        let Buyer::Provider { user_id, .. } = who.buyer else {
+            return if approving {
+                Ok(())
+            } else {
+                Err(ApiError::new(ErrorCode::BadRequest))
+            };
+        };
+        let user = self
+            .store
+            .user(who.tenant_id, user_id)
+            .await?
+            .ok_or(ApiError::new(ErrorCode::NotFound))?;
+        let order = crate::field::visible_work_order(&*self.store, &user, wo).await?;
+        if body
+            .device_id
+            .is_some_and(|d| !order.devices.iter().any(|x| x.id == d))
+        {
+            return Err(ApiError::new(ErrorCode::NotFound));
+        }
+        Ok(())
     }
 
     async fn check_delivery(&self, who: &BuyerRef, delivery: &Delivery) -> MallResult<()> {
@@ -771,6 +814,9 @@ impl MallService {
     /// customer also by email when it matters to them.
     async fn after(&self, tenant_id: i64, order: &Order, effects: &[Effect]) {
         self.publish(tenant_id, order);
+        if let Some(wo) = order.work_order_id {
+            self.tell_work_order(tenant_id, wo).await;
+        }
         if !effects.contains(&Effect::NotifyBuyer) {
             return;
         }

@@ -9,6 +9,7 @@ use fieldesk_core::api::ErrorBody;
 use fieldesk_core::mall::catalog::{Item, ItemBody};
 use fieldesk_core::mall::order::OrderEvent;
 use fieldesk_core::mall::price::{PriceList, PriceListBody};
+use fieldesk_core::mall::proposal::{DeviceParts, Proposal, ProposalBody, WorkOrderParts};
 use fieldesk_core::mall::{
     Buyer, CheckoutBody, Location, LocationBody, MallSettings, Offer, Order, PayBody, ShipBody,
     ShipmentEventBody, StaffActionBody, StockBody, StockLevel,
@@ -438,4 +439,82 @@ pub async fn cancel(
     Ok(Json(
         state.mall.buyer_act(&who, id, OrderEvent::Cancel).await?,
     ))
+}
+
+/// The parts that fit a device of a work order the caller may see, at
+/// the customer's price (and the caller's provider's price beside).
+#[utoipa::path(get, path = "/api/mall/work-orders/{work_order}/devices/{device}/parts",
+    tag = "mall", security(("bearer" = [])),
+    params(("work_order" = i64, Path), ("device" = i64, Path)),
+    responses((status = 200, body = DeviceParts), (status = 404, body = ErrorBody)))]
+pub async fn device_parts(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    Path((work_order, device)): Path<(i64, i64)>,
+) -> Result<Json<DeviceParts>, ApiError> {
+    Ok(Json(
+        state
+            .mall
+            .device_parts(&caller.user, work_order, device, request_locale(&headers))
+            .await?,
+    ))
+}
+
+/// A work order's proposals and the orders for its parts.
+#[utoipa::path(get, path = "/api/mall/work-orders/{work_order}/parts", tag = "mall",
+    security(("bearer" = [])), params(("work_order" = i64, Path)),
+    responses((status = 200, body = WorkOrderParts), (status = 404, body = ErrorBody)))]
+pub async fn work_order_parts(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(work_order): Path<i64>,
+) -> Result<Json<WorkOrderParts>, ApiError> {
+    Ok(Json(
+        state
+            .mall
+            .work_order_parts(&caller.user, work_order)
+            .await?,
+    ))
+}
+
+/// Sends the customer a proposal for a work order's device (an
+/// `Idempotency-Key` header is required); they get its link by email and
+/// in the portal.
+#[utoipa::path(post, path = "/api/mall/proposals", tag = "mall", security(("bearer" = [])),
+    request_body = ProposalBody, params(("Idempotency-Key" = String, Header)),
+    responses((status = 201, body = Proposal), (status = 200, body = Proposal, description = "a repeat"),
+        (status = 400, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn propose(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    Json(body): Json<ProposalBody>,
+) -> Result<(StatusCode, Json<Proposal>), ApiError> {
+    let canonical = serde_json::to_vec(&body).expect("serializes");
+    let (created, proposal) = state
+        .mall
+        .propose(
+            &caller.user,
+            super::shop::idempotency_key(&headers),
+            &canonical,
+            body,
+            request_locale(&headers),
+        )
+        .await?;
+    Ok((super::shop::created_or_ok(created), Json(proposal)))
+}
+
+/// Takes back an open proposal (its sender or a dispatcher).
+#[utoipa::path(post, path = "/api/mall/proposals/{id}/withdraw", tag = "mall",
+    security(("bearer" = [])), params(("id" = i64, Path)),
+    responses((status = 200, body = Proposal), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody)))]
+pub async fn withdraw(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> Result<Json<Proposal>, ApiError> {
+    Ok(Json(state.mall.withdraw(&caller.user, id).await?))
 }

@@ -169,6 +169,10 @@ use crate::{portal, visitor_ws, ws};
         mall::checkout,
         mall::pay,
         mall::cancel,
+        mall::device_parts,
+        mall::work_order_parts,
+        mall::propose,
+        mall::withdraw,
         shop::info,
         shop::signup,
         shop::resend,
@@ -185,6 +189,11 @@ use crate::{portal, visitor_ws, ws};
         shop::act,
         shop::webhook,
         shop::live,
+        shop::proposals,
+        shop::proposal,
+        shop::approve,
+        shop::decline,
+        shop::devices,
         visitor_ws::connect,
         openapi_json,
     ),
@@ -498,6 +507,16 @@ pub fn router(state: AppState) -> Router {
         .route("/mall/shipments/{id}/events", post(mall::shipment_event))
         .route("/mall/offers", get(mall::offers))
         .route("/mall/checkout", post(mall::checkout))
+        .route(
+            "/mall/work-orders/{work_order}/devices/{device}/parts",
+            get(mall::device_parts),
+        )
+        .route(
+            "/mall/work-orders/{work_order}/parts",
+            get(mall::work_order_parts),
+        )
+        .route("/mall/proposals", post(mall::propose))
+        .route("/mall/proposals/{id}/withdraw", post(mall::withdraw))
         .route("/shop/webhooks/test", post(shop::webhook))
         .route("/shop/{tenant}", get(shop::info))
         .route("/shop/{tenant}/signup", post(shop::signup))
@@ -514,6 +533,11 @@ pub fn router(state: AppState) -> Router {
         .route("/shop/{tenant}/orders/{id}/pay", post(shop::pay))
         .route("/shop/{tenant}/orders/{id}/actions", post(shop::act))
         .route("/shop/{tenant}/ws", get(shop::live))
+        .route("/shop/{tenant}/proposals", get(shop::proposals))
+        .route("/shop/{tenant}/proposals/{id}", get(shop::proposal))
+        .route("/shop/{tenant}/proposals/{id}/approve", post(shop::approve))
+        .route("/shop/{tenant}/proposals/{id}/decline", post(shop::decline))
+        .route("/shop/{tenant}/devices", get(shop::devices))
         .route("/visitor/{tenant}/ws", get(visitor_ws::connect))
         .fallback(not_found);
     let chat_window = Router::new()

@@ -20,6 +20,7 @@ use fieldesk_core::mall::customer::{
 };
 use fieldesk_core::mall::order::OrderEvent;
 use fieldesk_core::mall::price::Audience;
+use fieldesk_core::mall::proposal::{ApproveBody, CustomerDevice, CustomerProposal, Proposal};
 use fieldesk_core::mall::{
     Buyer, CheckoutBody, CustomerAction, CustomerActionBody, Offer, Order, PayBody, ShopInfo,
     ShopLive,
@@ -241,20 +242,31 @@ pub(super) async fn place(
     headers: &HeaderMap,
     body: CheckoutBody,
 ) -> Result<(StatusCode, Json<Order>), ApiError> {
-    let key = headers
-        .get("idempotency-key")
-        .and_then(|v| v.to_str().ok())
-        .map(str::trim);
     // The body's fingerprint as parsed: the same order in other spacing
     // or key order is the same request.
     let canonical = serde_json::to_vec(&body).expect("serializes");
-    let (created, order) = state.mall.checkout(who, key, &canonical, body).await?;
-    let status = if created {
+    let (created, order) = state
+        .mall
+        .checkout(who, idempotency_key(headers), &canonical, body)
+        .await?;
+    Ok((created_or_ok(created), Json(order)))
+}
+
+/// The `Idempotency-Key` header, trimmed.
+pub(super) fn idempotency_key(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get("idempotency-key")
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim)
+}
+
+/// 201 for what a request made now, 200 for a repeat's first answer.
+pub(super) fn created_or_ok(created: bool) -> StatusCode {
+    if created {
         StatusCode::CREATED
     } else {
         StatusCode::OK
-    };
-    Ok((status, Json(order)))
+    }
 }
 
 #[utoipa::path(post, path = "/api/shop/{tenant}/checkout", tag = "shop",
@@ -439,4 +451,97 @@ async fn run_live(mut socket: WebSocket, state: AppState, tenant: i64) {
             _ = shutdown.changed() => return,
         }
     }
+}
+
+/// The proposals engineers sent the signed-in customer, newest first,
+/// with their items at the customer's price now.
+#[utoipa::path(get, path = "/api/shop/{tenant}/proposals", tag = "shop",
+    params(("tenant" = String, Path)), security(("bearer" = [])),
+    responses((status = 200, body = Vec<CustomerProposal>), (status = 401, body = ErrorBody)))]
+pub async fn proposals(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+    headers: HeaderMap,
+) -> Result<Json<Vec<CustomerProposal>>, ApiError> {
+    let s = shopper(&state, &slug, &headers).await?;
+    Ok(Json(
+        state
+            .mall
+            .customer_proposals(&s, request_locale(&headers))
+            .await?,
+    ))
+}
+
+#[utoipa::path(get, path = "/api/shop/{tenant}/proposals/{id}", tag = "shop",
+    params(("tenant" = String, Path), ("id" = i64, Path)), security(("bearer" = [])),
+    responses((status = 200, body = CustomerProposal), (status = 404, body = ErrorBody)))]
+pub async fn proposal(
+    State(state): State<AppState>,
+    Path((slug, id)): Path<(String, i64)>,
+    headers: HeaderMap,
+) -> Result<Json<CustomerProposal>, ApiError> {
+    let s = shopper(&state, &slug, &headers).await?;
+    Ok(Json(
+        state
+            .mall
+            .customer_proposal(&s, id, request_locale(&headers))
+            .await?,
+    ))
+}
+
+/// Approves a proposal: the customer's checkout of exactly its lines
+/// (an `Idempotency-Key` header is required), linked to its work order.
+#[utoipa::path(post, path = "/api/shop/{tenant}/proposals/{id}/approve", tag = "shop",
+    params(("tenant" = String, Path), ("id" = i64, Path), ("Idempotency-Key" = String, Header)),
+    security(("bearer" = [])), request_body = ApproveBody,
+    responses((status = 201, body = Order), (status = 200, body = Order, description = "a repeat"),
+        (status = 400, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody)))]
+pub async fn approve(
+    State(state): State<AppState>,
+    Path((slug, id)): Path<(String, i64)>,
+    headers: HeaderMap,
+    Json(body): Json<ApproveBody>,
+) -> Result<(StatusCode, Json<Order>), ApiError> {
+    let s = shopper(&state, &slug, &headers).await?;
+    let canonical = serde_json::to_vec(&body).expect("serializes");
+    let (created, order) = state
+        .mall
+        .approve(
+            &s,
+            &buyer(&s),
+            id,
+            idempotency_key(&headers),
+            &canonical,
+            body,
+        )
+        .await?;
+    Ok((created_or_ok(created), Json(order)))
+}
+
+#[utoipa::path(post, path = "/api/shop/{tenant}/proposals/{id}/decline", tag = "shop",
+    params(("tenant" = String, Path), ("id" = i64, Path)), security(("bearer" = [])),
+    responses((status = 200, body = Proposal), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody)))]
+pub async fn decline(
+    State(state): State<AppState>,
+    Path((slug, id)): Path<(String, i64)>,
+    headers: HeaderMap,
+) -> Result<Json<Proposal>, ApiError> {
+    let s = shopper(&state, &slug, &headers).await?;
+    Ok(Json(state.mall.decline(&s, id).await?))
+}
+
+/// The devices of the customer's work orders (the parts for each are
+/// `GET …/offers?model=`).
+#[utoipa::path(get, path = "/api/shop/{tenant}/devices", tag = "shop",
+    params(("tenant" = String, Path)), security(("bearer" = [])),
+    responses((status = 200, body = Vec<CustomerDevice>), (status = 401, body = ErrorBody)))]
+pub async fn devices(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+    headers: HeaderMap,
+) -> Result<Json<Vec<CustomerDevice>>, ApiError> {
+    let s = shopper(&state, &slug, &headers).await?;
+    Ok(Json(state.mall.customer_devices(&s).await?))
 }

@@ -15,6 +15,7 @@ use fieldesk_core::mall::customer::Customer;
 use fieldesk_core::mall::order::{Effect, OrderStatus};
 use fieldesk_core::mall::payment::PaymentStatus;
 use fieldesk_core::mall::price::{PriceList, PriceListBody};
+use fieldesk_core::mall::proposal::{Proposal, ProposalStatus, ProposedItem};
 use fieldesk_core::mall::shipment::ShipmentStatus;
 use fieldesk_core::mall::{
     Buyer, Delivery, Location, LocationBody, MallSettings, Order, PaymentMethod, StockLevel,
@@ -103,9 +104,35 @@ pub struct NewOrder {
     pub reserved_until: i64,
     pub work_order_id: Option<i64>,
     pub device_id: Option<i64>,
+    /// The proposal this checkout approves (it must still be open: it is
+    /// approved in the order's transaction).
+    pub proposal_id: Option<i64>,
     /// The idempotency key and the request's fingerprint.
     pub key: String,
     pub fingerprint: String,
+}
+
+/// A proposal as the engineer sends it, checked.
+#[derive(Debug, Clone)]
+pub struct NewProposal {
+    pub work_order_id: i64,
+    pub device_id: i64,
+    /// Normalized.
+    pub email: String,
+    pub lines: Vec<ProposedItem>,
+    pub note: String,
+    pub sent_by: i64,
+    /// The idempotency key (per sender) and the request's fingerprint.
+    pub key: String,
+    pub fingerprint: String,
+}
+
+/// Which proposals to list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ProposalScope {
+    WorkOrder(i64),
+    /// Those sent to this (normalized) address, newest first.
+    Email(String),
 }
 
 /// What placing an order did.
@@ -118,6 +145,8 @@ pub enum Placed {
     KeyReused,
     /// This item has not enough stock at any shipping location: nothing done.
     OutOfStock(i64),
+    /// The proposal being approved is not open any more: nothing done.
+    ProposalClosed,
 }
 
 /// A status change decided by `core::mall::order::apply` (or a payment
@@ -330,6 +359,35 @@ pub trait MallStore: Send + Sync + 'static {
     async fn expired_orders(&self, at: i64, limit: u32) -> StoreResult<Vec<(i64, i64)>>;
 
     /// Queues a mall mail once per client key (false: it was before).
+    /// Sends a proposal once per sender and key: `New`, `Replayed` (same
+    /// body) or `KeyReused`.
+    async fn create_proposal(
+        &self,
+        tenant_id: i64,
+        proposal: NewProposal,
+        at: i64,
+    ) -> StoreResult<Placed>;
+    async fn proposal(&self, tenant_id: i64, id: i64) -> StoreResult<Option<Proposal>>;
+    /// At most 100, newest first.
+    async fn proposals(&self, tenant_id: i64, scope: ProposalScope) -> StoreResult<Vec<Proposal>>;
+    /// Declines or withdraws an open proposal; false when it was not open.
+    async fn close_proposal(
+        &self,
+        tenant_id: i64,
+        id: i64,
+        to: ProposalStatus,
+        at: i64,
+    ) -> StoreResult<bool>;
+    /// The work orders of a customer (newest first, at most `limit`):
+    /// those a proposal was sent to their address for, and those whose
+    /// contact names the address.
+    async fn customer_work_orders(
+        &self,
+        tenant_id: i64,
+        email: String,
+        limit: u32,
+    ) -> StoreResult<Vec<i64>>;
+
     async fn queue_notice(&self, tenant_id: i64, notice: OutNotice, at: i64) -> StoreResult<bool>;
     /// Mall mail due at `at`, oldest first.
     async fn due_notices(&self, at: i64, limit: u32) -> StoreResult<Vec<DueNotice>>;

@@ -928,3 +928,462 @@ async fn an_unpaid_order_lets_its_stock_go_when_the_reservation_runs_out() {
     .await;
     assert!(message.contains("expired"), "{message}");
 }
+
+/// A staff request with an idempotency key.
+async fn staff_once(
+    server: &TestServer,
+    token: &str,
+    path: &str,
+    body: &Value,
+    key: Option<&str>,
+) -> reqwest::Response {
+    let mut req = reqwest::Client::new()
+        .post(server.url(path))
+        .bearer_auth(token)
+        .header("accept-language", "en")
+        .json(body);
+    if let Some(k) = key {
+        req = req.header("idempotency-key", k);
+    }
+    req.send().await.unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_engineer_sends_a_devices_parts_to_the_customer_who_approves_and_pays_them() {
+    use fieldesk_core::mall::proposal::{
+        CustomerDevice, CustomerProposal, DeviceParts, Proposal, ProposalStatus, WorkOrderParts,
+    };
+    use fieldesk_core::work_order::WorkOrderView;
+
+    let Shop {
+        server,
+        ada,
+        scarce,
+        filter,
+        ..
+    } = open_shop().await;
+    server.add_user("ed", "engineer", "Ed 工程师");
+    server.add_user("olga", "engineer", "Olga");
+    let ed = server.login("acme", "ed").await;
+    let olga = server.login("acme", "olga").await.token;
+    let sam = server.login("acme", "sam").await.token;
+    // The customer has an account before the engineer writes.
+    let (liu, liu_mail) = customer(&server, "liu").await;
+    let (other, _) = customer(&server, "zhao").await;
+
+    // A work order naming the customer, its chiller fits both parts;
+    // ed's provider does it and ed leads it.
+    let body = json!({
+        "number": "WO-P1", "customer": "Coastal Mall",
+        "contact": format!("Liu 138 0000 0000 {}", liu_mail.address),
+        "address": "深圳市南山区文心五路 33 号", "order_type": "repair", "priority": "high",
+        "devices": [{"model": "fd-ch-200", "serial_number": "SN-9"}, {"model": "OTHER-1"}],
+    });
+    let order: WorkOrderView = ok_json(server.post_ok("/api/work-orders", &ada, &body).await).await;
+    let (chiller, odd) = (order.devices[0].id, order.devices[1].id);
+    let provider: Value = ok_json(
+        server
+            .post_ok(
+                "/api/dispatch/providers",
+                &sam,
+                &json!({"name": "P", "member_ids": [ed.me.user_id]}),
+            )
+            .await,
+    )
+    .await;
+    let path = |what: &str| format!("/api/work-orders/{}/{what}", order.id);
+    server
+        .post_ok(
+            &path("target"),
+            &sam,
+            &json!({"kind": "service_provider", "id": provider["id"]}),
+        )
+        .await;
+    server
+        .post_ok(
+            &path("crew"),
+            &sam,
+            &json!({"lead": ed.me.user_id, "collaborators": []}),
+        )
+        .await;
+
+    // "Parts for this device": exactly those fitting its model (any
+    // case), the customer's price beside the list price, and ed's
+    // provider's price.
+    let parts_path =
+        |device: i64| format!("/api/mall/work-orders/{}/devices/{device}/parts", order.id);
+    let parts: DeviceParts = ok_json(server.get(&parts_path(chiller), &ed.token).await).await;
+    assert_eq!(parts.model, "fd-ch-200");
+    assert!(parts.provider);
+    let mut skus: Vec<&str> = parts
+        .parts
+        .iter()
+        .map(|p| p.offer.item.body.sku.as_str())
+        .collect();
+    skus.sort();
+    assert_eq!(skus, ["FD-CMP-9", "FD-FLT-100"]);
+    let filter_part = parts
+        .parts
+        .iter()
+        .find(|p| p.offer.item.id == filter)
+        .unwrap();
+    assert_eq!(filter_part.offer.quote.price.minor, 11_500);
+    assert_eq!(filter_part.offer.quote.list.minor, 12_800);
+    assert_eq!(filter_part.provider_price.unwrap().price.minor, 12_800);
+    let none: DeviceParts = ok_json(server.get(&parts_path(odd), &ed.token).await).await;
+    assert!(none.parts.is_empty());
+    // Not olga's work order; no device of it; no staff route for a customer.
+    expect_error(
+        server.get(&parts_path(chiller), &olga).await,
+        404,
+        "not_found",
+    )
+    .await;
+    expect_error(
+        server.get(&parts_path(999_999), &ed.token).await,
+        404,
+        "not_found",
+    )
+    .await;
+    expect_error(
+        server.get(&parts_path(chiller), &liu).await,
+        401,
+        "session_expired",
+    )
+    .await;
+
+    // Send to customer: refused without a key, to no address, for no units.
+    let proposal = |quantity: i64, email: &str| {
+        json!({"work_order_id": order.id, "device_id": chiller, "email": email,
+            "lines": [{"item_id": filter, "quantity": quantity}], "note": "滤网堵塞 clogged"})
+    };
+    let send = |body: Value, key: Option<&'static str>| {
+        let token = ed.token.clone();
+        let server = &server;
+        async move { staff_once(server, &token, "/api/mall/proposals", &body, key).await }
+    };
+    expect_error(
+        send(proposal(2, &liu_mail.address), None).await,
+        400,
+        "idempotency_key_required",
+    )
+    .await;
+    expect_error(
+        send(proposal(2, "not-an-address"), Some("prop-key-0")).await,
+        400,
+        "invalid_email",
+    )
+    .await;
+    expect_error(
+        send(proposal(0, &liu_mail.address), Some("prop-key-0")).await,
+        400,
+        "invalid_quantity",
+    )
+    .await;
+    let mut foreign = proposal(1, &liu_mail.address);
+    foreign["device_id"] = json!(999_999);
+    expect_error(send(foreign, Some("prop-key-0")).await, 404, "not_found").await;
+    expect_error(
+        staff_once(
+            &server,
+            &olga,
+            "/api/mall/proposals",
+            &proposal(1, &liu_mail.address),
+            Some("prop-key-0"),
+        )
+        .await,
+        404,
+        "not_found",
+    )
+    .await;
+    // Sent once however often the engineer's app retries.
+    let first = send(
+        proposal(2, &liu_mail.address.to_uppercase()),
+        Some("prop-key-1"),
+    )
+    .await;
+    assert_eq!(first.status(), 201);
+    let sent: Proposal = ok_json(first).await;
+    let again = send(
+        proposal(2, &liu_mail.address.to_uppercase()),
+        Some("prop-key-1"),
+    )
+    .await;
+    assert_eq!(again.status(), 200);
+    assert_eq!(ok_json::<Proposal>(again).await.id, sent.id);
+    expect_error(
+        send(proposal(3, &liu_mail.address), Some("prop-key-1")).await,
+        422,
+        "idempotency_key_reused",
+    )
+    .await;
+    assert_eq!(sent.status, ProposalStatus::Open);
+    assert_eq!(sent.email, liu_mail.address);
+    assert_eq!(sent.device_label, "fd-ch-200 SN-9");
+
+    // The customer gets one mail with the link; the proposal waits in
+    // the portal at their price. Nobody else sees it.
+    let inbox = mail::wait_inbox(&liu_mail, 2).await;
+    let parsed = mail_parser::MessageParser::default()
+        .parse(&inbox[1].raw)
+        .unwrap();
+    assert_eq!(
+        parsed.subject().unwrap(),
+        "Parts proposed for work order WO-P1"
+    );
+    let text = parsed.body_text(0).unwrap().into_owned();
+    assert!(
+        text.contains(&format!("/shop/acme/?proposal={}", sent.id)),
+        "{text}"
+    );
+    assert!(text.contains("FD-FLT-100 Compressor filter × 2"), "{text}");
+    let mine: Vec<CustomerProposal> =
+        ok_json(shop(&server, "GET", "/proposals", Some(&liu), None, None).await).await;
+    assert_eq!(mine.len(), 1);
+    assert_eq!(mine[0].proposal.id, sent.id);
+    assert_eq!(mine[0].offers[0].quote.price.minor, 11_500);
+    let theirs: Vec<CustomerProposal> =
+        ok_json(shop(&server, "GET", "/proposals", Some(&other), None, None).await).await;
+    assert!(theirs.is_empty());
+    let one = format!("/proposals/{}", sent.id);
+    expect_error(
+        shop(&server, "GET", &one, Some(&other), None, None).await,
+        404,
+        "not_found",
+    )
+    .await;
+    // Their devices: the work order's, by the contact and the proposal.
+    let devices: Vec<CustomerDevice> =
+        ok_json(shop(&server, "GET", "/devices", Some(&liu), None, None).await).await;
+    assert_eq!(
+        devices
+            .iter()
+            .map(|d| (
+                d.work_order_number.as_str(),
+                d.model.as_str(),
+                d.serial_number.as_str()
+            ))
+            .collect::<Vec<_>>(),
+        [("WO-P1", "fd-ch-200", "SN-9"), ("WO-P1", "OTHER-1", "")]
+    );
+    let none: Vec<CustomerDevice> =
+        ok_json(shop(&server, "GET", "/devices", Some(&other), None, None).await).await;
+    assert!(none.is_empty());
+
+    // Approving is the customer's checkout of exactly the proposed lines
+    // (more units or other items in the request change nothing), once
+    // per key, linked to the work order and the device.
+    let approve_body = json!({
+        "lines": [{"item_id": filter, "quantity": 50, "seen_price": {"minor": 11_500, "currency": "CNY"}},
+                  {"item_id": scarce, "quantity": 1}],
+        "delivery": {"to": "address", "name": "Liu", "phone": "138 0000 0000", "address": "深圳市南山区文心五路 33 号"},
+        "payment": "test",
+    });
+    let approve = format!("{one}/approve");
+    expect_error(
+        shop(
+            &server,
+            "POST",
+            &approve,
+            Some(&liu),
+            Some(approve_body.clone()),
+            None,
+        )
+        .await,
+        400,
+        "idempotency_key_required",
+    )
+    .await;
+    expect_error(
+        shop(
+            &server,
+            "POST",
+            &approve,
+            Some(&other),
+            Some(approve_body.clone()),
+            Some("approve-1"),
+        )
+        .await,
+        404,
+        "not_found",
+    )
+    .await;
+    let answers = futures_util::future::join_all((0..5).map(|_| {
+        shop(
+            &server,
+            "POST",
+            &approve,
+            Some(&liu),
+            Some(approve_body.clone()),
+            Some("approve-1"),
+        )
+    }))
+    .await;
+    let mut ids = vec![];
+    for res in answers {
+        assert!(
+            res.status() == 201 || res.status() == 200,
+            "{}",
+            res.status()
+        );
+        ids.push(ok_json::<Order>(res).await.id);
+    }
+    ids.dedup();
+    assert_eq!(ids.len(), 1, "one order for one key: {ids:?}");
+    let bought = order_of(&server, &liu, ids[0]).await;
+    assert_eq!(bought.work_order_id, Some(order.id));
+    assert_eq!(bought.device_id, Some(chiller));
+    assert_eq!(bought.lines.len(), 1);
+    assert_eq!(
+        (
+            bought.lines[0].item_id,
+            bought.lines[0].quantity,
+            bought.lines[0].unit_price.minor
+        ),
+        (filter, 2, 11_500)
+    );
+    expect_error(
+        shop(
+            &server,
+            "POST",
+            &approve,
+            Some(&liu),
+            Some(approve_body.clone()),
+            Some("approve-2"),
+        )
+        .await,
+        409,
+        "proposal_closed",
+    )
+    .await;
+
+    // The work order shows the proposal approved and its order's state
+    // as it moves: paid with the test card.
+    let wo_parts = || async {
+        ok_json::<WorkOrderParts>(
+            server
+                .get(
+                    &format!("/api/mall/work-orders/{}/parts", order.id),
+                    &ed.token,
+                )
+                .await,
+        )
+        .await
+    };
+    let seen = wo_parts().await;
+    assert_eq!(seen.proposals[0].status, ProposalStatus::Approved);
+    assert_eq!(seen.proposals[0].order_id, Some(bought.id));
+    assert_eq!(seen.orders.len(), 1);
+    assert!(seen.orders[0].by_customer);
+    assert_eq!(seen.orders[0].status, OrderStatus::PendingPayment);
+    expect_error(
+        server
+            .get(&format!("/api/mall/work-orders/{}/parts", order.id), &olga)
+            .await,
+        404,
+        "not_found",
+    )
+    .await;
+    ok_json::<Order>(
+        shop(
+            &server,
+            "POST",
+            &format!("/orders/{}/pay", bought.id),
+            Some(&liu),
+            Some(json!({"card": "4242 4242 4242 4242"})),
+            None,
+        )
+        .await,
+    )
+    .await;
+    wait_order(&server, &liu, bought.id, "paid", |o| {
+        o.status == OrderStatus::Paid
+    })
+    .await;
+    assert_eq!(wo_parts().await.orders[0].status, OrderStatus::Paid);
+
+    // Another proposal the customer declines: then it is closed for
+    // everyone; a third the engineer withdraws.
+    let declined: Proposal =
+        ok_json(send(proposal(1, &liu_mail.address), Some("prop-key-2")).await).await;
+    let decline = format!("/proposals/{}/decline", declined.id);
+    let closed: Proposal =
+        ok_json(shop(&server, "POST", &decline, Some(&liu), None, None).await).await;
+    assert_eq!(closed.status, ProposalStatus::Declined);
+    expect_error(
+        shop(&server, "POST", &decline, Some(&liu), None, None).await,
+        409,
+        "proposal_closed",
+    )
+    .await;
+    expect_error(
+        shop(
+            &server,
+            "POST",
+            &format!("/proposals/{}/approve", declined.id),
+            Some(&liu),
+            Some(approve_body.clone()),
+            Some("approve-3"),
+        )
+        .await,
+        409,
+        "proposal_closed",
+    )
+    .await;
+    let withdrawn: Proposal =
+        ok_json(send(proposal(1, &liu_mail.address), Some("prop-key-3")).await).await;
+    let withdraw = format!("/api/mall/proposals/{}/withdraw", withdrawn.id);
+    expect_error(
+        staff_once(&server, &olga, &withdraw, &json!(null), None).await,
+        404,
+        "not_found",
+    )
+    .await;
+    let taken: Proposal =
+        ok_json(staff_once(&server, &ed.token, &withdraw, &json!(null), None).await).await;
+    assert_eq!(taken.status, ProposalStatus::Withdrawn);
+
+    // Buying on the provider's account for this device; olga may not
+    // buy for a work order that is not hers.
+    let provider_buy = json!({
+        "lines": [{"item_id": scarce, "quantity": 1}],
+        "delivery": {"to": "address", "name": "Coastal Mall", "phone": "138 0000 0000", "address": "深圳市南山区文心五路 33 号"},
+        "payment": "manual", "work_order_id": order.id, "device_id": chiller,
+    });
+    let placed: Order = ok_json(
+        staff_once(
+            &server,
+            &ed.token,
+            "/api/mall/checkout",
+            &provider_buy,
+            Some("onsite-1"),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(placed.work_order_id, Some(order.id));
+    expect_error(
+        staff_once(
+            &server,
+            &olga,
+            "/api/mall/checkout",
+            &provider_buy,
+            Some("onsite-2"),
+        )
+        .await,
+        403,
+        "forbidden",
+    )
+    .await;
+    let after = wo_parts().await;
+    assert_eq!(after.orders.len(), 2);
+    assert!(!after.orders[0].by_customer);
+    assert_eq!(
+        after.proposals.iter().map(|p| p.status).collect::<Vec<_>>(),
+        [
+            ProposalStatus::Withdrawn,
+            ProposalStatus::Declined,
+            ProposalStatus::Approved
+        ]
+    );
+}

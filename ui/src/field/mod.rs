@@ -6,6 +6,7 @@
 mod admin;
 mod capture;
 mod order;
+mod parts;
 mod scan;
 
 use fieldesk_core::ErrorCode;

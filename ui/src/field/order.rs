@@ -11,6 +11,7 @@ use serde_json::Value;
 
 use super::FieldDesk;
 use super::capture::{PhotoInput, SignatureInput};
+use super::parts::WorkOrderParts;
 use super::scan::ScanPanel;
 use crate::i18n::tr;
 
@@ -210,6 +211,7 @@ fn OrderDetail(id: i64, desk: FieldDesk) -> impl IntoView {
                     Some(device) => view! { <Checklist current device desk /> }.into_any(),
                 }}
             </div>
+            <WorkOrderParts current work_order=id device=desk.device i18n />
             <h3>{tr("field-notes")}</h3>
             <ul class="notes">
                 <For each=notes key=|n| n.clone() let:n>

@@ -130,19 +130,39 @@ fn Orders() -> impl IntoView {
     }
 }
 
-trait Message {
+pub(crate) trait Message {
     fn message_or(&self, i18n: crate::i18n::I18n) -> String;
 }
 
 impl Message for api::IpcError {
-    /// The server's localized message, else the code's.
+    /// The server's localized message, else the code's (the shell's own
+    /// messages are diagnostics, never shown).
     fn message_or(&self, i18n: crate::i18n::I18n) -> String {
-        if self.message.is_empty() {
+        use fieldesk_core::ErrorCode as E;
+        let from_shell = matches!(
+            self.code,
+            E::ServerUnreachable
+                | E::Internal
+                | E::LocalStore
+                | E::KeychainUnavailable
+                | E::KeychainLocked
+                | E::UnexpectedResponse
+        );
+        if self.message.is_empty() || from_shell {
             i18n.t(self.code.message_key())
         } else {
             self.message.clone()
         }
     }
+}
+
+/// A fresh idempotency key for a checkout or a proposal.
+pub(crate) fn new_key(prefix: &str) -> String {
+    format!(
+        "{prefix}-{}-{}",
+        js_sys::Date::now() as u64,
+        (js_sys::Math::random() * 1e12) as u64
+    )
 }
 
 #[component]

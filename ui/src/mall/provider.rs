@@ -13,7 +13,7 @@ use fieldesk_core::mall::{
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use super::Message;
+use super::{Message, new_key};
 use crate::api::{self, mall};
 use crate::i18n::{tr, use_i18n, when};
 
@@ -27,14 +27,6 @@ enum Tab {
 struct Line {
     offer: Offer,
     quantity: i64,
-}
-
-fn checkout_key() -> String {
-    format!(
-        "provider-{}-{}",
-        js_sys::Date::now() as u64,
-        (js_sys::Math::random() * 1e12) as u64
-    )
 }
 
 #[component]
@@ -93,7 +85,7 @@ fn Shop(
     );
     let method = RwSignal::new(PaymentMethod::Manual);
     // One key per cart: a retry after a lost answer answers the first order.
-    let key = StoredValue::new(checkout_key());
+    let key = StoredValue::new(new_key("provider"));
     let search = move || {
         let query = Some(q.get_untracked()).filter(|s| !s.trim().is_empty());
         spawn_local(async move {
@@ -153,7 +145,7 @@ fn Shop(
                 Ok(MallAnswer::Order(o)) => {
                     error.set(None);
                     cart.set(vec![]);
-                    key.set_value(checkout_key());
+                    key.set_value(new_key("provider"));
                     orders.update(|all| {
                         all.retain(|x| x.id != o.id);
                         all.insert(0, o)
@@ -163,7 +155,7 @@ fn Shop(
                 Ok(_) => {}
                 Err(e) => {
                     if e.code == fieldesk_core::ErrorCode::PriceChanged {
-                        key.set_value(checkout_key());
+                        key.set_value(new_key("provider"));
                     }
                     error.set(Some(e.message_or(i18n)))
                 }

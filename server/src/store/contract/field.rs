@@ -13,7 +13,7 @@ use super::{two_tenants, user};
 use crate::store::field::{Assignment, Pusher};
 use crate::store::{Store, StoreError};
 
-fn input(number: &str, customer: &str) -> WorkOrderInput {
+pub(super) fn input(number: &str, customer: &str) -> WorkOrderInput {
     WorkOrderInput {
         number: number.into(),
         customer: customer.into(),

@@ -7,14 +7,16 @@ use fieldesk_core::mall::checkout::PricedLine;
 use fieldesk_core::mall::money::{Currency, Money};
 use fieldesk_core::mall::order::{self, Actor, OrderEvent, OrderStatus};
 use fieldesk_core::mall::payment::PaymentStatus;
+use fieldesk_core::mall::proposal::ProposalStatus;
 use fieldesk_core::mall::shipment::ShipmentStatus;
 use fieldesk_core::mall::{
     Buyer, Delivery, LocationBody, LocationKind, MallSettings, PaymentMethod,
 };
 
-use super::two_tenants;
+use super::{two_tenants, user};
 use crate::store::mall::{
-    CodeCheck, ItemQuery, NewOrder, NewShipment, OrderChange, OrderScope, OutNotice, Placed,
+    CodeCheck, ItemQuery, NewOrder, NewProposal, NewShipment, OrderChange, OrderScope, OutNotice,
+    Placed, ProposalScope,
 };
 use crate::store::outbox::SendResult;
 use crate::store::{Store, StoreError};
@@ -104,6 +106,7 @@ fn new_order(buyer: i64, item: i64, units: u32, key: &str) -> NewOrder {
         reserved_until: 2_000,
         work_order_id: None,
         device_id: None,
+        proposal_id: None,
         key: key.into(),
         fingerprint: format!("fp-{units}"),
     }
@@ -781,4 +784,170 @@ pub async fn mall_mail_is_queued_once_per_key_and_sent_or_retried(store: Arc<dyn
         .await
         .unwrap();
     assert_eq!(store.next_notice_due().await.unwrap(), None);
+}
+
+pub async fn proposals_are_sent_once_per_key_approved_by_one_checkout_and_decided_once(
+    store: Arc<dyn Store>,
+) {
+    let (a, b) = two_tenants(&*store).await;
+    let (item, _) = stocked(&*store, a.id, 5).await;
+    let eve = user(&*store, &a, "eve", fieldesk_core::Role::Engineer).await;
+    let mut input = super::field::input("WO-M1", "刘经理");
+    input.contact = "刘经理 138 0000 0000 Liu@Example.test".into();
+    input.devices[0].insert("model".into(), "FD-CH-200".into());
+    let wo = store.create_work_order(a.id, input).await.unwrap();
+    let device = wo.devices[0].id;
+    let proposal = |key: &str, quantity: u32| NewProposal {
+        work_order_id: wo.id,
+        device_id: device,
+        email: "liu@example.test".into(),
+        lines: vec![fieldesk_core::mall::proposal::ProposedItem {
+            item_id: item,
+            sku: "P-1".into(),
+            name: LocalizedText {
+                zh_cn: "压缩机滤网".into(),
+                ..Default::default()
+            },
+            quantity,
+        }],
+        note: "滤网堵塞".into(),
+        sent_by: eve.id,
+        key: key.into(),
+        fingerprint: format!("fp-{quantity}"),
+    };
+    let Placed::New(id) = store
+        .create_proposal(a.id, proposal("p-1", 1), 100)
+        .await
+        .unwrap()
+    else {
+        panic!("a proposal is sent");
+    };
+    assert_eq!(
+        store
+            .create_proposal(a.id, proposal("p-1", 1), 101)
+            .await
+            .unwrap(),
+        Placed::Replayed(id)
+    );
+    assert_eq!(
+        store
+            .create_proposal(a.id, proposal("p-1", 2), 101)
+            .await
+            .unwrap(),
+        Placed::KeyReused
+    );
+    let sent = store.proposal(a.id, id).await.unwrap().unwrap();
+    assert_eq!(sent.status, ProposalStatus::Open);
+    assert_eq!(sent.work_order_number, "WO-M1");
+    assert_eq!(sent.device_label, "FD-CH-200 SN-1");
+    assert_eq!(sent.sent_by_name, eve.display_name);
+    assert_eq!(sent.lines[0].quantity, 1);
+    // Another tenant sees nothing of it.
+    assert!(store.proposal(b.id, id).await.unwrap().is_none());
+    assert!(
+        store
+            .proposals(b.id, ProposalScope::Email("liu@example.test".into()))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(
+        store
+            .proposals(a.id, ProposalScope::WorkOrder(wo.id))
+            .await
+            .unwrap(),
+        vec![sent.clone()]
+    );
+    // The customer's work orders: by the proposal, and by the contact.
+    assert_eq!(
+        store
+            .customer_work_orders(a.id, "liu@example.test".into(), 10)
+            .await
+            .unwrap(),
+        vec![wo.id]
+    );
+    assert!(
+        store
+            .customer_work_orders(a.id, "other@example.test".into(), 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    // The customer's checkout approves it; a second checkout of it does
+    // nothing, not even reserve.
+    let buyer = customer(&*store, a.id, "liu@example.test").await;
+    let approve = |key: &str| {
+        let mut o = new_order(buyer, item, 1, key);
+        o.work_order_id = Some(wo.id);
+        o.device_id = Some(device);
+        o.proposal_id = Some(id);
+        o
+    };
+    let Placed::New(order_id) = store.place_order(a.id, approve("a-1"), 110).await.unwrap() else {
+        panic!("an open proposal is approved");
+    };
+    assert_eq!(
+        store.place_order(a.id, approve("a-1"), 111).await.unwrap(),
+        Placed::Replayed(order_id)
+    );
+    assert_eq!(
+        store.place_order(a.id, approve("a-2"), 112).await.unwrap(),
+        Placed::ProposalClosed
+    );
+    assert_eq!(store.stock(a.id, vec![item]).await.unwrap()[0].reserved, 1);
+    let approved = store.proposal(a.id, id).await.unwrap().unwrap();
+    assert_eq!(approved.status, ProposalStatus::Approved);
+    assert_eq!(approved.order_id, Some(order_id));
+    assert_eq!(approved.decided_at, Some(110));
+    assert!(
+        !store
+            .close_proposal(a.id, id, ProposalStatus::Declined, 120)
+            .await
+            .unwrap()
+    );
+
+    // Another is declined once, and then not approved.
+    let Placed::New(other) = store
+        .create_proposal(a.id, proposal("p-2", 1), 130)
+        .await
+        .unwrap()
+    else {
+        panic!("a second proposal is sent");
+    };
+    assert!(
+        !store
+            .close_proposal(b.id, other, ProposalStatus::Declined, 131)
+            .await
+            .unwrap()
+    );
+    assert!(
+        store
+            .close_proposal(a.id, other, ProposalStatus::Declined, 131)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .close_proposal(a.id, other, ProposalStatus::Withdrawn, 132)
+            .await
+            .unwrap()
+    );
+    let mut late = approve("a-3");
+    late.proposal_id = Some(other);
+    assert_eq!(
+        store.place_order(a.id, late, 133).await.unwrap(),
+        Placed::ProposalClosed
+    );
+    let listed = store
+        .proposals(a.id, ProposalScope::Email("liu@example.test".into()))
+        .await
+        .unwrap();
+    assert_eq!(
+        listed.iter().map(|p| (p.id, p.status)).collect::<Vec<_>>(),
+        vec![
+            (other, ProposalStatus::Declined),
+            (id, ProposalStatus::Approved)
+        ]
+    );
 }

@@ -80,6 +80,7 @@ contracts![
     mall::customers_are_per_tenant_verified_by_a_fresh_code_and_sessions_end,
     mall::settings_tiers_locations_and_price_lists_are_per_tenant,
     mall::mall_mail_is_queued_once_per_key_and_sent_or_retried,
+    mall::proposals_are_sent_once_per_key_approved_by_one_checkout_and_decided_once,
 ];
 
 /// Runs every contract, each on a fresh store from `make`, and fails

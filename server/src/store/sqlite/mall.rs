@@ -13,6 +13,7 @@ use fieldesk_core::mall::money::{Currency, Money};
 use fieldesk_core::mall::order::{Effect, OrderStatus};
 use fieldesk_core::mall::payment::PaymentStatus;
 use fieldesk_core::mall::price::{Audience, PriceList, PriceListBody};
+use fieldesk_core::mall::proposal::{Proposal, ProposalStatus};
 use fieldesk_core::mall::shipment::ShipmentStatus;
 use fieldesk_core::mall::{
     Buyer, Location, LocationBody, LocationKind, MallSettings, Order, OrderLine, Payment,
@@ -23,8 +24,8 @@ use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
 use super::json::{from_json, to_json};
 use super::{SqliteStore, conflict_names};
 use crate::store::mall::{
-    CodeCheck, CustomerCredentials, DueNotice, ItemQuery, MallStore, NewOrder, OrderChange,
-    OrderScope, OutNotice, Placed, StoredMallSettings,
+    CodeCheck, CustomerCredentials, DueNotice, ItemQuery, MallStore, NewOrder, NewProposal,
+    OrderChange, OrderScope, OutNotice, Placed, ProposalScope, StoredMallSettings,
 };
 use crate::store::outbox::SendResult;
 use crate::store::{StoreError, StoreResult};
@@ -479,12 +480,66 @@ fn place(tx: &Transaction<'_>, tenant_id: i64, o: &NewOrder, at: i64) -> StoreRe
         params![order_id, tenant_id, o.method.as_str(), o.total.minor, o.reference, at],
     )?;
     event(tx, order_id, at, "placed", status, None)?;
+    if let Some(proposal) = o.proposal_id {
+        let approved = tx.execute(
+            "UPDATE mall_proposals SET status = 'approved', order_id = ?3, decided_at = ?4
+             WHERE tenant_id = ?1 AND id = ?2 AND status = 'open'",
+            params![tenant_id, proposal, order_id, at],
+        )?;
+        if approved == 0 {
+            return Ok(Placed::ProposalClosed);
+        }
+    }
     tx.execute(
         "INSERT INTO mall_idempotency (tenant_id, buyer, key, fingerprint, order_id, created_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
         params![tenant_id, buyer, o.key, o.fingerprint, order_id, at],
     )?;
     Ok(Placed::New(order_id))
+}
+
+const PROPOSAL_COLUMNS: &str = "p.id, p.work_order_id, w.number, p.device_id, d.fields,
+    p.email, p.lines, p.note, p.status, p.order_id, p.sent_by, u.display_name, p.created_at,
+    p.decided_at";
+
+const PROPOSAL_FROM: &str = "mall_proposals p
+    JOIN work_orders w ON w.id = p.work_order_id
+    JOIN users u ON u.id = p.sent_by
+    LEFT JOIN devices d ON d.id = p.device_id";
+
+fn proposal_from_row(r: &Row<'_>) -> StoreResult<Proposal> {
+    let device = fieldesk_core::device::Device {
+        id: r.get(3)?,
+        fields: r
+            .get::<_, Option<String>>(4)?
+            .map(|f| from_json(&f))
+            .transpose()?
+            .unwrap_or_default(),
+    };
+    Ok(Proposal {
+        id: r.get(0)?,
+        work_order_id: r.get(1)?,
+        work_order_number: r.get(2)?,
+        device_id: device.id,
+        device_label: device.label(),
+        email: r.get(5)?,
+        lines: from_json(&r.get::<_, String>(6)?)?,
+        note: r.get(7)?,
+        status: enum_of(r.get(8)?, ProposalStatus::parse, "proposal status")?,
+        order_id: r.get(9)?,
+        sent_by: r.get(10)?,
+        sent_by_name: r.get(11)?,
+        created_at: r.get(12)?,
+        decided_at: r.get(13)?,
+    })
+}
+
+fn load_proposal(conn: &Connection, tenant_id: i64, id: i64) -> StoreResult<Option<Proposal>> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {PROPOSAL_COLUMNS} FROM {PROPOSAL_FROM} WHERE p.tenant_id = ?1 AND p.id = ?2"
+    ))?;
+    let mut rows = stmt.query(params![tenant_id, id])?;
+    rows.next()?.map(proposal_from_row).transpose()
 }
 
 #[async_trait]
@@ -1348,6 +1403,116 @@ impl MallStore for SqliteStore {
             )?;
             Ok(stmt
                 .query_map(params![at, limit], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .collect::<rusqlite::Result<_>>()?)
+        })
+        .await
+    }
+
+    async fn create_proposal(
+        &self,
+        tenant_id: i64,
+        p: NewProposal,
+        at: i64,
+    ) -> StoreResult<Placed> {
+        self.write(move |conn| {
+            let tx = conn.transaction()?;
+            let earlier: Option<(String, i64)> = tx
+                .query_row(
+                    "SELECT fingerprint, id FROM mall_proposals
+                     WHERE tenant_id = ?1 AND sent_by = ?2 AND idem_key = ?3",
+                    params![tenant_id, p.sent_by, p.key],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .optional()?;
+            if let Some((fingerprint, id)) = earlier {
+                return Ok(if fingerprint == p.fingerprint {
+                    Placed::Replayed(id)
+                } else {
+                    Placed::KeyReused
+                });
+            }
+            tx.execute(
+                "INSERT INTO mall_proposals (tenant_id, work_order_id, device_id, email, lines,
+                 note, status, sent_by, idem_key, fingerprint, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'open', ?7, ?8, ?9, ?10)",
+                params![
+                    tenant_id,
+                    p.work_order_id,
+                    p.device_id,
+                    p.email,
+                    to_json(&p.lines),
+                    p.note,
+                    p.sent_by,
+                    p.key,
+                    p.fingerprint,
+                    at
+                ],
+            )?;
+            let id = tx.last_insert_rowid();
+            tx.commit()?;
+            Ok(Placed::New(id))
+        })
+        .await
+    }
+
+    async fn proposal(&self, tenant_id: i64, id: i64) -> StoreResult<Option<Proposal>> {
+        self.read(move |conn| load_proposal(conn, tenant_id, id))
+            .await
+    }
+
+    async fn proposals(&self, tenant_id: i64, scope: ProposalScope) -> StoreResult<Vec<Proposal>> {
+        self.read(move |conn| {
+            let (filter, value) = match scope {
+                ProposalScope::WorkOrder(id) => ("p.work_order_id = ?2", id.to_string()),
+                ProposalScope::Email(email) => ("p.email = ?2", email),
+            };
+            let mut stmt = conn.prepare_cached(&format!(
+                "SELECT {PROPOSAL_COLUMNS} FROM {PROPOSAL_FROM}
+                 WHERE p.tenant_id = ?1 AND {filter} ORDER BY p.id DESC LIMIT 100"
+            ))?;
+            let mut rows = stmt.query(params![tenant_id, value])?;
+            let mut out = vec![];
+            while let Some(r) = rows.next()? {
+                out.push(proposal_from_row(r)?);
+            }
+            Ok(out)
+        })
+        .await
+    }
+
+    async fn close_proposal(
+        &self,
+        tenant_id: i64,
+        id: i64,
+        to: ProposalStatus,
+        at: i64,
+    ) -> StoreResult<bool> {
+        self.write(move |conn| {
+            Ok(conn.execute(
+                "UPDATE mall_proposals SET status = ?3, decided_at = ?4
+                 WHERE tenant_id = ?1 AND id = ?2 AND status = 'open'",
+                params![tenant_id, id, to.as_str(), at],
+            )? == 1)
+        })
+        .await
+    }
+
+    async fn customer_work_orders(
+        &self,
+        tenant_id: i64,
+        email: String,
+        limit: u32,
+    ) -> StoreResult<Vec<i64>> {
+        self.read(move |conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT work_order_id FROM mall_proposals WHERE tenant_id = ?1 AND email = ?2
+                 UNION
+                 SELECT id FROM work_orders
+                 WHERE tenant_id = ?1 AND instr(lower(contact), ?2) > 0
+                 ORDER BY 1 DESC LIMIT ?3",
+            )?;
+            Ok(stmt
+                .query_map(params![tenant_id, email, limit], |r| r.get(0))?
                 .collect::<rusqlite::Result<_>>()?)
         })
         .await

@@ -47,6 +47,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("0018_email.sql"),
     include_str!("0019_transcripts_quarantine.sql"),
     include_str!("0020_mall.sql"),
+    include_str!("0021_mall_proposals.sql"),
 ];
 const READERS: usize = 4;
 
