@@ -48,6 +48,7 @@ scenarios![
     mail::visitor_has_the_chat_transcript_mailed,
     mall::customer_buys_parts_for_their_device_and_follows_the_admins_shipment,
     mall::provider_buys_at_its_tier_price_to_its_depot,
+    mall::engineer_sends_a_devices_parts_and_the_customer_approves_and_pays,
     login::login_shows_the_workbench,
     login::wrong_password_shows_a_localized_error,
     login::unreachable_server_and_bad_input_show_localized_errors,

@@ -226,7 +226,7 @@ impl MallService {
             .map(|t| t.slug)
             .unwrap_or_default();
         let link = format!(
-            "{}/shop/{slug}/?proposal={}",
+            "{}/shop/{slug}?proposal={}",
             self.payments.base_url.get().map_or("", String::as_str),
             p.id
         );

@@ -1133,7 +1133,7 @@ async fn an_engineer_sends_a_devices_parts_to_the_customer_who_approves_and_pays
     );
     let text = parsed.body_text(0).unwrap().into_owned();
     assert!(
-        text.contains(&format!("/shop/acme/?proposal={}", sent.id)),
+        text.contains(&format!("/shop/acme?proposal={}", sent.id)),
         "{text}"
     );
     assert!(text.contains("FD-FLT-100 Compressor filter × 2"), "{text}");

@@ -295,3 +295,152 @@ pub async fn provider_buys_at_its_tier_price_to_its_depot(ctx: Ctx) {
     ctx.shot(&app, "paid").await;
     app.close().await;
 }
+
+pub async fn engineer_sends_a_devices_parts_and_the_customer_approves_and_pays(ctx: Ctx) {
+    let support = mail::account("onsite", SUPPORT_DOMAIN);
+    let liu = mail::account("liu", mail::CUSTOMER_DOMAIN);
+    let server = ctx.server_with(&["--allow-private-outbound"]);
+    open_shop(&server, &support).await;
+    // The customer's portal account (vouched for by an admin).
+    let out = server.cli(
+        &[
+            "customer",
+            "add",
+            "--tenant",
+            "acme",
+            "--email",
+            &liu.address,
+            "--name",
+            "Liu",
+            "--locale",
+            "en",
+        ],
+        "a long enough secret 42\n",
+    );
+    assert!(out.status.success(), "{out:?}");
+    // Eve's work order at the customer's site: a FD-CH-200 chiller.
+    let ada = server.login("acme", "ada").await.token;
+    let eve = server.login("acme", "eve").await.me.user_id;
+    let order = ok(server
+        .post_ok(
+            "/api/work-orders",
+            &ada,
+            &json!({"number": "WO-PARTS-1", "customer": "Coastal Mall",
+                "contact": format!("Liu 138 0000 0000 {}", liu.address),
+                "address": "深圳市南山区文心五路 33 号", "order_type": "repair", "priority": "high",
+                "devices": [{"serial_number": "SN-100", "model": "FD-CH-200"}]}),
+        )
+        .await)
+    .await;
+    let device = order["devices"][0]["id"].as_i64().unwrap();
+    server
+        .post_ok(
+            &format!("/api/work-orders/{}/dispatch", order["id"]),
+            &ada,
+            &json!({"action": "assign", "engineers": [eve]}),
+        )
+        .await;
+
+    // On site: the device's parts, sent to the customer.
+    let driver = ctx.driver().await;
+    let app = driver.open().await;
+    app.log_in(&server.base, "acme", "eve", PASSWORD).await;
+    app.select("language-select", "en").await;
+    app.click("order-WO-PARTS-1").await;
+    app.expect_text(
+        "parts-none",
+        "No parts ordered or proposed for this work order yet.",
+    )
+    .await;
+    app.click(&format!("device-{device}")).await;
+    app.click("device-parts-open").await;
+    app.expect_count("device-part", 1).await;
+    app.expect_text("device-part-customer-price", "Customer ¥128.00")
+        .await;
+    app.click("device-part-add").await;
+    // The address comes from the work order's contact.
+    app.expect_value("parts-customer-email", &liu.address).await;
+    app.fill("parts-note", "The filter is clogged.").await;
+    ctx.shot(&app, "proposal").await;
+    app.click("parts-send").await;
+    app.wait_text("device-parts-done", |t| t.contains(&liu.address))
+        .await;
+    app.expect_attr("parts-proposal-status", "data-status", "open")
+        .await;
+    app.expect_text("parts-proposal-status", "Waiting for the customer")
+        .await;
+
+    // The customer follows the mailed link, signs in, approves and pays.
+    let mails = mail::wait_inbox(&liu, 1).await;
+    let parsed = mail_parser::MessageParser::default()
+        .parse(&mails[0].raw)
+        .unwrap();
+    let text = parsed.body_text(0).unwrap().into_owned();
+    let link = text
+        .split_whitespace()
+        .find(|w| w.contains("?proposal="))
+        .unwrap_or_else(|| panic!("no link in {text}"));
+    assert!(link.starts_with(&server.base), "{link}");
+    let browser = fieldesk_testkit::browser::Browser::start(
+        &ctx.artifacts.join(format!("{}.chromedriver.log", ctx.name)),
+    )
+    .await;
+    let page = browser.open(&format!("{link}&lang=en")).await;
+    page.fill("signin-email", &liu.address).await;
+    page.fill("signin-password", "a long enough secret 42")
+        .await;
+    page.click("signin-submit").await;
+    page.expect_attr("proposal-status", "data-status", "open")
+        .await;
+    page.expect_text("proposal-note", "The filter is clogged.")
+        .await;
+    page.expect_count("proposal-line", 1).await;
+    page.wait_text("proposal-total", |t| t.contains("¥128.00"))
+        .await;
+    page.fill("proposal-phone", "138 0000 0000").await;
+    page.fill("proposal-address", "深圳市南山区文心五路 33 号")
+        .await;
+    ctx.shot(&page, "approve").await;
+    page.click("proposal-approve").await;
+    page.expect_attr("order-status", "data-status", "pending_payment")
+        .await;
+    // The work order shows the approved parts' order, unpaid.
+    app.expect_attr("parts-order-status", "data-status", "pending_payment")
+        .await;
+    page.fill("pay-card", "4242 4242 4242 4242").await;
+    page.click("pay-submit").await;
+    page.expect_attr("order-status", "data-status", "paid")
+        .await;
+    // …and paid, without reloading.
+    app.expect_attr("parts-order-status", "data-status", "paid")
+        .await;
+    app.expect_text("parts-order-status", "Paid").await;
+    ctx.shot(&app, "paid-on-work-order").await;
+    // The customer's devices list the chiller with its parts.
+    page.click("nav-devices").await;
+    page.expect_attr("device-row", "data-model", "FD-CH-200")
+        .await;
+    page.click("device-parts").await;
+    page.expect_count("shop-offer", 1).await;
+    page.close().await;
+
+    // Offline: the device's parts from the app's copy; ordering says it
+    // needs the server.
+    let _dir = server.stop();
+    app.expect_attr("connection-status", "data-state", "offline")
+        .await;
+    app.click("device-parts-close").await;
+    app.click("device-parts-open").await;
+    app.wait_text("device-parts-offline", |t| t.starts_with("Offline"))
+        .await;
+    app.expect_count("device-part", 1).await;
+    app.click("device-part-add").await;
+    app.expect_attr("parts-send", "disabled", "true").await;
+    app.expect_text(
+        "parts-needs-server",
+        "Ordering needs a connection to the server; try again when you are online.",
+    )
+    .await;
+    ctx.shot(&app, "offline").await;
+    app.close().await;
+}
