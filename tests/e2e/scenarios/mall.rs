@@ -183,21 +183,25 @@ pub async fn customer_buys_parts_for_their_device_and_follows_the_admins_shipmen
 pub async fn provider_buys_at_its_tier_price_to_its_depot(ctx: Ctx) {
     let server = ctx.server_with(&[]);
     server.add_user("pat", "provider_admin", "Pat Provider");
+    server.add_user("pe", "engineer", "Peng Engineer");
     let ada = server.login("acme", "ada").await.token;
     let users = ok(server.get("/api/users", &ada).await).await;
-    let pat = users
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|u| u["username"] == "pat")
-        .unwrap()["user_id"]
-        .clone();
+    let id_of = |name: &str| {
+        users
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|u| u["username"] == name)
+            .unwrap()["user_id"]
+            .clone()
+    };
+    let (pat, pe) = (id_of("pat"), id_of("pe"));
     let provider = ok(server
         .send_json(
             "POST",
             "/api/dispatch/providers",
             &ada,
-            &json!({"name": "粤电服务商", "member_ids": [pat]}),
+            &json!({"name": "粤电服务商", "member_ids": [pat, pe]}),
         )
         .await)
     .await["id"]
@@ -293,6 +297,22 @@ pub async fn provider_buys_at_its_tier_price_to_its_depot(ctx: Ctx) {
     app.expect_attr("mall-order-status", "data-status", "paid")
         .await;
     ctx.shot(&app, "paid").await;
+
+    // The provider's engineer has the same Parts mall at the same price;
+    // the tenant's own engineer (no provider) has none.
+    app.click("logout").await;
+    app.log_in(&server.base, "acme", "pe", PASSWORD).await;
+    app.click("view-mall").await;
+    app.expect_text("mall-offer-price", "¥160.00").await;
+    app.click("mall-tab-orders").await;
+    app.expect_attr("mall-order-status", "data-status", "paid")
+        .await;
+    app.click("logout").await;
+    app.log_in(&server.base, "acme", "eve", PASSWORD).await;
+    app.find("view-account").await;
+    // (the tab would appear once the app's probe answers)
+    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+    assert!(!app.exists("view-mall").await, "eve buys for no provider");
     app.close().await;
 }
 

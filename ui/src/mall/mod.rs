@@ -3,8 +3,8 @@
 //! pick, ship with carrier, tracking number and URL, report a carrier's
 //! event, cancel, take a return, refund) refreshed live; the catalog with
 //! stock per location (admins add items and count stock); the switch,
-//! mailbox and payment methods (admins). A provider's admin gets the
-//! provider portal's mall instead ([`provider`]).
+//! mailbox and payment methods (admins). A provider's admin and its
+//! engineers get the provider portal's mall instead ([`provider`]).
 
 mod catalog;
 mod provider;
@@ -31,7 +31,7 @@ enum Tab {
 
 #[component]
 pub fn MallPanel(role: Role) -> impl IntoView {
-    if role == Role::ProviderAdmin {
+    if role.buys_for_provider() {
         return view! { <provider::ProviderMall /> }.into_any();
     }
     let tab = RwSignal::new(Tab::Orders);

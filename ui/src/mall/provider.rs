@@ -1,4 +1,5 @@
-//! The provider portal's mall, for a service provider's admin: the
+//! The provider portal's mall, for a service provider's admin and its
+//! engineers: the
 //! catalog at the provider's tier price (the list price beside it), a
 //! cart, checkout to the provider's depot or straight to a site (once per
 //! idempotency key), and the provider's orders with their timeline — pay,

@@ -3,6 +3,7 @@
 
 use fieldesk_core::Role;
 use fieldesk_core::api::Me;
+use fieldesk_core::mall::MallCommand;
 use leptos::prelude::*;
 
 use super::Screen;
@@ -31,7 +32,20 @@ pub fn Frame(screen: RwSignal<Screen>, me: Me) -> impl IntoView {
         context::WorkbenchState::provide(me.tenant.workbench_name.clone(), me.display_name.clone())
     });
     let prefs = expect_context::<prefs::Prefs>();
-    let views: Vec<View> = View::ALL.into_iter().filter(|v| v.allowed(role)).collect();
+    let views = RwSignal::new(View::of(role, false));
+    if role.buys_for_provider() {
+        // A provider's people get the mall once it is on and they buy
+        // for a provider (the catalog at their price answers).
+        leptos::task::spawn_local(async move {
+            let probe = MallCommand::Offers {
+                q: None,
+                model: None,
+            };
+            if crate::api::mall::call(probe).await.is_ok() {
+                views.set(View::of(role, true));
+            }
+        });
+    }
     let welcome_name = me.display_name.clone();
 
     view! {

@@ -82,18 +82,26 @@ impl View {
     /// Who sees a page: everyone their account (sessions); agents their
     /// desk and quick replies; engineers and provider admins their work;
     /// supervisors also layouts, dispatch, knowledge and the mall's orders;
-    /// admins everything.
+    /// admins everything. (Providers' people also get the mall once it
+    /// is on for them: [`View::buys_in_mall`].)
     pub fn allowed(self, role: Role) -> bool {
         match self {
             View::Account => true,
             View::Work => !role.serves_chat(),
             View::Desk | View::QuickReplies => role.serves_chat(),
             View::Layouts | View::Dispatch | View::Knowledge => role.oversees_chat(),
-            View::Mall => {
-                role.fulfils_mall_orders() || role.runs_mall() || role == Role::ProviderAdmin
-            }
+            View::Mall => role.fulfils_mall_orders() || role.runs_mall(),
             _ => role == Role::Admin,
         }
+    }
+
+    /// The pages of `role`, with the mall when `mall` (a provider's
+    /// people buying there), in tab order.
+    pub fn of(role: Role, mall: bool) -> Vec<View> {
+        View::ALL
+            .into_iter()
+            .filter(|v| v.allowed(role) || (mall && *v == View::Mall))
+            .collect()
     }
 
     /// The first page a user sees.
@@ -112,30 +120,32 @@ pub struct Page(pub RwSignal<View>);
 
 /// The tabs of the pages `views`; Alt+N opens the N-th.
 #[component]
-pub fn Nav(page: RwSignal<View>, views: Vec<View>) -> impl IntoView {
+pub fn Nav(page: RwSignal<View>, views: RwSignal<Vec<View>>) -> impl IntoView {
     let i18n = use_i18n();
-    let shortcut_views = views.clone();
     let handle = window_event_listener(leptos::ev::keydown, move |ev| {
         let digit = ev
             .code()
             .strip_prefix("Digit")
             .and_then(|d| d.parse::<usize>().ok());
         if let (true, Some(n)) = (ev.alt_key(), digit)
-            && let Some(v) = shortcut_views.get(n.wrapping_sub(1))
+            && let Some(v) = views.with_untracked(|all| all.get(n.wrapping_sub(1)).copied())
         {
             ev.prevent_default();
-            page.set(*v);
+            page.set(v);
         }
     });
     on_cleanup(move || handle.remove());
-    (views.len() > 1).then(|| view! {
-        <nav class="views" aria-label=move || i18n.t("workbench-views")>
-            {views.into_iter().enumerate().map(|(i, v)| view! {
-                <button class="tab" class:active=move || page.get() == v
-                    aria-current=move || (page.get() == v).then_some("page")
-                    title=format!("Alt+{}", i + 1)
-                    data-testid=format!("view-{}", v.id()) on:click=move |_| page.set(v)>{tr(v.message_key())}</button>
-            }).collect_view()}
-        </nav>
-    })
+    move || {
+        let views = views.get();
+        (views.len() > 1).then(|| view! {
+            <nav class="views" aria-label=move || i18n.t("workbench-views")>
+                {views.into_iter().enumerate().map(|(i, v)| view! {
+                    <button class="tab" class:active=move || page.get() == v
+                        aria-current=move || (page.get() == v).then_some("page")
+                        title=format!("Alt+{}", i + 1)
+                        data-testid=format!("view-{}", v.id()) on:click=move |_| page.set(v)>{tr(v.message_key())}</button>
+                }).collect_view()}
+            </nav>
+        })
+    }
 }
