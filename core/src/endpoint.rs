@@ -30,6 +30,7 @@ use crate::identity::{IdentitySecret, IdentityStatus, LinkCustomerBody};
 use crate::knowledge::{Article, ArticleInput};
 use crate::layout::{App, Assignment, Channel, CloneBody, Layout, LayoutBook, ResolvedLayout};
 use crate::mall::catalog::{Item, ItemBody};
+use crate::mall::price::{PriceList, PriceListBody, ProviderTier, TierBody};
 use crate::mall::{
     CheckoutBody, Location, MallSettings, Offer, Order, PayBody, ShipBody, ShipmentEventBody,
     StaffActionBody, StockBody, StockLevel,
@@ -374,6 +375,11 @@ endpoints! {
     ListMallItems { q: Option<String> }: GET "/api/mall/items" ? q -> Vec<Item>;
     CreateMallItem: POST "/api/mall/items" (ItemBody) -> Item;
     UpdateMallItem { id: i64 }: PUT "/api/mall/items/{id}" (ItemBody) -> Item;
+    ListPriceLists: GET "/api/mall/price-lists" -> Vec<PriceList>;
+    CreatePriceList: POST "/api/mall/price-lists" (PriceListBody) -> PriceList;
+    UpdatePriceList { id: i64 }: PUT "/api/mall/price-lists/{id}" (PriceListBody) -> PriceList;
+    ListProviderTiers: GET "/api/mall/providers" -> Vec<ProviderTier>;
+    SetProviderTier { id: i64 }: PUT "/api/mall/providers/{id}/tier" (TierBody) -> ();
     ListMallLocations: GET "/api/mall/locations" -> Vec<Location>;
     ListStock { items: String }: GET "/api/mall/stock" ? items -> Vec<StockLevel>;
     SetStock: PUT "/api/mall/stock" (StockBody) -> StockLevel;

@@ -8,6 +8,8 @@
 
 use fieldesk_core::ErrorCode;
 use fieldesk_core::endpoint as api;
+use fieldesk_core::mall::PricesView;
+use fieldesk_core::mall::price::TierBody;
 use fieldesk_core::mall::proposal::DeviceParts;
 use fieldesk_core::mall::{CatalogView, MallAnswer, MallCommand as C, StaffActionBody};
 use fieldesk_core::mall::{PayBody, ShipmentEventBody};
@@ -110,6 +112,30 @@ pub async fn call(shell: &Shell, command: C) -> AppResult<MallAnswer> {
         C::Withdraw { id } => {
             MallAnswer::Proposal(fetch(shell, &api::WithdrawProposal { id }).await?)
         }
+        C::Prices => MallAnswer::Prices(prices(shell).await?),
+        C::SavePriceList { id: None, body } => {
+            MallAnswer::PriceList(send(shell, &api::CreatePriceList, &body).await?)
+        }
+        C::SavePriceList { id: Some(id), body } => {
+            MallAnswer::PriceList(send(shell, &api::UpdatePriceList { id }, &body).await?)
+        }
+        C::SetTier { provider_id, tier } => {
+            send(
+                shell,
+                &api::SetProviderTier { id: provider_id },
+                &TierBody { tier },
+            )
+            .await?;
+            MallAnswer::Prices(prices(shell).await?)
+        }
+    })
+}
+
+async fn prices(shell: &Shell) -> AppResult<PricesView> {
+    Ok(PricesView {
+        lists: fetch(shell, &api::ListPriceLists).await?,
+        tiers: fetch(shell, &api::ListProviderTiers).await?,
+        items: fetch(shell, &api::ListMallItems { q: None }).await?,
     })
 }
 

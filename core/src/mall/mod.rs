@@ -21,18 +21,21 @@ use serde::{Deserialize, Serialize};
 /// Maps by item id in JSON: keys are strings there (`{"7": 2}`). serde
 /// reads them back as numbers only when it sees them directly; inside a
 /// tagged enum or a flattened struct (buffered first) it does not, so
-/// these maps read their keys from strings or numbers alike.
+/// these maps read their keys from strings or numbers alike, and write
+/// them as strings.
 pub mod id_map {
     use std::collections::BTreeMap;
 
     use serde::de::{Deserializer, Error, Visitor};
     use serde::{Deserialize, Serialize, Serializer};
 
+    /// Keys as strings, as JSON has them (serializers that build
+    /// objects — the app's IPC — take no number keys).
     pub fn serialize<S: Serializer, V: Serialize>(
         map: &BTreeMap<i64, V>,
         s: S,
     ) -> Result<S::Ok, S::Error> {
-        map.serialize(s)
+        s.collect_map(map.iter().map(|(k, v)| (k.to_string(), v)))
     }
 
     #[derive(PartialEq, Eq, PartialOrd, Ord)]
@@ -448,6 +451,24 @@ pub enum MallCommand {
     Withdraw {
         id: i64,
     },
+    /// Admins: price lists, provider tiers and the items to price.
+    Prices,
+    SavePriceList {
+        id: Option<i64>,
+        body: price::PriceListBody,
+    },
+    SetTier {
+        provider_id: i64,
+        tier: Option<String>,
+    },
+}
+
+/// What the admin's price screen shows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PricesView {
+    pub lists: Vec<price::PriceList>,
+    pub tiers: Vec<price::ProviderTier>,
+    pub items: Vec<Item>,
 }
 
 /// Every item with its stock per location.
@@ -473,6 +494,8 @@ pub enum MallAnswer {
     DeviceParts(proposal::DeviceParts),
     WorkOrderParts(proposal::WorkOrderParts),
     Proposal(proposal::Proposal),
+    Prices(PricesView),
+    PriceList(price::PriceList),
 }
 
 /// `POST /api/mall/shipments/{id}/events`: a carrier's report (manual
@@ -604,5 +627,35 @@ mod tests {
                 assert!(catalog.has(locale, &format!("shop-pay-{}", m.as_str())));
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod ipc_tests {
+    use super::*;
+
+    #[test]
+    fn price_list_commands_and_answers_cross_the_ipc() {
+        let body = price::PriceListBody {
+            name: "金牌".into(),
+            audience: price::Audience::Providers("gold".into()),
+            currency: Currency::CNY,
+            valid_from: None,
+            valid_until: Some(100),
+            prices: BTreeMap::from([(7, 16_000)]),
+        };
+        let command = MallCommand::SavePriceList {
+            id: None,
+            body: body.clone(),
+        };
+        let json = serde_json::to_string(&command).unwrap();
+        assert_eq!(serde_json::from_str::<MallCommand>(&json).unwrap(), command);
+        let answer = MallAnswer::PriceList(price::PriceList { id: 3, body });
+        let json = serde_json::to_string(&answer).unwrap();
+        assert_eq!(
+            serde_json::from_str::<MallAnswer>(&json).unwrap(),
+            answer,
+            "{json}"
+        );
     }
 }

@@ -129,6 +129,55 @@ impl Money {
             .try_fold(Money::zero(currency), Money::checked_add)
     }
 
+    /// The amount as typed in a form: `1234.50` (no symbol, no grouping;
+    /// the currency's own number of decimals).
+    pub fn amount(&self) -> String {
+        let exp = self.currency.exponent();
+        let unit = 10u64.pow(exp);
+        let abs = self.minor.unsigned_abs();
+        let sign = if self.minor < 0 { "-" } else { "" };
+        if exp == 0 {
+            return format!("{sign}{abs}");
+        }
+        format!(
+            "{sign}{}.{:0width$}",
+            abs / unit,
+            abs % unit,
+            width = exp as usize
+        )
+    }
+
+    /// An amount typed in a form — `1,234.5`, `¥0.05`, `128` — in
+    /// `currency` (no more decimals than it has; not negative).
+    pub fn parse(text: &str, currency: Currency) -> Option<Money> {
+        let t: String = text
+            .trim()
+            .trim_start_matches(currency.symbol().unwrap_or(""))
+            .trim_start_matches(currency.as_str())
+            .chars()
+            .filter(|c| *c != ',' && !c.is_whitespace())
+            .collect();
+        let (whole, frac) = t.split_once('.').unwrap_or((&t, ""));
+        let exp = currency.exponent() as usize;
+        if whole.is_empty()
+            || frac.len() > exp
+            || !whole.chars().all(|c| c.is_ascii_digit())
+            || !frac.chars().all(|c| c.is_ascii_digit())
+        {
+            return None;
+        }
+        let whole: i64 = whole.parse().ok()?;
+        let frac: i64 = if exp == 0 {
+            0
+        } else {
+            format!("{frac:0<exp$}").parse().ok()?
+        };
+        let minor = whole
+            .checked_mul(10i64.checked_pow(exp as u32)?)?
+            .checked_add(frac)?;
+        Some(Money::new(minor, currency))
+    }
+
     /// `¥1,234.50`, `-$0.05`, `JPY 1,200`: grouped by thousands, the
     /// currency's own number of decimals.
     pub fn display(&self) -> String {
@@ -158,6 +207,25 @@ impl Money {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn amounts_are_typed_and_read_back_in_the_currencys_decimals() {
+        let cny = |t: &str| Money::parse(t, Currency::CNY).map(|m| m.minor);
+        assert_eq!(cny("128"), Some(12_800));
+        assert_eq!(cny("1,234.5"), Some(123_450));
+        assert_eq!(cny("¥0.05"), Some(5));
+        assert_eq!(cny(" 12 800.00 "), Some(1_280_000));
+        for bad in ["1.234", "abc", "", "-1", "1.2.3", ".5", "1e3"] {
+            assert_eq!(cny(bad), None, "{bad}");
+        }
+        assert_eq!(cny("99999999999999999999"), None);
+        assert_eq!(Money::new(123_450, Currency::CNY).amount(), "1234.50");
+        assert_eq!(Money::new(-5, Currency::CNY).amount(), "-0.05");
+        for m in [0, 5, 12_800, 123_450] {
+            let money = Money::new(m, Currency::CNY);
+            assert_eq!(Money::parse(&money.amount(), Currency::CNY), Some(money));
+        }
+    }
 
     fn cny(minor: i64) -> Money {
         Money::new(minor, Currency::CNY)

@@ -73,6 +73,23 @@ pub struct PriceList {
     pub body: PriceListBody,
 }
 
+/// A service provider and the tier whose price lists it buys at.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ProviderTier {
+    pub provider_id: i64,
+    pub name: String,
+    /// None: the list prices.
+    pub tier: Option<String>,
+}
+
+/// `PUT /api/mall/providers/{id}/tier`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TierBody {
+    pub tier: Option<String>,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PriceListError {
     #[error("the name is empty or too long")]

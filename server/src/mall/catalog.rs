@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, HashSet};
 use fieldesk_core::ErrorCode;
 use fieldesk_core::Locale;
 use fieldesk_core::mall::catalog::{Item, ItemBody, model_key, query_terms};
-use fieldesk_core::mall::price::{self, Audience, PriceList, PriceListBody};
+use fieldesk_core::mall::price::{self, Audience, PriceList, PriceListBody, ProviderTier};
 use fieldesk_core::mall::{Location, LocationBody, LocationKind, Offer, StockBody, StockLevel};
 
 use super::{MallResult, MallService};
@@ -110,6 +110,21 @@ impl MallService {
             .store
             .save_price_list(admin.tenant_id, id, body)
             .await?)
+    }
+
+    /// Every provider with its price tier.
+    pub async fn provider_tiers(&self, admin: &User) -> MallResult<Vec<ProviderTier>> {
+        runs(admin)?;
+        let tenant_id = admin.tenant_id;
+        let mut out = vec![];
+        for p in self.store.providers(tenant_id).await? {
+            out.push(ProviderTier {
+                tier: self.store.provider_tier(tenant_id, p.id).await?,
+                provider_id: p.id,
+                name: p.name,
+            });
+        }
+        Ok(out)
     }
 
     /// A provider's price tier (none: list prices).

@@ -8,7 +8,7 @@ use axum::http::{HeaderMap, StatusCode};
 use fieldesk_core::api::ErrorBody;
 use fieldesk_core::mall::catalog::{Item, ItemBody};
 use fieldesk_core::mall::order::OrderEvent;
-use fieldesk_core::mall::price::{PriceList, PriceListBody};
+use fieldesk_core::mall::price::{PriceList, PriceListBody, ProviderTier, TierBody};
 use fieldesk_core::mall::proposal::{DeviceParts, Proposal, ProposalBody, WorkOrderParts};
 use fieldesk_core::mall::{
     Buyer, CheckoutBody, Location, LocationBody, MallSettings, Offer, Order, PayBody, ShipBody,
@@ -155,11 +155,6 @@ pub async fn update_price_list(
 }
 
 /// `PUT /api/mall/providers/{id}/tier`.
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
-pub struct TierBody {
-    pub tier: Option<String>,
-}
-
 /// A provider's price tier (none: list prices).
 #[utoipa::path(put, path = "/api/mall/providers/{id}/tier", tag = "mall", security(("bearer" = [])),
     params(("id" = i64, Path)), request_body = TierBody,
@@ -176,6 +171,17 @@ pub async fn set_tier(
         .set_provider_tier(&caller.user, id, body.tier)
         .await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// Every service provider with its price tier.
+#[utoipa::path(get, path = "/api/mall/providers", tag = "mall", security(("bearer" = [])),
+    responses((status = 200, body = Vec<ProviderTier>), (status = 403, body = ErrorBody)))]
+pub async fn provider_tiers(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<Json<Vec<ProviderTier>>, ApiError> {
+    runs(&caller)?;
+    Ok(Json(state.mall.provider_tiers(&caller.user).await?))
 }
 
 #[utoipa::path(get, path = "/api/mall/locations", tag = "mall", security(("bearer" = [])),

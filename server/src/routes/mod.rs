@@ -155,6 +155,7 @@ use crate::{portal, visitor_ws, ws};
         mall::create_price_list,
         mall::update_price_list,
         mall::set_tier,
+        mall::provider_tiers,
         mall::locations,
         mall::create_location,
         mall::update_location,
@@ -491,6 +492,7 @@ pub fn router(state: AppState) -> Router {
             get(mall::price_lists).post(mall::create_price_list),
         )
         .route("/mall/price-lists/{id}", put(mall::update_price_list))
+        .route("/mall/providers", get(mall::provider_tiers))
         .route("/mall/providers/{id}/tier", put(mall::set_tier))
         .route(
             "/mall/locations",

@@ -4,6 +4,7 @@
 //! order in the app; the customer sees it shipped (with tracking) and
 //! delivered, live.
 
+use fantoccini::key::Key;
 use fieldesk_testkit::mail::{self, HOST, IMAP_PORT, SUBMISSION_PORT, SUPPORT_DOMAIN};
 use fieldesk_testkit::server::{PASSWORD, TestServer};
 use serde_json::{Value, json};
@@ -211,15 +212,6 @@ pub async fn provider_buys_at_its_tier_price_to_its_depot(ctx: Ctx) {
         "enabled": true, "currency": "CNY", "mailbox_id": null, "payment_methods": ["manual", "test"],
     })).await)
     .await;
-    ok(server
-        .send_json(
-            "PUT",
-            &format!("/api/mall/providers/{provider}/tier"),
-            &ada,
-            &json!({"tier": "gold"}),
-        )
-        .await)
-    .await;
     let warehouse = ok(server
         .send_json(
             "POST",
@@ -255,16 +247,59 @@ pub async fn provider_buys_at_its_tier_price_to_its_depot(ctx: Ctx) {
         )
         .await)
     .await;
-    let prices = json!({ item["id"].as_i64().unwrap().to_string(): 16_000 });
-    ok(server
-        .send_json("POST", "/api/mall/price-lists", &ada, &json!({
-            "name": "金牌", "audience": {"kind": "providers", "tier": "gold"}, "currency": "CNY", "prices": prices,
-        }))
-        .await)
-    .await;
 
+    // The admin gives the provider the gold tier, prices the valve for
+    // gold providers, and fills in the valve's English description.
     let driver = ctx.driver().await;
     let app = driver.open().await;
+    app.log_in(&server.base, "acme", "ada", PASSWORD).await;
+    app.select("language-select", "en").await;
+    app.click("view-mall").await;
+    app.click("mall-tab-prices").await;
+    app.fill("mall-tier", "gold").await;
+    app.type_keys("mall-tier", &char::from(Key::Tab).to_string())
+        .await;
+    app.click("mall-price-list-new").await;
+    app.fill("mall-price-list-name", "金牌").await;
+    app.select("mall-price-list-audience", "providers").await;
+    app.fill("mall-price-list-tier", "gold").await;
+    app.fill("mall-price-input", "abc").await;
+    app.click("mall-price-list-save").await;
+    app.wait_text("mall-prices-error", |t| !t.is_empty()).await;
+    app.fill("mall-price-input", "160").await;
+    app.click("mall-price-list-save").await;
+    app.expect_attr("mall-price-list", "data-name", "金牌")
+        .await;
+    ctx.shot(&app, "prices").await;
+    let lists = ok(server.get("/api/mall/price-lists", &ada).await).await;
+    assert_eq!(
+        lists[0]["audience"],
+        json!({"kind": "providers", "tier": "gold"}),
+        "{lists}"
+    );
+    assert_eq!(
+        lists[0]["prices"][item["id"].as_i64().unwrap().to_string()],
+        16_000,
+        "{lists}"
+    );
+    let tiers = ok(server.get("/api/mall/providers", &ada).await).await;
+    assert_eq!(tiers[0]["provider_id"], provider);
+    assert_eq!(tiers[0]["tier"], "gold", "{tiers}");
+    app.click("mall-tab-catalog").await;
+    app.click("mall-item-edit").await;
+    app.expect_value("mall-item-price", "200.00").await;
+    app.fill("mall-item-description-en", "Thermostatic, with seals")
+        .await;
+    app.click("mall-item-save").await;
+    app.expect_gone("mall-item-cancel").await;
+    let items = ok(server.get("/api/mall/items", &ada).await).await;
+    assert_eq!(
+        items[0]["description"]["en"], "Thermostatic, with seals",
+        "{items}"
+    );
+    assert_eq!(items[0]["list_price"]["minor"], 20_000, "{items}");
+    app.click("logout").await;
+
     app.log_in(&server.base, "acme", "pat", PASSWORD).await;
     app.select("language-select", "en").await;
     app.click("view-mall").await;

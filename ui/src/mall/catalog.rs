@@ -1,9 +1,10 @@
 //! The catalog in the app: every item (on sale or not) with its stock per
-//! location; admins add and change items, admins and the warehouse count
-//! stock (fewer than are reserved for orders is refused).
+//! location; admins add and change items (names and descriptions in three
+//! languages, fitting models, list price, original, on sale), admins and
+//! the warehouse count stock (fewer than are reserved is refused).
 
 use fieldesk_core::Role;
-use fieldesk_core::mall::catalog::{ItemBody, ItemKind, LocalizedText};
+use fieldesk_core::mall::catalog::{Item, ItemBody, ItemKind, LocalizedText};
 use fieldesk_core::mall::money::{Currency, Money};
 use fieldesk_core::mall::{CatalogView, MallAnswer, MallCommand, StockBody};
 use leptos::prelude::*;
@@ -12,22 +13,6 @@ use leptos::task::spawn_local;
 use super::Message;
 use crate::api::mall;
 use crate::i18n::{tr, use_i18n};
-
-/// "1,234.5" → 123450 minor units (two decimals).
-fn minor(text: &str) -> Option<i64> {
-    let t = text.trim().replace([',', '¥', ' '], "");
-    let (whole, frac) = t.split_once('.').unwrap_or((&t, ""));
-    if frac.len() > 2 || whole.is_empty() {
-        return None;
-    }
-    let whole: i64 = whole.parse().ok()?;
-    let frac: i64 = if frac.is_empty() {
-        0
-    } else {
-        format!("{frac:0<2}").parse().ok()?
-    };
-    whole.checked_mul(100)?.checked_add(frac)
-}
 
 #[component]
 pub fn Catalog(role: Role) -> impl IntoView {
@@ -44,6 +29,9 @@ pub fn Catalog(role: Role) -> impl IntoView {
         })
     };
     reload();
+    let runs = role.runs_mall();
+    // The item being changed (none: a new one).
+    let editing = RwSignal::new(None::<Item>);
     let set_stock = move |item_id: i64, location_id: i64, text: String| {
         let Ok(on_hand) = text.trim().parse::<i64>() else {
             error.set(Some(i18n.t("error-invalid-quantity")));
@@ -104,31 +92,60 @@ pub fn Catalog(role: Role) -> impl IntoView {
                         view! {
                             <tr data-testid="mall-item" data-sku=item.body.sku.clone() class:disabled=!item.body.enabled>
                                 <td>{item.body.sku.clone()}</td>
-                                <td>{item.body.name.get(i18n.locale.get_untracked()).to_owned()}</td>
+                                <td>{item.body.name.get(i18n.locale.get_untracked()).to_owned()}
+                                    {(!item.body.enabled).then(|| view! { " "<span class="badge">{tr("mall-not-on-sale")}</span> })}</td>
                                 <td>{item.body.list_price.display()}</td>
                                 {cells}
+                                {runs.then(|| {
+                                    let item = item.clone();
+                                    view! { <td><button type="button" class="secondary" data-testid="mall-item-edit"
+                                        on:click=move |_| editing.set(Some(item.clone()))>{tr("mall-edit")}</button></td> }
+                                })}
                             </tr>
                         }
                     }).collect_view()
                 })}
             </tbody>
         </table>
-        {role.runs_mall().then(|| view! { <NewItem reload=Callback::new(move |()| reload()) error /> })}
+        {move || runs.then(|| {
+            let item = editing.get();
+            view! { <ItemForm item reload=Callback::new(move |()| { editing.set(None); reload() }) error /> }
+        })}
     }
 }
 
+/// A new item, or `item` changed: names and descriptions in three
+/// languages, unit, category, fitting models, list price, original part,
+/// service, on sale.
 #[component]
-fn NewItem(reload: Callback<()>, error: RwSignal<Option<String>>) -> impl IntoView {
+fn ItemForm(
+    item: Option<Item>,
+    reload: Callback<()>,
+    error: RwSignal<Option<String>>,
+) -> impl IntoView {
     let i18n = use_i18n();
-    let sku = RwSignal::new(String::new());
-    let zh_cn = RwSignal::new(String::new());
-    let zh_tw = RwSignal::new(String::new());
-    let en = RwSignal::new(String::new());
-    let service = RwSignal::new(false);
-    let unit = RwSignal::new(String::from("个"));
-    let category = RwSignal::new(String::new());
-    let models = RwSignal::new(String::new());
-    let price = RwSignal::new(String::new());
+    let id = item.as_ref().map(|i| i.id);
+    let b = item.map(|i| i.body);
+    let text = |f: fn(&ItemBody) -> String| RwSignal::new(b.as_ref().map(f).unwrap_or_default());
+    let sku = text(|b| b.sku.clone());
+    let zh_cn = text(|b| b.name.zh_cn.clone());
+    let zh_tw = text(|b| b.name.zh_tw.clone());
+    let en = text(|b| b.name.en.clone());
+    let d_zh_cn = text(|b| b.description.zh_cn.clone());
+    let d_zh_tw = text(|b| b.description.zh_tw.clone());
+    let d_en = text(|b| b.description.en.clone());
+    let unit = RwSignal::new(
+        b.as_ref()
+            .map_or_else(|| "个".to_owned(), |b| b.unit.clone()),
+    );
+    let category = text(|b| b.category.clone());
+    let models = text(|b| b.models.join(", "));
+    let price = text(|b| b.list_price.amount());
+    let currency = b.as_ref().map_or(Currency::CNY, |b| b.list_price.currency);
+    let photos = b.as_ref().map(|b| b.photos.clone()).unwrap_or_default();
+    let service = RwSignal::new(b.as_ref().is_some_and(|b| !b.kind.stocked()));
+    let original = RwSignal::new(b.as_ref().is_none_or(|b| b.original));
+    let enabled = RwSignal::new(b.as_ref().is_none_or(|b| b.enabled));
     let input = move |key: &'static str, value: RwSignal<String>, testid: &'static str| {
         view! {
             <label>{tr(key)}
@@ -136,8 +153,17 @@ fn NewItem(reload: Callback<()>, error: RwSignal<Option<String>>) -> impl IntoVi
             </label>
         }
     };
+    let check = move |key: &'static str, value: RwSignal<bool>, testid: &'static str| {
+        view! {
+            <label class="check">
+                <input type="checkbox" data-testid=testid prop:checked=move || value.get()
+                    on:change=move |ev| value.set(event_target_checked(&ev)) />
+                {tr(key)}
+            </label>
+        }
+    };
     let submit = move || {
-        let Some(minor) = minor(&price.get_untracked()) else {
+        let Some(list_price) = Money::parse(&price.get_untracked(), currency) else {
             error.set(Some(i18n.t("error-invalid-catalog-item")));
             return;
         };
@@ -153,11 +179,15 @@ fn NewItem(reload: Callback<()>, error: RwSignal<Option<String>>) -> impl IntoVi
                 zh_tw: zh_tw.get_untracked(),
                 en: en.get_untracked(),
             },
-            description: LocalizedText::default(),
-            original: true,
+            description: LocalizedText {
+                zh_cn: d_zh_cn.get_untracked(),
+                zh_tw: d_zh_tw.get_untracked(),
+                en: d_en.get_untracked(),
+            },
+            original: original.get_untracked(),
             unit: unit.get_untracked(),
             category: category.get_untracked(),
-            photos: vec![],
+            photos: photos.clone(),
             models: models
                 .get_untracked()
                 .split([',', '，'])
@@ -165,16 +195,13 @@ fn NewItem(reload: Callback<()>, error: RwSignal<Option<String>>) -> impl IntoVi
                 .filter(|m| !m.is_empty())
                 .map(str::to_owned)
                 .collect(),
-            list_price: Money::new(minor, Currency::CNY),
-            enabled: true,
+            list_price,
+            enabled: enabled.get_untracked(),
         };
         spawn_local(async move {
-            match mall::call(MallCommand::SaveItem { id: None, body }).await {
+            match mall::call(MallCommand::SaveItem { id, body }).await {
                 Ok(_) => {
                     error.set(None);
-                    for s in [sku, zh_cn, zh_tw, en, models, price] {
-                        s.set(String::new())
-                    }
                     reload.run(());
                 }
                 Err(e) => error.set(Some(e.message_or(i18n))),
@@ -183,36 +210,27 @@ fn NewItem(reload: Callback<()>, error: RwSignal<Option<String>>) -> impl IntoVi
     };
     view! {
         <form class="mall-new-item" data-testid="mall-new-item" on:submit=move |ev| { ev.prevent_default(); submit(); }>
-            <h4>{tr("mall-new-item")}</h4>
+            <h4>{tr(if id.is_some() { "mall-edit-item" } else { "mall-new-item" })}</h4>
             {input("mall-sku", sku, "mall-item-sku")}
             {input("mall-name-zh-cn", zh_cn, "mall-item-zh-cn")}
             {input("mall-name-zh-tw", zh_tw, "mall-item-zh-tw")}
             {input("mall-name-en", en, "mall-item-en")}
+            {input("mall-description-zh-cn", d_zh_cn, "mall-item-description-zh-cn")}
+            {input("mall-description-zh-tw", d_zh_tw, "mall-item-description-zh-tw")}
+            {input("mall-description-en", d_en, "mall-item-description-en")}
             {input("mall-unit", unit, "mall-item-unit")}
             {input("mall-category", category, "mall-item-category")}
             {input("mall-models", models, "mall-item-models")}
             {input("mall-list-price", price, "mall-item-price")}
-            <label class="check">
-                <input type="checkbox" data-testid="mall-item-service" prop:checked=move || service.get()
-                    on:change=move |ev| service.set(event_target_checked(&ev)) />
-                {tr("mall-is-service")}
-            </label>
-            <button type="submit" data-testid="mall-item-save">{tr("mall-add-item")}</button>
+            {check("mall-is-service", service, "mall-item-service")}
+            {check("mall-is-original", original, "mall-item-original")}
+            {check("mall-on-sale", enabled, "mall-item-enabled")}
+            <div class="actions">
+                <button type="submit" data-testid="mall-item-save">{tr(if id.is_some() { "mall-save" } else { "mall-add-item" })}</button>
+                {id.is_some().then(|| view! {
+                    <button type="button" class="secondary" data-testid="mall-item-cancel" on:click=move |_| reload.run(())>{tr("mall-close")}</button>
+                })}
+            </div>
         </form>
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::minor;
-
-    #[test]
-    fn prices_are_read_in_yuan() {
-        assert_eq!(minor("128"), Some(12_800));
-        assert_eq!(minor("1,234.5"), Some(123_450));
-        assert_eq!(minor("¥0.05"), Some(5));
-        assert_eq!(minor("1.234"), None);
-        assert_eq!(minor("abc"), None);
-        assert_eq!(minor(""), None);
     }
 }

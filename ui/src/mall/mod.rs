@@ -7,6 +7,7 @@
 //! engineers get the provider portal's mall instead ([`provider`]).
 
 mod catalog;
+mod prices;
 mod provider;
 
 use fieldesk_core::Role;
@@ -26,6 +27,7 @@ use crate::i18n::{tr, use_i18n, when};
 enum Tab {
     Orders,
     Catalog,
+    Prices,
     Settings,
 }
 
@@ -38,6 +40,12 @@ pub fn MallPanel(role: Role) -> impl IntoView {
     let tabs = [
         (Tab::Orders, "mall-orders", "mall-tab-orders", true),
         (Tab::Catalog, "mall-catalog", "mall-tab-catalog", true),
+        (
+            Tab::Prices,
+            "mall-prices",
+            "mall-tab-prices",
+            role.runs_mall(),
+        ),
         (
             Tab::Settings,
             "mall-settings",
@@ -56,6 +64,7 @@ pub fn MallPanel(role: Role) -> impl IntoView {
             {move || match tab.get() {
                 Tab::Orders => view! { <Orders /> }.into_any(),
                 Tab::Catalog => view! { <catalog::Catalog role /> }.into_any(),
+                Tab::Prices => view! { <prices::Prices /> }.into_any(),
                 Tab::Settings => view! { <Settings /> }.into_any(),
             }}
         </section>
