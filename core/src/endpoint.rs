@@ -375,6 +375,8 @@ endpoints! {
     ListMallItems { q: Option<String> }: GET "/api/mall/items" ? q -> Vec<Item>;
     CreateMallItem: POST "/api/mall/items" (ItemBody) -> Item;
     UpdateMallItem { id: i64 }: PUT "/api/mall/items/{id}" (ItemBody) -> Item;
+    // Answers the image's bytes, not JSON: the app reads it with `download`.
+    GetMallPhoto { id: String }: GET "/api/mall/photos/{id}" -> ();
     ListPriceLists: GET "/api/mall/price-lists" -> Vec<PriceList>;
     CreatePriceList: POST "/api/mall/price-lists" (PriceListBody) -> PriceList;
     UpdatePriceList { id: i64 }: PUT "/api/mall/price-lists/{id}" (PriceListBody) -> PriceList;

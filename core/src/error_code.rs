@@ -151,6 +151,8 @@ pub enum ErrorCode {
     OrderNotAllowed,
     /// A catalog item's fields are invalid.
     InvalidCatalogItem,
+    /// An item names a photo that was never uploaded.
+    PhotoMissing,
     /// A price list's fields are invalid.
     InvalidPriceList,
     /// The delivery address or depot is invalid.
@@ -170,7 +172,7 @@ pub enum ErrorCode {
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 77] = [
+    pub const ALL: [ErrorCode; 78] = [
         ErrorCode::BadRequest,
         ErrorCode::InvalidCredentials,
         ErrorCode::Unauthorized,
@@ -240,6 +242,7 @@ impl ErrorCode {
         ErrorCode::PaymentUnavailable,
         ErrorCode::OrderNotAllowed,
         ErrorCode::InvalidCatalogItem,
+        ErrorCode::PhotoMissing,
         ErrorCode::InvalidPriceList,
         ErrorCode::InvalidDelivery,
         ErrorCode::InvalidTracking,
@@ -307,6 +310,7 @@ impl ErrorCode {
             ErrorCode::PaymentUnavailable => 400,
             ErrorCode::OrderNotAllowed => 409,
             ErrorCode::InvalidCatalogItem => 400,
+            ErrorCode::PhotoMissing => 422,
             ErrorCode::InvalidPriceList => 400,
             ErrorCode::InvalidDelivery => 400,
             ErrorCode::InvalidTracking => 400,
@@ -387,6 +391,7 @@ impl ErrorCode {
             ErrorCode::PaymentUnavailable => "error-payment-unavailable",
             ErrorCode::OrderNotAllowed => "error-order-not-allowed",
             ErrorCode::InvalidCatalogItem => "error-invalid-catalog-item",
+            ErrorCode::PhotoMissing => "error-photo-missing",
             ErrorCode::InvalidPriceList => "error-invalid-price-list",
             ErrorCode::InvalidDelivery => "error-invalid-delivery",
             ErrorCode::InvalidTracking => "error-invalid-tracking",
@@ -470,6 +475,7 @@ impl ErrorCode {
             ErrorCode::PaymentUnavailable => "payment_unavailable",
             ErrorCode::OrderNotAllowed => "order_not_allowed",
             ErrorCode::InvalidCatalogItem => "invalid_catalog_item",
+            ErrorCode::PhotoMissing => "photo_missing",
             ErrorCode::InvalidPriceList => "invalid_price_list",
             ErrorCode::InvalidDelivery => "invalid_delivery",
             ErrorCode::InvalidTracking => "invalid_tracking",

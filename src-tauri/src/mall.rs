@@ -14,8 +14,11 @@ use fieldesk_core::mall::proposal::DeviceParts;
 use fieldesk_core::mall::{CatalogView, MallAnswer, MallCommand as C, StaffActionBody};
 use fieldesk_core::mall::{PayBody, ShipmentEventBody};
 
-use crate::error::AppResult;
-use crate::session::{call as send, call_once, fetch};
+use fieldesk_core::endpoint::Upload;
+
+use crate::error::{AppError, AppResult};
+use crate::field::{Photo, data_url};
+use crate::session::{call as send, call_once, current, fetch};
 use crate::state::Shell;
 
 pub async fn call(shell: &Shell, command: C) -> AppResult<MallAnswer> {
@@ -128,7 +131,58 @@ pub async fn call(shell: &Shell, command: C) -> AppResult<MallAnswer> {
             .await?;
             MallAnswer::Prices(prices(shell).await?)
         }
+        C::Photo { id } => MallAnswer::Photo(photo(shell, id).await?),
+        C::UploadPhoto { data_url } => MallAnswer::PhotoId(upload_photo(shell, &data_url).await?),
     })
+}
+
+/// An item's photo: the device's copy, else the server's (kept here so
+/// the parts browse with their photos offline). Offline and never seen:
+/// none.
+async fn photo(shell: &Shell, id: String) -> AppResult<Option<String>> {
+    if let Some((content_type, bytes)) = shell.store.photo(&id)? {
+        return Ok(Some(data_url(&content_type, &bytes)));
+    }
+    let (server, token) = current(shell).await?;
+    let image = match shell
+        .client
+        .download(&server, &token, &api::GetMallPhoto { id: id.clone() })
+        .await
+    {
+        Ok(image) => image,
+        Err(e) if e.code == ErrorCode::ServerUnreachable => return Ok(None),
+        Err(e) => return Err(e),
+    };
+    let photo = Photo::from_bytes(image.bytes)?;
+    if photo.id != id {
+        return Err(AppError::new(
+            ErrorCode::UnexpectedResponse,
+            "the photo is not the one asked for",
+        ));
+    }
+    shell
+        .store
+        .keep_server_photo(&photo.id, photo.content_type, &photo.bytes)?;
+    Ok(Some(data_url(photo.content_type, &photo.bytes)))
+}
+
+/// Uploads a picked photo (PNG or JPEG) under its SHA-256, which the item
+/// then names.
+async fn upload_photo(shell: &Shell, data_url: &str) -> AppResult<String> {
+    let photo = Photo::from_data_url(data_url)?;
+    let (server, token) = current(shell).await?;
+    let upload = Upload {
+        content_type: photo.content_type.to_owned(),
+        bytes: photo.bytes.clone(),
+    };
+    shell
+        .client
+        .upload(&server, &token, &api::PutPhoto { id: photo.id.clone() }, upload)
+        .await?;
+    shell
+        .store
+        .keep_server_photo(&photo.id, photo.content_type, &photo.bytes)?;
+    Ok(photo.id)
 }
 
 async fn prices(shell: &Shell) -> AppResult<PricesView> {

@@ -95,13 +95,15 @@ async fn decode<T: DeserializeOwned>(res: Response) -> AppResult<T> {
         return serde_json::from_slice(json)
             .map_err(|e| AppError::new(ErrorCode::UnexpectedResponse, e.to_string()));
     }
+    Err(failure(res).await)
+}
+
+/// The server's error in an answer that is not a success.
+async fn failure(res: Response) -> AppError {
     let status = res.status();
     match res.json::<ErrorBody>().await {
-        Ok(body) => Err(AppError::new(body.code, body.message)),
-        Err(_) => Err(AppError::new(
-            ErrorCode::UnexpectedResponse,
-            format!("HTTP {status}"),
-        )),
+        Ok(body) => AppError::new(body.code, body.message),
+        Err(_) => AppError::new(ErrorCode::UnexpectedResponse, format!("HTTP {status}")),
     }
 }
 
@@ -194,6 +196,34 @@ impl ServerClient {
             .header(reqwest::header::CONTENT_TYPE, upload.content_type)
             .body(upload.bytes);
         decode(request.send().await.map_err(transport_error)?).await
+    }
+
+    /// Downloads raw bytes (an image) with their content type.
+    pub async fn download<E: Endpoint<Answer = ()>>(
+        &self,
+        server: &Url,
+        token: &str,
+        endpoint: &E,
+    ) -> AppResult<Upload> {
+        let res = self
+            .request(server, Some(token), endpoint)
+            .send()
+            .await
+            .map_err(transport_error)?;
+        if !res.status().is_success() {
+            return Err(failure(res).await);
+        }
+        let content_type = res
+            .headers()
+            .get(reqwest::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("application/octet-stream")
+            .to_owned();
+        let bytes = res.bytes().await.map_err(transport_error)?.to_vec();
+        Ok(Upload {
+            content_type,
+            bytes,
+        })
     }
 
     /// Ends the session on the server; an already-ended one is fine.

@@ -331,6 +331,23 @@ impl AppWindow {
     }
 
     /// Waits until the number of `testid` elements is `expected`.
+    /// Waits until the `<img>` that `css` selects shows a picture (loaded,
+    /// not a broken link).
+    pub async fn expect_image(&self, css: &str) {
+        let script = format!(
+            "const i = document.querySelector({}); return !!i && i.complete && i.naturalWidth > 0;",
+            serde_json::to_string(css).expect("a string serializes")
+        );
+        let deadline = Instant::now() + PATIENCE;
+        while Instant::now() < deadline {
+            if self.client.execute(&script, vec![]).await.ok() == Some(json!(true)) {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        self.fail(format!("no picture shows in {css}")).await
+    }
+
     pub async fn expect_count(&self, testid: &str, expected: usize) {
         let deadline = Instant::now() + PATIENCE;
         loop {

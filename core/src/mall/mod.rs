@@ -461,6 +461,14 @@ pub enum MallCommand {
         provider_id: i64,
         tier: Option<String>,
     },
+    /// An item's photo, as a `data:` URL (kept on the device once seen).
+    Photo {
+        id: String,
+    },
+    /// Uploads a picked photo (a `data:` URL) for an item; answers its id.
+    UploadPhoto {
+        data_url: String,
+    },
 }
 
 /// What the admin's price screen shows.
@@ -496,6 +504,9 @@ pub enum MallAnswer {
     Proposal(proposal::Proposal),
     Prices(PricesView),
     PriceList(price::PriceList),
+    /// A photo as a `data:` URL; none offline when it was never seen here.
+    Photo(Option<String>),
+    PhotoId(String),
 }
 
 /// `POST /api/mall/shipments/{id}/events`: a carrier's report (manual

@@ -478,11 +478,12 @@ fn Catalog(shop: Shop) -> impl IntoView {
                     let original = o.item.body.original;
                     view! {
                         <li class="offer" data-testid="shop-offer" data-sku=o.item.body.sku.clone()>
+                            <Photos tenant=shop.tenant.get_value() photos=o.item.body.photos.clone() name=o.name.clone() i18n />
                             <div class="offer-head">
                                 <strong data-testid="offer-name">{o.name.clone()}</strong>
                                 <Show when=move || original><span class="badge">{move || i18n.t("shop-original")}</span></Show>
                             </div>
-                            <div class="muted">{o.item.body.sku.clone()}" · "{o.description.clone()}</div>
+                            <div class="muted">{o.item.body.sku.clone()}{(!o.description.is_empty()).then(|| format!(" · {}", o.description))}</div>
                             <div class="offer-foot">
                                 {price_view(o.quote.price, o.quote.list, i18n)}
                                 <span class="muted" data-testid="offer-available">{move || match available {
@@ -505,6 +506,48 @@ fn Catalog(shop: Shop) -> impl IntoView {
             }}
         </ul>
     }
+}
+
+/// An item's photos: the cover, and the others as thumbnails that show
+/// in its place when chosen. Nothing when it has none.
+#[component]
+fn Photos(tenant: String, photos: Vec<String>, name: String, i18n: I18n) -> impl IntoView {
+    if photos.is_empty() {
+        return ().into_any();
+    }
+    let url = move |id: &str| format!("/api/shop/{tenant}/photos/{id}");
+    let urls: Vec<String> = photos.iter().map(|id| url(id)).collect();
+    let shown = RwSignal::new(0usize);
+    let main = {
+        let urls = urls.clone();
+        move || urls[shown.get()].clone()
+    };
+    let count = urls.len();
+    let thumbs = (count > 1).then(|| {
+        urls.into_iter()
+            .enumerate()
+            .map(|(at, src)| {
+                let label = {
+                    let name = name.clone();
+                    move || i18n.t_with("shop-photo-of", &[("name", name.clone()), ("n", (at + 1).to_string()), ("count", count.to_string())])
+                };
+                view! {
+                    <button type="button" class="offer-thumb" data-testid="offer-photo-thumb"
+                        class:chosen=move || shown.get() == at aria-label=label
+                        on:click=move |_| shown.set(at)>
+                        <img src=src alt="" loading="lazy" />
+                    </button>
+                }
+            })
+            .collect_view()
+    });
+    view! {
+        <div class="offer-photos">
+            <img class="offer-photo" data-testid="offer-photo" src=main alt=name.clone() loading="lazy" />
+            {thumbs.map(|t| view! { <div class="offer-thumbs">{t}</div> })}
+        </div>
+    }
+    .into_any()
 }
 
 fn total_of(lines: &[Line]) -> Option<Money> {

@@ -67,11 +67,52 @@ impl MallService {
         if body.list_price.currency != settings.currency {
             return Err(ApiError::new(ErrorCode::InvalidCatalogItem));
         }
+        // Photos are uploaded first (`PUT /api/photos/{sha256}`).
+        if !self
+            .store
+            .missing_photos(admin.tenant_id, body.photos.clone())
+            .await?
+            .is_empty()
+        {
+            return Err(ApiError::new(ErrorCode::PhotoMissing));
+        }
         let terms = body.search_terms();
         self.store
             .save_item(admin.tenant_id, id, body, terms, now())
             .await
             .map_err(conflict)
+    }
+
+    /// A photo of an item for the app's mall screens: any item's for
+    /// admins and the warehouse, an item on sale's for a provider's people.
+    pub async fn staff_item_photo(&self, user: &User, id: String) -> MallResult<(String, Vec<u8>)> {
+        let every_item = user.role.runs_mall() || user.role.fulfils_mall_orders();
+        if !every_item {
+            if !user.role.buys_for_provider() {
+                return Err(ApiError::new(ErrorCode::Forbidden));
+            }
+            self.enabled(user.tenant_id).await?;
+        }
+        self.item_photo(user.tenant_id, id, !every_item).await
+    }
+
+    /// A photo of an item on sale, for the portal (no one signs in to see
+    /// the catalog).
+    pub async fn shop_item_photo(&self, tenant_id: i64, id: String) -> MallResult<(String, Vec<u8>)> {
+        self.enabled(tenant_id).await?;
+        self.item_photo(tenant_id, id, true).await
+    }
+
+    async fn item_photo(
+        &self,
+        tenant_id: i64,
+        id: String,
+        on_sale_only: bool,
+    ) -> MallResult<(String, Vec<u8>)> {
+        self.store
+            .item_photo(tenant_id, id, on_sale_only)
+            .await?
+            .ok_or(ApiError::new(ErrorCode::NotFound))
     }
 
     /// Every item, on sale or not (admins and the warehouse).

@@ -4,7 +4,8 @@
 
 use axum::Json;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use fieldesk_core::api::ErrorBody;
 use fieldesk_core::mall::catalog::{Item, ItemBody};
 use fieldesk_core::mall::order::OrderEvent;
@@ -110,6 +111,35 @@ pub async fn update_item(
     Ok(Json(
         state.mall.save_item(&caller.user, Some(id), body).await?,
     ))
+}
+
+/// An item's photo (uploaded with `PUT /api/photos/{id}`): any item's
+/// for admins and the warehouse, an item on sale's for a provider's people.
+#[utoipa::path(get, path = "/api/mall/photos/{id}", tag = "mall", security(("bearer" = [])),
+    params(("id" = String, Path, description = "lowercase hex SHA-256")),
+    responses((status = 200, description = "the image (PNG or JPEG)"),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn photo(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    caller.require(|r| r.runs_mall() || r.fulfils_mall_orders() || r.buys_for_provider())?;
+    let image = state.mall.staff_item_photo(&caller.user, id).await?;
+    Ok(image_response(image, "private, max-age=86400"))
+}
+
+/// An image under its SHA-256 (never changes: cacheable for as long as
+/// `cache` says), served as the type it was verified to be on upload.
+pub fn image_response((content_type, bytes): (String, Vec<u8>), cache: &'static str) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, content_type),
+            (header::CACHE_CONTROL, cache.to_owned()),
+        ],
+        bytes,
+    )
+        .into_response()
 }
 
 #[utoipa::path(get, path = "/api/mall/price-lists", tag = "mall", security(("bearer" = [])),

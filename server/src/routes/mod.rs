@@ -151,6 +151,7 @@ use crate::{portal, visitor_ws, ws};
         mall::items,
         mall::create_item,
         mall::update_item,
+        mall::photo,
         mall::price_lists,
         mall::create_price_list,
         mall::update_price_list,
@@ -183,6 +184,7 @@ use crate::{portal, visitor_ws, ws};
         shop::me,
         shop::offers,
         shop::offer,
+        shop::photo,
         shop::checkout,
         shop::orders,
         shop::order,
@@ -487,6 +489,7 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/mall/items", get(mall::items).post(mall::create_item))
         .route("/mall/items/{id}", put(mall::update_item))
+        .route("/mall/photos/{id}", get(mall::photo))
         .route(
             "/mall/price-lists",
             get(mall::price_lists).post(mall::create_price_list),
@@ -529,6 +532,7 @@ pub fn router(state: AppState) -> Router {
         .route("/shop/{tenant}/me", get(shop::me))
         .route("/shop/{tenant}/offers", get(shop::offers))
         .route("/shop/{tenant}/offers/{id}", get(shop::offer))
+        .route("/shop/{tenant}/photos/{id}", get(shop::photo))
         .route("/shop/{tenant}/checkout", post(shop::checkout))
         .route("/shop/{tenant}/orders", get(shop::orders))
         .route("/shop/{tenant}/orders/{id}", get(shop::order))

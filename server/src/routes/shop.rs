@@ -212,6 +212,23 @@ pub async fn offers(
     ))
 }
 
+/// A photo of an item on sale (no sign-in: the catalog is public).
+#[utoipa::path(get, path = "/api/shop/{tenant}/photos/{id}", tag = "shop",
+    params(("tenant" = String, Path), ("id" = String, Path, description = "lowercase hex SHA-256")),
+    responses((status = 200, description = "the image (PNG or JPEG)"),
+        (status = 404, body = ErrorBody, description = "no item on sale shows it, or the mall is off")))]
+pub async fn photo(
+    State(state): State<AppState>,
+    Path((slug, id)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    let tenant = tenant_id(&state, &slug).await?;
+    let image = state.mall.shop_item_photo(tenant, id).await?;
+    Ok(super::mall::image_response(
+        image,
+        "public, max-age=31536000, immutable",
+    ))
+}
+
 #[utoipa::path(get, path = "/api/shop/{tenant}/offers/{id}", tag = "shop",
     params(("tenant" = String, Path), ("id" = i64, Path)),
     responses((status = 200, body = Offer), (status = 404, body = ErrorBody),

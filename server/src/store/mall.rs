@@ -206,6 +206,17 @@ pub trait MallStore: Send + Sync + 'static {
     async fn items_by_id(&self, tenant_id: i64, ids: Vec<i64>) -> StoreResult<Vec<Item>>;
     /// Items matching the query, by id.
     async fn items(&self, tenant_id: i64, query: ItemQuery) -> StoreResult<Vec<Item>>;
+    /// Of `ids`, the photos the tenant does not have (an item may only
+    /// name uploaded ones).
+    async fn missing_photos(&self, tenant_id: i64, ids: Vec<String>) -> StoreResult<Vec<String>>;
+    /// A photo (content type, bytes) some item of the tenant names, one on
+    /// sale when `on_sale_only`; none for any other photo of the tenant.
+    async fn item_photo(
+        &self,
+        tenant_id: i64,
+        id: String,
+        on_sale_only: bool,
+    ) -> StoreResult<Option<(String, Vec<u8>)>>;
 
     async fn price_lists(&self, tenant_id: i64) -> StoreResult<Vec<PriceList>>;
     async fn save_price_list(

@@ -8,7 +8,7 @@ use fieldesk_testkit::chat::StaffEvents;
 use fieldesk_testkit::server::{TestServer, expect_error};
 use serde_json::{Value, json};
 
-use crate::bin;
+use crate::{bin, png_image, sha256_hex};
 
 async fn new_order(server: &TestServer, token: &str, number: &str) -> WorkOrderView {
     let body = json!({
@@ -890,26 +890,6 @@ async fn another_engineers_op_id_is_not_ours() {
     )
     .await;
     assert_eq!(again, freds);
-}
-
-fn sha256_hex(bytes: &[u8]) -> String {
-    use sha2::Digest;
-    format!("{:x}", sha2::Sha256::digest(bytes))
-}
-
-/// A real PNG of `side`×`side` noisy pixels (noise does not compress).
-fn png_image(side: u32, seed: u32) -> Vec<u8> {
-    let mut state = seed.wrapping_mul(2_654_435_761).max(1);
-    let img = image::RgbImage::from_fn(side, side, |_, _| {
-        state ^= state << 13;
-        state ^= state >> 17;
-        state ^= state << 5;
-        let [a, b, c, _] = state.to_le_bytes();
-        image::Rgb([a, b, c])
-    });
-    let mut out = std::io::Cursor::new(Vec::new());
-    img.write_to(&mut out, image::ImageFormat::Png).unwrap();
-    out.into_inner()
 }
 
 #[tokio::test]

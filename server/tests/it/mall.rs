@@ -18,7 +18,7 @@ use fieldesk_testkit::server::{TestServer, expect_error};
 use futures_util::StreamExt;
 use serde_json::{Value, json};
 
-use crate::bin;
+use crate::{bin, png_image, sha256_hex};
 
 /// A shop request as a customer (`token` may be a staff token, to see it
 /// refused).
@@ -1386,4 +1386,117 @@ async fn an_engineer_sends_a_devices_parts_to_the_customer_who_approves_and_pays
             ProposalStatus::Approved
         ]
     );
+}
+
+/// An item's photo as the portal asks for it (no sign-in).
+async fn shop_photo(server: &TestServer, id: &str) -> reqwest::Response {
+    shop(server, "GET", &format!("/photos/{id}"), None, None, None).await
+}
+
+#[tokio::test]
+async fn item_photos_show_in_the_shop_only_while_an_item_on_sale_names_them() {
+    let Shop {
+        server, ada, filter, ..
+    } = open_shop().await;
+    let (alice, eve) = (
+        server.login("acme", "alice").await.token,
+        server.login("acme", "eve").await.token,
+    );
+    let put = |bytes: Vec<u8>| {
+        server
+            .http
+            .put(server.url(&format!("/api/photos/{}", sha256_hex(&bytes))))
+            .header("accept-language", "en")
+            .bearer_auth(&ada)
+            .body(bytes)
+            .send()
+    };
+    let (cover, second) = (png_image(16, 7), png_image(24, 8));
+    let (cover_id, second_id) = (sha256_hex(&cover), sha256_hex(&second));
+    let items: Vec<Value> = ok_json(server.get("/api/mall/items?q=FD-FLT-100", &ada).await).await;
+    let mut item = items[0].clone();
+    assert_eq!(item["id"], filter);
+    let mut body = item.take();
+    body.as_object_mut().unwrap().remove("id");
+    body.as_object_mut().unwrap().remove("updated_at");
+    body["photos"] = json!([cover_id, second_id]);
+
+    // Named before it was uploaded: refused, in the admin's language.
+    let message = expect_error(
+        server
+            .send_json("PUT", &format!("/api/mall/items/{filter}"), &ada, &body)
+            .await,
+        422,
+        "photo_missing",
+    )
+    .await;
+    assert!(message.contains("照片"), "in the tenant's language: {message}");
+    assert_eq!(put(cover.clone()).await.unwrap().status(), 204);
+    assert_eq!(put(second.clone()).await.unwrap().status(), 204);
+    let saved: Value = ok_json(
+        server
+            .send_json("PUT", &format!("/api/mall/items/{filter}"), &ada, &body)
+            .await,
+    )
+    .await;
+    assert_eq!(saved["photos"], json!([cover_id, second_id]), "the cover first");
+
+    // The portal shows them to anyone, as the image they are, cacheable
+    // for good (a photo never changes under its id).
+    let offers: Vec<Value> = ok_json(shop(&server, "GET", "/offers?q=FD-FLT-100", None, None, None).await).await;
+    assert_eq!(offers[0]["item"]["photos"][0], cover_id.as_str());
+    let res = shop_photo(&server, &cover_id).await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["content-type"], "image/png");
+    assert!(
+        res.headers()["cache-control"]
+            .to_str()
+            .unwrap()
+            .contains("immutable")
+    );
+    assert_eq!(res.bytes().await.unwrap().as_ref(), cover.as_slice());
+    // A provider's people and the warehouse see them in the app; a chat
+    // agent is not a buyer.
+    let res = server.get(&format!("/api/mall/photos/{second_id}"), &eve).await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.bytes().await.unwrap().as_ref(), second.as_slice());
+    expect_error(
+        server.get(&format!("/api/mall/photos/{second_id}"), &alice).await,
+        403,
+        "forbidden",
+    )
+    .await;
+
+    // Another photo of the tenant (a work order's) is not the shop's to show.
+    let private = png_image(8, 9);
+    assert_eq!(put(private.clone()).await.unwrap().status(), 204);
+    expect_error(shop_photo(&server, &sha256_hex(&private)).await, 404, "not_found").await;
+    expect_error(shop_photo(&server, "nope").await, 404, "not_found").await;
+    expect_error(
+        server
+            .get(&format!("/api/mall/photos/{}", sha256_hex(&private)), &ada)
+            .await,
+        404,
+        "not_found",
+    )
+    .await;
+
+    // Off sale: gone from the portal and from providers, kept for admins.
+    body["enabled"] = json!(false);
+    ok_json::<Value>(
+        server
+            .send_json("PUT", &format!("/api/mall/items/{filter}"), &ada, &body)
+            .await,
+    )
+    .await;
+    expect_error(shop_photo(&server, &cover_id).await, 404, "not_found").await;
+    expect_error(
+        server.get(&format!("/api/mall/photos/{cover_id}"), &eve).await,
+        404,
+        "not_found",
+    )
+    .await;
+    let res = server.get(&format!("/api/mall/photos/{cover_id}"), &ada).await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.bytes().await.unwrap().as_ref(), cover.as_slice());
 }

@@ -146,13 +146,11 @@ pub fn attach(
     step: i64,
     data_url: &str,
 ) -> AppResult<LocalWorkOrder> {
-    let bytes = data_url_bytes(data_url, MAX_PHOTO_BYTES)?;
-    if bytes.len() > MAX_PHOTO_BYTES {
-        return Err(AppError::new(ErrorCode::PayloadTooLarge, "image"));
-    }
-    let content_type = photo_type(&bytes)
-        .ok_or_else(|| AppError::new(ErrorCode::UnreadableImage, "not PNG or JPEG"))?;
-    let id = format!("{:x}", Sha256::digest(&bytes));
+    let Photo {
+        id,
+        content_type,
+        bytes,
+    } = Photo::from_data_url(data_url)?;
     let op = Operation::StepResult {
         work_order,
         device,
@@ -167,12 +165,47 @@ pub fn attach(
 
 /// A photo kept on this device, as a `data:` URL for the checklist.
 pub fn photo(shell: &Shell, id: &str) -> AppResult<Option<String>> {
-    Ok(shell.store.photo(id)?.map(|(content_type, bytes)| {
-        format!(
-            "data:{content_type};base64,{}",
-            base64::engine::general_purpose::STANDARD.encode(bytes)
-        )
-    }))
+    Ok(shell
+        .store
+        .photo(id)?
+        .map(|(content_type, bytes)| data_url(&content_type, &bytes)))
+}
+
+/// An image as a `data:` URL (the webview's CSP allows no other source).
+pub(crate) fn data_url(content_type: &str, bytes: &[u8]) -> String {
+    format!(
+        "data:{content_type};base64,{}",
+        base64::engine::general_purpose::STANDARD.encode(bytes)
+    )
+}
+
+/// A PNG or JPEG photo named by the SHA-256 of its bytes.
+pub(crate) struct Photo {
+    pub id: String,
+    pub content_type: &'static str,
+    pub bytes: Vec<u8>,
+}
+
+impl Photo {
+    /// Reads a picked photo (a `data:` URL): at most the server's photo
+    /// size, PNG or JPEG by its first bytes.
+    pub fn from_data_url(data_url: &str) -> AppResult<Photo> {
+        let bytes = data_url_bytes(data_url, MAX_PHOTO_BYTES)?;
+        if bytes.len() > MAX_PHOTO_BYTES {
+            return Err(AppError::new(ErrorCode::PayloadTooLarge, "image"));
+        }
+        Photo::from_bytes(bytes)
+    }
+
+    pub fn from_bytes(bytes: Vec<u8>) -> AppResult<Photo> {
+        let content_type = photo_type(&bytes)
+            .ok_or_else(|| AppError::new(ErrorCode::UnreadableImage, "not PNG or JPEG"))?;
+        Ok(Photo {
+            id: format!("{:x}", Sha256::digest(&bytes)),
+            content_type,
+            bytes,
+        })
+    }
 }
 
 /// Most bytes an image handed over for scanning may have.

@@ -331,6 +331,17 @@ impl LocalStore {
         })
     }
 
+    /// Keeps a photo that is on the server already (a mall item's).
+    pub fn keep_server_photo(&self, id: &str, content_type: &str, bytes: &[u8]) -> AppResult<()> {
+        self.with(|conn| {
+            conn.execute(
+                "INSERT OR IGNORE INTO photos (id, content_type, bytes, uploaded) VALUES (?1, ?2, ?3, 1)",
+                params![id, content_type, bytes],
+            )
+            .map(|_| ())
+        })
+    }
+
     pub fn photo(&self, id: &str) -> AppResult<Option<(String, Vec<u8>)>> {
         self.with(|conn| {
             conn.query_row(

@@ -80,11 +80,44 @@ async fn open_shop(server: &TestServer, support: &mail::Account) {
     }
 }
 
+/// A PNG to stand for a part's photo (its printed label).
+fn part_photo(sku: &str) -> Vec<u8> {
+    fieldesk_scan::label_sheet_png(&[sku.to_owned()], 1).unwrap()
+}
+
+/// Uploads a photo as `token`'s user; answers its id (its SHA-256).
+async fn upload_photo(server: &TestServer, token: &str, bytes: &[u8]) -> String {
+    use sha2::Digest;
+    let id = format!("{:x}", sha2::Sha256::digest(bytes));
+    let res = server
+        .http
+        .put(server.url(&format!("/api/photos/{id}")))
+        .bearer_auth(token)
+        .body(bytes.to_vec())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 204);
+    id
+}
+
 pub async fn customer_buys_parts_for_their_device_and_follows_the_admins_shipment(ctx: Ctx) {
     let support = mail::account("parts", SUPPORT_DOMAIN);
     let buyer = mail::account("buyer", mail::CUSTOMER_DOMAIN);
     let server = ctx.server_with(&["--allow-private-outbound"]);
     open_shop(&server, &support).await;
+    // The filter has a photo (the admin's upload; here by the API).
+    let ada = server.login("acme", "ada").await.token;
+    let photo = part_photo("FD-FLT-100");
+    let photo_id = upload_photo(&server, &ada, &photo).await;
+    let items = ok(server.get("/api/mall/items?q=FD-FLT-100", &ada).await).await;
+    let mut body = items[0].clone();
+    let id = body["id"].as_i64().unwrap();
+    body["photos"] = json!([photo_id]);
+    ok(server
+        .send_json("PUT", &format!("/api/mall/items/{id}"), &ada, &body)
+        .await)
+    .await;
 
     let browser = fieldesk_testkit::browser::Browser::start(
         &ctx.artifacts.join(format!("{}.chromedriver.log", ctx.name)),
@@ -97,6 +130,7 @@ pub async fn customer_buys_parts_for_their_device_and_follows_the_admins_shipmen
     page.expect_lang("en").await;
     page.expect_count("shop-offer", 1).await;
     page.expect_text("offer-name", "Compressor filter").await;
+    page.expect_image("[data-testid=offer-photo]").await;
     page.click("offer-add").await;
     page.wait_text("nav-cart", |t| t.contains('1')).await;
     ctx.shot(&page, "catalog").await;
@@ -287,6 +321,27 @@ pub async fn provider_buys_at_its_tier_price_to_its_depot(ctx: Ctx) {
     app.expect_value("mall-item-price", "200.00").await;
     app.fill("mall-item-description-en", "Thermostatic, with seals")
         .await;
+    // A photo of it: a file that is no image is refused, a PNG shows.
+    let not_image = ctx.artifacts.join("mall-not-a-photo.png");
+    std::fs::write(&not_image, b"not a picture").unwrap();
+    app.find("mall-item-photo-input")
+        .await
+        .send_keys(not_image.to_str().unwrap())
+        .await
+        .unwrap();
+    app.wait_text("mall-catalog-error", |t| t.contains("image"))
+        .await;
+    let photo = ctx.artifacts.join("mall-photo-FD-VLV-7.png");
+    std::fs::write(&photo, part_photo("FD-VLV-7")).unwrap();
+    app.find("mall-item-photo-input")
+        .await
+        .send_keys(photo.to_str().unwrap())
+        .await
+        .unwrap();
+    app.find("mall-item-photo-cover").await;
+    app.expect_image("[data-testid=mall-item-photo] img").await;
+    app.scroll_to("mall-item-photos").await;
+    ctx.shot(&app, "item-photo").await;
     app.click("mall-item-save").await;
     app.expect_gone("mall-item-cancel").await;
     let items = ok(server.get("/api/mall/items", &ada).await).await;
@@ -294,6 +349,12 @@ pub async fn provider_buys_at_its_tier_price_to_its_depot(ctx: Ctx) {
         items[0]["description"]["en"], "Thermostatic, with seals",
         "{items}"
     );
+    {
+        use sha2::Digest;
+        let sha = format!("{:x}", sha2::Sha256::digest(part_photo("FD-VLV-7")));
+        assert_eq!(items[0]["photos"], json!([sha]), "{items}");
+    }
+    app.expect_image("[data-testid=mall-item] img").await;
     assert_eq!(items[0]["list_price"]["minor"], 20_000, "{items}");
     app.click("logout").await;
 
@@ -303,6 +364,7 @@ pub async fn provider_buys_at_its_tier_price_to_its_depot(ctx: Ctx) {
     app.fill("mall-search", "膨胀阀").await;
     app.click("mall-search-go").await;
     app.expect_text("mall-offer-price", "¥160.00").await;
+    app.expect_image("[data-testid=mall-offer] img").await;
     app.click("mall-offer-add").await;
     // To the provider's own depot (the first choice), by transfer.
     app.wait_text("mall-deliver-to", |t| t.contains("粤电备件库"))

@@ -19,6 +19,7 @@ use leptos::task::spawn_local;
 
 use crate::api::{self, mall};
 use crate::i18n::{I18n, tr, when};
+use crate::mall::photo::ItemPhoto;
 use crate::mall::{Message, new_key};
 
 /// An error to show: "needs the server" when it could not be reached.
@@ -331,6 +332,7 @@ fn DevicePartsView(
                         let adding = part.clone();
                         view! {
                             <tr data-testid="device-part" data-sku=o.item.body.sku.clone()>
+                                <td class="thumb"><ItemPhoto id=o.item.body.photos.first().cloned() alt=o.name.clone() /></td>
                                 <td>{o.item.body.sku.clone()}</td>
                                 <td>{o.name.clone()}{o.item.body.original.then(|| view! { " "<span class="badge">{tr("shop-original")}</span> })}</td>
                                 <td data-testid="device-part-customer-price">{i18n.t_with("mall-customer-price", "price", o.quote.price.display())}</td>

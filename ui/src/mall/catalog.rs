@@ -1,6 +1,6 @@
 //! The catalog in the app: every item (on sale or not) with its stock per
 //! location; admins add and change items (names and descriptions in three
-//! languages, fitting models, list price, original, on sale), admins and
+//! languages, fitting models, photos, list price, original, on sale), admins and
 //! the warehouse count stock (fewer than are reserved is refused).
 
 use fieldesk_core::Role;
@@ -11,6 +11,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use super::Message;
+use super::photo::{ItemPhoto, PhotoEditor};
 use crate::api::mall;
 use crate::i18n::{tr, use_i18n};
 
@@ -64,7 +65,7 @@ pub fn Catalog(role: Role) -> impl IntoView {
         </Show>
         <table class="list" data-testid="mall-items">
             <thead><tr>
-                <th>"SKU"</th><th>{tr("mall-item-name")}</th><th>{tr("mall-list-price")}</th>
+                <th></th><th>"SKU"</th><th>{tr("mall-item-name")}</th><th>{tr("mall-list-price")}</th>
                 {move || view_.get().map(|c| c.locations).unwrap_or_default().into_iter().map(|l| view! { <th>{l.body.name}</th> }).collect_view()}
             </tr></thead>
             <tbody>
@@ -91,6 +92,7 @@ pub fn Catalog(role: Role) -> impl IntoView {
                         }).collect_view();
                         view! {
                             <tr data-testid="mall-item" data-sku=item.body.sku.clone() class:disabled=!item.body.enabled>
+                                <td class="thumb"><ItemPhoto id=item.body.photos.first().cloned() /></td>
                                 <td>{item.body.sku.clone()}</td>
                                 <td>{item.body.name.get(i18n.locale.get_untracked()).to_owned()}
                                     {(!item.body.enabled).then(|| view! { " "<span class="badge">{tr("mall-not-on-sale")}</span> })}</td>
@@ -142,7 +144,7 @@ fn ItemForm(
     let models = text(|b| b.models.join(", "));
     let price = text(|b| b.list_price.amount());
     let currency = b.as_ref().map_or(Currency::CNY, |b| b.list_price.currency);
-    let photos = b.as_ref().map(|b| b.photos.clone()).unwrap_or_default();
+    let photos = RwSignal::new(b.as_ref().map(|b| b.photos.clone()).unwrap_or_default());
     let service = RwSignal::new(b.as_ref().is_some_and(|b| !b.kind.stocked()));
     let original = RwSignal::new(b.as_ref().is_none_or(|b| b.original));
     let enabled = RwSignal::new(b.as_ref().is_none_or(|b| b.enabled));
@@ -187,7 +189,7 @@ fn ItemForm(
             original: original.get_untracked(),
             unit: unit.get_untracked(),
             category: category.get_untracked(),
-            photos: photos.clone(),
+            photos: photos.get_untracked(),
             models: models
                 .get_untracked()
                 .split([',', '，'])
@@ -222,6 +224,7 @@ fn ItemForm(
             {input("mall-category", category, "mall-item-category")}
             {input("mall-models", models, "mall-item-models")}
             {input("mall-list-price", price, "mall-item-price")}
+            <PhotoEditor photos error />
             {check("mall-is-service", service, "mall-item-service")}
             {check("mall-is-original", original, "mall-item-original")}
             {check("mall-on-sale", enabled, "mall-item-enabled")}

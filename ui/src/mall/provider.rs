@@ -14,6 +14,7 @@ use fieldesk_core::mall::{
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
+use super::photo::ItemPhoto;
 use super::{Message, new_key};
 use crate::api::{self, mall};
 use crate::i18n::{tr, use_i18n, when};
@@ -176,6 +177,7 @@ fn Shop(
                     let available = o.available;
                     view! {
                         <tr data-testid="mall-offer" data-sku=o.item.body.sku.clone()>
+                            <td class="thumb"><ItemPhoto id=o.item.body.photos.first().cloned() alt=o.name.clone() /></td>
                             <td>{o.item.body.sku.clone()}</td>
                             <td>{o.name.clone()}</td>
                             <td data-testid="mall-offer-price">{o.quote.price.display()}</td>

@@ -224,6 +224,57 @@ pub async fn catalog_items_are_per_tenant_and_found_by_chinese_terms_sku_and_mod
     ));
 }
 
+pub async fn item_photos_are_served_only_while_an_item_of_the_tenant_names_them(
+    store: Arc<dyn Store>,
+) {
+    let (a, b) = two_tenants(&*store).await;
+    let (shown, other, stray) = ("a".repeat(64), "b".repeat(64), "c".repeat(64));
+    for id in [&shown, &other, &stray] {
+        store
+            .put_photo(a.id, id.clone(), "image/png", vec![1, 2, 3], 1)
+            .await
+            .unwrap();
+    }
+    let missing = "d".repeat(64);
+    assert_eq!(
+        store
+            .missing_photos(a.id, vec![shown.clone(), missing.clone()])
+            .await
+            .unwrap(),
+        [missing]
+    );
+    assert_eq!(
+        store.missing_photos(b.id, vec![shown.clone()]).await.unwrap(),
+        [shown.as_str()],
+        "another tenant's photo is not there"
+    );
+    let mut body = part("FD-FLT-100", "压缩机滤网", &[]);
+    body.photos = vec![shown.clone()];
+    save(&*store, a.id, body).await;
+    let mut hidden = part("FD-OLD-1", "旧滤网", &[]);
+    hidden.photos = vec![other.clone()];
+    hidden.enabled = false;
+    save(&*store, a.id, hidden).await;
+    let photo = |tenant: i64, id: &String, on_sale_only: bool| {
+        let (store, id) = (store.clone(), id.clone());
+        async move {
+            store
+                .item_photo(tenant, id, on_sale_only)
+                .await
+                .unwrap()
+                .map(|(t, bytes)| (t, bytes.len()))
+        }
+    };
+    assert_eq!(
+        photo(a.id, &shown, true).await,
+        Some(("image/png".to_owned(), 3))
+    );
+    assert_eq!(photo(a.id, &other, true).await, None, "its item is not on sale");
+    assert!(photo(a.id, &other, false).await.is_some());
+    assert_eq!(photo(a.id, &stray, false).await, None, "no item names it");
+    assert_eq!(photo(b.id, &shown, false).await, None, "not another tenant's");
+}
+
 pub async fn stock_is_reserved_once_per_key_never_below_zero_and_released_shipped_or_restocked(
     store: Arc<dyn Store>,
 ) {

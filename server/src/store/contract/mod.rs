@@ -76,6 +76,7 @@ contracts![
     outbox::outgoing_mail_is_queued_once_sent_or_retried_and_stays_in_its_tenant,
     outbox::transcripts_are_queued_once_per_key_up_to_the_limit_and_thread_nothing,
     mall::catalog_items_are_per_tenant_and_found_by_chinese_terms_sku_and_model,
+    mall::item_photos_are_served_only_while_an_item_of_the_tenant_names_them,
     mall::stock_is_reserved_once_per_key_never_below_zero_and_released_shipped_or_restocked,
     mall::customers_are_per_tenant_verified_by_a_fresh_code_and_sessions_end,
     mall::settings_tiers_locations_and_price_lists_are_per_tenant,

@@ -713,6 +713,39 @@ impl MallStore for SqliteStore {
         .await
     }
 
+    async fn missing_photos(&self, tenant_id: i64, ids: Vec<String>) -> StoreResult<Vec<String>> {
+        self.read(move |conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT j.value FROM json_each(?2) j
+                 WHERE NOT EXISTS (SELECT 1 FROM photos p WHERE p.tenant_id = ?1 AND p.id = j.value)",
+            )?;
+            let rows = stmt.query_map(params![tenant_id, to_json(&ids)], |r| r.get(0))?;
+            Ok(rows.collect::<Result<_, _>>()?)
+        })
+        .await
+    }
+
+    async fn item_photo(
+        &self,
+        tenant_id: i64,
+        id: String,
+        on_sale_only: bool,
+    ) -> StoreResult<Option<(String, Vec<u8>)>> {
+        self.read(move |conn| {
+            Ok(conn
+                .query_row(
+                    "SELECT p.content_type, p.bytes FROM photos p
+                     WHERE p.tenant_id = ?1 AND p.id = ?2 AND EXISTS (
+                         SELECT 1 FROM mall_items i, json_each(i.photos) j
+                         WHERE i.tenant_id = ?1 AND j.value = ?2 AND (i.enabled OR NOT ?3))",
+                    params![tenant_id, id, on_sale_only],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .optional()?)
+        })
+        .await
+    }
+
     async fn items(&self, tenant_id: i64, q: ItemQuery) -> StoreResult<Vec<Item>> {
         // An FTS5 expression of quoted terms: all of them.
         let fts = q
