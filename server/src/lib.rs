@@ -106,8 +106,10 @@ pub async fn serve(
         .local_addr()
         .map(|a| format!("http://{a}"))
         .unwrap_or_default();
+    let public_url = settings.public_url.clone().unwrap_or(base_url.clone());
     mall.start(
         base_url,
+        public_url,
         settings.hours_check.min(std::time::Duration::from_secs(30)),
         stop_rx.clone(),
     );

@@ -111,6 +111,11 @@ enum Command {
         /// The most MiB of step photos and signatures one tenant may keep.
         #[arg(long, default_value_t = 2048, value_parser = clap::value_parser!(u64).range(1..))]
         photo_quota_mib: u64,
+        /// The address people reach this server at, for links in mail
+        /// (e.g. `https://service.example.com` behind a TLS proxy);
+        /// the listen address by default.
+        #[arg(long, env = "FIELDESK_PUBLIC_URL", value_parser = public_url)]
+        public_url: Option<String>,
     },
     /// Manage tenants.
     #[command(subcommand)]
@@ -124,6 +129,20 @@ enum Command {
     /// The server key that seals tenants' secrets (`secret.key`).
     #[command(subcommand)]
     Key(KeyCommand),
+}
+
+/// `--public-url`: an http(s) URL with a host and nothing after its path,
+/// kept without a trailing slash.
+fn public_url(text: &str) -> Result<String, String> {
+    let url = reqwest::Url::parse(text.trim()).map_err(|e| format!("not a URL: {e}"))?;
+    if !matches!(url.scheme(), "http" | "https")
+        || url.host_str().is_none()
+        || url.query().is_some()
+        || url.fragment().is_some()
+    {
+        return Err("an http:// or https:// address without a query, like https://service.example.com".into());
+    }
+    Ok(url.as_str().trim_end_matches('/').to_owned())
 }
 
 #[derive(Subcommand)]
@@ -266,6 +285,7 @@ async fn main() -> anyhow::Result<()> {
             trusted_proxies,
             allow_private_outbound,
             photo_quota_mib,
+            public_url,
         } => {
             if demo {
                 print_demo_accounts(&demo::seed(&store).await?);
@@ -304,6 +324,7 @@ async fn main() -> anyhow::Result<()> {
                 allow_private_outbound,
                 photo_quota_bytes: photo_quota_mib.saturating_mul(1024 * 1024),
                 mall_reservation: Duration::from_secs(mall_reservation_secs),
+                public_url,
                 secrets: Arc::new(
                     SecretBox::load_or_create(&cli.data_dir).context("the server key")?,
                 ),

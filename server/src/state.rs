@@ -53,6 +53,9 @@ pub struct Settings {
     pub photo_quota_bytes: u64,
     /// How long an unpaid mall order holds its stock.
     pub mall_reservation: Duration,
+    /// Where people reach the server (links in mail); none: the listen
+    /// address.
+    pub public_url: Option<String>,
     /// The server key sealing tenants' secrets (`secret.key` in the data
     /// dir; an ephemeral one by default).
     pub secrets: Arc<SecretBox>,
@@ -75,6 +78,7 @@ impl Default for Settings {
             mall_reservation: Duration::from_secs(
                 fieldesk_core::mall::checkout::RESERVATION_SECONDS.unsigned_abs(),
             ),
+            public_url: None,
             secrets: Arc::new(SecretBox::ephemeral()),
         }
     }

@@ -58,6 +58,8 @@ pub struct MallService {
     webhook_keys: std::sync::Mutex<std::collections::HashMap<i64, Vec<u8>>>,
     /// This service, for the tasks it spawns (set by [`MallService::start`]).
     me: OnceLock<Weak<MallService>>,
+    /// Where customers reach the server: the links mailed to them.
+    public_url: OnceLock<String>,
 }
 
 /// What the mall needs besides the store.
@@ -85,19 +87,24 @@ impl MallService {
             reservation_secs: parts.reservation_secs,
             webhook_keys: Default::default(),
             me: OnceLock::new(),
+            public_url: OnceLock::new(),
         }
     }
 
     /// Starts the background work: unpaid orders expire when their
-    /// reservation runs out (checked every `every`).
+    /// reservation runs out (checked every `every`). `base_url` is where
+    /// this server listens (the test gateway's webhooks), `public_url`
+    /// where customers reach it (links in mail).
     pub fn start(
         self: &Arc<Self>,
         base_url: String,
+        public_url: String,
         every: Duration,
         mut stop: watch::Receiver<bool>,
     ) {
         let _ = self.me.set(Arc::downgrade(self));
         let _ = self.payments.base_url.set(base_url);
+        let _ = self.public_url.set(public_url);
         let me = self.clone();
         tokio::spawn(async move {
             let mut tick = tokio::time::interval(every);

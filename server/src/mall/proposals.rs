@@ -227,7 +227,7 @@ impl MallService {
             .unwrap_or_default();
         let link = format!(
             "{}/shop/{slug}?proposal={}",
-            self.payments.base_url.get().map_or("", String::as_str),
+            self.public_url.get().map_or("", String::as_str),
             p.id
         );
         let items = p

@@ -225,7 +225,7 @@ fn operator_commands_reject_bad_input_clearly() {
         "--role",
         "agent",
     ];
-    let cases: [(&[&str], &str, &str); 8] = [
+    let cases: [(&[&str], &str, &str); 9] = [
         (&["tenant", "add", "acme", "Again"], "", "already exists"),
         (&["tenant", "add", "Bad Slug", "X"], "", "invalid slug"),
         (&add_bob, "short-pw-12\n", "at least 12"),
@@ -263,6 +263,11 @@ fn operator_commands_reject_bad_input_clearly() {
             &["user", "passwd", "--tenant", "acme", "--username", "ghost"],
             "long-enough-pw\n",
             "not found",
+        ),
+        (
+            &["serve", "--listen", "127.0.0.1:0", "--public-url", "ftp://files.example"],
+            "",
+            "http:// or https://",
         ),
     ];
     for (args, stdin, expected) in cases {

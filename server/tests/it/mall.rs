@@ -135,8 +135,14 @@ struct Shop {
 /// Acme with the mall on (test + manual payments, codes from a real
 /// service mailbox), a warehouse, two parts and a customer price list.
 async fn open_shop() -> Shop {
+    open_shop_with(&[]).await
+}
+
+/// [`open_shop`] with more `serve` flags.
+async fn open_shop_with(extra: &[&str]) -> Shop {
     let support = mail::account("shop", SUPPORT_DOMAIN);
-    let server = TestServer::start_with(bin(), &["--allow-private-outbound"], true);
+    let args: Vec<&str> = ["--allow-private-outbound"].iter().chain(extra).copied().collect();
+    let server = TestServer::start_with(bin(), &args, true);
     let ada = server.login("acme", "ada").await.token;
     let alice = server.login("acme", "alice").await.token;
 
@@ -961,7 +967,7 @@ async fn an_engineer_sends_a_devices_parts_to_the_customer_who_approves_and_pays
         scarce,
         filter,
         ..
-    } = open_shop().await;
+    } = open_shop_with(&["--public-url", "https://parts.acme.example/"]).await;
     server.add_user("ed", "engineer", "Ed 工程师");
     server.add_user("olga", "engineer", "Olga");
     let ed = server.login("acme", "ed").await;
@@ -1133,7 +1139,10 @@ async fn an_engineer_sends_a_devices_parts_to_the_customer_who_approves_and_pays
     );
     let text = parsed.body_text(0).unwrap().into_owned();
     assert!(
-        text.contains(&format!("/shop/acme?proposal={}", sent.id)),
+        text.contains(&format!(
+            "https://parts.acme.example/shop/acme?proposal={}",
+            sent.id
+        )),
         "{text}"
     );
     assert!(text.contains("FD-FLT-100 Compressor filter × 2"), "{text}");
