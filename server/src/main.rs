@@ -140,7 +140,10 @@ fn public_url(text: &str) -> Result<String, String> {
         || url.query().is_some()
         || url.fragment().is_some()
     {
-        return Err("an http:// or https:// address without a query, like https://service.example.com".into());
+        return Err(
+            "an http:// or https:// address without a query, like https://service.example.com"
+                .into(),
+        );
     }
     Ok(url.as_str().trim_end_matches('/').to_owned())
 }

@@ -177,7 +177,14 @@ async fn upload_photo(shell: &Shell, data_url: &str) -> AppResult<String> {
     };
     shell
         .client
-        .upload(&server, &token, &api::PutPhoto { id: photo.id.clone() }, upload)
+        .upload(
+            &server,
+            &token,
+            &api::PutPhoto {
+                id: photo.id.clone(),
+            },
+            upload,
+        )
         .await?;
     shell
         .store

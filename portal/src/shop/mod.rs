@@ -6,6 +6,7 @@
 //! timeline, live over the customer's socket.
 
 mod api;
+mod delivery;
 mod proposals;
 
 use fieldesk_core::Locale;
@@ -17,8 +18,8 @@ use fieldesk_core::mall::money::Money;
 use fieldesk_core::mall::order::OrderStatus;
 use fieldesk_core::mall::proposal::{CustomerProposal, ProposalStatus};
 use fieldesk_core::mall::{
-    CheckoutBody, CustomerAction, CustomerActionBody, Delivery, Offer, Order, PayBody,
-    PaymentMethod, ShopInfo, ShopLive,
+    CheckoutBody, CustomerAction, CustomerActionBody, Offer, Order, PayBody, PaymentMethod,
+    ShopInfo, ShopLive,
 };
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -529,7 +530,16 @@ fn Photos(tenant: String, photos: Vec<String>, name: String, i18n: I18n) -> impl
             .map(|(at, src)| {
                 let label = {
                     let name = name.clone();
-                    move || i18n.t_with("shop-photo-of", &[("name", name.clone()), ("n", (at + 1).to_string()), ("count", count.to_string())])
+                    move || {
+                        i18n.t_with(
+                            "shop-photo-of",
+                            &[
+                                ("name", name.clone()),
+                                ("n", (at + 1).to_string()),
+                                ("count", count.to_string()),
+                            ],
+                        )
+                    }
                 };
                 view! {
                     <button type="button" class="offer-thumb" data-testid="offer-photo-thumb"
@@ -564,20 +574,7 @@ fn total_of(lines: &[Line]) -> Option<Money> {
 #[component]
 fn Cart(shop: Shop) -> impl IntoView {
     let i18n = shop.i18n;
-    let name = RwSignal::new(
-        shop.customer
-            .get_untracked()
-            .map(|c| c.name)
-            .unwrap_or_default(),
-    );
-    let phone = RwSignal::new(String::new());
-    let address = RwSignal::new(String::new());
-    let method = RwSignal::new(
-        shop.info
-            .get_untracked()
-            .and_then(|i| i.payment_methods.first().copied())
-            .unwrap_or(PaymentMethod::Manual),
-    );
+    let form = delivery::DeliveryForm::new(shop);
     let place = move || {
         if shop.token.get_untracked().is_none() {
             shop.view.set(View::SignIn);
@@ -593,12 +590,8 @@ fn Cart(shop: Shop) -> impl IntoView {
                     seen_price: Some(l.price),
                 })
                 .collect(),
-            delivery: Delivery::Address {
-                name: name.get_untracked(),
-                phone: phone.get_untracked(),
-                address: address.get_untracked(),
-            },
-            payment: method.get_untracked(),
+            delivery: form.delivery(),
+            payment: form.payment(),
             work_order_id: None,
             device_id: None,
         };
@@ -662,23 +655,7 @@ fn Cart(shop: Shop) -> impl IntoView {
             </ul>
             <p class="total" data-testid="cart-total">{move || i18n.t_with("shop-total", &[("total", total_of(&shop.cart.get()).map(|m| m.display()).unwrap_or_default())])}</p>
             <form class="checkout" novalidate on:submit=move |ev| { ev.prevent_default(); place(); }>
-                <h2>{move || i18n.t("shop-delivery")}</h2>
-                <label><span>{move || i18n.t("shop-recipient")}</span>
-                    <input data-testid="checkout-name" prop:value=move || name.get() on:input=move |ev| name.set(event_target_value(&ev)) /></label>
-                <label><span>{move || i18n.t("shop-phone")}</span>
-                    <input data-testid="checkout-phone" type="tel" prop:value=move || phone.get() on:input=move |ev| phone.set(event_target_value(&ev)) /></label>
-                <label><span>{move || i18n.t("shop-address")}</span>
-                    <input data-testid="checkout-address" prop:value=move || address.get() on:input=move |ev| address.set(event_target_value(&ev)) /></label>
-                <label><span>{move || i18n.t("shop-payment")}</span>
-                    <select data-testid="checkout-payment" on:change=move |ev| {
-                        if let Some(m) = PaymentMethod::parse(&event_target_value(&ev)) { method.set(m) }
-                    }>
-                        {move || shop.info.get().map(|i| i.payment_methods).unwrap_or_default().into_iter().map(|m| {
-                            let key = format!("shop-pay-{}", m.as_str());
-                            view! { <option value=m.as_str() selected=move || method.get() == m>{move || i18n.t(&key)}</option> }
-                        }).collect_view()}
-                    </select>
-                </label>
+                <delivery::DeliveryFields shop form prefix="checkout" />
                 <button type="submit" data-testid="checkout-submit" disabled=move || shop.busy.get()>
                     {move || if shop.token.get().is_some() { i18n.t("shop-place-order") } else { i18n.t("shop-sign-in-to-order") }}
                 </button>

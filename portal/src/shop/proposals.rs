@@ -4,13 +4,14 @@
 //! the list price, approved (their own checkout of exactly those lines,
 //! once per key) and paid, or declined.
 
+use fieldesk_core::mall::Order;
 use fieldesk_core::mall::checkout::CartLine;
 use fieldesk_core::mall::money::Money;
 use fieldesk_core::mall::proposal::{ApproveBody, CustomerDevice, Proposal, ProposalStatus};
-use fieldesk_core::mall::{Delivery, Order, PaymentMethod};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
+use super::delivery::{DeliveryFields, DeliveryForm};
 use super::{Shop, View, new_key, price_view, when};
 use crate::storage::{load, save};
 
@@ -125,20 +126,7 @@ pub(super) fn ProposalView(shop: Shop, id: i64) -> impl IntoView {
         });
     };
     load_it();
-    let name = RwSignal::new(
-        shop.customer
-            .get_untracked()
-            .map(|c| c.name)
-            .unwrap_or_default(),
-    );
-    let phone = RwSignal::new(String::new());
-    let address = RwSignal::new(String::new());
-    let method = RwSignal::new(
-        shop.info
-            .get_untracked()
-            .and_then(|i| i.payment_methods.first().copied())
-            .unwrap_or(PaymentMethod::Manual),
-    );
+    let form = DeliveryForm::new(shop);
     let key_name = shop.key(&format!("proposal-key-{id}"));
     let approve = move || {
         let Some(c) = current.get_untracked() else {
@@ -154,12 +142,8 @@ pub(super) fn ProposalView(shop: Shop, id: i64) -> impl IntoView {
                     seen_price: Some(o.quote.price),
                 })
                 .collect(),
-            delivery: Delivery::Address {
-                name: name.get_untracked(),
-                phone: phone.get_untracked(),
-                address: address.get_untracked(),
-            },
-            payment: method.get_untracked(),
+            delivery: form.delivery(),
+            payment: form.payment(),
         };
         // One key per approval: a retry after a lost answer answers the
         // first order.
@@ -240,23 +224,7 @@ pub(super) fn ProposalView(shop: Shop, id: i64) -> impl IntoView {
                         <Show when=move || open>
                             <form class="checkout" novalidate on:submit=move |ev| { ev.prevent_default(); approve.with_value(|f| f()); }>
                                 <p class="muted">{move || i18n.t("shop-approve-help")}</p>
-                                <h2>{move || i18n.t("shop-delivery")}</h2>
-                                <label><span>{move || i18n.t("shop-recipient")}</span>
-                                    <input data-testid="proposal-name" prop:value=move || name.get() on:input=move |ev| name.set(event_target_value(&ev)) /></label>
-                                <label><span>{move || i18n.t("shop-phone")}</span>
-                                    <input data-testid="proposal-phone" type="tel" prop:value=move || phone.get() on:input=move |ev| phone.set(event_target_value(&ev)) /></label>
-                                <label><span>{move || i18n.t("shop-address")}</span>
-                                    <input data-testid="proposal-address" prop:value=move || address.get() on:input=move |ev| address.set(event_target_value(&ev)) /></label>
-                                <label><span>{move || i18n.t("shop-payment")}</span>
-                                    <select data-testid="proposal-payment" on:change=move |ev| {
-                                        if let Some(m) = PaymentMethod::parse(&event_target_value(&ev)) { method.set(m) }
-                                    }>
-                                        {move || shop.info.get().map(|i| i.payment_methods).unwrap_or_default().into_iter().map(|m| {
-                                            let key = format!("shop-pay-{}", m.as_str());
-                                            view! { <option value=m.as_str() selected=move || method.get() == m>{move || i18n.t(&key)}</option> }
-                                        }).collect_view()}
-                                    </select>
-                                </label>
+                                <DeliveryFields shop form prefix="proposal" />
                                 <div class="actions">
                                     <button type="submit" data-testid="proposal-approve" disabled=move || shop.busy.get()>{move || i18n.t("shop-approve")}</button>
                                     <button type="button" class="secondary" data-testid="proposal-decline" on:click=move |_| decline()>{move || i18n.t("shop-decline")}</button>

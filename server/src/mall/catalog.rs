@@ -98,7 +98,11 @@ impl MallService {
 
     /// A photo of an item on sale, for the portal (no one signs in to see
     /// the catalog).
-    pub async fn shop_item_photo(&self, tenant_id: i64, id: String) -> MallResult<(String, Vec<u8>)> {
+    pub async fn shop_item_photo(
+        &self,
+        tenant_id: i64,
+        id: String,
+    ) -> MallResult<(String, Vec<u8>)> {
         self.enabled(tenant_id).await?;
         self.item_photo(tenant_id, id, true).await
     }
@@ -311,6 +315,19 @@ impl MallService {
         locale: Locale,
     ) -> MallResult<Vec<Offer>> {
         let lists = self.store.price_lists(tenant_id).await?;
+        self.offer_all_at(tenant_id, audience, items, locale, &lists)
+            .await
+    }
+
+    /// [`Self::offer_all`] with the tenant's price lists at hand.
+    pub(super) async fn offer_all_at(
+        &self,
+        tenant_id: i64,
+        audience: &Audience,
+        items: Vec<Item>,
+        locale: Locale,
+        lists: &[PriceList],
+    ) -> MallResult<Vec<Offer>> {
         let available = self
             .available(tenant_id, items.iter().map(|i| i.id).collect())
             .await?;
@@ -320,7 +337,7 @@ impl MallService {
             .map(|item| Offer {
                 name: item.body.name.get(locale).to_owned(),
                 description: item.body.description.get(locale).to_owned(),
-                quote: price::quote(item.id, item.body.list_price, audience, &lists, at),
+                quote: price::quote(item.id, item.body.list_price, audience, lists, at),
                 available: item
                     .body
                     .kind

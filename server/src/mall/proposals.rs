@@ -72,13 +72,10 @@ impl MallService {
             true => self.provider_of(user).await.ok().map(|(_, a)| a),
             false => None,
         };
+        let lists = self.store.price_lists(user.tenant_id).await?;
         let offers = self
-            .offer_all(user.tenant_id, &Audience::Customers, items, locale)
+            .offer_all_at(user.tenant_id, &Audience::Customers, items, locale, &lists)
             .await?;
-        let lists = match provider {
-            Some(_) => self.store.price_lists(user.tenant_id).await?,
-            None => vec![],
-        };
         let at = now();
         Ok(DeviceParts {
             work_order_id,

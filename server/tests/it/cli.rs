@@ -265,7 +265,13 @@ fn operator_commands_reject_bad_input_clearly() {
             "not found",
         ),
         (
-            &["serve", "--listen", "127.0.0.1:0", "--public-url", "ftp://files.example"],
+            &[
+                "serve",
+                "--listen",
+                "127.0.0.1:0",
+                "--public-url",
+                "ftp://files.example",
+            ],
             "",
             "http:// or https://",
         ),

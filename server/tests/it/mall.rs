@@ -141,7 +141,11 @@ async fn open_shop() -> Shop {
 /// [`open_shop`] with more `serve` flags.
 async fn open_shop_with(extra: &[&str]) -> Shop {
     let support = mail::account("shop", SUPPORT_DOMAIN);
-    let args: Vec<&str> = ["--allow-private-outbound"].iter().chain(extra).copied().collect();
+    let args: Vec<&str> = ["--allow-private-outbound"]
+        .iter()
+        .chain(extra)
+        .copied()
+        .collect();
     let server = TestServer::start_with(bin(), &args, true);
     let ada = server.login("acme", "ada").await.token;
     let alice = server.login("acme", "alice").await.token;
@@ -860,20 +864,12 @@ async fn an_unpaid_order_lets_its_stock_go_when_the_reservation_runs_out() {
     )
     .await;
     // A customer the admin vouches for (no mailbox needed).
-    let out = server.cli(
-        &[
-            "customer",
-            "add",
-            "--tenant",
-            "acme",
-            "--email",
-            "zhao@example.com",
-            "--name",
-            "赵先生",
-        ],
-        "a long enough secret 42\n",
+    server.add_customer(
+        "zhao@example.com",
+        "赵先生",
+        None,
+        "a long enough secret 42",
     );
-    assert!(out.status.success(), "{out:?}");
     let session: Value = ok_json(
         shop(
             &server,
@@ -1405,7 +1401,10 @@ async fn shop_photo(server: &TestServer, id: &str) -> reqwest::Response {
 #[tokio::test]
 async fn item_photos_show_in_the_shop_only_while_an_item_on_sale_names_them() {
     let Shop {
-        server, ada, filter, ..
+        server,
+        ada,
+        filter,
+        ..
     } = open_shop().await;
     let (alice, eve) = (
         server.login("acme", "alice").await.token,
@@ -1439,7 +1438,10 @@ async fn item_photos_show_in_the_shop_only_while_an_item_on_sale_names_them() {
         "photo_missing",
     )
     .await;
-    assert!(message.contains("照片"), "in the tenant's language: {message}");
+    assert!(
+        message.contains("照片"),
+        "in the tenant's language: {message}"
+    );
     assert_eq!(put(cover.clone()).await.unwrap().status(), 204);
     assert_eq!(put(second.clone()).await.unwrap().status(), 204);
     let saved: Value = ok_json(
@@ -1448,11 +1450,16 @@ async fn item_photos_show_in_the_shop_only_while_an_item_on_sale_names_them() {
             .await,
     )
     .await;
-    assert_eq!(saved["photos"], json!([cover_id, second_id]), "the cover first");
+    assert_eq!(
+        saved["photos"],
+        json!([cover_id, second_id]),
+        "the cover first"
+    );
 
     // The portal shows them to anyone, as the image they are, cacheable
     // for good (a photo never changes under its id).
-    let offers: Vec<Value> = ok_json(shop(&server, "GET", "/offers?q=FD-FLT-100", None, None, None).await).await;
+    let offers: Vec<Value> =
+        ok_json(shop(&server, "GET", "/offers?q=FD-FLT-100", None, None, None).await).await;
     assert_eq!(offers[0]["item"]["photos"][0], cover_id.as_str());
     let res = shop_photo(&server, &cover_id).await;
     assert_eq!(res.status(), 200);
@@ -1466,11 +1473,15 @@ async fn item_photos_show_in_the_shop_only_while_an_item_on_sale_names_them() {
     assert_eq!(res.bytes().await.unwrap().as_ref(), cover.as_slice());
     // A provider's people and the warehouse see them in the app; a chat
     // agent is not a buyer.
-    let res = server.get(&format!("/api/mall/photos/{second_id}"), &eve).await;
+    let res = server
+        .get(&format!("/api/mall/photos/{second_id}"), &eve)
+        .await;
     assert_eq!(res.status(), 200);
     assert_eq!(res.bytes().await.unwrap().as_ref(), second.as_slice());
     expect_error(
-        server.get(&format!("/api/mall/photos/{second_id}"), &alice).await,
+        server
+            .get(&format!("/api/mall/photos/{second_id}"), &alice)
+            .await,
         403,
         "forbidden",
     )
@@ -1479,7 +1490,12 @@ async fn item_photos_show_in_the_shop_only_while_an_item_on_sale_names_them() {
     // Another photo of the tenant (a work order's) is not the shop's to show.
     let private = png_image(8, 9);
     assert_eq!(put(private.clone()).await.unwrap().status(), 204);
-    expect_error(shop_photo(&server, &sha256_hex(&private)).await, 404, "not_found").await;
+    expect_error(
+        shop_photo(&server, &sha256_hex(&private)).await,
+        404,
+        "not_found",
+    )
+    .await;
     expect_error(shop_photo(&server, "nope").await, 404, "not_found").await;
     expect_error(
         server
@@ -1500,12 +1516,16 @@ async fn item_photos_show_in_the_shop_only_while_an_item_on_sale_names_them() {
     .await;
     expect_error(shop_photo(&server, &cover_id).await, 404, "not_found").await;
     expect_error(
-        server.get(&format!("/api/mall/photos/{cover_id}"), &eve).await,
+        server
+            .get(&format!("/api/mall/photos/{cover_id}"), &eve)
+            .await,
         404,
         "not_found",
     )
     .await;
-    let res = server.get(&format!("/api/mall/photos/{cover_id}"), &ada).await;
+    let res = server
+        .get(&format!("/api/mall/photos/{cover_id}"), &ada)
+        .await;
     assert_eq!(res.status(), 200);
     assert_eq!(res.bytes().await.unwrap().as_ref(), cover.as_slice());
 }

@@ -416,22 +416,7 @@ pub async fn engineer_sends_a_devices_parts_and_the_customer_approves_and_pays(c
     let server = ctx.server_with(&["--allow-private-outbound"]);
     open_shop(&server, &support).await;
     // The customer's portal account (vouched for by an admin).
-    let out = server.cli(
-        &[
-            "customer",
-            "add",
-            "--tenant",
-            "acme",
-            "--email",
-            &liu.address,
-            "--name",
-            "Liu",
-            "--locale",
-            "en",
-        ],
-        "a long enough secret 42\n",
-    );
-    assert!(out.status.success(), "{out:?}");
+    server.add_customer(&liu.address, "Liu", Some("en"), "a long enough secret 42");
     // Eve's work order at the customer's site: a FD-CH-200 chiller.
     let ada = server.login("acme", "ada").await.token;
     let eve = server.login("acme", "eve").await.me.user_id;

@@ -10,15 +10,14 @@ use fieldesk_core::mall::checkout::CartLine;
 use fieldesk_core::mall::proposal::{
     DevicePart, DeviceParts, ProposalBody, ProposalLine, ProposalStatus, WorkOrderParts,
 };
-use fieldesk_core::mall::{
-    CheckoutBody, Delivery, Location, LocationKind, MallAnswer, MallCommand, PaymentMethod,
-};
+use fieldesk_core::mall::{CheckoutBody, MallAnswer, MallCommand};
 use fieldesk_core::offline::LocalWorkOrder;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use crate::api::{self, mall};
 use crate::i18n::{I18n, tr, when};
+use crate::mall::delivery::{ProviderDelivery, ProviderDeliveryFields};
 use crate::mall::photo::ItemPhoto;
 use crate::mall::{Message, new_key};
 
@@ -194,14 +193,11 @@ fn DevicePartsView(
     };
     let email = RwSignal::new(contact_email(&fact(|o| o.order.contact.clone())));
     let note = RwSignal::new(String::new());
-    let (name, phone, address) = (
-        RwSignal::new(fact(|o| o.order.customer.clone())),
-        RwSignal::new(fact(|o| o.order.contact.clone())),
-        RwSignal::new(fact(|o| o.order.address.clone())),
+    let to = ProviderDelivery::new(
+        fact(|o| o.order.customer.clone()),
+        fact(|o| o.order.contact.clone()),
+        fact(|o| o.order.address.clone()),
     );
-    let depots = RwSignal::new(Vec::<Location>::new());
-    let depot = RwSignal::new(None::<i64>);
-    let method = RwSignal::new(PaymentMethod::Manual);
     let sent = RwSignal::new(None::<String>);
     // One key per cart and way: a retry after a lost answer answers the
     // first proposal or order.
@@ -216,16 +212,7 @@ fn DevicePartsView(
             Ok(MallAnswer::DeviceParts(p)) => {
                 if p.provider {
                     mode.set(Mode::Provider);
-                    if let Ok(MallAnswer::Locations(list)) =
-                        mall::call(MallCommand::Locations).await
-                    {
-                        let own: Vec<Location> = list
-                            .into_iter()
-                            .filter(|l| l.body.kind == LocationKind::Depot)
-                            .collect();
-                        depot.set(own.first().map(|l| l.id));
-                        depots.set(own);
-                    }
+                    to.load_depots().await;
                 }
                 parts.set(Some(p))
             }
@@ -270,15 +257,8 @@ fn DevicePartsView(
                             seen_price: l.part.provider_price.map(|q| q.price),
                         })
                         .collect(),
-                    delivery: match depot.get_untracked() {
-                        Some(location_id) => Delivery::Depot { location_id },
-                        None => Delivery::Address {
-                            name: name.get_untracked(),
-                            phone: phone.get_untracked(),
-                            address: address.get_untracked(),
-                        },
-                    },
-                    payment: method.get_untracked(),
+                    delivery: to.delivery(),
+                    payment: to.payment(),
                     work_order_id: Some(work_order),
                     device_id: Some(device),
                 },
@@ -392,28 +372,7 @@ fn DevicePartsView(
                             <button type="submit" data-testid="parts-send" disabled=offline>{tr("mall-send-proposal")}</button>
                         }.into_any(),
                         Mode::Provider => view! {
-                            <label>{tr("mall-deliver-to")}
-                                <select data-testid="parts-deliver-to" on:change=move |ev| depot.set(event_target_value(&ev).parse::<i64>().ok())>
-                                    {move || depots.get().into_iter().map(|l| {
-                                        let id = l.id;
-                                        view! { <option value=id.to_string() selected=move || depot.get() == Some(id)>{l.body.name}</option> }
-                                    }).collect_view()}
-                                    <option value="" selected=move || depot.get().is_none()>{tr("mall-to-this-site")}</option>
-                                </select>
-                            </label>
-                            <Show when=move || depot.get().is_none()>
-                                <label>{tr("shop-recipient")}<input data-testid="parts-site-name" prop:value=move || name.get() on:input=move |ev| name.set(event_target_value(&ev)) /></label>
-                                <label>{tr("shop-phone")}<input data-testid="parts-site-phone" prop:value=move || phone.get() on:input=move |ev| phone.set(event_target_value(&ev)) /></label>
-                                <label>{tr("shop-address")}<input data-testid="parts-site-address" prop:value=move || address.get() on:input=move |ev| address.set(event_target_value(&ev)) /></label>
-                            </Show>
-                            <label>{tr("shop-payment")}
-                                <select data-testid="parts-payment-method" on:change=move |ev| {
-                                    if let Some(m) = PaymentMethod::parse(&event_target_value(&ev)) { method.set(m) }
-                                }>
-                                    <option value="manual">{tr("shop-pay-manual")}</option>
-                                    <option value="test">{tr("shop-pay-test")}</option>
-                                </select>
-                            </label>
+                            <ProviderDeliveryFields form=to prefix="parts" site="mall-to-this-site" />
                             <button type="submit" data-testid="parts-buy" disabled=offline>{tr("mall-buy-now")}</button>
                         }.into_any(),
                     }}

@@ -7,6 +7,7 @@
 //! engineers get the provider portal's mall instead ([`provider`]).
 
 mod catalog;
+pub mod delivery;
 pub mod photo;
 mod prices;
 mod provider;

@@ -32,7 +32,10 @@ pub fn ItemPhoto(id: Option<String>, #[prop(optional, into)] alt: String) -> imp
 
 /// The photos of an item being changed: the first is its cover.
 #[component]
-pub fn PhotoEditor(photos: RwSignal<Vec<String>>, error: RwSignal<Option<String>>) -> impl IntoView {
+pub fn PhotoEditor(
+    photos: RwSignal<Vec<String>>,
+    error: RwSignal<Option<String>>,
+) -> impl IntoView {
     let i18n = use_i18n();
     let uploading = RwSignal::new(false);
     let full = move || photos.with(|p| p.len() >= MAX_PHOTOS);

@@ -7,13 +7,11 @@
 
 use fieldesk_core::mall::checkout::CartLine;
 use fieldesk_core::mall::order::OrderStatus;
-use fieldesk_core::mall::{
-    CheckoutBody, Delivery, Location, LocationKind, MallAnswer, MallCommand, Offer, Order,
-    PaymentMethod,
-};
+use fieldesk_core::mall::{CheckoutBody, MallAnswer, MallCommand, Offer, Order, PaymentMethod};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
+use super::delivery::{ProviderDelivery, ProviderDeliveryFields};
 use super::photo::ItemPhoto;
 use super::{Message, new_key};
 use crate::api::{self, mall};
@@ -78,14 +76,7 @@ fn Shop(
     let q = RwSignal::new(String::new());
     let offers = RwSignal::new(Vec::<Offer>::new());
     let cart = RwSignal::new(Vec::<Line>::new());
-    let depots = RwSignal::new(Vec::<Location>::new());
-    let depot = RwSignal::new(None::<i64>);
-    let (name, phone, address) = (
-        RwSignal::new(String::new()),
-        RwSignal::new(String::new()),
-        RwSignal::new(String::new()),
-    );
-    let method = RwSignal::new(PaymentMethod::Manual);
+    let to = ProviderDelivery::new(String::new(), String::new(), String::new());
     // One key per cart: a retry after a lost answer answers the first order.
     let key = StoredValue::new(new_key("provider"));
     let search = move || {
@@ -107,25 +98,8 @@ fn Shop(
         })
     };
     search();
-    spawn_local(async move {
-        if let Ok(MallAnswer::Locations(list)) = mall::call(MallCommand::Locations).await {
-            let own: Vec<Location> = list
-                .into_iter()
-                .filter(|l| l.body.kind == LocationKind::Depot)
-                .collect();
-            depot.set(own.first().map(|l| l.id));
-            depots.set(own);
-        }
-    });
+    spawn_local(to.load_depots());
     let place = move || {
-        let delivery = match depot.get_untracked() {
-            Some(location_id) => Delivery::Depot { location_id },
-            None => Delivery::Address {
-                name: name.get_untracked(),
-                phone: phone.get_untracked(),
-                address: address.get_untracked(),
-            },
-        };
         let body = CheckoutBody {
             lines: cart
                 .get_untracked()
@@ -136,8 +110,8 @@ fn Shop(
                     seen_price: Some(l.offer.quote.price),
                 })
                 .collect(),
-            delivery,
-            payment: method.get_untracked(),
+            delivery: to.delivery(),
+            payment: to.payment(),
             work_order_id: None,
             device_id: None,
         };
@@ -213,28 +187,7 @@ fn Shop(
                         </label>
                     }
                 }).collect_view()}
-                <label>{tr("mall-deliver-to")}
-                    <select data-testid="mall-deliver-to" on:change=move |ev| depot.set(event_target_value(&ev).parse::<i64>().ok())>
-                        {move || depots.get().into_iter().map(|l| {
-                            let id = l.id;
-                            view! { <option value=id.to_string() selected=move || depot.get() == Some(id)>{l.body.name}</option> }
-                        }).collect_view()}
-                        <option value="" selected=move || depot.get().is_none()>{tr("mall-to-site")}</option>
-                    </select>
-                </label>
-                <Show when=move || depot.get().is_none()>
-                    <label>{tr("shop-recipient")}<input data-testid="mall-site-name" prop:value=move || name.get() on:input=move |ev| name.set(event_target_value(&ev)) /></label>
-                    <label>{tr("shop-phone")}<input data-testid="mall-site-phone" prop:value=move || phone.get() on:input=move |ev| phone.set(event_target_value(&ev)) /></label>
-                    <label>{tr("shop-address")}<input data-testid="mall-site-address" prop:value=move || address.get() on:input=move |ev| address.set(event_target_value(&ev)) /></label>
-                </Show>
-                <label>{tr("shop-payment")}
-                    <select data-testid="mall-payment-method" on:change=move |ev| {
-                        if let Some(m) = PaymentMethod::parse(&event_target_value(&ev)) { method.set(m) }
-                    }>
-                        <option value="manual">{tr("shop-pay-manual")}</option>
-                        <option value="test">{tr("shop-pay-test")}</option>
-                    </select>
-                </label>
+                <ProviderDeliveryFields form=to prefix="mall" site="mall-to-site" />
                 <button type="submit" data-testid="mall-checkout">{tr("shop-place-order")}</button>
             </form>
         </Show>

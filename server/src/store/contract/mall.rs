@@ -244,7 +244,10 @@ pub async fn item_photos_are_served_only_while_an_item_of_the_tenant_names_them(
         [missing]
     );
     assert_eq!(
-        store.missing_photos(b.id, vec![shown.clone()]).await.unwrap(),
+        store
+            .missing_photos(b.id, vec![shown.clone()])
+            .await
+            .unwrap(),
         [shown.as_str()],
         "another tenant's photo is not there"
     );
@@ -269,10 +272,18 @@ pub async fn item_photos_are_served_only_while_an_item_of_the_tenant_names_them(
         photo(a.id, &shown, true).await,
         Some(("image/png".to_owned(), 3))
     );
-    assert_eq!(photo(a.id, &other, true).await, None, "its item is not on sale");
+    assert_eq!(
+        photo(a.id, &other, true).await,
+        None,
+        "its item is not on sale"
+    );
     assert!(photo(a.id, &other, false).await.is_some());
     assert_eq!(photo(a.id, &stray, false).await, None, "no item names it");
-    assert_eq!(photo(b.id, &shown, false).await, None, "not another tenant's");
+    assert_eq!(
+        photo(b.id, &shown, false).await,
+        None,
+        "not another tenant's"
+    );
 }
 
 pub async fn stock_is_reserved_once_per_key_never_below_zero_and_released_shipped_or_restocked(

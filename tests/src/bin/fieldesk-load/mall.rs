@@ -237,20 +237,7 @@ pub async fn run(server: &TestServer) {
     let mut tokens = vec![];
     for b in 0..BUYERS {
         let email = format!("buyer{b}@bench.test");
-        let out = server.cli(
-            &[
-                "customer",
-                "add",
-                "--tenant",
-                "acme",
-                "--email",
-                &email,
-                "--name",
-                &format!("Buyer {b}"),
-            ],
-            &format!("{PASSWORD}\n"),
-        );
-        assert!(out.status.success(), "{out:?}");
+        server.add_customer(&email, &format!("Buyer {b}"), None, PASSWORD);
         let session: Value = server
             .http
             .post(server.url("/api/shop/acme/signin"))
