@@ -87,6 +87,15 @@ pub const MAX_DESCRIPTION: usize = 4000;
 pub const MAX_MODELS: usize = 200;
 pub const MAX_PHOTOS: usize = 8;
 
+/// A category of the items on sale and how many there are (the portal's
+/// browse by category).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Category {
+    pub name: String,
+    pub items: u32,
+}
+
 /// An item as admins write it (`POST /api/mall/items`, `PUT …/{id}`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -10,6 +10,7 @@ mod delivery;
 mod proposals;
 
 use fieldesk_core::Locale;
+use fieldesk_core::mall::catalog::Category;
 use fieldesk_core::mall::checkout::CartLine;
 use fieldesk_core::mall::customer::{
     Customer, CustomerSession, SigninBody, SignupBody, VerifyBody,
@@ -77,6 +78,9 @@ struct Shop {
     /// The device model the catalog shows parts for (`?model=`, or a
     /// device picked in "my devices").
     model: RwSignal<Option<String>>,
+    /// The category the catalog shows (none: all), and the categories.
+    category: RwSignal<Option<String>>,
+    categories: RwSignal<Vec<Category>>,
     proposals: RwSignal<Vec<CustomerProposal>>,
     /// The proposal a link opened, shown once the customer signed in.
     pending: RwSignal<Option<i64>>,
@@ -155,6 +159,9 @@ impl Shop {
             }
             if let Some(m) = model {
                 params.append("model", &m);
+            }
+            if let Some(c) = me.category.get_untracked() {
+                params.append("category", &c);
             }
             path.push_str(&String::from(params.to_string()));
             match me
@@ -307,6 +314,8 @@ pub fn ShopApp() -> impl IntoView {
         email: RwSignal::new(String::new()),
         busy: RwSignal::new(false),
         model: RwSignal::new(query("model")),
+        category: RwSignal::new(None),
+        categories: RwSignal::new(vec![]),
         proposals: RwSignal::new(vec![]),
         pending: RwSignal::new(query("proposal").and_then(|p| p.parse().ok())),
     };
@@ -334,6 +343,13 @@ pub fn ShopApp() -> impl IntoView {
             Ok(info) => {
                 shop.info.set(Some(info));
                 shop.search(String::new(), model);
+                if let Ok(list) = shop
+                    .call("GET", "/categories")
+                    .send::<(), Vec<Category>>(None, shop.offline())
+                    .await
+                {
+                    shop.categories.set(list);
+                }
             }
             Err(f) => shop.error.set(Some(f.message)),
         }
@@ -450,6 +466,25 @@ fn Catalog(shop: Shop) -> impl IntoView {
         <form class="search" on:submit=move |ev| { ev.prevent_default(); shop.search(q.get_untracked(), shop.model.get_untracked()); }>
             <input data-testid="shop-search" type="search" placeholder=move || i18n.t("shop-search")
                 prop:value=move || q.get() on:input=move |ev| q.set(event_target_value(&ev)) />
+            <Show when=move || !shop.categories.with(Vec::is_empty)>
+                <select data-testid="shop-category" aria-label=move || i18n.t("shop-category")
+                    on:change=move |ev| {
+                        let value = event_target_value(&ev);
+                        shop.category.set(Some(value).filter(|v| !v.is_empty()));
+                        shop.search(q.get_untracked(), shop.model.get_untracked());
+                    }>
+                    <option value="" selected=move || shop.category.get().is_none()>{move || i18n.t("shop-all-categories")}</option>
+                    {move || shop.categories.get().into_iter().map(|c| {
+                        let name = c.name.clone();
+                        let (value, chosen) = (name.clone(), name.clone());
+                        view! {
+                            <option value=value selected=move || shop.category.get().as_deref() == Some(chosen.as_str())>
+                                {move || i18n.t_with("shop-category-count", &[("name", name.clone()), ("count", c.items.to_string())])}
+                            </option>
+                        }
+                    }).collect_view()}
+                </select>
+            </Show>
             <button type="submit" data-testid="shop-search-go">{move || i18n.t("shop-search-go")}</button>
         </form>
         {move || shop.model.get().map(|m| view! {

@@ -45,6 +45,7 @@ pub(super) fn Devices(shop: Shop) -> impl IntoView {
                             <span class="muted">{i18n.t_with("shop-work-order", &[("order", d.work_order_number.clone())])}</span>
                             <button data-testid="device-parts" disabled=!fits on:click=move |_| {
                                 shop.model.set(Some(model.clone()));
+                                shop.category.set(None);
                                 shop.search(String::new(), Some(model.clone()));
                                 shop.view.set(View::Catalog);
                             }>{move || i18n.t("shop-device-parts")}</button>

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, HashSet};
 
 use fieldesk_core::ErrorCode;
 use fieldesk_core::Locale;
-use fieldesk_core::mall::catalog::{Item, ItemBody, model_key, query_terms};
+use fieldesk_core::mall::catalog::{Category, Item, ItemBody, model_key, query_terms};
 use fieldesk_core::mall::price::{self, Audience, PriceList, PriceListBody, ProviderTier};
 use fieldesk_core::mall::{Location, LocationBody, LocationKind, Offer, StockBody, StockLevel};
 
@@ -28,6 +28,9 @@ pub struct ShopQuery {
     /// A device model: the parts that fit it.
     #[serde(default)]
     pub model: Option<String>,
+    /// Items of this category.
+    #[serde(default)]
+    pub category: Option<String>,
     /// Items after this id (the next page).
     #[serde(default)]
     pub after: Option<i64>,
@@ -284,6 +287,12 @@ impl MallService {
         self.offer_all(tenant_id, audience, items, locale).await
     }
 
+    /// The categories of the items on sale, with their counts.
+    pub async fn categories(&self, tenant_id: i64) -> MallResult<Vec<Category>> {
+        self.enabled(tenant_id).await?;
+        Ok(self.store.categories(tenant_id).await?)
+    }
+
     /// One item on sale.
     pub async fn offer(
         &self,
@@ -373,6 +382,12 @@ pub(super) fn item_query(q: &ShopQuery, enabled_only: bool) -> ItemQuery {
     ItemQuery {
         terms: q.q.as_deref().map(query_terms).unwrap_or_default(),
         model: q.model.as_deref().map(model_key).filter(|m| !m.is_empty()),
+        category: q
+            .category
+            .as_deref()
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
+            .map(str::to_owned),
         enabled_only,
         after: q.after.unwrap_or(0),
         limit: q.limit.unwrap_or(PAGE).clamp(1, PAGE),

@@ -183,6 +183,7 @@ use crate::{portal, visitor_ws, ws};
         shop::signout,
         shop::me,
         shop::offers,
+        shop::categories,
         shop::offer,
         shop::photo,
         shop::checkout,
@@ -532,6 +533,7 @@ pub fn router(state: AppState) -> Router {
         .route("/shop/{tenant}/me", get(shop::me))
         .route("/shop/{tenant}/offers", get(shop::offers))
         .route("/shop/{tenant}/offers/{id}", get(shop::offer))
+        .route("/shop/{tenant}/categories", get(shop::categories))
         .route("/shop/{tenant}/photos/{id}", get(shop::photo))
         .route("/shop/{tenant}/checkout", post(shop::checkout))
         .route("/shop/{tenant}/orders", get(shop::orders))

@@ -15,6 +15,7 @@ use axum::http::header::AUTHORIZATION;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use fieldesk_core::api::ErrorBody;
+use fieldesk_core::mall::catalog::Category;
 use fieldesk_core::mall::customer::{
     Customer, CustomerSession, SigninBody, SignupBody, VerifyBody,
 };
@@ -192,8 +193,21 @@ pub async fn me(
     Ok(Json(shopper(&state, &slug, &headers).await?.customer))
 }
 
+/// The categories of the items on sale, with how many each has.
+#[utoipa::path(get, path = "/api/shop/{tenant}/categories", tag = "shop",
+    params(("tenant" = String, Path)),
+    responses((status = 200, body = Vec<Category>), (status = 404, body = ErrorBody)))]
+pub async fn categories(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+) -> Result<Json<Vec<Category>>, ApiError> {
+    let tenant = tenant_id(&state, &slug).await?;
+    Ok(Json(state.mall.categories(tenant).await?))
+}
+
 /// Items on sale at the customers' price beside the list price; with
-/// `model`, the parts that fit a device of it. Browsing needs no sign-in.
+/// `model`, the parts that fit a device of it; with `category`, those of
+/// it. Browsing needs no sign-in.
 #[utoipa::path(get, path = "/api/shop/{tenant}/offers", tag = "shop",
     params(("tenant" = String, Path), ShopQuery),
     responses((status = 200, body = Vec<Offer>), (status = 404, body = ErrorBody)))]

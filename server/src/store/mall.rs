@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 
 use async_trait::async_trait;
 use fieldesk_core::Locale;
-use fieldesk_core::mall::catalog::{Item, ItemBody};
+use fieldesk_core::mall::catalog::{Category, Item, ItemBody};
 use fieldesk_core::mall::checkout::PricedLine;
 use fieldesk_core::mall::customer::Customer;
 use fieldesk_core::mall::order::{Effect, OrderStatus};
@@ -54,6 +54,8 @@ pub struct ItemQuery {
     pub terms: Vec<String>,
     /// Items fitting this model key (`catalog::model_key`).
     pub model: Option<String>,
+    /// Items of this category (as the admin wrote it).
+    pub category: Option<String>,
     /// Only items on sale.
     pub enabled_only: bool,
     /// Items with an id above this (paging).
@@ -206,6 +208,8 @@ pub trait MallStore: Send + Sync + 'static {
     async fn items_by_id(&self, tenant_id: i64, ids: Vec<i64>) -> StoreResult<Vec<Item>>;
     /// Items matching the query, by id.
     async fn items(&self, tenant_id: i64, query: ItemQuery) -> StoreResult<Vec<Item>>;
+    /// The categories of the items on sale, by name, with their counts.
+    async fn categories(&self, tenant_id: i64) -> StoreResult<Vec<Category>>;
     /// Of `ids`, the photos the tenant does not have (an item may only
     /// name uploaded ones).
     async fn missing_photos(&self, tenant_id: i64, ids: Vec<String>) -> StoreResult<Vec<String>>;

@@ -1529,3 +1529,55 @@ async fn item_photos_show_in_the_shop_only_while_an_item_on_sale_names_them() {
     assert_eq!(res.status(), 200);
     assert_eq!(res.bytes().await.unwrap().as_ref(), cover.as_slice());
 }
+
+#[tokio::test]
+async fn customers_browse_the_catalog_by_category() {
+    let Shop { server, ada, .. } = open_shop().await;
+    ok_json::<Value>(
+        server
+            .send_json(
+                "POST",
+                "/api/mall/items",
+                &ada,
+                &json!({
+                    "sku": "SVC-WARRANTY-1", "kind": "service",
+                    "name": {"zh-CN": "延保一年", "en": "One more year of warranty"},
+                    "unit": "次", "category": "服务", "models": [],
+                    "list_price": {"minor": 88_000, "currency": "CNY"},
+                }),
+            )
+            .await,
+    )
+    .await;
+    let categories: Vec<Value> =
+        ok_json(shop(&server, "GET", "/categories", None, None, None).await).await;
+    assert_eq!(
+        categories,
+        [
+            json!({"name": "制冷", "items": 2}),
+            json!({"name": "服务", "items": 1})
+        ]
+    );
+    let offers: Vec<Value> = ok_json(
+        shop(
+            &server,
+            "GET",
+            "/offers?category=%E6%9C%8D%E5%8A%A1",
+            None,
+            None,
+            None,
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(offers.len(), 1);
+    assert_eq!(offers[0]["item"]["sku"], "SVC-WARRANTY-1");
+    assert_eq!(
+        offers[0]["available"],
+        Value::Null,
+        "a service has no stock"
+    );
+    let offers: Vec<Value> =
+        ok_json(shop(&server, "GET", "/offers?category=nothing", None, None, None).await).await;
+    assert!(offers.is_empty());
+}

@@ -2,7 +2,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use fieldesk_core::Locale;
-use fieldesk_core::mall::catalog::{ItemBody, ItemKind, LocalizedText, query_terms};
+use fieldesk_core::mall::catalog::{Category, ItemBody, ItemKind, LocalizedText, query_terms};
 use fieldesk_core::mall::checkout::PricedLine;
 use fieldesk_core::mall::money::{Currency, Money};
 use fieldesk_core::mall::order::{self, Actor, OrderEvent, OrderStatus};
@@ -150,7 +150,9 @@ pub async fn catalog_items_are_per_tenant_and_found_by_chinese_terms_sku_and_mod
         part("FD-FLT-100", "压缩机滤网", &["FD-CH-200"]),
     )
     .await;
-    let _valve = save(&*store, a.id, part("FD-VLV-7", "膨胀阀", &["FD-CH-300"])).await;
+    let mut valve = part("FD-VLV-7", "膨胀阀", &["FD-CH-300"]);
+    valve.category = "阀门".into();
+    let valve = save(&*store, a.id, valve).await;
     let other = save(
         &*store,
         b.id,
@@ -172,6 +174,7 @@ pub async fn catalog_items_are_per_tenant_and_found_by_chinese_terms_sku_and_mod
             enabled_only: true,
             after: 0,
             limit: 50,
+            ..Default::default()
         };
         async move {
             store
@@ -192,6 +195,32 @@ pub async fn catalog_items_are_per_tenant_and_found_by_chinese_terms_sku_and_mod
     );
     assert_eq!(find(vec![], Some(" fd-ch-200 ")).await, [filter]);
     assert_eq!(find(vec![], None).await.len(), 2);
+    // By category; the categories on sale, each with its count.
+    let by_category = |category: &str| {
+        let (store, category) = (store.clone(), category.to_owned());
+        async move {
+            let q = ItemQuery {
+                category: Some(category),
+                enabled_only: true,
+                limit: 50,
+                ..Default::default()
+            };
+            let items = store.items(a.id, q).await.unwrap();
+            items.into_iter().map(|i| i.id).collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(by_category("阀门").await, [valve]);
+    assert_eq!(by_category("配件").await, [filter]);
+    assert!(by_category("阀").await.is_empty(), "the whole name");
+    let category = |name: &str, items: u32| Category {
+        name: name.into(),
+        items,
+    };
+    assert_eq!(
+        store.categories(a.id).await.unwrap(),
+        [category("配件", 1), category("阀门", 1)]
+    );
+    assert_eq!(store.categories(b.id).await.unwrap(), [category("配件", 1)]);
     // Disabled items are not on sale; a change re-indexes.
     let mut body = part("FD-FLT-100", "冷凝器", &["FD-CH-400"]);
     body.enabled = false;
@@ -202,6 +231,11 @@ pub async fn catalog_items_are_per_tenant_and_found_by_chinese_terms_sku_and_mod
         .unwrap();
     assert!(find(query_terms("冷凝器"), None).await.is_empty());
     assert!(find(vec![], Some("FD-CH-200")).await.is_empty());
+    assert_eq!(
+        store.categories(a.id).await.unwrap(),
+        [category("阀门", 1)],
+        "items on sale only"
+    );
     let all = store
         .items(
             a.id,

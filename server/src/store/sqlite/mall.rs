@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use async_trait::async_trait;
 use fieldesk_core::Locale;
-use fieldesk_core::mall::catalog::{Item, ItemBody, ItemKind, model_key};
+use fieldesk_core::mall::catalog::{Category, Item, ItemBody, ItemKind, model_key};
 use fieldesk_core::mall::checkout::PricedLine;
 use fieldesk_core::mall::customer::Customer;
 use fieldesk_core::mall::money::{Currency, Money};
@@ -713,6 +713,24 @@ impl MallStore for SqliteStore {
         .await
     }
 
+    async fn categories(&self, tenant_id: i64) -> StoreResult<Vec<Category>> {
+        self.read(move |conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT category, COUNT(*) FROM mall_items
+                 WHERE tenant_id = ?1 AND enabled = 1 AND category <> ''
+                 GROUP BY category ORDER BY category",
+            )?;
+            let rows = stmt.query_map([tenant_id], |r| {
+                Ok(Category {
+                    name: r.get(0)?,
+                    items: r.get(1)?,
+                })
+            })?;
+            Ok(rows.collect::<Result<_, _>>()?)
+        })
+        .await
+    }
+
     async fn missing_photos(&self, tenant_id: i64, ids: Vec<String>) -> StoreResult<Vec<String>> {
         self.read(move |conn| {
             let mut stmt = conn.prepare_cached(
@@ -759,6 +777,10 @@ impl MallStore for SqliteStore {
             // model index, the ids), so a page stops at its limit instead
             // of sorting every match.
             let (from, order) = match (fts.is_empty(), q.model.is_some()) {
+                (true, false) if q.category.is_some() => (
+                    "mall_items i WHERE i.tenant_id = ?1 AND i.category = ?6 AND i.id > ?4 AND ?2 = ''",
+                    "i.id",
+                ),
                 (false, _) => (
                     "mall_items_fts f JOIN mall_items i ON i.id = f.rowid
                      WHERE mall_items_fts MATCH ?2 AND f.rowid > ?4 AND +i.tenant_id = ?1",
@@ -786,6 +808,7 @@ impl MallStore for SqliteStore {
             if q.enabled_only {
                 sql.push_str(" AND i.enabled = 1");
             }
+            sql.push_str(" AND (?6 IS NULL OR i.category = ?6)");
             sql.push_str(&format!(" ORDER BY {order} LIMIT ?5"));
             let mut stmt = conn.prepare_cached(&sql)?;
             let rows = stmt.query(params![
@@ -793,7 +816,8 @@ impl MallStore for SqliteStore {
                 fts,
                 q.model.as_deref().map(model_key),
                 q.after,
-                q.limit
+                q.limit,
+                q.category
             ])?;
             collect(rows, item_from_row)
         })
