@@ -17,10 +17,11 @@ use fieldesk_server::chat::presence::VisitorLimits;
 use fieldesk_server::perimeter::{self, Limits};
 use fieldesk_server::secret_box::SecretBox;
 use fieldesk_server::state::Settings;
+use fieldesk_server::store::NewUser;
 use fieldesk_server::store::mall::MallStore;
 use fieldesk_server::store::security::{NewSecurityEvent, SecurityStore};
 use fieldesk_server::store::sqlite::SqliteStore;
-use fieldesk_server::store::{NewUser, Store};
+use fieldesk_server::store::tenants::TenantStore;
 use fieldesk_server::{demo, serve};
 
 #[derive(Parser)]

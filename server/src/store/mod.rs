@@ -14,9 +14,9 @@ pub mod outbox;
 pub mod sealed;
 pub mod security;
 pub mod sqlite;
+pub mod tenants;
 pub mod workbench;
 
-use async_trait::async_trait;
 use fieldesk_core::{Locale, Role};
 
 /// The error a database driver or a codec gave.
@@ -109,9 +109,11 @@ pub struct Session {
     pub user_agent: String,
 }
 
-#[async_trait]
+/// Everything the server keeps: one trait per concept, one backend
+/// implementing them all.
 pub trait Store:
-    chat::ChatStore
+    tenants::TenantStore
+    + chat::ChatStore
     + field::FieldStore
     + dispatch::DispatchStore
     + workbench::WorkbenchStore
@@ -125,24 +127,19 @@ pub trait Store:
     + Sync
     + 'static
 {
-    async fn create_tenant(
-        &self,
-        slug: &str,
-        name: &str,
-        workbench_name: &str,
-    ) -> StoreResult<Tenant>;
-    async fn tenant_by_slug(&self, slug: &str) -> StoreResult<Option<Tenant>>;
-    async fn tenant(&self, tenant_id: i64) -> StoreResult<Option<Tenant>>;
+}
 
-    async fn create_user(&self, tenant_id: i64, user: NewUser) -> StoreResult<User>;
-    async fn set_password(&self, tenant_id: i64, username: &str, hash: &str) -> StoreResult<()>;
-    async fn credentials(&self, tenant_id: i64, username: &str)
-    -> StoreResult<Option<Credentials>>;
-    async fn user(&self, tenant_id: i64, user_id: i64) -> StoreResult<Option<User>>;
-    async fn users(&self, tenant_id: i64) -> StoreResult<Vec<User>>;
-
-    async fn create_session(&self, session: Session) -> StoreResult<()>;
-    async fn session(&self, token_hash: &str) -> StoreResult<Option<Session>>;
-    /// Revokes a session; revoking twice is not an error (logout is idempotent).
-    async fn revoke_session(&self, tenant_id: i64, token_hash: &str) -> StoreResult<()>;
+impl<T> Store for T where
+    T: tenants::TenantStore
+        + chat::ChatStore
+        + field::FieldStore
+        + dispatch::DispatchStore
+        + workbench::WorkbenchStore
+        + security::SecurityStore
+        + mail::MailStore
+        + mall::MallStore
+        + inbox::InboxStore
+        + outbox::OutboxStore
+        + sealed::SealedStore
+{
 }

@@ -22,7 +22,8 @@ use async_trait::async_trait;
 use fieldesk_core::Locale;
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
-use super::{Credentials, NewUser, Session, Store, StoreError, StoreResult, Tenant, User};
+use super::tenants::TenantStore;
+use super::{Credentials, NewUser, Session, StoreError, StoreResult, Tenant, User};
 use crate::clock::now;
 
 /// Versioned migrations; `PRAGMA user_version` records how many ran.
@@ -215,7 +216,7 @@ fn session_from_row(row: &Row<'_>) -> rusqlite::Result<Session> {
 }
 
 #[async_trait]
-impl Store for SqliteStore {
+impl TenantStore for SqliteStore {
     async fn create_tenant(
         &self,
         slug: &str,
@@ -431,7 +432,7 @@ mod tests {
             let dir = tempfile::tempdir().unwrap();
             let store = SqliteStore::open(dir.path()).unwrap();
             dirs.lock().unwrap().push(dir);
-            Arc::new(store) as Arc<dyn Store>
+            Arc::new(store) as Arc<dyn crate::store::Store>
         })
         .await;
     }
