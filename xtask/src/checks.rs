@@ -56,7 +56,8 @@ pub fn test() -> anyhow::Result<()> {
     crate::shell::run(
         std::process::Command::new(env!("CARGO"))
             .args(["test", "--workspace"])
-            .env("FIELDESK_E2E_SKIP", "1"),
+            .env("FIELDESK_E2E_SKIP", "1")
+            .env("FIELDESK_TEST_POSTGRES", crate::postgres::url()),
     )?;
     step("OpenAPI contract (schemathesis against the real server)");
     crate::contract::check()?;

@@ -13,6 +13,7 @@ mod bench;
 mod checks;
 mod contract;
 mod mail;
+mod postgres;
 mod run;
 mod setup;
 mod shell;

@@ -1,7 +1,8 @@
 //! Installs what the build and the tests need on Debian 12: system
 //! packages (when root, else prints the apt-get line), the wasm target,
 //! wasm-bindgen-cli at the version in Cargo.lock, tauri-driver, and the
-//! loopback mail server (`mail.rs`).
+//! loopback mail server (`mail.rs`) and a throwaway PostgreSQL cluster
+//! (`postgres.rs`).
 
 use std::process::Command;
 
@@ -114,6 +115,8 @@ pub fn setup() -> anyhow::Result<()> {
 
     step("setup: mail server (Postfix + Dovecot on loopback)");
     crate::mail::ensure()?;
+    step("setup: PostgreSQL (a throwaway cluster on loopback)");
+    crate::postgres::ensure()?;
     Ok(())
 }
 

@@ -1,5 +1,6 @@
-//! Storage behind a trait: SQLite ([`sqlite::SqliteStore`]) by default, so a
-//! PostgreSQL implementation can be added without touching the handlers.
+//! Storage behind traits, one per concept: SQLite ([`sqlite::SqliteStore`])
+//! by default; PostgreSQL ([`pg::PgStore`]) being added trait by trait,
+//! without touching the handlers.
 //! Every method that reads or writes tenant data takes the tenant id.
 
 pub mod chat;
@@ -11,6 +12,7 @@ pub mod inbox;
 pub mod mail;
 pub mod mall;
 pub mod outbox;
+pub mod pg;
 pub mod sealed;
 pub mod security;
 pub mod sqlite;

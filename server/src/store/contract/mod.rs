@@ -21,27 +21,48 @@ use std::sync::Arc;
 
 use fieldesk_core::Role;
 
+use super::tenants::TenantStore;
 use super::{NewUser, Store, Tenant, User};
 
-type Contract = fn(Arc<dyn Store>) -> Pin<Box<dyn Future<Output = ()> + Send>>;
+/// One contract on a store of kind `S` (the whole [`Store`], or one
+/// concept's trait for a backend that has only that one so far).
+type Contract<S> = Box<dyn Fn(Arc<S>) -> Pin<Box<dyn Future<Output = ()> + Send>> + Send + Sync>;
 
 macro_rules! contracts {
-    ($($module:ident :: $name:ident),* $(,)?) => {
-        /// Every contract, by name.
-        fn all() -> Vec<(&'static str, Contract)> {
+    ($list:ident: $store:ty => [$($module:ident :: $name:ident),* $(,)?]) => {
+        /// These contracts, by name.
+        fn $list() -> Vec<(&'static str, Contract<$store>)> {
             vec![$((
                 concat!(stringify!($module), "::", stringify!($name)),
-                (|store| Box::pin($module::$name(store))) as Contract,
+                Box::new(|store| Box::pin($module::$name(store)) as Pin<Box<dyn Future<Output = ()> + Send>>)
+                    as Contract<$store>,
             )),*]
         }
     };
 }
 
-contracts![
+contracts!(tenant_contracts: dyn TenantStore => [
     tenants::tenants_have_unique_slugs_and_are_found_by_id_and_slug,
     tenants::users_are_scoped_to_their_tenant,
     tenants::sessions_are_found_by_token_and_revoked_idempotently,
     tenants::a_new_password_revokes_the_users_sessions,
+]);
+
+/// Every contract: the tenants' and the rest.
+fn all() -> Vec<(&'static str, Contract<dyn Store>)> {
+    let mut all: Vec<(&'static str, Contract<dyn Store>)> = tenant_contracts()
+        .into_iter()
+        .map(|(name, contract)| {
+            let on_store: Contract<dyn Store> =
+                Box::new(move |store: Arc<dyn Store>| contract(store));
+            (name, on_store)
+        })
+        .collect();
+    all.extend(store_contracts());
+    all
+}
+
+contracts!(store_contracts: dyn Store => [
     chat::chat_settings_default_and_are_per_tenant,
     chat::visitors_are_found_by_token_and_linked_to_customers,
     chat::messages_are_stored_once_per_client_id_and_page_in_order,
@@ -82,7 +103,7 @@ contracts![
     mall::settings_tiers_locations_and_price_lists_are_per_tenant,
     mall::mall_mail_is_queued_once_per_key_and_sent_or_retried,
     mall::proposals_are_sent_once_per_key_approved_by_one_checkout_and_decided_once,
-];
+]);
 
 /// Runs every contract, each on a fresh store from `make`, and fails
 /// naming each contract that failed.
@@ -90,10 +111,27 @@ pub async fn run<F>(make: F)
 where
     F: Fn() -> Arc<dyn Store>,
 {
+    run_each(all(), || std::future::ready(make())).await
+}
+
+/// Runs the tenants' contracts, each on a fresh store from `make`.
+pub async fn run_tenants<F, Fut>(make: F)
+where
+    F: Fn() -> Fut,
+    Fut: Future<Output = Arc<dyn TenantStore>>,
+{
+    run_each(tenant_contracts(), make).await
+}
+
+async fn run_each<S, F, Fut>(contracts: Vec<(&'static str, Contract<S>)>, make: F)
+where
+    S: ?Sized,
+    F: Fn() -> Fut,
+    Fut: Future<Output = Arc<S>>,
+{
     let mut failed = vec![];
-    let contracts = all();
     for (name, contract) in &contracts {
-        let store = make();
+        let store = make().await;
         if tokio::spawn(contract(store)).await.is_err() {
             failed.push(*name);
         }
@@ -107,13 +145,13 @@ where
 }
 
 /// Two tenants, `a` and `b`.
-async fn two_tenants(store: &dyn Store) -> (Tenant, Tenant) {
+async fn two_tenants(store: &dyn TenantStore) -> (Tenant, Tenant) {
     let a = store.create_tenant("a", "A", "A desk").await.unwrap();
     let b = store.create_tenant("b", "B", "B desk").await.unwrap();
     (a, b)
 }
 
-async fn user(store: &dyn Store, tenant: &Tenant, name: &str, role: Role) -> User {
+async fn user(store: &dyn TenantStore, tenant: &Tenant, name: &str, role: Role) -> User {
     store
         .create_user(
             tenant.id,

@@ -3,9 +3,10 @@ use std::sync::Arc;
 use fieldesk_core::{Locale, Role};
 
 use super::{two_tenants, user};
-use crate::store::{Session, Store, StoreError};
+use crate::store::tenants::TenantStore;
+use crate::store::{Session, StoreError};
 
-pub async fn tenants_have_unique_slugs_and_are_found_by_id_and_slug(store: Arc<dyn Store>) {
+pub async fn tenants_have_unique_slugs_and_are_found_by_id_and_slug(store: Arc<dyn TenantStore>) {
     let (a, b) = two_tenants(&*store).await;
     assert_ne!(a.id, b.id);
     assert_eq!(a.default_locale, Locale::ZhCn);
@@ -19,7 +20,7 @@ pub async fn tenants_have_unique_slugs_and_are_found_by_id_and_slug(store: Arc<d
     ));
 }
 
-pub async fn users_are_scoped_to_their_tenant(store: Arc<dyn Store>) {
+pub async fn users_are_scoped_to_their_tenant(store: Arc<dyn TenantStore>) {
     let (a, b) = two_tenants(&*store).await;
     let alice = user(&*store, &a, "alice", Role::Agent).await;
     // The same user name may exist in another tenant.
@@ -76,7 +77,7 @@ fn session(token: &str, tenant_id: i64, user_id: i64) -> Session {
     }
 }
 
-pub async fn sessions_are_found_by_token_and_revoked_idempotently(store: Arc<dyn Store>) {
+pub async fn sessions_are_found_by_token_and_revoked_idempotently(store: Arc<dyn TenantStore>) {
     let (a, b) = two_tenants(&*store).await;
     let alice = user(&*store, &a, "alice", Role::Agent).await;
     let s = session("t-1", a.id, alice.id);
@@ -91,7 +92,7 @@ pub async fn sessions_are_found_by_token_and_revoked_idempotently(store: Arc<dyn
     assert!(store.session("t-1").await.unwrap().unwrap().revoked);
 }
 
-pub async fn a_new_password_revokes_the_users_sessions(store: Arc<dyn Store>) {
+pub async fn a_new_password_revokes_the_users_sessions(store: Arc<dyn TenantStore>) {
     let (a, b) = two_tenants(&*store).await;
     let bob = user(&*store, &a, "bob", Role::Engineer).await;
     let bob_b = user(&*store, &b, "bob", Role::Engineer).await;
