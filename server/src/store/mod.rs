@@ -9,6 +9,7 @@ mod contract;
 pub mod dispatch;
 pub mod field;
 pub mod inbox;
+mod json;
 pub mod mail;
 pub mod mall;
 pub mod outbox;

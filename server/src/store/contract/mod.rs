@@ -22,42 +22,55 @@ use std::sync::Arc;
 use fieldesk_core::Role;
 
 use super::tenants::TenantStore;
+use super::workbench::WorkbenchStore;
 use super::{NewUser, Store, Tenant, User};
 
-/// One contract on a store of kind `S` (the whole [`Store`], or one
-/// concept's trait for a backend that has only that one so far).
+/// One contract on a store of type `S` (the whole [`Store`], or a
+/// backend that has only some concepts' traits so far).
 type Contract<S> = Box<dyn Fn(Arc<S>) -> Pin<Box<dyn Future<Output = ()> + Send>> + Send + Sync>;
 
+/// `list::<S>()`: these contracts on a store `S` with the traits they need.
 macro_rules! contracts {
+    // Contracts written against the whole store.
     ($list:ident: $store:ty => [$($module:ident :: $name:ident),* $(,)?]) => {
-        /// These contracts, by name.
         fn $list() -> Vec<(&'static str, Contract<$store>)> {
             vec![$((
                 concat!(stringify!($module), "::", stringify!($name)),
-                Box::new(|store| Box::pin($module::$name(store)) as Pin<Box<dyn Future<Output = ()> + Send>>)
-                    as Contract<$store>,
+                Box::new(|store: Arc<$store>| {
+                    Box::pin($module::$name(store)) as Pin<Box<dyn Future<Output = ()> + Send>>
+                }) as Contract<$store>,
+            )),*]
+        }
+    };
+    // Contracts generic over a store with these traits.
+    ($list:ident <$($bound:path),+> => [$($module:ident :: $name:ident),* $(,)?]) => {
+        fn $list<S: $($bound +)+ ?Sized + 'static>() -> Vec<(&'static str, Contract<S>)> {
+            vec![$((
+                concat!(stringify!($module), "::", stringify!($name)),
+                Box::new(|store: Arc<S>| {
+                    Box::pin($module::$name(store)) as Pin<Box<dyn Future<Output = ()> + Send>>
+                }) as Contract<S>,
             )),*]
         }
     };
 }
 
-contracts!(tenant_contracts: dyn TenantStore => [
+contracts!(tenant_contracts<TenantStore> => [
     tenants::tenants_have_unique_slugs_and_are_found_by_id_and_slug,
     tenants::users_are_scoped_to_their_tenant,
     tenants::sessions_are_found_by_token_and_revoked_idempotently,
     tenants::a_new_password_revokes_the_users_sessions,
 ]);
 
-/// Every contract: the tenants' and the rest.
+contracts!(workbench_contracts<TenantStore, WorkbenchStore> => [
+    workbench::quick_replies_are_the_users_and_the_tenants_and_saved_once,
+    workbench::layouts_and_their_assignments_are_per_tenant,
+]);
+
+/// Every contract.
 fn all() -> Vec<(&'static str, Contract<dyn Store>)> {
-    let mut all: Vec<(&'static str, Contract<dyn Store>)> = tenant_contracts()
-        .into_iter()
-        .map(|(name, contract)| {
-            let on_store: Contract<dyn Store> =
-                Box::new(move |store: Arc<dyn Store>| contract(store));
-            (name, on_store)
-        })
-        .collect();
+    let mut all = tenant_contracts::<dyn Store>();
+    all.extend(workbench_contracts::<dyn Store>());
     all.extend(store_contracts());
     all
 }
@@ -89,8 +102,6 @@ contracts!(store_contracts: dyn Store => [
     security::disabling_or_a_new_role_ends_the_users_sessions,
     security::security_events_page_newest_first_per_tenant,
     security::purge_drops_ended_sessions_and_visitors_who_never_wrote,
-    workbench::quick_replies_are_the_users_and_the_tenants_and_saved_once,
-    workbench::layouts_and_their_assignments_are_per_tenant,
     mail::mailboxes_are_per_tenant_keep_passwords_and_free_their_address_when_deleted,
     mail::sealed_values_are_listed_and_replaced_all_or_nothing,
     inbox::received_mail_is_kept_once_threads_within_its_tenant_and_moves_the_position,
@@ -114,13 +125,17 @@ where
     run_each(all(), || std::future::ready(make())).await
 }
 
-/// Runs the tenants' contracts, each on a fresh store from `make`.
-pub async fn run_tenants<F, Fut>(make: F)
+/// Runs the contracts of the concepts a backend that has not all of them
+/// yet implements (tenants, workbench), each on a fresh store from `make`.
+pub async fn run_partial<S, F, Fut>(make: F)
 where
+    S: TenantStore + WorkbenchStore + ?Sized + 'static,
     F: Fn() -> Fut,
-    Fut: Future<Output = Arc<dyn TenantStore>>,
+    Fut: Future<Output = Arc<S>>,
 {
-    run_each(tenant_contracts(), make).await
+    let mut contracts = tenant_contracts::<S>();
+    contracts.extend(workbench_contracts::<S>());
+    run_each(contracts, make).await
 }
 
 async fn run_each<S, F, Fut>(contracts: Vec<(&'static str, Contract<S>)>, make: F)
@@ -145,13 +160,13 @@ where
 }
 
 /// Two tenants, `a` and `b`.
-async fn two_tenants(store: &dyn TenantStore) -> (Tenant, Tenant) {
+async fn two_tenants<S: TenantStore + ?Sized>(store: &S) -> (Tenant, Tenant) {
     let a = store.create_tenant("a", "A", "A desk").await.unwrap();
     let b = store.create_tenant("b", "B", "B desk").await.unwrap();
     (a, b)
 }
 
-async fn user(store: &dyn TenantStore, tenant: &Tenant, name: &str, role: Role) -> User {
+async fn user<S: TenantStore + ?Sized>(store: &S, tenant: &Tenant, name: &str, role: Role) -> User {
     store
         .create_user(
             tenant.id,

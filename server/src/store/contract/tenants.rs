@@ -6,7 +6,9 @@ use super::{two_tenants, user};
 use crate::store::tenants::TenantStore;
 use crate::store::{Session, StoreError};
 
-pub async fn tenants_have_unique_slugs_and_are_found_by_id_and_slug(store: Arc<dyn TenantStore>) {
+pub async fn tenants_have_unique_slugs_and_are_found_by_id_and_slug<S: TenantStore + ?Sized>(
+    store: Arc<S>,
+) {
     let (a, b) = two_tenants(&*store).await;
     assert_ne!(a.id, b.id);
     assert_eq!(a.default_locale, Locale::ZhCn);
@@ -20,7 +22,7 @@ pub async fn tenants_have_unique_slugs_and_are_found_by_id_and_slug(store: Arc<d
     ));
 }
 
-pub async fn users_are_scoped_to_their_tenant(store: Arc<dyn TenantStore>) {
+pub async fn users_are_scoped_to_their_tenant<S: TenantStore + ?Sized>(store: Arc<S>) {
     let (a, b) = two_tenants(&*store).await;
     let alice = user(&*store, &a, "alice", Role::Agent).await;
     // The same user name may exist in another tenant.
@@ -77,7 +79,9 @@ fn session(token: &str, tenant_id: i64, user_id: i64) -> Session {
     }
 }
 
-pub async fn sessions_are_found_by_token_and_revoked_idempotently(store: Arc<dyn TenantStore>) {
+pub async fn sessions_are_found_by_token_and_revoked_idempotently<S: TenantStore + ?Sized>(
+    store: Arc<S>,
+) {
     let (a, b) = two_tenants(&*store).await;
     let alice = user(&*store, &a, "alice", Role::Agent).await;
     let s = session("t-1", a.id, alice.id);
@@ -92,7 +96,7 @@ pub async fn sessions_are_found_by_token_and_revoked_idempotently(store: Arc<dyn
     assert!(store.session("t-1").await.unwrap().unwrap().revoked);
 }
 
-pub async fn a_new_password_revokes_the_users_sessions(store: Arc<dyn TenantStore>) {
+pub async fn a_new_password_revokes_the_users_sessions<S: TenantStore + ?Sized>(store: Arc<S>) {
     let (a, b) = two_tenants(&*store).await;
     let bob = user(&*store, &a, "bob", Role::Engineer).await;
     let bob_b = user(&*store, &b, "bob", Role::Engineer).await;

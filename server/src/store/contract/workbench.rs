@@ -5,7 +5,9 @@ use fieldesk_core::layout::{App, Assignment, Channel, Layout};
 use fieldesk_core::quick_reply::{QuickReplyInput, Tier};
 
 use super::{two_tenants, user};
-use crate::store::{Store, StoreError};
+use crate::store::StoreError;
+use crate::store::tenants::TenantStore;
+use crate::store::workbench::WorkbenchStore;
 
 fn reply(tier: Tier, title: &str, client_id: Option<&str>) -> QuickReplyInput {
     QuickReplyInput {
@@ -19,7 +21,11 @@ fn reply(tier: Tier, title: &str, client_id: Option<&str>) -> QuickReplyInput {
     }
 }
 
-pub async fn quick_replies_are_the_users_and_the_tenants_and_saved_once(store: Arc<dyn Store>) {
+pub async fn quick_replies_are_the_users_and_the_tenants_and_saved_once<
+    S: TenantStore + WorkbenchStore + ?Sized,
+>(
+    store: Arc<S>,
+) {
     let (a, b) = two_tenants(&*store).await;
     let alice = user(&*store, &a, "alice", Role::Agent).await;
     let bob = user(&*store, &a, "bob", Role::Agent).await;
@@ -180,7 +186,11 @@ fn layout(name: &str) -> Layout {
     }
 }
 
-pub async fn layouts_and_their_assignments_are_per_tenant(store: Arc<dyn Store>) {
+pub async fn layouts_and_their_assignments_are_per_tenant<
+    S: TenantStore + WorkbenchStore + ?Sized,
+>(
+    store: Arc<S>,
+) {
     let (a, b) = two_tenants(&*store).await;
     let before = store.layout_book(a.id).await.unwrap();
     let saved = store.save_layout(a.id, None, layout("售后")).await.unwrap();

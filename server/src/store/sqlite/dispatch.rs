@@ -8,10 +8,10 @@ use fieldesk_core::group::{ServiceGroup, ServiceGroupInput};
 use fieldesk_core::work_order::{DispatchRecord, WorkOrderStatus};
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 
-use super::json::{from_json, name, parse, to_json};
 use super::team::{load_teams, save_team, target};
 use super::{SqliteStore, conflict_names};
 use crate::store::dispatch::{DispatchInputs, DispatchStore};
+use crate::store::json::{from_json, name, parse, to_json};
 use crate::store::{StoreError, StoreResult};
 
 fn load_profiles(

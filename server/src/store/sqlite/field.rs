@@ -10,10 +10,10 @@ use fieldesk_core::work_order::{
 };
 use rusqlite::{Connection, OptionalExtension, params};
 
-use super::json::{from_json, name, parse, to_json};
 use super::{SqliteStore, conflict_names};
 use crate::clock::now;
 use crate::store::field::{Applied, Assignment, FieldStore, Pusher};
+use crate::store::json::{from_json, name, parse, to_json};
 use crate::store::{StoreError, StoreResult};
 
 fn load(conn: &Connection, tenant_id: i64, id: i64) -> StoreResult<Option<WorkOrderView>> {

@@ -13,10 +13,10 @@ use sha2::{Digest, Sha256};
 
 use super::SqliteStore;
 use super::chat::{MESSAGE_COLUMNS, message_from_row};
-use super::json::{from_json, to_json};
 use crate::store::inbox::{
     Import, ImportContent, Imported, InboxStore, MailPosition, NewMail, Placement,
 };
+use crate::store::json::{from_json, to_json};
 use crate::store::{StoreError, StoreResult};
 
 fn origin(o: Origin) -> &'static str {

@@ -4,8 +4,8 @@ use async_trait::async_trait;
 use fieldesk_core::email::mailbox::{Mailbox, MailboxBody, Security, ServerSettings};
 use rusqlite::{Connection, Row, params};
 
-use super::json::{from_json, to_json};
 use super::{SqliteStore, conflict_names};
+use crate::store::json::{from_json, to_json};
 use crate::store::mail::{MailStore, StoredMailbox};
 use crate::store::{StoreError, StoreResult};
 

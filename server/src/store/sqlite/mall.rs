@@ -21,8 +21,8 @@ use fieldesk_core::mall::{
 };
 use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
 
-use super::json::{from_json, to_json};
 use super::{SqliteStore, conflict_names};
+use crate::store::json::{from_json, to_json};
 use crate::store::mall::{
     CodeCheck, CustomerCredentials, DueNotice, ItemQuery, MallStore, NewOrder, NewProposal,
     OrderChange, OrderScope, OutNotice, Placed, ProposalScope, StoredMallSettings,

@@ -5,7 +5,6 @@ mod chat;
 mod dispatch;
 mod field;
 mod inbox;
-mod json;
 mod mail;
 mod mall;
 mod outbox;

@@ -6,8 +6,8 @@ use rusqlite::{OptionalExtension, params};
 use super::SqliteStore;
 use super::chat::{MESSAGE_COLUMNS, insert_message, message_from_row};
 use super::inbox::contact_visitor;
-use super::json::{from_json, to_json};
 use crate::store::chat::NewMessage;
+use crate::store::json::{from_json, to_json};
 use crate::store::outbox::{
     DueMail, MailBuilder, MailThread, OutMail, OutTarget, OutboxStore, SendResult,
 };

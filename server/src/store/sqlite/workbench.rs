@@ -5,8 +5,8 @@ use fieldesk_core::layout::{Assignment, Channel, Layout, LayoutBook};
 use fieldesk_core::quick_reply::{QuickReply, QuickReplyGroup, QuickReplyInput, Tier};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
-use super::json::{from_json, name, parse, to_json};
 use super::{SqliteStore, conflict_names};
+use crate::store::json::{from_json, name, parse, to_json};
 use crate::store::workbench::WorkbenchStore;
 use crate::store::{StoreError, StoreResult};
 

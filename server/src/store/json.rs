@@ -3,23 +3,23 @@
 
 use crate::store::{StoreError, StoreResult};
 
-pub(super) fn to_json<T: serde::Serialize>(value: &T) -> String {
+pub(crate) fn to_json<T: serde::Serialize>(value: &T) -> String {
     serde_json::to_string(value).expect("serializes")
 }
 
-pub(super) fn from_json<T: serde::de::DeserializeOwned>(text: &str) -> StoreResult<T> {
+pub(crate) fn from_json<T: serde::de::DeserializeOwned>(text: &str) -> StoreResult<T> {
     serde_json::from_str(text).map_err(|e| StoreError::database("stored JSON", e))
 }
 
 /// A status or priority as its serde name.
-pub(super) fn name<T: serde::Serialize>(value: &T) -> String {
+pub(crate) fn name<T: serde::Serialize>(value: &T) -> String {
     serde_json::to_value(value)
         .ok()
         .and_then(|v| v.as_str().map(str::to_owned))
         .unwrap_or_default()
 }
 
-pub(super) fn parse<T: serde::de::DeserializeOwned>(text: String) -> StoreResult<T> {
+pub(crate) fn parse<T: serde::de::DeserializeOwned>(text: String) -> StoreResult<T> {
     serde_json::from_value(serde_json::Value::String(text))
         .map_err(|e| StoreError::database("stored name", e))
 }
