@@ -5,6 +5,7 @@
 //! tenants' and the workbench's traits so far; `serve` runs on SQLite
 //! until it implements every store trait.
 
+pub mod feed;
 mod tenants;
 mod workbench;
 
@@ -19,6 +20,7 @@ use crate::clock::now;
 const MIGRATIONS: &[&str] = &[
     include_str!("0001_init.sql"),
     include_str!("0002_workbench.sql"),
+    include_str!("0003_feed.sql"),
 ];
 
 /// The advisory lock key that serializes migrations ("fieldesk").
