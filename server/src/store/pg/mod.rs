@@ -6,6 +6,7 @@
 //! until it implements every store trait.
 
 pub mod feed;
+mod lease;
 mod tenants;
 mod workbench;
 
@@ -21,6 +22,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("0001_init.sql"),
     include_str!("0002_workbench.sql"),
     include_str!("0003_feed.sql"),
+    include_str!("0004_leases.sql"),
 ];
 
 /// The advisory lock key that serializes migrations ("fieldesk").
