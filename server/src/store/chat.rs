@@ -6,7 +6,6 @@ use async_trait::async_trait;
 use fieldesk_core::Locale;
 use fieldesk_core::business_hours::BusinessHours;
 use fieldesk_core::chat::{Author, ChatMessage, MessagePage, Notice, Reference, TenantText};
-use fieldesk_core::group::{ServiceGroup, ServiceGroupInput};
 use fieldesk_core::handoff::HandoffState;
 use fieldesk_core::identity::CustomerLink;
 use fieldesk_core::knowledge::{Article, ArticleInput};
@@ -322,16 +321,6 @@ pub trait ChatStore: Send + Sync + 'static {
         capacity: u32,
     ) -> StoreResult<()>;
     async fn mark_assigned(&self, tenant_id: i64, user_id: i64, at: i64) -> StoreResult<()>;
-
-    async fn groups(&self, tenant_id: i64) -> StoreResult<Vec<ServiceGroup>>;
-    /// Creates (`id` none) or replaces a group; a taken name is a conflict.
-    async fn save_group(
-        &self,
-        tenant_id: i64,
-        id: Option<i64>,
-        input: ServiceGroupInput,
-    ) -> StoreResult<ServiceGroup>;
-    async fn delete_group(&self, tenant_id: i64, id: i64) -> StoreResult<()>;
 
     async fn create_article(&self, tenant_id: i64, input: ArticleInput) -> StoreResult<Article>;
     async fn update_article(

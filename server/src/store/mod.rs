@@ -8,6 +8,7 @@ pub mod chat;
 mod contract;
 pub mod dispatch;
 pub mod field;
+pub mod group;
 pub mod inbox;
 mod json;
 pub mod mail;
@@ -116,6 +117,7 @@ pub struct Session {
 /// implementing them all.
 pub trait Store:
     tenants::TenantStore
+    + group::GroupStore
     + chat::ChatStore
     + field::FieldStore
     + dispatch::DispatchStore
@@ -134,6 +136,7 @@ pub trait Store:
 
 impl<T> Store for T where
     T: tenants::TenantStore
+        + group::GroupStore
         + chat::ChatStore
         + field::FieldStore
         + dispatch::DispatchStore

@@ -3,7 +3,6 @@
 use async_trait::async_trait;
 use fieldesk_core::Locale;
 use fieldesk_core::chat::{Author, ChatMessage, MessagePage, Notice, TenantText, parse_languages};
-use fieldesk_core::group::{ServiceGroup, ServiceGroupInput};
 use fieldesk_core::handoff::HandoffState;
 use fieldesk_core::identity::{CustomerLink, Verification};
 use fieldesk_core::knowledge::{Article, ArticleInput, document_terms};
@@ -11,14 +10,12 @@ use fieldesk_core::visit::VisitContext;
 use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
 
 use super::SqliteStore;
-use super::team::{load_teams, save_team};
 use crate::clock::now;
 use crate::store::chat::{
     ChatSettings, ChatStore, Conversation, ConversationFilter, ConversationPatch, ConversationRow,
     ListPage, NewConversation, NewMessage, Visitor,
 };
 use crate::store::{StoreError, StoreResult};
-use fieldesk_core::dispatch::TargetKind;
 
 const CONVERSATION_COLUMNS: &str = "c.id, c.tenant_id, c.visitor_id, v.name, c.state, c.agent_id,
     c.locale, c.queued_at, c.follow_up, c.contact_name, c.contact, c.visitor_read_up_to,
@@ -863,40 +860,6 @@ impl ChatStore for SqliteStore {
                  ON CONFLICT (user_id) DO UPDATE SET last_assigned_at = ?3",
                 params![tenant_id, user_id, at],
             )?;
-            Ok(())
-        })
-        .await
-    }
-
-    async fn groups(&self, tenant_id: i64) -> StoreResult<Vec<ServiceGroup>> {
-        self.read(move |conn| load_teams(conn, TargetKind::ServiceGroup, tenant_id, None))
-            .await
-    }
-
-    async fn save_group(
-        &self,
-        tenant_id: i64,
-        id: Option<i64>,
-        input: ServiceGroupInput,
-    ) -> StoreResult<ServiceGroup> {
-        self.write(move |conn| {
-            let tx = conn.transaction()?;
-            let group = save_team(&tx, TargetKind::ServiceGroup, tenant_id, id, &input)?;
-            tx.commit()?;
-            Ok(group)
-        })
-        .await
-    }
-
-    async fn delete_group(&self, tenant_id: i64, id: i64) -> StoreResult<()> {
-        self.write(move |conn| {
-            let changed = conn.execute(
-                "DELETE FROM service_groups WHERE tenant_id = ?1 AND id = ?2",
-                params![tenant_id, id],
-            )?;
-            if changed == 0 {
-                return Err(StoreError::NotFound(format!("group {id}")));
-            }
             Ok(())
         })
         .await

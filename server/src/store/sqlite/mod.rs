@@ -4,6 +4,7 @@
 mod chat;
 mod dispatch;
 mod field;
+mod group;
 mod inbox;
 mod mail;
 mod mall;
