@@ -5,7 +5,7 @@
 
 pub mod chat;
 #[cfg(test)]
-mod contract;
+pub(crate) mod contract;
 pub mod dispatch;
 pub mod field;
 pub mod group;

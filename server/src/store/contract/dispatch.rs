@@ -9,9 +9,10 @@ use fieldesk_core::group::ServiceGroupInput;
 use fieldesk_core::region::ServiceRegion;
 use fieldesk_core::work_order::{DispatchRecord, Priority, WorkOrderInput};
 
+use super::FieldContractStore;
 use super::{two_tenants, user};
+use crate::store::StoreError;
 use crate::store::field::Assignment;
-use crate::store::{Store, StoreError};
 
 fn team(name: &str, member_ids: Vec<i64>) -> ServiceGroupInput {
     ServiceGroupInput {
@@ -37,7 +38,9 @@ fn auto_rule(name: &str, target: TargetKind) -> Rule {
     })
 }
 
-pub async fn settings_profiles_and_regions_are_per_tenant(store: Arc<dyn Store>) {
+pub async fn settings_profiles_and_regions_are_per_tenant<S: FieldContractStore + ?Sized>(
+    store: Arc<S>,
+) {
     let (a, b) = two_tenants(&*store).await;
     assert_eq!(
         store.dispatch_settings(a.id).await.unwrap(),
@@ -121,7 +124,9 @@ pub async fn settings_profiles_and_regions_are_per_tenant(store: Arc<dyn Store>)
     ));
 }
 
-pub async fn providers_have_members_and_know_whom_they_serve(store: Arc<dyn Store>) {
+pub async fn providers_have_members_and_know_whom_they_serve<S: FieldContractStore + ?Sized>(
+    store: Arc<S>,
+) {
     let (a, b) = two_tenants(&*store).await;
     let pat = user(&*store, &a, "pat", Role::ProviderAdmin).await;
     let lead = user(&*store, &a, "lead", Role::Engineer).await;
@@ -210,8 +215,8 @@ fn order_input(number: &str) -> WorkOrderInput {
 }
 
 /// Stores a dispatch decision choosing `target` (by `by`; `None`: automatic).
-async fn dispatch_to(
-    store: &dyn Store,
+async fn dispatch_to<S: FieldContractStore + ?Sized>(
+    store: &S,
     tenant: i64,
     order: i64,
     target: TargetRef,
@@ -234,7 +239,9 @@ async fn dispatch_to(
     store.assign(tenant, order, change).await.unwrap();
 }
 
-pub async fn rules_are_saved_listed_and_deleted_per_tenant(store: Arc<dyn Store>) {
+pub async fn rules_are_saved_listed_and_deleted_per_tenant<S: FieldContractStore + ?Sized>(
+    store: Arc<S>,
+) {
     let (a, b) = two_tenants(&*store).await;
     let rule = store
         .save_rule(
@@ -288,7 +295,11 @@ pub async fn rules_are_saved_listed_and_deleted_per_tenant(store: Arc<dyn Store>
     ));
 }
 
-pub async fn dispatch_inputs_carry_targets_load_and_the_last_choice(store: Arc<dyn Store>) {
+pub async fn dispatch_inputs_carry_targets_load_and_the_last_choice<
+    S: FieldContractStore + ?Sized,
+>(
+    store: Arc<S>,
+) {
     let (a, b) = two_tenants(&*store).await;
     let group = store
         .save_group(a.id, None, team("深圳组", vec![]))

@@ -9,11 +9,12 @@ use fieldesk_core::work_order::{
 };
 use serde_json::json;
 
+use super::FieldContractStore;
 use super::{two_tenants, user};
+use crate::store::StoreError;
 use crate::store::field::{Assignment, Pusher};
-use crate::store::{Store, StoreError};
 
-pub(super) fn input(number: &str, customer: &str) -> WorkOrderInput {
+pub(crate) fn input(number: &str, customer: &str) -> WorkOrderInput {
     WorkOrderInput {
         number: number.into(),
         customer: customer.into(),
@@ -39,7 +40,12 @@ pub(super) fn input(number: &str, customer: &str) -> WorkOrderInput {
     }
 }
 
-async fn order(store: &dyn Store, tenant: i64, number: &str, customer: &str) -> WorkOrderView {
+async fn order<S: FieldContractStore + ?Sized>(
+    store: &S,
+    tenant: i64,
+    number: &str,
+    customer: &str,
+) -> WorkOrderView {
     store
         .create_work_order(tenant, input(number, customer))
         .await
@@ -47,7 +53,7 @@ async fn order(store: &dyn Store, tenant: i64, number: &str, customer: &str) -> 
 }
 
 /// The order as stored now (it must exist).
-async fn stored(store: &dyn Store, tenant: i64, id: i64) -> WorkOrderView {
+async fn stored<S: FieldContractStore + ?Sized>(store: &S, tenant: i64, id: i64) -> WorkOrderView {
     store.work_order(tenant, id).await.unwrap().unwrap()
 }
 
@@ -77,7 +83,13 @@ fn transition(work_order: i64, action: WorkOrderAction) -> Operation {
 }
 
 /// Gives `order` to `engineers` as a dispatcher does.
-async fn assign(store: &dyn Store, tenant: i64, order: i64, engineers: Vec<i64>, n: u32) {
+async fn assign<S: FieldContractStore + ?Sized>(
+    store: &S,
+    tenant: i64,
+    order: i64,
+    engineers: Vec<i64>,
+    n: u32,
+) {
     let change = Assignment {
         dispatch: None,
         transition: Some((
@@ -96,8 +108,10 @@ async fn assign(store: &dyn Store, tenant: i64, order: i64, engineers: Vec<i64>,
     );
 }
 
-pub async fn work_orders_are_created_read_and_listed_per_tenant_and_assignee(
-    store: Arc<dyn Store>,
+pub async fn work_orders_are_created_read_and_listed_per_tenant_and_assignee<
+    S: FieldContractStore + ?Sized,
+>(
+    store: Arc<S>,
 ) {
     let (a, b) = two_tenants(&*store).await;
     let eve = user(&*store, &a, "eve", Role::Engineer).await;
@@ -156,7 +170,9 @@ pub async fn work_orders_are_created_read_and_listed_per_tenant_and_assignee(
     );
 }
 
-pub async fn an_updated_order_keeps_what_it_does_not_change(store: Arc<dyn Store>) {
+pub async fn an_updated_order_keeps_what_it_does_not_change<S: FieldContractStore + ?Sized>(
+    store: Arc<S>,
+) {
     let (a, b) = two_tenants(&*store).await;
     let one = order(&*store, a.id, "WO-1", "Acme").await;
     let mut changed = one.clone();
@@ -199,7 +215,11 @@ pub async fn an_updated_order_keeps_what_it_does_not_change(store: Arc<dyn Store
     );
 }
 
-pub async fn an_operation_is_applied_once_and_answered_the_same_on_retry(store: Arc<dyn Store>) {
+pub async fn an_operation_is_applied_once_and_answered_the_same_on_retry<
+    S: FieldContractStore + ?Sized,
+>(
+    store: Arc<S>,
+) {
     let (a, _) = two_tenants(&*store).await;
     let eve = user(&*store, &a, "eve", Role::Engineer).await;
     let order = order(&*store, a.id, "WO-1", "Acme").await;
@@ -301,7 +321,7 @@ pub async fn an_operation_is_applied_once_and_answered_the_same_on_retry(store: 
     );
 }
 
-pub async fn op_ids_belong_to_their_user(store: Arc<dyn Store>) {
+pub async fn op_ids_belong_to_their_user<S: FieldContractStore + ?Sized>(store: Arc<S>) {
     let (a, b) = two_tenants(&*store).await;
     let eve = user(&*store, &a, "eve", Role::Engineer).await;
     let max = user(&*store, &a, "max", Role::Engineer).await;
@@ -353,8 +373,10 @@ pub async fn op_ids_belong_to_their_user(store: Arc<dyn Store>) {
     );
 }
 
-pub async fn an_assignment_is_one_write_and_a_refused_transition_writes_nothing(
-    store: Arc<dyn Store>,
+pub async fn an_assignment_is_one_write_and_a_refused_transition_writes_nothing<
+    S: FieldContractStore + ?Sized,
+>(
+    store: Arc<S>,
 ) {
     let (a, b) = two_tenants(&*store).await;
     let eve = user(&*store, &a, "eve", Role::Engineer).await;
@@ -409,7 +431,11 @@ pub async fn an_assignment_is_one_write_and_a_refused_transition_writes_nothing(
     assert_eq!(stored(&*store, a.id, order.id).await.assignees.len(), 2);
 }
 
-pub async fn changes_page_after_a_cursor_for_what_the_user_may_see(store: Arc<dyn Store>) {
+pub async fn changes_page_after_a_cursor_for_what_the_user_may_see<
+    S: FieldContractStore + ?Sized,
+>(
+    store: Arc<S>,
+) {
     let (a, b) = two_tenants(&*store).await;
     let eve = user(&*store, &a, "eve", Role::Engineer).await;
     let max = user(&*store, &a, "max", Role::Engineer).await;
@@ -462,7 +488,9 @@ pub async fn changes_page_after_a_cursor_for_what_the_user_may_see(store: Arc<dy
     assert_eq!(store.last_change(b.id).await.unwrap(), 0);
 }
 
-pub async fn photos_are_kept_once_and_counted_per_tenant(store: Arc<dyn Store>) {
+pub async fn photos_are_kept_once_and_counted_per_tenant<S: FieldContractStore + ?Sized>(
+    store: Arc<S>,
+) {
     let (a, b) = two_tenants(&*store).await;
     let eve = user(&*store, &a, "eve", Role::Engineer).await;
     let id = "ab".repeat(32);
@@ -491,7 +519,9 @@ pub async fn photos_are_kept_once_and_counted_per_tenant(store: Arc<dyn Store>) 
     assert_eq!(store.photo(a.id, "cd".repeat(32)).await.unwrap(), None);
 }
 
-pub async fn templates_and_device_fields_are_per_tenant(store: Arc<dyn Store>) {
+pub async fn templates_and_device_fields_are_per_tenant<S: FieldContractStore + ?Sized>(
+    store: Arc<S>,
+) {
     let (a, b) = two_tenants(&*store).await;
     let template = TemplateInput {
         name: "Yearly check".into(),
@@ -547,7 +577,9 @@ pub async fn templates_and_device_fields_are_per_tenant(store: Arc<dyn Store>) {
     assert_eq!(store.device_fields(a.id).await.unwrap(), builtin_fields());
 }
 
-pub async fn customer_orders_are_the_customers_newest_first(store: Arc<dyn Store>) {
+pub async fn customer_orders_are_the_customers_newest_first<S: FieldContractStore + ?Sized>(
+    store: Arc<S>,
+) {
     let (a, b) = two_tenants(&*store).await;
     let one = order(&*store, a.id, "WO-1", "Acme Hospital").await;
     let two = order(&*store, a.id, "WO-2", " acme hospital ").await;

@@ -7,6 +7,7 @@
 mod chat;
 mod dispatch;
 mod field;
+pub(crate) use field::input as field_input;
 mod inbox;
 mod mail;
 mod mall;
@@ -21,6 +22,9 @@ use std::sync::Arc;
 
 use fieldesk_core::Role;
 
+use super::dispatch::DispatchStore;
+use super::field::FieldStore;
+use super::group::GroupStore;
 use super::tenants::TenantStore;
 use super::workbench::WorkbenchStore;
 use super::{NewUser, Store, Tenant, User};
@@ -71,19 +75,16 @@ contracts!(workbench_contracts<TenantStore, WorkbenchStore> => [
 fn all() -> Vec<(&'static str, Contract<dyn Store>)> {
     let mut all = tenant_contracts::<dyn Store>();
     all.extend(workbench_contracts::<dyn Store>());
+    all.extend(field_contracts::<dyn Store>());
     all.extend(store_contracts());
     all
 }
 
-contracts!(store_contracts: dyn Store => [
-    chat::chat_settings_default_and_are_per_tenant,
-    chat::visitors_are_found_by_token_and_linked_to_customers,
-    chat::messages_are_stored_once_per_client_id_and_page_in_order,
-    chat::idle_conversations_are_found_by_their_tenants_time_and_keep_their_visit,
-    chat::conversation_lists_page_by_activity_without_gaps_or_repeats,
-    chat::a_patch_and_its_messages_are_one_write,
-    chat::agents_capacity_and_groups_are_per_tenant,
-    chat::articles_are_found_by_chinese_terms_in_their_tenant,
+/// What the field and dispatch contracts need.
+pub trait FieldContractStore: TenantStore + GroupStore + FieldStore + DispatchStore {}
+impl<T: TenantStore + GroupStore + FieldStore + DispatchStore + ?Sized> FieldContractStore for T {}
+
+contracts!(field_contracts<FieldContractStore> => [
     field::work_orders_are_created_read_and_listed_per_tenant_and_assignee,
     field::an_updated_order_keeps_what_it_does_not_change,
     field::an_operation_is_applied_once_and_answered_the_same_on_retry,
@@ -97,6 +98,17 @@ contracts!(store_contracts: dyn Store => [
     dispatch::providers_have_members_and_know_whom_they_serve,
     dispatch::rules_are_saved_listed_and_deleted_per_tenant,
     dispatch::dispatch_inputs_carry_targets_load_and_the_last_choice,
+]);
+
+contracts!(store_contracts: dyn Store => [
+    chat::chat_settings_default_and_are_per_tenant,
+    chat::visitors_are_found_by_token_and_linked_to_customers,
+    chat::messages_are_stored_once_per_client_id_and_page_in_order,
+    chat::idle_conversations_are_found_by_their_tenants_time_and_keep_their_visit,
+    chat::conversation_lists_page_by_activity_without_gaps_or_repeats,
+    chat::a_patch_and_its_messages_are_one_write,
+    chat::agents_capacity_and_groups_are_per_tenant,
+    chat::articles_are_found_by_chinese_terms_in_their_tenant,
     security::session_policies_default_and_are_per_tenant,
     security::live_sessions_end_one_or_all_but_the_current,
     security::disabling_or_a_new_role_ends_the_users_sessions,
@@ -126,15 +138,17 @@ where
 }
 
 /// Runs the contracts of the concepts a backend that has not all of them
-/// yet implements (tenants, workbench), each on a fresh store from `make`.
+/// yet implements (tenants, workbench, groups, field service, dispatch),
+/// each on a fresh store from `make`.
 pub async fn run_partial<S, F, Fut>(make: F)
 where
-    S: TenantStore + WorkbenchStore + ?Sized + 'static,
+    S: WorkbenchStore + FieldContractStore + ?Sized + 'static,
     F: Fn() -> Fut,
     Fut: Future<Output = Arc<S>>,
 {
     let mut contracts = tenant_contracts::<S>();
     contracts.extend(workbench_contracts::<S>());
+    contracts.extend(field_contracts::<S>());
     run_each(contracts, make).await
 }
 

@@ -5,8 +5,12 @@
 //! tenants' and the workbench's traits so far; `serve` runs on SQLite
 //! until it implements every store trait.
 
+mod dispatch;
 pub mod feed;
+mod field;
+mod group;
 mod lease;
+mod team;
 mod tenants;
 mod workbench;
 
@@ -23,6 +27,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("0002_workbench.sql"),
     include_str!("0003_feed.sql"),
     include_str!("0004_leases.sql"),
+    include_str!("0005_field_dispatch.sql"),
 ];
 
 /// The advisory lock key that serializes migrations ("fieldesk").
