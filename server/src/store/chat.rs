@@ -1,6 +1,6 @@
 //! Storage of the online service: chat settings and texts, visitors,
 //! conversations, messages (idempotent by client id), surveys, agents'
-//! capacity, and knowledge articles with their search index.
+//! capacity.
 
 use async_trait::async_trait;
 use fieldesk_core::Locale;
@@ -8,7 +8,6 @@ use fieldesk_core::business_hours::BusinessHours;
 use fieldesk_core::chat::{Author, ChatMessage, MessagePage, Notice, Reference, TenantText};
 use fieldesk_core::handoff::HandoffState;
 use fieldesk_core::identity::CustomerLink;
-use fieldesk_core::knowledge::{Article, ArticleInput};
 use fieldesk_core::visit::VisitContext;
 
 use super::StoreResult;
@@ -321,22 +320,4 @@ pub trait ChatStore: Send + Sync + 'static {
         capacity: u32,
     ) -> StoreResult<()>;
     async fn mark_assigned(&self, tenant_id: i64, user_id: i64, at: i64) -> StoreResult<()>;
-
-    async fn create_article(&self, tenant_id: i64, input: ArticleInput) -> StoreResult<Article>;
-    async fn update_article(
-        &self,
-        tenant_id: i64,
-        id: i64,
-        input: ArticleInput,
-    ) -> StoreResult<Article>;
-    async fn delete_article(&self, tenant_id: i64, id: i64) -> StoreResult<()>;
-    async fn articles(&self, tenant_id: i64) -> StoreResult<Vec<Article>>;
-    /// Articles with any of `terms` (from `core::knowledge::query_terms`),
-    /// best first: more and rarer terms, title terms weighing more.
-    async fn search_articles(
-        &self,
-        tenant_id: i64,
-        terms: Vec<String>,
-        limit: u32,
-    ) -> StoreResult<Vec<Article>>;
 }

@@ -11,6 +11,7 @@ pub mod field;
 pub mod group;
 pub mod inbox;
 mod json;
+pub mod knowledge;
 pub mod mail;
 pub mod mall;
 pub mod outbox;
@@ -119,6 +120,7 @@ pub trait Store:
     tenants::TenantStore
     + group::GroupStore
     + chat::ChatStore
+    + knowledge::KnowledgeStore
     + field::FieldStore
     + dispatch::DispatchStore
     + workbench::WorkbenchStore
@@ -138,6 +140,7 @@ impl<T> Store for T where
     T: tenants::TenantStore
         + group::GroupStore
         + chat::ChatStore
+        + knowledge::KnowledgeStore
         + field::FieldStore
         + dispatch::DispatchStore
         + workbench::WorkbenchStore

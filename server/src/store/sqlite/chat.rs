@@ -5,7 +5,6 @@ use fieldesk_core::Locale;
 use fieldesk_core::chat::{Author, ChatMessage, MessagePage, Notice, TenantText, parse_languages};
 use fieldesk_core::handoff::HandoffState;
 use fieldesk_core::identity::{CustomerLink, Verification};
-use fieldesk_core::knowledge::{Article, ArticleInput, document_terms};
 use fieldesk_core::visit::VisitContext;
 use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
 
@@ -28,9 +27,11 @@ const CONVERSATION_COLUMN_COUNT: usize = 29;
 const CONVERSATION_FROM: &str = "conversations c JOIN visitors v ON v.id = c.visitor_id";
 pub(super) const MESSAGE_COLUMNS: &str = "id, conversation_id, client_id, author_kind, author_id,
     author_name, body, locale, refs, ai, notice, created_at";
-const ARTICLE_COLUMNS: &str = "id, space, title, body, locale, tags, updated_at";
 
-fn conversion(i: usize, e: impl std::error::Error + Send + Sync + 'static) -> rusqlite::Error {
+pub(super) fn conversion(
+    i: usize,
+    e: impl std::error::Error + Send + Sync + 'static,
+) -> rusqlite::Error {
     rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, Box::new(e))
 }
 
@@ -152,20 +153,6 @@ pub(super) fn message_from_row(row: &Row<'_>) -> rusqlite::Result<ChatMessage> {
     })
 }
 
-fn article_from_row(row: &Row<'_>) -> rusqlite::Result<Article> {
-    let locale: String = row.get(4)?;
-    let tags: String = row.get(5)?;
-    Ok(Article {
-        id: row.get(0)?,
-        space: row.get(1)?,
-        title: row.get(2)?,
-        body: row.get(3)?,
-        locale: Locale::negotiate(&locale),
-        tags: serde_json::from_str(&tags).map_err(|e| conversion(5, e))?,
-        updated_at: row.get(6)?,
-    })
-}
-
 fn load_conversation(conn: &Connection, tenant_id: i64, id: i64) -> StoreResult<Conversation> {
     conn.query_row(
         &format!(
@@ -277,31 +264,6 @@ fn conversation_rows(
         )?
         .collect::<rusqlite::Result<Vec<_>>>()?;
     Ok(rows)
-}
-
-/// The tenant's groups (or one), by name, with their members.
-fn index_article(tx: &Transaction<'_>, id: i64, input: &ArticleInput) -> StoreResult<()> {
-    tx.execute("DELETE FROM knowledge_fts WHERE rowid = ?1", [id])?;
-    tx.execute(
-        "INSERT INTO knowledge_fts (rowid, terms) VALUES (?1, ?2)",
-        params![
-            id,
-            document_terms(&input.title, &input.body, &input.tags).join(" ")
-        ],
-    )?;
-    Ok(())
-}
-
-fn load_article(conn: &Connection, tenant_id: i64, id: i64) -> StoreResult<Article> {
-    conn.query_row(
-        &format!(
-            "SELECT {ARTICLE_COLUMNS} FROM knowledge_articles WHERE tenant_id = ?1 AND id = ?2"
-        ),
-        params![tenant_id, id],
-        article_from_row,
-    )
-    .optional()?
-    .ok_or_else(|| StoreError::NotFound(format!("article {id}")))
 }
 
 #[async_trait]
@@ -861,124 +823,6 @@ impl ChatStore for SqliteStore {
                 params![tenant_id, user_id, at],
             )?;
             Ok(())
-        })
-        .await
-    }
-
-    async fn create_article(&self, tenant_id: i64, input: ArticleInput) -> StoreResult<Article> {
-        self.write(move |conn| {
-            let tx = conn.transaction()?;
-            tx.execute(
-                "INSERT INTO knowledge_articles (tenant_id, space, title, body, locale, tags, updated_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                params![
-                    tenant_id,
-                    input.space,
-                    input.title,
-                    input.body,
-                    input.locale.tag(),
-                    serde_json::to_string(&input.tags).expect("tags serialize"),
-                    now()
-                ],
-            )?;
-            let id = tx.last_insert_rowid();
-            index_article(&tx, id, &input)?;
-            let article = load_article(&tx, tenant_id, id)?;
-            tx.commit()?;
-            Ok(article)
-        })
-        .await
-    }
-
-    async fn update_article(
-        &self,
-        tenant_id: i64,
-        id: i64,
-        input: ArticleInput,
-    ) -> StoreResult<Article> {
-        self.write(move |conn| {
-            let tx = conn.transaction()?;
-            let changed = tx.execute(
-                "UPDATE knowledge_articles SET space = ?3, title = ?4, body = ?5, locale = ?6, tags = ?7,
-                    updated_at = ?8 WHERE tenant_id = ?1 AND id = ?2",
-                params![
-                    tenant_id,
-                    id,
-                    input.space,
-                    input.title,
-                    input.body,
-                    input.locale.tag(),
-                    serde_json::to_string(&input.tags).expect("tags serialize"),
-                    now()
-                ],
-            )?;
-            if changed == 0 {
-                return Err(StoreError::NotFound(format!("article {id}")));
-            }
-            index_article(&tx, id, &input)?;
-            let article = load_article(&tx, tenant_id, id)?;
-            tx.commit()?;
-            Ok(article)
-        })
-        .await
-    }
-
-    async fn delete_article(&self, tenant_id: i64, id: i64) -> StoreResult<()> {
-        self.write(move |conn| {
-            let tx = conn.transaction()?;
-            let changed = tx.execute(
-                "DELETE FROM knowledge_articles WHERE tenant_id = ?1 AND id = ?2",
-                params![tenant_id, id],
-            )?;
-            if changed == 0 {
-                return Err(StoreError::NotFound(format!("article {id}")));
-            }
-            tx.execute("DELETE FROM knowledge_fts WHERE rowid = ?1", [id])?;
-            tx.commit()?;
-            Ok(())
-        })
-        .await
-    }
-
-    async fn articles(&self, tenant_id: i64) -> StoreResult<Vec<Article>> {
-        self.read(move |conn| {
-            let mut stmt = conn.prepare(&format!(
-                "SELECT {ARTICLE_COLUMNS} FROM knowledge_articles WHERE tenant_id = ?1 ORDER BY space, title"
-            ))?;
-            let rows = stmt
-                .query_map([tenant_id], article_from_row)?
-                .collect::<rusqlite::Result<Vec<_>>>()?;
-            Ok(rows)
-        })
-        .await
-    }
-
-    async fn search_articles(
-        &self,
-        tenant_id: i64,
-        terms: Vec<String>,
-        limit: u32,
-    ) -> StoreResult<Vec<Article>> {
-        if terms.is_empty() {
-            return Ok(vec![]);
-        }
-        // An FTS5 expression of quoted terms: any of them.
-        let fts_query = terms
-            .iter()
-            .map(|t| format!("\"{}\"", t.replace('"', "")))
-            .collect::<Vec<_>>()
-            .join(" OR ");
-        self.read(move |conn| {
-            let mut stmt = conn.prepare(
-                "SELECT a.id, a.space, a.title, a.body, a.locale, a.tags, a.updated_at
-                 FROM knowledge_fts f JOIN knowledge_articles a ON a.id = f.rowid
-                 WHERE knowledge_fts MATCH ?2 AND a.tenant_id = ?1
-                 ORDER BY bm25(knowledge_fts) LIMIT ?3",
-            )?;
-            let rows = stmt
-                .query_map(params![tenant_id, fts_query, limit], article_from_row)?
-                .collect::<rusqlite::Result<Vec<_>>>()?;
-            Ok(rows)
         })
         .await
     }

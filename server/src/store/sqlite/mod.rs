@@ -6,6 +6,7 @@ mod dispatch;
 mod field;
 mod group;
 mod inbox;
+mod knowledge;
 mod mail;
 mod mall;
 mod outbox;
