@@ -5,7 +5,6 @@ use fieldesk_core::chat::MessagePage::{After, Before};
 use fieldesk_core::group::ServiceGroupInput;
 use fieldesk_core::handoff::HandoffState;
 use fieldesk_core::identity::{CustomerLink, Verification};
-use fieldesk_core::knowledge::{ArticleInput, query_terms};
 use fieldesk_core::{Locale, Role};
 
 use super::{two_tenants, user};
@@ -337,88 +336,6 @@ pub async fn agents_capacity_and_groups_are_per_tenant(store: Arc<dyn Store>) {
     ));
     store.delete_group(a.id, group.id).await.unwrap();
     assert!(store.groups(a.id).await.unwrap().is_empty());
-}
-
-fn article(title: &str, body: &str) -> ArticleInput {
-    ArticleInput {
-        space: "售后".into(),
-        title: title.into(),
-        body: body.into(),
-        locale: Locale::ZhCn,
-        tags: vec![],
-    }
-}
-
-pub async fn articles_are_found_by_chinese_terms_in_their_tenant(store: Arc<dyn Store>) {
-    let (a, b) = two_tenants(&*store).await;
-    let reset = store
-        .create_article(a.id, article("如何重置密码", "在登录页点击忘记密码。"))
-        .await
-        .unwrap();
-    let printer = store
-        .create_article(a.id, article("打印机卡纸", "打开后盖取出纸张。"))
-        .await
-        .unwrap();
-    store
-        .create_article(b.id, article("重置密码", "另一个租户"))
-        .await
-        .unwrap();
-    let found = store
-        .search_articles(a.id, query_terms("密码忘了怎么重置"), 10)
-        .await
-        .unwrap();
-    assert_eq!(
-        found.iter().map(|x| x.id).collect::<Vec<_>>(),
-        vec![reset.id]
-    );
-    assert!(
-        store
-            .search_articles(a.id, vec![], 10)
-            .await
-            .unwrap()
-            .is_empty()
-    );
-    assert!(
-        store
-            .search_articles(a.id, query_terms("\"OR\" NEAR("), 10)
-            .await
-            .is_ok(),
-        "terms are not syntax"
-    );
-    let changed = store
-        .update_article(
-            a.id,
-            printer.id,
-            article("打印机卡纸怎么办", "先关机，再打开后盖。"),
-        )
-        .await
-        .unwrap();
-    assert_eq!(changed.id, printer.id);
-    let found = store
-        .search_articles(a.id, query_terms("关机"), 10)
-        .await
-        .unwrap();
-    assert_eq!(
-        found.iter().map(|x| x.id).collect::<Vec<_>>(),
-        vec![printer.id],
-        "the index follows the update"
-    );
-    assert!(
-        store
-            .update_article(b.id, printer.id, article("x", "y"))
-            .await
-            .is_err()
-    );
-    assert!(store.delete_article(b.id, printer.id).await.is_err());
-    store.delete_article(a.id, printer.id).await.unwrap();
-    assert!(
-        store
-            .search_articles(a.id, query_terms("关机"), 10)
-            .await
-            .unwrap()
-            .is_empty()
-    );
-    assert_eq!(store.articles(a.id).await.unwrap().len(), 1);
 }
 
 pub async fn idle_conversations_are_found_by_their_tenants_time_and_keep_their_visit(

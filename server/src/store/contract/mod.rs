@@ -9,6 +9,7 @@ mod dispatch;
 mod field;
 pub(crate) use field::input as field_input;
 mod inbox;
+mod knowledge;
 mod mail;
 mod mall;
 mod outbox;
@@ -25,6 +26,7 @@ use fieldesk_core::Role;
 use super::dispatch::DispatchStore;
 use super::field::FieldStore;
 use super::group::GroupStore;
+use super::knowledge::KnowledgeStore;
 use super::tenants::TenantStore;
 use super::workbench::WorkbenchStore;
 use super::{NewUser, Store, Tenant, User};
@@ -66,6 +68,10 @@ contracts!(tenant_contracts<TenantStore> => [
     tenants::a_new_password_revokes_the_users_sessions,
 ]);
 
+contracts!(knowledge_contracts<TenantStore, KnowledgeStore> => [
+    knowledge::articles_are_found_by_chinese_terms_in_their_tenant,
+]);
+
 contracts!(workbench_contracts<TenantStore, WorkbenchStore> => [
     workbench::quick_replies_are_the_users_and_the_tenants_and_saved_once,
     workbench::layouts_and_their_assignments_are_per_tenant,
@@ -75,6 +81,7 @@ contracts!(workbench_contracts<TenantStore, WorkbenchStore> => [
 fn all() -> Vec<(&'static str, Contract<dyn Store>)> {
     let mut all = tenant_contracts::<dyn Store>();
     all.extend(workbench_contracts::<dyn Store>());
+    all.extend(knowledge_contracts::<dyn Store>());
     all.extend(field_contracts::<dyn Store>());
     all.extend(store_contracts());
     all
@@ -108,7 +115,6 @@ contracts!(store_contracts: dyn Store => [
     chat::conversation_lists_page_by_activity_without_gaps_or_repeats,
     chat::a_patch_and_its_messages_are_one_write,
     chat::agents_capacity_and_groups_are_per_tenant,
-    chat::articles_are_found_by_chinese_terms_in_their_tenant,
     security::session_policies_default_and_are_per_tenant,
     security::live_sessions_end_one_or_all_but_the_current,
     security::disabling_or_a_new_role_ends_the_users_sessions,
@@ -138,17 +144,19 @@ where
 }
 
 /// Runs the contracts of the concepts a backend that has not all of them
-/// yet implements (tenants, workbench, groups, field service, dispatch),
+/// yet implements (tenants, workbench, groups, field service, dispatch,
+/// knowledge),
 /// each on a fresh store from `make`.
 pub async fn run_partial<S, F, Fut>(make: F)
 where
-    S: WorkbenchStore + FieldContractStore + ?Sized + 'static,
+    S: WorkbenchStore + KnowledgeStore + FieldContractStore + ?Sized + 'static,
     F: Fn() -> Fut,
     Fut: Future<Output = Arc<S>>,
 {
     let mut contracts = tenant_contracts::<S>();
     contracts.extend(workbench_contracts::<S>());
     contracts.extend(field_contracts::<S>());
+    contracts.extend(knowledge_contracts::<S>());
     run_each(contracts, make).await
 }
 

@@ -9,6 +9,7 @@ mod dispatch;
 pub mod feed;
 mod field;
 mod group;
+mod knowledge;
 mod lease;
 mod team;
 mod tenants;
@@ -28,6 +29,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("0003_feed.sql"),
     include_str!("0004_leases.sql"),
     include_str!("0005_field_dispatch.sql"),
+    include_str!("0006_knowledge.sql"),
 ];
 
 /// The advisory lock key that serializes migrations ("fieldesk").
