@@ -7,11 +7,12 @@ use fieldesk_core::handoff::HandoffState;
 use fieldesk_core::identity::{CustomerLink, Verification};
 use fieldesk_core::{Locale, Role};
 
+use super::ChatContractStore;
 use super::{two_tenants, user};
+use crate::store::StoreError;
 use crate::store::chat::{
     ChatSettings, ConversationFilter, ConversationPatch, ListPage, NewConversation, NewMessage,
 };
-use crate::store::{Store, StoreError};
 
 fn visitor_says(client_id: &str, body: &str) -> NewMessage {
     NewMessage {
@@ -25,7 +26,9 @@ fn visitor_says(client_id: &str, body: &str) -> NewMessage {
     }
 }
 
-pub async fn chat_settings_default_and_are_per_tenant(store: Arc<dyn Store>) {
+pub async fn chat_settings_default_and_are_per_tenant<S: ChatContractStore + ?Sized>(
+    store: Arc<S>,
+) {
     let (a, b) = two_tenants(&*store).await;
     assert_eq!(
         store.chat_settings(a.id).await.unwrap(),
@@ -47,7 +50,9 @@ pub async fn chat_settings_default_and_are_per_tenant(store: Arc<dyn Store>) {
     );
 }
 
-pub async fn visitors_are_found_by_token_and_linked_to_customers(store: Arc<dyn Store>) {
+pub async fn visitors_are_found_by_token_and_linked_to_customers<S: ChatContractStore + ?Sized>(
+    store: Arc<S>,
+) {
     let (a, b) = two_tenants(&*store).await;
     let v = store.create_visitor(a.id, "vt-1").await.unwrap();
     assert_eq!(
@@ -105,7 +110,11 @@ pub async fn visitors_are_found_by_token_and_linked_to_customers(store: Arc<dyn 
     assert_eq!(store.identity_secret(a.id).await.unwrap(), None);
 }
 
-pub async fn messages_are_stored_once_per_client_id_and_page_in_order(store: Arc<dyn Store>) {
+pub async fn messages_are_stored_once_per_client_id_and_page_in_order<
+    S: ChatContractStore + ?Sized,
+>(
+    store: Arc<S>,
+) {
     let (a, b) = two_tenants(&*store).await;
     let v = store.create_visitor(a.id, "vt-1").await.unwrap();
     let c = store
@@ -198,7 +207,7 @@ pub async fn messages_are_stored_once_per_client_id_and_page_in_order(store: Arc
     );
 }
 
-pub async fn a_patch_and_its_messages_are_one_write(store: Arc<dyn Store>) {
+pub async fn a_patch_and_its_messages_are_one_write<S: ChatContractStore + ?Sized>(store: Arc<S>) {
     let (a, b) = two_tenants(&*store).await;
     let alice = user(&*store, &a, "alice", Role::Agent).await;
     let v = store.create_visitor(a.id, "vt-1").await.unwrap();
@@ -304,7 +313,9 @@ pub async fn a_patch_and_its_messages_are_one_write(store: Arc<dyn Store>) {
     assert_eq!(store.survey(b.id, c.id).await.unwrap(), None);
 }
 
-pub async fn agents_capacity_and_groups_are_per_tenant(store: Arc<dyn Store>) {
+pub async fn agents_capacity_and_groups_are_per_tenant<S: ChatContractStore + ?Sized>(
+    store: Arc<S>,
+) {
     let (a, b) = two_tenants(&*store).await;
     let alice = user(&*store, &a, "alice", Role::Agent).await;
     let (default_capacity, _) = store.agent_chat(a.id, alice.id).await.unwrap();
@@ -338,8 +349,10 @@ pub async fn agents_capacity_and_groups_are_per_tenant(store: Arc<dyn Store>) {
     assert!(store.groups(a.id).await.unwrap().is_empty());
 }
 
-pub async fn idle_conversations_are_found_by_their_tenants_time_and_keep_their_visit(
-    store: Arc<dyn Store>,
+pub async fn idle_conversations_are_found_by_their_tenants_time_and_keep_their_visit<
+    S: ChatContractStore + ?Sized,
+>(
+    store: Arc<S>,
 ) {
     use fieldesk_core::visit::VisitContext;
     let (a, b) = two_tenants(&*store).await;
@@ -423,7 +436,11 @@ pub async fn idle_conversations_are_found_by_their_tenants_time_and_keep_their_v
     );
 }
 
-pub async fn conversation_lists_page_by_activity_without_gaps_or_repeats(store: Arc<dyn Store>) {
+pub async fn conversation_lists_page_by_activity_without_gaps_or_repeats<
+    S: ChatContractStore + ?Sized,
+>(
+    store: Arc<S>,
+) {
     let (a, b) = two_tenants(&*store).await;
     let mut made = Vec::new();
     for n in 0..23 {

@@ -23,6 +23,7 @@ use std::sync::Arc;
 
 use fieldesk_core::Role;
 
+use super::chat::ChatStore;
 use super::dispatch::DispatchStore;
 use super::field::FieldStore;
 use super::group::GroupStore;
@@ -83,6 +84,7 @@ fn all() -> Vec<(&'static str, Contract<dyn Store>)> {
     all.extend(workbench_contracts::<dyn Store>());
     all.extend(knowledge_contracts::<dyn Store>());
     all.extend(field_contracts::<dyn Store>());
+    all.extend(chat_contracts::<dyn Store>());
     all.extend(store_contracts());
     all
 }
@@ -107,7 +109,11 @@ contracts!(field_contracts<FieldContractStore> => [
     dispatch::dispatch_inputs_carry_targets_load_and_the_last_choice,
 ]);
 
-contracts!(store_contracts: dyn Store => [
+/// What the chat contracts need.
+pub trait ChatContractStore: TenantStore + GroupStore + ChatStore {}
+impl<T: TenantStore + GroupStore + ChatStore + ?Sized> ChatContractStore for T {}
+
+contracts!(chat_contracts<ChatContractStore> => [
     chat::chat_settings_default_and_are_per_tenant,
     chat::visitors_are_found_by_token_and_linked_to_customers,
     chat::messages_are_stored_once_per_client_id_and_page_in_order,
@@ -115,6 +121,9 @@ contracts!(store_contracts: dyn Store => [
     chat::conversation_lists_page_by_activity_without_gaps_or_repeats,
     chat::a_patch_and_its_messages_are_one_write,
     chat::agents_capacity_and_groups_are_per_tenant,
+]);
+
+contracts!(store_contracts: dyn Store => [
     security::session_policies_default_and_are_per_tenant,
     security::live_sessions_end_one_or_all_but_the_current,
     security::disabling_or_a_new_role_ends_the_users_sessions,
@@ -145,11 +154,11 @@ where
 
 /// Runs the contracts of the concepts a backend that has not all of them
 /// yet implements (tenants, workbench, groups, field service, dispatch,
-/// knowledge),
+/// knowledge, live chat),
 /// each on a fresh store from `make`.
 pub async fn run_partial<S, F, Fut>(make: F)
 where
-    S: WorkbenchStore + KnowledgeStore + FieldContractStore + ?Sized + 'static,
+    S: WorkbenchStore + KnowledgeStore + FieldContractStore + ChatContractStore + ?Sized + 'static,
     F: Fn() -> Fut,
     Fut: Future<Output = Arc<S>>,
 {
@@ -157,6 +166,7 @@ where
     contracts.extend(workbench_contracts::<S>());
     contracts.extend(field_contracts::<S>());
     contracts.extend(knowledge_contracts::<S>());
+    contracts.extend(chat_contracts::<S>());
     run_each(contracts, make).await
 }
 

@@ -5,6 +5,7 @@
 //! tenants' and the workbench's traits so far; `serve` runs on SQLite
 //! until it implements every store trait.
 
+mod chat;
 mod dispatch;
 pub mod feed;
 mod field;
@@ -30,6 +31,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("0004_leases.sql"),
     include_str!("0005_field_dispatch.sql"),
     include_str!("0006_knowledge.sql"),
+    include_str!("0007_chat.sql"),
 ];
 
 /// The advisory lock key that serializes migrations ("fieldesk").
