@@ -28,6 +28,7 @@ use super::dispatch::DispatchStore;
 use super::field::FieldStore;
 use super::group::GroupStore;
 use super::knowledge::KnowledgeStore;
+use super::security::SecurityStore;
 use super::tenants::TenantStore;
 use super::workbench::WorkbenchStore;
 use super::{NewUser, Store, Tenant, User};
@@ -85,6 +86,7 @@ fn all() -> Vec<(&'static str, Contract<dyn Store>)> {
     all.extend(knowledge_contracts::<dyn Store>());
     all.extend(field_contracts::<dyn Store>());
     all.extend(chat_contracts::<dyn Store>());
+    all.extend(security_contracts::<dyn Store>());
     all.extend(store_contracts());
     all
 }
@@ -123,12 +125,19 @@ contracts!(chat_contracts<ChatContractStore> => [
     chat::agents_capacity_and_groups_are_per_tenant,
 ]);
 
-contracts!(store_contracts: dyn Store => [
+/// What the security contracts need.
+pub trait SecurityContractStore: ChatContractStore + SecurityStore {}
+impl<T: ChatContractStore + SecurityStore + ?Sized> SecurityContractStore for T {}
+
+contracts!(security_contracts<SecurityContractStore> => [
     security::session_policies_default_and_are_per_tenant,
     security::live_sessions_end_one_or_all_but_the_current,
     security::disabling_or_a_new_role_ends_the_users_sessions,
     security::security_events_page_newest_first_per_tenant,
     security::purge_drops_ended_sessions_and_visitors_who_never_wrote,
+]);
+
+contracts!(store_contracts: dyn Store => [
     mail::mailboxes_are_per_tenant_keep_passwords_and_free_their_address_when_deleted,
     mail::sealed_values_are_listed_and_replaced_all_or_nothing,
     inbox::received_mail_is_kept_once_threads_within_its_tenant_and_moves_the_position,
@@ -154,11 +163,16 @@ where
 
 /// Runs the contracts of the concepts a backend that has not all of them
 /// yet implements (tenants, workbench, groups, field service, dispatch,
-/// knowledge, live chat),
+/// knowledge, live chat, security),
 /// each on a fresh store from `make`.
 pub async fn run_partial<S, F, Fut>(make: F)
 where
-    S: WorkbenchStore + KnowledgeStore + FieldContractStore + ChatContractStore + ?Sized + 'static,
+    S: WorkbenchStore
+        + KnowledgeStore
+        + FieldContractStore
+        + SecurityContractStore
+        + ?Sized
+        + 'static,
     F: Fn() -> Fut,
     Fut: Future<Output = Arc<S>>,
 {
@@ -167,6 +181,7 @@ where
     contracts.extend(field_contracts::<S>());
     contracts.extend(knowledge_contracts::<S>());
     contracts.extend(chat_contracts::<S>());
+    contracts.extend(security_contracts::<S>());
     run_each(contracts, make).await
 }
 

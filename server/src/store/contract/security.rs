@@ -4,9 +4,10 @@ use fieldesk_core::Role;
 use fieldesk_core::security::SecurityEventKind;
 use fieldesk_core::session_policy::SessionPolicy;
 
+use super::SecurityContractStore;
 use super::{two_tenants, user};
+use crate::store::Session;
 use crate::store::security::{EndSessions, NewSecurityEvent};
-use crate::store::{Session, Store};
 
 fn session(token: &str, tenant_id: i64, user_id: i64, at: i64) -> Session {
     Session {
@@ -22,7 +23,9 @@ fn session(token: &str, tenant_id: i64, user_id: i64, at: i64) -> Session {
     }
 }
 
-pub async fn session_policies_default_and_are_per_tenant(store: Arc<dyn Store>) {
+pub async fn session_policies_default_and_are_per_tenant<S: SecurityContractStore + ?Sized>(
+    store: Arc<S>,
+) {
     let (a, b) = two_tenants(&*store).await;
     assert_eq!(
         store.session_policy(a.id).await.unwrap(),
@@ -40,7 +43,9 @@ pub async fn session_policies_default_and_are_per_tenant(store: Arc<dyn Store>) 
     );
 }
 
-pub async fn live_sessions_end_one_or_all_but_the_current(store: Arc<dyn Store>) {
+pub async fn live_sessions_end_one_or_all_but_the_current<S: SecurityContractStore + ?Sized>(
+    store: Arc<S>,
+) {
     let (a, b) = two_tenants(&*store).await;
     let alice = user(&*store, &a, "alice", Role::Agent).await;
     for (n, token) in ["s-1", "s-2", "s-3"].iter().enumerate() {
@@ -105,7 +110,9 @@ pub async fn live_sessions_end_one_or_all_but_the_current(store: Arc<dyn Store>)
     assert_eq!(left, vec!["s-3".to_owned()]);
 }
 
-pub async fn disabling_or_a_new_role_ends_the_users_sessions(store: Arc<dyn Store>) {
+pub async fn disabling_or_a_new_role_ends_the_users_sessions<S: SecurityContractStore + ?Sized>(
+    store: Arc<S>,
+) {
     let (a, b) = two_tenants(&*store).await;
     let alice = user(&*store, &a, "alice", Role::Agent).await;
     store
@@ -148,7 +155,9 @@ pub async fn disabling_or_a_new_role_ends_the_users_sessions(store: Arc<dyn Stor
     );
 }
 
-pub async fn security_events_page_newest_first_per_tenant(store: Arc<dyn Store>) {
+pub async fn security_events_page_newest_first_per_tenant<S: SecurityContractStore + ?Sized>(
+    store: Arc<S>,
+) {
     let (a, b) = two_tenants(&*store).await;
     for n in 0..5 {
         let event = NewSecurityEvent {
@@ -177,7 +186,11 @@ pub async fn security_events_page_newest_first_per_tenant(store: Arc<dyn Store>)
     );
 }
 
-pub async fn purge_drops_ended_sessions_and_visitors_who_never_wrote(store: Arc<dyn Store>) {
+pub async fn purge_drops_ended_sessions_and_visitors_who_never_wrote<
+    S: SecurityContractStore + ?Sized,
+>(
+    store: Arc<S>,
+) {
     use crate::store::chat::{NewConversation, NewMessage};
     use crate::store::security::Purged;
     use fieldesk_core::Locale;

@@ -25,6 +25,8 @@ CREATE TABLE users (
 
 CREATE TABLE sessions (
     token_hash      TEXT PRIMARY KEY,
+    -- How the session's user names it (ending one of their sessions).
+    id              BIGINT GENERATED ALWAYS AS IDENTITY UNIQUE,
     tenant_id       BIGINT NOT NULL REFERENCES tenants(id),
     user_id         BIGINT NOT NULL REFERENCES users(id),
     created_at      BIGINT NOT NULL,

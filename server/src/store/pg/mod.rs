@@ -12,6 +12,7 @@ mod field;
 mod group;
 mod knowledge;
 mod lease;
+mod security;
 mod team;
 mod tenants;
 mod workbench;
@@ -32,6 +33,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("0005_field_dispatch.sql"),
     include_str!("0006_knowledge.sql"),
     include_str!("0007_chat.sql"),
+    include_str!("0008_security.sql"),
 ];
 
 /// The advisory lock key that serializes migrations ("fieldesk").
