@@ -3,6 +3,8 @@ use std::sync::Arc;
 use fieldesk_core::email::mailbox::{MailboxBody, Security, ServerSettings};
 
 use super::two_tenants;
+use crate::store::mail::MailStore;
+use crate::store::tenants::TenantStore;
 use crate::store::{Store, StoreError};
 
 fn body(address: &str) -> MailboxBody {
@@ -27,8 +29,10 @@ fn body(address: &str) -> MailboxBody {
     }
 }
 
-pub async fn mailboxes_are_per_tenant_keep_passwords_and_free_their_address_when_deleted(
-    store: Arc<dyn Store>,
+pub async fn mailboxes_are_per_tenant_keep_passwords_and_free_their_address_when_deleted<
+    S: TenantStore + MailStore + ?Sized,
+>(
+    store: Arc<S>,
 ) {
     let (a, b) = two_tenants(&*store).await;
     let saved = store

@@ -28,6 +28,7 @@ use super::dispatch::DispatchStore;
 use super::field::FieldStore;
 use super::group::GroupStore;
 use super::knowledge::KnowledgeStore;
+use super::mail::MailStore;
 use super::security::SecurityStore;
 use super::tenants::TenantStore;
 use super::workbench::WorkbenchStore;
@@ -87,6 +88,7 @@ fn all() -> Vec<(&'static str, Contract<dyn Store>)> {
     all.extend(field_contracts::<dyn Store>());
     all.extend(chat_contracts::<dyn Store>());
     all.extend(security_contracts::<dyn Store>());
+    all.extend(mailbox_contracts::<dyn Store>());
     all.extend(store_contracts());
     all
 }
@@ -137,8 +139,11 @@ contracts!(security_contracts<SecurityContractStore> => [
     security::purge_drops_ended_sessions_and_visitors_who_never_wrote,
 ]);
 
-contracts!(store_contracts: dyn Store => [
+contracts!(mailbox_contracts<TenantStore, MailStore> => [
     mail::mailboxes_are_per_tenant_keep_passwords_and_free_their_address_when_deleted,
+]);
+
+contracts!(store_contracts: dyn Store => [
     mail::sealed_values_are_listed_and_replaced_all_or_nothing,
     inbox::received_mail_is_kept_once_threads_within_its_tenant_and_moves_the_position,
     outbox::outgoing_mail_is_queued_once_sent_or_retried_and_stays_in_its_tenant,
@@ -163,7 +168,7 @@ where
 
 /// Runs the contracts of the concepts a backend that has not all of them
 /// yet implements (tenants, workbench, groups, field service, dispatch,
-/// knowledge, live chat, security),
+/// knowledge, live chat, security, mailboxes),
 /// each on a fresh store from `make`.
 pub async fn run_partial<S, F, Fut>(make: F)
 where
@@ -171,6 +176,7 @@ where
         + KnowledgeStore
         + FieldContractStore
         + SecurityContractStore
+        + MailStore
         + ?Sized
         + 'static,
     F: Fn() -> Fut,
@@ -182,6 +188,7 @@ where
     contracts.extend(knowledge_contracts::<S>());
     contracts.extend(chat_contracts::<S>());
     contracts.extend(security_contracts::<S>());
+    contracts.extend(mailbox_contracts::<S>());
     run_each(contracts, make).await
 }
 

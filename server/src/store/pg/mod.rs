@@ -12,6 +12,7 @@ mod field;
 mod group;
 mod knowledge;
 mod lease;
+mod mail;
 mod security;
 mod team;
 mod tenants;
@@ -34,6 +35,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("0006_knowledge.sql"),
     include_str!("0007_chat.sql"),
     include_str!("0008_security.sql"),
+    include_str!("0009_mailboxes.sql"),
 ];
 
 /// The advisory lock key that serializes migrations ("fieldesk").
