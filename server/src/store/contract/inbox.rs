@@ -7,14 +7,14 @@ use fieldesk_core::email::mailbox::{MailboxBody, Security, ServerSettings};
 use fieldesk_core::email::quarantine::{QuarantineReason, Unreadable};
 use fieldesk_core::email::threading::Lookups;
 
+use super::EmailContractStore;
 use super::two_tenants;
-use crate::store::Store;
 use crate::store::chat::ConversationFilter;
 use crate::store::inbox::{
     Import, ImportContent, Imported, MailPosition, NewMail, Placement, RawMail,
 };
 
-pub(super) fn mailbox(address: &str) -> MailboxBody {
+pub(crate) fn mailbox(address: &str) -> MailboxBody {
     let server = |port| ServerSettings {
         host: "mail.example.com".into(),
         port,
@@ -84,8 +84,10 @@ fn new_mail(m: NewMail) -> ImportContent {
     }
 }
 
-pub async fn received_mail_is_kept_once_threads_within_its_tenant_and_moves_the_position(
-    store: Arc<dyn Store>,
+pub async fn received_mail_is_kept_once_threads_within_its_tenant_and_moves_the_position<
+    S: EmailContractStore + ?Sized,
+>(
+    store: Arc<S>,
 ) {
     let (a, b) = two_tenants(&*store).await;
     let inbox = store

@@ -8,6 +8,8 @@ mod chat;
 mod dispatch;
 mod field;
 pub(crate) use field::input as field_input;
+pub(crate) use inbox::mailbox as mailbox_body;
+pub(crate) use outbox::{builder as mail_builder, message as agent_message};
 mod inbox;
 mod knowledge;
 mod mail;
@@ -27,8 +29,10 @@ use super::chat::ChatStore;
 use super::dispatch::DispatchStore;
 use super::field::FieldStore;
 use super::group::GroupStore;
+use super::inbox::InboxStore;
 use super::knowledge::KnowledgeStore;
 use super::mail::MailStore;
+use super::outbox::OutboxStore;
 use super::security::SecurityStore;
 use super::tenants::TenantStore;
 use super::workbench::WorkbenchStore;
@@ -89,6 +93,7 @@ fn all() -> Vec<(&'static str, Contract<dyn Store>)> {
     all.extend(chat_contracts::<dyn Store>());
     all.extend(security_contracts::<dyn Store>());
     all.extend(mailbox_contracts::<dyn Store>());
+    all.extend(email_contracts::<dyn Store>());
     all.extend(store_contracts());
     all
 }
@@ -143,11 +148,21 @@ contracts!(mailbox_contracts<TenantStore, MailStore> => [
     mail::mailboxes_are_per_tenant_keep_passwords_and_free_their_address_when_deleted,
 ]);
 
-contracts!(store_contracts: dyn Store => [
-    mail::sealed_values_are_listed_and_replaced_all_or_nothing,
+/// What the email contracts need.
+pub trait EmailContractStore: ChatContractStore + MailStore + InboxStore + OutboxStore {}
+impl<T: ChatContractStore + MailStore + InboxStore + OutboxStore + ?Sized> EmailContractStore
+    for T
+{
+}
+
+contracts!(email_contracts<EmailContractStore> => [
     inbox::received_mail_is_kept_once_threads_within_its_tenant_and_moves_the_position,
     outbox::outgoing_mail_is_queued_once_sent_or_retried_and_stays_in_its_tenant,
     outbox::transcripts_are_queued_once_per_key_up_to_the_limit_and_thread_nothing,
+]);
+
+contracts!(store_contracts: dyn Store => [
+    mail::sealed_values_are_listed_and_replaced_all_or_nothing,
     mall::catalog_items_are_per_tenant_and_found_by_chinese_terms_sku_and_model,
     mall::item_photos_are_served_only_while_an_item_of_the_tenant_names_them,
     mall::stock_is_reserved_once_per_key_never_below_zero_and_released_shipped_or_restocked,
@@ -168,7 +183,7 @@ where
 
 /// Runs the contracts of the concepts a backend that has not all of them
 /// yet implements (tenants, workbench, groups, field service, dispatch,
-/// knowledge, live chat, security, mailboxes),
+/// knowledge, live chat, security, email),
 /// each on a fresh store from `make`.
 pub async fn run_partial<S, F, Fut>(make: F)
 where
@@ -176,7 +191,7 @@ where
         + KnowledgeStore
         + FieldContractStore
         + SecurityContractStore
-        + MailStore
+        + EmailContractStore
         + ?Sized
         + 'static,
     F: Fn() -> Fut,
@@ -189,6 +204,7 @@ where
     contracts.extend(chat_contracts::<S>());
     contracts.extend(security_contracts::<S>());
     contracts.extend(mailbox_contracts::<S>());
+    contracts.extend(email_contracts::<S>());
     run_each(contracts, make).await
 }
 

@@ -5,13 +5,13 @@ use fieldesk_core::Role;
 use fieldesk_core::chat::Author;
 use fieldesk_core::email::outgoing::SendStatus;
 
+use super::EmailContractStore;
 use super::{two_tenants, user};
-use crate::store::Store;
 use crate::store::chat::NewMessage;
 use crate::store::inbox::MailAttachment;
 use crate::store::outbox::{MailBuilder, OutMail, OutTarget, SendResult};
 
-fn message(text: &str, agent: i64) -> NewMessage {
+pub(crate) fn message(text: &str, agent: i64) -> NewMessage {
     NewMessage {
         client_id: Some("c1".into()),
         author: Author::Agent {
@@ -26,7 +26,7 @@ fn message(text: &str, agent: i64) -> NewMessage {
     }
 }
 
-fn builder(mailbox_id: i64, header: &'static str) -> MailBuilder {
+pub(crate) fn builder(mailbox_id: i64, header: &'static str) -> MailBuilder {
     Box::new(move |conversation_id| {
         Ok(OutMail {
             mailbox_id,
@@ -49,8 +49,10 @@ fn builder(mailbox_id: i64, header: &'static str) -> MailBuilder {
     })
 }
 
-pub async fn outgoing_mail_is_queued_once_sent_or_retried_and_stays_in_its_tenant(
-    store: Arc<dyn Store>,
+pub async fn outgoing_mail_is_queued_once_sent_or_retried_and_stays_in_its_tenant<
+    S: EmailContractStore + ?Sized,
+>(
+    store: Arc<S>,
 ) {
     let (a, b) = two_tenants(&*store).await;
     let alice = user(&*store, &a, "alice", Role::Agent).await;
@@ -220,8 +222,10 @@ fn notice(client_id: &str) -> NewMessage {
     }
 }
 
-pub async fn transcripts_are_queued_once_per_key_up_to_the_limit_and_thread_nothing(
-    store: Arc<dyn Store>,
+pub async fn transcripts_are_queued_once_per_key_up_to_the_limit_and_thread_nothing<
+    S: EmailContractStore + ?Sized,
+>(
+    store: Arc<S>,
 ) {
     use crate::store::chat::NewConversation;
     let (a, b) = two_tenants(&*store).await;

@@ -31,7 +31,7 @@ const CONVERSATION_COLUMNS: &str = "c.id, c.tenant_id, c.visitor_id, v.name, c.s
 /// How many columns `CONVERSATION_COLUMNS` has (queries add theirs after).
 const CONVERSATION_COLUMN_COUNT: usize = 29;
 const CONVERSATION_FROM: &str = "conversations c JOIN visitors v ON v.id = c.visitor_id";
-const MESSAGE_COLUMNS: &str = "id, conversation_id, client_id, author_kind, author_id,
+pub(super) const MESSAGE_COLUMNS: &str = "id, conversation_id, client_id, author_kind, author_id,
     author_name, body, locale, refs, ai, notice, created_at";
 
 /// The `state` column and the `resolved` flag.
@@ -109,7 +109,7 @@ fn notice_name(notice: Notice) -> String {
         .unwrap_or_default()
 }
 
-fn message_from_row(row: &Row) -> StoreResult<ChatMessage> {
+pub(super) fn message_from_row(row: &Row) -> StoreResult<ChatMessage> {
     let author = match row.get::<_, &str>(3) {
         "visitor" => Author::Visitor,
         "bot" => Author::Bot,
@@ -151,7 +151,11 @@ async fn load_conversation(
 }
 
 /// Locks the tenant's conversation until the transaction ends.
-async fn lock_conversation(tx: &impl GenericClient, tenant_id: i64, id: i64) -> StoreResult<()> {
+pub(super) async fn lock_conversation(
+    tx: &impl GenericClient,
+    tenant_id: i64,
+    id: i64,
+) -> StoreResult<()> {
     tx.query_opt(
         "SELECT 1 FROM conversations WHERE tenant_id = $1 AND id = $2 FOR UPDATE",
         &[&tenant_id, &id],
@@ -163,7 +167,7 @@ async fn lock_conversation(tx: &impl GenericClient, tenant_id: i64, id: i64) -> 
 
 /// Inserts `m` (its conversation locked), or returns the message already
 /// stored under its client id.
-async fn insert_message(
+pub(super) async fn insert_message(
     tx: &impl GenericClient,
     tenant_id: i64,
     conversation_id: i64,

@@ -10,9 +10,11 @@ mod dispatch;
 pub mod feed;
 mod field;
 mod group;
+mod inbox;
 mod knowledge;
 mod lease;
 mod mail;
+mod outbox;
 mod security;
 mod team;
 mod tenants;
@@ -36,6 +38,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("0007_chat.sql"),
     include_str!("0008_security.sql"),
     include_str!("0009_mailboxes.sql"),
+    include_str!("0010_email.sql"),
 ];
 
 /// The advisory lock key that serializes migrations ("fieldesk").
