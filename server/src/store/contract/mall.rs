@@ -13,13 +13,14 @@ use fieldesk_core::mall::{
     Buyer, Delivery, LocationBody, LocationKind, MallSettings, PaymentMethod,
 };
 
+use super::MallContractStore;
 use super::{two_tenants, user};
+use crate::store::StoreError;
 use crate::store::mall::{
     CodeCheck, ItemQuery, NewOrder, NewProposal, NewShipment, OrderChange, OrderScope, OutNotice,
     Placed, ProposalScope,
 };
 use crate::store::outbox::SendResult;
-use crate::store::{Store, StoreError};
 
 fn cny(minor: i64) -> Money {
     Money::new(minor, Currency::CNY)
@@ -44,7 +45,7 @@ fn part(sku: &str, name: &str, models: &[&str]) -> ItemBody {
     }
 }
 
-async fn save(store: &dyn Store, tenant: i64, body: ItemBody) -> i64 {
+async fn save<S: MallContractStore + ?Sized>(store: &S, tenant: i64, body: ItemBody) -> i64 {
     let terms = body.search_terms();
     store
         .save_item(tenant, None, body, terms, 100)
@@ -54,7 +55,11 @@ async fn save(store: &dyn Store, tenant: i64, body: ItemBody) -> i64 {
 }
 
 /// A tenant's part with `on_hand` units at one shipping warehouse.
-async fn stocked(store: &dyn Store, tenant: i64, on_hand: u32) -> (i64, i64) {
+pub(crate) async fn stocked<S: MallContractStore + ?Sized>(
+    store: &S,
+    tenant: i64,
+    on_hand: u32,
+) -> (i64, i64) {
     let item = save(store, tenant, part("P-1", "压缩机滤网", &["FD-CH-200"])).await;
     let location = store
         .save_location(
@@ -77,7 +82,7 @@ async fn stocked(store: &dyn Store, tenant: i64, on_hand: u32) -> (i64, i64) {
     (item, location)
 }
 
-fn new_order(buyer: i64, item: i64, units: u32, key: &str) -> NewOrder {
+pub(crate) fn new_order(buyer: i64, item: i64, units: u32, key: &str) -> NewOrder {
     NewOrder {
         buyer: Buyer::Customer { customer_id: buyer },
         lines: vec![(
@@ -112,7 +117,11 @@ fn new_order(buyer: i64, item: i64, units: u32, key: &str) -> NewOrder {
     }
 }
 
-async fn customer(store: &dyn Store, tenant: i64, email: &str) -> i64 {
+pub(crate) async fn customer<S: MallContractStore + ?Sized>(
+    store: &S,
+    tenant: i64,
+    email: &str,
+) -> i64 {
     store
         .create_customer(
             tenant,
@@ -140,8 +149,10 @@ fn change(from: OrderStatus, event: OrderEvent, actor: Actor) -> OrderChange {
     }
 }
 
-pub async fn catalog_items_are_per_tenant_and_found_by_chinese_terms_sku_and_model(
-    store: Arc<dyn Store>,
+pub async fn catalog_items_are_per_tenant_and_found_by_chinese_terms_sku_and_model<
+    S: MallContractStore + ?Sized,
+>(
+    store: Arc<S>,
 ) {
     let (a, b) = two_tenants(&*store).await;
     let filter = save(
@@ -258,8 +269,10 @@ pub async fn catalog_items_are_per_tenant_and_found_by_chinese_terms_sku_and_mod
     ));
 }
 
-pub async fn item_photos_are_served_only_while_an_item_of_the_tenant_names_them(
-    store: Arc<dyn Store>,
+pub async fn item_photos_are_served_only_while_an_item_of_the_tenant_names_them<
+    S: MallContractStore + ?Sized,
+>(
+    store: Arc<S>,
 ) {
     let (a, b) = two_tenants(&*store).await;
     let (shown, other, stray) = ("a".repeat(64), "b".repeat(64), "c".repeat(64));
@@ -320,8 +333,10 @@ pub async fn item_photos_are_served_only_while_an_item_of_the_tenant_names_them(
     );
 }
 
-pub async fn stock_is_reserved_once_per_key_never_below_zero_and_released_shipped_or_restocked(
-    store: Arc<dyn Store>,
+pub async fn stock_is_reserved_once_per_key_never_below_zero_and_released_shipped_or_restocked<
+    S: MallContractStore + ?Sized,
+>(
+    store: Arc<S>,
 ) {
     let (a, b) = two_tenants(&*store).await;
     let (item, location) = stocked(&*store, a.id, 3).await;
@@ -595,8 +610,10 @@ pub async fn stock_is_reserved_once_per_key_never_below_zero_and_released_shippe
     );
 }
 
-pub async fn customers_are_per_tenant_verified_by_a_fresh_code_and_sessions_end(
-    store: Arc<dyn Store>,
+pub async fn customers_are_per_tenant_verified_by_a_fresh_code_and_sessions_end<
+    S: MallContractStore + ?Sized,
+>(
+    store: Arc<S>,
 ) {
     let (a, b) = two_tenants(&*store).await;
     let li = customer(&*store, a.id, "li@example.com").await;
@@ -741,7 +758,11 @@ pub async fn customers_are_per_tenant_verified_by_a_fresh_code_and_sessions_end(
     );
 }
 
-pub async fn settings_tiers_locations_and_price_lists_are_per_tenant(store: Arc<dyn Store>) {
+pub async fn settings_tiers_locations_and_price_lists_are_per_tenant<
+    S: MallContractStore + ?Sized,
+>(
+    store: Arc<S>,
+) {
     let (a, b) = two_tenants(&*store).await;
     let stored = store.mall_settings(a.id).await.unwrap();
     assert!(!stored.settings.enabled, "off by default");
@@ -840,7 +861,9 @@ pub async fn settings_tiers_locations_and_price_lists_are_per_tenant(store: Arc<
     ));
 }
 
-pub async fn mall_mail_is_queued_once_per_key_and_sent_or_retried(store: Arc<dyn Store>) {
+pub async fn mall_mail_is_queued_once_per_key_and_sent_or_retried<S: MallContractStore + ?Sized>(
+    store: Arc<S>,
+) {
     let (a, _) = two_tenants(&*store).await;
     let notice = OutNotice {
         mailbox_id: 1,
@@ -882,8 +905,10 @@ pub async fn mall_mail_is_queued_once_per_key_and_sent_or_retried(store: Arc<dyn
     assert_eq!(store.next_notice_due().await.unwrap(), None);
 }
 
-pub async fn proposals_are_sent_once_per_key_approved_by_one_checkout_and_decided_once(
-    store: Arc<dyn Store>,
+pub async fn proposals_are_sent_once_per_key_approved_by_one_checkout_and_decided_once<
+    S: MallContractStore + ?Sized,
+>(
+    store: Arc<S>,
 ) {
     let (a, b) = two_tenants(&*store).await;
     let (item, _) = stocked(&*store, a.id, 5).await;

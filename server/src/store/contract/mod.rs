@@ -9,6 +9,7 @@ mod dispatch;
 mod field;
 pub(crate) use field::input as field_input;
 pub(crate) use inbox::mailbox as mailbox_body;
+pub(crate) use mall::{customer as mall_customer, new_order, stocked};
 pub(crate) use outbox::{builder as mail_builder, message as agent_message};
 mod inbox;
 mod knowledge;
@@ -32,6 +33,7 @@ use super::group::GroupStore;
 use super::inbox::InboxStore;
 use super::knowledge::KnowledgeStore;
 use super::mail::MailStore;
+use super::mall::MallStore;
 use super::outbox::OutboxStore;
 use super::security::SecurityStore;
 use super::tenants::TenantStore;
@@ -94,6 +96,7 @@ fn all() -> Vec<(&'static str, Contract<dyn Store>)> {
     all.extend(security_contracts::<dyn Store>());
     all.extend(mailbox_contracts::<dyn Store>());
     all.extend(email_contracts::<dyn Store>());
+    all.extend(mall_contracts::<dyn Store>());
     all.extend(store_contracts());
     all
 }
@@ -161,8 +164,11 @@ contracts!(email_contracts<EmailContractStore> => [
     outbox::transcripts_are_queued_once_per_key_up_to_the_limit_and_thread_nothing,
 ]);
 
-contracts!(store_contracts: dyn Store => [
-    mail::sealed_values_are_listed_and_replaced_all_or_nothing,
+/// What the parts mall's contracts need.
+pub trait MallContractStore: FieldContractStore + MallStore {}
+impl<T: FieldContractStore + MallStore + ?Sized> MallContractStore for T {}
+
+contracts!(mall_contracts<MallContractStore> => [
     mall::catalog_items_are_per_tenant_and_found_by_chinese_terms_sku_and_model,
     mall::item_photos_are_served_only_while_an_item_of_the_tenant_names_them,
     mall::stock_is_reserved_once_per_key_never_below_zero_and_released_shipped_or_restocked,
@@ -170,6 +176,10 @@ contracts!(store_contracts: dyn Store => [
     mall::settings_tiers_locations_and_price_lists_are_per_tenant,
     mall::mall_mail_is_queued_once_per_key_and_sent_or_retried,
     mall::proposals_are_sent_once_per_key_approved_by_one_checkout_and_decided_once,
+]);
+
+contracts!(store_contracts: dyn Store => [
+    mail::sealed_values_are_listed_and_replaced_all_or_nothing,
 ]);
 
 /// Runs every contract, each on a fresh store from `make`, and fails
@@ -183,7 +193,7 @@ where
 
 /// Runs the contracts of the concepts a backend that has not all of them
 /// yet implements (tenants, workbench, groups, field service, dispatch,
-/// knowledge, live chat, security, email),
+/// knowledge, live chat, security, email, the parts mall),
 /// each on a fresh store from `make`.
 pub async fn run_partial<S, F, Fut>(make: F)
 where
@@ -192,6 +202,7 @@ where
         + FieldContractStore
         + SecurityContractStore
         + EmailContractStore
+        + MallContractStore
         + ?Sized
         + 'static,
     F: Fn() -> Fut,
@@ -205,6 +216,7 @@ where
     contracts.extend(security_contracts::<S>());
     contracts.extend(mailbox_contracts::<S>());
     contracts.extend(email_contracts::<S>());
+    contracts.extend(mall_contracts::<S>());
     run_each(contracts, make).await
 }
 

@@ -14,6 +14,7 @@ mod inbox;
 mod knowledge;
 mod lease;
 mod mail;
+mod mall;
 mod outbox;
 mod security;
 mod team;
@@ -39,6 +40,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("0008_security.sql"),
     include_str!("0009_mailboxes.sql"),
     include_str!("0010_email.sql"),
+    include_str!("0011_mall.sql"),
 ];
 
 /// The advisory lock key that serializes migrations ("fieldesk").

@@ -269,6 +269,7 @@ async fn thread_mail(
 #[derive(Clone, Copy)]
 pub(super) enum Queue {
     Outbox,
+    Mall,
 }
 
 /// Writes what a send attempt did to a queued mail of `queue`.
@@ -281,6 +282,7 @@ pub(super) async fn record(
 ) -> StoreResult<()> {
     let (table, key) = match queue {
         Queue::Outbox => ("mail_outbox", "message_id"),
+        Queue::Mall => ("mall_mail", "id"),
     };
     match result {
         SendResult::Sent { answer } => {
