@@ -182,6 +182,11 @@ contracts!(store_contracts: dyn Store => [
     mail::sealed_values_are_listed_and_replaced_all_or_nothing,
 ]);
 
+/// How many contracts there are (a backend may make its stores first).
+pub fn count() -> usize {
+    all().len()
+}
+
 /// Runs every contract, each on a fresh store from `make`, and fails
 /// naming each contract that failed.
 pub async fn run<F>(make: F)
@@ -189,35 +194,6 @@ where
     F: Fn() -> Arc<dyn Store>,
 {
     run_each(all(), || std::future::ready(make())).await
-}
-
-/// Runs the contracts of the concepts a backend that has not all of them
-/// yet implements (tenants, workbench, groups, field service, dispatch,
-/// knowledge, live chat, security, email, the parts mall),
-/// each on a fresh store from `make`.
-pub async fn run_partial<S, F, Fut>(make: F)
-where
-    S: WorkbenchStore
-        + KnowledgeStore
-        + FieldContractStore
-        + SecurityContractStore
-        + EmailContractStore
-        + MallContractStore
-        + ?Sized
-        + 'static,
-    F: Fn() -> Fut,
-    Fut: Future<Output = Arc<S>>,
-{
-    let mut contracts = tenant_contracts::<S>();
-    contracts.extend(workbench_contracts::<S>());
-    contracts.extend(field_contracts::<S>());
-    contracts.extend(knowledge_contracts::<S>());
-    contracts.extend(chat_contracts::<S>());
-    contracts.extend(security_contracts::<S>());
-    contracts.extend(mailbox_contracts::<S>());
-    contracts.extend(email_contracts::<S>());
-    contracts.extend(mall_contracts::<S>());
-    run_each(contracts, make).await
 }
 
 async fn run_each<S, F, Fut>(contracts: Vec<(&'static str, Contract<S>)>, make: F)
