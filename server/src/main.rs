@@ -17,17 +17,16 @@ use fieldesk_server::chat::presence::VisitorLimits;
 use fieldesk_server::perimeter::{self, Limits};
 use fieldesk_server::secret_box::SecretBox;
 use fieldesk_server::state::Settings;
-use fieldesk_server::store::NewUser;
-use fieldesk_server::store::mall::MallStore;
-use fieldesk_server::store::security::{NewSecurityEvent, SecurityStore};
-use fieldesk_server::store::sqlite::SqliteStore;
-use fieldesk_server::store::tenants::TenantStore;
+use fieldesk_server::store::database::Database;
+use fieldesk_server::store::security::NewSecurityEvent;
+use fieldesk_server::store::{NewUser, Store};
 use fieldesk_server::{demo, serve};
 
 #[derive(Parser)]
 #[command(name = "fieldesk-server", version, about = "The Fieldesk server")]
 struct Cli {
-    /// Where the SQLite database lives.
+    /// Where the server keeps its key (`secret.key`) and, unless
+    /// `--database` says otherwise, its SQLite database.
     #[arg(
         long,
         global = true,
@@ -35,6 +34,10 @@ struct Cli {
         default_value = "fieldesk-data"
     )]
     data_dir: PathBuf,
+    /// The database: a SQLite file path (default: `fieldesk.sqlite3` in the
+    /// data dir) or `postgres://USER[:PASSWORD]@HOST:PORT/DB`.
+    #[arg(long, global = true, env = "FIELDESK_DATABASE_URL")]
+    database: Option<String>,
     #[command(subcommand)]
     command: Command,
 }
@@ -246,7 +249,7 @@ fn valid_username(name: &str) -> bool {
     (1..=64).contains(&name.chars().count()) && !name.chars().any(char::is_whitespace)
 }
 
-async fn tenant_id(store: &SqliteStore, slug: &str) -> anyhow::Result<i64> {
+async fn tenant_id(store: &dyn Store, slug: &str) -> anyhow::Result<i64> {
     Ok(store
         .tenant_by_slug(slug)
         .await?
@@ -264,8 +267,11 @@ async fn main() -> anyhow::Result<()> {
         )
         .with_writer(std::io::stderr)
         .init();
-    let store = SqliteStore::open(&cli.data_dir)
-        .with_context(|| format!("opening the data dir {}", cli.data_dir.display()))?;
+    let database = Database::parse(cli.database.as_deref(), &cli.data_dir)?;
+    let store = database
+        .open()
+        .await
+        .with_context(|| format!("opening the database ({})", database.describe()))?;
     match cli.command {
         Command::Serve {
             listen,
@@ -292,7 +298,7 @@ async fn main() -> anyhow::Result<()> {
             public_url,
         } => {
             if demo {
-                print_demo_accounts(&demo::seed(&store).await?);
+                print_demo_accounts(&demo::seed(&*store).await?);
             }
             let listener = tokio::net::TcpListener::bind(listen)
                 .await
@@ -302,6 +308,7 @@ async fn main() -> anyhow::Result<()> {
                 listener.local_addr()?
             );
             println!("Data dir: {}", cli.data_dir.display());
+            println!("Database: {}", database.describe());
             std::io::stdout().flush()?;
             let limits = connection_limits(
                 max_connections,
@@ -334,10 +341,10 @@ async fn main() -> anyhow::Result<()> {
                 ),
                 ..Settings::default()
             };
-            serve(listener, Arc::new(store), settings, shutdown_signal()).await?;
+            serve(listener, store, settings, shutdown_signal()).await?;
         }
         Command::Key(KeyCommand::Rotate) => {
-            let count = fieldesk_server::secret_box::rotate_key(&cli.data_dir, &store).await?;
+            let count = fieldesk_server::secret_box::rotate_key(&cli.data_dir, &*store).await?;
             println!(
                 "New server key in {}; {count} sealed values resealed",
                 cli.data_dir
@@ -366,7 +373,7 @@ async fn main() -> anyhow::Result<()> {
             if !valid_username(&username) {
                 bail!("invalid user name {username:?}: 1-64 characters without spaces");
             }
-            let tenant_id = tenant_id(&store, &tenant).await?;
+            let tenant_id = tenant_id(&*store, &tenant).await?;
             let password = read_password(&username)?;
             let password_hash =
                 tokio::task::spawn_blocking(move || hash_password(&password)).await?;
@@ -398,7 +405,7 @@ async fn main() -> anyhow::Result<()> {
             };
             let (email, name) = fieldesk_core::mall::customer::check_signup(&body)
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
-            let tenant_id = tenant_id(&store, &tenant).await?;
+            let tenant_id = tenant_id(&*store, &tenant).await?;
             let password = read_password(&email)?;
             let hash = tokio::task::spawn_blocking(move || hash_password(&password)).await?;
             let now = fieldesk_server::clock::now();
@@ -418,7 +425,7 @@ async fn main() -> anyhow::Result<()> {
             println!("Added customer {} to tenant {tenant}", customer.email);
         }
         Command::User(UserCommand::Passwd { tenant, username }) => {
-            let tenant_id = tenant_id(&store, &tenant).await?;
+            let tenant_id = tenant_id(&*store, &tenant).await?;
             let password = read_password(&username)?;
             let hash = tokio::task::spawn_blocking(move || hash_password(&password)).await?;
             store.set_password(tenant_id, &username, &hash).await?;

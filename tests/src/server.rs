@@ -1,5 +1,5 @@
-//! A real `fieldesk-server` process on 127.0.0.1 with a temporary SQLite
-//! data dir, and small HTTP helpers.
+//! A real `fieldesk-server` process on 127.0.0.1 with a temporary data
+//! dir (SQLite in it, or a PostgreSQL database), and small HTTP helpers.
 //!
 //! The binary's path comes from the caller: `env!("CARGO_BIN_EXE_fieldesk-server")`
 //! in the server's tests, `FIELDESK_E2E_SERVER` in the end-to-end suite.
@@ -16,6 +16,8 @@ pub const PASSWORD: &str = "s3cret-pass-42";
 pub struct TestServer {
     bin: PathBuf,
     pub dir: tempfile::TempDir,
+    /// `--database` (none: SQLite in the data dir).
+    pub database: Option<String>,
     child: Option<Child>,
     pub base: String,
     pub stdout_head: Vec<String>,
@@ -36,11 +38,30 @@ fn log_sink() -> Stdio {
         .map_or_else(Stdio::null, Stdio::from)
 }
 
+/// The server binary with its data dir and database.
+fn command(bin: &Path, dir: &Path, database: Option<&str>) -> Command {
+    let mut command = Command::new(bin);
+    command.arg("--data-dir").arg(dir);
+    if let Some(database) = database {
+        command.env("FIELDESK_DATABASE_URL", database);
+    }
+    command
+}
+
 /// Runs the operator CLI against `dir`, feeding `stdin`.
 pub fn cli(bin: &Path, dir: &Path, args: &[&str], stdin: &str) -> Output {
-    let mut child = Command::new(bin)
-        .arg("--data-dir")
-        .arg(dir)
+    cli_on(bin, dir, None, args, stdin)
+}
+
+/// [`cli`] on a database of its own (`--database`).
+pub fn cli_on(
+    bin: &Path,
+    dir: &Path,
+    database: Option<&str>,
+    args: &[&str],
+    stdin: &str,
+) -> Output {
+    let mut child = command(bin, dir, database)
         .args(args)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -57,7 +78,11 @@ pub fn cli(bin: &Path, dir: &Path, args: &[&str], stdin: &str) -> Output {
 }
 
 pub fn cli_ok(bin: &Path, dir: &Path, args: &[&str], stdin: &str) -> String {
-    let out = cli(bin, dir, args, stdin);
+    cli_ok_on(bin, dir, None, args, stdin)
+}
+
+fn cli_ok_on(bin: &Path, dir: &Path, database: Option<&str>, args: &[&str], stdin: &str) -> String {
+    let out = cli_on(bin, dir, database, args, stdin);
     assert!(
         out.status.success(),
         "{args:?} failed: {}",
@@ -70,6 +95,14 @@ pub fn cli_ok(bin: &Path, dir: &Path, args: &[&str], stdin: &str) -> String {
 /// and an admin in `globex`; all with [`PASSWORD`]. Display names are
 /// "Alice Agent", "Ada Admin" and so on.
 pub fn seed(bin: &Path, dir: &Path) {
+    seed_on(bin, dir, None)
+}
+
+/// [`seed`] on a database of its own.
+pub fn seed_on(bin: &Path, dir: &Path, database: Option<&str>) {
+    let cli_ok = |bin: &Path, dir: &Path, args: &[&str], stdin: &str| {
+        cli_ok_on(bin, dir, database, args, stdin)
+    };
     let acme = [
         "tenant",
         "add",
@@ -127,11 +160,27 @@ impl TestServer {
         Self::serve(bin, dir, "127.0.0.1:0", extra)
     }
 
+    /// A seeded server on the PostgreSQL database `url`.
+    pub fn start_on(bin: &Path, url: &str, extra: &[&str]) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        seed_on(bin, dir.path(), Some(url));
+        Self::serve_on(bin, dir, Some(url), "127.0.0.1:0", extra)
+    }
+
     /// Serves an existing data dir on `listen` (port 0: a free one).
     pub fn serve(bin: &Path, dir: tempfile::TempDir, listen: &str, extra: &[&str]) -> Self {
-        let mut child = Command::new(bin)
-            .arg("--data-dir")
-            .arg(dir.path())
+        Self::serve_on(bin, dir, None, listen, extra)
+    }
+
+    /// [`Self::serve`] on a database of its own.
+    pub fn serve_on(
+        bin: &Path,
+        dir: tempfile::TempDir,
+        database: Option<&str>,
+        listen: &str,
+        extra: &[&str],
+    ) -> Self {
+        let mut child = command(bin, dir.path(), database)
             .args(["serve", "--listen", listen])
             .args(
                 (!extra.contains(&"--heartbeat-secs"))
@@ -160,6 +209,7 @@ impl TestServer {
         TestServer {
             bin: bin.to_owned(),
             dir,
+            database: database.map(str::to_owned),
             child: Some(child),
             base,
             stdout_head,
@@ -188,7 +238,13 @@ impl TestServer {
 
     /// Runs the operator CLI on this server's data dir.
     pub fn cli(&self, args: &[&str], stdin: &str) -> Output {
-        cli(&self.bin, self.dir.path(), args, stdin)
+        cli_on(
+            &self.bin,
+            self.dir.path(),
+            self.database.as_deref(),
+            args,
+            stdin,
+        )
     }
 
     /// Adds a user to `acme` (password [`PASSWORD`]) while the server runs.

@@ -1,11 +1,12 @@
-//! Storage behind traits, one per concept: SQLite ([`sqlite::SqliteStore`])
-//! by default; PostgreSQL ([`pg::PgStore`]) being added trait by trait,
-//! without touching the handlers.
+//! Storage behind traits, one per concept, with two backends: embedded
+//! SQLite ([`sqlite::SqliteStore`], the default) and PostgreSQL
+//! ([`pg::PgStore`]); [`database::Database`] picks one from `--database`.
 //! Every method that reads or writes tenant data takes the tenant id.
 
 pub mod chat;
 #[cfg(test)]
 pub(crate) mod contract;
+pub mod database;
 pub mod dispatch;
 pub mod field;
 pub mod group;

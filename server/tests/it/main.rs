@@ -12,6 +12,7 @@ mod live;
 mod mail;
 mod mall;
 mod perimeter;
+mod postgres;
 mod sessions;
 mod sign_in;
 mod transcript;

@@ -125,13 +125,20 @@ impl SqliteStore {
     /// Opens (creating if needed) `fieldesk.sqlite3` in `data_dir` and
     /// applies pending migrations.
     pub fn open(data_dir: &Path) -> StoreResult<Self> {
-        std::fs::create_dir_all(data_dir)
-            .map_err(|e| StoreError::database(data_dir.display().to_string(), e))?;
-        let path = data_dir.join("fieldesk.sqlite3");
-        let mut writer = open(&path)?;
+        Self::open_file(&data_dir.join("fieldesk.sqlite3"))
+    }
+
+    /// Opens (creating if needed) the database file at `path` and applies
+    /// pending migrations.
+    pub fn open_file(path: &Path) -> StoreResult<Self> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| StoreError::database(dir.display().to_string(), e))?;
+        }
+        let mut writer = open(path)?;
         migrate(&mut writer)?;
         let readers = (0..READERS)
-            .map(|_| open(&path).map(Mutex::new))
+            .map(|_| open(path).map(Mutex::new))
             .collect::<StoreResult<Vec<_>>>()?;
         Ok(SqliteStore {
             writer: Arc::new(Mutex::new(writer)),
