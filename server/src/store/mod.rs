@@ -4,6 +4,7 @@
 //! Every method that reads or writes tenant data takes the tenant id.
 
 pub mod chat;
+mod columns;
 #[cfg(test)]
 pub(crate) mod contract;
 pub mod database;

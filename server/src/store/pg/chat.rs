@@ -7,7 +7,7 @@
 use async_trait::async_trait;
 use deadpool_postgres::GenericClient;
 use fieldesk_core::Locale;
-use fieldesk_core::chat::{Author, ChatMessage, MessagePage, Notice, TenantText, parse_languages};
+use fieldesk_core::chat::{Author, ChatMessage, MessagePage, TenantText, parse_languages};
 use fieldesk_core::handoff::HandoffState;
 use fieldesk_core::identity::{CustomerLink, Verification};
 use fieldesk_core::visit::VisitContext;
@@ -19,6 +19,7 @@ use crate::store::chat::{
     ChatSettings, ChatStore, Conversation, ConversationFilter, ConversationPatch, ConversationRow,
     ListPage, NewConversation, NewMessage, Visitor,
 };
+use crate::store::columns::{notice_name, state_columns};
 use crate::store::json::{from_json, to_json};
 use crate::store::{StoreError, StoreResult};
 
@@ -33,17 +34,6 @@ const CONVERSATION_COLUMN_COUNT: usize = 29;
 const CONVERSATION_FROM: &str = "conversations c JOIN visitors v ON v.id = c.visitor_id";
 pub(super) const MESSAGE_COLUMNS: &str = "id, conversation_id, client_id, author_kind, author_id,
     author_name, body, locale, refs, ai, notice, created_at";
-
-/// The `state` column and the `resolved` flag.
-fn state_columns(state: HandoffState) -> (&'static str, bool) {
-    match state {
-        HandoffState::Bot => ("bot", false),
-        HandoffState::Queued => ("queued", false),
-        HandoffState::Human { .. } => ("human", false),
-        HandoffState::Closed => ("closed", false),
-        HandoffState::Resolved => ("closed", true),
-    }
-}
 
 fn conversation_from_row(row: &Row) -> Conversation {
     let state: &str = row.get(4);
@@ -100,13 +90,6 @@ fn customer_from(row: &Row, at: usize) -> Option<CustomerLink> {
             None => Verification::Signed,
         },
     })
-}
-
-fn notice_name(notice: Notice) -> String {
-    serde_json::to_value(notice)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_owned))
-        .unwrap_or_default()
 }
 
 pub(super) fn message_from_row(row: &Row) -> StoreResult<ChatMessage> {

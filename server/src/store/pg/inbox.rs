@@ -11,23 +11,15 @@ use fieldesk_core::email::outgoing::SendStatus;
 use fieldesk_core::email::part::{AttachmentInfo, Direction, MailOrigin, MailPart};
 use fieldesk_core::email::quarantine::{QuarantineReason, QuarantinedMail};
 use fieldesk_core::email::threading::{Known, KnownConversation, Lookups};
-use sha2::{Digest, Sha256};
 
 use super::PgStore;
 use super::chat::{MESSAGE_COLUMNS, message_from_row};
+use crate::store::columns::{contact_key, origin};
 use crate::store::inbox::{
     Import, ImportContent, Imported, InboxStore, MailAttachment, MailPosition, NewMail, Placement,
 };
 use crate::store::json::{from_json, to_json};
 use crate::store::{StoreError, StoreResult};
-
-fn origin(o: Origin) -> &'static str {
-    match o {
-        Origin::Person => "person",
-        Origin::AutoReply => "auto_reply",
-        Origin::Bounce => "bounce",
-    }
-}
 
 async fn set_position(tx: &impl GenericClient, import: &Import) -> StoreResult<()> {
     tx.execute(
@@ -58,10 +50,7 @@ pub(super) async fn contact_visitor(
     name: Option<&str>,
     at: i64,
 ) -> StoreResult<i64> {
-    let key = format!(
-        "mail:{:x}",
-        Sha256::digest(format!("{tenant_id}\0{address}").as_bytes())
-    );
+    let key = contact_key(tenant_id, address);
     Ok(tx
         .query_one(
             "INSERT INTO visitors (tenant_id, token_hash, name, created_at) VALUES ($1, $2, $3, $4)

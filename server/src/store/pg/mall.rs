@@ -26,6 +26,7 @@ use tokio_postgres::Row;
 
 use super::outbox::{Queue, record};
 use super::{PgStore, conflict_names};
+use crate::store::columns::{buyer_key, location_kind};
 use crate::store::json::{from_json, to_json};
 use crate::store::mall::{
     CodeCheck, CustomerCredentials, DueNotice, ItemQuery, MallStore, NewOrder, NewProposal,
@@ -96,13 +97,6 @@ fn price_list_from_row(r: &Row) -> StoreResult<PriceList> {
     })
 }
 
-fn location_kind(kind: LocationKind) -> &'static str {
-    match kind {
-        LocationKind::Warehouse => "warehouse",
-        LocationKind::Depot => "depot",
-    }
-}
-
 fn location_from_row(r: &Row) -> Location {
     Location {
         id: r.get(0),
@@ -156,16 +150,6 @@ async fn load_customer(
         )
         .await?
         .map(|r| customer_from_row(&r)))
-}
-
-fn buyer_key(buyer: &Buyer) -> String {
-    match buyer {
-        Buyer::Customer { customer_id } => format!("c:{customer_id}"),
-        Buyer::Provider {
-            provider_id,
-            user_id,
-        } => format!("p:{provider_id}:{user_id}"),
-    }
 }
 
 /// Serializes the transactions that use one idempotency key.

@@ -5,17 +5,9 @@ use async_trait::async_trait;
 use deadpool_postgres::GenericClient;
 
 use super::PgStore;
+use crate::store::columns::llm_key;
 use crate::store::sealed::{SealedSlot, SealedStore, SealedValue};
 use crate::store::{StoreError, StoreResult};
-
-fn llm_key(json: &str) -> StoreResult<Option<String>> {
-    let llm: serde_json::Value =
-        serde_json::from_str(json).map_err(|e| StoreError::database("llm settings", e))?;
-    Ok(llm["api_key"]
-        .as_str()
-        .filter(|k| !k.is_empty())
-        .map(str::to_owned))
-}
 
 async fn replace(tx: &impl GenericClient, old: &SealedValue, new: &str) -> StoreResult<()> {
     let value = old.value.as_str();

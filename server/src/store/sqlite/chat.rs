@@ -2,7 +2,7 @@
 
 use async_trait::async_trait;
 use fieldesk_core::Locale;
-use fieldesk_core::chat::{Author, ChatMessage, MessagePage, Notice, TenantText, parse_languages};
+use fieldesk_core::chat::{Author, ChatMessage, MessagePage, TenantText, parse_languages};
 use fieldesk_core::handoff::HandoffState;
 use fieldesk_core::identity::{CustomerLink, Verification};
 use fieldesk_core::visit::VisitContext;
@@ -14,6 +14,7 @@ use crate::store::chat::{
     ChatSettings, ChatStore, Conversation, ConversationFilter, ConversationPatch, ConversationRow,
     ListPage, NewConversation, NewMessage, Visitor,
 };
+use crate::store::columns::{notice_name, state_columns};
 use crate::store::{StoreError, StoreResult};
 
 const CONVERSATION_COLUMNS: &str = "c.id, c.tenant_id, c.visitor_id, v.name, c.state, c.agent_id,
@@ -33,18 +34,6 @@ pub(super) fn conversion(
     e: impl std::error::Error + Send + Sync + 'static,
 ) -> rusqlite::Error {
     rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, Box::new(e))
-}
-
-/// The `state` column and the `resolved` flag: a resolved conversation
-/// is stored closed with the flag (the table's CHECK predates it).
-fn state_columns(state: HandoffState) -> (&'static str, bool) {
-    match state {
-        HandoffState::Bot => ("bot", false),
-        HandoffState::Queued => ("queued", false),
-        HandoffState::Human { .. } => ("human", false),
-        HandoffState::Closed => ("closed", false),
-        HandoffState::Resolved => ("closed", true),
-    }
 }
 
 fn conversation_from_row(row: &Row<'_>) -> rusqlite::Result<Conversation> {
@@ -116,13 +105,6 @@ fn visitor_from(row: &Row<'_>) -> rusqlite::Result<Visitor> {
         name: row.get(2)?,
         customer: customer_from(row, 3)?,
     })
-}
-
-fn notice_name(notice: Notice) -> String {
-    serde_json::to_value(notice)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_owned))
-        .unwrap_or_default()
 }
 
 pub(super) fn message_from_row(row: &Row<'_>) -> rusqlite::Result<ChatMessage> {

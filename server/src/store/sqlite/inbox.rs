@@ -9,23 +9,15 @@ use fieldesk_core::email::part::{AttachmentInfo, Direction, MailOrigin, MailPart
 use fieldesk_core::email::quarantine::{QuarantineReason, QuarantinedMail};
 use fieldesk_core::email::threading::{Known, KnownConversation, Lookups};
 use rusqlite::{OptionalExtension, Transaction, params, params_from_iter};
-use sha2::{Digest, Sha256};
 
 use super::SqliteStore;
 use super::chat::{MESSAGE_COLUMNS, message_from_row};
+use crate::store::columns::{contact_key, origin};
 use crate::store::inbox::{
     Import, ImportContent, Imported, InboxStore, MailPosition, NewMail, Placement,
 };
 use crate::store::json::{from_json, to_json};
 use crate::store::{StoreError, StoreResult};
-
-fn origin(o: Origin) -> &'static str {
-    match o {
-        Origin::Person => "person",
-        Origin::AutoReply => "auto_reply",
-        Origin::Bounce => "bounce",
-    }
-}
 
 fn set_position(tx: &Transaction<'_>, import: &Import) -> StoreResult<()> {
     tx.execute(
@@ -54,10 +46,7 @@ pub(super) fn contact_visitor(
     name: Option<&str>,
     at: i64,
 ) -> StoreResult<i64> {
-    let key = format!(
-        "mail:{:x}",
-        Sha256::digest(format!("{tenant_id}\0{address}").as_bytes())
-    );
+    let key = contact_key(tenant_id, address);
     Ok(tx.query_row(
         "INSERT INTO visitors (tenant_id, token_hash, name, created_at) VALUES (?1, ?2, ?3, ?4)
          ON CONFLICT (token_hash) DO UPDATE SET

@@ -22,6 +22,7 @@ use fieldesk_core::mall::{
 use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
 
 use super::{SqliteStore, conflict_names};
+use crate::store::columns::{buyer_key, location_kind};
 use crate::store::json::{from_json, to_json};
 use crate::store::mall::{
     CodeCheck, CustomerCredentials, DueNotice, ItemQuery, MallStore, NewOrder, NewProposal,
@@ -96,13 +97,6 @@ fn price_list_from_row(r: &Row<'_>) -> StoreResult<PriceList> {
     })
 }
 
-fn location_kind(kind: LocationKind) -> &'static str {
-    match kind {
-        LocationKind::Warehouse => "warehouse",
-        LocationKind::Depot => "depot",
-    }
-}
-
 fn location_from_row(r: &Row<'_>) -> StoreResult<Location> {
     let kind: String = r.get(2)?;
     Ok(Location {
@@ -149,16 +143,6 @@ fn load_customer(conn: &Connection, tenant_id: i64, id: i64) -> StoreResult<Opti
     ))?;
     let mut rows = stmt.query(params![tenant_id, id])?;
     rows.next()?.map(customer_from_row).transpose()
-}
-
-fn buyer_key(buyer: &Buyer) -> String {
-    match buyer {
-        Buyer::Customer { customer_id } => format!("c:{customer_id}"),
-        Buyer::Provider {
-            provider_id,
-            user_id,
-        } => format!("p:{provider_id}:{user_id}"),
-    }
 }
 
 const ORDER_COLUMNS: &str = "id, customer_id, provider_id, user_id, status, currency, total,

@@ -2,21 +2,14 @@
 
 use async_trait::async_trait;
 use fieldesk_core::layout::{Assignment, Channel, Layout, LayoutBook};
-use fieldesk_core::quick_reply::{QuickReply, QuickReplyGroup, QuickReplyInput, Tier};
+use fieldesk_core::quick_reply::{QuickReply, QuickReplyGroup, QuickReplyInput};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use super::{SqliteStore, conflict_names};
+use crate::store::columns::{any, tier, unany};
 use crate::store::json::{from_json, name, parse, to_json};
 use crate::store::workbench::WorkbenchStore;
 use crate::store::{StoreError, StoreResult};
-
-fn tier(owner: Option<i64>) -> Tier {
-    if owner.is_some() {
-        Tier::Personal
-    } else {
-        Tier::Enterprise
-    }
-}
 
 const REPLY_COLUMNS: &str = "id, owner_id, group_id, title, shortcut, content, space, position";
 
@@ -41,19 +34,6 @@ fn load_reply(conn: &Connection, tenant_id: i64, id: i64) -> StoreResult<QuickRe
     )
     .optional()?
     .ok_or_else(|| StoreError::NotFound(format!("quick reply {id}")))
-}
-
-/// An optional role or channel as stored ('' for any).
-fn any<T: serde::Serialize>(value: Option<T>) -> String {
-    value.map(|v| name(&v)).unwrap_or_default()
-}
-
-fn unany<T: serde::de::DeserializeOwned>(text: String) -> StoreResult<Option<T>> {
-    if text.is_empty() {
-        Ok(None)
-    } else {
-        parse(text).map(Some)
-    }
 }
 
 #[async_trait]
