@@ -31,6 +31,7 @@ pub fn ensure() -> anyhow::Result<String> {
     }
     if TcpStream::connect_timeout(&([127, 0, 0, 1], PORT).into(), Duration::from_secs(1)).is_ok() {
         println!("PostgreSQL on 127.0.0.1:{PORT} is up");
+        drop_test_databases();
         return Ok(url());
     }
     let bin = bin_dir()?;
@@ -82,6 +83,42 @@ pub fn ensure() -> anyhow::Result<String> {
         data.display()
     );
     Ok(url())
+}
+
+/// Drops the databases earlier test runs made (each test makes its own),
+/// so a developer's cluster does not grow run after run. Best effort.
+fn drop_test_databases() {
+    let Ok(bin) = bin_dir() else { return };
+    let psql = bin.join("psql");
+    let port = PORT.to_string();
+    let base = [
+        "-h",
+        "127.0.0.1",
+        "-p",
+        port.as_str(),
+        "-U",
+        "postgres",
+        "-At",
+    ];
+    let Ok(out) = Command::new(&psql)
+        .args(base)
+        .args([
+            "-c",
+            "SELECT datname FROM pg_database WHERE datname LIKE 'fieldesk\\_%'",
+        ])
+        .output()
+    else {
+        return;
+    };
+    for name in String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter(|l| !l.is_empty())
+    {
+        let _ = Command::new(&psql)
+            .args(base)
+            .args(["-c", &format!("DROP DATABASE IF EXISTS \"{name}\"")])
+            .output();
+    }
 }
 
 /// Debian's versioned binaries (`/usr/lib/postgresql/<major>/bin`), the
