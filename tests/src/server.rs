@@ -38,11 +38,17 @@ fn log_sink() -> Stdio {
         .map_or_else(Stdio::null, Stdio::from)
 }
 
-/// The server binary with its data dir and database.
+/// Where a test data dir notes the PostgreSQL database it goes with, so a
+/// restart or an operator command on the dir finds it again.
+const DATABASE_NOTE: &str = "test-database-url";
+
+/// The server binary with its data dir and database (none given: the one
+/// the data dir notes, else SQLite in it).
 fn command(bin: &Path, dir: &Path, database: Option<&str>) -> Command {
+    let noted = std::fs::read_to_string(dir.join(DATABASE_NOTE)).ok();
     let mut command = Command::new(bin);
     command.arg("--data-dir").arg(dir);
-    if let Some(database) = database {
+    if let Some(database) = database.or(noted.as_deref()) {
         command.env("FIELDESK_DATABASE_URL", database);
     }
     command
@@ -137,6 +143,41 @@ pub fn seed_on(bin: &Path, dir: &Path, database: Option<&str>) {
     }
 }
 
+/// A new, empty database in the PostgreSQL cluster at `cluster` (a URL
+/// naming any database of it); its URL.
+pub fn fresh_postgres_database(cluster: &str) -> String {
+    let cluster = cluster.to_owned();
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("a runtime");
+        runtime.block_on(async move {
+            let (client, connection) = tokio_postgres::connect(&cluster, tokio_postgres::NoTls)
+                .await
+                .unwrap_or_else(|e| {
+                    panic!("no PostgreSQL at {cluster} ({e}): `cargo xtask setup` starts one")
+                });
+            tokio::spawn(connection);
+            let mut bytes = [0u8; 8];
+            getrandom::fill(&mut bytes).expect("random bytes");
+            let name = format!(
+                "fieldesk_it_{}_{}",
+                std::process::id(),
+                u64::from_le_bytes(bytes)
+            );
+            client
+                .batch_execute(&format!("CREATE DATABASE {name}"))
+                .await
+                .expect("creating a test database");
+            let (base, _) = cluster.rsplit_once('/').expect("a URL with a database");
+            format!("{base}/{name}")
+        })
+    })
+    .join()
+    .expect("the database was made")
+}
+
 fn capitalize(s: &str) -> String {
     let mut chars = s.chars();
     chars
@@ -152,17 +193,28 @@ impl TestServer {
         Self::start_with(bin, &[], true)
     }
 
+    /// On `FIELDESK_IT_POSTGRES` (a cluster's URL) each server gets a fresh
+    /// PostgreSQL database there instead of SQLite: the same tests, the
+    /// other backend.
     pub fn start_with(bin: &Path, extra: &[&str], seeded: bool) -> Self {
         let dir = tempfile::tempdir().unwrap();
-        if seeded {
-            seed(bin, dir.path());
+        let database = std::env::var("FIELDESK_IT_POSTGRES")
+            .ok()
+            .filter(|u| !u.is_empty())
+            .map(|cluster| fresh_postgres_database(&cluster));
+        if let Some(database) = &database {
+            std::fs::write(dir.path().join(DATABASE_NOTE), database).unwrap();
         }
-        Self::serve(bin, dir, "127.0.0.1:0", extra)
+        if seeded {
+            seed_on(bin, dir.path(), database.as_deref());
+        }
+        Self::serve_on(bin, dir, database.as_deref(), "127.0.0.1:0", extra)
     }
 
     /// A seeded server on the PostgreSQL database `url`.
     pub fn start_on(bin: &Path, url: &str, extra: &[&str]) -> Self {
         let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join(DATABASE_NOTE), url).unwrap();
         seed_on(bin, dir.path(), Some(url));
         Self::serve_on(bin, dir, Some(url), "127.0.0.1:0", extra)
     }

@@ -1,6 +1,6 @@
 //! Sessions like a bank's: idle and absolute lifetimes per tenant, the
 //! session list with "sign out everywhere", disabled users, and the
-//! security event log — over the real server and its SQLite file.
+//! security event log — over the real server and its database.
 
 use fieldesk_core::event::ServerEvent;
 use fieldesk_core::security::{SecurityEvent, SecurityEventKind, SessionInfo};
@@ -11,17 +11,30 @@ use serde_json::{Value, json};
 use crate::bin;
 
 /// Moves a session's clock back by `secs` (its sign-in and/or last
-/// activity), as if that much time had passed — in the server's file.
+/// activity), as if that much time had passed — in the server's database.
 fn age(server: &TestServer, token: &str, created: i64, last_seen: i64) {
     let hash = fieldesk_server::auth::token_hash(token);
-    let db = rusqlite::Connection::open(server.dir.path().join("fieldesk.sqlite3")).unwrap();
-    let n = db
-        .execute(
-            "UPDATE sessions SET created_at = created_at - ?2, last_seen_at = last_seen_at - ?3
-             WHERE token_hash = ?1",
-            rusqlite::params![hash, created, last_seen],
-        )
-        .unwrap();
+    let n = match &server.database {
+        Some(url) => crate::with_postgres(url, move |db| async move {
+            db.execute(
+                "UPDATE sessions SET created_at = created_at - $2, last_seen_at = last_seen_at - $3
+                 WHERE token_hash = $1",
+                &[&hash, &created, &last_seen],
+            )
+            .await
+            .unwrap() as usize
+        }),
+        None => {
+            let db =
+                rusqlite::Connection::open(server.dir.path().join("fieldesk.sqlite3")).unwrap();
+            db.execute(
+                "UPDATE sessions SET created_at = created_at - ?2, last_seen_at = last_seen_at - ?3
+                 WHERE token_hash = ?1",
+                rusqlite::params![hash, created, last_seen],
+            )
+            .unwrap()
+        }
+    };
     assert_eq!(n, 1);
 }
 
