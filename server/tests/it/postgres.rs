@@ -111,3 +111,60 @@ fn an_unknown_database_is_refused_never_a_silent_fallback() {
         "nothing was made in SQLite instead"
     );
 }
+
+/// Two replicas on one database at once: no sticky sessions — a sign-in
+/// on one works on the other, a write on one is read on the other, a
+/// sign-out on one ends the session on both.
+#[tokio::test]
+async fn two_replicas_share_sessions_and_data() {
+    let url = fresh_database().await;
+    let a = TestServer::start_on(bin(), &url, &[]);
+    // Replicas share the server key (`secret.key` in the data dir).
+    let b_dir = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        a.dir.path().join("secret.key"),
+        b_dir.path().join("secret.key"),
+    )
+    .unwrap();
+    let b = TestServer::serve_on(bin(), b_dir, Some(&url), "127.0.0.1:0", &[]);
+    assert_ne!(a.base, b.base);
+
+    let sam = a.login("acme", "sam").await.token;
+    let created: WorkOrderView = b
+        .post_ok(
+            "/api/work-orders",
+            &sam,
+            &json!({
+                "number": "WO-R-1", "customer": "Acme Hospital", "contact": "Li",
+                "address": "深圳市南山区科技园 1 号", "order_type": "repair", "priority": "normal",
+                "devices": []
+            }),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let seen: WorkOrderView = a
+        .get(&format!("/api/work-orders/{}", created.id), &sam)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(seen.number, "WO-R-1");
+
+    let res = a
+        .http
+        .post(b.url("/api/auth/logout"))
+        .bearer_auth(&sam)
+        .send()
+        .await
+        .unwrap();
+    assert!(res.status().is_success(), "{}", res.status());
+    for replica in [&a, &b] {
+        assert_eq!(
+            replica.get("/api/work-orders", &sam).await.status(),
+            401,
+            "signed out everywhere"
+        );
+    }
+}
