@@ -107,34 +107,53 @@ fn main() {
         eprintln!("e2e: no scenario matches {filter:?}");
         std::process::exit(2);
     }
-    let (mut passed, mut failed) = (0, 0);
+    let (mut passed, mut failed, mut second) = (0, 0, vec![]);
     for (name, run) in chosen {
-        let ctx = Ctx {
-            name,
-            app: PathBuf::from(&app),
-            server_bin: PathBuf::from(&server_bin),
-            artifacts: artifacts.clone(),
-        };
-        let started = Instant::now();
-        let outcome = runtime.block_on(async {
-            let task = tokio::spawn(run(ctx));
-            tokio::time::timeout(budget, task).await
-        });
-        let secs = started.elapsed().as_secs_f32();
-        match outcome {
-            Ok(Ok(())) => {
-                passed += 1;
-                println!("test {name} ... ok ({secs:.1} s)");
-            }
-            Ok(Err(e)) => {
-                failed += 1;
-                println!("test {name} ... FAILED ({secs:.1} s): {e}");
-            }
-            Err(_) => {
-                failed += 1;
-                println!("test {name} ... FAILED: timed out after {secs:.0} s");
+        // A scenario that fails runs once more: the real window under Xvfb
+        // sometimes loses a page (WebKit). A second failure fails the
+        // suite; a pass on the second attempt is counted and named below.
+        let mut attempt = 1;
+        loop {
+            let ctx = Ctx {
+                name,
+                app: PathBuf::from(&app),
+                server_bin: PathBuf::from(&server_bin),
+                artifacts: artifacts.clone(),
+            };
+            let started = Instant::now();
+            let outcome = runtime.block_on(async {
+                let task = tokio::spawn(run(ctx));
+                tokio::time::timeout(budget, task).await
+            });
+            let secs = started.elapsed().as_secs_f32();
+            let failure = match outcome {
+                Ok(Ok(())) => None,
+                Ok(Err(e)) => Some(format!("FAILED ({secs:.1} s): {e}")),
+                Err(_) => Some(format!("FAILED: timed out after {secs:.0} s")),
+            };
+            match failure {
+                None => {
+                    passed += 1;
+                    if attempt > 1 {
+                        second.push(*name);
+                    }
+                    println!("test {name} ... ok ({secs:.1} s)");
+                    break;
+                }
+                Some(why) if attempt == 1 => {
+                    println!("test {name} ... {why}; running it once more");
+                    attempt += 1;
+                }
+                Some(why) => {
+                    failed += 1;
+                    println!("test {name} ... {why}");
+                    break;
+                }
             }
         }
+    }
+    if !second.is_empty() {
+        println!("e2e: passed only on a second attempt (look at their first failure): {second:?}");
     }
     println!("e2e: {passed} passed, {failed} failed");
     if failed > 0 {
